@@ -1,0 +1,128 @@
+# Aura: build, test and demo targets. `make deps` installs every dependency (as root).
+#
+# Each stage lives in its own folder (aura-*/) and is built into bin/; lib/ is linked
+# into every stage as a static archive. Libraries are found with pkg-config.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
+           -D_GNU_SOURCE -Ilib -MMD -MP
+LDFLAGS ?=
+SAN     ?=
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+STAGES   = aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score
+PROGRAMS = $(addprefix bin/,$(STAGES))
+GRAMMAR  = third_party/tree-sitter-python
+TSPY_OBJ = $(GRAMMAR)/tree-sitter-python.a
+
+# pkg-config name -> Debian package, for the "missing dependency" message.
+PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-dev \
+       tree-sitter:libtree-sitter-dev libpcre2-8:libpcre2-dev yaml-0.1:libyaml-dev \
+       nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev
+
+# Debian packages `make deps` installs.
+DEB_PACKAGES = build-essential pkg-config libjansson-dev libseccomp-dev libarchive-dev \
+       libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
+       zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq npm openssl \
+       python3 ca-certificates valgrind
+
+pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
+
+COMMON_LIBS   = jansson libseccomp nettle
+LIBS_fetch    =
+LIBS_unpack   = libarchive libmagic zlib
+LIBS_parse    = tree-sitter
+LIBS_rewrite  = tree-sitter zlib
+LIBS_analyze  = yaml-0.1 libpcre2-8
+LIBS_score    = sqlite3
+
+CFLAGS += $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_$(s:aura-%=%)))))
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:.c=.o)
+
+.PHONY: all deps check-deps check test demo clean distclean san-check grammar
+
+all: check-deps $(PROGRAMS)
+
+check-deps:
+	@missing=""; for p in $(PKGS); do \
+	    pkg-config --exists $${p%%:*} 2>/dev/null || missing="$$missing $${p#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "aura: missing build dependencies:$$missing" >&2; \
+	    echo "aura: install them with 'make deps' (as root) or: apt-get install$$missing" >&2; \
+	    exit 2; fi
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 2; fi
+	@need=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then \
+	    echo "make deps: installing$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
+	else echo "make deps: all Debian packages present"; fi
+	@$(MAKE) --no-print-directory grammar
+
+grammar: $(GRAMMAR)/src/parser.c
+
+$(GRAMMAR)/src/parser.c:
+	scripts/fetch-grammar.sh $(GRAMMAR)
+
+# The grammar is third-party C: build it without our warning flags, into a static archive.
+$(TSPY_OBJ): $(GRAMMAR)/src/parser.c
+	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(GRAMMAR)/parser.o \
+	    $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(GRAMMAR)/scanner.o \
+	    $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+	ar rcs $@ $(GRAMMAR)/parser.o $(GRAMMAR)/scanner.o
+
+lib/libaura.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+# One rule per stage: its own sources, lib/, and the libraries it declares above.
+define STAGE_RULE
+$(1)_SRC = $$(wildcard $(1)/*.c)
+$(1)_OBJ = $$($(1)_SRC:.c=.o)
+$(1)_EXTRA = $$(if $$(filter aura-parse aura-rewrite,$(1)),$$(TSPY_OBJ))
+bin/$(1): $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA)
+	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$($(1)_EXTRA) lib/libaura.a \
+	    $$(call pc,--libs,$$(COMMON_LIBS) $$(LIBS_$(1:aura-%=%)))
+endef
+$(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
+
+# Stage sources that include tree-sitter need the grammar to exist first.
+aura-parse/%.o aura-rewrite/%.o: | $(GRAMMAR)/src/parser.c
+
+-include $(wildcard lib/*.d aura-*/*.d)
+
+# The README's test command: installs what is missing, builds, runs every bats suite.
+check: deps-if-missing all
+	BATS_LIB_PATH=/usr/lib/bats bats tests/
+
+test: check
+
+# The README's main job: a real scan of the shipped example packages.
+demo: deps-if-missing all
+	bin/aura scan examples/* ; status=$$?; \
+	echo "aura scan exited $$status (1 = a package reached the gate)"; [ $$status -le 1 ]
+
+deps-if-missing:
+	@if ! $(MAKE) --no-print-directory -s check-deps >/dev/null 2>&1 || [ ! -f $(GRAMMAR)/src/parser.c ] \
+	    || ! command -v bats >/dev/null || [ ! -d /usr/lib/bats/bats-assert ]; then \
+	    $(MAKE) --no-print-directory deps; fi
+
+# Sanitizer build of everything, then the whole suite against it.
+san-check:
+	$(MAKE) clean
+	$(MAKE) SAN=1 all
+	ASAN_OPTIONS=detect_leaks=0:symbolize=0 BATS_LIB_PATH=/usr/lib/bats bats tests/
+
+clean:
+	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a aura-*/*.o aura-*/*.d $(TSPY_OBJ) $(GRAMMAR)/*.o
+
+distclean: clean
+	rm -rf third_party

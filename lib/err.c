@@ -1,0 +1,69 @@
+/* err.c: error reporting in the "aura-X: message" form on stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aura.h"
+#include "err.h"
+
+const char *aura_progname = "aura";
+
+void aura_set_progname(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	aura_progname = slash ? slash + 1 : argv0;
+}
+
+static void vwarn(const char *fmt, va_list ap)
+{
+	/* One fprintf call per line, so concurrent stages do not interleave mid-line. */
+	char msg[4096];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s: %s\n", aura_progname, msg);
+}
+
+void aura_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void aura_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(AURA_EXIT_FATAL);
+}
+
+void aura_oom(void)
+{
+	aura_die("out of memory");
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		aura_oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		aura_oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		aura_oom();
+	return p;
+}

@@ -1,0 +1,18 @@
+/* err.h: error reporting in the "aura-X: message" form on stderr. */
+#ifndef AURA_ERR_H
+#define AURA_ERR_H
+
+#include <stdarg.h>
+
+extern const char *aura_progname;
+
+void aura_set_progname(const char *argv0);
+void aura_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void aura_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like aura_die, for allocation failure: there is nothing sensible left to do. */
+_Noreturn void aura_oom(void);
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+#endif

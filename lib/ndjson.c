@@ -1,0 +1,215 @@
+/* ndjson.c: reading and writing newline-delimited JSON records (the record protocol). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "ndjson.h"
+
+#define READ_CHUNK (64 * 1024)
+
+struct ndjson_reader {
+	int fd;
+	const char *name;
+	size_t max_line;
+	char *buf;		/* holds at most max_line + READ_CHUNK bytes */
+	size_t cap, start, end;	/* unconsumed bytes are buf[start, end) */
+	bool eof;
+	unsigned long lineno;
+	const char *line;	/* the line last returned */
+	size_t line_len;
+};
+
+struct ndjson_reader *ndjson_open(int fd, const char *name, size_t max_line)
+{
+	struct ndjson_reader *r = xmalloc(sizeof *r);
+	*r = (struct ndjson_reader){ .fd = fd, .name = name, .max_line = max_line };
+	r->cap = READ_CHUNK * 4;
+	r->buf = xmalloc(r->cap);
+	return r;
+}
+
+void ndjson_close(struct ndjson_reader *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	free(r);
+}
+
+const char *ndjson_line(const struct ndjson_reader *r, size_t *len)
+{
+	*len = r->line_len;
+	return r->line;
+}
+
+unsigned long ndjson_lineno(const struct ndjson_reader *r) { return r->lineno; }
+const char *ndjson_name(const struct ndjson_reader *r) { return r->name; }
+
+/* Read more input after the unconsumed bytes; returns bytes read (0 at end of input). */
+static size_t fill(struct ndjson_reader *r)
+{
+	if (r->eof)
+		return 0;
+	if (r->start > 0) {	/* slide the unconsumed tail to the front */
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < READ_CHUNK) {
+		r->cap = r->cap * 2 > r->end + READ_CHUNK ? r->cap * 2 : r->end + READ_CHUNK;
+		r->buf = xrealloc(r->buf, r->cap);
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n > 0) {
+			r->end += (size_t)n;
+			return (size_t)n;
+		}
+		if (n == 0) {
+			r->eof = true;
+			return 0;
+		}
+		if (errno != EINTR)
+			aura_die("%s: read error: %s", r->name, strerror(errno));
+	}
+}
+
+/* Discard input up to and including the next newline (an over-long line's tail). */
+static void skip_line(struct ndjson_reader *r)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl) {
+			r->start = (size_t)(nl - r->buf) + 1;
+			return;
+		}
+		r->start = r->end = 0;
+		if (fill(r) == 0)
+			return;
+	}
+}
+
+static enum ndjson_status bad(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum ndjson_status bad(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return NDJSON_BAD;
+}
+
+static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+{
+	json_error_t jerr;
+	size_t len = r->line_len;
+	if (len > 0 && r->line[len - 1] == '\r')	/* accept \r\n framing */
+		len--;
+	json_t *j = json_loadb(r->line, len, JSON_ALLOW_NUL, &jerr);
+	if (!j)
+		return bad(why, whylen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	json_t *type = json_object_get(j, "type");
+	if (!json_is_object(j) || !json_is_string(type)) {
+		json_decref(j);
+		return bad(why, whylen, "not a record (a JSON object with a string \"type\")");
+	}
+	*rec = j;
+	return NDJSON_RECORD;
+}
+
+enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+{
+	size_t scanned = 0;	/* bytes of the current line already searched for '\n' */
+	*rec = NULL;
+	r->line = NULL;
+	r->line_len = 0;
+	for (;;) {
+		char *from = r->buf + r->start + scanned;
+		char *nl = memchr(from, '\n', r->end - r->start - scanned);
+		if (nl) {
+			r->lineno++;
+			r->line = r->buf + r->start;
+			r->line_len = (size_t)(nl - r->line);
+			r->start += r->line_len + 1;
+			if (r->line_len > r->max_line)
+				return bad(why, whylen, "line longer than %zu bytes", r->max_line);
+			if (r->line_len == 0 || (r->line_len == 1 && r->line[0] == '\r'))
+				return bad(why, whylen, "empty line");
+			return decode(r, rec, why, whylen);
+		}
+		scanned = r->end - r->start;
+		if (scanned > r->max_line) {
+			/* Over the cap: never buffer the rest, just find where it ends. */
+			r->lineno++;
+			r->start = r->end = 0;
+			skip_line(r);
+			return bad(why, whylen, "line longer than %zu bytes", r->max_line);
+		}
+		if (fill(r) == 0) {
+			if (r->end == r->start)
+				return NDJSON_EOF;
+			/* A final line without '\n' is a truncated record, even if it parses. */
+			r->lineno++;
+			r->line = r->buf + r->start;
+			r->line_len = r->end - r->start;
+			r->start = r->end;
+			return bad(why, whylen, "truncated record (no newline at end of input)");
+		}
+	}
+}
+
+/* ---- output ---- */
+
+static bool out_unbuffered;
+static char out_buffer[1 << 16];
+
+void out_init(bool unbuffered)
+{
+	out_unbuffered = unbuffered;
+	setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+}
+
+static int dump_callback(const char *buf, size_t size, void *data)
+{
+	(void)data;
+	return fwrite(buf, 1, size, stdout) == size ? 0 : -1;
+}
+
+static void end_record(void)
+{
+	putchar('\n');
+	if (out_unbuffered)
+		fflush(stdout);
+}
+
+void out_record(json_t *rec)
+{
+	json_dump_callback(rec, dump_callback, NULL, JSON_COMPACT);
+	end_record();
+}
+
+void out_raw(const char *line, size_t len)
+{
+	fwrite(line, 1, len, stdout);
+	end_record();
+}
+
+int out_finish(void)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (failed) {
+		aura_warn("error writing output: %s", strerror(saved));
+		return -1;
+	}
+	return 0;
+}

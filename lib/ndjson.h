@@ -1,0 +1,44 @@
+/* ndjson.h: reading and writing newline-delimited JSON records (the record protocol). */
+#ifndef AURA_NDJSON_H
+#define AURA_NDJSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ndjson_reader;
+
+enum ndjson_status {
+	NDJSON_RECORD,	/* a JSON object with a string "type" */
+	NDJSON_BAD,	/* a line that is not a record: too long, invalid JSON/UTF-8, truncated */
+	NDJSON_EOF,
+};
+
+/* Read records from `fd`; lines longer than `max_line` bytes are rejected (not stored). */
+struct ndjson_reader *ndjson_open(int fd, const char *name, size_t max_line);
+void ndjson_close(struct ndjson_reader *r);
+
+/*
+ * Next record.  On NDJSON_RECORD, *rec is a new reference the caller owns.
+ * On NDJSON_BAD, `why` holds a one-line reason and the reader has skipped that line.
+ * An I/O error on the input is fatal (reported, exit 2).
+ */
+enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen);
+
+/* The raw bytes of the line just returned (no newline), for exact pass-through. */
+const char *ndjson_line(const struct ndjson_reader *r, size_t *len);
+/* 1-based number of the line just returned, and the input's name (for messages). */
+unsigned long ndjson_lineno(const struct ndjson_reader *r);
+const char *ndjson_name(const struct ndjson_reader *r);
+
+/* ---- output: stdout, fully buffered unless --unbuffered ---- */
+
+void out_init(bool unbuffered);
+/* Write one record (compact, one line).  Write errors are sticky and reported by out_finish. */
+void out_record(json_t *rec);
+/* Write one pre-serialised record line (`len` bytes, no newline). */
+void out_raw(const char *line, size_t len);
+/* Flush and close stdout; returns 0, or reports the write error and returns -1. */
+int out_finish(void);
+
+#endif

@@ -1,0 +1,252 @@
+/* record.c: building and reading protocol records (hit, error, ids, byte encodings). */
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aura.h"
+#include "err.h"
+#include "record.h"
+
+_Static_assert(sizeof(struct sha256_ctx) <= sizeof(struct sha256_state), "sha256_state too small");
+
+json_t *record_new(const char *type)
+{
+	json_t *rec = json_object();
+	if (!rec)
+		aura_oom();
+	json_object_set_new(rec, "type", json_string(type));
+	json_object_set_new(rec, "v", json_integer(AURA_PROTOCOL_VERSION));
+	return rec;
+}
+
+const char *record_str(const json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(rec, key));
+}
+
+json_int_t record_int(const json_t *rec, const char *key, json_int_t fallback)
+{
+	json_t *v = json_object_get(rec, key);
+	return json_is_integer(v) ? json_integer_value(v) : fallback;
+}
+
+bool record_is(const json_t *rec, const char *type)
+{
+	const char *t = record_str(rec, "type");
+	return t && strcmp(t, type) == 0;
+}
+
+void record_error(const char *artifact, const char *path, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	json_t *rec = record_new("error");
+	json_object_set_new(rec, "stage", json_string(aura_progname));
+	if (artifact)
+		json_object_set_new(rec, "artifact", json_string(artifact));
+	if (path)
+		json_object_set_new(rec, "path", json_string(path));
+	/* Messages may quote hostile bytes: keep the record valid JSON regardless. */
+	json_t *text = json_string(msg);
+	json_object_set_new(rec, "message", text ? text : json_string("(message with invalid UTF-8)"));
+	out_record(rec);
+	json_decref(rec);
+	aura_warn("%s%s%s", path ? path : "", path ? ": " : "", msg);
+}
+
+const char *const severity_names[5] = { "info", "low", "medium", "high", "critical" };
+
+int severity_rank(const char *severity)
+{
+	for (int i = 0; severity && i < 5; i++)
+		if (strcmp(severity, severity_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+json_t *hit_new(const char *artifact, const char *detection, int score, const char *severity,
+		const char *path, long line, long col, const char *message)
+{
+	json_t *hit = record_new("hit");
+	json_object_set_new(hit, "stage", json_string(aura_progname));
+	if (artifact)
+		json_object_set_new(hit, "artifact", json_string(artifact));
+	json_object_set_new(hit, "detection", json_string(detection));
+	json_object_set_new(hit, "score", json_integer(score));
+	json_object_set_new(hit, "severity", json_string(severity));
+	json_object_set_new(hit, "path", path ? json_string(path) : json_null());
+	json_object_set_new(hit, "line", json_integer(line));
+	json_object_set_new(hit, "col", json_integer(col));
+	json_object_set_new(hit, "message", json_string(message));
+	json_object_set_new(hit, "tags", json_array());
+	return hit;
+}
+
+void records_run(struct ndjson_reader *r, record_fn fn, void *ctx)
+{
+	char why[512];
+	json_t *rec;
+	enum ndjson_status st;
+	while ((st = ndjson_next(r, &rec, why, sizeof why)) != NDJSON_EOF) {
+		if (st == NDJSON_BAD) {
+			record_error(NULL, NULL, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r), why);
+			continue;
+		}
+		fn(rec, r, ctx);
+		json_decref(rec);
+	}
+}
+
+/* ---- bytes ---- */
+
+/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above U+10FFFF. */
+size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) len = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0) lo = 0xA0;
+		if (c == 0xED) hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0) lo = 0x90;
+		if (c == 0xF4) hi = 0x8F;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+bool utf8_valid(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_sequence(s + i, n - i);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+json_t *json_string_lossy(const char *s, size_t n)
+{
+	if (utf8_valid(s, n))
+		return json_stringn(s, n);
+	char *fixed = xmalloc(3 * n + 1);
+	size_t out = 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_sequence((const unsigned char *)s + i, n - i);
+		if (len) {
+			memcpy(fixed + out, s + i, len);
+			out += len;
+			i += len;
+		} else {
+			memcpy(fixed + out, "\xEF\xBF\xBD", 3);
+			out += 3;
+			i++;
+		}
+	}
+	json_t *j = json_stringn(fixed, out);
+	free(fixed);
+	return j;
+}
+
+char *base64_encode(const void *p, size_t n)
+{
+	char *out = xmalloc(BASE64_ENCODE_RAW_LENGTH(n) + 1);
+	base64_encode_raw(out, n, p);
+	out[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
+	return out;
+}
+
+unsigned char *base64_decode(const char *s, size_t len, size_t *out_len)
+{
+	struct base64_decode_ctx ctx;
+	unsigned char *out = xmalloc(BASE64_DECODE_LENGTH(len) + 1);
+	size_t done = BASE64_DECODE_LENGTH(len) + 1;
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &done, out, len, s) || !base64_decode_final(&ctx)) {
+		free(out);
+		return NULL;
+	}
+	*out_len = done;
+	return out;
+}
+
+void sha256_begin(struct sha256_state *st) { sha256_init((struct sha256_ctx *)st); }
+
+void sha256_add(struct sha256_state *st, const void *p, size_t n)
+{
+	sha256_update((struct sha256_ctx *)st, n, p);
+}
+
+void sha256_end(struct sha256_state *st, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_digest((struct sha256_ctx *)st, sizeof d, d);
+	for (size_t i = 0; i < sizeof d; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void sha256_hex(const void *p, size_t n, char hex[65])
+{
+	struct sha256_state st;
+	sha256_begin(&st);
+	sha256_add(&st, p, n);
+	sha256_end(&st, hex);
+}
+
+void record_set_bytes(json_t *rec, const char *key, const void *p, size_t n)
+{
+	char enc_key[128];
+	snprintf(enc_key, sizeof enc_key, "%s_encoding", key);
+	if (utf8_valid(p, n)) {
+		json_object_set_new(rec, key, json_stringn(p, n));
+		json_object_set_new(rec, enc_key, json_string("utf-8"));
+		return;
+	}
+	char *b64 = base64_encode(p, n);
+	json_object_set_new(rec, key, json_string(b64));
+	json_object_set_new(rec, enc_key, json_string("base64"));
+	free(b64);
+}
+
+unsigned char *record_get_bytes(const json_t *rec, const char *key, size_t *len)
+{
+	char enc_key[128];
+	snprintf(enc_key, sizeof enc_key, "%s_encoding", key);
+	json_t *v = json_object_get(rec, key);
+	if (!json_is_string(v))
+		return NULL;
+	const char *enc = record_str(rec, enc_key);
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (enc && strcmp(enc, "base64") == 0)
+		return base64_decode(s, n, len);
+	unsigned char *out = xmalloc(n + 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*len = n;
+	return out;
+}

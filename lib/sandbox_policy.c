@@ -1,0 +1,79 @@
+/* sandbox_policy.c: every stage's seccomp allowlist and Landlock grants, on one screen. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "sandbox.h"
+
+/*
+ * Reading the tables: a syscall not listed is trapped, reported on stderr with its name
+ * and the process dies with SIGSYS.  SC_ERRNO makes a call fail instead, for calls that
+ * libraries make opportunistically and survive (ioctl TCGETS from isatty, say).
+ * Filters stack: a worker's table only narrows its parent's.
+ */
+#define ALLOW(nr)		{ #nr, SC_ALLOW, 0, 0, 0 }
+#define DENY(nr, err)		{ #nr, SC_ERRNO, err, 0, 0 }
+#define ALLOW_MASKED_ZERO(nr, a, m) { #nr, SC_ALLOW_IF_MASKED_ZERO, 0, a, m }
+#define ALLOW_SELF(nr, a)	{ #nr, SC_ALLOW_IF_ARG_SELF_PID, 0, a, 0 }
+#define END			{ NULL, 0, 0, 0, 0 }
+
+/* Open flags that would let a read-only stage create or change a file. */
+#define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY))
+
+/* What any sealed process needs: I/O on descriptors it holds, memory, time, exiting. */
+static const struct sc_rule base[] = {
+	ALLOW(read), ALLOW(readv), ALLOW(pread64), ALLOW(write), ALLOW(writev),
+	ALLOW(close), ALLOW(fstat), ALLOW(lseek), ALLOW(fcntl),
+	ALLOW(brk), ALLOW(munmap), ALLOW(mremap), ALLOW(madvise),
+	/* No executable memory once sealed: PCRE2 JIT compiles before sealing. */
+	ALLOW_MASKED_ZERO(mmap, 2, PROT_EXEC), ALLOW_MASKED_ZERO(mprotect, 2, PROT_EXEC),
+	ALLOW(futex), ALLOW(clock_gettime), ALLOW(gettimeofday), ALLOW(getrandom),
+	ALLOW(sysinfo),		/* qsort asks for physical memory size */
+	ALLOW(rt_sigreturn), ALLOW(rt_sigprocmask), ALLOW(restart_syscall),
+	ALLOW(exit), ALLOW(exit_group),
+	/* raise() from abort() or our SIGSYS reporter: only to ourselves. */
+	ALLOW(getpid), ALLOW(gettid), ALLOW_SELF(tgkill, 0),
+	DENY(ioctl, ENOTTY),	/* isatty() on stdio streams */
+	END
+};
+
+/* A process that must not touch the filesystem: opening anything fails. */
+static const struct sc_rule no_files[] = {
+	DENY(openat, EACCES), DENY(open, EACCES), DENY(newfstatat, EACCES), DENY(statx, EACCES),
+	DENY(readlink, EACCES), DENY(access, EACCES), DENY(faccessat, EACCES),
+	END
+};
+
+/* Read-only filesystem access; Landlock decides where. */
+static const struct sc_rule read_files[] = {
+	ALLOW_MASKED_ZERO(openat, 2, WRITE_FLAGS), ALLOW(newfstatat), ALLOW(statx),
+	ALLOW(getdents64), ALLOW(readlink), ALLOW(readlinkat),
+	END
+};
+
+/* The unpack parent: forks one worker per artifact and collects its records. */
+static const struct sc_rule supervise[] = {
+	ALLOW(clone), ALLOW(set_robust_list), ALLOW(wait4), ALLOW(pipe2), ALLOW(poll),
+	ALLOW(ppoll), ALLOW(kill),	/* kill: a worker past its time limit */
+	/* The worker seals itself further; these can only take rights away. */
+	ALLOW(prctl), ALLOW(seccomp), ALLOW(landlock_create_ruleset), ALLOW(landlock_add_rule),
+	ALLOW(landlock_restrict_self), ALLOW(setrlimit), ALLOW(prlimit64), ALLOW(rt_sigaction),
+	ALLOW(sigaltstack),
+	END
+};
+
+#define TABLES(...) (const struct sc_rule *const[]){ __VA_ARGS__, NULL }
+
+const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT] = {
+	[SANDBOX_FETCH] = { "fetch", TABLES(base, read_files), false,
+		"read-only: the paths it was given (no writes anywhere yet: no cache)" },
+	[SANDBOX_UNPACK] = { "unpack", TABLES(base, read_files, supervise), false,
+		"read-only: / (artifact paths arrive on stdin after sealing); no writes" },
+	[SANDBOX_UNPACK_WORKER] = { "unpack-worker", TABLES(base, read_files), false,
+		"archives: none at all; directories: read-only beneath that directory" },
+	[SANDBOX_PARSE] = { "parse", TABLES(base, no_files), true, "none" },
+	[SANDBOX_REWRITE] = { "rewrite", TABLES(base, no_files), true, "none" },
+	[SANDBOX_ANALYZE] = { "analyze", TABLES(base, no_files), true, "none" },
+	[SANDBOX_SCORE] = { "score", TABLES(base, no_files), true, "none" },
+};

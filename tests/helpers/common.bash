@@ -1,0 +1,22 @@
+# helpers/common.bash: shared setup for every bats suite (paths, assertions, no core files).
+bats_load_library bats-support
+bats_load_library bats-assert
+
+AURA_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+AURA_BIN="$AURA_ROOT/bin"
+PATH="$AURA_BIN:$PATH"
+export AURA_ROOT AURA_BIN PATH
+ulimit -c 0
+
+# Sanitizer builds run under the sandbox too: no leak checker (it needs ptrace), no symbolizer.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:symbolize=0}"
+
+# Records of one type from NDJSON on stdin, one per line.
+records_of_type() { jq -c --arg t "$1" 'select(.type == $t)'; }
+
+# Assert every line of $output is a JSON object with "type" and "v": 1.
+assert_valid_records() {
+	local bad
+	bad=$(printf '%s\n' "$output" | jq -R 'fromjson? // "BAD" | select(. == "BAD" or .v != 1 or (.type | type) != "string")' | head -3)
+	[ -z "$bad" ] || fail "invalid records in output: $bad"
+}
