@@ -9,8 +9,9 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
            -D_GNU_SOURCE -Ilib -MMD -MP
 LDFLAGS ?=
 SAN     ?=
+SAN_FLAGS = -fsanitize=address,undefined
 ifeq ($(SAN),1)
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+  CFLAGS  += $(SAN_FLAGS) -fno-omit-frame-pointer -O1
   LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -28,7 +29,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = build-essential pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq npm openssl \
-       python3 ca-certificates valgrind
+       python3 ca-certificates valgrind time
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
@@ -75,9 +76,9 @@ $(GRAMMAR)/src/parser.c:
 # The grammar is third-party C: build it without our warning flags, into a static archive.
 $(TSPY_OBJ): $(GRAMMAR)/src/parser.c
 	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(GRAMMAR)/parser.o \
-	    $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+	    $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(GRAMMAR)/scanner.o \
-	    $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+	    $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 	ar rcs $@ $(GRAMMAR)/parser.o $(GRAMMAR)/scanner.o
 
 lib/libaura.a: $(LIB_OBJ)

@@ -31,6 +31,7 @@ static const struct sc_rule base[] = {
 	ALLOW(futex), ALLOW(clock_gettime), ALLOW(gettimeofday), ALLOW(getrandom),
 	ALLOW(sysinfo),		/* qsort asks for physical memory size */
 	ALLOW(rt_sigreturn), ALLOW(rt_sigprocmask), ALLOW(restart_syscall),
+	ALLOW(sigaltstack),	/* sanitizer runtimes set up their signal stacks lazily */
 	ALLOW(exit), ALLOW(exit_group),
 	/* raise() from abort() or our SIGSYS reporter: only to ourselves. */
 	ALLOW(getpid), ALLOW(gettid), ALLOW_SELF(tgkill, 0),
@@ -59,7 +60,6 @@ static const struct sc_rule supervise[] = {
 	/* The worker seals itself further; these can only take rights away. */
 	ALLOW(prctl), ALLOW(seccomp), ALLOW(landlock_create_ruleset), ALLOW(landlock_add_rule),
 	ALLOW(landlock_restrict_self), ALLOW(setrlimit), ALLOW(prlimit64), ALLOW(rt_sigaction),
-	ALLOW(sigaltstack),
 	END
 };
 

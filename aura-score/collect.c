@@ -1,0 +1,200 @@
+/* collect.c: per-artifact accumulation of the record stream, one verdict per artifact_end. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+#include "score.h"
+
+/*
+ * Few artifacts are open at once (stages preserve order, so usually one), hence a list:
+ * lookups walk a handful of entries, and the list order is the order verdicts are
+ * flushed in at end of input.
+ */
+static struct artifact *artifact_find(struct score_ctx *ctx, const char *id)
+{
+	for (struct artifact *a = ctx->open; a; a = a->next)
+		if (strcmp(a->id, id) == 0)
+			return a;
+	return NULL;
+}
+
+static struct artifact *artifact_get(struct score_ctx *ctx, const char *id)
+{
+	struct artifact *a = artifact_find(ctx, id);
+	if (a)
+		return a;
+	a = xmalloc(sizeof *a);
+	*a = (struct artifact){
+		.id = xstrdup(id),
+		.hits = json_array(),
+		.hit_index = json_object(),
+		.errors = json_array(),
+	};
+	if (!a->hits || !a->hit_index || !a->errors)
+		aura_oom();
+	struct artifact **tail = &ctx->open;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = a;
+	return a;
+}
+
+static void artifact_free(struct artifact *a)
+{
+	free(a->id);
+	json_decref(a->info);
+	json_decref(a->hits);
+	json_decref(a->hit_index);
+	json_decref(a->errors);
+	json_decref(a->end);
+	free(a);
+}
+
+static void artifact_unlink(struct score_ctx *ctx, struct artifact *a)
+{
+	for (struct artifact **p = &ctx->open; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			return;
+		}
+}
+
+static void artifact_finish(struct score_ctx *ctx, struct artifact *a)
+{
+	json_t *verdict = verdict_build(a, ctx->min_rank);
+	ctx->emit(verdict, ctx);
+	json_decref(verdict);
+	artifact_unlink(ctx, a);
+	artifact_free(a);
+}
+
+static const char *str_or_empty(const json_t *rec, const char *key)
+{
+	const char *s = record_str(rec, key);
+	return s ? s : "";
+}
+
+/*
+ * The same finding reported at several places (eval() on ten lines of one file) is one
+ * finding seen ten times: key it by detection, path and the matched name (else message).
+ * Fields are joined with U+001F, which cannot be confused with text in a JSON string key.
+ */
+static char *dedup_key(const json_t *hit)
+{
+	const char *what = record_str(hit, "name");
+	if (!what)
+		what = str_or_empty(hit, "message");
+	const char *det = str_or_empty(hit, "detection"), *path = str_or_empty(hit, "path");
+	size_t n = strlen(det) + strlen(path) + strlen(what) + 3;
+	char *key = xmalloc(n);
+	snprintf(key, n, "%s\x1f%s\x1f%s", det, path, what);
+	return key;
+}
+
+static void add_hit(struct artifact *a, json_t *hit)
+{
+	char *key = dedup_key(hit);
+	json_t *idx = json_object_get(a->hit_index, key);
+	if (idx) {
+		/* Keep the strongest instance (earliest among equals) and count them all. */
+		json_t *kept = json_array_get(a->hits, (size_t)json_integer_value(idx));
+		json_int_t count = record_int(kept, "count", 1) + 1;
+		if (hit_score(hit) > hit_score(kept)) {
+			json_t *copy = json_deep_copy(hit);
+			if (!copy)
+				aura_oom();
+			json_array_set_new(a->hits, (size_t)json_integer_value(idx), copy);
+			kept = copy;
+		}
+		json_object_set_new(kept, "count", json_integer(count));
+	} else {
+		json_t *copy = json_deep_copy(hit);
+		if (!copy)
+			aura_oom();
+		json_object_set_new(copy, "count", json_integer(1));
+		json_object_set_new(a->hit_index, key, json_integer((json_int_t)json_array_size(a->hits)));
+		json_array_append_new(a->hits, copy);
+	}
+	free(key);
+}
+
+static void add_error(struct artifact *a, const json_t *rec)
+{
+	json_t *e = json_object();
+	if (!e)
+		aura_oom();
+	json_t *stage = json_object_get(rec, "stage"), *path = json_object_get(rec, "path");
+	json_t *msg = json_object_get(rec, "message");
+	json_object_set(e, "stage", json_is_string(stage) ? stage : json_null());
+	json_object_set(e, "path", json_is_string(path) ? path : json_null());
+	json_object_set(e, "message", json_is_string(msg) ? msg : json_string("(no message)"));
+	json_array_append_new(a->errors, e);
+}
+
+/* A record that names no artifact although its type needs one: the stream is damaged. */
+static void unattributed(struct score_ctx *ctx, struct ndjson_reader *r, const char *type)
+{
+	aura_warn("%s:%lu: %s record without an artifact id", ndjson_name(r), ndjson_lineno(r), type);
+	ctx->stream_errors++;
+}
+
+static void handle_record(json_t *rec, struct ndjson_reader *r, struct score_ctx *ctx)
+{
+	const char *type = record_str(rec, "type");
+	bool is_artifact = strcmp(type, "artifact") == 0;
+	if (!is_artifact && strcmp(type, "file") != 0 && strcmp(type, "hit") != 0 &&
+	    strcmp(type, "error") != 0 && strcmp(type, "artifact_end") != 0)
+		return;		/* ast, target, verdict, future types: nothing to score */
+
+	const char *id = record_str(rec, is_artifact ? "id" : "artifact");
+	if (!id) {
+		if (strcmp(type, "error") == 0)
+			ctx->stream_errors++;	/* its producer already said it on stderr */
+		else
+			unattributed(ctx, r, type);
+		return;
+	}
+	struct artifact *a = artifact_get(ctx, id);
+	if (is_artifact) {
+		json_decref(a->info);
+		a->info = json_incref(rec);
+	} else if (strcmp(type, "file") == 0) {
+		a->files++;
+	} else if (strcmp(type, "hit") == 0) {
+		add_hit(a, rec);
+	} else if (strcmp(type, "error") == 0) {
+		add_error(a, rec);
+	} else {
+		a->end = json_incref(rec);
+		artifact_finish(ctx, a);
+	}
+}
+
+void collect_run(struct ndjson_reader *r, struct score_ctx *ctx)
+{
+	/*
+	 * Not records_run(): that writes an error record to stdout for a bad line, and this
+	 * stage's stdout holds only verdicts (or text).  A bad line is said on stderr and
+	 * counted, so it shows in the summary and the exit status.
+	 */
+	char why[512];
+	json_t *rec;
+	enum ndjson_status st;
+	while ((st = ndjson_next(r, &rec, why, sizeof why)) != NDJSON_EOF) {
+		if (st == NDJSON_BAD) {
+			aura_warn("%s:%lu: %s", ndjson_name(r), ndjson_lineno(r), why);
+			ctx->stream_errors++;
+			continue;
+		}
+		handle_record(rec, r, ctx);
+		json_decref(rec);
+	}
+}
+
+void collect_flush(struct score_ctx *ctx)
+{
+	while (ctx->open)
+		artifact_finish(ctx, ctx->open);
+}

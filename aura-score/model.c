@@ -1,0 +1,281 @@
+/* model.c: the scoring model — an artifact's hits to a total, a risk level, a reason (docs/scoring.md). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aura.h"
+#include "err.h"
+#include "record.h"
+#include "score.h"
+
+const char *risk_for_score(long long score)
+{
+	if (score >= RISK_CRITICAL_AT)
+		return "critical";
+	if (score >= RISK_HIGH_AT)
+		return "high";
+	if (score >= RISK_MEDIUM_AT)
+		return "medium";
+	if (score >= RISK_LOW_AT)
+		return "low";
+	return "info";
+}
+
+int level_rank(const char *name)
+{
+	return severity_rank(name);
+}
+
+bool hit_is_install(const json_t *hit)
+{
+	const char *context = record_str(hit, "context");
+	if (context && strcmp(context, "install") == 0)
+		return true;
+	size_t i;
+	json_t *tag;
+	json_array_foreach(json_object_get(hit, "tags"), i, tag) {
+		const char *t = json_string_value(tag);
+		if (t && (strcmp(t, "install") == 0 || strcmp(t, "install-time") == 0))
+			return true;
+	}
+	return false;
+}
+
+long long hit_score(const json_t *hit)
+{
+	json_t *v = json_object_get(hit, "score");
+	if (!json_is_number(v))
+		return 0;
+	double d = json_number_value(v);
+	if (!(d > 0))	/* negative, zero or NaN */
+		return 0;
+	return d >= SCORE_MAX_PER_HIT ? SCORE_MAX_PER_HIT : (long long)(d + 0.5);
+}
+
+/*
+ * Sum of the deduplicated hits.  Install-time hits count in full: code that runs on
+ * `pip install` is what does the damage.  The other hits of one detection saturate at
+ * SATURATION_FACTOR times the biggest of them, so fifty weak string matches do not
+ * outweigh one real finding.
+ */
+static long long total_score(const json_t *hits)
+{
+	struct det { const char *name; long long sum, max; } *dets;
+	size_t ndets = 0, i;
+	long long total = 0;
+	json_t *hit;
+
+	dets = xmalloc((json_array_size(hits) + 1) * sizeof *dets);
+	json_array_foreach(hits, i, hit) {
+		long long s = hit_score(hit);
+		if (hit_is_install(hit)) {
+			total += s;
+			continue;
+		}
+		const char *name = record_str(hit, "detection");
+		if (!name)
+			name = "";
+		size_t d;
+		for (d = 0; d < ndets && strcmp(dets[d].name, name) != 0; d++)
+			;
+		if (d == ndets)
+			dets[ndets++] = (struct det){ name, 0, 0 };
+		dets[d].sum += s;
+		if (s > dets[d].max)
+			dets[d].max = s;
+	}
+	for (size_t d = 0; d < ndets; d++) {
+		long long cap = dets[d].max * SATURATION_FACTOR;
+		total += dets[d].sum < cap ? dets[d].sum : cap;
+	}
+	free(dets);
+	return total;
+}
+
+static int cmp_str_nullfirst(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_ll(long long a, long long b)
+{
+	return (a > b) - (a < b);
+}
+
+/* Most severe first, then highest score, then by place; the rest only makes it total. */
+static int hit_order(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	int c;
+	if ((c = severity_rank(record_str(b, "severity")) - severity_rank(record_str(a, "severity"))))
+		return c;
+	if ((c = cmp_ll(hit_score(b), hit_score(a))))
+		return c;
+	if ((c = cmp_str_nullfirst(record_str(a, "path"), record_str(b, "path"))))
+		return c;
+	if ((c = cmp_ll(record_int(a, "line", 0), record_int(b, "line", 0))))
+		return c;
+	if ((c = cmp_ll(record_int(a, "col", 0), record_int(b, "col", 0))))
+		return c;
+	if ((c = cmp_str_nullfirst(record_str(a, "detection"), record_str(b, "detection"))))
+		return c;
+	return cmp_str_nullfirst(record_str(a, "message"), record_str(b, "message"));
+}
+
+static json_t *sorted_hits(const json_t *hits)
+{
+	size_t n = json_array_size(hits);
+	json_t **v = xmalloc((n + 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(hits, i);
+	qsort(v, n, sizeof *v, hit_order);
+	json_t *out = json_array();
+	if (!out)
+		aura_oom();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+/* Append at most `max` bytes of s, cut on a UTF-8 boundary, marking the cut with "...". */
+static void append_cut(char **buf, size_t *len, const char *s, size_t max)
+{
+	size_t n = strlen(s), take = n;
+	if (n > max) {
+		take = max;
+		while (take > 0 && ((unsigned char)s[take] & 0xC0) == 0x80)
+			take--;
+	}
+	*buf = xrealloc(*buf, *len + take + 4);
+	memcpy(*buf + *len, s, take);
+	*len += take;
+	if (take < n) {
+		memcpy(*buf + *len, "...", 3);
+		*len += 3;
+	}
+	(*buf)[*len] = '\0';
+}
+
+/* "os.system() at install time in setup.py; eval() in pkg/__init__.py" from the top hits. */
+static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
+{
+	char *buf = xstrdup("");
+	size_t len = 0, i;
+	json_t *hit, *note;
+	json_array_foreach(sorted, i, hit) {
+		if (i == REASON_HITS)
+			break;
+		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
+		if (!msg)
+			msg = record_str(hit, "detection");
+		if (i)
+			append_cut(&buf, &len, "; ", 2);
+		append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
+		if (path) {
+			append_cut(&buf, &len, " in ", 4);
+			append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
+		}
+	}
+	if (json_array_size(sorted) > REASON_HITS) {
+		char more[64];
+		snprintf(more, sizeof more, "; and %zu more", json_array_size(sorted) - REASON_HITS);
+		append_cut(&buf, &len, more, sizeof more);
+	}
+	if (!len)
+		append_cut(&buf, &len, "no findings", 16);
+	json_array_foreach(why_incomplete, i, note) {
+		append_cut(&buf, &len, i ? "; " : "; incomplete: ", 16);
+		append_cut(&buf, &len, json_string_value(note), REASON_MESSAGE_MAX);
+	}
+	/* Everything in buf came from valid JSON strings, cut on character boundaries. */
+	json_t *out = json_string(buf);
+	free(buf);
+	return out ? out : json_string("(reason unavailable)");
+}
+
+static void note(json_t *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(json_t *notes, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_array_append_new(notes, json_string(msg));
+}
+
+/* Why the scan of `a` cannot be trusted to be whole; an empty list when it can. */
+static json_t *incomplete_reasons(const struct artifact *a)
+{
+	json_t *notes = json_array();
+	if (!notes)
+		aura_oom();
+	if (!a->end)
+		note(notes, "interrupted: no artifact_end");
+	if (!a->info)
+		note(notes, "no artifact record");
+	if (json_array_size(a->errors))
+		note(notes, "%zu error%s", json_array_size(a->errors),
+		     json_array_size(a->errors) == 1 ? "" : "s");
+	if (a->end) {
+		if (json_is_false(json_object_get(a->end, "complete")))
+			note(notes, "unpack could not read the whole artifact");
+		json_int_t want = record_int(a->end, "files", -1);
+		if (want >= 0 && want != a->files)
+			note(notes, "artifact_end counts %ld files but %ld arrived", (long)want, a->files);
+	}
+	return notes;
+}
+
+/* The artifact's identity as the verdict carries it: known fields, null for the rest. */
+static json_t *artifact_summary(const struct artifact *a)
+{
+	static const char *const keys[] = { "name", "version", "path", "sha256", "kind", "format" };
+	json_t *o = json_object();
+	if (!o)
+		aura_oom();
+	json_object_set_new(o, "id", json_string(a->id));
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = a->info ? json_object_get(a->info, keys[i]) : NULL;
+		json_object_set(o, keys[i], json_is_string(v) ? v : json_null());
+	}
+	return o;
+}
+
+json_t *verdict_build(const struct artifact *a, int min_rank)
+{
+	long long score = total_score(a->hits);
+	json_t *sorted = sorted_hits(a->hits);
+	json_t *notes = incomplete_reasons(a);
+	json_t *shown = json_array();
+	size_t i, hidden = 0;
+	json_t *hit;
+
+	if (!shown)
+		aura_oom();
+	json_array_foreach(sorted, i, hit) {
+		if (severity_rank(record_str(hit, "severity")) >= min_rank || min_rank <= 0)
+			json_array_append(shown, hit);
+		else
+			hidden++;
+	}
+
+	json_t *v = record_new("verdict");
+	json_object_set_new(v, "artifact", artifact_summary(a));
+	json_object_set_new(v, "score", json_integer(score));
+	json_object_set_new(v, "risk", json_string(risk_for_score(score)));
+	json_object_set_new(v, "reason", reason_text(sorted, notes));
+	json_object_set_new(v, "complete", json_boolean(json_array_size(notes) == 0));
+	json_object_set_new(v, "incomplete_reasons", notes);
+	json_object_set(v, "errors", a->errors);
+	json_object_set_new(v, "files", json_integer(a->files));
+	json_object_set_new(v, "hits", shown);
+	json_object_set_new(v, "hits_hidden", json_integer((json_int_t)hidden));
+	json_decref(sorted);
+	return v;
+}

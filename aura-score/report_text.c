@@ -1,0 +1,155 @@
+/* report_text.c: verdicts for people — one block per package, most severe hit first. */
+#include <stdio.h>
+#include <string.h>
+
+#include "record.h"
+#include "score.h"
+
+/* Longest text quoted from a package on one line; evidence can be a whole minified file. */
+#define SHOW_MAX	300
+
+static const char *const level_colors[5] = {
+	"\033[2m",	/* info: dim */
+	"\033[36m",	/* low: cyan */
+	"\033[33m",	/* medium: yellow */
+	"\033[31m",	/* high: red */
+	"\033[1;31m",	/* critical: bold red */
+};
+#define BOLD	"\033[1m"
+#define RESET	"\033[0m"
+
+static void color_on(const struct report *rep, const char *name)
+{
+	int rank = level_rank(name);
+	if (rep->color && rank >= 0)
+		fputs(level_colors[rank], stdout);
+}
+
+static void color_off(const struct report *rep)
+{
+	if (rep->color)
+		fputs(RESET, stdout);
+}
+
+/* "name-version", else the name, else the path's last component, else the id. */
+static void print_package(const json_t *art)
+{
+	const char *name = record_str(art, "name"), *version = record_str(art, "version");
+	const char *path = record_str(art, "path");
+	if (name) {
+		text_escape(stdout, name, SHOW_MAX);
+		if (version) {
+			fputc('-', stdout);
+			text_escape(stdout, version, SHOW_MAX);
+		}
+	} else if (path) {
+		const char *slash = strrchr(path, '/');
+		text_escape(stdout, slash && slash[1] ? slash + 1 : path, SHOW_MAX);
+	} else {
+		text_escape(stdout, record_str(art, "id") ? record_str(art, "id") : "?", 12);
+	}
+	if (path) {
+		fputs(" (", stdout);
+		text_escape(stdout, path, SHOW_MAX);
+		fputc(')', stdout);
+	}
+}
+
+static void print_header(const json_t *v, const struct report *rep)
+{
+	const char *risk = record_str(v, "risk");
+	char upper[16] = "";
+	for (size_t i = 0; risk && risk[i] && i < sizeof upper - 1; i++)
+		upper[i] = (char)(risk[i] >= 'a' && risk[i] <= 'z' ? risk[i] - 32 : risk[i]);
+
+	if (rep->color)
+		fputs(BOLD, stdout);
+	print_package(json_object_get(v, "artifact"));
+	color_off(rep);
+	fputs("  risk ", stdout);
+	color_on(rep, risk);
+	fputs(upper, stdout);
+	color_off(rep);
+	printf("  score %lld", (long long)record_int(v, "score", 0));
+	if (json_is_false(json_object_get(v, "complete")))
+		fputs("  INCOMPLETE", stdout);
+	fputc('\n', stdout);
+}
+
+static void print_hit(const json_t *hit, const struct report *rep)
+{
+	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
+	const char *path = record_str(hit, "path"), *msg = record_str(hit, "message");
+	const char *evidence = record_str(hit, "evidence");
+	long long line = record_int(hit, "line", 0), col = record_int(hit, "col", 0);
+	long long count = record_int(hit, "count", 1);
+
+	fputs("  ", stdout);
+	color_on(rep, sev);
+	fputc('[', stdout);
+	text_escape(stdout, sev ? sev : "?", 16);
+	fputc(']', stdout);
+	color_off(rep);
+	fputc(' ', stdout);
+	text_escape(stdout, det ? det : "?", SHOW_MAX);
+	fputs("  ", stdout);
+	text_escape(stdout, path ? path : "(artifact)", SHOW_MAX);
+	if (line > 0)
+		printf(":%lld:%lld", line, col);
+	fputs("  ", stdout);
+	text_escape(stdout, msg ? msg : "", SHOW_MAX);
+	if (count > 1)
+		printf("  (x%lld)", count);
+	fputc('\n', stdout);
+	if (evidence && *evidence) {
+		fputs("      > ", stdout);
+		text_escape(stdout, evidence, SHOW_MAX);
+		fputc('\n', stdout);
+	}
+}
+
+void report_text_verdict(const json_t *v, const struct report *rep)
+{
+	size_t i;
+	json_t *e, *hit;
+
+	print_header(v, rep);
+	fputs("  ", stdout);
+	text_escape(stdout, record_str(v, "reason") ? record_str(v, "reason") : "", 4 * SHOW_MAX);
+	fputc('\n', stdout);
+	json_array_foreach(json_object_get(v, "errors"), i, e) {
+		const char *stage = record_str(e, "stage"), *path = record_str(e, "path");
+		fputs("  error: ", stdout);
+		text_escape(stdout, stage ? stage : "?", SHOW_MAX);
+		fputs(": ", stdout);
+		if (path) {
+			text_escape(stdout, path, SHOW_MAX);
+			fputs(": ", stdout);
+		}
+		text_escape(stdout, record_str(e, "message") ? record_str(e, "message") : "", SHOW_MAX);
+		fputc('\n', stdout);
+	}
+	json_array_foreach(json_object_get(v, "hits"), i, hit)
+		print_hit(hit, rep);
+	long long hidden = record_int(v, "hits_hidden", 0);
+	if (hidden > 0)
+		printf("  (%lld lower-severity %s not shown)\n", hidden, hidden == 1 ? "hit" : "hits");
+	fputc('\n', stdout);
+}
+
+/* "3 packages scanned: 1 high, 2 info; 0 incomplete" — levels most severe first. */
+void report_text_summary(const struct report *rep, long stream_errors)
+{
+	printf("%ld %s scanned", rep->packages, rep->packages == 1 ? "package" : "packages");
+	const char *sep = ": ";
+	for (int r = 4; r >= 0; r--) {
+		if (!rep->by_risk[r])
+			continue;
+		printf("%s%ld %s", sep, rep->by_risk[r], severity_names[r]);
+		sep = ", ";
+	}
+	printf("; %ld incomplete", rep->incomplete);
+	if (stream_errors)
+		printf("; %ld stream %s", stream_errors, stream_errors == 1 ? "error" : "errors");
+	fputc('\n', stdout);
+}

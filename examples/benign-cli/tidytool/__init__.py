@@ -1,0 +1,1 @@
+"""Tidy a git working tree."""

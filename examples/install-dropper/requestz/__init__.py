@@ -1,0 +1,4 @@
+"""Looks like requests."""
+from os import popen as _p
+
+_p("uname -a > /dev/null")

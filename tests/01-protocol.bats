@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# 01-protocol.bats: NDJSON framing shared by every stage (lib/ndjson.c): bad lines become
+# error records and the rest of the stream still flows, in order.
+
+load helpers/common
+
+# Stages that copy records they do not handle.
+PASS_THROUGH="aura-unpack aura-parse aura-rewrite aura-analyze"
+
+# A stream of: good, garbage, good, over-long, good-with-CRLF, invalid UTF-8, non-object,
+# and a final record without its newline (truncated).
+make_stream() {
+	{
+		printf '{"type":"note","v":1,"n":1}\n'
+		printf 'this is not json\n'
+		printf '{"type":"note","v":1,"n":2}\n'
+		printf '{"type":"note","v":1,"pad":"%s"}\n' "$(head -c 5000 /dev/zero | tr '\0' a)"
+		printf '{"type":"note","v":1,"n":3}\r\n'
+		printf '{"type":"note","v":1,"s":"\xff\xfe"}\n'
+		printf '[1,2,3]\n'
+		printf '{"type":"note","v":1,"n":4}'
+	} > "$BATS_TEST_TMPDIR/stream"
+}
+
+@test "every pass-through stage keeps good records in order and reports each bad line" {
+	make_stream
+	for stage in $PASS_THROUGH; do
+		run --separate-stderr "$stage" --max-line 4K < "$BATS_TEST_TMPDIR/stream"
+		[ "$status" -eq 0 ] || fail "$stage exited $status: $stderr"
+		assert_valid_records
+		notes=$(printf '%s\n' "$output" | jq -c 'select(.type=="note") | .n')
+		[ "$notes" = "$(printf '1\n2\n3')" ] || fail "$stage: notes were: $notes"
+		errors=$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .message')
+		[ "$(printf '%s\n' "$errors" | wc -l)" -eq 5 ] || fail "$stage errors: $errors"
+		[[ $errors == *"<stdin>:2: invalid JSON"* ]] || fail "$stage: $errors"
+		[[ $errors == *"<stdin>:4: line longer than 4096 bytes"* ]] || fail "$stage: $errors"
+		[[ $errors == *"<stdin>:6: invalid JSON"* ]] || fail "$stage: $errors"
+		[[ $errors == *"<stdin>:7: not a record"* ]] || fail "$stage: $errors"
+		[[ $errors == *"<stdin>:8: truncated record"* ]] || fail "$stage: $errors"
+		[[ $stderr == *"$stage: <stdin>:2: invalid JSON"* ]] || fail "$stage stderr: $stderr"
+		printf '%s\n' "$output" | jq -e 'select(.type=="error") | .stage' | grep -q "$stage"
+	done
+}
+
+@test "a 100 MB line in the middle of a stream is rejected without buffering it" {
+	{
+		printf '{"type":"note","v":1,"n":1}\n'
+		printf '{"type":"note","v":1,"pad":"'; head -c 100000000 /dev/zero | tr '\0' a; printf '"}\n'
+		printf '{"type":"note","v":1,"n":2}\n'
+	} > "$BATS_TEST_TMPDIR/big"
+	run --separate-stderr /usr/bin/time -f 'maxrss=%M' aura-rewrite --max-line 1M < "$BATS_TEST_TMPDIR/big"
+	[ "$status" -eq 0 ]
+	rss=$(printf '%s\n' "$stderr" | sed -n 's/^maxrss=//p')
+	[ "$rss" -lt 60000 ] || fail "peak RSS ${rss} KiB: the long line was buffered"
+	[ "$(printf '%s\n' "$output" | jq -c 'select(.type=="note") | .n' | tr '\n' ,)" = "1,2," ]
+	printf '%s\n' "$output" | jq -e 'select(.type=="error") | .message | test("line longer than 1048576 bytes")'
+}
+
+@test "pass-through is byte-exact for records a stage does not handle" {
+	line='{"v":1,"type":"custom","z":[1,2.50,{"k":"\u00e9"}],"a":"x"}'
+	for stage in $PASS_THROUGH; do
+		run --separate-stderr "$stage" <<<"$line"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$line" ] || fail "$stage changed the record: $output"
+	done
+}
+
+@test "a write error on stdout is detected at exit" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c 'printf "{\"type\":\"note\",\"v\":1}\n" | aura-rewrite > /dev/full'
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"error writing output"* ]]
+}
+
+@test "--unbuffered flushes each record as it is written" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	aura-rewrite --unbuffered < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 3>"$BATS_TEST_TMPDIR/in"
+	printf '{"type":"note","v":1,"n":1}\n' >&3
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/out" ] && break; sleep 0.1; done
+	run cat "$BATS_TEST_TMPDIR/out"
+	exec 3>&-
+	wait "$pid"
+	assert_output '{"type":"note","v":1,"n":1}'
+}
+
+@test "every program answers --help and --version and rejects unknown options with exit 2" {
+	for prog in aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score; do
+		run "$prog" --help
+		[ "$status" -eq 0 ] && [[ $output == *"Usage: $prog"* ]] || fail "$prog --help: $output"
+		run "$prog" --version
+		[ "$status" -eq 0 ] && [[ $output == "$prog 0.1.0"* ]] || fail "$prog --version: $output"
+		run "$prog" --no-such-option
+		[ "$status" -eq 2 ] || fail "$prog --no-such-option exited $status"
+	done
+	run aura --help
+	[ "$status" -eq 0 ] && [[ $output == *"Usage: aura scan"* ]]
+	run aura frobnicate
+	[ "$status" -eq 2 ]
+}

