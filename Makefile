@@ -26,9 +26,9 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
        nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev
 
 # Debian packages `make deps` installs.
-DEB_PACKAGES = build-essential pkg-config libjansson-dev libseccomp-dev libarchive-dev \
+DEB_PACKAGES = gcc make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
-       zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq npm openssl \
+       zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq openssl \
        python3 ca-certificates valgrind time
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
@@ -66,6 +66,9 @@ deps:
 	    echo "make deps: installing$$need"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
 	else echo "make deps: all Debian packages present"; fi
+	@# npm may come from a nodejs package outside Debian's (whose npm would conflict).
+	@command -v npm >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 	@$(MAKE) --no-print-directory grammar
 
 grammar: $(GRAMMAR)/src/parser.c

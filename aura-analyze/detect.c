@@ -1,0 +1,274 @@
+/* detect.c: walking an `ast` record's tree and emitting a hit for each rule that matches. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ndjson.h"
+#include "record.h"
+#include "detect.h"
+
+struct walk {
+	const struct ruleset *rules;
+	const json_t *rec;
+	struct source *src;
+	const char *artifact, *path, *file;
+	enum context top;	/* the context of top-level code in this file */
+	bool rewritten;		/* aura-rewrite has resolved the names (root "_rewritten") */
+	bool too_deep;
+};
+
+static const char *node_type(const json_t *n)
+{
+	return json_string_value(json_object_get(n, "_type"));
+}
+
+static bool is_type(const json_t *n, const char *type)
+{
+	const char *t = node_type(n);
+	return t && strcmp(t, type) == 0;
+}
+
+/* setup.py runs at install time; any other module's top level when it is imported. */
+static enum context top_context(const char *path)
+{
+	if (!path)
+		return CTX_IMPORT;
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '!')	/* a!b: a member of a nested archive */
+			base = p + 1;
+	return strcmp(base, "setup.py") == 0 ? CTX_INSTALL : CTX_IMPORT;
+}
+
+/* The plain dotted name of a.b.c where every part is a Name or Attribute, or NULL. */
+static char *plain_dotted(const json_t *n)
+{
+	char buf[512];
+	size_t len = 0;
+	const char *parts[64];
+	int np = 0;
+	while (is_type(n, "Attribute") && np < 63) {
+		parts[np++] = json_string_value(json_object_get(n, "attr"));
+		n = json_object_get(n, "value");
+	}
+	if (!is_type(n, "Name") || np == 63)
+		return NULL;
+	parts[np++] = json_string_value(json_object_get(n, "id"));
+	for (int i = np - 1; i >= 0; i--) {
+		if (!parts[i])
+			return NULL;
+		int w = snprintf(buf + len, sizeof buf - len, "%s%s", len ? "." : "", parts[i]);
+		if (w < 0 || (size_t)w >= sizeof buf - len)
+			return NULL;
+		len += (size_t)w;
+	}
+	return xstrdup(buf);
+}
+
+/*
+ * The canonical name of what a call calls.  aura-rewrite's `_resolved` (on the Call, then
+ * on its func) is authoritative.  Without it, the plain dotted name: `os.system` still
+ * matches, but `model.eval` or `re.compile` never match a `builtins.*` rule.  A bare
+ * name is taken as a builtin only in a tree rewrite has not seen: once it has, a bare
+ * name it left unresolved is bound to something else (def eval(): ...).
+ */
+static char *callee_name(const struct walk *w, const json_t *call)
+{
+	const char *r = json_string_value(json_object_get(call, "_resolved"));
+	json_t *func = json_object_get(call, "func");
+	if (!r)
+		r = json_string_value(json_object_get(func, "_resolved"));
+	if (r)
+		return xstrdup(r);
+	if (w->rewritten || !is_type(func, "Name"))
+		return plain_dotted(func);
+	const char *id = json_string_value(json_object_get(func, "id"));
+	if (!id)
+		return NULL;
+	char *out = xmalloc(strlen(id) + sizeof "builtins.");
+	strcpy(out, "builtins.");
+	strcat(out, id);
+	return out;
+}
+
+static const char *when(enum context c)
+{
+	static const char *const text[CTX_COUNT] = { "at install time", "at import time",
+						     "inside a function" };
+	return text[c];
+}
+
+/*
+ * The rule's message with {name}, {context}, {when} and {detection} filled in.  In the
+ * message a builtin is named as people write it (eval, not builtins.eval).
+ */
+static char *expand_message(const struct rule *r, const char *name, enum context c)
+{
+	if (strncmp(name, "builtins.", 9) == 0 && name[9])
+		name += 9;
+	size_t cap = 256, len = 0;
+	char *out = xmalloc(cap);
+	for (const char *p = r->message; *p;) {
+		const char *sub = NULL;
+		size_t skip = 1;
+		static const char *const keys[] = { "{name}", "{context}", "{when}", "{detection}" };
+		for (size_t k = 0; k < 4 && !sub; k++)
+			if (strncmp(p, keys[k], strlen(keys[k])) == 0) {
+				sub = k == 0 ? name : k == 1 ? context_names[c] : k == 2 ? when(c)
+											: r->detection;
+				skip = strlen(keys[k]);
+			}
+		size_t n = sub ? strlen(sub) : 1;
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + len, sub ? sub : p, n);
+		len += n;
+		p += skip;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static long position(const json_t *n, const char *key)
+{
+	return (long)record_int(n, key, 0);
+}
+
+static void emit_hit(struct walk *w, const struct rule *r, const char *name, const json_t *node,
+		     enum context c)
+{
+	if (!r->applies[c])
+		return;
+	char *msg = expand_message(r, name, c);
+	long line = position(node, "lineno"), col = position(node, "col_offset");
+	json_t *hit = hit_new(w->artifact, r->detection, r->score[c], r->severity, w->path, line,
+			      col, msg);
+	free(msg);
+	if (w->file)
+		json_object_set_new(hit, "file", json_string(w->file));
+	json_object_set_new(hit, "name", json_string(name));
+	json_object_set_new(hit, "context", json_string(context_names[c]));
+	json_t *tags = json_object_get(hit, "tags");
+	json_array_append_new(tags, json_string(r->category));
+	if (c != CTX_FUNCTION) {
+		char tag[32];
+		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
+		json_array_append_new(tags, json_string(tag));
+	}
+	for (size_t i = 0; i < r->ntags; i++)
+		json_array_append_new(tags, json_string(r->tags[i]));
+	char *evidence = source_evidence(w->src, w->file, line, col, position(node, "end_lineno"),
+					 position(node, "end_col_offset"));
+	if (evidence)
+		json_object_set_new(hit, "evidence", json_string(evidence));
+	free(evidence);
+	out_record(hit);
+	json_decref(hit);
+}
+
+static void check_call(struct walk *w, const json_t *call, enum context c)
+{
+	char *name = callee_name(w, call);
+	const struct rule *r = name ? rules_match(&w->rules->calls, name, false) : NULL;
+	if (r)
+		emit_hit(w, r, name, call, c);
+	free(name);
+}
+
+static void check_exec_statement(struct walk *w, const json_t *node, enum context c)
+{
+	const struct rule *r = rules_match(&w->rules->calls, "builtins.exec", false);
+	if (r)
+		emit_hit(w, r, "builtins.exec", node, c);
+}
+
+static void check_module(struct walk *w, const char *module, const json_t *node, enum context c)
+{
+	const struct rule *r = module ? rules_match(&w->rules->imports, module, true) : NULL;
+	if (r)
+		emit_hit(w, r, module, node, c);
+}
+
+static void check_import(struct walk *w, const json_t *node, enum context c)
+{
+	if (is_type(node, "ImportFrom")) {
+		/* Relative imports name the package's own modules. */
+		if (record_int(node, "level", 0) == 0)
+			check_module(w, json_string_value(json_object_get(node, "module")), node, c);
+		return;
+	}
+	size_t i;
+	json_t *alias;
+	json_array_foreach(json_object_get(node, "names"), i, alias)
+		check_module(w, json_string_value(json_object_get(alias, "name")), node, c);
+}
+
+static void walk(struct walk *w, const json_t *node, enum context c, int depth);
+
+static void walk_field(struct walk *w, const json_t *node, const char *key, enum context c,
+		       int depth)
+{
+	walk(w, json_object_get(node, key), c, depth + 1);
+}
+
+/* Source order: a node's own finding comes before those of the nodes inside it. */
+static void walk(struct walk *w, const json_t *node, enum context c, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH) {
+		w->too_deep = true;
+		return;
+	}
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *elt;
+		json_array_foreach(node, i, elt)
+			walk(w, elt, c, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	const char *type = node_type(node);
+	if (type && (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") ||
+		     !strcmp(type, "Lambda"))) {
+		/* Decorators and defaults run where the def is; the body only when called. */
+		walk_field(w, node, "decorator_list", c, depth);
+		walk_field(w, node, "args", c, depth);
+		walk_field(w, node, "returns", c, depth);
+		walk_field(w, node, "body", CTX_FUNCTION, depth);
+		return;
+	}
+	if (type && !strcmp(type, "Call"))
+		check_call(w, node, c);
+	else if (type && !strcmp(type, "Exec"))	/* Python 2's `exec code in ns` statement */
+		check_exec_statement(w, node, c);
+	else if (type && (!strcmp(type, "Import") || !strcmp(type, "ImportFrom")))
+		check_import(w, node, c);
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			walk(w, child, c, depth + 1);
+}
+
+void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src)
+{
+	const json_t *tree = json_object_get(ast_rec, "tree");
+	struct walk w = {
+		.rules = rules,
+		.rec = ast_rec,
+		.src = src,
+		.artifact = record_str(ast_rec, "artifact"),
+		.path = record_str(ast_rec, "path"),
+		.file = record_str(ast_rec, "file"),
+		.top = top_context(record_str(ast_rec, "path")),
+		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
+	};
+	walk(&w, tree, w.top, 0);
+	if (w.too_deep)
+		record_error(w.artifact, w.path, "tree deeper than %d levels: not analysed below",
+			     DETECT_MAX_DEPTH);
+}

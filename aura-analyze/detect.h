@@ -1,0 +1,19 @@
+/* detect.h: walking an `ast` record's tree and emitting a hit for each rule that matches. */
+#ifndef ANALYZE_DETECT_H
+#define ANALYZE_DETECT_H
+
+#include <jansson.h>
+
+#include "rules.h"
+#include "source.h"
+
+/* Deepest JSON nesting followed (jansson loads at most 2048 levels, so none is lost). */
+#define DETECT_MAX_DEPTH 2100
+
+/*
+ * Emit (out_record) one hit per matching call and import in the tree of `ast_rec`, in
+ * source order.  `src` supplies evidence when it holds the record's file.
+ */
+void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src);
+
+#endif

@@ -1,0 +1,122 @@
+/* main.c: aura-analyze — match each `ast` record's calls and imports against the rules file. */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aura.h"
+#include "detect.h"
+#include "err.h"
+#include "ndjson.h"
+#include "opts.h"
+#include "record.h"
+#include "rules.h"
+#include "sandbox.h"
+#include "source.h"
+
+static const char usage[] =
+	"Usage: aura-analyze [OPTION]... < records\n"
+	"Emit a `hit` record after each `ast` record for every call and import that a rule\n"
+	"of the rules file matches (docs/rules.md).  Run aura-rewrite first so aliases\n"
+	"(import os as o; from os import system as s) resolve to canonical names.  Other\n"
+	"records are copied unchanged; a `file` record's content is kept to quote evidence.\n"
+	"\n"
+	"  --rules FILE        the rules file (default: $AURA_DATA_DIR/rules.yaml, else\n"
+	"                      data/rules.yaml beside the bin/ holding this program)\n";
+
+enum { OPT_RULES = OPT_STAGE_FIRST };
+
+struct analyze {
+	const struct ruleset *rules;
+	struct source src;
+};
+
+static void pass_through(struct ndjson_reader *r)
+{
+	size_t len;
+	const char *line = ndjson_line(r, &len);
+	out_raw(line, len);
+}
+
+static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
+{
+	struct analyze *an = ctx;
+	pass_through(r);	/* hits come after the record they are about */
+	if (record_is(rec, "file"))
+		source_keep(&an->src, rec);
+	else if (record_is(rec, "ast"))
+		detect_ast(an->rules, rec, &an->src);
+}
+
+static char *path_join(const char *dir, const char *rest)
+{
+	char *out = xmalloc(strlen(dir) + strlen(rest) + 2);
+	sprintf(out, "%s/%s", dir, rest);
+	return out;
+}
+
+/*
+ * The default rules file, found before sealing (afterwards nothing can be opened):
+ * $AURA_DATA_DIR/rules.yaml, else ../data/rules.yaml relative to this executable.
+ */
+static char *default_rules_path(const char *argv0)
+{
+	const char *env = getenv("AURA_DATA_DIR");
+	if (env && env[0])
+		return path_join(env, "rules.yaml");
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0)
+		exe[n] = '\0';
+	else if (strchr(argv0, '/') && strlen(argv0) < sizeof exe)
+		strcpy(exe, argv0);
+	else
+		return xstrdup("data/rules.yaml");
+	return path_join(dirname(exe), "../data/rules.yaml");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		AURA_COMMON_LONGOPTS,
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *rules_path = NULL;
+	int opt;
+
+	aura_set_progname(argv[0]);
+	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		if (aura_common_option(opt, optarg, usage, SANDBOX_ANALYZE))
+			continue;
+		if (opt == OPT_RULES) {
+			free(rules_path);
+			rules_path = xstrdup(optarg);
+		} else
+			aura_usage_error("unknown option");
+	}
+	if (optind < argc)
+		aura_usage_error("unexpected argument '%s' (records are read from stdin)", argv[optind]);
+
+	if (!rules_path)
+		rules_path = default_rules_path(argv[0]);
+	char err[1024];
+	struct ruleset *rules = rules_load(rules_path, err, sizeof err);
+	if (!rules)
+		aura_die("%s", err);
+	free(rules_path);
+
+	out_init(aura_opts.unbuffered);
+	sandbox_enter(SANDBOX_ANALYZE, NULL, 0);
+
+	struct analyze an = { .rules = rules };
+	struct ndjson_reader *in = ndjson_open(0, "<stdin>", aura_opts.max_line);
+	records_run(in, on_record, &an);
+	ndjson_close(in);
+	source_clear(&an.src);
+	rules_free(rules);
+	return out_finish() ? AURA_EXIT_FATAL : AURA_EXIT_OK;
+}

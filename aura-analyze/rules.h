@@ -1,0 +1,51 @@
+/* rules.h: the detection rules data file (docs/rules.md): loading it and matching names. */
+#ifndef ANALYZE_RULES_H
+#define ANALYZE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where code runs, which decides how much a finding weighs. */
+enum context { CTX_INSTALL, CTX_IMPORT, CTX_FUNCTION, CTX_COUNT };
+extern const char *const context_names[CTX_COUNT];
+
+struct rule {
+	char *detection;	/* hit "detection": ShellCommand */
+	char *category;		/* first tag: process, network, ... */
+	char *severity;		/* info .. critical */
+	char *message;		/* template: {name} {context} {when} {detection} */
+	char **names;		/* canonical names; a trailing '*' matches any rest */
+	size_t nnames;
+	char **tags;		/* extra tags after category and context */
+	size_t ntags;
+	int score[CTX_COUNT];
+	bool applies[CTX_COUNT];	/* a context with no score (and no default): no hit */
+	unsigned long line;	/* where the rule starts in its file, for messages */
+};
+
+struct rule_list {
+	struct rule *v;
+	size_t n;
+};
+
+struct ruleset {
+	char *path;
+	struct rule_list calls;		/* matched against a call's canonical callee */
+	struct rule_list imports;	/* matched against imported module names */
+};
+
+/*
+ * Load the rules file at `path`.  On error returns NULL and puts "path:line:col: what"
+ * in `err`.
+ */
+struct ruleset *rules_load(const char *path, char *err, size_t errlen);
+void rules_free(struct ruleset *rs);
+
+/*
+ * The rule of `list` that matches `name` most specifically (an exact name beats a
+ * wildcard, a longer wildcard prefix beats a shorter one, then the earlier rule wins),
+ * or NULL.  With `submodules`, a pattern `a.b` also matches `a.b.c` (imports).
+ */
+const struct rule *rules_match(const struct rule_list *list, const char *name, bool submodules);
+
+#endif

