@@ -17,6 +17,9 @@ struct walk {
 	enum context top;	/* the context of top-level code in this file */
 	bool rewritten;		/* aura-rewrite has resolved the names (root "_rewritten") */
 	bool too_deep;
+	/* setup.py classes whose methods run at install time (custom setup commands) */
+	const char *hook_classes[64];
+	size_t nhook_classes;
 };
 
 static const char *node_type(const json_t *n)
@@ -209,6 +212,112 @@ static void check_import(struct walk *w, const json_t *node, enum context c)
 
 static void walk(struct walk *w, const json_t *node, enum context c, int depth);
 
+/* ---- custom setup commands: methods that run at install time ---- */
+
+static void add_hook_class(struct walk *w, const char *name)
+{
+	if (!name || w->nhook_classes == sizeof w->hook_classes / sizeof w->hook_classes[0])
+		return;
+	w->hook_classes[w->nhook_classes++] = name;
+}
+
+static bool is_hook_class(const struct walk *w, const char *name)
+{
+	for (size_t i = 0; name && i < w->nhook_classes; i++)
+		if (!strcmp(w->hook_classes[i], name))
+			return true;
+	return false;
+}
+
+/* A class deriving from a setup command named in the rules' install_hooks. */
+static bool derives_from_install_hook(const struct walk *w, const json_t *classdef)
+{
+	size_t i;
+	json_t *base;
+	json_array_foreach(json_object_get(classdef, "bases"), i, base) {
+		const char *resolved = json_string_value(json_object_get(base, "_resolved"));
+		char *name = resolved ? xstrdup(resolved) : plain_dotted(base);
+		bool hit = false;
+		for (size_t k = 0; name && k < w->rules->ninstall_hooks && !hit; k++) {
+			const char *hook = w->rules->install_hooks[k];
+			/* Without rewrite's resolution, `install` alone still names the class. */
+			const char *dot = strrchr(hook, '.');
+			hit = !strcmp(name, hook) || (!resolved && dot && !strcmp(name, dot + 1));
+		}
+		free(name);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* Classes named as values of a `cmdclass={...}` keyword anywhere in `node` (bounded). */
+static void find_cmdclass(struct walk *w, const json_t *node, int depth)
+{
+	if (depth > 64)
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *elt;
+		json_array_foreach(node, i, elt)
+			find_cmdclass(w, elt, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	if (is_type(node, "keyword")) {
+		const char *arg = json_string_value(json_object_get(node, "arg"));
+		const json_t *value = json_object_get(node, "value");
+		if (arg && !strcmp(arg, "cmdclass") && is_type(value, "Dict")) {
+			size_t i;
+			json_t *v;
+			json_array_foreach(json_object_get(value, "values"), i, v)
+				if (is_type(v, "Name"))
+					add_hook_class(w, json_string_value(json_object_get(v, "id")));
+		}
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			find_cmdclass(w, child, depth + 1);
+}
+
+/* In setup.py: which top-level classes are setup commands (install, develop, ...). */
+static void collect_hook_classes(struct walk *w, const json_t *module)
+{
+	if (w->top != CTX_INSTALL)
+		return;
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(json_object_get(module, "body"), i, stmt) {
+		if (is_type(stmt, "ClassDef") && derives_from_install_hook(w, stmt))
+			add_hook_class(w, json_string_value(json_object_get(stmt, "name")));
+		else
+			find_cmdclass(w, stmt, 0);
+	}
+}
+
+/* A setup command class: its methods' bodies run at install time, not "in a function". */
+static void walk_hook_class(struct walk *w, const json_t *classdef, enum context c, int depth)
+{
+	walk(w, json_object_get(classdef, "bases"), c, depth + 1);
+	walk(w, json_object_get(classdef, "keywords"), c, depth + 1);
+	walk(w, json_object_get(classdef, "decorator_list"), c, depth + 1);
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(json_object_get(classdef, "body"), i, stmt) {
+		if (is_type(stmt, "FunctionDef") || is_type(stmt, "AsyncFunctionDef")) {
+			walk(w, json_object_get(stmt, "decorator_list"), c, depth + 2);
+			walk(w, json_object_get(stmt, "args"), c, depth + 2);
+			walk(w, json_object_get(stmt, "body"), CTX_INSTALL, depth + 2);
+		} else {
+			walk(w, stmt, c, depth + 2);
+		}
+	}
+}
+
+
 static void walk_field(struct walk *w, const json_t *node, const char *key, enum context c,
 		       int depth)
 {
@@ -241,6 +350,11 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		walk_field(w, node, "body", CTX_FUNCTION, depth);
 		return;
 	}
+	if (type && !strcmp(type, "ClassDef") && c == CTX_INSTALL &&
+	    is_hook_class(w, json_string_value(json_object_get(node, "name")))) {
+		walk_hook_class(w, node, c, depth);
+		return;
+	}
 	if (type && !strcmp(type, "Call"))
 		check_call(w, node, c);
 	else if (type && !strcmp(type, "Exec"))	/* Python 2's `exec code in ns` statement */
@@ -267,6 +381,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.top = top_context(record_str(ast_rec, "path")),
 		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
 	};
+	collect_hook_classes(&w, tree);
 	walk(&w, tree, w.top, 0);
 	if (w.too_deep)
 		record_error(w.artifact, w.path, "tree deeper than %d levels: not analysed below",

@@ -245,8 +245,11 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = load_list(ld, v, key, &rs->calls);
 		else if (key && !strcmp(key, "imports"))
 			ok = load_list(ld, v, key, &rs->imports);
+		else if (key && !strcmp(key, "install_hooks"))
+			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
 		else
-			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports)", key ? key : "?");
+			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, install_hooks)",
+				     key ? key : "?");
 		if (!ok)
 			return false;
 	}
@@ -307,6 +310,9 @@ void rules_free(struct ruleset *rs)
 		return;
 	list_free(&rs->calls);
 	list_free(&rs->imports);
+	for (size_t i = 0; i < rs->ninstall_hooks; i++)
+		free(rs->install_hooks[i]);
+	free(rs->install_hooks);
 	free(rs->path);
 	free(rs);
 }

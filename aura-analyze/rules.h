@@ -32,6 +32,9 @@ struct ruleset {
 	char *path;
 	struct rule_list calls;		/* matched against a call's canonical callee */
 	struct rule_list imports;	/* matched against imported module names */
+	/* Base classes of setup commands: their methods run at install time (cmdclass). */
+	char **install_hooks;
+	size_t ninstall_hooks;
 };
 
 /*

@@ -82,6 +82,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r)
 	case SC_ALLOW_IF_MASKED_ZERO:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ, r->mask, 0));
+	case SC_ALLOW_IF_MASKED_SET:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_CMP((unsigned)r->arg, SCMP_CMP_MASKED_EQ, r->mask, r->mask));
 	case SC_ALLOW_IF_ARG_SELF_PID:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_CMP((unsigned)r->arg, SCMP_CMP_EQ,
@@ -111,7 +114,7 @@ static void load_seccomp(const struct sandbox_policy *p)
 static void selftest(enum sandbox_role role, const char *action)
 {
 	bool worker_test = strncmp(action, "worker:", 7) == 0;
-	if (worker_test != (role == SANDBOX_UNPACK_WORKER))
+	if (worker_test != (role == SANDBOX_UNPACK_WORKER || role == SANDBOX_UNPACK_TREE_WORKER))
 		return;
 	if (worker_test)
 		action += 7;
@@ -173,8 +176,9 @@ void sandbox_enter(enum sandbox_role role, const struct sandbox_grant *grants, i
 void sandbox_print(enum sandbox_role role, FILE *out)
 {
 	const struct sandbox_policy *p = &sandbox_policies[role];
-	fprintf(out, "role: %s\nlandlock: %s\nseccomp (default: trap, report, die of SIGSYS):\n",
-		p->role_name, p->landlock_note);
+	fprintf(out, "role: %s\nlandlock: %s\nkernel landlock abi: %d\n"
+		"seccomp (default: trap, report, die of SIGSYS):\n",
+		p->role_name, p->landlock_note, landlock_abi_version());
 	for (const struct sc_rule *const *t = p->tables; *t; t++)
 		for (const struct sc_rule *r = *t; r->name; r++) {
 			switch (r->action) {
@@ -185,6 +189,10 @@ void sandbox_print(enum sandbox_role role, FILE *out)
 			case SC_ALLOW_IF_MASKED_ZERO:
 				fprintf(out, "  allow %s if (arg%d & 0x%llx) == 0\n", r->name, r->arg,
 					r->mask);
+				break;
+			case SC_ALLOW_IF_MASKED_SET:
+				fprintf(out, "  allow %s if (arg%d & 0x%llx) == 0x%llx\n", r->name, r->arg,
+					r->mask, r->mask);
 				break;
 			case SC_ALLOW_IF_ARG_SELF_PID:
 				fprintf(out, "  allow %s if arg%d is our own pid\n", r->name, r->arg);

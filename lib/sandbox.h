@@ -9,7 +9,8 @@
 enum sandbox_role {
 	SANDBOX_FETCH,
 	SANDBOX_UNPACK,		/* parent: opens artifact paths read-only, forks workers */
-	SANDBOX_UNPACK_WORKER,	/* per-artifact child: reads one open descriptor */
+	SANDBOX_UNPACK_WORKER,	/* per-artifact child reading an archive: no files at all */
+	SANDBOX_UNPACK_TREE_WORKER,	/* per-artifact child walking a directory, read-only */
 	SANDBOX_PARSE,
 	SANDBOX_REWRITE,
 	SANDBOX_ANALYZE,
@@ -42,14 +43,20 @@ void sandbox_print(enum sandbox_role role, FILE *out);
 
 /* ---- internal interface between sandbox.c, landlock.c and sandbox_policy.c ---- */
 
-enum sc_action { SC_ALLOW, SC_ERRNO, SC_ALLOW_IF_MASKED_ZERO, SC_ALLOW_IF_ARG_SELF_PID };
+enum sc_action {
+	SC_ALLOW,
+	SC_ERRNO,
+	SC_ALLOW_IF_MASKED_ZERO,	/* (arg & mask) == 0 */
+	SC_ALLOW_IF_MASKED_SET,	/* (arg & mask) == mask */
+	SC_ALLOW_IF_ARG_SELF_PID,
+};
 
 struct sc_rule {
 	const char *name;	/* syscall name, resolved by libseccomp for this arch */
 	enum sc_action action;
 	int errno_value;	/* SC_ERRNO */
 	int arg;		/* SC_ALLOW_IF_*: which argument */
-	unsigned long long mask;	/* SC_ALLOW_IF_MASKED_ZERO: bits that must be clear */
+	unsigned long long mask;	/* SC_ALLOW_IF_MASKED_*: the bits tested */
 };
 
 struct sandbox_policy {

@@ -15,6 +15,7 @@
 #define ALLOW(nr)		{ #nr, SC_ALLOW, 0, 0, 0 }
 #define DENY(nr, err)		{ #nr, SC_ERRNO, err, 0, 0 }
 #define ALLOW_MASKED_ZERO(nr, a, m) { #nr, SC_ALLOW_IF_MASKED_ZERO, 0, a, m }
+#define ALLOW_MASKED_SET(nr, a, m) { #nr, SC_ALLOW_IF_MASKED_SET, 0, a, m }
 #define ALLOW_SELF(nr, a)	{ #nr, SC_ALLOW_IF_ARG_SELF_PID, 0, a, 0 }
 #define END			{ NULL, 0, 0, 0, 0 }
 
@@ -39,9 +40,13 @@ static const struct sc_rule base[] = {
 	END
 };
 
-/* A process that must not touch the filesystem: opening anything fails. */
+/*
+ * A process that must not touch the filesystem: opening anything fails.  glibc's fstat()
+ * is newfstatat(fd, "", AT_EMPTY_PATH): allowed only with that flag.
+ */
 static const struct sc_rule no_files[] = {
-	DENY(openat, EACCES), DENY(open, EACCES), DENY(newfstatat, EACCES), DENY(statx, EACCES),
+	DENY(openat, EACCES), DENY(open, EACCES), DENY(statx, EACCES),
+	ALLOW_MASKED_SET(newfstatat, 3, AT_EMPTY_PATH),
 	DENY(readlink, EACCES), DENY(access, EACCES), DENY(faccessat, EACCES),
 	END
 };
@@ -70,8 +75,10 @@ const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT] = {
 		"read-only: the paths it was given (no writes anywhere yet: no cache)" },
 	[SANDBOX_UNPACK] = { "unpack", TABLES(base, read_files, supervise), false,
 		"read-only: / (artifact paths arrive on stdin after sealing); no writes" },
-	[SANDBOX_UNPACK_WORKER] = { "unpack-worker", TABLES(base, read_files), false,
-		"archives: none at all; directories: read-only beneath that directory" },
+	[SANDBOX_UNPACK_WORKER] = { "unpack-worker", TABLES(base, no_files), true,
+		"none (it reads the archive through the descriptor it was given)" },
+	[SANDBOX_UNPACK_TREE_WORKER] = { "unpack-tree-worker", TABLES(base, read_files), false,
+		"read-only beneath the directory artifact's descriptor" },
 	[SANDBOX_PARSE] = { "parse", TABLES(base, no_files), true, "none" },
 	[SANDBOX_REWRITE] = { "rewrite", TABLES(base, no_files), true, "none" },
 	[SANDBOX_ANALYZE] = { "analyze", TABLES(base, no_files), true, "none" },

@@ -38,7 +38,7 @@ make_stream() {
 		[[ $errors == *"<stdin>:7: not a record"* ]] || fail "$stage: $errors"
 		[[ $errors == *"<stdin>:8: truncated record"* ]] || fail "$stage: $errors"
 		[[ $stderr == *"$stage: <stdin>:2: invalid JSON"* ]] || fail "$stage stderr: $stderr"
-		printf '%s\n' "$output" | jq -e 'select(.type=="error") | .stage' | grep -q "$stage"
+		[ "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .stage' | sort -u)" = "$stage" ]
 	done
 }
 
@@ -53,7 +53,7 @@ make_stream() {
 	rss=$(printf '%s\n' "$stderr" | sed -n 's/^maxrss=//p')
 	[ "$rss" -lt 60000 ] || fail "peak RSS ${rss} KiB: the long line was buffered"
 	[ "$(printf '%s\n' "$output" | jq -c 'select(.type=="note") | .n' | tr '\n' ,)" = "1,2," ]
-	printf '%s\n' "$output" | jq -e 'select(.type=="error") | .message | test("line longer than 1048576 bytes")'
+	[[ $output == *'"message":"<stdin>:2: line longer than 1048576 bytes"'* ]] || fail "$output"
 }
 
 @test "pass-through is byte-exact for records a stage does not handle" {
@@ -76,11 +76,11 @@ make_stream() {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	aura-rewrite --unbuffered < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	pid=$!
-	exec 3>"$BATS_TEST_TMPDIR/in"
-	printf '{"type":"note","v":1,"n":1}\n' >&3
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '{"type":"note","v":1,"n":1}\n' >&5
 	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/out" ] && break; sleep 0.1; done
 	run cat "$BATS_TEST_TMPDIR/out"
-	exec 3>&-
+	exec 5>&-
 	wait "$pid"
 	assert_output '{"type":"note","v":1,"n":1}'
 }

@@ -202,6 +202,42 @@ PY
 		'6 ShellCommand os.system function 15' '7 ShellCommand os.system function 15')"
 }
 
+@test "setup commands: methods of cmdclass classes and install subclasses run at install time" {
+	mkdir -p pkg
+	py pkg/setup.py <<'PY'
+import os
+from setuptools import setup
+from setuptools.command.install import install
+from setuptools.command.develop import develop as dev
+
+class PostInstall(install):
+    def run(self):
+        os.system('a')
+
+class Dev(dev):
+    def run(self):
+        os.system('b')
+
+class Hooked:
+    def run(self):
+        os.system('c')
+
+class Helper:
+    def run(self):
+        os.system('d')
+
+setup(name='x', cmdclass={'install': PostInstall, 'develop': Dev, 'build': Hooked})
+PY
+	run hits pkg/setup.py
+	assert_output "$(printf '%s\n' '8 ShellCommand os.system install 80' '12 ShellCommand os.system install 80' \
+		'16 ShellCommand os.system install 80' '20 ShellCommand os.system function 15')"
+	# The same classes outside setup.py are ordinary code.
+	cp pkg/setup.py pkg/commands.py
+	run hits pkg/commands.py
+	assert_output "$(printf '%s\n' '8 ShellCommand os.system function 15' '12 ShellCommand os.system function 15' \
+		'16 ShellCommand os.system function 15' '20 ShellCommand os.system function 15')"
+}
+
 @test "a setup.py inside a nested archive is still install context" {
 	py setup.py <<'PY'
 eval('x')

@@ -21,16 +21,15 @@ EX="$AURA_ROOT/examples"
 @test "json hits carry detection, score, severity, path, line, col and message" {
 	run --separate-stderr aura scan --format json "$EX/install-dropper"
 	[ "$status" -eq 0 ]
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict") | .hits | length > 0'
-	printf '%s\n' "$output" | jq -e '
-	    select(.type=="verdict") | .hits | all(
+	v=$(verdict_of install-dropper)
+	assert_jq "$v" '.hits | length > 0'
+	assert_jq "$v" '.hits | all(
 	      (.detection|type)=="string" and (.score|type)=="number" and
 	      (.severity|IN("info","low","medium","high","critical")) and
 	      (.path|type)=="string" and (.line|type)=="number" and (.col|type)=="number" and
 	      (.message|type)=="string")'
 	# os.system on line 10 of setup.py, found through the real pipeline.
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict") | .hits[] |
-	    select(.name=="os.system" and .path=="setup.py" and .line==10 and .col==0)'
+	assert_jq "$v" 'any(.hits[]; .name=="os.system" and .path=="setup.py" and .line==10 and .col==0)'
 }
 
 @test "the text report names the packages, the risk and the evidence" {
@@ -54,10 +53,10 @@ EX="$AURA_ROOT/examples"
 @test "composability: rewrite replaced by cat, and stages chained through jq, still scan" {
 	run --separate-stderr bash -c "aura-fetch '$EX/install-dropper' | aura-unpack | aura-parse | cat | aura-analyze | aura-score --format json"
 	[ "$status" -eq 0 ] || fail "$stderr"
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict") | .complete and (.hits | map(.name) | index("os.system"))'
+	assert_jq "$(verdict_of install-dropper)" '.complete and (.hits | map(.name) | index("os.system"))'
 	run --separate-stderr bash -c "aura-fetch '$EX/cmdclass-hook' | aura-unpack | jq -c . | aura-parse | jq -c . | aura-rewrite | aura-analyze | aura-score --format json"
 	[ "$status" -eq 0 ] || fail "$stderr"
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict") | .hits | map(.name) | index("subprocess.Popen")'
+	assert_jq "$(verdict_of cmdclass-hook)" '.hits | map(.name) | index("subprocess.Popen")'
 }
 
 @test "a missing path, an empty directory and a corrupt archive: errors, the rest still scanned, exit 2" {
@@ -69,8 +68,8 @@ EX="$AURA_ROOT/examples"
 	[[ $stderr == *"$BATS_TEST_TMPDIR/missing: cannot open: No such file or directory"* ]] || fail "$stderr"
 	[[ $stderr == *"$BATS_TEST_TMPDIR/empty: empty directory"* ]] || fail "$stderr"
 	[[ $stderr == *"broken-1.0.tar.gz"* ]] || fail "$stderr"
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict" and .artifact.name=="install-dropper") | .complete'
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict" and .artifact.name=="broken") | .complete == false'
+	assert_jq "$(verdict_of install-dropper)" '.complete'
+	assert_jq "$(verdict_of broken)" '.complete == false'
 	run aura scan --allow-errors --format json "$BATS_TEST_TMPDIR/missing" "$EX/benign-greeting"
 	[ "$status" -eq 0 ]
 }
@@ -79,9 +78,8 @@ EX="$AURA_ROOT/examples"
 	tar -C "$EX" -czf "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" install-dropper
 	run --separate-stderr aura scan --format json "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" "$EX/obfuscated-loader/loader.py"
 	[ "$status" -eq 0 ] || fail "$stderr"
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict" and .artifact.name=="requestz") |
-	    (.artifact.version=="2.31.0") and (.hits | map(.name) | index("os.system"))'
-	printf '%s\n' "$output" | jq -e 'select(.type=="verdict" and .artifact.name=="loader.py") | .hits | map(.name) | index("builtins.eval")'
+	assert_jq "$(verdict_of requestz)" '(.artifact.version=="2.31.0") and (.hits | map(.name) | index("os.system"))'
+	assert_jq "$(verdict_of loader.py)" '.hits | map(.name) | index("builtins.eval")'
 }
 
 @test "the driver names a stage killed by a signal and exits 2" {

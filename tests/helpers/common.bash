@@ -1,4 +1,5 @@
 # helpers/common.bash: shared setup for every bats suite (paths, assertions, no core files).
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
@@ -20,3 +21,13 @@ assert_valid_records() {
 	bad=$(printf '%s\n' "$output" | jq -R 'fromjson? // "BAD" | select(. == "BAD" or .v != 1 or (.type | type) != "string")' | head -3)
 	[ -z "$bad" ] || fail "invalid records in output: $bad"
 }
+
+# The verdict record of the artifact named $1 in $output (jq 1.6's -e misreports the exit
+# status when the last input yields nothing, so select first, test after).
+verdict_of() { printf '%s\n' "$output" | jq -c --arg n "$1" 'select(.type=="verdict" and .artifact.name==$n)'; }
+
+# Assert that jq filter $2 is true for JSON $1.
+assert_jq() { jq -e "$2" <<<"$1" >/dev/null || fail "jq '$2' is not true for: $1"; }
+
+# The Landlock ABI version the kernel offers (0: none), as the stages see it.
+landlock_abi() { aura-parse --print-sandbox | sed -n 's/^kernel landlock abi: //p'; }

@@ -1,0 +1,141 @@
+/* worker.c: the per-artifact child: seal completely, read one artifact, send records up a pipe. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "opts.h"
+#include "sandbox.h"
+#include "unpack.h"
+
+/* Worker exit statuses the parent reports (3 is the sandbox self-test's "refused"). */
+enum { WORKER_OK = 0, WORKER_PIPE_FAILED = 4, WORKER_OOM = 5 };
+
+static bool write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		size_t done = (size_t)w;
+		while (n > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return true;
+}
+
+void emit(struct unpacker *u, json_t *rec)
+{
+	char *line = json_dumps(rec, JSON_COMPACT);
+	json_decref(rec);
+	if (!line)
+		_exit(WORKER_OOM);
+	struct iovec iov[2] = { { line, strlen(line) }, { "\n", 1 } };
+	bool ok = write_all(u->out_fd, iov, 2);
+	free(line);
+	if (!ok)
+		_exit(WORKER_PIPE_FAILED);	/* the parent is gone or killed us: stop */
+}
+
+/* Member names and libarchive messages may hold any bytes: never let them break a record. */
+static json_t *safe_string(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	struct member_name n;
+	member_name_init(&n, s);
+	j = json_string(n.text);
+	member_name_free(&n);
+	return j ? j : json_string("?");
+}
+
+void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
+	      const char *path, const char *file_id, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_t *hit = hit_new(u->job->id, detection, score, severity, NULL, 0, 0, "");
+	if (path)
+		json_object_set_new(hit, "path", safe_string(path));
+	json_object_set_new(hit, "message", safe_string(msg));
+	json_array_append_new(json_object_get(hit, "tags"), json_string("archive"));
+	if (file_id)
+		json_object_set_new(hit, "file", json_string(file_id));
+	emit(u, hit);
+}
+
+void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_t *rec = record_new("error");
+	json_object_set_new(rec, "stage", json_string(aura_progname));
+	json_object_set_new(rec, "artifact", json_string(u->job->id));
+	json_object_set_new(rec, "path", safe_string(path ? path : u->job->path));
+	json_object_set_new(rec, "message", safe_string(msg));
+	emit(u, rec);
+	aura_warn("%s: %s", path ? path : u->job->path, msg);
+}
+
+void limit_crossed(struct unpacker *u, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	emit_hit(u, "ArchiveBomb", 50, "high", path, NULL, "%s; the rest of the artifact was "
+		 "not read", msg);
+	u->stop = true;
+}
+
+_Noreturn void worker_run(const struct job *job, int out_fd)
+{
+	/*
+	 * The worker keeps only stderr, the pipe and its artifact: without stdin and stdout a
+	 * compromised worker can neither read other artifacts' records nor write records
+	 * around the parent's accounting.
+	 */
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+
+	/* An archive or a file: no filesystem at all.  A directory: read-only beneath it. */
+	struct sandbox_grant dir = { .path = NULL, .fd = job->fd, .access = SANDBOX_READ };
+	bool is_dir = job->kind == KIND_DIRECTORY;
+	if (is_dir)
+		sandbox_enter(SANDBOX_UNPACK_TREE_WORKER, &dir, 1);
+	else
+		sandbox_enter(SANDBOX_UNPACK_WORKER, NULL, 0);
+
+	struct unpacker u = { .job = job, .out_fd = out_fd };
+	switch (job->kind) {
+	case KIND_ARCHIVE: archive_unpack(&u); break;
+	case KIND_DIRECTORY: tree_unpack(&u); break;
+	case KIND_FILE: single_unpack(&u); break;
+	}
+	/* _exit: stdio buffers belong to the parent, and atexit handlers are its business. */
+	if (close(out_fd) < 0)
+		_exit(WORKER_PIPE_FAILED);
+	_exit(WORKER_OK);
+}
