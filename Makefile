@@ -46,7 +46,7 @@ CFLAGS += $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 
-.PHONY: all deps check-deps check test demo clean distclean san-check grammar
+.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval
 
 all: check-deps $(PROGRAMS)
 
@@ -118,6 +118,10 @@ deps-if-missing:
 	@if ! $(MAKE) --no-print-directory -s check-deps >/dev/null 2>&1 || [ ! -f $(GRAMMAR)/src/parser.c ] \
 	    || ! command -v bats >/dev/null || [ ! -d /usr/lib/bats/bats-assert ]; then \
 	    $(MAKE) --no-print-directory deps; fi
+
+# Detection quality on the shared corpora (not part of check): writes eval/results.md.
+eval: deps-if-missing all
+	eval/run.sh
 
 # Sanitizer build of everything, then the whole suite against it.
 san-check:

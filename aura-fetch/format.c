@@ -34,10 +34,11 @@ const char *archive_format(const unsigned char *h, size_t n, const char *name)
 }
 
 static const char *const dist_suffixes[] = {
-	".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar", ".zip", ".whl", ".egg", NULL
+	".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar", ".zip", ".whl", ".egg", ".deb",
+	NULL
 };
 
-/* name-1.2.3.tar.gz (sdist), name-1.2.3-py3-none-any.whl (wheel), name-1.2-py3.8.egg */
+/* name-1.2.3.tar.gz (sdist), name-1.2.3-py3-none-any.whl (wheel), name-1.2-py3.8.egg, name_1.2-1_all.deb */
 void package_name_version(const char *base, json_t *artifact)
 {
 	char stem[1024];
@@ -51,6 +52,17 @@ void package_name_version(const char *base, json_t *artifact)
 		return;
 	memcpy(stem, base, len);
 	stem[len] = '\0';
+	if (ends_with(base, ".deb")) {	/* Debian: name_version_arch.deb */
+		char *version = strchr(stem, '_'), *arch;
+		if (!version)
+			return;
+		*version++ = '\0';
+		if ((arch = strchr(version, '_')) != NULL)
+			*arch = '\0';
+		json_object_set_new(artifact, "name", json_string(stem));
+		json_object_set_new(artifact, "version", json_string(version));
+		return;
+	}
 	/* The version is the first '-'-separated part after the name that starts with a digit. */
 	for (char *dash = strchr(stem, '-'); dash; dash = strchr(dash + 1, '-')) {
 		if (!isdigit((unsigned char)dash[1]))
