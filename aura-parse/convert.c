@@ -1,0 +1,2627 @@
+/* convert.c: tree-sitter's concrete syntax tree to Python's `ast` shape, written as JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "err.h"
+#include "literals.h"
+
+/*
+ * The walk writes JSON as it goes (lib/jsonw.h): no intermediate tree.  Children are
+ * listed with one TSTreeCursor into a shared stack of nodes (`pool`), because
+ * ts_node_child(i) in a loop is quadratic.  Recursion follows the AST, and every AST level
+ * passes through enter(), which stops at --max-depth: the C stack stays bounded whatever
+ * the input.  Transparent wrappers (parentheses, `case_pattern`) are unwrapped in loops.
+ */
+
+/* Grammar node names the converter dispatches on. */
+#define NODE_KINDS(X) \
+	X(module) X(block) X(expression_statement) X(assignment) X(augmented_assignment) \
+	X(return_statement) X(delete_statement) X(pass_statement) X(break_statement) \
+	X(continue_statement) X(raise_statement) X(assert_statement) X(global_statement) \
+	X(nonlocal_statement) X(import_statement) X(import_from_statement) \
+	X(future_import_statement) X(aliased_import) X(dotted_name) X(relative_import) \
+	X(import_prefix) X(wildcard_import) X(if_statement) X(elif_clause) X(else_clause) \
+	X(for_statement) X(while_statement) X(try_statement) X(except_clause) \
+	X(except_group_clause) X(finally_clause) X(with_statement) X(with_clause) X(with_item) \
+	X(function_definition) X(class_definition) X(decorated_definition) X(decorator) \
+	X(parameters) X(lambda_parameters) X(typed_parameter) X(default_parameter) \
+	X(typed_default_parameter) X(list_splat_pattern) X(dictionary_splat_pattern) \
+	X(keyword_separator) X(positional_separator) X(tuple_pattern) X(list_pattern) \
+	X(pattern_list) X(expression_list) X(match_statement) X(case_clause) X(case_pattern) \
+	X(print_statement) X(chevron) X(exec_statement) X(type_alias_statement) \
+	X(identifier) X(attribute) X(subscript) X(slice) X(call) X(argument_list) \
+	X(keyword_argument) X(list_splat) X(dictionary_splat) X(parenthesized_expression) \
+	X(parenthesized_list_splat) X(binary_operator) X(unary_operator) X(not_operator) \
+	X(boolean_operator) X(comparison_operator) X(conditional_expression) \
+	X(named_expression) X(lambda) X(await) X(yield) X(list) X(tuple) X(set) X(dictionary) \
+	X(pair) X(list_comprehension) X(set_comprehension) X(dictionary_comprehension) \
+	X(generator_expression) X(for_in_clause) X(if_clause) X(string) X(concatenated_string) \
+	X(string_start) X(string_end) X(string_content) X(interpolation) X(format_specifier) \
+	X(format_expression) X(type_conversion) X(integer) X(float) X(true) X(false) X(none) \
+	X(ellipsis) X(type) X(as_pattern) X(as_pattern_target) X(union_pattern) \
+	X(class_pattern) X(keyword_pattern) X(dict_pattern) X(splat_pattern) \
+	X(complex_pattern) X(generic_type) X(union_type) X(member_type) X(splat_type) \
+	X(type_parameter) X(ERROR)
+
+enum kind {
+	K_OTHER = 0,
+#define X(name) K_##name,
+	NODE_KINDS(X)
+#undef X
+	K_COUNT
+};
+
+static const char *const kind_names[K_COUNT] = {
+	[K_OTHER] = "",
+#define X(name) [K_##name] = #name,
+	NODE_KINDS(X)
+#undef X
+};
+
+/* Field names the converter reads. */
+#define FIELD_NAMES(X) \
+	X(left) X(right) X(type) X(operator) X(operators) X(argument) X(function) X(arguments) \
+	X(object) X(attribute) X(value) X(subscript) X(name) X(alias) X(module_name) \
+	X(condition) X(consequence) X(alternative) X(body) X(parameters) X(return_type) \
+	X(superclasses) X(definition) X(key) X(expression) X(format_specifier) \
+	X(type_conversion) X(code) X(cause) X(subject) X(guard)
+
+static struct {
+#define X(name) TSFieldId name;
+	FIELD_NAMES(X)
+#undef X
+} F;
+
+/* Symbol id -> kind, for named symbols; built once by convert_init. */
+static uint8_t *kind_of_symbol;
+static uint32_t symbol_count;
+
+void convert_init(const TSLanguage *lang)
+{
+	symbol_count = ts_language_symbol_count(lang);
+	kind_of_symbol = calloc(symbol_count, 1);
+	if (!kind_of_symbol)
+		aura_oom();
+	for (uint32_t s = 0; s < symbol_count; s++) {
+		if (ts_language_symbol_type(lang, (TSSymbol)s) != TSSymbolTypeRegular)
+			continue;
+		const char *name = ts_language_symbol_name(lang, (TSSymbol)s);
+		for (int k = 1; k < K_COUNT; k++)
+			if (strcmp(name, kind_names[k]) == 0)
+				kind_of_symbol[s] = (uint8_t)k;
+	}
+#define X(f) F.f = ts_language_field_id_for_name(lang, #f, (uint32_t)strlen(#f));
+	FIELD_NAMES(X)
+#undef X
+}
+
+void convert_done(void)
+{
+	free(kind_of_symbol);
+	kind_of_symbol = NULL;
+}
+
+/* ---- the walk's state ---- */
+
+struct kid {
+	TSNode node;
+	TSFieldId field;
+	uint8_t kind;
+	bool named;
+};
+
+struct kids {
+	size_t base, n;
+};
+
+struct conv {
+	const char *src;
+	size_t len;
+	struct jsonw *w;
+	unsigned depth, max_depth;
+	struct convert_result *res;
+	TSTreeCursor cur;
+	struct kid *pool;
+	size_t pool_len, pool_cap;
+};
+
+enum ctx { LOAD, STORE, DEL };
+static const char *const ctx_names[] = { "Load", "Store", "Del" };
+
+/* tree-sitter 0.20 has no ts_node_is_error: an ERROR node has the reserved symbol. */
+static bool is_error(TSNode n)
+{
+	return ts_node_symbol(n) == (TSSymbol)-1;
+}
+
+static enum kind kind(TSNode n)
+{
+	if (ts_node_is_null(n))
+		return K_OTHER;
+	if (is_error(n))
+		return K_ERROR;
+	TSSymbol s = ts_node_symbol(n);
+	return ts_node_is_named(n) && s < symbol_count ? (enum kind)kind_of_symbol[s] : K_OTHER;
+}
+
+/* The node's anonymous token name (`+`, `is not`, `async`...), "" for named nodes. */
+static const char *token(TSNode n)
+{
+	return ts_node_is_named(n) ? "" : ts_node_type(n);
+}
+
+static bool is_token(TSNode n, const char *t)
+{
+	return !ts_node_is_null(n) && !ts_node_is_named(n) && strcmp(ts_node_type(n), t) == 0;
+}
+
+/* List the children of `n` (skipping comments and other extras) on top of the pool. */
+static struct kids kids_of(struct conv *c, TSNode n, bool named_only)
+{
+	struct kids ks = { c->pool_len, 0 };
+	if (ts_node_is_null(n))
+		return ks;
+	ts_tree_cursor_reset(&c->cur, n);
+	if (!ts_tree_cursor_goto_first_child(&c->cur))
+		return ks;
+	do {
+		TSNode k = ts_tree_cursor_current_node(&c->cur);
+		if (ts_node_is_extra(k) || (named_only && !ts_node_is_named(k) && !ts_node_is_missing(k)))
+			continue;
+		if (c->pool_len == c->pool_cap) {
+			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
+			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
+		}
+		c->pool[c->pool_len++] = (struct kid){ k, ts_tree_cursor_current_field_id(&c->cur),
+						       (uint8_t)kind(k), ts_node_is_named(k) };
+		ks.n++;
+	} while (ts_tree_cursor_goto_next_sibling(&c->cur));
+	return ks;
+}
+
+#define KID(ks, i) (c->pool[(ks).base + (i)])
+
+/* Drop the kids listed last (the pool is a stack that follows the recursion). */
+static void kids_done(struct conv *c, struct kids ks)
+{
+	c->pool_len = ks.base;
+}
+
+static TSNode field(TSNode n, TSFieldId f)
+{
+	return ts_node_child_by_field_id(n, f);
+}
+
+/* The first named child that is not an extra (a comment). */
+static TSNode first_named(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	TSNode r = ks.n ? KID(ks, 0).node : (TSNode){ 0 };
+	kids_done(c, ks);
+	return r;
+}
+
+static const char *text(struct conv *c, TSNode n, size_t *len)
+{
+	*len = ts_node_end_byte(n) - ts_node_start_byte(n);
+	return c->src + ts_node_start_byte(n);
+}
+
+/* ---- writing ---- */
+
+static void span(struct conv *c, TSPoint s, TSPoint e)
+{
+	jw_kv_int(c->w, "lineno", (long long)s.row + 1);
+	jw_kv_int(c->w, "col_offset", s.column);
+	jw_kv_int(c->w, "end_lineno", (long long)e.row + 1);
+	jw_kv_int(c->w, "end_col_offset", e.column);
+}
+
+static void pos(struct conv *c, TSNode n)
+{
+	span(c, ts_node_start_point(n), ts_node_end_point(n));
+}
+
+static void begin(struct conv *c, const char *type)
+{
+	jw_object_begin(c->w);
+	jw_kv_cstring(c->w, "_type", type);
+}
+
+static void end(struct conv *c)
+{
+	jw_object_end(c->w);
+}
+
+static void key(struct conv *c, const char *k)
+{
+	jw_key(c->w, k);
+}
+
+static void tag(struct conv *c, const char *k, const char *type)
+{
+	jw_kv_node_tag(c->w, k, type);
+}
+
+static void name_text(struct conv *c, const char *k, TSNode n)
+{
+	size_t len;
+	const char *s = text(c, n, &len);
+	jw_kv_string(c->w, k, s, len);
+}
+
+/*
+ * Enter one AST level.  Beyond --max-depth the subtree is replaced by a Truncated node
+ * (the first cut is remembered for the DeepNesting hit) and false is returned.
+ */
+static bool enter(struct conv *c, TSNode n)
+{
+	if (c->depth < c->max_depth) {
+		c->depth++;
+		return true;
+	}
+	begin(c, "Truncated");
+	pos(c, n);
+	end(c);
+	if (!c->res->truncated) {
+		c->res->truncated = true;
+		c->res->trunc_line = ts_node_start_point(n).row + 1;
+		c->res->trunc_col = ts_node_start_point(n).column;
+	}
+	return false;
+}
+
+static void leave(struct conv *c)
+{
+	c->depth--;
+}
+
+/*
+ * Where a statement ends for `ast`: at its last token, not after trailing comments that
+ * tree-sitter keeps inside a block.  Walks down the last non-extra children with the cursor.
+ */
+static TSPoint last_token_end(struct conv *c, TSNode n)
+{
+	TSPoint e = ts_node_end_point(n);
+	ts_tree_cursor_reset(&c->cur, n);
+	while (ts_tree_cursor_goto_first_child(&c->cur)) {
+		TSNode last = { 0 };
+		do {
+			TSNode k = ts_tree_cursor_current_node(&c->cur);
+			if (!ts_node_is_extra(k) && ts_node_end_byte(k) > ts_node_start_byte(k))
+				last = k;
+		} while (ts_tree_cursor_goto_next_sibling(&c->cur));
+		if (ts_node_is_null(last))
+			break;
+		e = ts_node_end_point(last);
+		ts_tree_cursor_reset(&c->cur, last);
+	}
+	return e;
+}
+
+static void stmt(struct conv *c, TSNode n);
+static void expr(struct conv *c, TSNode n, enum ctx ctx);
+static void pattern(struct conv *c, TSNode n);
+static void body(struct conv *c, const char *k, TSNode block);
+
+static bool is_stmt_kind(enum kind k)
+{
+	switch (k) {
+	case K_expression_statement: case K_return_statement: case K_delete_statement:
+	case K_pass_statement: case K_break_statement: case K_continue_statement:
+	case K_raise_statement: case K_assert_statement: case K_global_statement:
+	case K_nonlocal_statement: case K_import_statement: case K_import_from_statement:
+	case K_future_import_statement: case K_if_statement: case K_for_statement:
+	case K_while_statement: case K_try_statement: case K_with_statement:
+	case K_function_definition: case K_class_definition: case K_decorated_definition:
+	case K_match_statement: case K_print_statement: case K_exec_statement:
+	case K_type_alias_statement: case K_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The first ERROR node inside statement `n`, not looking into nested blocks (their own
+ * statement lists report theirs).  Iterative: the walk follows has_error down one path.
+ */
+static TSNode error_inside(struct conv *c, TSNode n)
+{
+	for (;;) {
+		TSNode next = { 0 };
+		ts_tree_cursor_reset(&c->cur, n);
+		if (ts_tree_cursor_goto_first_child(&c->cur)) {
+			do {
+				TSNode k = ts_tree_cursor_current_node(&c->cur);
+				if (is_error(k))
+					return k;
+				if (ts_node_has_error(k) && kind(k) != K_block) {
+					next = k;
+					break;
+				}
+			} while (ts_tree_cursor_goto_next_sibling(&c->cur));
+		}
+		if (ts_node_is_null(next))
+			return next;
+		n = next;
+	}
+}
+
+/* A run of statements (a block, a module, what an ERROR node still holds) as an array. */
+static void stmt_list(struct conv *c, TSNode parent)
+{
+	struct kids ks = kids_of(c, parent, true);
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (is_stmt_kind(k.kind)) {
+			stmt(c, k.node);
+			/* A statement tree-sitter repaired around an ERROR: say where, after it. */
+			TSNode e = k.kind != K_ERROR && ts_node_has_error(k.node) ? error_inside(c, k.node)
+										    : (TSNode){ 0 };
+			if (!ts_node_is_null(e))
+				stmt(c, e);
+		}
+		else if (kind(parent) == K_ERROR && k.kind != K_OTHER && !ts_node_is_missing(k.node)) {
+			/* Salvage: an expression stranded in a syntax error still counts. */
+			begin(c, "Expr");
+			pos(c, k.node);
+			key(c, "value");
+			expr(c, k.node, LOAD);
+			end(c);
+		}
+	}
+	jw_array_end(c->w);
+	kids_done(c, ks);
+}
+
+static void body(struct conv *c, const char *k, TSNode block)
+{
+	key(c, k);
+	if (ts_node_is_null(block)) {
+		jw_array_begin(c->w);
+		jw_array_end(c->w);
+		return;
+	}
+	stmt_list(c, block);
+}
+
+/* ---- expressions ---- */
+
+/* Skip parentheses around an expression: `((x))` is `x` in `ast`. */
+static TSNode unparen(struct conv *c, TSNode n)
+{
+	while (kind(n) == K_parenthesized_expression) {
+		TSNode inner = first_named(c, n);
+		if (ts_node_is_null(inner))
+			break;
+		n = inner;
+	}
+	return n;
+}
+
+/* True when a tuple-ish node is really a parenthesised single item: `(a)` has no comma. */
+static bool is_grouping(struct conv *c, TSNode n, TSNode *inner)
+{
+	struct kids ks = kids_of(c, n, false);
+	size_t named = 0;
+	bool comma = false;
+	for (size_t i = 0; i < ks.n; i++) {
+		if (KID(ks, i).named)
+			named++, *inner = KID(ks, i).node;
+		else if (is_token(KID(ks, i).node, ","))
+			comma = true;
+	}
+	kids_done(c, ks);
+	return named == 1 && !comma;
+}
+
+/* The `ast` class of an operator token: `+` is Add (UAdd when unary), `+=` is Add too. */
+static const char *op_name(const char *op, bool unary)
+{
+	static const struct { const char *tok, *name; } binops[] = {
+		{ "+", "Add" }, { "-", "Sub" }, { "*", "Mult" }, { "@", "MatMult" }, { "/", "Div" },
+		{ "%", "Mod" }, { "**", "Pow" }, { "<<", "LShift" }, { ">>", "RShift" },
+		{ "|", "BitOr" }, { "^", "BitXor" }, { "&", "BitAnd" }, { "//", "FloorDiv" },
+		{ "==", "Eq" }, { "!=", "NotEq" }, { "<>", "NotEq" }, { "<", "Lt" }, { "<=", "LtE" },
+		{ ">", "Gt" }, { ">=", "GtE" }, { "is", "Is" }, { "is not", "IsNot" }, { "in", "In" },
+		{ "not in", "NotIn" }, { "and", "And" }, { "or", "Or" },
+	};
+	if (unary)
+		return strcmp(op, "+") == 0 ? "UAdd" : strcmp(op, "-") == 0 ? "USub" :
+		       strcmp(op, "~") == 0 ? "Invert" : "Not";
+	size_t n = strlen(op);
+	if (n > 1 && op[n - 1] == '=' && strcmp(op, "==") && strcmp(op, "!=") && strcmp(op, "<=") &&
+	    strcmp(op, ">="))
+		n--;
+	for (size_t i = 0; i < sizeof binops / sizeof *binops; i++)
+		if (strlen(binops[i].tok) == n && memcmp(binops[i].tok, op, n) == 0)
+			return binops[i].name;
+	return "Error";
+}
+
+/* Elements of a sequence node (list, tuple, set, expression_list, patterns) as `elts`. */
+static void elts(struct conv *c, TSNode n, enum ctx ctx)
+{
+	struct kids ks = kids_of(c, n, true);
+	key(c, "elts");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		expr(c, KID(ks, i).node, ctx);
+	jw_array_end(c->w);
+	kids_done(c, ks);
+}
+
+static void seq(struct conv *c, const char *type, TSNode n, enum ctx ctx)
+{
+	begin(c, type);
+	pos(c, n);
+	elts(c, n, ctx);
+	if (strcmp(type, "Set"))
+		tag(c, "ctx", ctx_names[ctx]);
+	end(c);
+}
+
+static void string_expr(struct conv *c, TSNode n);
+static void arguments(struct conv *c, TSNode params);
+static void comprehension_expr(struct conv *c, const char *type, TSNode n);
+
+/* `f(args)` and `class C(bases)`: positional items, then keywords, each in source order. */
+static void call_args(struct conv *c, TSNode arglist, const char *args_key)
+{
+	struct kids ks = kids_of(c, arglist, true);
+	key(c, args_key);
+	jw_array_begin(c->w);
+	if (kind(arglist) == K_generator_expression)
+		expr(c, arglist, LOAD);
+	for (size_t i = 0; i < ks.n && kind(arglist) != K_generator_expression; i++) {
+		enum kind k = KID(ks, i).kind;
+		if (k != K_keyword_argument && k != K_dictionary_splat)
+			expr(c, KID(ks, i).node, LOAD);
+	}
+	jw_array_end(c->w);
+	key(c, "keywords");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n && kind(arglist) != K_generator_expression; i++) {
+		struct kid k = KID(ks, i);
+		if (k.kind != K_keyword_argument && k.kind != K_dictionary_splat)
+			continue;
+		if (!enter(c, k.node))
+			continue;
+		begin(c, "keyword");
+		pos(c, k.node);
+		if (k.kind == K_keyword_argument) {
+			name_text(c, "arg", field(k.node, F.name));
+			key(c, "value");
+			expr(c, field(k.node, F.value), LOAD);
+		} else {
+			key(c, "arg");
+			jw_null(c->w);
+			key(c, "value");
+			expr(c, first_named(c, k.node), LOAD);
+		}
+		end(c);
+		leave(c);
+	}
+	jw_array_end(c->w);
+	kids_done(c, ks);
+}
+
+/* `x[...]`: one index, or a Tuple when there are several or a trailing comma. */
+static void subscript_slice(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	size_t first = 0, count = 0;
+	bool comma = false;
+	TSPoint tup_end = { 0 };
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (k.field == F.subscript) {
+			if (!count++)
+				first = i;
+			tup_end = ts_node_end_point(k.node);
+		} else if (count && is_token(k.node, ",")) {
+			comma = true;
+			tup_end = ts_node_end_point(k.node);
+		}
+	}
+	key(c, "slice");
+	if (count == 1 && !comma && KID(ks, first).kind != K_list_splat) {	/* x[*a] is a Tuple */
+		expr(c, KID(ks, first).node, LOAD);
+	} else if (count == 0) {
+		jw_null(c->w);
+	} else if (enter(c, n)) {
+		begin(c, "Tuple");
+		span(c, ts_node_start_point(KID(ks, first).node), tup_end);
+		key(c, "elts");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).field == F.subscript)
+				expr(c, KID(ks, i).node, LOAD);
+		jw_array_end(c->w);
+		tag(c, "ctx", "Load");
+		end(c);
+		leave(c);
+	}
+	kids_done(c, ks);
+}
+
+static void slice(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	TSNode part[3] = { 0 };
+	int colon = 0;
+	for (size_t i = 0; i < ks.n; i++) {
+		if (is_token(KID(ks, i).node, ":"))
+			colon++;
+		else if (KID(ks, i).named && colon < 3)
+			part[colon] = KID(ks, i).node;
+	}
+	kids_done(c, ks);
+	begin(c, "Slice");
+	pos(c, n);
+	static const char *const names[3] = { "lower", "upper", "step" };
+	for (int i = 0; i < 3; i++) {
+		key(c, names[i]);
+		ts_node_is_null(part[i]) ? jw_null(c->w) : expr(c, part[i], LOAD);
+	}
+	end(c);
+}
+
+/* `a and b and c` is one BoolOp: collect the left spine of the same operator, iteratively. */
+static void boolop(struct conv *c, TSNode n)
+{
+	const char *op = token(field(n, F.operator));
+	size_t base = c->pool_len;
+	TSNode cur = n;
+	for (;;) {
+		if (c->pool_len == c->pool_cap) {
+			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
+			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
+		}
+		c->pool[c->pool_len++] = (struct kid){ field(cur, F.right), 0, 0, true };
+		TSNode left = field(cur, F.left);
+		if (kind(left) == K_boolean_operator && strcmp(token(field(left, F.operator)), op) == 0) {
+			cur = left;
+			continue;
+		}
+		c->pool[c->pool_len++] = (struct kid){ left, 0, 0, true };
+		break;
+	}
+	begin(c, "BoolOp");
+	pos(c, n);
+	tag(c, "op", op_name(op, false));
+	key(c, "values");
+	jw_array_begin(c->w);
+	for (size_t i = c->pool_len; i-- > base;)
+		expr(c, c->pool[i].node, LOAD);
+	jw_array_end(c->w);
+	end(c);
+	c->pool_len = base;
+}
+
+static void compare(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	begin(c, "Compare");
+	pos(c, n);
+	bool first = true;
+	key(c, "left");
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).named && first) {
+			expr(c, KID(ks, i).node, LOAD);
+			first = false;
+		}
+	if (first)
+		jw_null(c->w);
+	key(c, "ops");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).field == F.operators) {
+			begin(c, op_name(token(KID(ks, i).node), false));
+			end(c);
+		}
+	jw_array_end(c->w);
+	key(c, "comparators");
+	jw_array_begin(c->w);
+	size_t operand = 0;
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).named && operand++ > 0)	/* the first operand is `left` */
+			expr(c, KID(ks, i).node, LOAD);
+	jw_array_end(c->w);
+	end(c);
+	kids_done(c, ks);
+}
+
+static void constant_tag(struct conv *c, TSNode n, const char *json)
+{
+	begin(c, "Constant");
+	pos(c, n);
+	key(c, "value");
+	jw_raw_value(c->w, json, strlen(json));
+	key(c, "kind");
+	jw_null(c->w);
+	end(c);
+}
+
+static void error_expr(struct conv *c, TSNode n)
+{
+	begin(c, "Error");
+	pos(c, n);
+	jw_kv_cstring(c->w, "node", ts_node_is_missing(n) ? "MISSING" : ts_node_type(n));
+	end(c);
+}
+
+/* `yield`, `yield x`, `yield a, b`, `yield from x`. */
+static void yield_expr(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	bool from = false;
+	TSNode value = { 0 };
+	for (size_t i = 0; i < ks.n; i++) {
+		if (is_token(KID(ks, i).node, "from"))
+			from = true;
+		else if (KID(ks, i).named)
+			value = KID(ks, i).node;
+	}
+	kids_done(c, ks);
+	begin(c, from ? "YieldFrom" : "Yield");
+	pos(c, n);
+	key(c, "value");
+	ts_node_is_null(value) ? jw_null(c->w) : expr(c, value, LOAD);
+	end(c);
+}
+
+static void dict_expr(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	begin(c, "Dict");
+	pos(c, n);
+	key(c, "keys");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_pair)
+			expr(c, field(KID(ks, i).node, F.key), LOAD);
+		else
+			jw_null(c->w);	/* {**d}: no key */
+	jw_array_end(c->w);
+	key(c, "values");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_pair)
+			expr(c, field(KID(ks, i).node, F.value), LOAD);
+		else
+			expr(c, first_named(c, KID(ks, i).node), LOAD);
+	jw_array_end(c->w);
+	end(c);
+	kids_done(c, ks);
+}
+
+/* The expression of one AST level; `n` is not parenthesised and `enter` was passed. */
+static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
+{
+	TSNode inner = { 0 };
+	switch (kind(n)) {
+	case K_identifier:
+		begin(c, "Name");
+		pos(c, n);
+		name_text(c, "id", n);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		return;
+	case K_attribute:
+		begin(c, "Attribute");
+		pos(c, n);
+		key(c, "value");
+		expr(c, field(n, F.object), LOAD);
+		name_text(c, "attr", field(n, F.attribute));
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		return;
+	case K_subscript:
+		begin(c, "Subscript");
+		pos(c, n);
+		key(c, "value");
+		expr(c, field(n, F.value), LOAD);
+		subscript_slice(c, n);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		return;
+	case K_slice:
+		slice(c, n);
+		return;
+	case K_call:
+		inner = field(n, F.function);
+		if (kind(inner) == K_list_splat) {
+			/* The grammar reads `*a.b()` as a call of `*a.b`: it is the Starred call. */
+			begin(c, "Starred");
+			pos(c, n);
+			key(c, "value");
+			if (enter(c, n)) {
+				TSNode callee = first_named(c, inner);
+				begin(c, "Call");
+				span(c, ts_node_start_point(callee), ts_node_end_point(n));
+				key(c, "func");
+				expr(c, callee, LOAD);
+				call_args(c, field(n, F.arguments), "args");
+				end(c);
+				leave(c);
+			}
+			tag(c, "ctx", ctx_names[ctx]);
+			end(c);
+			return;
+		}
+		begin(c, "Call");
+		pos(c, n);
+		key(c, "func");
+		expr(c, inner, LOAD);
+		call_args(c, field(n, F.arguments), "args");
+		end(c);
+		return;
+	case K_list_splat:
+	case K_list_splat_pattern:
+		begin(c, "Starred");
+		pos(c, n);
+		key(c, "value");
+		expr(c, first_named(c, n), ctx);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		return;
+	case K_binary_operator:
+		begin(c, "BinOp");
+		pos(c, n);
+		key(c, "left");
+		expr(c, field(n, F.left), LOAD);
+		tag(c, "op", op_name(token(field(n, F.operator)), false));
+		key(c, "right");
+		expr(c, field(n, F.right), LOAD);
+		end(c);
+		return;
+	case K_unary_operator:
+	case K_not_operator:
+		begin(c, "UnaryOp");
+		pos(c, n);
+		tag(c, "op", kind(n) == K_not_operator ? "Not" : op_name(token(field(n, F.operator)), true));
+		key(c, "operand");
+		expr(c, field(n, F.argument), LOAD);
+		end(c);
+		return;
+	case K_boolean_operator:
+		boolop(c, n);
+		return;
+	case K_comparison_operator:
+		compare(c, n);
+		return;
+	case K_conditional_expression: {
+		/* body if test else orelse */
+		struct kids ks = kids_of(c, n, true);
+		begin(c, "IfExp");
+		pos(c, n);
+		static const char *const order[3] = { "body", "test", "orelse" };
+		for (size_t i = 0; i < 3; i++) {
+			key(c, order[i]);
+			i < ks.n ? expr(c, KID(ks, i).node, LOAD) : jw_null(c->w);
+		}
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_named_expression:
+		begin(c, "NamedExpr");
+		pos(c, n);
+		key(c, "target");
+		expr(c, field(n, F.name), STORE);
+		key(c, "value");
+		expr(c, field(n, F.value), LOAD);
+		end(c);
+		return;
+	case K_lambda:
+		begin(c, "Lambda");
+		pos(c, n);
+		key(c, "args");
+		arguments(c, field(n, F.parameters));
+		key(c, "body");
+		expr(c, field(n, F.body), LOAD);
+		end(c);
+		return;
+	case K_await:
+		begin(c, "Await");
+		pos(c, n);
+		key(c, "value");
+		expr(c, first_named(c, n), LOAD);
+		end(c);
+		return;
+	case K_yield:
+		yield_expr(c, n);
+		return;
+	case K_list:
+	case K_list_pattern:
+		seq(c, "List", n, ctx);
+		return;
+	case K_tuple:
+	case K_tuple_pattern:
+		if (is_grouping(c, n, &inner)) {	/* `(a) = 1` */
+			leave(c);
+			expr(c, inner, ctx);
+			c->depth++;
+			return;
+		}
+		seq(c, "Tuple", n, ctx);
+		return;
+	case K_expression_list:
+	case K_pattern_list:
+		seq(c, "Tuple", n, ctx);
+		return;
+	case K_set:
+		seq(c, "Set", n, ctx);
+		return;
+	case K_dictionary:
+		dict_expr(c, n);
+		return;
+	case K_list_comprehension:
+		comprehension_expr(c, "ListComp", n);
+		return;
+	case K_set_comprehension:
+		comprehension_expr(c, "SetComp", n);
+		return;
+	case K_dictionary_comprehension:
+		comprehension_expr(c, "DictComp", n);
+		return;
+	case K_generator_expression:
+		comprehension_expr(c, "GeneratorExp", n);
+		return;
+	case K_string:
+	case K_concatenated_string:
+		string_expr(c, n);
+		return;
+	case K_integer:
+	case K_float: {
+		size_t len;
+		const char *s = text(c, n, &len);
+		begin(c, "Constant");
+		pos(c, n);
+		key(c, "value");
+		lit_write_number(c->w, s, len);
+		key(c, "kind");
+		jw_null(c->w);
+		end(c);
+		return;
+	}
+	case K_true:
+		constant_tag(c, n, "true");
+		return;
+	case K_false:
+		constant_tag(c, n, "false");
+		return;
+	case K_none:
+		constant_tag(c, n, "null");
+		return;
+	case K_ellipsis:
+		constant_tag(c, n, "{\"$ellipsis\":true}");
+		return;
+	case K_generic_type: {
+		/* `list[int]` in an annotation: a Subscript */
+		struct kids ks = kids_of(c, n, true);
+		begin(c, "Subscript");
+		pos(c, n);
+		key(c, "value");
+		ks.n ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		TSNode params = ks.n > 1 ? KID(ks, 1).node : (TSNode){ 0 };
+		kids_done(c, ks);
+		struct kids ps = kids_of(c, params, true);
+		key(c, "slice");
+		if (ps.n == 1) {
+			expr(c, KID(ps, 0).node, LOAD);
+		} else if (ps.n > 1 && enter(c, params)) {
+			begin(c, "Tuple");
+			span(c, ts_node_start_point(KID(ps, 0).node), ts_node_end_point(KID(ps, ps.n - 1).node));
+			key(c, "elts");
+			jw_array_begin(c->w);
+			for (size_t i = 0; i < ps.n; i++)
+				expr(c, KID(ps, i).node, LOAD);
+			jw_array_end(c->w);
+			tag(c, "ctx", "Load");
+			end(c);
+			leave(c);
+		} else if (ps.n == 0) {
+			jw_null(c->w);
+		}
+		kids_done(c, ps);
+		tag(c, "ctx", "Load");
+		end(c);
+		return;
+	}
+	case K_union_type: {
+		struct kids ks = kids_of(c, n, true);
+		begin(c, "BinOp");
+		pos(c, n);
+		key(c, "left");
+		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		tag(c, "op", "BitOr");
+		key(c, "right");
+		ks.n > 1 ? expr(c, KID(ks, 1).node, LOAD) : jw_null(c->w);
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_member_type: {
+		struct kids ks = kids_of(c, n, true);
+		begin(c, "Attribute");
+		pos(c, n);
+		key(c, "value");
+		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		if (ks.n > 1)
+			name_text(c, "attr", KID(ks, ks.n - 1).node);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_splat_type:
+		begin(c, "Starred");
+		pos(c, n);
+		key(c, "value");
+		expr(c, first_named(c, n), LOAD);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		return;
+	case K_type:
+	case K_parenthesized_list_splat:
+	case K_as_pattern_target:
+		/* Wrappers with one expression inside. */
+		inner = first_named(c, n);
+		if (!ts_node_is_null(inner)) {
+			leave(c);
+			expr(c, inner, ctx);
+			c->depth++;
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	error_expr(c, n);
+}
+
+static void expr(struct conv *c, TSNode n, enum ctx ctx)
+{
+	if (ts_node_is_null(n)) {
+		jw_null(c->w);
+		return;
+	}
+	n = unparen(c, n);
+	if (!enter(c, n))
+		return;
+	expr_node(c, n, ctx);
+	leave(c);
+}
+
+/* ---- strings ---- */
+
+/*
+ * A string, or implicitly concatenated strings, is one Constant or one JoinedStr.
+ * CPython 3.11 gives every Constant and FormattedValue inside a JoinedStr the position of
+ * the whole literal, and a format spec's JoinedStr the span of the piece (one string token)
+ * holding it; we copy that, so the oracle matches to the column.
+ */
+struct fstr {
+	struct conv *c;
+	TSNode whole;		/* the string or concatenated_string */
+	TSPoint cstart, cend;	/* where its Constants are said to be */
+	struct cpbuf lit;	/* literal text not yet written */
+	size_t pieces;		/* values written so far */
+};
+
+static void fstr_flush(struct fstr *f)
+{
+	struct conv *c = f->c;
+	if (f->lit.n == 0)
+		return;
+	begin(c, "Constant");
+	span(c, f->cstart, f->cend);
+	key(c, "value");
+	lit_write_str(c->w, &f->lit);
+	key(c, "kind");
+	jw_null(c->w);
+	end(c);
+	f->lit.n = 0;
+	f->pieces++;
+}
+
+static void fstr_literal(struct fstr *f, uint32_t from, uint32_t to, bool raw)
+{
+	if (to > from)
+		lit_decode(&f->lit, f->c->src + from, to - from, raw, false, true);
+}
+
+static void fstr_field(struct fstr *f, TSNode n, TSNode piece, bool raw);
+
+/* A format spec (`:>{width}`) is itself a JoinedStr of literal text and fields. */
+static void fstr_spec(struct fstr *outer, TSNode spec, TSNode piece, bool raw)
+{
+	struct conv *c = outer->c;
+	if (!enter(c, spec))
+		return;
+	struct kids ks = kids_of(c, spec, false);
+	bool fields = false;
+	for (size_t i = 0; i < ks.n; i++)
+		fields |= KID(ks, i).kind == K_format_expression;
+	/* 3.11 again: a spec's Constant has the piece's span, unless the spec has fields. */
+	struct fstr f = { c, outer->whole, ts_node_start_point(piece), ts_node_end_point(piece), { 0 }, 0 };
+	if (fields)
+		f.cstart = outer->cstart, f.cend = outer->cend;
+	begin(c, "JoinedStr");
+	pos(c, piece);
+	key(c, "values");
+	jw_array_begin(c->w);
+	uint32_t from = ts_node_start_byte(spec);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (is_token(k.node, ":") && i == 0) {
+			from = ts_node_end_byte(k.node);
+		} else if (k.kind == K_format_expression) {
+			fstr_literal(&f, from, ts_node_start_byte(k.node), raw);
+			fstr_field(&f, k.node, piece, raw);
+			from = ts_node_end_byte(k.node);
+		}
+	}
+	fstr_literal(&f, from, ts_node_end_byte(spec), raw);
+	fstr_flush(&f);
+	kids_done(c, ks);
+	jw_array_end(c->w);
+	end(c);
+	cpbuf_free(&f.lit);
+	leave(c);
+}
+
+/* One replacement field `{expr=!r:spec}`: FormattedValue, after any `expr=` text. */
+static void fstr_field(struct fstr *f, TSNode n, TSNode piece, bool raw)
+{
+	struct conv *c = f->c;
+	struct kids ks = kids_of(c, n, false);
+	TSNode value = { 0 }, conv = { 0 }, spec = { 0 };
+	bool debug = false;
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (k.field == F.expression)
+			value = k.node;
+		else if (k.field == F.type_conversion)
+			conv = k.node;
+		else if (k.field == F.format_specifier)
+			spec = k.node;
+		else if (is_token(k.node, "=") && i + 1 < ks.n && i > 0) {
+			/* `{x = }` writes its own source text, spaces included, before the value. */
+			debug = true;
+			uint32_t from = ts_node_end_byte(KID(ks, 0).node);
+			uint32_t to = ts_node_start_byte(KID(ks, i + 1).node);
+			if (to > from)
+				lit_decode(&f->lit, c->src + from, to - from, true, false, false);
+		}
+	}
+	kids_done(c, ks);
+	fstr_flush(f);
+	if (!enter(c, n))
+		return;
+	begin(c, "FormattedValue");
+	pos(c, f->whole);
+	key(c, "value");
+	expr(c, value, LOAD);
+	long conversion = -1;
+	if (!ts_node_is_null(conv)) {
+		size_t len;
+		const char *t = text(c, conv, &len);
+		conversion = len > 1 ? (unsigned char)t[len - 1] : -1;
+	} else if (debug && ts_node_is_null(spec)) {
+		conversion = 'r';
+	}
+	jw_kv_int(c->w, "conversion", conversion);
+	key(c, "format_spec");
+	if (ts_node_is_null(spec))
+		jw_null(c->w);
+	else
+		fstr_spec(f, spec, piece, raw);
+	end(c);
+	leave(c);
+	f->pieces++;
+}
+
+static void string_expr(struct conv *c, TSNode n)
+{
+	struct kids pieces = kind(n) == K_concatenated_string ? kids_of(c, n, true)
+							       : (struct kids){ c->pool_len, 0 };
+	if (kind(n) != K_concatenated_string) {
+		if (c->pool_len == c->pool_cap) {
+			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
+			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
+		}
+		c->pool[c->pool_len++] = (struct kid){ n, 0, K_string, true };
+		pieces.n = 1;
+	}
+	bool any_f = false, any_bytes = false, unicode = false;
+	for (size_t i = 0; i < pieces.n; i++) {
+		TSNode start = first_named(c, KID(pieces, i).node);
+		size_t len;
+		const char *s = kind(start) == K_string_start ? text(c, start, &len) : (len = 0, "");
+		struct str_prefix p = lit_prefix(s, len);
+		any_f |= p.fmt;
+		any_bytes |= p.bytes;
+		if (i == 0)
+			unicode = p.unicode;
+	}
+
+	struct fstr f = { c, n, ts_node_start_point(n), ts_node_end_point(n), { 0 }, 0 };
+	if (any_f) {
+		begin(c, "JoinedStr");
+		pos(c, n);
+		key(c, "values");
+		jw_array_begin(c->w);
+	}
+	for (size_t i = 0; i < pieces.n; i++) {
+		TSNode piece = KID(pieces, i).node;
+		struct kids ks = kids_of(c, piece, false);
+		struct str_prefix p = { 0 };
+		uint32_t from = ts_node_start_byte(piece), to = ts_node_end_byte(piece);
+		for (size_t j = 0; j < ks.n; j++) {
+			struct kid k = KID(ks, j);
+			if (k.kind == K_string_start) {
+				size_t len;
+				const char *s = text(c, k.node, &len);
+				p = lit_prefix(s, len);
+				from = ts_node_end_byte(k.node);
+			} else if (k.kind == K_string_end) {
+				/* The scanner may fold trailing backslashes of a raw string into
+				 * string_end (`r'\\'`): only the closing quotes end the text. */
+				to = ts_node_end_byte(k.node) - (uint32_t)p.quotes;
+				if (to < from)
+					to = from;
+			} else if (k.kind == K_interpolation && any_f) {
+				fstr_literal(&f, from, ts_node_start_byte(k.node), p.raw);
+				fstr_field(&f, k.node, piece, p.raw);
+				from = ts_node_end_byte(k.node);
+			}
+		}
+		kids_done(c, ks);
+		if (to > from)
+			lit_decode(&f.lit, c->src + from, to - from, p.raw, p.bytes, p.fmt);
+	}
+	if (any_f) {
+		fstr_flush(&f);
+		jw_array_end(c->w);
+		end(c);
+	} else {
+		begin(c, "Constant");
+		pos(c, n);
+		key(c, "value");
+		any_bytes ? lit_write_bytes(c->w, &f.lit) : lit_write_str(c->w, &f.lit);
+		key(c, "kind");
+		unicode ? jw_cstring(c->w, "u") : jw_null(c->w);
+		end(c);
+	}
+	cpbuf_free(&f.lit);
+	kids_done(c, pieces);
+}
+
+/* ---- comprehensions ---- */
+
+static void comprehension_expr(struct conv *c, const char *type, TSNode n)
+{
+	TSNode elt = field(n, F.body);
+	begin(c, type);
+	pos(c, n);
+	if (kind(elt) == K_pair) {
+		key(c, "key");
+		expr(c, field(elt, F.key), LOAD);
+		key(c, "value");
+		expr(c, field(elt, F.value), LOAD);
+	} else {
+		key(c, "elt");
+		expr(c, elt, LOAD);
+	}
+	key(c, "generators");
+	jw_array_begin(c->w);
+	struct kids ks = kids_of(c, n, true);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (k.kind != K_for_in_clause || !enter(c, k.node))
+			continue;
+		begin(c, "comprehension");
+		key(c, "target");
+		expr(c, field(k.node, F.left), STORE);
+		/* `for x in a, b` has several `right` nodes: a Tuple. */
+		struct kids parts = kids_of(c, k.node, false);
+		size_t nright = 0, first = 0;
+		bool is_async = false;
+		for (size_t j = 0; j < parts.n; j++) {
+			if (KID(parts, j).field == F.right && KID(parts, j).named && !nright++)
+				first = j;
+			if (is_token(KID(parts, j).node, "async"))
+				is_async = true;
+		}
+		key(c, "iter");
+		if (nright == 1) {
+			expr(c, KID(parts, first).node, LOAD);
+		} else {
+			begin(c, "Tuple");
+			span(c, ts_node_start_point(KID(parts, first).node), ts_node_end_point(k.node));
+			key(c, "elts");
+			jw_array_begin(c->w);
+			for (size_t j = 0; j < parts.n; j++)
+				if (KID(parts, j).field == F.right && KID(parts, j).named)
+					expr(c, KID(parts, j).node, LOAD);
+			jw_array_end(c->w);
+			tag(c, "ctx", "Load");
+			end(c);
+		}
+		kids_done(c, parts);
+		key(c, "ifs");
+		jw_array_begin(c->w);
+		for (size_t j = i + 1; j < ks.n && KID(ks, j).kind == K_if_clause; j++)
+			expr(c, first_named(c, KID(ks, j).node), LOAD);
+		jw_array_end(c->w);
+		jw_kv_int(c->w, "is_async", is_async);
+		end(c);
+		leave(c);
+	}
+	kids_done(c, ks);
+	jw_array_end(c->w);
+	end(c);
+}
+
+/* ---- function parameters ---- */
+
+enum param_kind { P_POS, P_POSONLY, P_KWONLY, P_VARARG, P_KWARG };
+
+struct param {
+	TSNode name, annotation, value;
+	enum param_kind kind;
+};
+
+static void arg_node(struct conv *c, const struct param *p)
+{
+	if (!enter(c, p->name))
+		return;
+	begin(c, "arg");
+	span(c, ts_node_start_point(p->name),
+	     ts_node_is_null(p->annotation) ? ts_node_end_point(p->name) : ts_node_end_point(p->annotation));
+	name_text(c, "arg", p->name);
+	key(c, "annotation");
+	expr(c, p->annotation, LOAD);
+	end(c);
+	leave(c);
+}
+
+/* The name inside `*args` / `**kw` patterns. */
+static TSNode splat_name(struct conv *c, TSNode n)
+{
+	return first_named(c, n);
+}
+
+/* `parameters` or `lambda_parameters` (or nothing) as an `arguments` object. */
+static void arguments(struct conv *c, TSNode params)
+{
+	struct kids ks = kids_of(c, params, true);
+	struct param *ps = xmalloc((ks.n + 1) * sizeof *ps);
+	size_t np = 0;
+	bool kwonly = false;
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		struct param p = { .kind = kwonly ? P_KWONLY : P_POS };
+		TSNode inner;
+		switch (k.kind) {
+		case K_identifier:
+			p.name = k.node;
+			break;
+		case K_default_parameter:
+		case K_typed_default_parameter:
+			p.name = field(k.node, F.name);
+			p.annotation = first_named(c, field(k.node, F.type));
+			p.value = field(k.node, F.value);
+			break;
+		case K_typed_parameter:
+			inner = first_named(c, k.node);
+			p.annotation = first_named(c, field(k.node, F.type));
+			p.name = inner;
+			if (kind(inner) == K_list_splat_pattern)
+				p.kind = P_VARARG, p.name = splat_name(c, inner), kwonly = true;
+			else if (kind(inner) == K_dictionary_splat_pattern)
+				p.kind = P_KWARG, p.name = splat_name(c, inner);
+			break;
+		case K_list_splat_pattern:
+			p.kind = P_VARARG, p.name = splat_name(c, k.node), kwonly = true;
+			break;
+		case K_dictionary_splat_pattern:
+			p.kind = P_KWARG, p.name = splat_name(c, k.node);
+			break;
+		case K_keyword_separator:
+			kwonly = true;
+			continue;
+		case K_positional_separator:
+			for (size_t j = 0; j < np; j++)
+				if (ps[j].kind == P_POS)
+					ps[j].kind = P_POSONLY;
+			continue;
+		default:
+			continue;	/* Python 2 tuple parameters: not in Python 3's `ast` */
+		}
+		if (!ts_node_is_null(p.name))
+			ps[np++] = p;
+	}
+	kids_done(c, ks);
+
+	TSNode where = ts_node_is_null(params) ? (TSNode){ 0 } : params;
+	if (!ts_node_is_null(where) && !enter(c, where)) {
+		free(ps);
+		return;
+	}
+	begin(c, "arguments");
+	static const struct { const char *key; enum param_kind kind; } lists[] = {
+		{ "posonlyargs", P_POSONLY }, { "args", P_POS }, { "kwonlyargs", P_KWONLY },
+	};
+	for (size_t l = 0; l < 3; l++) {
+		key(c, lists[l].key);
+		jw_array_begin(c->w);
+		for (size_t j = 0; j < np; j++)
+			if (ps[j].kind == lists[l].kind)
+				arg_node(c, &ps[j]);
+		jw_array_end(c->w);
+	}
+	static const struct { const char *key; enum param_kind kind; } singles[] = {
+		{ "vararg", P_VARARG }, { "kwarg", P_KWARG },
+	};
+	for (size_t l = 0; l < 2; l++) {
+		key(c, singles[l].key);
+		size_t j = 0;
+		while (j < np && ps[j].kind != singles[l].kind)
+			j++;
+		j < np ? arg_node(c, &ps[j]) : jw_null(c->w);
+	}
+	key(c, "kw_defaults");
+	jw_array_begin(c->w);
+	for (size_t j = 0; j < np; j++)
+		if (ps[j].kind == P_KWONLY)
+			expr(c, ps[j].value, LOAD);
+	jw_array_end(c->w);
+	key(c, "defaults");
+	jw_array_begin(c->w);
+	for (size_t j = 0; j < np; j++)
+		if ((ps[j].kind == P_POS || ps[j].kind == P_POSONLY) && !ts_node_is_null(ps[j].value))
+			expr(c, ps[j].value, LOAD);
+	jw_array_end(c->w);
+	end(c);
+	if (!ts_node_is_null(where))
+		leave(c);
+	free(ps);
+}
+
+/* ---- statements ---- */
+
+/* Compound statements end at their last token (see last_token_end). */
+static void stmt_pos(struct conv *c, TSNode n)
+{
+	span(c, ts_node_start_point(n), last_token_end(c, n));
+}
+
+static void empty_list(struct conv *c, const char *k)
+{
+	key(c, k);
+	jw_array_begin(c->w);
+	jw_array_end(c->w);
+}
+
+/* `a = b = 1`, `x: int = 0`. */
+static void assign(struct conv *c, TSNode stmt_node, TSNode n)
+{
+	TSNode annotation = field(n, F.type);
+	if (!ts_node_is_null(annotation)) {
+		TSNode target = field(n, F.left), value = field(n, F.right), inner;
+		bool simple = kind(target) == K_identifier;
+		begin(c, "AnnAssign");
+		pos(c, stmt_node);
+		key(c, "target");
+		if (kind(target) == K_tuple_pattern && is_grouping(c, target, &inner))
+			target = inner;	/* `(x): int` is a Name, but not a simple one */
+		expr(c, target, STORE);
+		key(c, "annotation");
+		expr(c, first_named(c, annotation), LOAD);
+		key(c, "value");
+		expr(c, value, LOAD);
+		jw_kv_int(c->w, "simple", simple);
+		end(c);
+		return;
+	}
+	begin(c, "Assign");
+	pos(c, stmt_node);
+	key(c, "targets");
+	jw_array_begin(c->w);
+	TSNode cur = n;
+	for (;;) {	/* the chain a = (b = (c = value)) nests to the right */
+		expr(c, field(cur, F.left), STORE);
+		TSNode right = field(cur, F.right);
+		if (kind(right) == K_assignment && ts_node_is_null(field(right, F.type))) {
+			cur = right;
+			continue;
+		}
+		break;
+	}
+	jw_array_end(c->w);
+	key(c, "value");
+	expr(c, field(cur, F.right), LOAD);
+	end(c);
+}
+
+static void expression_statement(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	if (ks.n == 1 && KID(ks, 0).kind == K_assignment) {
+		assign(c, n, KID(ks, 0).node);
+	} else if (ks.n == 1 && KID(ks, 0).kind == K_augmented_assignment) {
+		TSNode a = KID(ks, 0).node;
+		begin(c, "AugAssign");
+		pos(c, n);
+		key(c, "target");
+		expr(c, field(a, F.left), STORE);
+		tag(c, "op", op_name(token(field(a, F.operator)), false));
+		key(c, "value");
+		expr(c, field(a, F.right), LOAD);
+		end(c);
+	} else {
+		begin(c, "Expr");
+		pos(c, n);
+		key(c, "value");
+		if (ks.n == 1) {
+			expr(c, KID(ks, 0).node, LOAD);
+		} else if (ks.n > 1 && enter(c, n)) {	/* `a, b` as a statement: a Tuple */
+			begin(c, "Tuple");
+			span(c, ts_node_start_point(KID(ks, 0).node), ts_node_end_point(n));
+			key(c, "elts");
+			jw_array_begin(c->w);
+			for (size_t i = 0; i < ks.n; i++)
+				expr(c, KID(ks, i).node, LOAD);
+			jw_array_end(c->w);
+			tag(c, "ctx", "Load");
+			end(c);
+			leave(c);
+		} else if (ks.n == 0) {
+			jw_null(c->w);
+		}
+		end(c);
+	}
+	kids_done(c, ks);
+}
+
+/* The statement's only expression child (return, raise, await...), or a null node. */
+static TSNode only_expr(struct conv *c, TSNode n, TSFieldId skip)
+{
+	struct kids ks = kids_of(c, n, true);
+	TSNode r = { 0 };
+	for (size_t i = 0; i < ks.n && ts_node_is_null(r); i++)
+		if (!skip || KID(ks, i).field != skip)
+			r = KID(ks, i).node;
+	kids_done(c, ks);
+	return r;
+}
+
+/* `a.b.c` as the dotted string `ast` wants, whatever the spacing in the source. */
+static void dotted(struct conv *c, const char *k, TSNode n)
+{
+	if (kind(n) != K_dotted_name) {
+		kind(n) == K_identifier ? name_text(c, k, n) : (key(c, k), jw_null(c->w));
+		return;
+	}
+	struct kids ks = kids_of(c, n, true);
+	size_t total = 0;
+	for (size_t i = 0; i < ks.n; i++)
+		total += ts_node_end_byte(KID(ks, i).node) - ts_node_start_byte(KID(ks, i).node) + 1;
+	char *s = xmalloc(total + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < ks.n; i++) {
+		size_t l;
+		const char *t = text(c, KID(ks, i).node, &l);
+		if (i)
+			s[len++] = '.';
+		memcpy(s + len, t, l);
+		len += l;
+	}
+	jw_kv_string(c->w, k, s, len);
+	free(s);
+	kids_done(c, ks);
+}
+
+static void alias_node(struct conv *c, TSNode n)
+{
+	if (!enter(c, n))
+		return;
+	begin(c, "alias");
+	pos(c, n);
+	if (kind(n) == K_aliased_import) {
+		dotted(c, "name", field(n, F.name));
+		name_text(c, "asname", field(n, F.alias));
+	} else if (kind(n) == K_wildcard_import) {
+		jw_kv_cstring(c->w, "name", "*");
+		key(c, "asname");
+		jw_null(c->w);
+	} else {
+		dotted(c, "name", n);
+		key(c, "asname");
+		jw_null(c->w);
+	}
+	end(c);
+	leave(c);
+}
+
+static void import_stmt(struct conv *c, TSNode n)
+{
+	enum kind k = kind(n);
+	struct kids ks = kids_of(c, n, true);
+	begin(c, k == K_import_statement ? "Import" : "ImportFrom");
+	pos(c, n);
+	if (k != K_import_statement) {
+		TSNode mod = field(n, F.module_name);
+		long level = 0;
+		if (k == K_future_import_statement) {
+			jw_kv_cstring(c->w, "module", "__future__");
+		} else if (kind(mod) == K_relative_import) {
+			struct kids parts = kids_of(c, mod, true);
+			TSNode name = { 0 };
+			for (size_t i = 0; i < parts.n; i++) {
+				if (KID(parts, i).kind == K_import_prefix) {
+					size_t len;
+					const char *s = text(c, KID(parts, i).node, &len);
+					for (size_t j = 0; j < len; j++)
+						level += s[j] == '.';
+				} else if (KID(parts, i).kind == K_dotted_name) {
+					name = KID(parts, i).node;
+				}
+			}
+			kids_done(c, parts);
+			dotted(c, "module", name);
+		} else {
+			dotted(c, "module", mod);
+		}
+		(void)level;
+		key(c, "names");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).field == F.name || KID(ks, i).kind == K_wildcard_import)
+				alias_node(c, KID(ks, i).node);
+		jw_array_end(c->w);
+		jw_kv_int(c->w, "level", level);
+	} else {
+		key(c, "names");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).field == F.name)
+				alias_node(c, KID(ks, i).node);
+		jw_array_end(c->w);
+	}
+	end(c);
+	kids_done(c, ks);
+}
+
+/* An `if` and its elif chain: each elif is an If alone in the previous orelse. */
+static void if_chain(struct conv *c, TSNode at, TSPoint stop, TSNode cond, TSNode block,
+		     struct kids alts, size_t next)
+{
+	begin(c, "If");
+	span(c, ts_node_start_point(at), stop);
+	key(c, "test");
+	expr(c, cond, LOAD);
+	body(c, "body", block);
+	key(c, "orelse");
+	if (next >= alts.n) {
+		jw_array_begin(c->w);
+		jw_array_end(c->w);
+	} else if (KID(alts, next).kind == K_else_clause) {
+		stmt_list(c, field(KID(alts, next).node, F.body));
+	} else {
+		TSNode elif = KID(alts, next).node;
+		jw_array_begin(c->w);
+		if (enter(c, elif)) {
+			if_chain(c, elif, stop, field(elif, F.condition), field(elif, F.consequence), alts, next + 1);
+			leave(c);
+		}
+		jw_array_end(c->w);
+	}
+	end(c);
+}
+
+static void else_body(struct conv *c, const char *k, TSNode else_clause)
+{
+	body(c, k, ts_node_is_null(else_clause) ? else_clause : field(else_clause, F.body));
+}
+
+static bool has_token(struct conv *c, TSNode n, const char *t)
+{
+	struct kids ks = kids_of(c, n, false);
+	bool found = false;
+	for (size_t i = 0; i < ks.n && !found; i++)
+		found = is_token(KID(ks, i).node, t);
+	kids_done(c, ks);
+	return found;
+}
+
+/* The block child of a clause that has no `body` field (except, finally). */
+static TSNode block_of(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	TSNode b = { 0 };
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_block)
+			b = KID(ks, i).node;
+	kids_done(c, ks);
+	return b;
+}
+
+/* `except T as name:` and `except* T as name:` as an ExceptHandler. */
+static void handler(struct conv *c, TSNode n)
+{
+	if (!enter(c, n))
+		return;
+	struct kids ks = kids_of(c, n, true);
+	TSNode type = { 0 }, name = field(n, F.alias), block = { 0 };
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if (k.kind == K_block)
+			block = k.node;
+		else if (k.field != F.alias && ts_node_is_null(type))
+			type = k.node;
+	}
+	kids_done(c, ks);
+	if (kind(type) == K_as_pattern) {
+		name = field(type, F.alias);
+		type = first_named(c, type);
+	}
+	if (kind(type) == K_list_splat)	/* except* T */
+		type = first_named(c, type);
+	if (kind(name) == K_as_pattern_target)
+		name = first_named(c, name);
+	begin(c, "ExceptHandler");
+	stmt_pos(c, n);
+	key(c, "type");
+	expr(c, type, LOAD);
+	if (ts_node_is_null(name)) {
+		key(c, "name");
+		jw_null(c->w);
+	} else {
+		name_text(c, "name", name);
+	}
+	body(c, "body", block);
+	end(c);
+	leave(c);
+}
+
+static bool is_star_handler(struct conv *c, TSNode n)
+{
+	if (kind(n) == K_except_group_clause)
+		return true;
+	TSNode v = field(n, F.value);
+	if (kind(v) == K_as_pattern)
+		v = first_named(c, v);
+	return kind(v) == K_list_splat || has_token(c, n, "*");
+}
+
+static void try_stmt(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	bool star = false;
+	TSNode orelse = { 0 }, final = { 0 };
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if ((k.kind == K_except_clause || k.kind == K_except_group_clause) && is_star_handler(c, k.node))
+			star = true;
+		else if (k.kind == K_else_clause)
+			orelse = k.node;
+		else if (k.kind == K_finally_clause)
+			final = k.node;
+	}
+	begin(c, star ? "TryStar" : "Try");
+	stmt_pos(c, n);
+	body(c, "body", field(n, F.body));
+	key(c, "handlers");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_except_clause || KID(ks, i).kind == K_except_group_clause)
+			handler(c, KID(ks, i).node);
+	jw_array_end(c->w);
+	else_body(c, "orelse", orelse);
+	body(c, "finalbody", ts_node_is_null(final) ? final : block_of(c, final));
+	end(c);
+	kids_done(c, ks);
+}
+
+static void with_stmt(struct conv *c, TSNode n)
+{
+	TSNode clause = { 0 };
+	struct kids ks = kids_of(c, n, true);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_with_clause)
+			clause = KID(ks, i).node;
+	kids_done(c, ks);
+	begin(c, has_token(c, n, "async") ? "AsyncWith" : "With");
+	stmt_pos(c, n);
+	key(c, "items");
+	jw_array_begin(c->w);
+	struct kids items = kids_of(c, clause, true);
+	for (size_t i = 0; i < items.n; i++) {
+		TSNode item = KID(items, i).node;
+		if (KID(items, i).kind != K_with_item || !enter(c, item))
+			continue;
+		TSNode value = field(item, F.value), target = { 0 };
+		if (kind(value) == K_as_pattern) {
+			target = field(value, F.alias);
+			value = first_named(c, value);
+		}
+		begin(c, "withitem");
+		key(c, "context_expr");
+		expr(c, value, LOAD);
+		key(c, "optional_vars");
+		expr(c, target, STORE);
+		end(c);
+		leave(c);
+	}
+	kids_done(c, items);
+	jw_array_end(c->w);
+	body(c, "body", field(n, F.body));
+	end(c);
+}
+
+static void decorators(struct conv *c, TSNode decorated)
+{
+	key(c, "decorator_list");
+	jw_array_begin(c->w);
+	struct kids ks = kids_of(c, decorated, true);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).kind == K_decorator)
+			expr(c, first_named(c, KID(ks, i).node), LOAD);
+	kids_done(c, ks);
+	jw_array_end(c->w);
+}
+
+static void funcdef(struct conv *c, TSNode n, TSNode decorated)
+{
+	begin(c, has_token(c, n, "async") ? "AsyncFunctionDef" : "FunctionDef");
+	stmt_pos(c, n);
+	name_text(c, "name", field(n, F.name));
+	key(c, "args");
+	arguments(c, field(n, F.parameters));
+	body(c, "body", field(n, F.body));
+	decorators(c, decorated);
+	key(c, "returns");
+	expr(c, first_named(c, field(n, F.return_type)), LOAD);
+	end(c);
+}
+
+static void classdef(struct conv *c, TSNode n, TSNode decorated)
+{
+	begin(c, "ClassDef");
+	stmt_pos(c, n);
+	name_text(c, "name", field(n, F.name));
+	call_args(c, field(n, F.superclasses), "bases");
+	body(c, "body", field(n, F.body));
+	decorators(c, decorated);
+	end(c);
+}
+
+static void print_stmt(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	TSNode dest = { 0 };
+	bool nl = true;
+	for (size_t i = 0; i < ks.n; i++) {
+		if (KID(ks, i).kind == K_chevron)
+			dest = first_named(c, KID(ks, i).node);
+		nl = !is_token(KID(ks, i).node, ",");	/* `print x,` keeps the line open */
+	}
+	begin(c, "Print");
+	pos(c, n);
+	key(c, "dest");
+	expr(c, dest, LOAD);
+	key(c, "values");
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).field == F.argument)
+			expr(c, KID(ks, i).node, LOAD);
+	jw_array_end(c->w);
+	key(c, "nl");
+	jw_bool(c->w, nl);
+	end(c);
+	kids_done(c, ks);
+}
+
+static void exec_stmt(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, true);
+	TSNode part[2] = { 0 };
+	size_t np = 0;
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).field != F.code && np < 2)
+			part[np++] = KID(ks, i).node;
+	kids_done(c, ks);
+	begin(c, "Exec");
+	pos(c, n);
+	key(c, "body");
+	expr(c, field(n, F.code), LOAD);
+	key(c, "globals");
+	expr(c, part[0], LOAD);
+	key(c, "locals");
+	expr(c, part[1], LOAD);
+	end(c);
+}
+
+static void match_stmt(struct conv *c, TSNode n);
+
+/*
+ * The grammar reads `type(x).attr = v` as a 3.12 type alias of `(x).attr`.  Rebuild the
+ * target: the leftmost parenthesised part right after `type` is the call type(...).
+ */
+static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
+{
+	if (!enter(c, n))
+		return;
+	TSPoint s = ts_node_start_point(kw), e = ts_node_end_point(n);
+	switch (kind(n)) {
+	case K_attribute:
+		begin(c, "Attribute");
+		span(c, s, e);
+		key(c, "value");
+		type_call_target(c, kw, field(n, F.object), LOAD);
+		name_text(c, "attr", field(n, F.attribute));
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		break;
+	case K_subscript:
+		begin(c, "Subscript");
+		span(c, s, e);
+		key(c, "value");
+		type_call_target(c, kw, field(n, F.value), LOAD);
+		subscript_slice(c, n);
+		tag(c, "ctx", ctx_names[ctx]);
+		end(c);
+		break;
+	case K_call:
+		begin(c, "Call");
+		span(c, s, e);
+		key(c, "func");
+		type_call_target(c, kw, field(n, F.function), LOAD);
+		call_args(c, field(n, F.arguments), "args");
+		end(c);
+		break;
+	default:	/* `(x)` or `(x, y)`: the arguments of type() */
+		begin(c, "Call");
+		span(c, s, e);
+		key(c, "func");
+		begin(c, "Name");
+		pos(c, kw);
+		jw_kv_cstring(c->w, "id", "type");
+		tag(c, "ctx", "Load");
+		end(c);
+		key(c, "args");
+		jw_array_begin(c->w);
+		if (kind(n) == K_tuple) {
+			struct kids ks = kids_of(c, n, true);
+			for (size_t i = 0; i < ks.n; i++)
+				expr(c, KID(ks, i).node, LOAD);
+			kids_done(c, ks);
+		} else {
+			expr(c, n, LOAD);
+		}
+		jw_array_end(c->w);
+		empty_list(c, "keywords");
+		end(c);
+		break;
+	}
+	leave(c);
+}
+
+static void type_call_assign(struct conv *c, TSNode n, TSNode target)
+{
+	struct kids ks = kids_of(c, n, false);
+	TSNode kw = ks.n ? KID(ks, 0).node : n;
+	kids_done(c, ks);
+	begin(c, "Assign");
+	pos(c, n);
+	key(c, "targets");
+	jw_array_begin(c->w);
+	type_call_target(c, kw, target, STORE);
+	jw_array_end(c->w);
+	key(c, "value");
+	expr(c, first_named(c, field(n, F.right)), LOAD);
+	end(c);
+}
+
+/* Statement names for the simple one-keyword statements. */
+static void stmt_node(struct conv *c, TSNode n)
+{
+	TSNode x;
+	switch (kind(n)) {
+	case K_expression_statement:
+		expression_statement(c, n);
+		return;
+	case K_pass_statement:
+	case K_break_statement:
+	case K_continue_statement:
+		begin(c, kind(n) == K_pass_statement ? "Pass" : kind(n) == K_break_statement ? "Break" : "Continue");
+		pos(c, n);
+		end(c);
+		return;
+	case K_return_statement:
+		begin(c, "Return");
+		pos(c, n);
+		key(c, "value");
+		expr(c, only_expr(c, n, 0), LOAD);
+		end(c);
+		return;
+	case K_delete_statement: {
+		/* `del a, b` has two targets, not one Tuple. */
+		x = only_expr(c, n, 0);
+		begin(c, "Delete");
+		pos(c, n);
+		key(c, "targets");
+		jw_array_begin(c->w);
+		if (kind(x) == K_expression_list) {
+			struct kids ks = kids_of(c, x, true);
+			for (size_t i = 0; i < ks.n; i++)
+				expr(c, KID(ks, i).node, DEL);
+			kids_done(c, ks);
+		} else {
+			expr(c, x, DEL);
+		}
+		jw_array_end(c->w);
+		end(c);
+		return;
+	}
+	case K_raise_statement:
+		begin(c, "Raise");
+		pos(c, n);
+		key(c, "exc");
+		expr(c, only_expr(c, n, F.cause), LOAD);
+		key(c, "cause");
+		expr(c, field(n, F.cause), LOAD);
+		end(c);
+		return;
+	case K_assert_statement: {
+		struct kids ks = kids_of(c, n, true);
+		begin(c, "Assert");
+		pos(c, n);
+		key(c, "test");
+		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		key(c, "msg");
+		ks.n > 1 ? expr(c, KID(ks, 1).node, LOAD) : jw_null(c->w);
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_global_statement:
+	case K_nonlocal_statement: {
+		struct kids ks = kids_of(c, n, true);
+		begin(c, kind(n) == K_global_statement ? "Global" : "Nonlocal");
+		pos(c, n);
+		key(c, "names");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++) {
+			size_t len;
+			const char *s = text(c, KID(ks, i).node, &len);
+			jw_string(c->w, s, len);
+		}
+		jw_array_end(c->w);
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_import_statement:
+	case K_import_from_statement:
+	case K_future_import_statement:
+		import_stmt(c, n);
+		return;
+	case K_if_statement: {
+		struct kids alts = kids_of(c, n, true);
+		size_t nalts = 0;
+		/* keep only the elif/else clauses, in order, at the top of the pool */
+		for (size_t i = 0; i < alts.n; i++)
+			if (KID(alts, i).field == F.alternative)
+				c->pool[alts.base + nalts++] = KID(alts, i);
+		c->pool_len = alts.base + nalts;
+		alts.n = nalts;
+		if_chain(c, n, last_token_end(c, n), field(n, F.condition), field(n, F.consequence), alts, 0);
+		kids_done(c, alts);
+		return;
+	}
+	case K_for_statement:
+		begin(c, has_token(c, n, "async") ? "AsyncFor" : "For");
+		stmt_pos(c, n);
+		key(c, "target");
+		expr(c, field(n, F.left), STORE);
+		key(c, "iter");
+		expr(c, field(n, F.right), LOAD);
+		body(c, "body", field(n, F.body));
+		else_body(c, "orelse", field(n, F.alternative));
+		end(c);
+		return;
+	case K_while_statement:
+		begin(c, "While");
+		stmt_pos(c, n);
+		key(c, "test");
+		expr(c, field(n, F.condition), LOAD);
+		body(c, "body", field(n, F.body));
+		else_body(c, "orelse", field(n, F.alternative));
+		end(c);
+		return;
+	case K_try_statement:
+		try_stmt(c, n);
+		return;
+	case K_with_statement:
+		with_stmt(c, n);
+		return;
+	case K_function_definition:
+		funcdef(c, n, (TSNode){ 0 });
+		return;
+	case K_class_definition:
+		classdef(c, n, (TSNode){ 0 });
+		return;
+	case K_decorated_definition:
+		x = field(n, F.definition);
+		if (kind(x) == K_class_definition)
+			classdef(c, x, n);
+		else if (kind(x) == K_function_definition)
+			funcdef(c, x, n);
+		else
+			break;
+		return;
+	case K_match_statement:
+		match_stmt(c, n);
+		return;
+	case K_print_statement:
+		print_stmt(c, n);
+		return;
+	case K_exec_statement:
+		exec_stmt(c, n);
+		return;
+	case K_type_alias_statement:
+		x = first_named(c, field(n, F.left));
+		if (kind(x) != K_identifier && kind(x) != K_generic_type) {
+			type_call_assign(c, n, x);
+			return;
+		}
+		/* Python 3.12 `type X = ...`, as 3.12's TypeAlias (no type parameters kept). */
+		begin(c, "TypeAlias");
+		pos(c, n);
+		key(c, "name");
+		expr(c, first_named(c, field(n, F.left)), STORE);
+		empty_list(c, "type_params");
+		key(c, "value");
+		expr(c, first_named(c, field(n, F.right)), LOAD);
+		end(c);
+		return;
+	case K_ERROR:
+		/* What tree-sitter could not parse; statements it still recognised inside are kept. */
+		begin(c, "Error");
+		pos(c, n);
+		key(c, "body");
+		stmt_list(c, n);
+		end(c);
+		return;
+	default:
+		break;
+	}
+	error_expr(c, n);
+}
+
+static void stmt(struct conv *c, TSNode n)
+{
+	if (!enter(c, n))
+		return;
+	stmt_node(c, n);
+	leave(c);
+}
+
+/* ---- match patterns ---- */
+
+/* `a.b.c` (a dotted_name's identifiers kids[0..last]) as nested Attribute over a Name. */
+static void attr_chain(struct conv *c, struct kids ids, size_t last)
+{
+	TSNode id = KID(ids, last).node;
+	if (!enter(c, id))
+		return;
+	if (last == 0) {
+		begin(c, "Name");
+		pos(c, id);
+		name_text(c, "id", id);
+	} else {
+		begin(c, "Attribute");
+		span(c, ts_node_start_point(KID(ids, 0).node), ts_node_end_point(id));
+		key(c, "value");
+		attr_chain(c, ids, last - 1);
+		name_text(c, "attr", id);
+	}
+	tag(c, "ctx", "Load");
+	end(c);
+	leave(c);
+}
+
+/* A value expression inside a pattern: a dotted name, a literal, `-1`, `1+2j`. */
+static void pattern_value(struct conv *c, TSNode n, TSNode minus)
+{
+	if (!ts_node_is_null(minus)) {	/* `-1`: the minus is a sibling token in patterns */
+		if (!enter(c, minus))
+			return;
+		begin(c, "UnaryOp");
+		span(c, ts_node_start_point(minus), ts_node_end_point(n));
+		tag(c, "op", "USub");
+		key(c, "operand");
+		pattern_value(c, n, (TSNode){ 0 });
+		end(c);
+		leave(c);
+		return;
+	}
+	if (kind(n) == K_dotted_name) {
+		struct kids ids = kids_of(c, n, true);
+		if (ids.n)
+			attr_chain(c, ids, ids.n - 1);
+		else
+			jw_null(c->w);
+		kids_done(c, ids);
+		return;
+	}
+	if (kind(n) == K_complex_pattern) {
+		/* [-] real (+|-) imag */
+		struct kids ks = kids_of(c, n, false);
+		TSNode lminus = { 0 }, real = { 0 }, imag = { 0 };
+		const char *op = "+";
+		for (size_t i = 0; i < ks.n; i++) {
+			TSNode k = KID(ks, i).node;
+			if (KID(ks, i).named)
+				ts_node_is_null(real) ? (void)(real = k) : (void)(imag = k);
+			else if (ts_node_is_null(real))
+				lminus = k;
+			else
+				op = token(k);
+		}
+		kids_done(c, ks);
+		if (!enter(c, n))
+			return;
+		begin(c, "BinOp");
+		pos(c, n);
+		key(c, "left");
+		pattern_value(c, real, lminus);
+		tag(c, "op", op_name(op, false));
+		key(c, "right");
+		expr(c, imag, LOAD);
+		end(c);
+		leave(c);
+		return;
+	}
+	expr(c, n, LOAD);
+}
+
+static void pattern_items(struct conv *c, struct kids ks, size_t from, size_t to, TSPoint s, TSPoint e);
+
+/* Patterns separated by `|` (a union) or `,` (a sequence), as a JSON array. */
+static void pattern_list_of(struct conv *c, struct kids ks, const char *sep)
+{
+	jw_array_begin(c->w);
+	size_t from = 0;
+	for (size_t i = 0; i <= ks.n; i++) {
+		if (i < ks.n && !is_token(KID(ks, i).node, sep))
+			continue;
+		if (i > from)
+			pattern_items(c, ks, from, i, ts_node_start_point(KID(ks, from).node),
+				      ts_node_end_point(KID(ks, i - 1).node));
+		from = i + 1;
+	}
+	jw_array_end(c->w);
+}
+
+static void match_as(struct conv *c, TSPoint s, TSPoint e, TSNode sub, TSNode name)
+{
+	begin(c, "MatchAs");
+	span(c, s, e);
+	key(c, "pattern");
+	ts_node_is_null(sub) ? jw_null(c->w) : pattern(c, sub);
+	key(c, "name");
+	if (ts_node_is_null(name)) {
+		jw_null(c->w);
+	} else {
+		size_t len;
+		const char *t = text(c, name, &len);
+		jw_string(c->w, t, len);
+	}
+	end(c);
+}
+
+static void pattern_node(struct conv *c, TSNode n)
+{
+	struct kids ks;
+	TSNode inner;
+	switch (kind(n)) {
+	case K_identifier:
+		match_as(c, ts_node_start_point(n), ts_node_end_point(n), (TSNode){ 0 }, n);
+		return;
+	case K_dotted_name:
+		ks = kids_of(c, n, true);
+		if (ks.n == 1) {	/* a bare name captures */
+			inner = KID(ks, 0).node;
+			kids_done(c, ks);
+			match_as(c, ts_node_start_point(n), ts_node_end_point(n), (TSNode){ 0 }, inner);
+			return;
+		}
+		kids_done(c, ks);
+		break;	/* a dotted name is a value */
+	case K_none:
+	case K_true:
+	case K_false:
+		begin(c, "MatchSingleton");
+		pos(c, n);
+		key(c, "value");
+		jw_raw_value(c->w, kind(n) == K_none ? "null" : kind(n) == K_true ? "true" : "false",
+			     kind(n) == K_false ? 5 : 4);
+		end(c);
+		return;
+	case K_tuple_pattern:
+		if (is_grouping(c, n, &inner)) {
+			leave(c);
+			pattern(c, inner);
+			c->depth++;
+			return;
+		}
+		/* fall through */
+	case K_list_pattern:
+		ks = kids_of(c, n, false);
+		/* drop the brackets: only patterns and commas stay in the list */
+		begin(c, "MatchSequence");
+		pos(c, n);
+		key(c, "patterns");
+		{
+			size_t keep = 0;
+			for (size_t i = 0; i < ks.n; i++)
+				if (KID(ks, i).named || is_token(KID(ks, i).node, ",") ||
+				    is_token(KID(ks, i).node, "-") || is_token(KID(ks, i).node, "_"))
+					c->pool[ks.base + keep++] = KID(ks, i);
+			c->pool_len = ks.base + keep;
+			ks.n = keep;
+		}
+		pattern_list_of(c, ks, ",");
+		end(c);
+		kids_done(c, ks);
+		return;
+	case K_union_pattern:
+		ks = kids_of(c, n, false);
+		begin(c, "MatchOr");
+		pos(c, n);
+		key(c, "patterns");
+		pattern_list_of(c, ks, "|");
+		end(c);
+		kids_done(c, ks);
+		return;
+	case K_splat_pattern:
+		if (has_token(c, n, "**"))
+			break;
+		ks = kids_of(c, n, false);
+		inner = (TSNode){ 0 };
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).kind == K_identifier)
+				inner = KID(ks, i).node;
+		kids_done(c, ks);
+		begin(c, "MatchStar");
+		pos(c, n);
+		key(c, "name");
+		if (ts_node_is_null(inner)) {
+			jw_null(c->w);
+		} else {
+			size_t len;
+			const char *t = text(c, inner, &len);
+			jw_string(c->w, t, len);
+		}
+		end(c);
+		return;
+	case K_as_pattern: {
+		ks = kids_of(c, n, true);
+		TSNode sub = ks.n > 0 ? KID(ks, 0).node : (TSNode){ 0 };
+		TSNode name = ks.n > 1 ? KID(ks, ks.n - 1).node : (TSNode){ 0 };
+		kids_done(c, ks);
+		if (kind(name) == K_as_pattern_target)
+			name = first_named(c, name);
+		match_as(c, ts_node_start_point(n), ts_node_end_point(n), sub, name);
+		return;
+	}
+	case K_class_pattern: {
+		ks = kids_of(c, n, true);
+		begin(c, "MatchClass");
+		pos(c, n);
+		key(c, "cls");
+		ks.n ? pattern_value(c, KID(ks, 0).node, (TSNode){ 0 }) : jw_null(c->w);
+		/* Arguments: positional patterns, then `name=pattern` keyword patterns. */
+		for (int pass = 0; pass < 3; pass++) {
+			key(c, pass == 0 ? "patterns" : pass == 1 ? "kwd_attrs" : "kwd_patterns");
+			jw_array_begin(c->w);
+			for (size_t i = 1; i < ks.n; i++) {
+				TSNode a = KID(ks, i).node, kw = first_named(c, a);
+				bool is_kw = kind(kw) == K_keyword_pattern;
+				if (pass == 0 && !is_kw) {
+					pattern(c, a);
+				} else if (pass > 0 && is_kw) {
+					struct kids kk = kids_of(c, kw, false);
+					if (pass == 1 && kk.n) {
+						size_t len;
+						const char *t = text(c, KID(kk, 0).node, &len);
+						jw_string(c->w, t, len);
+					} else if (pass == 2 && kk.n > 2) {
+						pattern_items(c, kk, 2, kk.n, ts_node_start_point(KID(kk, 2).node),
+							      ts_node_end_point(KID(kk, kk.n - 1).node));
+					}
+					kids_done(c, kk);
+				}
+			}
+			jw_array_end(c->w);
+		}
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_dict_pattern: {
+		ks = kids_of(c, n, false);
+		begin(c, "MatchMapping");
+		pos(c, n);
+		key(c, "keys");
+		jw_array_begin(c->w);
+		TSNode minus = { 0 };
+		for (size_t i = 0; i < ks.n; i++) {
+			struct kid k = KID(ks, i);
+			if (k.field != F.key)
+				continue;
+			if (!k.named) {
+				minus = k.node;
+				continue;
+			}
+			pattern_value(c, k.node, minus);
+			minus = (TSNode){ 0 };
+		}
+		jw_array_end(c->w);
+		key(c, "patterns");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).field == F.value)
+				pattern(c, KID(ks, i).node);
+		jw_array_end(c->w);
+		key(c, "rest");
+		inner = (TSNode){ 0 };
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).kind == K_splat_pattern && KID(ks, i).field != F.key)
+				inner = first_named(c, KID(ks, i).node);
+		if (ts_node_is_null(inner)) {
+			jw_null(c->w);
+		} else {
+			size_t len;
+			const char *t = text(c, inner, &len);
+			jw_string(c->w, t, len);
+		}
+		end(c);
+		kids_done(c, ks);
+		return;
+	}
+	case K_keyword_pattern:
+	case K_ERROR:
+		error_expr(c, n);
+		return;
+	default:
+		break;
+	}
+	/* Literals, dotted names, complex numbers: the pattern matches a value. */
+	begin(c, "MatchValue");
+	pos(c, n);
+	key(c, "value");
+	pattern_value(c, n, (TSNode){ 0 });
+	end(c);
+}
+
+/* Strip case_pattern wrappers without recursion; a wrapper holding tokens is kept. */
+static TSNode unwrap_case_pattern(struct conv *c, TSNode n, struct kids *tokens_out)
+{
+	while (kind(n) == K_case_pattern) {
+		struct kids ks = kids_of(c, n, false);
+		if (ks.n == 1 && KID(ks, 0).named) {
+			n = KID(ks, 0).node;
+			kids_done(c, ks);
+			continue;
+		}
+		*tokens_out = ks;	/* `_` or `- 1`: the caller reads these and releases them */
+		return n;
+	}
+	return n;
+}
+
+static void pattern(struct conv *c, TSNode n)
+{
+	if (ts_node_is_null(n)) {
+		jw_null(c->w);
+		return;
+	}
+	struct kids tokens = { c->pool_len, 0 };
+	n = unwrap_case_pattern(c, n, &tokens);
+	if (tokens.n) {
+		pattern_items(c, tokens, 0, tokens.n, ts_node_start_point(n), ts_node_end_point(n));
+		kids_done(c, tokens);
+		return;
+	}
+	if (!enter(c, n))
+		return;
+	pattern_node(c, n);
+	leave(c);
+}
+
+/* One pattern written as a few sibling tokens: `_`, `-1`, or just one node. */
+static void pattern_items(struct conv *c, struct kids ks, size_t from, size_t to, TSPoint s, TSPoint e)
+{
+	TSNode minus = { 0 }, node = { 0 };
+	bool wildcard = false;
+	for (size_t i = from; i < to; i++) {
+		struct kid k = KID(ks, i);
+		if (k.named)
+			node = k.node;
+		else if (is_token(k.node, "-"))
+			minus = k.node;
+		else if (is_token(k.node, "_"))
+			wildcard = true;
+	}
+	if (ts_node_is_null(minus) && !ts_node_is_null(node)) {
+		pattern(c, node);
+		return;
+	}
+	TSNode at = !ts_node_is_null(minus) ? minus : KID(ks, from).node;
+	if (!enter(c, at))
+		return;
+	if (wildcard && ts_node_is_null(node)) {
+		match_as(c, s, e, (TSNode){ 0 }, (TSNode){ 0 });
+	} else if (!ts_node_is_null(node)) {
+		begin(c, "MatchValue");
+		span(c, s, e);
+		key(c, "value");
+		pattern_value(c, node, minus);
+		end(c);
+	} else {
+		error_expr(c, at);
+	}
+	leave(c);
+}
+
+static void match_stmt(struct conv *c, TSNode n)
+{
+	struct kids ks = kids_of(c, n, false);
+	size_t nsubj = 0, first = 0;
+	TSPoint subj_end = { 0 };
+	for (size_t i = 0; i < ks.n; i++) {
+		if (KID(ks, i).field == F.subject) {
+			if (!nsubj++)
+				first = i;
+			subj_end = ts_node_end_point(KID(ks, i).node);
+		} else if (nsubj && is_token(KID(ks, i).node, ",")) {
+			subj_end = ts_node_end_point(KID(ks, i).node);
+		}
+	}
+	begin(c, "Match");
+	stmt_pos(c, n);
+	key(c, "subject");
+	if (nsubj == 1 && !has_token(c, n, ",")) {
+		expr(c, KID(ks, first).node, LOAD);
+	} else if (nsubj && enter(c, n)) {	/* `match a, b:` matches a Tuple */
+		begin(c, "Tuple");
+		span(c, ts_node_start_point(KID(ks, first).node), subj_end);
+		key(c, "elts");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++)
+			if (KID(ks, i).field == F.subject)
+				expr(c, KID(ks, i).node, LOAD);
+		jw_array_end(c->w);
+		tag(c, "ctx", "Load");
+		end(c);
+		leave(c);
+	} else if (!nsubj) {
+		jw_null(c->w);
+	}
+	kids_done(c, ks);
+
+	key(c, "cases");
+	jw_array_begin(c->w);
+	struct kids cases = kids_of(c, field(n, F.body), true);
+	for (size_t i = 0; i < cases.n; i++) {
+		TSNode cc = KID(cases, i).node;
+		if (KID(cases, i).kind != K_case_clause || !enter(c, cc))
+			continue;
+		begin(c, "match_case");
+		key(c, "pattern");
+		struct kids parts = kids_of(c, cc, false);
+		size_t np = 0, pfirst = 0, plast = 0;
+		bool comma = false;
+		for (size_t j = 0; j < parts.n; j++) {
+			if (KID(parts, j).kind == K_case_pattern) {
+				if (!np++)
+					pfirst = j;
+				plast = j;
+			} else if (np && is_token(KID(parts, j).node, ",")) {
+				comma = true;
+				plast = j;
+			}
+		}
+		if (np == 1 && !comma) {
+			pattern(c, KID(parts, pfirst).node);
+		} else if (np && enter(c, cc)) {	/* `case a, *rest:` is a sequence */
+			begin(c, "MatchSequence");
+			span(c, ts_node_start_point(KID(parts, pfirst).node), ts_node_end_point(KID(parts, plast).node));
+			key(c, "patterns");
+			jw_array_begin(c->w);
+			for (size_t j = 0; j < parts.n; j++)
+				if (KID(parts, j).kind == K_case_pattern)
+					pattern(c, KID(parts, j).node);
+			jw_array_end(c->w);
+			end(c);
+			leave(c);
+		} else if (!np) {
+			jw_null(c->w);
+		}
+		kids_done(c, parts);
+		key(c, "guard");
+		TSNode guard = field(cc, F.guard);
+		expr(c, ts_node_is_null(guard) ? guard : first_named(c, guard), LOAD);
+		body(c, "body", field(cc, F.consequence));
+		end(c);
+		leave(c);
+	}
+	kids_done(c, cases);
+	jw_array_end(c->w);
+	end(c);
+}
+
+/* ---- the module ---- */
+
+/* The first ERROR or MISSING node in source order, found without recursion. */
+static TSNode first_error(struct conv *c, TSNode root)
+{
+	TSNode n = root;
+	for (;;) {
+		if (is_error(n) || ts_node_is_missing(n))
+			return n;
+		TSNode next = { 0 };
+		ts_tree_cursor_reset(&c->cur, n);
+		if (ts_tree_cursor_goto_first_child(&c->cur)) {
+			do {
+				TSNode k = ts_tree_cursor_current_node(&c->cur);
+				if (ts_node_has_error(k) || ts_node_is_missing(k)) {
+					next = k;
+					break;
+				}
+			} while (ts_tree_cursor_goto_next_sibling(&c->cur));
+		}
+		if (ts_node_is_null(next))
+			return n;
+		n = next;
+	}
+}
+
+void convert_module(const TSTree *tree, const char *src, size_t len, unsigned max_depth,
+		    struct jsonw *w, struct convert_result *res)
+{
+	TSNode root = ts_tree_root_node(tree);
+	struct conv c = { .src = src, .len = len, .w = w, .max_depth = max_depth, .res = res };
+	*res = (struct convert_result){ 0 };
+	c.cur = ts_tree_cursor_new(root);
+	if (ts_node_has_error(root)) {
+		TSNode e = first_error(&c, root);
+		res->syntax_error = true;
+		res->error_line = ts_node_start_point(e).row + 1;
+		res->error_col = ts_node_start_point(e).column;
+	}
+	begin(&c, "Module");
+	key(&c, "body");
+	if (kind(root) == K_module)
+		stmt_list(&c, root);
+	else {	/* the whole file is one ERROR node */
+		jw_array_begin(w);
+		stmt(&c, root);
+		jw_array_end(w);
+	}
+	empty_list(&c, "type_ignores");
+	end(&c);
+	ts_tree_cursor_delete(&c.cur);
+	free(c.pool);
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bats
+# 20-parse.bats: aura-parse against CPython's ast (the oracle), plus limits, errors and pass-through.
+load helpers/common
+load helpers/parse
+
+FIX="$BATS_TEST_DIRNAME/fixtures/parse"
+
+# ---- the oracle: one fixture per construct family ----
+
+@test "statements match CPython's ast" { compare_with_oracle "$FIX/statements.py"; }
+@test "functions and arguments match CPython's ast" { compare_with_oracle "$FIX/functions.py"; }
+@test "classes and decorators match CPython's ast" { compare_with_oracle "$FIX/classes.py"; }
+@test "comprehensions match CPython's ast" { compare_with_oracle "$FIX/comprehensions.py"; }
+@test "literals (escapes, bytes, numbers) match CPython's ast" { compare_with_oracle "$FIX/literals.py"; }
+@test "f-strings match CPython's ast" { compare_with_oracle "$FIX/fstrings.py"; }
+@test "operators and comparisons match CPython's ast" { compare_with_oracle "$FIX/operators.py"; }
+@test "control flow, try, with and match match CPython's ast" { compare_with_oracle "$FIX/control.py"; }
+@test "imports match CPython's ast" { compare_with_oracle "$FIX/imports.py"; }
+
+@test "the oracle is a drop-in aura-parse on a record stream" {
+	file_record "$FIX/imports.py" >"$BATS_TEST_TMPDIR/in"
+	python3 "$AURA_ROOT/tests/helpers/pyast2json.py" <"$BATS_TEST_TMPDIR/in" | jq -cS . >"$BATS_TEST_TMPDIR/oracle"
+	aura-parse <"$BATS_TEST_TMPDIR/in" | jq -cS . >"$BATS_TEST_TMPDIR/aura"
+	run diff "$BATS_TEST_TMPDIR/oracle" "$BATS_TEST_TMPDIR/aura"
+	assert_success
+}
+
+# ---- Python 2 extension nodes (checked by node type: CPython 3 rejects this syntax) ----
+
+@test "python 2 print and exec become Print and Exec nodes" {
+	file_record "$FIX/python2.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	body=$(printf '%s\n' "$output" | records_of_type ast | jq -c '[.tree.body[]._type]')
+	assert_equal "$body" '["Print","Print","Print","Print","Expr","Exec","Exec","Exec"]'
+	tree=$(printf '%s\n' "$output" | records_of_type ast | jq -c .tree.body)
+	# print "a", "b": two values, newline
+	assert_equal "$(jq -c '.[1] | [(.values | map(.value)), .nl, .dest]' <<<"$tree")" '[["a","b"],true,null]'
+	# print x,  : trailing comma suppresses the newline
+	assert_equal "$(jq -c '.[2] | [.values[0].id, .nl]' <<<"$tree")" '["x",false]'
+	# print >>sys.stderr, "error"
+	assert_equal "$(jq -c '.[3] | [.dest._type, .dest.attr, .values[0].value]' <<<"$tree")" '["Attribute","stderr","error"]'
+	# a bare `print` is valid Python 3: the name print
+	assert_equal "$(jq -c '.[4].value.id' <<<"$tree")" '"print"'
+	assert_equal "$(jq -c '.[5] | [.body.value, .globals, .locals]' <<<"$tree")" '["code",null,null]'
+	assert_equal "$(jq -c '.[6] | [.body.id, .globals.id, .locals]' <<<"$tree")" '["code","ns",null]'
+	assert_equal "$(jq -c '.[7] | [.body.id, .globals.id, .locals.id]' <<<"$tree")" '["code","globs","locs"]'
+	# no SyntaxError hit: these parse cleanly as Python 2
+	refute_output --partial '"type":"hit"'
+}
+
+# ---- errors and limits ----
+
+@test "a syntax error yields a tree with Error nodes and a SyntaxError hit" {
+	printf 'import os\nx = = 1 $ 2\ny = 2\n' >"$BATS_TEST_TMPDIR/bad.py"
+	file_record "$BATS_TEST_TMPDIR/bad.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" 'file ast hit '
+	ast=$(printf '%s\n' "$output" | records_of_type ast)
+	assert_equal "$(jq -r '.tree.body[0]._type' <<<"$ast")" Import
+	assert_equal "$(jq '[.. | objects | select(._type == "Error")] | length > 0' <<<"$ast")" true
+	hit=$(printf '%s\n' "$output" | records_of_type hit)
+	assert_equal "$(jq -c '[.detection, .severity, .score, .line, .path != null]' <<<"$hit")" '["SyntaxError","info",0,2,true]'
+	assert_equal "$(jq -r '.message | test("line 2")' <<<"$hit")" true
+}
+
+@test "deep nesting is cut at --max-depth with Truncated and one DeepNesting hit" {
+	python3 -c 'print("x = " + "[" * 1000 + "1" + "]" * 1000)' >"$BATS_TEST_TMPDIR/deep.py"
+	file_record "$BATS_TEST_TMPDIR/deep.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	assert_equal "$(record_field ast 'r["type"]') $(record_field hit 'r["type"]')" '"ast" "hit"'
+	assert_equal "$(record_field ast 'json.dumps(r).count("Truncated")')" 1
+	assert_equal "$(record_field hit '[r["detection"], r["severity"], r["score"], r["line"]]')" '["DeepNesting", "medium", 20, 1]'
+	# the record stays within what jansson (2048 levels) reads back
+	run python3 -c '
+import json, sys
+sys.setrecursionlimit(20000)
+def depth(v): return 1 + max(map(depth, v.values() if isinstance(v, dict) else v), default=0) if isinstance(v, (dict, list)) else 0
+for line in open(sys.argv[1]):
+    assert depth(json.loads(line)) < 2048
+' <(aura-parse <"$BATS_TEST_TMPDIR/in")
+	assert_success
+	# a smaller limit cuts earlier
+	run aura-parse --max-depth 10 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	depth=$(printf '%s\n' "$output" | records_of_type ast | jq '[paths | length] | max')
+	[ "$depth" -lt 40 ] || fail "tree is $depth JSON levels deep with --max-depth 10"
+}
+
+@test "deep nesting of every kind does not crash" {
+	python3 -c '
+n = 100000
+print("x = " + "(" * n + "1" + ")" * n)
+print("y = " + "-" * n + "1")
+print("z = " + "a." * n + "b")
+print("w = " + " + ".join(["1"] * n))
+print("v = " + "not " * n + "1")
+print("u = " + "f(" * 5000 + ")" * 5000)
+print("t = " + " or ".join(["a"] * n))
+print("if a:\n    pass\n" + "elif a:\n    pass\n" * 2000)
+' >"$BATS_TEST_TMPDIR/deep.py"
+	file_record "$BATS_TEST_TMPDIR/deep.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	assert_equal "$(record_field ast 'len(r["tree"]["body"])')" 8
+	# parentheses and a long `or` are not AST depth: those two are kept whole
+	assert_equal "$(record_field ast 'r["tree"]["body"][0]["value"]["value"]')" 1
+	assert_equal "$(record_field ast 'len(r["tree"]["body"][6]["value"]["values"])')" 100000
+}
+
+@test "a syntactically valid file raises no hit" {
+	file_record "$FIX/statements.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" 'file ast '
+}
+
+# ---- records ----
+
+@test "the file record is copied byte for byte, then its ast" {
+	file_record "$FIX/imports.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "${lines[0]}" "$(cat "$BATS_TEST_TMPDIR/in")"
+	assert_equal "$(jq -c '[.type, .v, .artifact, .file, .path]' <<<"${lines[1]}")" \
+		"[\"ast\",1,\"a\",\"a:0\",\"$FIX/imports.py\"]"
+}
+
+@test "a non-python file record passes through with no ast" {
+	file_record "$FIX/imports.py" text >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
+}
+
+@test "other records pass through unchanged and in order" {
+	in='{"type":"artifact","v":1,"id":"a","kind":"file"}
+{"type":"hit","v":1,"detection":"X","extra":{"nested":[1, 2]}}
+{"type":"whatever","v":1}
+{"type":"artifact_end","v":1,"artifact":"a","files":0}'
+	run aura-parse <<<"$in"
+	assert_success
+	assert_output "$in"
+}
+
+@test "a bad line becomes an error record and the stream goes on" {
+	run --separate-stderr aura-parse <<<$'not json\n{"type":"x","v":1}'
+	assert_success
+	assert_equal "$stderr" "$(printf '%s' "$stderr" | grep -m1 'aura-parse: .*<stdin>:1')"
+	assert_equal "$(jq -r .type <<<"${lines[0]}")" error
+	assert_equal "${lines[1]}" '{"type":"x","v":1}'
+}
+
+@test "base64 content is decoded before parsing" {
+	printf 'x = "\xe9"  # latin-1 byte, not UTF-8\nimport os\n' >"$BATS_TEST_TMPDIR/b.py"
+	printf 'import base64\nprint(1)\n' >"$BATS_TEST_TMPDIR/c.py"
+	file_record "$BATS_TEST_TMPDIR/c.py" python base64 >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import","Expr"]'
+	file_record "$BATS_TEST_TMPDIR/b.py" python base64 >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Assign","Import"]'
+}
+
+@test "a UTF-8 byte order mark is skipped and columns stay byte offsets" {
+	printf '\xef\xbb\xbfx = "\xc3\xa9" + y\n' >"$BATS_TEST_TMPDIR/bom.py"
+	file_record "$BATS_TEST_TMPDIR/bom.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial SyntaxError
+	compare_with_oracle "$BATS_TEST_TMPDIR/bom.py"
+}
+
+@test "a truncated file record is still parsed" {
+	jq -c '.truncated = true | .content = "import os\nx = (1,"' <<<'{"type":"file","v":1,"artifact":"a","id":"a:0","path":"t.py","kind":"python","content_encoding":"utf-8"}' >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	assert_equal "$(records_of_type ast <<<"$output" | jq -r '.tree.body[0]._type')" Import
+}
+
+@test "an empty python file yields an empty Module" {
+	: >"$BATS_TEST_TMPDIR/empty.py"
+	compare_with_oracle "$BATS_TEST_TMPDIR/empty.py"
+}
+
+@test "options: --help, bad --max-depth, --timeout-ms" {
+	run aura-parse --help
+	assert_success
+	assert_output --partial --max-depth
+	run -2 aura-parse --max-depth nope
+	run aura-parse --timeout-ms 100 <<<'{"type":"x","v":1}'
+	assert_success
+}
