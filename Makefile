@@ -29,7 +29,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = gcc make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq openssl \
-       python3 ca-certificates valgrind time
+       python3 python3-jsonschema ca-certificates valgrind time
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
@@ -37,7 +37,8 @@ COMMON_LIBS   = jansson libseccomp nettle
 LIBS_fetch    =
 LIBS_unpack   = libarchive libmagic zlib
 LIBS_parse    = tree-sitter
-LIBS_rewrite  = tree-sitter zlib
+LIBS_rewrite  = tree-sitter zlib liblzma
+LDLIBS_rewrite = -lbz2
 LIBS_analyze  = yaml-0.1 libpcre2-8
 LIBS_score    = sqlite3
 LDLIBS_unpack = -lm
@@ -94,7 +95,7 @@ $(1)_SRC = $$(wildcard $(1)/*.c)
 $(1)_OBJ = $$($(1)_SRC:.c=.o)
 $(1)_EXTRA = $$(if $$(filter aura-parse aura-rewrite,$(1)),$$(TSPY_OBJ))
 bin/$(1): $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA)
-	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$($(1)_EXTRA) lib/libaura.a \
+	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA) \
 	    $$(call pc,--libs,$$(COMMON_LIBS) $$(LIBS_$(1:aura-%=%))) $$(LDLIBS_$(1:aura-%=%))
 endef
 $(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
@@ -143,3 +144,39 @@ clean:
 
 distclean: clean
 	rm -rf third_party
+
+# ---- aura-unpack: fuzzing and benchmark (see docs/unpack.md) ----
+# `make fuzz-unpack FUZZ_SECONDS=60`: libFuzzer on the archive reader (from memory, no
+# sandbox), seeded with the hostile fixtures; findings land in build/fuzz/.
+# `make bench-unpack`: throughput on the malicious corpus and the benign .debs.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR      = build/fuzz
+FUZZ_DEBS     = clang libclang-rt-14-dev
+# The lib/ modules unpack links (lib/ also holds other stages' code).
+FUZZ_UNPACK_SRC = $(patsubst %,lib/%.c,err jsonw landlock ndjson opts record sandbox sandbox_policy) \
+       $(filter-out aura-unpack/main.c,$(wildcard aura-unpack/*.c)) aura-unpack/fuzz/fuzz_unpack.c
+
+.PHONY: fuzz-unpack fuzz-deps bench-unpack
+
+fuzz-deps:
+	@if ! command -v $(FUZZ_CC) >/dev/null || \
+	    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" != 0 ]; then echo "fuzz-unpack: needs $(FUZZ_DEBS) (apt-get, as root)" >&2; exit 2; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS); fi
+
+$(FUZZ_DIR)/fuzz-unpack: $(FUZZ_UNPACK_SRC) $(wildcard lib/*.h aura-unpack/*.h) | fuzz-deps
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Iaura-unpack -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(call pc,--cflags,$(COMMON_LIBS) $(LIBS_unpack)) \
+	    -o $@ $(FUZZ_UNPACK_SRC) $(call pc,--libs,$(COMMON_LIBS) $(LIBS_unpack)) $(LDLIBS_unpack)
+
+fuzz-unpack: $(FUZZ_DIR)/fuzz-unpack
+	mkdir -p $(FUZZ_DIR)/unpack-corpus $(FUZZ_DIR)/unpack-seeds
+	python3 tests/fixtures/unpack/make-hostile.py $(FUZZ_DIR)/unpack-seeds fuzz --small
+	cd $(FUZZ_DIR) && ./fuzz-unpack -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -close_fd_mask=2 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
+	    unpack-corpus unpack-seeds $(wildcard tests/fixtures/unpack/regressions/*)
+
+bench-unpack: bin/aura-unpack
+	bench/unpack.sh

@@ -31,8 +31,9 @@ static struct artifact *artifact_get(struct score_ctx *ctx, const char *id)
 		.hits = json_array(),
 		.hit_index = json_object(),
 		.errors = json_array(),
+		.file_list = json_array(),
 	};
-	if (!a->hits || !a->hit_index || !a->errors)
+	if (!a->hits || !a->hit_index || !a->errors || !a->file_list)
 		aura_oom();
 	struct artifact **tail = &ctx->open;
 	while (*tail)
@@ -49,6 +50,9 @@ static void artifact_free(struct artifact *a)
 	json_decref(a->hit_index);
 	json_decref(a->errors);
 	json_decref(a->end);
+	json_decref(a->file_list);
+	free(a->last_file_id);
+	json_decref(a->last_file_text);
 	free(a);
 }
 
@@ -64,59 +68,101 @@ static void artifact_unlink(struct score_ctx *ctx, struct artifact *a)
 static void artifact_finish(struct score_ctx *ctx, struct artifact *a)
 {
 	json_t *verdict = verdict_build(a, ctx->min_rank);
-	ctx->emit(verdict, ctx);
+	ctx->emit(verdict, a, ctx);
 	json_decref(verdict);
 	artifact_unlink(ctx, a);
 	artifact_free(a);
 }
 
-static const char *str_or_empty(const json_t *rec, const char *key)
+/* What diff and the database need of a member: where it is and what it holds. */
+static void add_file(struct artifact *a, const json_t *rec)
 {
-	const char *s = record_str(rec, key);
-	return s ? s : "";
+	static const char *const keys[] = { "index", "path", "sha256", "size", "kind" };
+	json_t *f = json_object();
+	if (!f)
+		aura_oom();
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = json_object_get(rec, keys[i]);
+		json_object_set(f, keys[i], v && !json_is_object(v) && !json_is_array(v) ? v : json_null());
+	}
+	json_array_append_new(a->file_list, f);
+	a->files++;
+
+	/*
+	 * Keep this file's text until the next file arrives: analyze writes a file's hits right
+	 * after its ast, so the hits that quote a source line follow their file record.
+	 */
+	free(a->last_file_id);
+	json_decref(a->last_file_text);
+	a->last_file_id = record_str(rec, "id") ? xstrdup(record_str(rec, "id")) : NULL;
+	json_t *content = json_object_get(rec, "content");
+	const char *enc = record_str(rec, "content_encoding");
+	a->last_file_text = json_is_string(content) && (!enc || strcmp(enc, "utf-8") == 0)
+		? json_incref(content) : NULL;
 }
 
-/*
- * The same finding reported at several places (eval() on ten lines of one file) is one
- * finding seen ten times: key it by detection, path and the matched name (else message).
- * Fields are joined with U+001F, which cannot be confused with text in a JSON string key.
- */
-static char *dedup_key(const json_t *hit)
+/* Line `lineno` (1-based) of `text`, without its line ending; NULL when there is none. */
+static json_t *source_line(const char *text, size_t len, long long lineno)
 {
-	const char *what = record_str(hit, "name");
-	if (!what)
-		what = str_or_empty(hit, "message");
-	const char *det = str_or_empty(hit, "detection"), *path = str_or_empty(hit, "path");
-	size_t n = strlen(det) + strlen(path) + strlen(what) + 3;
-	char *key = xmalloc(n);
-	snprintf(key, n, "%s\x1f%s\x1f%s", det, path, what);
-	return key;
+	const char *p = text, *end = text + len;
+	for (long long n = 1; n < lineno; n++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			return NULL;
+		p++;
+	}
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	size_t n = (size_t)((eol ? eol : end) - p);
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (n > SOURCE_LINE_MAX) {
+		n = SOURCE_LINE_MAX;
+		while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)	/* do not split a character */
+			n--;
+	}
+	return json_stringn(p, n);
 }
 
-static void add_hit(struct artifact *a, json_t *hit)
+/* Quote the line a hit points at, when its file is the one whose text is kept. */
+static void attach_source(const struct artifact *a, json_t *hit)
 {
-	char *key = dedup_key(hit);
+	long long line = record_int(hit, "line", 0);
+	const char *file = record_str(hit, "file");
+	if (line <= 0 || !a->last_file_text || json_object_get(hit, "source") ||
+	    !file || !a->last_file_id || strcmp(file, a->last_file_id) != 0)
+		return;
+	json_t *src = source_line(json_string_value(a->last_file_text),
+				  json_string_length(a->last_file_text), line);
+	if (src)
+		json_object_set_new(hit, "source", src);
+}
+
+static void add_hit(struct artifact *a, const json_t *rec)
+{
+	/* Our own copy: the source line is added and secrets redacted before anything is kept. */
+	json_t *hit = json_deep_copy(rec);
+	if (!hit)
+		aura_oom();
+	attach_source(a, hit);
+	hit_redact_secrets(hit);
+
+	char *key = hit_dedup_key(hit);
 	json_t *idx = json_object_get(a->hit_index, key);
 	if (idx) {
 		/* Keep the strongest instance (earliest among equals) and count them all. */
 		json_t *kept = json_array_get(a->hits, (size_t)json_integer_value(idx));
 		json_int_t count = record_int(kept, "count", 1) + 1;
 		if (hit_score(hit) > hit_score(kept)) {
-			json_t *copy = json_deep_copy(hit);
-			if (!copy)
-				aura_oom();
-			json_array_set_new(a->hits, (size_t)json_integer_value(idx), copy);
-			kept = copy;
+			json_array_set(a->hits, (size_t)json_integer_value(idx), hit);
+			kept = hit;
 		}
 		json_object_set_new(kept, "count", json_integer(count));
 	} else {
-		json_t *copy = json_deep_copy(hit);
-		if (!copy)
-			aura_oom();
-		json_object_set_new(copy, "count", json_integer(1));
+		json_object_set_new(hit, "count", json_integer(1));
 		json_object_set_new(a->hit_index, key, json_integer((json_int_t)json_array_size(a->hits)));
-		json_array_append_new(a->hits, copy);
+		json_array_append(a->hits, hit);
 	}
+	json_decref(hit);
 	free(key);
 }
 
@@ -161,7 +207,7 @@ static void handle_record(json_t *rec, struct ndjson_reader *r, struct score_ctx
 		json_decref(a->info);
 		a->info = json_incref(rec);
 	} else if (strcmp(type, "file") == 0) {
-		a->files++;
+		add_file(a, rec);
 	} else if (strcmp(type, "hit") == 0) {
 		add_hit(a, rec);
 	} else if (strcmp(type, "error") == 0) {

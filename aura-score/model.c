@@ -59,7 +59,7 @@ long long hit_score(const json_t *hit)
  * SATURATION_FACTOR times the biggest of them, so fifty weak string matches do not
  * outweigh one real finding.
  */
-static long long total_score(const json_t *hits)
+long long hits_total_score(const json_t *hits)
 {
 	struct det { const char *name; long long sum, max; } *dets;
 	size_t ndets = 0, i;
@@ -91,6 +91,44 @@ static long long total_score(const json_t *hits)
 	}
 	free(dets);
 	return total;
+}
+
+static const char *str_or_empty(const json_t *rec, const char *key)
+{
+	const char *s = record_str(rec, key);
+	return s ? s : "";
+}
+
+/*
+ * The same finding reported at several places (eval() on ten lines of one file) is one
+ * finding seen ten times: key it by detection, path and the matched name (else message).
+ * Fields are joined with U+001F, which cannot be confused with text in a JSON string key.
+ * Not the line: diff matches findings across versions, where lines move.
+ */
+char *hit_dedup_key(const json_t *hit)
+{
+	const char *what = record_str(hit, "name");
+	if (!what)
+		what = str_or_empty(hit, "message");
+	const char *det = str_or_empty(hit, "detection"), *path = str_or_empty(hit, "path");
+	size_t n = strlen(det) + strlen(path) + strlen(what) + 3;
+	char *key = xmalloc(n);
+	snprintf(key, n, "%s\x1f%s\x1f%s", det, path, what);
+	return key;
+}
+
+size_t hits_filter(json_t *hits, int min_rank)
+{
+	size_t gone = 0;
+	for (size_t i = 0; i < json_array_size(hits);) {
+		if (min_rank > 0 && severity_rank(record_str(json_array_get(hits, i), "severity")) < min_rank) {
+			json_array_remove(hits, i);
+			gone++;
+		} else {
+			i++;
+		}
+	}
+	return gone;
 }
 
 static int cmp_str_nullfirst(const char *a, const char *b)
@@ -125,7 +163,7 @@ static int hit_order(const void *pa, const void *pb)
 	return cmp_str_nullfirst(record_str(a, "message"), record_str(b, "message"));
 }
 
-static json_t *sorted_hits(const json_t *hits)
+json_t *hits_sorted(const json_t *hits)
 {
 	size_t n = json_array_size(hits);
 	json_t **v = xmalloc((n + 1) * sizeof *v);
@@ -235,7 +273,8 @@ static json_t *incomplete_reasons(const struct artifact *a)
 /* The artifact's identity as the verdict carries it: known fields, null for the rest. */
 static json_t *artifact_summary(const struct artifact *a)
 {
-	static const char *const keys[] = { "name", "version", "path", "sha256", "kind", "format" };
+	static const char *const keys[] = { "name", "version", "path", "sha256", "kind", "format",
+					    "ecosystem" };
 	json_t *o = json_object();
 	if (!o)
 		aura_oom();
@@ -249,8 +288,8 @@ static json_t *artifact_summary(const struct artifact *a)
 
 json_t *verdict_build(const struct artifact *a, int min_rank)
 {
-	long long score = total_score(a->hits);
-	json_t *sorted = sorted_hits(a->hits);
+	long long score = hits_total_score(a->hits);
+	json_t *sorted = hits_sorted(a->hits);
 	json_t *notes = incomplete_reasons(a);
 	json_t *shown = json_array();
 	size_t i, hidden = 0;

@@ -76,11 +76,32 @@ static void print_header(const json_t *v, const struct report *rep)
 	fputc('\n', stdout);
 }
 
-static void print_hit(const json_t *hit, const struct report *rep)
+/* An indented line quoting the package: "      PREFIX text". */
+static void print_quote(const char *prefix, const char *text)
+{
+	fputs("      ", stdout);
+	fputs(prefix, stdout);
+	text_escape(stdout, text, SHOW_MAX);
+	fputc('\n', stdout);
+}
+
+/* The text without leading and trailing blanks, to compare a source line with the evidence. */
+static bool same_trimmed(const char *line, const char *evidence)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	return strlen(evidence) == n && strncmp(line, evidence, n) == 0;
+}
+
+void report_text_hit(const json_t *hit, const struct report *rep)
 {
 	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
 	const char *path = record_str(hit, "path"), *msg = record_str(hit, "message");
-	const char *evidence = record_str(hit, "evidence");
+	const char *evidence = record_str(hit, "evidence"), *source = record_str(hit, "source");
+	const char *payload = record_str(hit, "payload");
 	long long line = record_int(hit, "line", 0), col = record_int(hit, "col", 0);
 	long long count = record_int(hit, "count", 1);
 
@@ -101,11 +122,16 @@ static void print_hit(const json_t *hit, const struct report *rep)
 	if (count > 1)
 		printf("  (x%lld)", count);
 	fputc('\n', stdout);
-	if (evidence && *evidence) {
-		fputs("      > ", stdout);
-		text_escape(stdout, evidence, SHOW_MAX);
-		fputc('\n', stdout);
+	/* The line as written, then what it does once de-obfuscated, then what it decoded. */
+	if (source && *source) {
+		char prefix[32];
+		snprintf(prefix, sizeof prefix, "%lld | ", line);
+		print_quote(prefix, source);
 	}
+	if (evidence && *evidence && !(source && same_trimmed(source, evidence)))
+		print_quote("> ", evidence);
+	if (payload && *payload)
+		print_quote("decoded: ", payload);
 }
 
 void report_text_verdict(const json_t *v, const struct report *rep)
@@ -130,7 +156,7 @@ void report_text_verdict(const json_t *v, const struct report *rep)
 		fputc('\n', stdout);
 	}
 	json_array_foreach(json_object_get(v, "hits"), i, hit)
-		print_hit(hit, rep);
+		report_text_hit(hit, rep);
 	long long hidden = record_int(v, "hits_hidden", 0);
 	if (hidden > 0)
 		printf("  (%lld lower-severity %s not shown)\n", hidden, hidden == 1 ? "hit" : "hits");

@@ -22,6 +22,8 @@
 /* The reason quotes this many top hits, each message cut at REASON_MESSAGE_MAX bytes. */
 #define REASON_HITS		3
 #define REASON_MESSAGE_MAX	120
+/* A hit's quoted source line ("source") is cut at this many bytes: minified code is one line. */
+#define SOURCE_LINE_MAX		1000
 
 /* Everything the stream said about one artifact, until its verdict is out. */
 struct artifact {
@@ -31,6 +33,10 @@ struct artifact {
 	json_t *hit_index;	/* dedup key -> index in `hits` */
 	json_t *errors;		/* [{stage, path, message}] */
 	long files;		/* `file` records seen */
+	json_t *file_list;	/* [{index, path, sha256, size, kind}] for diff and the database */
+	/* The latest file's text, to quote the source line of the hits that follow it. */
+	char *last_file_id;
+	json_t *last_file_text;	/* a JSON string, or NULL when the content was not text */
 	json_t *end;		/* the `artifact_end` record, or NULL */
 	struct artifact *next;
 };
@@ -53,7 +59,8 @@ json_t *verdict_build(const struct artifact *a, int min_rank);
 /* ---- collect.c: per-artifact accumulation from the record stream ---- */
 
 struct score_ctx;
-typedef void (*verdict_fn)(json_t *verdict, struct score_ctx *ctx);
+/* `a` is the artifact the verdict was built from, or NULL when it came from --merge. */
+typedef void (*verdict_fn)(json_t *verdict, const struct artifact *a, struct score_ctx *ctx);
 
 struct score_ctx {
 	struct artifact *open;	/* artifacts without a verdict yet, in order of first record */
@@ -68,10 +75,23 @@ void collect_run(struct ndjson_reader *r, struct score_ctx *ctx);
 /* At end of input: a verdict (complete:false) for every artifact still open. */
 void collect_flush(struct score_ctx *ctx);
 
-/* ---- report_text.c / report_json.c / escape.c ---- */
+/* ---- secret.c: found secrets never leave score in clear ---- */
+
+/* "AKIA…[sha256:0123456789ab]": the first few characters and a short hash; malloc'd. */
+char *secret_redact(const char *secret);
+/* Redact the secret a hit carries (field "secret", or tag "secret") in all its text fields. */
+void hit_redact_secrets(json_t *hit);
+
+/* ---- report_text.c / report_json.c / report_sarif.c / escape.c ---- */
+
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
+
+struct db;
+struct sarif;
 
 struct report {
-	bool json;
+	enum report_format format;
+	bool json;		/* format == FORMAT_JSON */
 	bool color;
 	bool unbuffered;
 	long long fail_score;	/* -1: no gate */
@@ -81,18 +101,85 @@ struct report {
 	long by_risk[5];
 	long incomplete;
 	bool gate_reached;
+	struct db *db;		/* --db: every verdict is also stored there */
+	struct sarif *sarif;	/* --format sarif: results gathered until the end */
+	bool db_failed;		/* a verdict could not be stored: exit 2 */
+	json_t *diff_sides;	/* --diff on a stream: the artifacts to compare, in order */
 };
 
-/* Tally one verdict against the gates, then write it in the chosen format. */
-void report_verdict(json_t *verdict, struct score_ctx *ctx);
+/* Tally one verdict against the gates, store it (--db), then write it in the chosen format. */
+void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx *ctx);
+/* True when the verdict reaches --fail-score or --fail-level. */
+bool report_gate(const struct report *rep, long long score, int rank);
 void report_text_verdict(const json_t *verdict, const struct report *rep);
 void report_text_summary(const struct report *rep, long stream_errors);
+/* One hit as the text report shows it: location, message, source line, evidence, payload. */
+void report_text_hit(const json_t *hit, const struct report *rep);
 void report_json_verdict(json_t *verdict);
+
+/* SARIF 2.1.0: one log with one run; every verdict's hits become that run's results. */
+struct sarif *sarif_new(void);
+void sarif_add_verdict(struct sarif *s, const json_t *verdict);
+/* Write the log to stdout and free it. */
+void sarif_finish(struct sarif *s);
 
 /*
  * Write `s` for a terminal: control characters (C0, DEL, C1), bidi overrides and isolates
  * and line separators become visible escapes; at most `max` bytes of `s` are shown, then "...".
  */
 void text_escape(FILE *out, const char *s, size_t max);
+
+/* ---- db.c: the results database (docs/database.md) ---- */
+
+/*
+ * Open (creating when needed) the SQLite database at `path`: WAL mode, a busy time-out,
+ * the schema, and a row in `scans` for this run.  Called before sealing: afterwards
+ * SQLite only reads and writes the database, -wal and -shm files it holds open.
+ * Fatal on failure.
+ */
+struct db *db_open(const char *path, int argc, char **argv);
+/* The three paths SQLite keeps open (database, -wal, -shm), for the Landlock grants. */
+const char *db_file_path(const struct db *db, int which);
+/* Store one verdict (with its artifact's files when `a` is known).  0, or -1 (reported). */
+int db_store(struct db *db, const json_t *verdict, const struct artifact *a);
+/*
+ * The stored scan of `spec` (an artifact id, or NAME==VERSION: the latest scan of it), as
+ * {"verdict": …, "files": […]}; NULL when there is none (reported).
+ */
+json_t *db_load(struct db *db, const char *spec);
+/* Close, finishing the scan's row.  0, or -1 (reported). */
+int db_close(struct db *db);
+
+/* ---- diff.c: what changed between two versions of a package ---- */
+
+/* {"verdict": …, "files": […]} for an artifact (the shape db_load returns). */
+json_t *diff_side(const json_t *verdict, const struct artifact *a);
+/* The `diff` record comparing OLD and NEW (docs/scoring.md). */
+json_t *diff_build(const json_t *old, const json_t *new_);
+void diff_text(const json_t *diff, const struct report *rep);
+/* The verdict callback of --diff: keep the artifact as a side (and store it with --db). */
+void diff_collect(json_t *verdict, const struct artifact *a, struct score_ctx *ctx);
+/*
+ * Compare two sides and report the change (text or json), tallying it like a verdict
+ * (gates on the change's score and risk, incompleteness of either side).
+ */
+void diff_report(const json_t *old, const json_t *new_, struct report *rep, int min_rank);
+
+/* ---- merge.c: verdict streams of several runs into one report ---- */
+
+/*
+ * Read verdict records (other types are ignored), keep one per artifact id (a complete
+ * one over an incomplete one, else the first), and report them in input order.
+ */
+void merge_run(struct ndjson_reader *r, struct score_ctx *ctx);
+
+/* ---- model.c: also used by diff ---- */
+long long hits_total_score(const json_t *hits);
+/* The dedup key of a hit: detection, path and name (else message), joined by U+001F. */
+char *hit_dedup_key(const json_t *hit);
+/* A new array of the same hits, most severe first (the verdict's order). */
+json_t *hits_sorted(const json_t *hits);
+/* The hits with severity below `min_rank` removed; returns how many went. */
+size_t hits_filter(json_t *hits, int min_rank);
 
 #endif

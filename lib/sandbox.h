@@ -15,6 +15,7 @@ enum sandbox_role {
 	SANDBOX_REWRITE,
 	SANDBOX_ANALYZE,
 	SANDBOX_SCORE,
+	SANDBOX_SCORE_DB,	/* score --db: reads and writes the database's files only */
 	SANDBOX_ROLE_COUNT
 };
 

@@ -317,3 +317,85 @@ two_packages() {
 	run -0 aura-score --print-sandbox
 	assert_output --partial "score"
 }
+
+@test "score: a hit quotes its source line from the file record before it" {
+	stream() {
+		art A p
+		jq -nc '{type:"file",v:1,artifact:"A",id:"A:0",index:0,path:"setup.py",kind:"python",
+			content:"import os\r\n  os.system(\"id\")  # run\nx = 1\n",content_encoding:"utf-8"}'
+		hit A ShellCommand 50 high setup.py 2 "os.system()" '{"file":"A:0","evidence":"os.system(\"id\")"}'
+		hit A Other 5 low setup.py 9 "past the end" '{"file":"A:0"}'
+		end_rec A 1
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	assert_jq "$output" '.hits[0].source == "  os.system(\"id\")  # run" and (.hits[1] | has("source") | not)'
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
+	assert_output --partial '      2 |   os.system("id")  # run'
+	assert_output --partial '      > os.system("id")'
+}
+
+@test "score: a decoded payload is printed under its hit" {
+	stream() {
+		art A p
+		hit A CodeExecution 50 high loader.py 5 "exec() of a decoded string" \
+			'{"evidence":"exec(b64decode(\"cHJpbnQoMSk=\"))","payload":"print(1)\u001b[2J"}'
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
+	assert_output --partial '      decoded: print(1)\x1b[2J'
+}
+
+@test "score: secrets are redacted in every format (a few characters and a hash)" {
+	local secret=AKIAIOSFODNN7EXAMPLE hash
+	hash=$(printf '%s' "$secret" | sha256sum | cut -c1-12)
+	stream() {
+		art A p
+		jq -nc '{type:"file",v:1,artifact:"A",id:"A:0",index:0,path:"conf.py",kind:"python",
+			content:"KEY = \"AKIAIOSFODNN7EXAMPLE\"\n",content_encoding:"utf-8"}'
+		hit A AwsKey 40 high conf.py 1 "AWS key AKIAIOSFODNN7EXAMPLE" \
+			'{"file":"A:0","secret":"AKIAIOSFODNN7EXAMPLE","evidence":"\"AKIAIOSFODNN7EXAMPLE\""}'
+		hit A Token 40 high conf.py 1 "a token" '{"tags":["secret"],"evidence":"ghp_0123456789abcdefghij"}'
+		end_rec A 1
+	}
+	local s="$(declare -f art hit end_rec stream)" fmt
+	for fmt in text json sarif; do
+		run -0 bash -c "$s; stream | aura-score --format $fmt"
+		refute_output --partial "$secret"
+		refute_output --partial "ghp_0123456789abcdefghij"
+		assert_output --partial "AKIA…[sha256:$hash]"
+	done
+	run -0 bash -c "$s; stream | aura-score --format json"
+	assert_jq "$output" '.hits | all(.redacted) and (map(.evidence) | index("ghp_…[sha256:'"$(printf ghp_0123456789abcdefghij | sha256sum | cut -c1-12)"']"))'
+	local db="$BATS_TEST_TMPDIR/r.db"
+	run -0 bash -c "$s; stream | aura-score --db '$db' >/dev/null"
+	run -0 python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute("select group_concat(verdict) from artifacts").fetchone()[0], c.execute("select group_concat(hit || message || evidence) from hits").fetchone()[0])' "$db"
+	refute_output --partial "$secret"
+	assert_output --partial "AKIA…[sha256:$hash]"
+}
+
+@test "score: --merge combines verdict streams — one per artifact, complete over incomplete" {
+	local s="$(declare -f art file_rec hit end_rec two_packages)"
+	local run1="$BATS_TEST_TMPDIR/run1" run2="$BATS_TEST_TMPDIR/run2"
+	# run 1: A complete, C cut short; run 2: B, and C again, complete this time
+	bash -c "$s; { two_packages; art C three; hit C X 10 low c.py 1 m; } | aura-score --format json --allow-errors" > "$run1"
+	bash -c "$s; { art C three; hit C X 10 low c.py 1 m; end_rec C 0; art B plain; end_rec B 0; } | aura-score --format json" > "$run2"
+	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json"
+	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id, .complete])')" = '[["A",true],["B",true],["C",true]]' ]
+	run -1 bash -c "cat '$run1' '$run2' | aura-score --merge --fail-level high"
+	assert_output --partial "3 packages scanned: 1 high, 2 info; 0 incomplete"
+	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json --min-level high | head -1"
+	assert_jq "$output" '[.hits[].severity] == ["high"] and .hits_hidden == 2'
+	# only the cut-short run: incomplete, exit 2
+	run -2 bash -c "aura-score --merge < '$run1'"
+	assert_output --partial "1 incomplete"
+	# through the driver, and into SARIF
+	run -0 aura merge --format sarif "$run1" "$run2"
+	assert_jq "$output" '.runs[0].results | length == 4'
+}
+
+@test "score: --versions names the libraries it runs with" {
+	run -0 aura-score --versions
+	assert_line --partial "sqlite3 3."
+	assert_line --partial "jansson 2."
+	assert_line --partial "libseccomp 2."
+}

@@ -1,0 +1,289 @@
+/* diff.c: what changed between two versions of a package — files, new findings, a verdict on the change. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+#include "score.h"
+
+/*
+ * A hijacked release looks like its predecessor plus a few lines; what matters is what
+ * those lines do.  So the change is judged by the findings NEW has and OLD had not,
+ * matched by detection, path and name (not line: an edit above a finding moves it), and
+ * scored with the same model as a package.
+ */
+
+json_t *diff_side(const json_t *verdict, const struct artifact *a)
+{
+	json_t *files = a ? json_deep_copy(a->file_list) : json_array();
+	json_t *side = json_pack("{s:O, s:o}", "verdict", verdict, "files", files);
+	if (!side)
+		aura_oom();
+	return side;
+}
+
+/* path -> file object, first occurrence of each path. */
+static json_t *files_by_path(const json_t *files)
+{
+	json_t *map = json_object();
+	size_t i;
+	json_t *f;
+	if (!map)
+		aura_oom();
+	json_array_foreach(files, i, f) {
+		const char *path = record_str(f, "path");
+		if (path && !json_object_get(map, path))
+			json_object_set(map, path, f);
+	}
+	return map;
+}
+
+static json_t *compare_files(const json_t *old_files, const json_t *new_files)
+{
+	json_t *old_map = files_by_path(old_files), *new_map = files_by_path(new_files);
+	json_t *added = json_array(), *removed = json_array(), *modified = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach(new_files, i, f) {
+		const char *path = record_str(f, "path");
+		json_t *was = path ? json_object_get(old_map, path) : NULL;
+		if (!path || json_object_get(new_map, path) != f)
+			continue;	/* a second member with the same name: compared once */
+		if (!was) {
+			json_array_append(added, f);
+			continue;
+		}
+		const char *a = record_str(was, "sha256"), *b = record_str(f, "sha256");
+		if (!a || !b || strcmp(a, b) != 0)
+			json_array_append_new(modified, json_pack("{s:s, s:s?, s:s?}", "path", path,
+								  "old_sha256", a, "new_sha256", b));
+	}
+	json_array_foreach(old_files, i, f) {
+		const char *path = record_str(f, "path");
+		if (path && json_object_get(old_map, path) == f && !json_object_get(new_map, path))
+			json_array_append(removed, f);
+	}
+	json_decref(old_map);
+	json_decref(new_map);
+	json_t *out = json_pack("{s:o, s:o, s:o}", "added", added, "removed", removed, "modified", modified);
+	if (!out)
+		aura_oom();
+	return out;
+}
+
+/* The hits of `a` whose finding does not appear among the hits of `b`. */
+static json_t *hits_not_in(const json_t *a, const json_t *b)
+{
+	json_t *keys = json_object(), *out = json_array();
+	size_t i;
+	json_t *hit;
+	if (!keys || !out)
+		aura_oom();
+	json_array_foreach(b, i, hit) {
+		char *k = hit_dedup_key(hit);
+		json_object_set_new(keys, k, json_true());
+		free(k);
+	}
+	json_array_foreach(a, i, hit) {
+		char *k = hit_dedup_key(hit);
+		if (!json_object_get(keys, k))
+			json_array_append(out, hit);
+		free(k);
+	}
+	json_decref(keys);
+	json_t *sorted = hits_sorted(out);
+	json_decref(out);
+	return sorted;
+}
+
+/* What a person calls this version: "1.1", else "name-1.1"'s name, else the path's last part. */
+static const char *version_label(const json_t *art)
+{
+	const char *s = record_str(art, "version");
+	if (!s)
+		s = record_str(art, "name");
+	if (!s) {
+		s = record_str(art, "path");
+		const char *slash = s ? strrchr(s, '/') : NULL;
+		if (slash && slash[1])
+			s = slash + 1;
+	}
+	return s ? s : "NEW";
+}
+
+/* Append to a fixed buffer, never past its end. */
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
+}
+
+/* "new in 1.1: <message> in <path>; …", from the most severe new findings. */
+static json_t *change_reason(const json_t *new_hits, const json_t *gone, const json_t *new_art)
+{
+	char buf[2048];
+	size_t len = 0, i;
+	json_t *hit;
+	const char *label = version_label(new_art);
+	if (!json_array_size(new_hits))
+		add(buf, sizeof buf, &len, "no new findings in %.200s", label);
+	else
+		add(buf, sizeof buf, &len, "new in %.200s: ", label);
+	json_array_foreach(new_hits, i, hit) {
+		if (i == REASON_HITS) {
+			add(buf, sizeof buf, &len, "; and %zu more", json_array_size(new_hits) - i);
+			break;
+		}
+		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
+		if (!msg)
+			msg = record_str(hit, "detection");
+		add(buf, sizeof buf, &len, "%s%.*s%s%.*s", i ? "; " : "", REASON_MESSAGE_MAX,
+		    msg ? msg : "?", path ? " in " : "", REASON_MESSAGE_MAX, path ? path : "");
+	}
+	if (json_array_size(gone))
+		add(buf, sizeof buf, &len, "; %zu finding%s gone", json_array_size(gone),
+		    json_array_size(gone) == 1 ? "" : "s");
+	/* Messages were cut at byte counts: keep the result valid UTF-8 whatever was cut. */
+	return json_string_lossy(buf, len);
+}
+
+static json_t *side_summary(const json_t *v)
+{
+	json_t *s = json_pack("{s:O, s:O, s:O, s:O}", "artifact", json_object_get(v, "artifact"),
+			      "score", json_object_get(v, "score"), "risk", json_object_get(v, "risk"),
+			      "complete", json_object_get(v, "complete"));
+	if (!s)
+		aura_oom();
+	return s;
+}
+
+json_t *diff_build(const json_t *old, const json_t *new_)
+{
+	const json_t *ov = json_object_get(old, "verdict"), *nv = json_object_get(new_, "verdict");
+	const json_t *oh = json_object_get(ov, "hits"), *nh = json_object_get(nv, "hits");
+	json_t *fresh = hits_not_in(nh, oh), *gone = hits_not_in(oh, nh);
+	long long score = hits_total_score(fresh);
+
+	json_t *d = record_new("diff");
+	json_object_set_new(d, "old", side_summary(ov));
+	json_object_set_new(d, "new", side_summary(nv));
+	json_object_set_new(d, "score", json_integer(score));
+	json_object_set_new(d, "risk", json_string(risk_for_score(score)));
+	json_object_set_new(d, "reason", change_reason(fresh, gone, json_object_get(nv, "artifact")));
+	json_object_set_new(d, "complete", json_boolean(json_is_true(json_object_get(ov, "complete")) &&
+							json_is_true(json_object_get(nv, "complete"))));
+	json_object_set_new(d, "files", compare_files(json_object_get(old, "files"),
+						      json_object_get(new_, "files")));
+	json_t *hits = json_pack("{s:o, s:o}", "new", fresh, "gone", gone);
+	if (!hits)
+		aura_oom();
+	json_object_set_new(d, "hits", hits);
+	return d;
+}
+
+/* ---- text ---- */
+
+static void print_side(const char *what, const json_t *side)
+{
+	const json_t *art = json_object_get(side, "artifact");
+	const char *name = record_str(art, "name"), *version = record_str(art, "version");
+	const char *path = record_str(art, "path");
+	printf("  %s: ", what);
+	text_escape(stdout, name ? name : "?", 200);
+	if (version) {
+		fputc(' ', stdout);
+		text_escape(stdout, version, 100);
+	}
+	if (path) {
+		fputs(" (", stdout);
+		text_escape(stdout, path, 300);
+		fputc(')', stdout);
+	}
+	printf("  risk %s  score %lld%s\n", record_str(side, "risk") ? record_str(side, "risk") : "?",
+	       (long long)record_int(side, "score", 0),
+	       json_is_true(json_object_get(side, "complete")) ? "" : "  INCOMPLETE");
+}
+
+static void print_files(const char *label, const char *mark, const json_t *files)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(files, i, f) {
+		printf("    %s %-9s ", mark, label);
+		text_escape(stdout, record_str(f, "path") ? record_str(f, "path") : "?", 300);
+		fputc('\n', stdout);
+	}
+}
+
+void diff_text(const json_t *d, const struct report *rep)
+{
+	const json_t *files = json_object_get(d, "files"), *hits = json_object_get(d, "hits");
+	const char *risk = record_str(d, "risk");
+	char upper[16] = "";
+	for (size_t i = 0; risk && risk[i] && i < sizeof upper - 1; i++)
+		upper[i] = (char)(risk[i] >= 'a' && risk[i] <= 'z' ? risk[i] - 32 : risk[i]);
+
+	printf("change  risk %s  score %lld%s\n  ", upper, (long long)record_int(d, "score", 0),
+	       json_is_true(json_object_get(d, "complete")) ? "" : "  INCOMPLETE");
+	text_escape(stdout, record_str(d, "reason") ? record_str(d, "reason") : "", 1200);
+	fputc('\n', stdout);
+	print_side("old", json_object_get(d, "old"));
+	print_side("new", json_object_get(d, "new"));
+	printf("  files: %zu added, %zu removed, %zu modified\n",
+	       json_array_size(json_object_get(files, "added")),
+	       json_array_size(json_object_get(files, "removed")),
+	       json_array_size(json_object_get(files, "modified")));
+	print_files("added", "+", json_object_get(files, "added"));
+	print_files("removed", "-", json_object_get(files, "removed"));
+	print_files("modified", "~", json_object_get(files, "modified"));
+
+	size_t i;
+	json_t *hit;
+	printf("  new findings: %zu\n", json_array_size(json_object_get(hits, "new")));
+	json_array_foreach(json_object_get(hits, "new"), i, hit)
+		report_text_hit(hit, rep);
+	printf("  gone findings: %zu\n", json_array_size(json_object_get(hits, "gone")));
+	json_array_foreach(json_object_get(hits, "gone"), i, hit)
+		report_text_hit(hit, rep);
+}
+
+/* ---- the --diff flow ---- */
+
+void diff_collect(json_t *verdict, const struct artifact *a, struct score_ctx *ctx)
+{
+	struct report *rep = ctx->report;
+	/* Compare every finding, whatever --min-level hides from the printout. */
+	json_t *whole = a && ctx->min_rank > 0 ? verdict_build(a, 0) : json_incref(verdict);
+	if (rep->db && db_store(rep->db, whole, a) != 0)
+		rep->db_failed = true;
+	json_array_append_new(rep->diff_sides, diff_side(whole, a));
+	json_decref(whole);
+}
+
+void diff_report(const json_t *old, const json_t *new_, struct report *rep, int min_rank)
+{
+	json_t *d = diff_build(old, new_);
+	json_t *hits = json_object_get(d, "hits");
+	hits_filter(json_object_get(hits, "new"), min_rank);
+	hits_filter(json_object_get(hits, "gone"), min_rank);
+
+	rep->packages++;
+	if (!json_is_true(json_object_get(d, "complete")))
+		rep->incomplete++;
+	if (report_gate(rep, record_int(d, "score", 0), level_rank(record_str(d, "risk"))))
+		rep->gate_reached = true;
+	if (rep->format == FORMAT_JSON)
+		out_record(d);
+	else
+		diff_text(d, rep);
+	json_decref(d);
+}
