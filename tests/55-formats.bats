@@ -70,7 +70,8 @@ PY
 	tar -C examples -czf "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" install-dropper
 	aura scan --format sarif "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" > "$BATS_TEST_TMPDIR/archive.sarif" || true
 	for f in out archive; do
-		run -0 python3 -c '
+		# Debian's python3, where `make deps` installed python3-jsonschema.
+		run -0 /usr/bin/python3 -c '
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.validate(json.load(open(sys.argv[2])), schema)
