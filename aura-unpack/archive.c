@@ -49,12 +49,13 @@ void archive_probe_filters(void)
 }
 
 /*
- * Formats a Python package (or, later, a .deb) comes in.  tar covers ustar, pax, GNU and
- * v7; zip covers wheels and eggs, read through the central directory as pip does, and by
- * local headers when the central directory is missing.  No "raw" format: a lone
- * compressed file is not an archive.
+ * Formats a package comes in.  tar covers ustar, pax, GNU and v7; zip covers wheels,
+ * eggs and jars, read through the central directory as pip does (and by local headers
+ * when it is missing); ar is a .deb's outer layer.  The format is decided from the
+ * content alone, never from a name.  A nested archive may also be "raw": one compressed
+ * file (data.json.gz) holding one member, so that its content is scanned too.
  */
-static struct archive *archive_open_fd(struct unpacker *u)
+static struct archive *reader_new(struct unpacker *u, bool raw)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
@@ -62,7 +63,8 @@ static struct archive *archive_open_fd(struct unpacker *u)
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_support_format_zip(a) != ARCHIVE_OK ||
 	    archive_read_support_format_cpio(a) != ARCHIVE_OK ||
-	    archive_read_support_format_ar(a) != ARCHIVE_OK) {
+	    archive_read_support_format_ar(a) != ARCHIVE_OK ||
+	    (raw && archive_read_support_format_raw(a) != ARCHIVE_OK)) {
 		emit_error(u, NULL, "libarchive: cannot enable formats: %s",
 			   archive_error_string(a));
 		archive_read_free(a);
@@ -74,20 +76,31 @@ static struct archive *archive_open_fd(struct unpacker *u)
 			archive_read_free(a);
 			return NULL;
 		}
-	if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK) {
-		emit_error(u, NULL, "not a readable archive: %s", archive_error_string(a));
-		archive_read_free(a);
-		return NULL;
-	}
 	return a;
 }
 
+/* One archive being read: the artifact itself, or a member opened as a nested archive. */
+struct level {
+	struct archive *a;
+	const char *prefix;	/* raw chain leading here: "" or "outer.zip!" ("a!b.zip!") */
+	const struct member_name *self;	/* a nested archive's own name; NULL at the top */
+	unsigned depth;		/* 0 for the artifact */
+	struct seen seen;	/* names met, for duplicates and RECORD */
+	char *record_name;	/* a wheel's "<name>.dist-info/RECORD", once met */
+	unsigned char *record;	/* ...and its content, when read whole */
+	size_t record_len;
+	bool has_wheel_file;	/* a "<name>.dist-info/WHEEL" member */
+	bool has_setup_py;	/* a setup.py at the top */
+};
+
+static void read_level(struct unpacker *u, struct level *lv);
+
 /* A bomb is a small input that expands enormously: judged over the whole artifact. */
-static bool ratio_ok(struct unpacker *u, struct archive *a, const char *name)
+static bool ratio_ok(struct unpacker *u, const char *name)
 {
 	if (unpack_opts.max_ratio == 0 || u->total < RATIO_FLOOR)
 		return true;
-	la_int64_t packed = archive_filter_bytes(a, -1);
+	la_int64_t packed = archive_filter_bytes(u->root, -1);
 	if (packed < 1)
 		packed = 1;
 	if (u->total / (uint64_t)packed < unpack_opts.max_ratio)
@@ -97,13 +110,78 @@ static bool ratio_ok(struct unpacker *u, struct archive *a, const char *name)
 	return false;
 }
 
-/* Stream one regular member into its file record. */
-static void read_member(struct unpacker *u, struct archive *a, struct archive_entry *e,
-			const char *raw, unsigned perm)
+/* "<name>.dist-info/<file>" at the top of the archive. */
+static bool is_dist_info(const char *own, const char *file)
+{
+	const char *slash = strchr(own, '/');
+	return slash && slash - own > 10 && memcmp(slash - 10, ".dist-info", 10) == 0 &&
+	       strcmp(slash + 1, file) == 0;
+}
+
+/* Remember what the package-structure checks need about a member read whole. */
+static void note_structure(struct level *lv, const char *own, const struct member *m)
+{
+	if (is_dist_info(own, "WHEEL"))
+		lv->has_wheel_file = true;
+	if (strcmp(own, "setup.py") == 0 || strcmp(own, "./setup.py") == 0)
+		lv->has_setup_py = true;
+	if (is_dist_info(own, "RECORD") && !lv->record_name && !m->overflow) {
+		lv->record_name = xstrdup(own);
+		lv->record = xmalloc(m->head_len ? m->head_len : 1);
+		memcpy(lv->record, m->head, m->head_len);
+		lv->record_len = m->head_len;
+	}
+}
+
+/*
+ * A member whose content is an archive is opened from memory, in this same sealed
+ * worker: its members follow its own file record, named through the chain.  Depth,
+ * and the size held in memory, are bounded.
+ */
+static void open_nested(struct unpacker *u, const struct level *parent, const struct member *m,
+			const char *own)
+{
+	if (parent->depth + 1 > unpack_opts.max_nesting) {
+		emit_hit(u, "ArchiveBomb", 50, "high", m->name.text, m->id, "archive '%s' is nested "
+			 "deeper than %u archives (--max-nesting); it was not opened",
+			 m->name.text, unpack_opts.max_nesting);
+		return;
+	}
+	if (m->overflow) {
+		emit_hit(u, "NestedTooLarge", 10, "low", m->name.text, m->id, "nested archive '%s' "
+			 "is %" PRIu64 " bytes, more than --max-nested; its members were not read",
+			 m->name.text, m->size);
+		return;
+	}
+	struct archive *a = reader_new(u, true);
+	if (!a)
+		return;
+	size_t plen = strlen(parent->prefix), olen = strlen(own);
+	char *prefix = xmalloc(plen + olen + 2);
+	memcpy(prefix, parent->prefix, plen);
+	memcpy(prefix + plen, own, olen);
+	memcpy(prefix + plen + olen, "!", 2);
+	struct level lv = { .a = a, .prefix = prefix, .self = &m->name,
+			    .depth = parent->depth + 1 };
+	if (archive_read_open_memory(a, m->head, m->head_len) != ARCHIVE_OK)
+		emit_hit(u, "UnsupportedArchive", 0, "info", m->name.text, m->id, "nested archive "
+			 "'%s' is not in a format unpack reads (%s); its members were not read",
+			 m->name.text, archive_error_string(a));
+	else
+		read_level(u, &lv);
+	archive_read_free(a);
+	free(prefix);
+}
+
+/* Stream one regular member into its file record; then open it if it is an archive. */
+static void read_member(struct unpacker *u, struct level *lv, struct archive_entry *e,
+			const char *full, const char *own, unsigned perm,
+			struct seen_entry *entry)
 {
 	static const unsigned char zeros[BLOCK_SIZE];
+	struct archive *a = lv->a;
 	struct member m;
-	member_begin(&m, raw, perm, archive_entry_size_is_set(e) ? archive_entry_size(e) : -1);
+	member_begin(&m, full, perm, archive_entry_size_is_set(e) ? archive_entry_size(e) : -1);
 	uint64_t pos = 0;
 	for (;;) {
 		const void *buf;
@@ -112,28 +190,35 @@ static void read_member(struct unpacker *u, struct archive *a, struct archive_en
 		int rc = archive_read_data_block(a, &buf, &size, &offset);
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+		if (rc == ARCHIVE_WARN) {
+			/* A bad CRC is only a warning to libarchive, and corruption to us. */
+			emit_error(u, m.name.text, "corrupt member: %s", archive_error_string(a));
+			if (size == 0)
+				break;	/* what was read is still emitted */
+		} else if (rc != ARCHIVE_OK) {
 			emit_error(u, m.name.text, "cannot read member: %s", archive_error_string(a));
 			if (rc == ARCHIVE_FATAL)
 				u->stop = true;
-			member_free(&m);
-			return;
+			goto stopped;
 		}
 		/* A sparse member's holes read as zeros, and count against --max-total. */
 		while (offset > 0 && (uint64_t)offset > pos) {
 			uint64_t gap = (uint64_t)offset - pos;
 			size_t n = gap < sizeof zeros ? (size_t)gap : sizeof zeros;
-			if (!member_add(u, &m, zeros, n) || !ratio_ok(u, a, m.name.text))
+			if (!member_add(u, &m, zeros, n) || !ratio_ok(u, m.name.text))
 				goto stopped;
 			pos += n;
 		}
-		if (!member_add(u, &m, buf, size) || !ratio_ok(u, a, m.name.text))
+		if (!member_add(u, &m, buf, size) || !ratio_ok(u, m.name.text))
 			goto stopped;
 		pos += size;
 	}
 	member_emit(u, &m);
-	member_free(&m);
-	return;
+	if (entry)
+		memcpy(entry->sha256, m.sha256, sizeof entry->sha256);
+	note_structure(lv, own, &m);
+	if (strcmp(m.kind, "archive") == 0 && !u->stop)
+		open_nested(u, lv, &m, own);
 stopped:
 	member_free(&m);
 }
@@ -157,70 +242,260 @@ static const char *entry_name(struct archive_entry *e)
 	return raw ? raw : "";
 }
 
-static void handle_entry(struct unpacker *u, struct archive *a, struct archive_entry *e,
+/*
+ * Does a link target lead outside the archive?  `base` is the number of directories
+ * the link sits in (a symlink resolves from its directory, a hard link from the top).
+ */
+static bool escapes(const char *target, long base)
+{
+	if (target[0] == '/' || strchr(target, '\\'))
+		return true;
+	long depth = base;
+	for (const char *c = target; *c;) {
+		size_t len = strcspn(c, "/");
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			if (--depth < 0)
+				return true;
+		} else if (len > 0 && !(len == 1 && c[0] == '.')) {
+			depth++;
+		}
+		c += len;
+		if (*c)
+			c++;
+	}
+	return false;
+}
+
+static long directories_in(const char *name)
+{
+	long n = 0;
+	for (const char *c = name; (c = strchr(c, '/')); c++)
+		if (c[1])
+			n++;
+	return n;
+}
+
+/*
+ * A member below an earlier symlink member (link "a" -> "/etc", then "a/passwd"): an
+ * extractor that follows the link writes outside its directory.
+ */
+static void check_through_link(struct unpacker *u, struct level *lv, const char *own,
+			       const struct member_name *name)
+{
+	char *dir = xstrdup(own);
+	for (char *slash = strchr(dir, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		struct seen_entry *e = seen_find(&lv->seen, dir);
+		*slash = '/';
+		if (e && e->is_link) {
+			emit_hit(u, "PathTraversal", 50, "high", name->text, NULL, "member '%s' "
+				 "would be written through the symbolic link member '%s'",
+				 name->text, e->name);
+			break;
+		}
+	}
+	free(dir);
+}
+
+/* Two entries that extract to the same path: which one wins depends on the extractor. */
+static void check_name_clash(struct unpacker *u, struct level *lv, const char *own,
+			     const struct member_name *name, struct seen_entry **entry)
+{
+	enum seen_result res;
+	const char *other;
+	*entry = seen_add(&lv->seen, own, &res, &other);
+	if (res == SEEN_DUPLICATE)
+		emit_hit(u, "DuplicateMember", 30, "medium", name->text, NULL, "member '%s' "
+			 "appears more than once; extractors disagree on which copy wins",
+			 name->text);
+	else if (res == SEEN_CASE) {
+		struct member_name o;
+		member_name_init(&o, other);
+		emit_hit(u, "CaseCollision", 20, "medium", name->text, NULL, "member '%s' differs "
+			 "only in case from '%s'; on a case-insensitive filesystem one overwrites "
+			 "the other", name->text, o.text);
+		member_name_free(&o);
+	}
+}
+
+/*
+ * The one member of a lone compressed file has no name of its own (libarchive says
+ * "data"): it is the file's name without its compression suffix, payload.py.gz giving
+ * payload.py, so that its kind can be judged by its name as well.
+ */
+static char *raw_member_name(const struct level *lv)
+{
+	const char *self = lv->self->raw;
+	const char *base = strrchr(self, '!');
+	base = base ? base + 1 : self;
+	const char *slash = strrchr(base, '/');
+	base = slash ? slash + 1 : base;
+	const char *dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		return xstrdup("data");
+	char *name = xstrdup(base);
+	name[dot - base] = '\0';
+	return name;
+}
+
+static void handle_entry(struct unpacker *u, struct level *lv, struct archive_entry *e,
 			 bool warned)
 {
-	const char *raw = entry_name(e);
+	char *raw_name = lv->depth > 0 && archive_format(lv->a) == ARCHIVE_FORMAT_RAW
+				 ? raw_member_name(lv) : NULL;
+	const char *own = raw_name ? raw_name : entry_name(e);
+	size_t plen = strlen(lv->prefix), olen = strlen(own);
+	char *full = xmalloc(plen + olen + 1);
+	memcpy(full, lv->prefix, plen);
+	memcpy(full + plen, own, olen + 1);
 	unsigned perm = archive_entry_perm(e) | (archive_entry_mode(e) & 06000);
+	mode_t type = archive_entry_filetype(e);
+	bool ar = (archive_format(lv->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_AR;
+	/* An ar archive's (a .deb's, a static library's) members have no type: all are files. */
+	if (ar && type == 0)
+		type = AE_IFREG;
+	/* ...and its symbol and long-name tables, "/", "//" and "/SYM64/", are no members. */
+	if (ar && (strcmp(own, "/") == 0 || strcmp(own, "//") == 0 || strcmp(own, "/SYM64/") == 0)) {
+		/* They still count, or an archive of nothing but tables would be endless. */
+		if (++u->entries > unpack_opts.max_members)
+			limit_crossed(u, NULL, "more than %" PRIu64 " members (--max-members)",
+				      unpack_opts.max_members);
+		goto skip;
+	}
 	struct member_name name;
-	member_name_init(&name, raw);
-	if (!entry_check(u, &name, perm))
+	member_name_init(&name, full);
+	if (!entry_check(u, &name, own, perm))
 		goto done;
 	if (warned)
 		emit_hit(u, "ArchiveWarning", 0, "info", name.text, NULL, "libarchive: %s",
-			 archive_error_string(a));
+			 archive_error_string(lv->a));
+	struct seen_entry *entry = NULL;
+	check_through_link(u, lv, own, &name);
+	if (type != AE_IFDIR)
+		check_name_clash(u, lv, own, &name, &entry);
 
 	const char *link = archive_entry_hardlink(e);
 	if (link) {
 		struct member_name target;
 		member_name_init(&target, link);
 		emit_hit(u, "Hardlink", 20, "medium", name.text, NULL,
-			 "member '%s' is a hard link to '%s'", name.text, target.text);
+			 "member '%s' is a hard link to '%s'%s", name.text, target.text,
+			 escapes(link, 0) ? ", outside the archive" : "");
 		member_name_free(&target);
 		goto done;
 	}
-	mode_t type = archive_entry_filetype(e);
 	if (type == AE_IFREG) {
 		if (archive_entry_is_encrypted(e))
 			emit_hit(u, "EncryptedMember", 20, "medium", name.text, NULL,
 				 "member '%s' is encrypted and cannot be scanned", name.text);
 		else
-			read_member(u, a, e, raw, perm);
+			read_member(u, lv, e, full, own, perm, entry);
 	} else if (type == AE_IFLNK) {
 		const char *to = archive_entry_symlink(e);
 		struct member_name target;
 		member_name_init(&target, to ? to : "");
 		emit_hit(u, "Symlink", 20, "medium", name.text, NULL,
-			 "member '%s' is a symbolic link to '%s'", name.text, target.text);
+			 "member '%s' is a symbolic link to '%s'%s", name.text, target.text,
+			 escapes(to ? to : "", directories_in(own)) ? ", outside the archive" : "");
 		member_name_free(&target);
+		if (entry)
+			entry->is_link = true;
 	} else if (type != AE_IFDIR) {
 		emit_hit(u, "SpecialFile", 20, "medium", name.text, NULL, "member '%s' is a %s",
 			 name.text, special_type(type));
 	}
 done:
 	member_name_free(&name);
+skip:
+	free(full);
+	free(raw_name);
 }
 
-void archive_unpack(struct unpacker *u)
+/*
+ * A zip with a "<name>.dist-info/RECORD" or WHEEL at its top is a wheel, whatever its
+ * file name: its RECORD is checked once every member has been hashed (RECORD is usually
+ * the last member).  An archive that stopped early is not judged on what it lacks.
+ */
+static void check_structure(struct unpacker *u, struct level *lv)
 {
-	struct archive *a = archive_open_fd(u);
-	if (!a)
+	bool zip = (archive_format(lv->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
+	if (!zip || (!lv->record_name && !lv->has_wheel_file) || u->stop)
 		return;
+	const char *path = lv->self ? lv->self->text : NULL;
+	if (lv->has_setup_py)
+		emit_hit(u, "SetupInWheel", 20, "medium", path, NULL, "a wheel with a setup.py at "
+			 "its top: pip never runs it, so the wheel was made by hand or renamed");
+	if (lv->record_name)
+		wheel_check(u, &lv->seen, lv->prefix, lv->record_name, lv->record, lv->record_len);
+	else
+		emit_hit(u, "RecordMissing", 20, "medium", path, NULL, "a wheel without a "
+			 "readable RECORD: its members cannot be checked");
+}
+
+static void read_level(struct unpacker *u, struct level *lv)
+{
 	int retries = 0;
+	bool first = true;
 	while (!u->stop) {
 		struct archive_entry *e;
-		int rc = archive_read_next_header(a, &e);
+		int rc = archive_read_next_header(lv->a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc == ARCHIVE_RETRY && ++retries < 16)
 			continue;
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-			emit_error(u, NULL, "corrupt or truncated archive after %" PRIu64
-				   " entries: %s", u->entries, archive_error_string(a));
+			emit_error(u, lv->self ? lv->self->text : NULL, "corrupt or truncated "
+				   "archive after %" PRIu64 " entries: %s", u->entries,
+				   archive_error_string(lv->a));
 			break;
 		}
+		/*
+		 * "raw" is libarchive's last resort: a nested member that is no archive and
+		 * not even compressed would be read as itself, again and again.
+		 */
+		if (first && lv->depth > 0 && archive_format(lv->a) == ARCHIVE_FORMAT_RAW &&
+		    archive_filter_count(lv->a) <= 1) {
+			emit_hit(u, "UnsupportedArchive", 0, "info", lv->self->text, NULL, "nested "
+				 "archive '%s' is not in a format unpack reads; its members were "
+				 "not read", lv->self->text);
+			break;
+		}
+		first = false;
 		retries = 0;
-		handle_entry(u, a, e, rc == ARCHIVE_WARN);
+		handle_entry(u, lv, e, rc == ARCHIVE_WARN);
+	}
+	check_structure(u, lv);
+	seen_free(&lv->seen);
+	free(lv->record_name);
+	free(lv->record);
+}
+
+void archive_unpack(struct unpacker *u)
+{
+	struct archive *a = reader_new(u, false);
+	if (!a)
+		return;
+	if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK)
+		emit_error(u, NULL, "not a readable archive: %s", archive_error_string(a));
+	else {
+		struct level lv = { .a = a, .prefix = "" };
+		u->root = a;
+		read_level(u, &lv);
+	}
+	archive_read_free(a);
+}
+
+void archive_unpack_memory(struct unpacker *u, const void *buf, size_t len)
+{
+	struct archive *a = reader_new(u, false);
+	if (!a)
+		return;
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		emit_error(u, NULL, "not a readable archive: %s", archive_error_string(a));
+	else {
+		struct level lv = { .a = a, .prefix = "" };
+		u->root = a;
+		read_level(u, &lv);
 	}
 	archive_read_free(a);
 }

@@ -20,6 +20,9 @@ struct unpack_opts unpack_opts = {
 	.max_ratio = 200,
 	.timeout = 60,
 	.max_depth = 64,
+	.max_nesting = 3,
+	.max_member = 512ULL << 20,
+	.max_nested = 64u << 20,
 };
 
 static const char usage[] =
@@ -35,6 +38,9 @@ static const char usage[] =
 	"  --max-ratio N       uncompressed:compressed ratio (default 200)\n"
 	"  --max-content SIZE  bytes of one member carried in its record (default 10M);\n"
 	"                      bigger members keep their hash and size, content is the head\n"
+	"  --max-member SIZE   uncompressed bytes of one member (default 512M)\n"
+	"  --max-nesting N     archives inside archives to open (default 3)\n"
+	"  --max-nested SIZE   biggest nested archive to open, held in memory (default 64M)\n"
 	"  --max-depth N       directory levels to descend (default 64)\n"
 	"  --timeout SECONDS   wall-clock time per artifact (default 60)\n";
 
@@ -45,6 +51,9 @@ enum {
 	OPT_MAX_CONTENT,
 	OPT_MAX_DEPTH,
 	OPT_TIMEOUT,
+	OPT_MAX_MEMBER,
+	OPT_MAX_NESTING,
+	OPT_MAX_NESTED,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +64,9 @@ static const struct option longopts[] = {
 	{ "max-content", required_argument, NULL, OPT_MAX_CONTENT },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-member", required_argument, NULL, OPT_MAX_MEMBER },
+	{ "max-nesting", required_argument, NULL, OPT_MAX_NESTING },
+	{ "max-nested", required_argument, NULL, OPT_MAX_NESTED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -79,6 +91,18 @@ static void parse_options(int argc, char **argv)
 			break;
 		case OPT_MAX_DEPTH:
 			unpack_opts.max_depth = (unsigned)aura_parse_long("--max-depth", optarg);
+			break;
+		case OPT_MAX_MEMBER:
+			unpack_opts.max_member = aura_parse_size("--max-member", optarg);
+			break;
+		case OPT_MAX_NESTING:
+			/* Each level holds its archive in memory and a frame on the stack. */
+			unpack_opts.max_nesting = (unsigned)aura_parse_long("--max-nesting", optarg);
+			if (unpack_opts.max_nesting > 32)
+				aura_usage_error("--max-nesting: at most 32");
+			break;
+		case OPT_MAX_NESTED:
+			unpack_opts.max_nested = aura_parse_size("--max-nested", optarg);
 			break;
 		case OPT_TIMEOUT:
 			unpack_opts.timeout = (unsigned)aura_parse_long("--timeout", optarg);

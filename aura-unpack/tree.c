@@ -165,7 +165,7 @@ static void handle_node(struct unpacker *u, const struct node *nd)
 {
 	struct member_name name;
 	member_name_init(&name, nd->rel);
-	if (!entry_check(u, &name, nd->mode & 07777))
+	if (!entry_check(u, &name, name.raw, nd->mode & 07777))
 		goto done;
 	if (S_ISREG(nd->mode)) {
 		read_node(u, nd, &name);
@@ -217,7 +217,7 @@ void single_unpack(struct unpacker *u)
 	}
 	struct member_name name;
 	member_name_init(&name, base);
-	if (entry_check(u, &name, st.st_mode & 07777))
+	if (entry_check(u, &name, name.raw, st.st_mode & 07777))
 		read_fd(u, u->job->fd, base, st.st_mode & 07777, st.st_size);
 	member_name_free(&name);
 }

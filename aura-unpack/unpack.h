@@ -18,6 +18,9 @@ struct unpack_opts {
 	uint64_t max_ratio;	/* uncompressed : compressed, over the whole artifact */
 	unsigned timeout;	/* seconds of wall-clock time per artifact */
 	unsigned max_depth;	/* directory levels a walk descends */
+	unsigned max_nesting;	/* archives inside archives opened, below the artifact */
+	uint64_t max_member;	/* uncompressed bytes of one member */
+	size_t max_nested;	/* bytes of a nested archive held in memory to open it */
 };
 extern struct unpack_opts unpack_opts;
 
@@ -45,6 +48,8 @@ _Noreturn void worker_run(const struct job *job, int out_fd);
  * One artifact being unpacked inside a worker: where records go and the running totals
  * that the limits are checked against.
  */
+struct archive;
+
 struct unpacker {
 	const struct job *job;
 	int out_fd;
@@ -52,6 +57,7 @@ struct unpacker {
 	uint64_t files;		/* file records emitted: the next index */
 	uint64_t total;		/* uncompressed bytes read */
 	bool stop;		/* a limit was crossed or the input failed: read no further */
+	struct archive *root;	/* the artifact's own archive: its compressed bytes judge the ratio */
 };
 
 /* Write one record to the parent (a line on the pipe); exits when the parent is gone. */
@@ -81,15 +87,23 @@ struct member_name {
 void member_name_init(struct member_name *n, const char *raw);
 void member_name_free(struct member_name *n);
 
-/* A regular member being streamed: hashed whole, its head kept for the record. */
+/*
+ * A regular member being streamed: hashed whole, its head kept for the record.  A member
+ * that starts like an archive keeps up to --max-nested bytes, so that it can be opened.
+ */
 struct member {
 	struct member_name name;
 	unsigned mode;		/* permission bits */
 	struct sha256_state sha;
 	uint64_t size;		/* bytes seen */
-	unsigned char *head;	/* the first max_content bytes */
-	size_t head_len, head_cap;
-	bool truncated;
+	unsigned char *head;	/* the first `keep` bytes */
+	size_t head_len, head_cap, keep;
+	bool truncated;		/* size > max_content: the record carries only the head */
+	bool overflow;		/* size > keep: the head does not hold the whole member */
+	/* Set by member_emit: */
+	const char *kind;
+	char sha256[65];
+	char id[512];
 };
 
 void member_begin(struct member *m, const char *raw_name, unsigned mode, int64_t size_hint);
@@ -100,16 +114,58 @@ void member_emit(struct unpacker *u, struct member *m);
 void member_free(struct member *m);
 
 /*
- * The checks every entry gets, whatever its type: path traversal, setuid/setgid, and the
- * member count limit.  False when the count limit stops the artifact.
+ * The checks every entry gets, whatever its type: path traversal, setuid/setgid, control
+ * characters and invalid UTF-8 in its name, and the member count limit.  `own` is the
+ * name inside its own archive (the end of a nested chain).  False when the count limit
+ * stops the artifact.
  */
-bool entry_check(struct unpacker *u, const struct member_name *name, unsigned mode);
+bool entry_check(struct unpacker *u, const struct member_name *name, const char *own,
+		 unsigned mode);
+
+/* ---- kind.c: what a member is, from its content ---- */
+
+/* The kind (python, pth, pyc, native, archive, text, binary); *mime is libmagic's answer. */
+const char *member_kind(const struct member *m, const char **mime);
+/* Facts for the file record: pyc_python, pth_has_code, entropy. */
+void member_facts(json_t *rec, const struct member *m, const char *kind);
+/* Does this head start like an archive (by signature alone)? */
+bool looks_like_archive(const unsigned char *p, size_t n);
+
+/* ---- seen.c: the names met in one archive, for duplicates, case collisions, RECORD ---- */
+
+struct seen_entry {
+	char *name;		/* the member name, without a leading "./" */
+	char sha256[65];	/* "" unless it is a regular member that was read whole */
+	bool listed;		/* named in the wheel's RECORD */
+	bool is_link;		/* a symbolic link: nothing may be written through it */
+};
+struct seen {
+	struct seen_entry *v;
+	size_t n, cap;
+	uint32_t *exact, *folded;	/* open addressing: index + 1, 0 = empty */
+	size_t slots;
+};
+enum seen_result { SEEN_NEW, SEEN_DUPLICATE, SEEN_CASE };
+
+/* Add a name; *res says whether it (or a case variant) was met before, *other which. */
+struct seen_entry *seen_add(struct seen *s, const char *name, enum seen_result *res,
+			    const char **other);
+struct seen_entry *seen_find(const struct seen *s, const char *name);
+void seen_free(struct seen *s);
+
+/* ---- wheel.c: package structure checks ---- */
+
+/* Check a wheel's RECORD against the members read; `prefix` names the chain (may be ""). */
+void wheel_check(struct unpacker *u, struct seen *s, const char *prefix,
+		 const char *record_name, const unsigned char *record, size_t len);
 
 /* ---- archive.c, tree.c: the three kinds of artifact ---- */
 
 /* Decide which in-process decompression filters to enable; before sealing. */
 void archive_probe_filters(void);
 void archive_unpack(struct unpacker *u);
+/* Read an archive held in memory as if it were the artifact (the fuzzing entry point). */
+void archive_unpack_memory(struct unpacker *u, const void *buf, size_t len);
 void tree_unpack(struct unpacker *u);
 void single_unpack(struct unpacker *u);
 

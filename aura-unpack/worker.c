@@ -40,7 +40,8 @@ static bool write_all(int fd, struct iovec *iov, int n)
 
 void emit(struct unpacker *u, json_t *rec)
 {
-	char *line = json_dumps(rec, JSON_COMPACT);
+	/* Reals (entropy) are rounded to one decimal: four digits print them exactly. */
+	char *line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(4));
 	json_decref(rec);
 	if (!line)
 		_exit(WORKER_OOM);
