@@ -18,23 +18,7 @@ void member_name_init(struct member_name *n, const char *raw)
 		n->text = xstrdup(raw);
 		return;
 	}
-	/* Each byte that does not start a valid sequence becomes U+FFFD (3 bytes). */
-	char *t = xmalloc(len * 3 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		size_t k = utf8_sequence((const unsigned char *)raw + i, len - i);
-		if (k) {
-			memcpy(t + o, raw + i, k);
-			o += k;
-			i += k;
-		} else {
-			memcpy(t + o, "\xEF\xBF\xBD", 3);
-			o += 3;
-			i++;
-		}
-	}
-	t[o] = '\0';
-	n->text = t;
+	n->text = utf8_lossy(raw, len, NULL);
 }
 
 void member_name_free(struct member_name *n)

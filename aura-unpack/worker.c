@@ -55,14 +55,7 @@ void emit(struct unpacker *u, json_t *rec)
 /* Member names and libarchive messages may hold any bytes: never let them break a record. */
 static json_t *safe_string(const char *s)
 {
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct member_name n;
-	member_name_init(&n, s);
-	j = json_string(n.text);
-	member_name_free(&n);
-	return j ? j : json_string("?");
+	return json_string_lossy(s, strlen(s));
 }
 
 void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
@@ -90,12 +83,7 @@ void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_t *rec = record_new("error");
-	json_object_set_new(rec, "stage", json_string(aura_progname));
-	json_object_set_new(rec, "artifact", json_string(u->job->id));
-	json_object_set_new(rec, "path", safe_string(path ? path : u->job->path));
-	json_object_set_new(rec, "message", safe_string(msg));
-	emit(u, rec);
+	emit(u, error_record_new(u->job->id, path ? path : u->job->path, msg));
 	aura_warn("%s: %s", path ? path : u->job->path, msg);
 }
 

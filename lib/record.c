@@ -39,6 +39,19 @@ bool record_is(const json_t *rec, const char *type)
 	return t && strcmp(t, type) == 0;
 }
 
+json_t *error_record_new(const char *artifact, const char *path, const char *message)
+{
+	json_t *rec = record_new("error");
+	json_object_set_new(rec, "stage", json_string(aura_progname));
+	if (artifact)
+		json_object_set_new(rec, "artifact", json_string_lossy(artifact, strlen(artifact)));
+	if (path)
+		json_object_set_new(rec, "path", json_string_lossy(path, strlen(path)));
+	/* Messages may quote hostile bytes: keep the record valid JSON regardless. */
+	json_object_set_new(rec, "message", json_string_lossy(message, strlen(message)));
+	return rec;
+}
+
 void record_error(const char *artifact, const char *path, const char *fmt, ...)
 {
 	char msg[2048];
@@ -47,15 +60,7 @@ void record_error(const char *artifact, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
-	json_t *rec = record_new("error");
-	json_object_set_new(rec, "stage", json_string(aura_progname));
-	if (artifact)
-		json_object_set_new(rec, "artifact", json_string(artifact));
-	if (path)
-		json_object_set_new(rec, "path", json_string(path));
-	/* Messages may quote hostile bytes: keep the record valid JSON regardless. */
-	json_t *text = json_string(msg);
-	json_object_set_new(rec, "message", text ? text : json_string("(message with invalid UTF-8)"));
+	json_t *rec = error_record_new(artifact, path, msg);
 	out_record(rec);
 	json_decref(rec);
 	aura_warn("%s%s%s", path ? path : "", path ? ": " : "", msg);
@@ -145,10 +150,8 @@ bool utf8_valid(const void *p, size_t n)
 	return true;
 }
 
-json_t *json_string_lossy(const char *s, size_t n)
+char *utf8_lossy(const char *s, size_t n, size_t *out_len)
 {
-	if (utf8_valid(s, n))
-		return json_stringn(s, n);
 	char *fixed = xmalloc(3 * n + 1);
 	size_t out = 0;
 	for (size_t i = 0; i < n;) {
@@ -163,7 +166,19 @@ json_t *json_string_lossy(const char *s, size_t n)
 			i++;
 		}
 	}
-	json_t *j = json_stringn(fixed, out);
+	fixed[out] = '\0';
+	if (out_len)
+		*out_len = out;
+	return fixed;
+}
+
+json_t *json_string_lossy(const char *s, size_t n)
+{
+	if (utf8_valid(s, n))
+		return json_stringn(s, n);
+	size_t len;
+	char *fixed = utf8_lossy(s, n, &len);
+	json_t *j = json_stringn(fixed, len);
 	free(fixed);
 	return j;
 }

@@ -18,6 +18,9 @@ const char *record_str(const json_t *rec, const char *key);
 json_int_t record_int(const json_t *rec, const char *key, json_int_t fallback);
 bool record_is(const json_t *rec, const char *type);
 
+/* A new error record {"type":"error","stage":..,"artifact":..,"path":..,"message":..}. */
+json_t *error_record_new(const char *artifact, const char *path, const char *message);
+
 /*
  * Emit an error record {"type":"error","stage":..,"artifact":..,"path":..,"message":..}
  * and say the same on stderr.  `artifact` and `path` may be NULL.
@@ -45,6 +48,8 @@ void records_run(struct ndjson_reader *r, record_fn fn, void *ctx);
 /* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when invalid. */
 size_t utf8_sequence(const unsigned char *s, size_t n);
 bool utf8_valid(const void *p, size_t n);
+/* n bytes with each invalid UTF-8 byte replaced by U+FFFD: malloc'd, NUL-terminated. */
+char *utf8_lossy(const char *s, size_t n, size_t *out_len);
 /* A JSON string of n bytes with each invalid UTF-8 byte replaced by U+FFFD; never NULL. */
 json_t *json_string_lossy(const char *s, size_t n);
 /* Base64 (RFC 4648, padded) of n bytes, NUL-terminated, malloc'd. */
