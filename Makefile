@@ -23,12 +23,13 @@ TSPY_OBJ = $(GRAMMAR)/tree-sitter-python.a
 # pkg-config name -> Debian package, for the "missing dependency" message.
 PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-dev \
        tree-sitter:libtree-sitter-dev libpcre2-8:libpcre2-dev yaml-0.1:libyaml-dev \
-       nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev
+       nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev \
+       icu-uc:libicu-dev
 
 # Debian packages `make deps` installs.
 DEB_PACKAGES = gcc make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
-       zlib1g-dev libbz2-dev liblzma-dev bats bats-support bats-assert jq openssl \
+       zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
        python3 python3-jsonschema ca-certificates valgrind time
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
@@ -36,8 +37,8 @@ pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 COMMON_LIBS   = jansson libseccomp nettle
 LIBS_fetch    =
 LIBS_unpack   = libarchive libmagic zlib
-LIBS_parse    = tree-sitter
-LIBS_rewrite  = tree-sitter zlib liblzma
+LIBS_parse    = tree-sitter icu-uc
+LIBS_rewrite  = tree-sitter zlib icu-uc liblzma
 LDLIBS_rewrite = -lbz2
 LIBS_analyze  = yaml-0.1 libpcre2-8
 LIBS_score    = sqlite3
@@ -49,7 +50,7 @@ CFLAGS += $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 
-.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval
+.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval test-stdlib
 
 all: check-deps $(PROGRAMS)
 
@@ -121,6 +122,11 @@ deps-if-missing:
 	@if ! $(MAKE) --no-print-directory -s check-deps >/dev/null 2>&1 || [ ! -f $(GRAMMAR)/src/parser.c ] \
 	    || ! command -v bats >/dev/null || [ ! -d /usr/lib/bats/bats-assert ]; then \
 	    $(MAKE) --no-print-directory deps; fi
+
+# aura-parse against CPython's ast on every stdlib and test-suite file (not part of check;
+# fetches Debian's libpython3.11-testsuite into build/cache once).
+test-stdlib: bin/aura-parse
+	tests/helpers/parse-stdlib.sh
 
 # Detection quality on the shared corpora (not part of check): writes eval/results.md.
 eval: deps-if-missing all

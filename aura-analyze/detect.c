@@ -8,6 +8,9 @@
 #include "ndjson.h"
 #include "record.h"
 #include "detect.h"
+#include "reach.h"
+#include "strings.h"
+#include "taint.h"
 
 struct walk {
 	const struct ruleset *rules;
@@ -17,6 +20,15 @@ struct walk {
 	enum context top;	/* the context of top-level code in this file */
 	bool rewritten;		/* aura-rewrite has resolved the names (root "_rewritten") */
 	bool too_deep;
+	/* Inside an exec payload aura-rewrite decoded (`_payload`): the outer call, where
+	 * its hits are reported, and the decoded text the inner positions refer to. */
+	const json_t *anchor;
+	const char *payload_src;
+	/* Which defs run when the top level does (reach.c), and the chain into the one
+	 * being walked: its calls weigh as top-level code and the message says why. */
+	struct reach *reach;
+	const char *via;
+	const char *string_note;	/* replaces {name} in the message of an entropy hit */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -141,13 +153,53 @@ static long position(const json_t *n, const char *key)
 	return (long)record_int(n, key, 0);
 }
 
-static void emit_hit(struct walk *w, const struct rule *r, const char *name, const json_t *node,
-		     enum context c)
+/* The text of `node` in a decoded payload (its positions are relative to that text). */
+static char *payload_snippet(const char *src, const json_t *node)
+{
+	long line = position(node, "lineno"), col = position(node, "col_offset");
+	long end_line = position(node, "end_lineno"), end_col = position(node, "end_col_offset");
+	const char *p = src ? src : "";
+	for (long l = 1; l < line && *p; l++) {
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	for (long c = 0; c < col && *p && *p != '\n'; c++)
+		p++;
+	const char *end = p;
+	for (long l = line; l < end_line && *end; l++) {
+		const char *nl = strchr(end, '\n');
+		end = nl ? nl + 1 : end + strlen(end);
+	}
+	const char *line_start = end;
+	while (*end && *end != '\n' && end - line_start < (end_line == line ? end_col - col : end_col))
+		end++;
+	size_t n = end > p ? (size_t)(end - p) : 0, max = 200;
+	if (n > max) {	/* keep it valid UTF-8: never end inside a sequence */
+		n = max;
+		while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *out = xmalloc(n + 4);
+	memcpy(out, p, n);
+	strcpy(out + n, n < (size_t)(end - p) ? "…" : "");
+	return out;
+}
+
+/* A hit for rule `r` on `node`; `secret`, when not NULL, is the credential it found. */
+static void emit_hit_secret(struct walk *w, const struct rule *r, const char *name,
+			    const json_t *node, enum context c, const char *secret)
 {
 	if (!r->applies[c])
 		return;
-	char *msg = expand_message(r, name, c);
-	long line = position(node, "lineno"), col = position(node, "col_offset");
+	char *msg = expand_message(r, w->string_note ? w->string_note : name, c);
+	if (w->via) {
+		char *m = xmalloc(strlen(msg) + strlen(w->via) + 32);
+		sprintf(m, "%s (reached through %s)", msg, w->via);
+		free(msg);
+		msg = m;
+	}
+	const json_t *at = w->anchor ? w->anchor : node;
+	long line = position(at, "lineno"), col = position(at, "col_offset");
 	json_t *hit = hit_new(w->artifact, r->detection, r->score[c], r->severity, w->path, line,
 			      col, msg);
 	free(msg);
@@ -164,13 +216,133 @@ static void emit_hit(struct walk *w, const struct rule *r, const char *name, con
 	}
 	for (size_t i = 0; i < r->ntags; i++)
 		json_array_append_new(tags, json_string(r->tags[i]));
-	char *evidence = source_evidence(w->src, w->file, line, col, position(node, "end_lineno"),
-					 position(node, "end_col_offset"));
+	if (w->via)
+		json_array_append_new(tags, json_string("reachable"));
+	if (secret) {	/* aura-score redacts it wherever it is quoted */
+		json_array_append_new(tags, json_string("secret"));
+		json_object_set_new(hit, "secret", json_string_lossy(secret, strlen(secret)));
+	}
+	char *evidence = source_evidence(w->src, w->file, line, col, position(at, "end_lineno"),
+					 position(at, "end_col_offset"));
+	if (w->anchor) {
+		json_array_append_new(tags, json_string("payload"));
+		char *decoded = payload_snippet(w->payload_src, node);
+		size_t n = (evidence ? strlen(evidence) : 0) + strlen(decoded) + 8;
+		char *both = xmalloc(n);
+		snprintf(both, n, "%s%s%s", evidence ? evidence : "", evidence ? " → " : "", decoded);
+		free(evidence);
+		free(decoded);
+		evidence = both;
+	}
 	if (evidence)
 		json_object_set_new(hit, "evidence", json_string(evidence));
 	free(evidence);
 	out_record(hit);
 	json_decref(hit);
+}
+
+static void emit_hit(struct walk *w, const struct rule *r, const char *name, const json_t *node,
+		     enum context c)
+{
+	emit_hit_secret(w, r, name, node, c, NULL);
+}
+
+/* ---- string signatures (strings.c) over constants and f-string text ---- */
+
+struct string_site {
+	struct walk *w;
+	const json_t *node;
+	enum context c;
+};
+
+static void on_string_match(const struct rule *r, const char *m, size_t len, void *ctx)
+{
+	struct string_site *site = ctx;
+	char name[256];
+	if (!r->code) {	/* entropy: the blob itself is no name; one finding per file */
+		snprintf(name, sizeof name, "%zu bytes, %.1f bits/byte", len,
+			 shannon_bits((const unsigned char *)m, len > STRINGS_MAX_SCAN ? STRINGS_MAX_SCAN : len));
+		site->w->string_note = name;
+		emit_hit(site->w, r, "high-entropy string", site->node, site->c);
+		site->w->string_note = NULL;
+		return;
+	}
+	size_t n = len < 200 ? len : 200;
+	json_t *text = json_string_lossy(m, n);	/* the match may be raw bytes */
+	const char *t = json_string_value(text);
+	if (r->secret) {
+		char *raw = xmalloc(len + 1);
+		memcpy(raw, m, len);
+		raw[len] = '\0';
+		/* Never the secret itself in the name or message: its first characters only. */
+		snprintf(name, sizeof name, "%.4s…", t);
+		emit_hit_secret(site->w, r, name, site->node, site->c, raw);
+		free(raw);
+	} else {
+		emit_hit(site->w, r, t, site->node, site->c);
+	}
+	json_decref(text);
+}
+
+/*
+ * The text of a str or bytes Constant (bytes decoded; malloc'd), or NULL.  The buffer has
+ * STRINGS_PAD zeroed bytes after the text: PCRE2's JIT reads whole vectors past the end.
+ */
+static char *constant_text(const json_t *node, size_t *len)
+{
+	const json_t *v = json_object_get(node, "value");
+	const char *b64 = json_string_value(json_object_get(v, "$bytes"));
+	unsigned char *bytes = NULL;
+	const char *text = NULL;
+	if (json_is_string(v)) {
+		text = json_string_value(v);
+		*len = json_string_length(v);
+	} else if (b64 && (bytes = base64_decode(b64, strlen(b64), len))) {
+		text = (const char *)bytes;
+	} else {
+		return NULL;
+	}
+	char *out = xmalloc(*len + STRINGS_PAD);
+	memcpy(out, text, *len);
+	memset(out + *len, 0, STRINGS_PAD);
+	free(bytes);
+	return out;
+}
+
+static void check_string(struct walk *w, const json_t *node, const char *text, size_t len,
+			 enum context c)
+{
+	struct string_site site = { w, node, c };
+	if (text && len >= 4)
+		strings_scan(&w->rules->strings, text, len, on_string_match, &site);
+}
+
+/*
+ * An f-string is matched as one text, each {expression} standing as "{}": the pieces of
+ * f"{curl} -s {url} | {sh}" say nothing alone.
+ */
+static void check_joinedstr(struct walk *w, const json_t *node, enum context c)
+{
+	size_t cap = 256, len = 0, i;
+	char *buf = xmalloc(cap);
+	json_t *part;
+	json_array_foreach(json_object_get(node, "values"), i, part) {
+		const char *piece = "{}";
+		size_t n = 2;
+		if (is_type(part, "Constant") && json_is_string(json_object_get(part, "value"))) {
+			piece = json_string_value(json_object_get(part, "value"));
+			n = json_string_length(json_object_get(part, "value"));
+		}
+		if (len + n > STRINGS_MAX_SCAN)
+			break;
+		if (len + n + STRINGS_PAD > cap)
+			buf = xrealloc(buf, cap = (len + n + STRINGS_PAD) * 2);
+		memcpy(buf + len, piece, n);
+		len += n;
+	}
+	memset(buf + len, 0, cap - len);
+	check_string(w, node, buf, len, c);
+	free(buf);
 }
 
 static void check_call(struct walk *w, const json_t *call, enum context c)
@@ -324,6 +496,20 @@ static void walk_field(struct walk *w, const json_t *node, const char *key, enum
 	walk(w, json_object_get(node, key), c, depth + 1);
 }
 
+/* A tree aura-rewrite decoded from an exec payload: its findings belong to the outer call. */
+static void walk_payload(struct walk *w, const json_t *call, const json_t *payload,
+			 enum context c, int depth)
+{
+	const json_t *saved_anchor = w->anchor;
+	const char *saved_src = w->payload_src;
+	if (!w->anchor)
+		w->anchor = call;
+	w->payload_src = json_string_value(json_object_get(call, "_payload_source"));
+	walk(w, payload, c, depth + 1);
+	w->anchor = saved_anchor;
+	w->payload_src = saved_src;
+}
+
 /* Source order: a node's own finding comes before those of the nodes inside it. */
 static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 {
@@ -347,13 +533,44 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		walk_field(w, node, "decorator_list", c, depth);
 		walk_field(w, node, "args", c, depth);
 		walk_field(w, node, "returns", c, depth);
+		/* A def that top-level code calls runs in the caller's context. */
+		char *chain = c != CTX_FUNCTION ? reach_chain(w->reach, node) : NULL;
+		const char *saved_via = w->via;
+		if (chain)
+			w->via = chain;
+		walk_field(w, node, "body", chain ? c : CTX_FUNCTION, depth);
+		w->via = saved_via;
+		free(chain);
+		return;
+	}
+	if (c == CTX_IMPORT && reach_is_main_guard(node)) {
+		/* Runs when the module is run as a script, not when it is imported. */
+		walk_field(w, node, "test", c, depth);
 		walk_field(w, node, "body", CTX_FUNCTION, depth);
+		walk_field(w, node, "orelse", c, depth);
 		return;
 	}
 	if (type && !strcmp(type, "ClassDef") && c == CTX_INSTALL &&
 	    is_hook_class(w, json_string_value(json_object_get(node, "name")))) {
 		walk_hook_class(w, node, c, depth);
 		return;
+	}
+	if (type && !strcmp(type, "Expr") && is_type(json_object_get(node, "value"), "Constant"))
+		return;	/* a docstring or a bare literal: text for people, never run */
+	if (type && !strcmp(type, "JoinedStr")) {
+		check_joinedstr(w, node, c);
+		size_t i;
+		json_t *part;	/* its constant pieces were matched as part of the whole */
+		json_array_foreach(json_object_get(node, "values"), i, part)
+			if (!is_type(part, "Constant"))
+				walk(w, part, c, depth + 1);
+		return;
+	}
+	if (type && !strcmp(type, "Constant")) {
+		size_t len = 0;
+		char *text = constant_text(node, &len);
+		check_string(w, node, text, len, c);
+		free(text);
 	}
 	if (type && !strcmp(type, "Call"))
 		check_call(w, node, c);
@@ -363,9 +580,12 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		check_import(w, node, c);
 	const char *key;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+	json_object_foreach((json_t *)node, key, child) {
+		if (key[0] == '_' && !strcmp(key, "_payload") && json_is_object(child))
+			walk_payload(w, node, child, c, depth);
+		else if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
 			walk(w, child, c, depth + 1);
+	}
 }
 
 void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src)
@@ -382,7 +602,14 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
 	};
 	collect_hook_classes(&w, tree);
+	w.reach = reach_build(tree, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
+	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
+				 .src = src, .top = w.top, .reach = w.reach,
+				 .hook_classes = (char *const *)w.hook_classes,
+				 .nhook_classes = w.nhook_classes };
+	taint_module(&ts, tree);
+	reach_free(w.reach);
 	if (w.too_deep)
 		record_error(w.artifact, w.path, "tree deeper than %d levels: not analysed below",
 			     DETECT_MAX_DEPTH);

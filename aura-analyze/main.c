@@ -9,6 +9,7 @@
 
 #include "aura.h"
 #include "detect.h"
+#include "metadata.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -31,6 +32,7 @@ enum { OPT_RULES = OPT_STAGE_FIRST };
 
 struct analyze {
 	const struct ruleset *rules;
+	const struct popular *popular;
 	struct source src;
 };
 
@@ -45,7 +47,9 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	struct analyze *an = ctx;
 	pass_through(r);	/* hits come after the record they are about */
-	if (record_is(rec, "file"))
+	if (record_is(rec, "artifact"))
+		metadata_check_artifact(an->popular, rec);
+	else if (record_is(rec, "file"))
 		source_keep(&an->src, rec);
 	else if (record_is(rec, "ast"))
 		detect_ast(an->rules, rec, &an->src);
@@ -62,11 +66,11 @@ static char *path_join(const char *dir, const char *rest)
  * The default rules file, found before sealing (afterwards nothing can be opened):
  * $AURA_DATA_DIR/rules.yaml, else ../data/rules.yaml relative to this executable.
  */
-static char *default_rules_path(const char *argv0)
+static char *data_path(const char *argv0, const char *file)
 {
 	const char *env = getenv("AURA_DATA_DIR");
 	if (env && env[0])
-		return path_join(env, "rules.yaml");
+		return path_join(env, file);
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0)
@@ -74,8 +78,10 @@ static char *default_rules_path(const char *argv0)
 	else if (strchr(argv0, '/') && strlen(argv0) < sizeof exe)
 		strcpy(exe, argv0);
 	else
-		return xstrdup("data/rules.yaml");
-	return path_join(dirname(exe), "../data/rules.yaml");
+		return path_join("data", file);
+	char rel[PATH_MAX];
+	snprintf(rel, sizeof rel, "../data/%s", file);
+	return path_join(dirname(exe), rel);
 }
 
 int main(int argc, char **argv)
@@ -102,21 +108,25 @@ int main(int argc, char **argv)
 		aura_usage_error("unexpected argument '%s' (records are read from stdin)", argv[optind]);
 
 	if (!rules_path)
-		rules_path = default_rules_path(argv[0]);
+		rules_path = data_path(argv[0], "rules.yaml");
 	char err[1024];
 	struct ruleset *rules = rules_load(rules_path, err, sizeof err);
 	if (!rules)
 		aura_die("%s", err);
 	free(rules_path);
+	char *popular_path = data_path(argv[0], "top-pypi-packages-30-days.min.json");
+	struct popular *popular = popular_load(popular_path);
+	free(popular_path);
 
 	out_init(aura_opts.unbuffered);
 	sandbox_enter(SANDBOX_ANALYZE, NULL, 0);
 
-	struct analyze an = { .rules = rules };
+	struct analyze an = { .rules = rules, .popular = popular };
 	struct ndjson_reader *in = ndjson_open(0, "<stdin>", aura_opts.max_line);
 	records_run(in, on_record, &an);
 	ndjson_close(in);
 	source_clear(&an.src);
 	rules_free(rules);
+	popular_free(popular);
 	return out_finish() ? AURA_EXIT_FATAL : AURA_EXIT_OK;
 }

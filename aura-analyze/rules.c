@@ -10,6 +10,7 @@
 #include "err.h"
 #include "record.h"
 #include "rules.h"
+#include "strings.h"
 
 const char *const context_names[CTX_COUNT] = { "install", "import", "function" };
 
@@ -18,6 +19,8 @@ const char *const context_names[CTX_COUNT] = { "install", "import", "function" }
 /* Loading state: the document, and the first error (later ones are noise). */
 struct loader {
 	const char *path;
+	struct ruleset *rs;
+	bool loading_flows;
 	yaml_document_t doc;
 	char *err;
 	size_t errlen;
@@ -160,11 +163,71 @@ static void rule_free(struct rule *r)
 	for (size_t i = 0; i < r->ntags; i++)
 		free(r->tags[i]);
 	free(r->tags);
+	free(r->pattern);
+	strings_free_rule(r);
 }
 
-static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r)
+/* entropy: {min_length: 200, min_bits: 5.2} */
+static bool load_entropy(struct loader *ld, const yaml_node_t *n, struct rule *r)
 {
-	*r = (struct rule){ .line = n->start_mark.line + 1 };
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(ld, n, "entropy: expected {min_length: N, min_bits: X}");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *key = scalar(node_at(ld, p->key)), *v = scalar(node_at(ld, p->value));
+		char *end = NULL;
+		double d = v ? strtod(v, &end) : -1;
+		if (!key || !v || !*v || *end || d < 0 || d > 100000)
+			return fail_at(ld, node_at(ld, p->value), "entropy: expected a number");
+		if (!strcmp(key, "min_length"))
+			r->min_length = (size_t)d;
+		else if (!strcmp(key, "min_bits") && d <= 8)
+			r->min_bits = d;
+		else
+			return fail_at(ld, node_at(ld, p->key), "entropy: unknown key '%s' (min_length, "
+						"min_bits up to 8)", key);
+	}
+	if (!r->min_length || r->min_bits <= 0)
+		return fail_at(ld, n, "entropy: both min_length and min_bits are needed");
+	return true;
+}
+
+static int label_index(const struct taint_labels *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->label[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* from: [secret, sysinfo]  to: network — labels declared under taint.sources / taint.sinks. */
+static bool load_flow_ends(struct loader *ld, const yaml_node_t *k, const yaml_node_t *v,
+			   struct rule *r)
+{
+	const char *key = scalar(k);
+	char **names = NULL;
+	size_t n = 0;
+	bool ok = want_strings(ld, v, key, &names, &n);
+	for (size_t i = 0; ok && i < n; i++) {
+		const struct taint_labels *l = !strcmp(key, "from") ? &ld->rs->sources : &ld->rs->sinks;
+		int at = label_index(l, names[i]);
+		if (at < 0)
+			ok = fail_at(ld, v, "%s: no taint %s labelled '%s'", key,
+				     !strcmp(key, "from") ? "source" : "sink", names[i]);
+		else if (!strcmp(key, "from"))
+			r->from_mask |= 1u << at;
+		else
+			r->to = at;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ok;
+}
+
+static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, bool is_strings)
+{
+	bool is_flow = ld->loading_flows;
+	*r = (struct rule){ .line = n->start_mark.line + 1, .to = -1 };
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(ld, n, "a rule must be a mapping (detection:, names:, ...)");
 	bool has_score = false;
@@ -194,13 +257,29 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r)
 			ok = want_strings(ld, v, key, &r->tags, &r->ntags);
 		else if (!strcmp(key, "score"))
 			ok = has_score = load_score(ld, v, r);
+		else if (is_strings && !strcmp(key, "pattern")) {
+			ok = want_string(ld, v, key, &r->pattern);
+			char why[256];
+			if (ok && !strings_compile(r, why, sizeof why))
+				ok = fail_at(ld, v, "pattern: %s", why);
+		} else if (is_strings && !strcmp(key, "secret"))
+			r->secret = scalar(v) && !strcmp(scalar(v), "true");
+		else if (is_strings && !strcmp(key, "entropy"))
+			ok = load_entropy(ld, v, r);
+		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
+			ok = load_flow_ends(ld, k, v, r);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
-					    "severity, score, message, tags)", key);
+					    "severity, score, message, tags%s)", key,
+				     is_strings ? ", pattern, entropy, secret" : "");
 		if (!ok)
 			return false;
 	}
-	const char *missing = !r->detection ? "detection" : !r->nnames ? "names" :
+	if (is_strings && !r->pattern == !r->min_length)
+		return fail_at(ld, n, "a strings rule has either 'pattern' or 'entropy'");
+	if (is_flow && (!r->from_mask || r->to < 0))
+		return fail_at(ld, n, "a flow needs 'from' and 'to'");
+	const char *missing = !r->detection ? "detection" : !r->nnames && !is_strings && !is_flow ? "names" :
 			      !r->category ? "category" : !r->severity ? "severity" :
 			      !has_score ? "score" : !r->message ? "message" : NULL;
 	if (missing)
@@ -218,9 +297,74 @@ static bool load_list(struct loader *ld, const yaml_node_t *n, const char *what,
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		list->v = xrealloc(list->v, (list->n + 1) * sizeof *list->v);
 		struct rule *r = &list->v[list->n++];
-		if (!load_rule(ld, node_at(ld, *it), r))
+		if (!load_rule(ld, node_at(ld, *it), r, list == &ld->rs->strings))
 			return false;
 	}
+	return true;
+}
+
+/* sources: / sinks: — a list of {label: L, names: [...]} */
+static bool load_labels(struct loader *ld, const yaml_node_t *n, const char *what,
+			struct taint_labels *l)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, n, "%s: expected a list of {label, names}", what);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = node_at(ld, *it);
+		if (e->type != YAML_MAPPING_NODE)
+			return fail_at(ld, e, "%s: expected {label, names}", what);
+		if (l->n == TAINT_MAX_LABELS)
+			return fail_at(ld, e, "%s: at most %d labels", what, TAINT_MAX_LABELS);
+		size_t i = l->n++;
+		for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
+			const char *key = scalar(node_at(ld, p->key));
+			yaml_node_t *v = node_at(ld, p->value);
+			bool ok;
+			if (key && !strcmp(key, "label"))
+				ok = want_string(ld, v, key, &l->label[i]);
+			else if (key && !strcmp(key, "names")) {
+				size_t before = l->nnames[i];
+				ok = want_strings(ld, v, key, &l->names[i], &l->nnames[i]);
+				for (size_t j = before; ok && j < l->nnames[i]; j++)
+					ok = check_pattern(ld, v, l->names[i][j]);
+			} else
+				ok = fail_at(ld, node_at(ld, p->key), "%s: unknown key '%s' (label, names)",
+					     what, key ? key : "?");
+			if (!ok)
+				return false;
+		}
+		if (!l->label[i] || !l->nnames[i])
+			return fail_at(ld, e, "%s: an entry needs 'label' and 'names'", what);
+	}
+	return true;
+}
+
+/* taint: {sources: [...], sinks: [...], flows: [...]}; flows name labels, so they load last. */
+static bool load_taint(struct loader *ld, const yaml_node_t *n, struct ruleset *rs)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(ld, n, "taint: expected sources:, sinks: and flows:");
+	static const char *const order[] = { "sources", "sinks", "flows" };
+	for (size_t o = 0; o < 3; o++)
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			const char *key = scalar(node_at(ld, p->key));
+			yaml_node_t *v = node_at(ld, p->value);
+			if (!key || (strcmp(key, "sources") && strcmp(key, "sinks") && strcmp(key, "flows")))
+				return fail_at(ld, node_at(ld, p->key), "taint: unknown key '%s' (sources, "
+						"sinks, flows)", key ? key : "?");
+			if (strcmp(key, order[o]))
+				continue;
+			bool ok;
+			if (o == 2) {
+				ld->loading_flows = true;
+				ok = load_list(ld, v, key, &rs->flows);
+				ld->loading_flows = false;
+			} else {
+				ok = load_labels(ld, v, key, o == 0 ? &rs->sources : &rs->sinks);
+			}
+			if (!ok)
+				return false;
+		}
 	return true;
 }
 
@@ -245,10 +389,14 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = load_list(ld, v, key, &rs->calls);
 		else if (key && !strcmp(key, "imports"))
 			ok = load_list(ld, v, key, &rs->imports);
+		else if (key && !strcmp(key, "strings"))
+			ok = load_list(ld, v, key, &rs->strings);
+		else if (key && !strcmp(key, "taint"))
+			ok = load_taint(ld, v, rs);
 		else if (key && !strcmp(key, "install_hooks"))
 			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
 		else
-			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, install_hooks)",
+			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, taint, install_hooks)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -288,6 +436,7 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	struct ruleset *rs = xmalloc(sizeof *rs);
 	*rs = (struct ruleset){ .path = xstrdup(path) };
+	ld.rs = rs;
 	bool ok = !read_error ? load_root(&ld, rs) : fail_at(&ld, NULL, "read error");
 	yaml_document_delete(&ld.doc);
 	if (!ok) {
@@ -310,6 +459,16 @@ void rules_free(struct ruleset *rs)
 		return;
 	list_free(&rs->calls);
 	list_free(&rs->imports);
+	list_free(&rs->strings);
+	list_free(&rs->flows);
+	struct taint_labels *ls[] = { &rs->sources, &rs->sinks };
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < ls[k]->n; i++) {
+			free(ls[k]->label[i]);
+			for (size_t j = 0; j < ls[k]->nnames[i]; j++)
+				free(ls[k]->names[i][j]);
+			free(ls[k]->names[i]);
+		}
 	for (size_t i = 0; i < rs->ninstall_hooks; i++)
 		free(rs->install_hooks[i]);
 	free(rs->install_hooks);
@@ -341,4 +500,14 @@ const struct rule *rules_match(const struct rule_list *list, const char *name, b
 				best = &list->v[i], best_score = s;
 		}
 	return best;
+}
+
+unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
+{
+	unsigned mask = 0;
+	for (size_t i = 0; i < labels->n; i++)
+		for (size_t j = 0; j < labels->nnames[i]; j++)
+			if (specificity(labels->names[i][j], name, false) >= 0)
+				mask |= 1u << i;
+	return mask;
 }

@@ -21,6 +21,25 @@ struct rule {
 	int score[CTX_COUNT];
 	bool applies[CTX_COUNT];	/* a context with no score (and no default): no hit */
 	unsigned long line;	/* where the rule starts in its file, for messages */
+	/* strings: rules only (strings.c) */
+	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
+	void *code;		/* its compiled, JIT-ed pcre2_code */
+	bool secret;		/* the match is a credential: reported redacted */
+	double min_bits;	/* entropy rule: Shannon bits per byte at least this ... */
+	size_t min_length;	/* ... over a string of at least this many bytes */
+	/* taint flows only (taint.c): the source labels and the sink label it joins */
+	unsigned from_mask;
+	int to;
+};
+
+#define TAINT_MAX_LABELS 16
+
+/* Taint sources or sinks: each label names the canonical names that produce/consume data. */
+struct taint_labels {
+	char *label[TAINT_MAX_LABELS];
+	char **names[TAINT_MAX_LABELS];
+	size_t nnames[TAINT_MAX_LABELS];
+	size_t n;
 };
 
 struct rule_list {
@@ -32,6 +51,9 @@ struct ruleset {
 	char *path;
 	struct rule_list calls;		/* matched against a call's canonical callee */
 	struct rule_list imports;	/* matched against imported module names */
+	struct rule_list strings;	/* PCRE2 patterns and entropy over string constants */
+	struct taint_labels sources, sinks;	/* taint: where data comes from and goes */
+	struct rule_list flows;		/* taint: source labels reaching a sink label */
 	/* Base classes of setup commands: their methods run at install time (cmdclass). */
 	char **install_hooks;
 	size_t ninstall_hooks;
@@ -50,5 +72,8 @@ void rules_free(struct ruleset *rs);
  * or NULL.  With `submodules`, a pattern `a.b` also matches `a.b.c` (imports).
  */
 const struct rule *rules_match(const struct rule_list *list, const char *name, bool submodules);
+
+/* The labels (bit i: label i) of `labels` whose names match `name` (a trailing '*' allowed). */
+unsigned taint_labels_match(const struct taint_labels *labels, const char *name);
 
 #endif

@@ -15,7 +15,7 @@ static const char usage[] =
 	"Copy every record; after each `file` record of kind python, emit its `ast` record\n"
 	"(Python's ast as JSON, docs/ast.md) and any SyntaxError / DeepNesting hits.\n"
 	"\n"
-	"  --max-depth N      AST levels kept; deeper subtrees become Truncated (default 400)\n"
+	"  --max-depth N      AST levels kept; deeper subtrees become Truncated (default 1000)\n"
 	"  --timeout-ms N     give up parsing one file after N ms, 0 = never (default 5000)\n"
 	"  --max-source SIZE  do not parse sources bigger than SIZE (default 64M)\n";
 
@@ -32,7 +32,9 @@ static const struct option longopts[] = {
 int main(int argc, char **argv)
 {
 	struct parse_ctx pc = {
-		.max_depth = 400,	/* jansson, reading these records later, stops at 2048 JSON levels */
+		/* An AST level is at most 2 JSON levels: 1000 keeps records within the 2100 levels
+		 * aura-rewrite and aura-analyze follow (lib/jsonr reads any depth). */
+		.max_depth = 1000,
 		.timeout_ms = 5000,
 		.max_source = 64u << 20,
 	};
@@ -45,8 +47,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case OPT_MAX_DEPTH:
 			pc.max_depth = (unsigned)aura_parse_long("--max-depth", optarg);
-			if (pc.max_depth < 1 || pc.max_depth > 1000)
-				aura_usage_error("--max-depth must be between 1 and 1000");
+			if (pc.max_depth < 1 || pc.max_depth > 10000)
+				aura_usage_error("--max-depth must be between 1 and 10000");
 			break;
 		case OPT_TIMEOUT_MS:
 			pc.timeout_ms = (unsigned long)aura_parse_long("--timeout-ms", optarg);

@@ -3,32 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
 #include "err.h"
 #include "parse.h"
+#include "pyparse.h"
 #include "record.h"
-
-const TSLanguage *tree_sitter_python(void);
 
 void parse_ctx_init(struct parse_ctx *pc)
 {
-	const TSLanguage *lang = tree_sitter_python();
-	pc->parser = ts_parser_new();
-	/* A grammar built for another tree-sitter ABI is refused here, not at the first file. */
-	if (!pc->parser || !ts_parser_set_language(pc->parser, lang))
-		aura_die("cannot load the Python grammar (tree-sitter ABI %u, library accepts %u..%u)",
-			 ts_language_version(lang), TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION,
-			 TREE_SITTER_LANGUAGE_VERSION);
-	ts_parser_set_timeout_micros(pc->parser, (uint64_t)pc->timeout_ms * 1000);
-	convert_init(lang);
+	pc->pp = pyparse_new();	/* the grammar and codecs, before sealing */
 	jw_init(&pc->out);
 }
 
 void parse_ctx_free(struct parse_ctx *pc)
 {
-	ts_parser_delete(pc->parser);
+	pyparse_free(pc->pp);
 	jw_free(&pc->out);
-	convert_done();
 }
 
 static void kv_or_null(struct jsonw *w, const char *key, const char *s)
@@ -54,15 +43,8 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	const char *file = record_str(rec, "id");
 	const char *path = record_str(rec, "path");
 
-	TSTree *tree = ts_parser_parse_string(pc->parser, NULL, src, (uint32_t)len);
-	if (!tree) {
-		/* Timed out (or cancelled): the parser keeps its state until reset. */
-		ts_parser_reset(pc->parser);
-		record_error(artifact, path, "parse timed out after %lu ms", pc->timeout_ms);
-		return;
-	}
-
-	struct convert_result res;
+	struct pyparse_report res;
+	struct pyparse_limits lim = { .max_depth = pc->max_depth, .timeout_ms = pc->timeout_ms };
 	struct jsonw *w = &pc->out;
 	jw_reset(w);
 	jw_object_begin(w);
@@ -72,9 +54,11 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	kv_or_null(w, "file", file);
 	kv_or_null(w, "path", path);
 	jw_key(w, "tree");
-	convert_module(tree, src, len, pc->max_depth, w, &res);
+	if (pyparse_to_json(pc->pp, src, len, &lim, w, &res) < 0) {
+		record_error(artifact, path, "parse timed out after %lu ms", pc->timeout_ms);
+		return;
+	}
 	jw_object_end(w);
-	ts_tree_delete(tree);
 	out_raw(w->buf, w->len);
 
 	char msg[256];
@@ -84,9 +68,24 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 " (the content was truncated)" : "");
 		emit_hit(artifact, file, path, "SyntaxError", 0, "info", res.error_line, res.error_col, msg);
 	}
+	if (res.decode_error || res.unknown_encoding) {
+		if (res.unknown_encoding)
+			snprintf(msg, sizeof msg, "unknown source encoding '%s' declared: read as UTF-8%s",
+				 res.encoding, res.decode_error ? ", with undecodable bytes" : "");
+		else
+			snprintf(msg, sizeof msg, "bytes invalid in the source encoding (%s) at line %u: "
+				 "CPython refuses the file; each was read as U+FFFD", res.encoding, res.decode_line);
+		emit_hit(artifact, file, path, "UndecodableSource", 10, "low",
+			 res.decode_error ? res.decode_line : 1, 0, msg);
+	}
+	if (res.nul_bytes) {
+		snprintf(msg, sizeof msg, "NUL bytes in the source (first at line %u): CPython refuses "
+			 "the file; they were read as spaces", res.nul_line);
+		emit_hit(artifact, file, path, "NulBytes", 10, "low", res.nul_line, 0, msg);
+	}
 	if (res.truncated) {
-		snprintf(msg, sizeof msg, "code nested deeper than %u levels at line %u was cut from the tree",
-			 pc->max_depth, res.trunc_line);
+		snprintf(msg, sizeof msg, "code nested too deeply at line %u was cut from the tree "
+			 "(%u levels kept, --max-depth %u)", res.trunc_line, res.trunc_depth, pc->max_depth);
 		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.trunc_line, res.trunc_col, msg);
 	}
 }
@@ -125,10 +124,6 @@ void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		free(content);
 		return;
 	}
-	/* CPython's tokenizer drops a UTF-8 BOM; columns on line 1 do not count it. */
-	const char *src = (const char *)content;
-	if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
-		src += 3, len -= 3;
-	parse_source(pc, rec, src, len);
+	parse_source(pc, rec, (const char *)content, len);
 	free(content);
 }

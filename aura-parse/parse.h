@@ -4,20 +4,20 @@
 
 #include <jansson.h>
 #include <stddef.h>
-#include <tree_sitter/api.h>
 
 #include "jsonw.h"
 #include "ndjson.h"
+#include "pyparse.h"
 
 struct parse_ctx {
-	TSParser *parser;
+	struct pyparse *pp;
 	struct jsonw out;	/* the `ast` line being built, reused from file to file */
 	unsigned max_depth;	/* --max-depth: AST levels kept */
 	unsigned long timeout_ms;	/* --timeout-ms: 0 = no limit */
 	size_t max_source;	/* --max-source: bigger sources are not parsed */
 };
 
-/* Create the tree-sitter parser for Python; fatal when the grammar does not load. */
+/* Create the Python parser (lib/pyparse.h); fatal when the grammar does not load. */
 void parse_ctx_init(struct parse_ctx *pc);
 void parse_ctx_free(struct parse_ctx *pc);
 

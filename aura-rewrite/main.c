@@ -1,24 +1,35 @@
-/* main.c: aura-rewrite — annotate each `ast` record's tree with the canonical names it uses. */
+/* main.c: aura-rewrite — partially evaluate each `ast` record's tree: names, constants, payloads. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "arena.h"
 #include "aura.h"
+#include "budget.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "payload.h"
 #include "record.h"
 #include "resolve.h"
 #include "sandbox.h"
 
 static const char usage[] =
 	"Usage: aura-rewrite [OPTION]... < records\n"
-	"Resolve import aliases in every `ast` record: each Name, Attribute and Call whose\n"
-	"dotted name goes through an import (import os as o; from os import system as s),\n"
-	"a builtin (eval), or a constant dynamic import (__import__('os'),\n"
-	"importlib.import_module('os'), getattr(os, 'system')) gets \"_resolved\":\n"
-	"\"os.system\".  Other records are copied unchanged.  Rewriting twice equals\n"
-	"rewriting once.\n";
+	"Partially evaluate every `ast` record's tree, executing nothing (docs/rewrite.md):\n"
+	"each Name, Attribute and Call whose dotted name goes through an import, a builtin\n"
+	"or a constant dynamic lookup (__import__('o'+'s'), getattr(os, 'sys'+'tem'))\n"
+	"gets \"_resolved\": \"os.system\"; expressions that fold or decode to a constant\n"
+	"get \"_value\" and \"_origin\"; code given to exec/eval/compile as a constant gets\n"
+	"\"_payload_source\" (and \"_payload\", its tree).  Other records are copied unchanged.\n"
+	"A crossed limit leaves the node as it was, with an EvaluationBudget hit.\n"
+	"\n"
+	"  --max-value SIZE        biggest string or bytes one evaluation builds (default 4M)\n"
+	"  --max-steps N           evaluation work per file, about one unit per byte (default 64M)\n"
+	"  --max-payload-depth N   exec layers followed (default 8)\n";
+
+enum { OPT_MAX_VALUE = OPT_STAGE_FIRST, OPT_MAX_STEPS, OPT_MAX_PAYLOAD_DEPTH };
 
 /* Every record but `ast` goes through byte for byte. */
 static void pass_through(struct ndjson_reader *r)
@@ -26,6 +37,58 @@ static void pass_through(struct ndjson_reader *r)
 	size_t len;
 	const char *line = ndjson_line(r, &len);
 	out_raw(line, len);
+}
+
+/*
+ * The rewritten record, serialised into one buffer and written at once: jansson's dump
+ * calls back once per token, and a stdio call per token cost a tenth of the stage.
+ */
+struct dumpbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int dump_append(const char *buf, size_t size, void *data)
+{
+	struct dumpbuf *d = data;
+	if (d->len + size > d->cap) {
+		d->cap = (d->len + size) * 2;
+		d->p = xrealloc(d->p, d->cap);
+	}
+	memcpy(d->p + d->len, buf, size);
+	d->len += size;
+	return 0;
+}
+
+static void write_record(json_t *rec)
+{
+	static struct dumpbuf d;
+	d.len = 0;
+	json_dump_callback(rec, dump_append, &d, JSON_COMPACT);
+	out_raw(d.p, d.len);
+	/* One huge record must not keep its buffer for the rest of the stream. */
+	if (d.cap > (64u << 20)) {
+		free(d.p);
+		d = (struct dumpbuf){ 0 };
+	}
+}
+
+/* The findings of the walk, as hit records after the ast record they concern. */
+static void emit_hits(const json_t *rec, const json_t *hits)
+{
+	size_t i;
+	json_t *h;
+	json_array_foreach(hits, i, h) {
+		json_t *hit = hit_new(record_str(rec, "artifact"), record_str(h, "detection"),
+				      (int)record_int(h, "score", 0), record_str(h, "severity"),
+				      record_str(rec, "path"), (long)record_int(h, "line", 0),
+				      (long)record_int(h, "col", 0), record_str(h, "message"));
+		if (record_str(rec, "file"))
+			json_object_set_new(hit, "file", json_string(record_str(rec, "file")));
+		json_array_append_new(json_object_get(hit, "tags"), json_string("obfuscation"));
+		out_record(hit);
+		json_decref(hit);
+	}
 }
 
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
@@ -43,31 +106,76 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 			     "ast record without a tree object: not rewritten");
 		return;
 	}
+	/* A second pass must not repeat the first one's hits: they are already in the stream. */
+	bool again = json_is_true(json_object_get(tree, "_rewritten"));
 	struct resolve_stats stats;
 	resolve_tree(tree, &stats);
-	out_record(rec);	/* the same record, same key order, plus `_` annotations */
+	write_record(rec);	/* the same record, same key order, plus `_` annotations */
+	if (!again)
+		emit_hits(rec, stats.hits);
+	json_decref(stats.hits);
 	if (stats.too_deep)
 		record_error(record_str(rec, "artifact"), record_str(rec, "path"),
 			     "tree deeper than %d levels: names below were not resolved",
 			     RESOLVE_MAX_DEPTH);
 }
 
+/* records_run, with the arena emptied after each record (none outlives its line). */
+static void read_records(struct ndjson_reader *in)
+{
+	char why[512];
+	json_t *rec;
+	enum ndjson_status st;
+	while ((st = ndjson_next(in, &rec, why, sizeof why)) != NDJSON_EOF) {
+		if (st == NDJSON_BAD)
+			record_error(NULL, NULL, "%s:%lu: %s", ndjson_name(in), ndjson_lineno(in), why);
+		else {
+			on_record(rec, in, NULL);
+			json_decref(rec);
+		}
+		arena_reset();
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { AURA_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = {
+		AURA_COMMON_LONGOPTS,
+		{ "max-value", required_argument, NULL, OPT_MAX_VALUE },
+		{ "max-steps", required_argument, NULL, OPT_MAX_STEPS },
+		{ "max-payload-depth", required_argument, NULL, OPT_MAX_PAYLOAD_DEPTH },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
 
 	aura_set_progname(argv[0]);
-	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1)
-		if (!aura_common_option(opt, optarg, usage, SANDBOX_REWRITE))
-			aura_usage_error("unknown option");
+	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_MAX_VALUE:
+			budget_defaults.max_value = aura_parse_size("--max-value", optarg);
+			break;
+		case OPT_MAX_STEPS:
+			budget_defaults.max_steps = (unsigned long)aura_parse_long("--max-steps", optarg);
+			break;
+		case OPT_MAX_PAYLOAD_DEPTH:
+			budget_defaults.max_payload_depth =
+				(unsigned)aura_parse_long("--max-payload-depth", optarg);
+			break;
+		default:
+			if (!aura_common_option(opt, optarg, usage, SANDBOX_REWRITE))
+				aura_usage_error("unknown option");
+		}
+	}
 	if (optind < argc)
 		aura_usage_error("unexpected argument '%s' (records are read from stdin)", argv[optind]);
 
+	arena_install();	/* before any JSON value exists */
 	out_init(aura_opts.unbuffered);
+	payload_init();		/* the payload parser loads its grammar before we are sealed */
 	sandbox_enter(SANDBOX_REWRITE, NULL, 0);
 	struct ndjson_reader *in = ndjson_open(0, "<stdin>", aura_opts.max_line);
-	records_run(in, on_record, NULL);
+	read_records(in);
 	ndjson_close(in);
+	payload_free();
 	return out_finish() ? AURA_EXIT_FATAL : AURA_EXIT_OK;
 }

@@ -1,13 +1,19 @@
-/* resolve.c: import-alias resolution: annotating a tree with the canonical names it uses. */
+/* resolve.c: the rewrite walk: canonical names, constant values and payloads on a tree. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "eval.h"
+#include "fold.h"
+#include "payload.h"
 #include "resolve.h"
 #include "scope.h"
 
 /* Longest canonical name kept: a getattr chain of long strings must not grow without end. */
 #define MAX_NAME 512
+/* Biggest str/bytes written into the tree as `_value`; bigger ones are used, not copied. */
+#define MAX_VALUE_ANNOTATION (64 * 1024)
 
 /*
  * A function body runs after the code around it, usually once the module has finished
@@ -18,17 +24,48 @@ struct deferred {
 	json_t *node;		/* FunctionDef, AsyncFunctionDef or Lambda */
 	struct scope *parent;
 	int depth;
+	json_t *anchor;		/* the exec call whose payload holds it, or NULL */
+	unsigned payload_depth;
+};
+
+/* A name bound inside an if/for/while/try/with/match: its value is not known after it. */
+struct kill {
+	struct scope *sc;
+	const char *name;	/* borrowed from the tree */
 };
 
 struct resolver {
 	struct scope_arena arena;
 	struct deferred *queue;
 	size_t nqueue, capqueue;
+	struct kill *kills;
+	size_t nkills, capkills;
+	int compound;		/* compound statements around the current node */
 	struct resolve_stats *stats;
+	struct budget budget;
+	struct evalctx ec;
+	bool rerun;		/* the tree carries annotations of an earlier run */
+	bool budget_reported;	/* the "work limit reached" hit is given once */
+	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
+	unsigned payload_depth;
 };
 
-static char *visit(struct resolver *rs, json_t *node, struct scope *sc, int depth);
-static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const char *alias,
+/* What walking an expression found out: its canonical name and/or its constant value. */
+struct res {
+	char *name;
+	struct val *v;
+};
+
+static const struct res NONE = { NULL, NULL };
+
+static void res_free(struct res r)
+{
+	free(r.name);
+	val_unref(r.v);
+}
+
+static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int depth);
+static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
 			int depth);
 
 /* ---- small helpers on nodes ---- */
@@ -56,12 +93,6 @@ static bool is_load(const json_t *n)
 	return !ctx || is_type(ctx, "Load");
 }
 
-/* The string of a str Constant, or NULL. */
-static const char *const_str(const json_t *n)
-{
-	return is_type(n, "Constant") ? str_field(n, "value") : NULL;
-}
-
 static char *capped_dup(const char *s, size_t n)
 {
 	if (n > MAX_NAME)
@@ -70,6 +101,14 @@ static char *capped_dup(const char *s, size_t n)
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return out;
+}
+
+/* A value that is a str usable as a name (no NUL, not too long), else NULL. */
+static const char *name_str(const struct val *v)
+{
+	if (!v || v->kind != V_STR || v->s.n == 0 || v->s.n > MAX_NAME || memchr(v->s.p, 0, v->s.n))
+		return NULL;
+	return v->s.p;
 }
 
 /* "base.attr", or NULL when that would be longer than MAX_NAME. */
@@ -91,14 +130,42 @@ static char *first_component(const char *dotted_name)
 	return capped_dup(dotted_name, strcspn(dotted_name, "."));
 }
 
+/* Internal pseudo-names ("<globals>") flow between handlers but never reach the tree. */
+static bool pseudo(const char *name)
+{
+	return name && name[0] == '<';
+}
+
 static void annotate(struct resolver *rs, json_t *node, const char *canonical)
 {
-	json_t *v = canonical ? json_string(canonical) : NULL;
+	json_t *v = canonical && !pseudo(canonical) ? json_string(canonical) : NULL;
 	if (v) {
 		json_object_set_new(node, "_resolved", v);
 		rs->stats->annotated++;
-	} else {
+	} else if (rs->rerun) {
 		json_object_del(node, "_resolved");	/* stale, from an earlier run */
+	}
+}
+
+/*
+ * A node whose value the rules computed keeps its fields (so nothing the analysis looks
+ * at disappears) and gains `_value` and `_origin` (docs/rewrite.md).  Values that are just
+ * literals, with no rule applied, are not repeated in the tree.
+ */
+static void annotate_value(struct resolver *rs, json_t *node, const struct val *v)
+{
+	json_t *j = NULL;
+	if (v && v->nrules && (!val_is_text(v) || v->s.n <= MAX_VALUE_ANNOTATION))
+		j = val_to_json(v);
+	if (j) {
+		json_object_set_new(node, "_value", j);
+		json_t *origin = json_object();
+		json_object_set_new(origin, "rules", val_rules_json(v));
+		json_object_set_new(node, "_origin", origin);
+		rs->stats->folded++;
+	} else if (rs->rerun) {
+		json_object_del(node, "_value");
+		json_object_del(node, "_origin");
 	}
 }
 
@@ -108,6 +175,38 @@ static bool too_deep(struct resolver *rs, int depth)
 		return false;
 	rs->stats->too_deep = true;
 	return true;
+}
+
+/* ---- findings ---- */
+
+static void add_hit(struct resolver *rs, const json_t *node, const char *detection,
+		    const char *severity, int score, const char *message)
+{
+	if (json_array_size(rs->stats->hits) >= RESOLVE_MAX_HITS)
+		return;
+	const json_t *at = rs->anchor ? rs->anchor : node;	/* payload code has no lines of its own */
+	json_t *h = json_object();
+	json_object_set_new(h, "detection", json_string(detection));
+	json_object_set_new(h, "severity", json_string(severity));
+	json_object_set_new(h, "score", json_integer(score));
+	json_object_set_new(h, "line", json_integer(json_integer_value(json_object_get(at, "lineno"))));
+	json_object_set_new(h, "col", json_integer(json_integer_value(json_object_get(at, "col_offset"))));
+	json_object_set_new(h, "end_line", json_integer(json_integer_value(json_object_get(at, "end_lineno"))));
+	json_object_set_new(h, "end_col", json_integer(json_integer_value(json_object_get(at, "end_col_offset"))));
+	json_object_set_new(h, "message", json_string(message));
+	json_array_append_new(rs->stats->hits, h);
+}
+
+/* An evaluation crossed a limit: the node stays as it was, and the crossing is a finding. */
+static void check_budget(struct resolver *rs, const json_t *node)
+{
+	if (!rs->budget.why)
+		return;
+	if (!rs->budget_reported)
+		add_hit(rs, node, "EvaluationBudget", "medium", 20, rs->budget.why);
+	if (rs->budget.exhausted)
+		rs->budget_reported = true;
+	rs->budget.why = NULL;
 }
 
 /* ---- generic walking ---- */
@@ -120,50 +219,252 @@ static void visit_children(struct resolver *rs, json_t *node, struct scope *sc, 
 		if (key[0] == '_')	/* _type, and annotations: not source */
 			continue;
 		if (json_is_object(child) || json_is_array(child))
-			free(visit(rs, child, sc, depth + 1));
+			res_free(visit(rs, child, sc, depth + 1));
 	}
 }
 
-static char *visit_field(struct resolver *rs, json_t *node, const char *key, struct scope *sc,
-			 int depth)
+static struct res visit_field(struct resolver *rs, json_t *node, const char *key,
+			      struct scope *sc, int depth)
 {
 	json_t *child = json_object_get(node, key);
-	return child ? visit(rs, child, sc, depth + 1) : NULL;
+	return child ? visit(rs, child, sc, depth + 1) : NONE;
 }
 
 static void walk_field(struct resolver *rs, json_t *node, const char *key, struct scope *sc,
 		       int depth)
 {
-	free(visit_field(rs, node, key, sc, depth));
+	res_free(visit_field(rs, node, key, sc, depth));
 }
 
-/* ---- expressions ---- */
+/* ---- expressions: names ---- */
 
-static char *on_name(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_name(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	const char *id = str_field(node, "id");
-	char *r = id && is_load(node) ? scope_resolve(sc, id) : NULL;
-	annotate(rs, node, r);
+	struct res r = NONE;
+	if (id && is_load(node)) {
+		r.name = scope_resolve(sc, id);
+		if (!r.name)
+			r.v = val_ref(scope_value(&rs->arena, sc, id));
+	}
+	annotate(rs, node, r.name);
+	annotate_value(rs, node, r.v);
 	return r;
 }
 
-static char *on_attribute(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_attribute(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	char *base = visit_field(rs, node, "value", sc, depth);
+	struct res base = visit_field(rs, node, "value", sc, depth);
 	const char *attr = str_field(node, "attr");
-	char *r = base && attr && is_load(node) ? dotted(base, attr) : NULL;
-	free(base);
-	annotate(rs, node, r);
+	struct res r = NONE;
+	if (base.name && !pseudo(base.name) && attr && is_load(node))
+		r.name = dotted(base.name, attr);
+	res_free(base);
+	annotate(rs, node, r.name);
 	return r;
 }
 
-/* Argument `index` of a call, or its keyword `kw`; NULL when absent or starred. */
-static json_t *call_arg(json_t *call, size_t index, const char *kw)
+/* ---- expressions: constants and folding ---- */
+
+static struct res on_constant(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	return (struct res){ NULL, val_from_constant(json_object_get(node, "value")) };
+}
+
+static struct res folded(struct resolver *rs, json_t *node, struct val *v)
+{
+	check_budget(rs, node);
+	annotate_value(rs, node, v);
+	return (struct res){ NULL, v };
+}
+
+static struct res on_binop(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	struct res l = visit_field(rs, node, "left", sc, depth);
+	struct res r = visit_field(rs, node, "right", sc, depth);
+	struct val *v = fold_binop(&rs->budget, node_type(json_object_get(node, "op")), l.v, r.v);
+	res_free(l);
+	res_free(r);
+	return folded(rs, node, v);
+}
+
+static struct res on_unaryop(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	struct res x = visit_field(rs, node, "operand", sc, depth);
+	const char *op = node_type(json_object_get(node, "op"));
+	struct val *v = NULL;
+	if (op && !strcmp(op, "Not") && x.v) {
+		bool known, truth = val_truthy(x.v, &known);
+		v = known ? val_bool(!truth) : NULL;
+	} else {
+		v = fold_unaryop(&rs->budget, op, x.v);
+	}
+	res_free(x);
+	return folded(rs, node, v);
+}
+
+static struct res on_compare(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	struct res l = visit_field(rs, node, "left", sc, depth);
+	json_t *comps = json_object_get(node, "comparators"), *ops = json_object_get(node, "ops");
+	struct res r = NONE;
+	size_t i;
+	json_t *c;
+	json_array_foreach(comps, i, c) {
+		if (i == 0 && !too_deep(rs, depth + 2))
+			r = visit(rs, c, sc, depth + 2);
+		else if (!too_deep(rs, depth + 2))
+			res_free(visit(rs, c, sc, depth + 2));
+	}
+	struct val *v = json_array_size(ops) == 1 ?
+		eval_compare(&rs->budget, node_type(json_array_get(ops, 0)), l.v, r.v) : NULL;
+	res_free(l);
+	res_free(r);
+	return (struct res){ NULL, v };
+}
+
+/* List, Tuple (load), Set: a sequence value when every element is known. */
+static struct res on_sequence(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	json_t *elts = json_object_get(node, "elts");
+	size_t n = json_array_size(elts);
+	bool known = is_load(node) && !is_type(node, "Set") && !too_deep(rs, depth + 2);
+	struct val **items = known ? xmalloc((n + 1) * sizeof *items) : NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(elts, i, e) {
+		if (too_deep(rs, depth + 2))
+			break;
+		struct res r = visit(rs, e, sc, depth + 2);
+		if (known && (!r.v || is_type(e, "Starred")))
+			known = false;
+		if (known)
+			items[i] = val_ref(r.v);
+		else if (items) {
+			while (i--)
+				val_unref(items[i]);
+			free(items);
+			items = NULL;
+		}
+		res_free(r);
+	}
+	if (!known || !items)
+		return NONE;
+	struct val *v = val_seq(is_type(node, "List") ? V_LIST : V_TUPLE, items, n);
+	for (i = 0; i < n; i++)
+		val_merge_rules(v, items[i]);
+	return (struct res){ NULL, v };
+}
+
+static struct res on_dict(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	json_t *keys = json_object_get(node, "keys"), *values = json_object_get(node, "values");
+	size_t n = json_array_size(keys);
+	bool known = n == json_array_size(values) && !too_deep(rs, depth + 2);
+	struct val **items = xmalloc((2 * n + 1) * sizeof *items);
+	size_t have = 0;
+	for (size_t i = 0; i < n && !too_deep(rs, depth + 2); i++) {
+		json_t *k = json_array_get(keys, i);
+		struct res kr = json_is_object(k) ? visit(rs, k, sc, depth + 2) : NONE;
+		struct res vr = visit(rs, json_array_get(values, i), sc, depth + 2);
+		if (known && kr.v && vr.v) {
+			items[have++] = val_ref(kr.v);
+			items[have++] = val_ref(vr.v);
+		} else {
+			known = false;
+		}
+		res_free(kr);
+		res_free(vr);
+	}
+	if (!known) {
+		while (have--)
+			val_unref(items[have]);
+		free(items);
+		return NONE;
+	}
+	return (struct res){ NULL, val_seq(V_DICT, items, have) };
+}
+
+static struct res on_slice(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	static const char *const keys[] = { "lower", "upper", "step" };
+	struct val *s = val_new(V_SLICE);
+	struct val **slots[] = { &s->sl.lo, &s->sl.hi, &s->sl.step };
+	bool known = true;
+	for (int k = 0; k < 3; k++) {
+		json_t *part = json_object_get(node, keys[k]);
+		if (!part || json_is_null(part))
+			continue;
+		struct res r = visit(rs, part, sc, depth + 1);
+		*slots[k] = val_ref(r.v);
+		known = known && r.v;
+		res_free(r);
+	}
+	if (!known) {
+		val_unref(s);
+		s = NULL;
+	}
+	return (struct res){ NULL, s };
+}
+
+/* f'...{x}...': the text when every part is known and formatted plainly. */
+static struct res on_joined_str(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	json_t *values = json_object_get(node, "values");
+	size_t n = json_array_size(values), k = 0;
+	struct val **parts = xmalloc((n + 1) * sizeof *parts);
+	bool known = !too_deep(rs, depth + 3);
+	size_t i;
+	json_t *part;
+	json_array_foreach(values, i, part) {
+		if (too_deep(rs, depth + 3))
+			break;
+		struct val *x = NULL;
+		if (is_type(part, "FormattedValue")) {
+			struct res inner = visit_field(rs, part, "value", sc, depth + 2);
+			walk_field(rs, part, "format_spec", sc, depth + 2);
+			json_int_t conv = json_integer_value(json_object_get(part, "conversion"));
+			json_t *spec = json_object_get(part, "format_spec");
+			if ((conv == -1 || conv == 's') && (!spec || json_is_null(spec)))
+				x = fold_str(&rs->budget, inner.v);
+			res_free(inner);
+		} else {
+			struct res r = visit(rs, part, sc, depth + 2);
+			x = r.v;
+			r.v = NULL;
+			res_free(r);
+		}
+		if (x && known)
+			parts[k++] = x;
+		else {
+			val_unref(x);
+			known = false;
+		}
+	}
+	struct val *v = known ? fold_concat_parts(&rs->budget, parts, k) : NULL;
+	if (v)
+		val_add_rule(v, "fold:fstring");
+	for (i = 0; i < k; i++)
+		val_unref(parts[i]);
+	free(parts);
+	return folded(rs, node, v);
+}
+
+/* ---- calls ---- */
+
+/* __import__('a.b') returns package a, unless a fromlist asks for a.b itself. */
+static bool fromlist_empty(const json_t *from, const struct val *v)
+{
+	if (!from || (v && v->kind == V_NONE))
+		return true;
+	if (v && (v->kind == V_LIST || v->kind == V_TUPLE))
+		return v->seq.n == 0;
+	return false;
+}
+
+static json_t *call_arg_node(json_t *call, size_t index, const char *kw)
 {
 	json_t *args = json_object_get(call, "args");
-	for (size_t i = 0; i < json_array_size(args) && i <= index; i++)
-		if (is_type(json_array_get(args, i), "Starred"))
-			return NULL;
 	if (index < json_array_size(args))
 		return json_array_get(args, index);
 	size_t i;
@@ -176,103 +477,245 @@ static json_t *call_arg(json_t *call, size_t index, const char *kw)
 	return NULL;
 }
 
-/* __import__('a.b') returns package a, unless a fromlist asks for a.b itself. */
-static bool fromlist_empty(const json_t *from)
-{
-	if (!from || (is_type(from, "Constant") && json_is_null(json_object_get(from, "value"))))
-		return true;
-	if (is_type(from, "List") || is_type(from, "Tuple"))
-		return json_array_size(json_object_get(from, "elts")) == 0;
-	return false;
-}
-
 /*
  * What a call evaluates to, when it is one of the dynamic ways to reach a module or one
- * of its attributes: __import__('os'), importlib.import_module('os'), getattr(os, 'system').
- * `argname` holds the canonical names of the first two positional arguments.
+ * of its attributes: __import__('os'), importlib.import_module('os'), getattr(os, 'system'),
+ * globals() (then ['eval']), vars(os) (then ['system']).
  */
-static char *call_value(const char *callee, json_t *call, char *const argname[2])
+static char *call_value(const char *callee, json_t *call, const struct call_args *a)
 {
-	if (!callee)
+	if (!callee || !a->complete)
 		return NULL;
-	if (strcmp(callee, "builtins.__import__") == 0 || strcmp(callee, "importlib.__import__") == 0) {
-		const char *mod = const_str(call_arg(call, 0, "name"));
-		if (!mod || !mod[0] || mod[0] == '.')
+	if (!strcmp(callee, "builtins.__import__") || !strcmp(callee, "importlib.__import__")) {
+		const char *mod = name_str(call_arg_val(a, 0, "name"));
+		if (!mod || mod[0] == '.')
 			return NULL;
-		return fromlist_empty(call_arg(call, 3, "fromlist")) ? first_component(mod)
-								     : capped_dup(mod, strlen(mod));
+		json_t *from = call_arg_node(call, 3, "fromlist");
+		return fromlist_empty(from, call_arg_val(a, 3, "fromlist")) ? first_component(mod)
+									 : capped_dup(mod, strlen(mod));
 	}
-	if (strcmp(callee, "importlib.import_module") == 0) {
-		const char *mod = const_str(call_arg(call, 0, "name"));
-		return mod && mod[0] && mod[0] != '.' ? capped_dup(mod, strlen(mod)) : NULL;
+	if (!strcmp(callee, "importlib.import_module")) {
+		const char *mod = name_str(call_arg_val(a, 0, "name"));
+		return mod && mod[0] != '.' ? capped_dup(mod, strlen(mod)) : NULL;
 	}
-	if (strcmp(callee, "builtins.getattr") == 0) {
-		const char *attr = const_str(call_arg(call, 1, NULL));
-		return argname[0] && attr && attr[0] ? dotted(argname[0], attr) : NULL;
+	if (!strcmp(callee, "builtins.getattr")) {
+		const char *attr = name_str(call_arg_val(a, 1, NULL));
+		const char *base = a->posname[0];
+		return base && !pseudo(base) && attr ? dotted(base, attr) : NULL;
 	}
+	if ((!strcmp(callee, "builtins.globals") || !strcmp(callee, "builtins.locals") ||
+	     !strcmp(callee, "builtins.vars")) && a->npos == 0)
+		return xstrdup("<globals>");
+	if (!strcmp(callee, "builtins.vars") && a->npos == 1 && a->posname[0] && !pseudo(a->posname[0]))
+		return dotted(a->posname[0], "__dict__");
 	return NULL;
 }
 
-static char *on_call(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static bool is_code_runner(const char *callee)
 {
-	char *callee = visit_field(rs, node, "func", sc, depth);
-	char *argname[2] = { NULL, NULL };
-	json_t *args = json_object_get(node, "args");
-	if (json_is_array(args) && !too_deep(rs, depth + 1)) {
-		size_t i;
-		json_t *arg;
+	return callee && (!strcmp(callee, "builtins.exec") || !strcmp(callee, "builtins.eval") ||
+			  !strcmp(callee, "builtins.compile"));
+}
+
+/*
+ * Code given to exec/eval/compile as a known constant: attach its text and its tree,
+ * and rewrite that tree like the file's own code, in a scope that sees the caller's names.
+ */
+static void on_payload(struct resolver *rs, json_t *call, const struct val *code,
+		       struct scope *sc, int depth)
+{
+	if (!val_is_text(code))
+		return;
+	if (rs->payload_depth >= rs->budget.max_payload_depth) {
+		budget_fail(&rs->budget, "payload nested more than %u layers deep: not followed",
+			    rs->budget.max_payload_depth);
+		check_budget(rs, call);
+		json_object_set_new(call, "_payload_source", json_string("…"));
+		json_object_del(call, "_payload");
+		return;
+	}
+	json_t *tree = payload_attach(call, code, rs->payload_depth + 1);
+	rs->stats->payloads++;
+	if (!tree)
+		return;
+	json_t *origin = json_object();
+	static const char *const span[] = { "lineno", "col_offset", "end_lineno", "end_col_offset" };
+	for (size_t i = 0; i < 4; i++)
+		json_object_set(origin, span[i], json_object_get(call, span[i]));
+	json_object_set_new(origin, "rules", val_rules_json(code));
+	json_object_set_new(origin, "depth", json_integer(rs->payload_depth + 1));
+	json_object_set_new(tree, "_origin", origin);
+	struct scope *ps = scope_new(&rs->arena, SCOPE_MODULE, sc);
+	json_t *saved = rs->anchor;
+	if (!rs->anchor)
+		rs->anchor = call;
+	rs->payload_depth++;
+	res_free(visit(rs, tree, ps, depth + 2));
+	rs->payload_depth--;
+	rs->anchor = saved;
+}
+
+static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob)
+{
+	/* A marshalled code object starts with TYPE_CODE ('c'), maybe with FLAG_REF (0x80). */
+	if (!blob || blob->kind != V_BYTES || blob->s.n < 16 || (blob->s.p[0] & 0x7f) != 'c')
+		return;
+	char msg[160];
+	snprintf(msg, sizeof msg,
+		 "marshal.loads() of an embedded %zu-byte blob: a hidden code object (not executed)",
+		 blob->s.n);
+	add_hit(rs, call, "MarshalPayload", "high", 60, msg);
+}
+
+static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	json_t *func = json_object_get(node, "func");
+	struct res f = NONE;
+	struct val *recv = NULL;
+	const char *method = NULL;
+	if (is_type(func, "Attribute") && !too_deep(rs, depth + 2)) {
+		/* Walked here rather than by on_attribute: a method needs its receiver's value. */
+		struct res base = visit_field(rs, func, "value", sc, depth + 1);
+		method = str_field(func, "attr");
+		if (base.name && !pseudo(base.name) && method && is_load(func))
+			f.name = dotted(base.name, method);
+		annotate(rs, func, f.name);
+		recv = base.v;
+		free(base.name);
+	} else {
+		f = visit_field(rs, node, "func", sc, depth);
+	}
+
+	struct call_args a = { .complete = true };
+	char *posname[FOLD_MAX_ARGS] = { NULL };
+	json_t *args = json_object_get(node, "args"), *kws = json_object_get(node, "keywords");
+	size_t i;
+	json_t *arg;
+	if (!too_deep(rs, depth + 2)) {
 		json_array_foreach(args, i, arg) {
-			char *v = visit(rs, arg, sc, depth + 2);
-			if (i < 2)
-				argname[i] = v;
-			else
-				free(v);
+			struct res r = visit(rs, arg, sc, depth + 2);
+			if (is_type(arg, "Starred") || i >= FOLD_MAX_ARGS) {
+				a.complete = false;
+				res_free(r);
+				continue;
+			}
+			a.pos[i] = r.v;
+			a.posname[i] = posname[i] = r.name;
+			a.npos = i + 1;
+		}
+		json_array_foreach(kws, i, arg) {
+			if (too_deep(rs, depth + 3))
+				break;
+			struct res r = visit_field(rs, arg, "value", sc, depth + 2);
+			const char *kw = str_field(arg, "arg");
+			if (!kw || i >= FOLD_MAX_ARGS) {
+				a.complete = false;
+				res_free(r);
+				continue;
+			}
+			free(r.name);
+			a.kwname[i] = kw;
+			a.kw[i] = r.v;
+			a.nkw = i + 1;
 		}
 	}
-	walk_field(rs, node, "keywords", sc, depth);
+
+	const char *callee = f.name;
+	struct res out = NONE;
+	if (f.v && f.v->kind == V_GETTER && a.npos == 1 && a.posname[0] && !pseudo(a.posname[0]))
+		out.name = dotted(a.posname[0], f.v->s.p);	/* operator.attrgetter('system')(os) */
+	else
+		out.name = call_value(callee, node, &a);
 	annotate(rs, node, callee);
-	char *value = call_value(callee, node, argname);
-	free(callee);
-	free(argname[0]);
-	free(argname[1]);
-	return value;
+
+	if (!rs->budget.exhausted) {
+		if (recv && method)
+			out.v = fold_method(&rs->budget, recv, method, &a);
+		else if (callee && !strcmp(callee, "builtins.map") && a.npos == 2 && a.pos[1] &&
+			 is_type(json_array_get(args, 0), "Lambda"))
+			out.v = eval_map_lambda(&rs->ec, json_array_get(args, 0), a.pos[1], sc, 0);
+		else if (callee)
+			out.v = fold_call(&rs->budget, callee, &a);
+	}
+	check_budget(rs, node);
+	annotate_value(rs, node, out.v);
+
+	if (is_code_runner(callee) && a.complete && a.npos >= 1)
+		on_payload(rs, node, a.pos[0], sc, depth);
+	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
+		on_marshal(rs, node, a.pos[0]);
+	else if (rs->rerun)
+		json_object_del(node, "_payload_source"), json_object_del(node, "_payload");
+
+	for (i = 0; i < a.npos; i++) {
+		val_unref(a.pos[i]);
+		free(posname[i]);
+	}
+	for (i = 0; i < a.nkw; i++)
+		val_unref(a.kw[i]);
+	val_unref(recv);
+	res_free(f);
+	return out;
+}
+
+/* Python 2's `exec code in ns` statement: a payload like exec(code). */
+static struct res on_exec_stmt(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	struct res body = visit_field(rs, node, "body", sc, depth);
+	walk_field(rs, node, "globals", sc, depth);
+	walk_field(rs, node, "locals", sc, depth);
+	if (body.v)
+		on_payload(rs, node, body.v, sc, depth);
+	res_free(body);
+	return NONE;
 }
 
 /*
  * sys.modules['os'] is the module os; builtins.__dict__['eval'] and, in an imported module,
- * __builtins__['eval'] (there __builtins__ is the dict) are builtins.eval.
+ * __builtins__['eval'] (there __builtins__ is the dict) are builtins.eval; globals()['x']
+ * is whatever x is.  A constant container indexed by a constant folds.
  */
-static char *on_subscript(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_subscript(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	char *base = visit_field(rs, node, "value", sc, depth);
-	walk_field(rs, node, "slice", sc, depth);
-	const char *key = const_str(json_object_get(node, "slice"));
-	char *r = NULL;
-	if (base && key && key[0] && is_load(node)) {
-		size_t n = strlen(base), suffix = strlen(".__dict__");
-		if (strcmp(base, "sys.modules") == 0)
-			r = capped_dup(key, strlen(key));
-		else if (strcmp(base, "builtins") == 0)
-			r = dotted(base, key);
-		else if (n > suffix && strcmp(base + n - suffix, ".__dict__") == 0) {
-			base[n - suffix] = '\0';
-			r = dotted(base, key);
+	struct res base = visit_field(rs, node, "value", sc, depth);
+	struct res idx = visit_field(rs, node, "slice", sc, depth);
+	const char *key = name_str(idx.v);
+	struct res r = NONE;
+	if (base.name && key && is_load(node)) {
+		size_t n = strlen(base.name), suffix = strlen(".__dict__");
+		if (strcmp(base.name, "sys.modules") == 0)
+			r.name = capped_dup(key, strlen(key));
+		else if (strcmp(base.name, "builtins") == 0)
+			r.name = dotted(base.name, key);
+		else if (strcmp(base.name, "<globals>") == 0) {
+			r.name = scope_resolve(sc, key);
+			if (!r.name)
+				r.v = val_ref(scope_value(&rs->arena, sc, key));
+		} else if (n > suffix && strcmp(base.name + n - suffix, ".__dict__") == 0) {
+			base.name[n - suffix] = '\0';
+			r.name = dotted(base.name, key);
 		}
 	}
-	free(base);
+	if (!r.name && !r.v && base.v && idx.v && is_load(node))
+		r.v = fold_subscript(&rs->budget, base.v, idx.v);
+	annotate(rs, node, r.name);
+	res_free(base);
+	res_free(idx);
+	check_budget(rs, node);
+	annotate_value(rs, node, r.v);
 	return r;
 }
 
 /* `(x := os.system)` binds x like an assignment and has the value's name. */
-static char *on_named_expr(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_named_expr(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	char *v = visit_field(rs, node, "value", sc, depth);
-	bind_target(rs, json_object_get(node, "target"), sc, v, depth + 1);
+	struct res v = visit_field(rs, node, "value", sc, depth);
+	bind_target(rs, json_object_get(node, "target"), sc, &v, depth + 1);
 	return v;
 }
 
 /* Comprehensions have their own scope: the loop variables do not leak (Python 3). */
-static char *on_comprehension(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_comprehension(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	struct scope *cs = scope_new(&rs->arena, SCOPE_COMPREHENSION, sc);
 	size_t i;
@@ -280,60 +723,92 @@ static char *on_comprehension(struct resolver *rs, json_t *node, struct scope *s
 	json_array_foreach(json_object_get(node, "generators"), i, gen) {
 		if (too_deep(rs, depth + 2))
 			break;
-		walk_field(rs, gen, "iter", cs, depth + 2);
-		bind_target(rs, json_object_get(gen, "target"), cs, NULL, depth + 3);
+		walk_field(rs, gen, "iter", i == 0 ? sc : cs, depth + 2);
+		bind_target(rs, json_object_get(gen, "target"), cs, &NONE, depth + 3);
 		walk_field(rs, gen, "ifs", cs, depth + 2);
 	}
 	walk_field(rs, node, "elt", cs, depth);
 	walk_field(rs, node, "key", cs, depth);
 	walk_field(rs, node, "value", cs, depth);
-	return NULL;
+	/* Then, with every callee resolved, the comprehension itself when its input is known. */
+	struct val *v = NULL;
+	if (!is_type(node, "SetComp") && !rs->budget.exhausted)
+		v = eval_comprehension(&rs->ec, node, sc, NULL, 0);
+	check_budget(rs, node);
+	return (struct res){ NULL, v };
 }
 
 /* ---- binding statements ---- */
 
+/* Inside a compound statement a binding may or may not happen: forget it on the way out. */
+static void note_binding(struct resolver *rs, struct scope *sc, const char *name)
+{
+	if (!rs->compound)
+		return;
+	if (rs->nkills == rs->capkills) {
+		rs->capkills = rs->capkills ? rs->capkills * 2 : 32;
+		rs->kills = xrealloc(rs->kills, rs->capkills * sizeof *rs->kills);
+	}
+	rs->kills[rs->nkills++] = (struct kill){ sc, name };
+}
+
 /*
- * Bind what an assignment target names: a plain name becomes an alias of `alias` (the
- * value's canonical name: `s = os.system`), or unknown; unpacking targets are unknown.
- * Attribute and subscript targets bind nothing but their parts are still read.
+ * Bind what an assignment target names: a plain name becomes an alias of the value's
+ * canonical name (`s = os.system`), or stands for its constant value (`k = 'sys'+'tem'`),
+ * or is unknown; unpacking a known tuple binds each name.  Attribute and subscript
+ * targets bind nothing but their parts are still read.
  */
-static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const char *alias,
+static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
 			int depth)
 {
 	if (!json_is_object(t) || too_deep(rs, depth))
 		return;
 	if (is_type(t, "Name")) {
 		const char *id = str_field(t, "id");
-		if (id)
-			scope_bind(sc, id, alias);
-		json_object_del(t, "_resolved");
+		if (id) {
+			if (value->name && !pseudo(value->name))
+				scope_bind(sc, id, value->name);
+			else if (value->v && !value->name)
+				scope_bind_value(&rs->arena, sc, id, value->v);
+			else
+				scope_bind(sc, id, NULL);
+			note_binding(rs, sc, id);
+		}
+		if (rs->rerun)
+			json_object_del(t, "_resolved");
 	} else if (is_type(t, "Tuple") || is_type(t, "List")) {
+		json_t *elts = json_object_get(t, "elts");
+		const struct val *v = value->v;
+		bool unpack = v && (v->kind == V_TUPLE || v->kind == V_LIST) &&
+			      v->seq.n == json_array_size(elts);
 		size_t i;
 		json_t *elt;
-		json_array_foreach(json_object_get(t, "elts"), i, elt)
-			bind_target(rs, elt, sc, NULL, depth + 2);
+		json_array_foreach(elts, i, elt) {
+			struct res item = { NULL, unpack && !is_type(elt, "Starred") ? v->seq.items[i] : NULL };
+			bind_target(rs, elt, sc, &item, depth + 2);
+		}
 	} else if (is_type(t, "Starred")) {
-		bind_target(rs, json_object_get(t, "value"), sc, NULL, depth + 1);
+		bind_target(rs, json_object_get(t, "value"), sc, &NONE, depth + 1);
 	} else {
-		free(visit(rs, t, sc, depth));
+		res_free(visit(rs, t, sc, depth));
 	}
 }
 
 static void bind_targets_field(struct resolver *rs, json_t *node, const char *key,
-			       struct scope *sc, const char *alias, int depth)
+			       struct scope *sc, const struct res *value, int depth)
 {
 	json_t *targets = json_object_get(node, key);
 	if (!json_is_array(targets)) {
-		bind_target(rs, targets, sc, alias, depth + 1);
+		bind_target(rs, targets, sc, value, depth + 1);
 		return;
 	}
 	size_t i;
 	json_t *t;
 	json_array_foreach(targets, i, t)
-		bind_target(rs, t, sc, alias, depth + 2);
+		bind_target(rs, t, sc, value, depth + 2);
 }
 
-static char *on_import(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_import(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	size_t i;
 	json_t *alias;
@@ -352,10 +827,10 @@ static char *on_import(struct resolver *rs, json_t *node, struct scope *sc, int 
 			free(first);
 		}
 	}
-	return NULL;
+	return NONE;
 }
 
-static char *on_import_from(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_import_from(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	const char *module = str_field(node, "module");
 	json_int_t level = json_integer_value(json_object_get(node, "level"));
@@ -370,7 +845,7 @@ static char *on_import_from(struct resolver *rs, json_t *node, struct scope *sc,
 		scope_bind(sc, as ? as : name, canon);
 		free(canon);
 	}
-	return NULL;
+	return NONE;
 }
 
 static void defer(struct resolver *rs, json_t *node, struct scope *sc, int depth)
@@ -379,31 +854,106 @@ static void defer(struct resolver *rs, json_t *node, struct scope *sc, int depth
 		rs->capqueue = rs->capqueue ? rs->capqueue * 2 : 16;
 		rs->queue = xrealloc(rs->queue, rs->capqueue * sizeof *rs->queue);
 	}
-	rs->queue[rs->nqueue++] = (struct deferred){ node, sc, depth };
+	rs->queue[rs->nqueue++] = (struct deferred){ node, sc, depth, rs->anchor, rs->payload_depth };
+}
+
+/* The parameter names of a def or lambda, in a JSON object used as a set. */
+static bool is_param(const json_t *args, const char *name)
+{
+	static const char *const lists[] = { "posonlyargs", "args", "kwonlyargs" };
+	for (size_t l = 0; l < 3; l++) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(args, lists[l]), i, a)
+			if (!strcmp(str_field(a, "arg") ? str_field(a, "arg") : "", name))
+				return true;
+	}
+	const char *va = str_field(json_object_get(args, "vararg"), "arg");
+	const char *kw = str_field(json_object_get(args, "kwarg"), "arg");
+	return (va && !strcmp(va, name)) || (kw && !strcmp(kw, name));
+}
+
+/* An argument that only passes a parameter on: x, *args, **kwargs. */
+static bool forwards_param(const json_t *e, const json_t *params)
+{
+	if (is_type(e, "Starred"))
+		e = json_object_get(e, "value");
+	return is_type(e, "Name") && str_field(e, "id") && is_param(params, str_field(e, "id"));
+}
+
+/*
+ * `lambda x: eval(x)` and `def run(c): return os.system(c)` only forward their
+ * parameters to another call: calling them is calling that callee, whose canonical name
+ * (as seen where the wrapper is defined) is returned.
+ */
+static char *forwarded_callee(const json_t *fn, const json_t *body, struct scope *sc)
+{
+	const json_t *params = json_object_get(fn, "args");
+	if (json_is_array(body)) {
+		if (json_array_size(body) != 1)
+			return NULL;
+		body = json_array_get(body, 0);
+		if (!is_type(body, "Return") && !is_type(body, "Expr"))
+			return NULL;
+		body = json_object_get(body, "value");
+	}
+	if (!is_type(body, "Call"))
+		return NULL;
+	size_t i;
+	const json_t *a;
+	json_array_foreach(json_object_get(body, "args"), i, a)
+		if (!forwards_param(a, params))
+			return NULL;
+	json_array_foreach(json_object_get(body, "keywords"), i, a)
+		if (!forwards_param(json_object_get(a, "value"), params))
+			return NULL;
+	/* The callee: a dotted chain whose first name is not a parameter. */
+	const char *parts[16];
+	int np = 0;
+	const json_t *f = json_object_get(body, "func");
+	while (is_type(f, "Attribute") && np < 15) {
+		parts[np++] = str_field(f, "attr");
+		f = json_object_get(f, "value");
+	}
+	const char *id = str_field(f, "id");
+	if (!is_type(f, "Name") || !id || is_param(params, id))
+		return NULL;
+	char *name = scope_resolve(sc, id);
+	while (name && np > 0) {
+		const char *attr = parts[--np];
+		char *longer = attr ? dotted(name, attr) : NULL;
+		free(name);
+		name = longer;
+	}
+	return name;
 }
 
 /* Decorators, defaults and annotations run at definition time; the body later. */
-static char *on_function_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_function_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "decorator_list", sc, depth);
 	walk_field(rs, node, "args", sc, depth);
 	walk_field(rs, node, "returns", sc, depth);
 	const char *name = str_field(node, "name");
-	if (name)
-		scope_bind(sc, name, NULL);
+	if (name) {
+		bool plain = json_array_size(json_object_get(node, "decorator_list")) == 0;
+		char *fwd = plain ? forwarded_callee(node, json_object_get(node, "body"), sc) : NULL;
+		scope_bind(sc, name, fwd);
+		free(fwd);
+	}
 	defer(rs, node, sc, depth);
-	return NULL;
+	return NONE;
 }
 
-static char *on_lambda(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_lambda(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "args", sc, depth);
 	defer(rs, node, sc, depth);
-	return NULL;
+	return (struct res){ forwarded_callee(node, json_object_get(node, "body"), sc), NULL };
 }
 
 /* A class body runs at once, in its own scope, which its methods do not see. */
-static char *on_class_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_class_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "decorator_list", sc, depth);
 	walk_field(rs, node, "bases", sc, depth);
@@ -413,78 +963,161 @@ static char *on_class_def(struct resolver *rs, json_t *node, struct scope *sc, i
 	const char *name = str_field(node, "name");
 	if (name)
 		scope_bind(sc, name, NULL);
-	return NULL;
+	return NONE;
 }
 
-static char *on_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	char *v = visit_field(rs, node, "value", sc, depth);
-	bind_targets_field(rs, node, "targets", sc, v, depth);
-	free(v);
-	return NULL;
+	struct res v = visit_field(rs, node, "value", sc, depth);
+	bind_targets_field(rs, node, "targets", sc, &v, depth);
+	res_free(v);
+	return NONE;
 }
 
-static char *on_ann_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_ann_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "annotation", sc, depth);
 	json_t *value = json_object_get(node, "value");
 	if (!value || json_is_null(value))	/* `x: int` declares, binds nothing */
-		return NULL;
-	char *v = visit(rs, value, sc, depth + 1);
-	bind_targets_field(rs, node, "target", sc, v, depth);
-	free(v);
-	return NULL;
+		return NONE;
+	struct res v = visit(rs, value, sc, depth + 1);
+	bind_targets_field(rs, node, "target", sc, &v, depth);
+	res_free(v);
+	return NONE;
 }
 
-static char *on_aug_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+/* x += 'b' on a known x is a simple reassignment; anything else makes x unknown. */
+static struct res on_aug_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	walk_field(rs, node, "value", sc, depth);
-	bind_targets_field(rs, node, "target", sc, NULL, depth);
-	return NULL;
+	struct res v = visit_field(rs, node, "value", sc, depth);
+	json_t *t = json_object_get(node, "target");
+	struct res now = NONE;
+	if (is_type(t, "Name") && str_field(t, "id") && v.v && !scope_resolve(sc, str_field(t, "id"))) {
+		struct val *old = scope_value(&rs->arena, sc, str_field(t, "id"));
+		now.v = fold_binop(&rs->budget, node_type(json_object_get(node, "op")), old, v.v);
+		check_budget(rs, node);
+	}
+	bind_targets_field(rs, node, "target", sc, &now, depth);
+	res_free(now);
+	res_free(v);
+	return NONE;
 }
 
-static char *on_delete(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_delete(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	bind_targets_field(rs, node, "targets", sc, NULL, depth);
-	return NULL;
+	bind_targets_field(rs, node, "targets", sc, &NONE, depth);
+	return NONE;
 }
 
-static char *on_for(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+/* ---- compound statements: what is bound inside is not known after ---- */
+
+static void forget_since(struct resolver *rs, size_t mark)
+{
+	for (size_t i = mark; i < rs->nkills; i++)
+		scope_forget_value(rs->kills[i].sc, rs->kills[i].name);
+}
+
+static void leave_compound(struct resolver *rs, size_t mark)
+{
+	rs->compound--;
+	forget_since(rs, mark);
+	if (!rs->compound)
+		rs->nkills = 0;
+}
+
+/*
+ * A loop body runs many times: a name it assigns has no single value anywhere in the
+ * loop, not even before the assignment (the second time round).  Forget those names
+ * before walking it.  Nested defs, classes, lambdas and comprehensions bind elsewhere.
+ */
+static void forget_assigned(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	if (too_deep(rs, depth))
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *elt;
+		json_array_foreach(node, i, elt)
+			forget_assigned(rs, elt, sc, depth + 1);
+		return;
+	}
+	const char *type = node_type(node);
+	if (!type || !strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") ||
+	    !strcmp(type, "ClassDef") || !strcmp(type, "Lambda") || !strcmp(type, "ListComp") ||
+	    !strcmp(type, "SetComp") || !strcmp(type, "DictComp") || !strcmp(type, "GeneratorExp") ||
+	    !strcmp(type, "Constant"))
+		return;
+	if (!strcmp(type, "Name")) {
+		if (!is_load(node) && str_field(node, "id"))
+			scope_forget_value(sc, str_field(node, "id"));
+		return;
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach(node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			forget_assigned(rs, child, sc, depth + 1);
+}
+
+static struct res on_compound(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	size_t mark = rs->nkills;
+	rs->compound++;
+	visit_children(rs, node, sc, depth);
+	leave_compound(rs, mark);
+	return NONE;
+}
+
+static struct res on_for(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "iter", sc, depth);
-	bind_targets_field(rs, node, "target", sc, NULL, depth);
+	size_t mark = rs->nkills;
+	rs->compound++;
+	forget_assigned(rs, json_object_get(node, "body"), sc, depth + 1);
+	bind_targets_field(rs, node, "target", sc, &NONE, depth);
 	walk_field(rs, node, "body", sc, depth);
 	walk_field(rs, node, "orelse", sc, depth);
-	return NULL;
+	leave_compound(rs, mark);
+	return NONE;
 }
 
-static char *on_withitem(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_while(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	size_t mark = rs->nkills;
+	rs->compound++;
+	forget_assigned(rs, json_object_get(node, "body"), sc, depth + 1);
+	visit_children(rs, node, sc, depth);
+	leave_compound(rs, mark);
+	return NONE;
+}
+
+static struct res on_withitem(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "context_expr", sc, depth);
-	bind_targets_field(rs, node, "optional_vars", sc, NULL, depth);
-	return NULL;
+	bind_targets_field(rs, node, "optional_vars", sc, &NONE, depth);
+	return NONE;
 }
 
 /* except E as name, case ... as name, *rest, **rest: bind to something unknown. */
-static char *on_name_binder(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_name_binder(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	visit_children(rs, node, sc, depth);
 	const char *key = is_type(node, "MatchMapping") ? "rest" : "name";
 	const char *name = str_field(node, key);
 	if (name)
 		scope_bind(sc, name, NULL);
-	return NULL;
+	return NONE;
 }
 
 /* global/nonlocal were handled when the function's locals were collected. */
-static char *on_nothing(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+static struct res on_nothing(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	return NULL;
+	return NONE;
 }
 
-typedef char *(*visit_fn)(struct resolver *rs, json_t *node, struct scope *sc, int depth);
+typedef struct res (*visit_fn)(struct resolver *rs, json_t *node, struct scope *sc, int depth);
 
-/* Node types with their own handling, sorted by name for bsearch; the rest are walked. */
+/* Node types with their own handling, sorted by name (strcmp) for bsearch; the rest are walked. */
 static const struct handler {
 	const char *type;
 	visit_fn fn;
@@ -493,29 +1126,47 @@ static const struct handler {
 	{ "Assign", on_assign },
 	{ "AsyncFor", on_for },
 	{ "AsyncFunctionDef", on_function_def },
+	{ "AsyncWith", on_compound },
 	{ "Attribute", on_attribute },
 	{ "AugAssign", on_aug_assign },
+	{ "BinOp", on_binop },
 	{ "Call", on_call },
 	{ "ClassDef", on_class_def },
+	{ "Compare", on_compare },
+	{ "Constant", on_constant },
 	{ "Delete", on_delete },
+	{ "Dict", on_dict },
 	{ "DictComp", on_comprehension },
 	{ "ExceptHandler", on_name_binder },
+	{ "Exec", on_exec_stmt },
 	{ "For", on_for },
 	{ "FunctionDef", on_function_def },
 	{ "GeneratorExp", on_comprehension },
 	{ "Global", on_nothing },
+	{ "If", on_compound },
 	{ "Import", on_import },
 	{ "ImportFrom", on_import_from },
+	{ "JoinedStr", on_joined_str },
 	{ "Lambda", on_lambda },
+	{ "List", on_sequence },
 	{ "ListComp", on_comprehension },
+	{ "Match", on_compound },
 	{ "MatchAs", on_name_binder },
 	{ "MatchMapping", on_name_binder },
 	{ "MatchStar", on_name_binder },
 	{ "Name", on_name },
 	{ "NamedExpr", on_named_expr },
 	{ "Nonlocal", on_nothing },
+	{ "Set", on_sequence },
 	{ "SetComp", on_comprehension },
+	{ "Slice", on_slice },
 	{ "Subscript", on_subscript },
+	{ "Try", on_compound },
+	{ "TryStar", on_compound },
+	{ "Tuple", on_sequence },
+	{ "UnaryOp", on_unaryop },
+	{ "While", on_while },
+	{ "With", on_compound },
 	{ "withitem", on_withitem },
 };
 
@@ -524,20 +1175,20 @@ static int compare_handler(const void *key, const void *elem)
 	return strcmp(key, ((const struct handler *)elem)->type);
 }
 
-/* Walk one node (or array of nodes); returns the canonical name of its value, malloc'd, or NULL. */
-static char *visit(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+/* Walk one node (or array of nodes); returns its canonical name and value, if known. */
+static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	if (too_deep(rs, depth))
-		return NULL;
+		return NONE;
 	if (json_is_array(node)) {
 		size_t i;
 		json_t *elt;
 		json_array_foreach(node, i, elt)
-			free(visit(rs, elt, sc, depth + 1));
-		return NULL;
+			res_free(visit(rs, elt, sc, depth + 1));
+		return NONE;
 	}
 	if (!json_is_object(node))
-		return NULL;
+		return NONE;
 	const char *type = node_type(node);
 	const struct handler *h = type ? bsearch(type, handlers, sizeof handlers / sizeof handlers[0],
 						 sizeof handlers[0], compare_handler)
@@ -545,7 +1196,7 @@ static char *visit(struct resolver *rs, json_t *node, struct scope *sc, int dept
 	if (h)
 		return h->fn(rs, node, sc, depth);
 	visit_children(rs, node, sc, depth);
-	return NULL;
+	return NONE;
 }
 
 /* ---- function bodies ---- */
@@ -586,7 +1237,7 @@ static void collect_locals(struct resolver *rs, json_t *node, struct scope *fs, 
 		return;
 	}
 	const char *type = node_type(node);
-	if (!type)
+	if (!type || !strcmp(type, "Constant"))
 		return;
 	size_t i;
 	json_t *alias;
@@ -643,20 +1294,28 @@ static void run_function(struct resolver *rs, struct deferred d)
 	json_t *body = json_object_get(d.node, "body");
 	declare_params(fs, json_object_get(d.node, "args"));
 	collect_locals(rs, body, fs, d.depth + 1);
-	free(visit(rs, body, fs, d.depth + 1));
+	rs->anchor = d.anchor;
+	rs->payload_depth = d.payload_depth;
+	res_free(visit(rs, body, fs, d.depth + 1));
+	rs->anchor = NULL;
+	rs->payload_depth = 0;
 }
 
 void resolve_tree(json_t *tree, struct resolve_stats *stats)
 {
 	struct resolver rs = { .stats = stats };
-	*stats = (struct resolve_stats){ 0 };
+	*stats = (struct resolve_stats){ .hits = json_array() };
+	budget_init(&rs.budget);
+	rs.ec = (struct evalctx){ &rs.budget, &rs.arena };
+	rs.rerun = json_is_true(json_object_get(tree, "_rewritten"));
 	struct scope *module = scope_new(&rs.arena, SCOPE_MODULE, NULL);
-	free(visit(&rs, tree, module, 0));
+	res_free(visit(&rs, tree, module, 0));
 	/* The queue grows while it is drained: nested functions are queued by their parents. */
 	for (size_t i = 0; i < rs.nqueue; i++)
 		run_function(&rs, rs.queue[i]);
 	if (json_is_object(tree))
 		json_object_set_new(tree, "_rewritten", json_true());
 	free(rs.queue);
+	free(rs.kills);
 	scope_arena_free(&rs.arena);
 }

@@ -101,7 +101,7 @@ void jw_key(struct jsonw *w, const char *key)
 
 void jw_string(struct jsonw *w, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF";	/* jansson's escapes, byte for byte */
 	const unsigned char *s = (const unsigned char *)str;
 	before_value(w);
 	reserve(w, n + 2);
@@ -134,6 +134,8 @@ void jw_string(struct jsonw *w, const char *str, size_t n)
 		case '\n': put(w, "\\n", 2); break;
 		case '\r': put(w, "\\r", 2); break;
 		case '\t': put(w, "\\t", 2); break;
+		case '\b': put(w, "\\b", 2); break;
+		case '\f': put(w, "\\f", 2); break;
 		default: put(w, esc, 6); break;
 		}
 		i++;
@@ -144,12 +146,47 @@ void jw_string(struct jsonw *w, const char *str, size_t n)
 
 void jw_cstring(struct jsonw *w, const char *s) { jw_string(w, s, strlen(s)); }
 
+void jw_key_n(struct jsonw *w, const char *key, size_t n)
+{
+	jw_string(w, key, n);
+	putc_(w, ':');
+	w->after_key = true;
+}
+
 void jw_int(struct jsonw *w, long long v)
 {
-	char tmp[32];
-	int n = snprintf(tmp, sizeof tmp, "%lld", v);
+	/* By hand: trees are mostly positions, and snprintf was 5% of aura-parse's time. */
+	char tmp[24], *p = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
 	before_value(w);
-	put(w, tmp, (size_t)n);
+	put(w, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* A double as jansson writes it (jsonp_dtostr): %.17g, ".0" when it would read back as an
+ * integer, no '+' and no leading zeros in the exponent. */
+size_t jw_format_double(char buf[40], double v)
+{
+	int n = snprintf(buf, 40, "%.17g", v);
+	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+		buf[n++] = '.', buf[n++] = '0';
+		buf[n] = '\0';
+	}
+	char *e = strchr(buf, 'e');
+	if (e) {
+		char *digits = e + 1 + (e[1] == '-'), *from = e + 1;
+		if (*from == '+' || *from == '-')
+			from++;
+		while (*from == '0' && from[1])
+			from++;
+		memmove(digits, from, strlen(from) + 1);
+		n = (int)strlen(buf);
+	}
+	return (size_t)n;
 }
 
 void jw_double(struct jsonw *w, double v)
@@ -160,11 +197,7 @@ void jw_double(struct jsonw *w, double v)
 		put(w, "null", 4);
 		return;
 	}
-	int n = snprintf(tmp, sizeof tmp, "%.17g", v);
-	/* Keep it a float on the wire: 1e+20 and 3.0 must not read back as integers. */
-	if (!strpbrk(tmp, ".eEn"))
-		tmp[n++] = '.', tmp[n++] = '0';
-	put(w, tmp, (size_t)n);
+	put(w, tmp, jw_format_double(tmp, v));
 }
 
 void jw_bool(struct jsonw *w, bool v)

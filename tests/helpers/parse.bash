@@ -12,13 +12,14 @@ file_record() {
 	fi
 }
 
-# compare_with_oracle FIXTURE: aura-parse's tree must equal CPython's, key for key.
+# compare_with_oracle FIXTURE [ENCODING]: aura-parse's tree must equal CPython's, key for key.
+# ENCODING base64 carries the file's bytes exactly (sources that are not UTF-8).
 compare_with_oracle() {
-	local src=$1 out="$BATS_TEST_TMPDIR"
+	local src=$1 enc=${2:-utf-8} out="$BATS_TEST_TMPDIR"
 	# No jq on the trees themselves: jq 1.6 would print 1.0 as 1 and hide a float/int mix-up.
 	python3 "$AURA_ROOT/tests/helpers/pyast2json.py" "$src" >"$out/expected.json" ||
 		fail "the oracle could not parse $src"
-	file_record "$src" | aura-parse | grep '^{"type":"ast"' >"$out/actual.json" ||
+	file_record "$src" python "$enc" | aura-parse | grep '^{"type":"ast"' >"$out/actual.json" ||
 		fail "aura-parse failed on $src"
 	[ -s "$out/actual.json" ] || fail "aura-parse emitted no ast record for $src"
 	run python3 "$AURA_ROOT/tests/helpers/astdiff.py" "$out/expected.json" "$out/actual.json"
@@ -29,6 +30,7 @@ compare_with_oracle() {
 assert_valid_deep_records() {
 	printf '%s\n' "$output" | python3 -c '
 import json, sys
+sys.setrecursionlimit(60000)  # trees up to --max-depth 10000 (2 JSON levels each)
 for n, line in enumerate(sys.stdin, 1):
     rec = json.loads(line)
     assert isinstance(rec, dict) and rec.get("v") == 1 and isinstance(rec.get("type"), str), n
@@ -39,6 +41,7 @@ for n, line in enumerate(sys.stdin, 1):
 record_field() {
 	printf '%s\n' "$output" | python3 -c '
 import json, sys
+sys.setrecursionlimit(60000)  # trees up to --max-depth 10000 (2 JSON levels each)
 want, expr = sys.argv[1], sys.argv[2]
 for line in sys.stdin:
     rec = json.loads(line)

@@ -1,6 +1,6 @@
-/* literals.h: decoding Python string and number literals into the Constant values of docs/ast.md. */
-#ifndef AURA_PARSE_LITERALS_H
-#define AURA_PARSE_LITERALS_H
+/* pyparse_literals.h: internal to lib/pyparse*.c — Python literal decoding into docs/ast.md values. */
+#ifndef AURA_PYPARSE_LITERALS_H
+#define AURA_PYPARSE_LITERALS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +15,9 @@ struct cpbuf {
 };
 
 void cpbuf_free(struct cpbuf *b);
+
+/* Load the Unicode name table (for \N{...}) before sealing. */
+void lit_init(void);
 
 /* What a string token's prefix says (`rb'`, `f"""`, `U'`...). */
 struct str_prefix {
@@ -35,6 +38,8 @@ void lit_decode(struct cpbuf *out, const char *s, size_t n, bool raw, bool bytes
 
 /* Write a decoded str as a JSON value: a string, or {"$str": UTF-16 hex} with lone surrogates. */
 void lit_write_str(struct jsonw *w, const struct cpbuf *b);
+/* Write UTF-8 text NFKC-normalised (identifiers), as a JSON string. */
+void lit_write_nfkc(struct jsonw *w, const char *s, size_t n);
 /* Write a decoded bytes literal as {"$bytes": base64}. */
 void lit_write_bytes(struct jsonw *w, const struct cpbuf *b);
 /* Write an integer, float or imaginary literal token (underscores, any base) as its value. */

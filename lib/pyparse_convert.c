@@ -1,10 +1,10 @@
-/* convert.c: tree-sitter's concrete syntax tree to Python's `ast` shape, written as JSON. */
+/* pyparse_convert.c: tree-sitter's concrete syntax tree to Python's `ast` shape, written as JSON (see pyparse.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
+#include "pyparse_convert.h"
 #include "err.h"
-#include "literals.h"
+#include "pyparse_literals.h"
 
 /*
  * The walk writes JSON as it goes (lib/jsonw.h): no intermediate tree.  Children are
@@ -77,8 +77,12 @@ static struct {
 static uint8_t *kind_of_symbol;
 static uint32_t symbol_count;
 
+static unsigned users;	/* pyparse instances sharing the tables */
+
 void convert_init(const TSLanguage *lang)
 {
+	if (users++)
+		return;
 	symbol_count = ts_language_symbol_count(lang);
 	kind_of_symbol = calloc(symbol_count, 1);
 	if (!kind_of_symbol)
@@ -98,6 +102,8 @@ void convert_init(const TSLanguage *lang)
 
 void convert_done(void)
 {
+	if (!users || --users)
+		return;
 	free(kind_of_symbol);
 	kind_of_symbol = NULL;
 }
@@ -120,7 +126,14 @@ struct conv {
 	size_t len;
 	struct jsonw *w;
 	unsigned depth, max_depth;
-	struct convert_result *res;
+	uintptr_t stack_base;	/* address of a local in convert_module */
+	size_t stack_budget;	/* C stack the walk may use below stack_base */
+	struct pyparse_report *res;
+	/* A `*` the grammar bound inside a postfix chain (`*a.b()`, `*t[int]`): the chain is
+	 * written inside one Starred, this list_splat as its operand, and chain nodes that
+	 * start at the `*` start at the operand instead. */
+	TSNode elide;
+	TSPoint elide_from, elide_to;
 	TSTreeCursor cur;
 	struct kid *pool;
 	size_t pool_len, pool_cap;
@@ -220,7 +233,10 @@ static void span(struct conv *c, TSPoint s, TSPoint e)
 
 static void pos(struct conv *c, TSNode n)
 {
-	span(c, ts_node_start_point(n), ts_node_end_point(n));
+	TSPoint s = ts_node_start_point(n);
+	if (!ts_node_is_null(c->elide) && s.row == c->elide_from.row && s.column == c->elide_from.column)
+		s = c->elide_to;
+	span(c, s, ts_node_end_point(n));
 }
 
 static void begin(struct conv *c, const char *type)
@@ -244,11 +260,23 @@ static void tag(struct conv *c, const char *k, const char *type)
 	jw_kv_node_tag(c->w, k, type);
 }
 
+/* An identifier: CPython NFKC-normalises non-ASCII ones (`ﬁle` is `file`). */
+static void ident(struct conv *c, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			lit_write_nfkc(c->w, s, len);
+			return;
+		}
+	jw_string(c->w, s, len);
+}
+
 static void name_text(struct conv *c, const char *k, TSNode n)
 {
 	size_t len;
 	const char *s = text(c, n, &len);
-	jw_kv_string(c->w, k, s, len);
+	key(c, k);
+	ident(c, s, len);
 }
 
 /*
@@ -257,7 +285,14 @@ static void name_text(struct conv *c, const char *k, TSNode n)
  */
 static bool enter(struct conv *c, TSNode n)
 {
-	if (c->depth < c->max_depth) {
+	/*
+	 * The stack check is the real bound: an AST level costs one to a few C frames of
+	 * 0.2-2 KB depending on the construct (and more under sanitizers), and wrappers such
+	 * as `((a)) = 1` recurse without adding a level.
+	 */
+	char here;
+	uintptr_t used = c->stack_base - (uintptr_t)&here;	/* the stack grows down */
+	if (c->depth < c->max_depth && used < c->stack_budget) {
 		c->depth++;
 		return true;
 	}
@@ -268,6 +303,7 @@ static bool enter(struct conv *c, TSNode n)
 		c->res->truncated = true;
 		c->res->trunc_line = ts_node_start_point(n).row + 1;
 		c->res->trunc_col = ts_node_start_point(n).column;
+		c->res->trunc_depth = c->depth;
 	}
 	return false;
 }
@@ -510,6 +546,8 @@ static void call_args(struct conv *c, TSNode arglist, const char *args_key)
 }
 
 /* `x[...]`: one index, or a Tuple when there are several or a trailing comma. */
+static TSNode chain_base(TSNode n);
+
 static void subscript_slice(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, false);
@@ -528,7 +566,9 @@ static void subscript_slice(struct conv *c, TSNode n)
 		}
 	}
 	key(c, "slice");
-	if (count == 1 && !comma && KID(ks, first).kind != K_list_splat) {	/* x[*a] is a Tuple */
+	TSNode one = KID(ks, first).node;	/* x[*a] and x[*a[b]] are Tuples */
+	bool starred = count == 1 && (kind(one) == K_list_splat || kind(chain_base(one)) == K_list_splat);
+	if (count == 1 && !comma && !starred) {
 		expr(c, KID(ks, first).node, LOAD);
 	} else if (count == 0) {
 		jw_null(c->w);
@@ -700,9 +740,171 @@ static void dict_expr(struct conv *c, TSNode n)
 }
 
 /* The expression of one AST level; `n` is not parenthesised and `enter` was passed. */
+/*
+ * tree-sitter-python 0.23.6 gives `^` a higher precedence than `&` (Python: `&` binds
+ * tighter), so `a ^ b & c` arrives as `(a ^ b) & c`.  A region of unparenthesised `^`/`&`
+ * operators is flattened into its operands in source order (explicit stack, any length)
+ * and written again with Python's precedence: a `^` chain of `&` chains.
+ */
+struct xa_region {
+	TSNode *opnd;		/* operands in source order */
+	bool *amp;		/* amp[i]: the operator before opnd[i+1] is `&` */
+	size_t n;
+};
+
+static bool is_xor_and(TSNode n, bool *amp)
+{
+	if (kind(n) != K_binary_operator)
+		return false;
+	const char *op = token(ts_node_child_by_field_id(n, F.operator));
+	*amp = strcmp(op, "&") == 0;
+	return *amp || strcmp(op, "^") == 0;
+}
+
+static void xa_flatten(TSNode top, struct xa_region *r)
+{
+	size_t cap = 16, sp = 0, scap = 16;
+	TSNode *stack = xmalloc(scap * sizeof *stack);
+	r->opnd = xmalloc(cap * sizeof *r->opnd);
+	r->amp = xmalloc(cap * sizeof *r->amp);
+	r->n = 0;
+	stack[sp++] = top;
+	while (sp) {	/* in-order walk: right pushed first, pending operators kept as nodes */
+		TSNode n = stack[--sp];
+		bool amp;
+		if (sp + 3 > scap)
+			stack = xrealloc(stack, (scap *= 2) * sizeof *stack);
+		if (is_xor_and(n, &amp) && ts_node_is_named(n)) {
+			stack[sp++] = ts_node_child_by_field_id(n, F.right);
+			stack[sp++] = ts_node_child_by_field_id(n, F.operator);	/* anonymous: a marker */
+			stack[sp++] = ts_node_child_by_field_id(n, F.left);
+			continue;
+		}
+		if (!ts_node_is_named(n)) {	/* the operator between two operands */
+			if (r->n)
+				r->amp[r->n - 1] = strcmp(ts_node_type(n), "&") == 0;
+			continue;
+		}
+		if (r->n + 1 >= cap) {
+			cap *= 2;
+			r->opnd = xrealloc(r->opnd, cap * sizeof *r->opnd);
+			r->amp = xrealloc(r->amp, cap * sizeof *r->amp);
+		}
+		r->opnd[r->n++] = n;
+	}
+	free(stack);
+}
+
+/* Operands [lo, hi] joined left-associatively by `&`. */
+static void xa_and_chain(struct conv *c, struct xa_region *r, size_t lo, size_t hi)
+{
+	if (lo == hi) {
+		expr(c, r->opnd[lo], LOAD);
+		return;
+	}
+	if (!enter(c, r->opnd[hi]))
+		return;
+	begin(c, "BinOp");
+	span(c, ts_node_start_point(r->opnd[lo]), ts_node_end_point(r->opnd[hi]));
+	key(c, "left");
+	xa_and_chain(c, r, lo, hi - 1);
+	tag(c, "op", "BitAnd");
+	key(c, "right");
+	expr(c, r->opnd[hi], LOAD);
+	end(c);
+	leave(c);
+}
+
+/* Operands [0, hi] as a `^` chain of `&` chains, left-associative. */
+static void xa_xor_chain(struct conv *c, struct xa_region *r, size_t hi)
+{
+	size_t lo = hi;	/* the last `&` group ends at hi */
+	while (lo > 0 && r->amp[lo - 1])
+		lo--;
+	if (lo == 0) {
+		xa_and_chain(c, r, 0, hi);
+		return;
+	}
+	if (!enter(c, r->opnd[hi]))
+		return;
+	begin(c, "BinOp");
+	span(c, ts_node_start_point(r->opnd[0]), ts_node_end_point(r->opnd[hi]));
+	key(c, "left");
+	xa_xor_chain(c, r, lo - 1);
+	tag(c, "op", "BitXor");
+	key(c, "right");
+	xa_and_chain(c, r, lo, hi);
+	end(c);
+	leave(c);
+}
+
+/*
+ * Write the `^`/`&` region topped by `n` with Python's precedence; false when n is another
+ * operator.  A whole region is flattened once, at its top, so long chains stay linear.
+ */
+static bool xor_and_region(struct conv *c, TSNode n)
+{
+	bool amp;
+	if (!is_xor_and(n, &amp))
+		return false;
+	struct xa_region reg;
+	xa_flatten(n, &reg);
+	/* The caller entered one level for n: the outermost BinOp takes it. */
+	leave(c);
+	xa_xor_chain(c, &reg, reg.n - 1);
+	c->depth++;
+	free(reg.opnd);
+	free(reg.amp);
+	return true;
+}
+
+/* The innermost operand of a postfix chain (calls, attributes, subscripts). */
+static TSNode chain_base(TSNode n)
+{
+	for (;;) {
+		enum kind k = kind(n);
+		TSNode next = k == K_call ? field(n, F.function) : k == K_attribute ? field(n, F.object) :
+			      k == K_subscript ? field(n, F.value) : (TSNode){ 0 };
+		if (ts_node_is_null(next))
+			return n;
+		n = next;
+	}
+}
+
+static void expr_node(struct conv *c, TSNode n, enum ctx ctx);
+
+/* `*a.b()` read by the grammar as `(*a).b()`: write Starred(a.b()). */
+static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
+{
+	enum kind k = kind(n);
+	if (k != K_call && k != K_attribute && k != K_subscript)
+		return false;
+	TSNode base = chain_base(n);
+	if (kind(base) != K_list_splat || ts_node_eq(base, c->elide))
+		return false;
+	TSNode saved = c->elide;
+	TSPoint from = c->elide_from, to = c->elide_to;
+	begin(c, "Starred");
+	pos(c, n);
+	key(c, "value");
+	if (enter(c, n)) {
+		c->elide = base;
+		c->elide_from = ts_node_start_point(base);
+		c->elide_to = ts_node_start_point(first_named(c, base));
+		expr_node(c, n, ctx);
+		c->elide = saved, c->elide_from = from, c->elide_to = to;
+		leave(c);
+	}
+	tag(c, "ctx", ctx_names[ctx]);
+	end(c);
+	return true;
+}
+
 static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 {
 	TSNode inner = { 0 };
+	if (starred_chain(c, n, ctx))
+		return;
 	switch (kind(n)) {
 	case K_identifier:
 		begin(c, "Name");
@@ -734,25 +936,6 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	case K_call:
 		inner = field(n, F.function);
-		if (kind(inner) == K_list_splat) {
-			/* The grammar reads `*a.b()` as a call of `*a.b`: it is the Starred call. */
-			begin(c, "Starred");
-			pos(c, n);
-			key(c, "value");
-			if (enter(c, n)) {
-				TSNode callee = first_named(c, inner);
-				begin(c, "Call");
-				span(c, ts_node_start_point(callee), ts_node_end_point(n));
-				key(c, "func");
-				expr(c, callee, LOAD);
-				call_args(c, field(n, F.arguments), "args");
-				end(c);
-				leave(c);
-			}
-			tag(c, "ctx", ctx_names[ctx]);
-			end(c);
-			return;
-		}
 		begin(c, "Call");
 		pos(c, n);
 		key(c, "func");
@@ -770,6 +953,8 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		end(c);
 		return;
 	case K_binary_operator:
+		if (xor_and_region(c, n))
+			return;
 		begin(c, "BinOp");
 		pos(c, n);
 		key(c, "left");
@@ -912,9 +1097,12 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		kids_done(c, ks);
 		struct kids ps = kids_of(c, params, true);
 		key(c, "slice");
-		if (ps.n == 1) {
+		TSNode only = ps.n == 1 ? KID(ps, 0).node : (TSNode){ 0 };
+		bool splat = ps.n == 1 && (kind(only) == K_splat_type ||	/* T[*Ts] is a Tuple */
+			     (kind(only) == K_type && kind(first_named(c, only)) == K_splat_type));
+		if (ps.n == 1 && !splat) {
 			expr(c, KID(ps, 0).node, LOAD);
-		} else if (ps.n > 1 && enter(c, params)) {
+		} else if (ps.n >= 1 && enter(c, params)) {
 			begin(c, "Tuple");
 			span(c, ts_node_start_point(KID(ps, 0).node), ts_node_end_point(KID(ps, ps.n - 1).node));
 			key(c, "elts");
@@ -991,6 +1179,8 @@ static void expr(struct conv *c, TSNode n, enum ctx ctx)
 		jw_null(c->w);
 		return;
 	}
+	if (!ts_node_is_null(c->elide) && ts_node_eq(n, c->elide))
+		n = first_named(c, n);	/* the Starred is already written around the chain */
 	n = unparen(c, n);
 	if (!enter(c, n))
 		return;
@@ -1451,6 +1641,8 @@ static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 	end(c);
 }
 
+static bool has_token(struct conv *c, TSNode n, const char *t);
+
 static void expression_statement(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, true);
@@ -1470,9 +1662,9 @@ static void expression_statement(struct conv *c, TSNode n)
 		begin(c, "Expr");
 		pos(c, n);
 		key(c, "value");
-		if (ks.n == 1) {
+		if (ks.n == 1 && !has_token(c, n, ",")) {
 			expr(c, KID(ks, 0).node, LOAD);
-		} else if (ks.n > 1 && enter(c, n)) {	/* `a, b` as a statement: a Tuple */
+		} else if (ks.n >= 1 && enter(c, n)) {	/* `a, b` or `f(),` as a statement: a Tuple */
 			begin(c, "Tuple");
 			span(c, ts_node_start_point(KID(ks, 0).node), ts_node_end_point(n));
 			key(c, "elts");
@@ -1524,7 +1716,8 @@ static void dotted(struct conv *c, const char *k, TSNode n)
 		memcpy(s + len, t, l);
 		len += l;
 	}
-	jw_kv_string(c->w, k, s, len);
+	key(c, k);
+	ident(c, s, len);
 	free(s);
 	kids_done(c, ks);
 }
@@ -2003,7 +2196,7 @@ static void stmt_node(struct conv *c, TSNode n)
 		for (size_t i = 0; i < ks.n; i++) {
 			size_t len;
 			const char *s = text(c, KID(ks, i).node, &len);
-			jw_string(c->w, s, len);
+			ident(c, s, len);
 		}
 		jw_array_end(c->w);
 		end(c);
@@ -2225,7 +2418,7 @@ static void match_as(struct conv *c, TSPoint s, TSPoint e, TSNode sub, TSNode na
 	} else {
 		size_t len;
 		const char *t = text(c, name, &len);
-		jw_string(c->w, t, len);
+		ident(c, t, len);
 	}
 	end(c);
 }
@@ -2311,7 +2504,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		} else {
 			size_t len;
 			const char *t = text(c, inner, &len);
-			jw_string(c->w, t, len);
+			ident(c, t, len);
 		}
 		end(c);
 		return;
@@ -2345,7 +2538,7 @@ static void pattern_node(struct conv *c, TSNode n)
 					if (pass == 1 && kk.n) {
 						size_t len;
 						const char *t = text(c, KID(kk, 0).node, &len);
-						jw_string(c->w, t, len);
+						ident(c, t, len);
 					} else if (pass == 2 && kk.n > 2) {
 						pattern_items(c, kk, 2, kk.n, ts_node_start_point(KID(kk, 2).node),
 							      ts_node_end_point(KID(kk, kk.n - 1).node));
@@ -2394,7 +2587,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		} else {
 			size_t len;
 			const char *t = text(c, inner, &len);
-			jw_string(c->w, t, len);
+			ident(c, t, len);
 		}
 		end(c);
 		kids_done(c, ks);
@@ -2599,11 +2792,12 @@ static TSNode first_error(struct conv *c, TSNode root)
 }
 
 void convert_module(const TSTree *tree, const char *src, size_t len, unsigned max_depth,
-		    struct jsonw *w, struct convert_result *res)
+		    size_t stack_budget, struct jsonw *w, struct pyparse_report *res)
 {
+	char base;
 	TSNode root = ts_tree_root_node(tree);
-	struct conv c = { .src = src, .len = len, .w = w, .max_depth = max_depth, .res = res };
-	*res = (struct convert_result){ 0 };
+	struct conv c = { .src = src, .len = len, .w = w, .max_depth = max_depth, .res = res,
+			  .stack_base = (uintptr_t)&base, .stack_budget = stack_budget };
 	c.cur = ts_tree_cursor_new(root);
 	if (ts_node_has_error(root)) {
 		TSNode e = first_error(&c, root);

@@ -1,10 +1,14 @@
-/* literals.c: decoding Python string and number literals into the Constant values of docs/ast.md. */
+/* pyparse_literals.c: decoding Python string and number literals into the Constant values of docs/ast.md. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
 #include "err.h"
-#include "literals.h"
+#include "pyparse_literals.h"
 #include "record.h"
 
 void cpbuf_free(struct cpbuf *b)
@@ -65,6 +69,81 @@ static int hexval(int c)
 }
 
 /* \xhh, \uXXXX, \UXXXXXXXX: `digits` hex digits after the letter, or -1 when too few. */
+/*
+ * \N{NAME} (s points after the N): the code point named, as unicodedata.lookup has it
+ * (names and aliases, any case), through ICU's name table, which libicudata holds in
+ * memory; lit_init() touches it before sealing.  Advances *i past the '}'; -1 if unknown.
+ */
+static long named_char(const char *s, size_t n, size_t *i)
+{
+	const char *close = n > 1 && s[0] == '{' ? memchr(s, '}', n) : NULL;
+	size_t len = close ? (size_t)(close - s) - 1 : 0;
+	char name[128];
+	if (!len || len >= sizeof name || memchr(s + 1, '\n', len))
+		return -1;
+	memcpy(name, s + 1, len);
+	name[len] = '\0';
+	UErrorCode err = U_ZERO_ERROR;
+	UChar32 c = u_charFromName(U_UNICODE_CHAR_NAME, name, &err);
+	if (U_FAILURE(err)) {
+		err = U_ZERO_ERROR;
+		c = u_charFromName(U_CHAR_NAME_ALIAS, name, &err);
+	}
+	if (U_FAILURE(err) || c < 0)
+		return -1;
+	*i += len + 2;
+	return c;
+}
+
+static const UNormalizer2 *nfkc;
+
+void lit_init(void)
+{
+	UErrorCode err = U_ZERO_ERROR;
+	(void)u_charFromName(U_UNICODE_CHAR_NAME, "LATIN SMALL LETTER A", &err);
+	err = U_ZERO_ERROR;
+	nfkc = unorm2_getNFKCInstance(&err);
+	if (U_FAILURE(err))
+		nfkc = NULL;
+}
+
+void lit_write_nfkc(struct jsonw *w, const char *s, size_t n)
+{
+	UErrorCode err = U_ZERO_ERROR;
+	int32_t len16 = 0, lenn = 0, len8 = 0;
+	UChar *u = NULL, *v = NULL;
+	char *out = NULL;
+	if (!nfkc || n > INT32_MAX / 4)
+		goto raw;
+	u = xmalloc((n + 1) * sizeof *u);
+	u_strFromUTF8WithSub(u, (int32_t)n + 1, &len16, s, (int32_t)n, 0xFFFD, NULL, &err);
+	if (U_FAILURE(err))
+		goto raw;
+	int32_t cap = len16 * 2 + 16;	/* usually enough; else ICU says how much (at most 18x) */
+	v = xmalloc((size_t)cap * sizeof *v);
+	lenn = unorm2_normalize(nfkc, u, len16, v, cap, &err);
+	if (err == U_BUFFER_OVERFLOW_ERROR && lenn < INT32_MAX / 4) {
+		err = U_ZERO_ERROR;
+		cap = lenn + 1;
+		v = xrealloc(v, (size_t)cap * sizeof *v);
+		lenn = unorm2_normalize(nfkc, u, len16, v, cap, &err);
+	}
+	if (U_FAILURE(err))
+		goto raw;
+	out = xmalloc((size_t)lenn * 3 + 1);
+	u_strToUTF8(out, lenn * 3 + 1, &len8, v, lenn, &err);
+	if (U_FAILURE(err))
+		goto raw;
+	jw_string(w, out, (size_t)len8);
+	goto done;
+raw:
+	jw_string(w, s, n);
+done:
+	free(u);
+	free(v);
+	free(out);
+}
+
 static long hex_escape(const char *s, size_t n, size_t digits)
 {
 	if (n < digits)
@@ -146,10 +225,16 @@ void lit_decode(struct cpbuf *out, const char *src, size_t n, bool raw, bool byt
 			cp_push(out, (uint32_t)v);
 			i += e == 'u' ? 4 : 8;
 			break;
+		case 'N':
+			v = bytes ? -1 : named_char((const char *)s + i, n - i, &i);
+			if (v < 0)
+				goto keep;
+			cp_push(out, (uint32_t)v);
+			break;
 		default:
 		keep:
-			/* Unknown escapes (and \N{...}, which needs the Unicode name table) stay as
-			 * written, backslash included, as CPython does for unknown ones. */
+			/* Unknown escapes stay as written, backslash included, as CPython does; so
+			 * do escapes CPython rejects (`\x4`, an unknown \N name). */
 			cp_push(out, '\\');
 			i--;
 			break;

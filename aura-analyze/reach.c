@@ -1,0 +1,369 @@
+/* reach.c: which module-level functions and methods run when the module's top level runs. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "reach.h"
+
+#define REACH_MAX_DEPTH 2100	/* as detect.c: jansson's trees are at most 2048 deep */
+#define REACH_MAX_MODULES 64	/* the file's tree plus decoded payload modules */
+#define CHAIN_MAX 6		/* callers named in a chain before "…" */
+
+struct def {
+	const json_t *node;
+	const char *name;
+	int cls;		/* index in classes, -1 for a module-level function */
+	int caller;		/* the def whose body reaches this one; -1: top-level code */
+	bool live;
+};
+
+struct cls {
+	const json_t *node;
+	const char *name;
+};
+
+struct reach {
+	struct def *defs;
+	size_t ndefs;
+	struct cls *classes;
+	size_t nclasses;
+	json_t *funcs;		/* name -> [def index...] of module-level functions */
+	json_t *class_index;	/* name -> [class index...] */
+	int *work;		/* defs made live, not yet scanned */
+	bool main_runs;		/* `if __name__ == '__main__':` runs with the top level (setup.py) */
+	size_t nwork;
+};
+
+static const char *node_type(const json_t *n)
+{
+	return json_string_value(json_object_get(n, "_type"));
+}
+
+static bool is_type(const json_t *n, const char *t)
+{
+	const char *s = node_type(n);
+	return s && !strcmp(s, t);
+}
+
+static bool is_def(const json_t *n)
+{
+	return is_type(n, "FunctionDef") || is_type(n, "AsyncFunctionDef");
+}
+
+static void index_add(json_t *index, const char *name, size_t i)
+{
+	json_t *list = json_object_get(index, name);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(index, name, list);
+	}
+	json_array_append_new(list, json_integer((json_int_t)i));
+}
+
+static void add_def(struct reach *r, const json_t *node, int cls)
+{
+	const char *name = json_string_value(json_object_get(node, "name"));
+	if (!name || r->ndefs == REACH_MAX_DEFS)
+		return;
+	r->defs[r->ndefs] = (struct def){ .node = node, .name = name, .cls = cls, .caller = -1 };
+	if (cls < 0)
+		index_add(r->funcs, name, r->ndefs);
+	r->ndefs++;
+}
+
+/* Defs and classes of a module body, also under if/try/with/for/while (not inside defs). */
+static void collect_body(struct reach *r, const json_t *body, int depth)
+{
+	if (depth > 32 || !json_is_array(body))
+		return;
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(body, i, stmt) {
+		if (is_def(stmt)) {
+			add_def(r, stmt, -1);
+		} else if (is_type(stmt, "ClassDef")) {
+			const char *name = json_string_value(json_object_get(stmt, "name"));
+			if (!name || r->nclasses == REACH_MAX_DEFS)
+				continue;
+			int ci = (int)r->nclasses++;
+			r->classes[ci] = (struct cls){ .node = stmt, .name = name };
+			index_add(r->class_index, name, (size_t)ci);
+			size_t j;
+			json_t *m;
+			json_array_foreach(json_object_get(stmt, "body"), j, m)
+				if (is_def(m))
+					add_def(r, m, ci);
+		} else {
+			static const char *const blocks[] = { "body", "orelse", "finalbody", "handlers" };
+			for (size_t k = 0; k < 4; k++) {
+				json_t *b = json_object_get(stmt, blocks[k]);
+				if (k == 3) {	/* except handlers: their bodies */
+					size_t h;
+					json_t *handler;
+					json_array_foreach(b, h, handler)
+						collect_body(r, json_object_get(handler, "body"), depth + 1);
+				} else {
+					collect_body(r, b, depth + 1);
+				}
+			}
+		}
+	}
+}
+
+static bool tracked(const struct reach *r, const json_t *node)
+{
+	for (size_t i = 0; i < r->ndefs; i++)
+		if (r->defs[i].node == node)
+			return true;
+	return false;
+}
+
+static void make_live(struct reach *r, size_t i, int caller)
+{
+	if (r->defs[i].live)
+		return;
+	r->defs[i].live = true;
+	r->defs[i].caller = caller;
+	r->work[r->nwork++] = (int)i;	/* each def is pushed once: nwork <= ndefs */
+}
+
+/* Method `name` of class `ci` (and of nothing else: no inheritance is followed). */
+static void reach_method(struct reach *r, int ci, const char *name, int caller)
+{
+	for (size_t i = 0; i < r->ndefs; i++)
+		if (r->defs[i].cls == ci && !strcmp(r->defs[i].name, name))
+			make_live(r, i, caller);
+}
+
+/* A name used in running code: a function it names runs; a class it names is built. */
+static void reach_name(struct reach *r, const char *name, int caller)
+{
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(r->funcs, name), k, v)
+		make_live(r, (size_t)json_integer_value(v), caller);
+	static const char *const implicit[] = { "__init__", "__new__", "__call__", "__enter__",
+						"__exit__", "__del__", "__init_subclass__" };
+	json_array_foreach(json_object_get(r->class_index, name), k, v)
+		for (size_t m = 0; m < sizeof implicit / sizeof *implicit; m++)
+			reach_method(r, (int)json_integer_value(v), implicit[m], caller);
+}
+
+bool reach_is_main_guard(const json_t *node)
+{
+	if (!is_type(node, "If"))
+		return false;
+	const json_t *test = json_object_get(node, "test");
+	if (!is_type(test, "Compare"))
+		return false;
+	const json_t *left = json_object_get(test, "left");
+	const json_t *right = json_array_get(json_object_get(test, "comparators"), 0);
+	const json_t *name = is_type(left, "Name") ? left : right;
+	const json_t *value = name == left ? right : left;
+	const char *id = json_string_value(json_object_get(name, "id"));
+	const char *s = json_string_value(json_object_get(value, "value"));
+	return id && s && !strcmp(id, "__name__") && !strcmp(s, "__main__") &&
+	       is_type(json_array_get(json_object_get(test, "ops"), 0), "Eq");
+}
+
+/* What a call calls: f(), K() (its constructor), self.m(), K.m(). */
+static void scan_callee(struct reach *r, const json_t *func, int caller, int cls)
+{
+	if (is_type(func, "Name")) {
+		const char *id = json_string_value(json_object_get(func, "id"));
+		if (id)
+			reach_name(r, id, caller);
+		return;
+	}
+	if (!is_type(func, "Attribute"))
+		return;
+	const json_t *value = json_object_get(func, "value");
+	const char *attr = json_string_value(json_object_get(func, "attr"));
+	const char *base = is_type(value, "Name") ? json_string_value(json_object_get(value, "id")) : NULL;
+	if (!attr || !base)
+		return;
+	if (cls >= 0 && (!strcmp(base, "self") || !strcmp(base, "cls")))
+		reach_method(r, cls, attr, caller);
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(r->class_index, base), k, v)
+		reach_method(r, (int)json_integer_value(v), attr, caller);
+}
+
+/*
+ * Calls that run a function they are handed: threads, timers, atexit, executors.  The last
+ * part of the callee's name decides (threading.Thread, atexit.register, pool.submit).
+ */
+static bool passes_callback(const json_t *call)
+{
+	static const char *const takers[] = { "Thread", "Timer", "Process", "register",
+					      "start_new_thread", "submit", "run_in_executor",
+					      "call_soon", "call_later", "apply_async", "map" };
+	const json_t *func = json_object_get(call, "func");
+	const char *last = is_type(func, "Name") ? json_string_value(json_object_get(func, "id"))
+						 : json_string_value(json_object_get(func, "attr"));
+	for (size_t i = 0; last && i < sizeof takers / sizeof *takers; i++)
+		if (!strcmp(last, takers[i]))
+			return true;
+	return false;
+}
+
+/* The plain names among a callback-taking call's arguments: each will be called. */
+static void scan_callbacks(struct reach *r, const json_t *call, int caller)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(call, "args"), i, a)
+		if (is_type(a, "Name"))
+			reach_name(r, json_string_value(json_object_get(a, "id")), caller);
+	json_array_foreach(json_object_get(call, "keywords"), i, a) {
+		const json_t *v = json_object_get(a, "value");
+		if (is_type(v, "Name"))
+			reach_name(r, json_string_value(json_object_get(v, "id")), caller);
+	}
+}
+
+/*
+ * Every call that code in `node` makes, as far as it names a def of this file.  The bodies of tracked defs are
+ * not scanned here: they run only once something reaches them.
+ */
+static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, int depth)
+{
+	if (depth > REACH_MAX_DEPTH)
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			scan_refs(r, e, caller, cls, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	if (is_def(node) && tracked(r, node)) {
+		scan_refs(r, json_object_get(node, "decorator_list"), caller, cls, depth + 1);
+		scan_refs(r, json_object_get(node, "args"), caller, cls, depth + 1);
+		return;
+	}
+	if (!r->main_runs && caller < 0 && reach_is_main_guard(node)) {
+		scan_refs(r, json_object_get(node, "orelse"), caller, cls, depth + 1);
+		return;
+	}
+	if (is_type(node, "Call")) {
+		scan_callee(r, json_object_get(node, "func"), caller, cls);
+		if (passes_callback(node))
+			scan_callbacks(r, node, caller);
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			scan_refs(r, child, caller, cls, depth + 1);
+}
+
+/* The file's Module and the Modules aura-rewrite decoded under `_payload` keys. */
+static void find_modules(const json_t *node, const json_t **out, size_t *n, int depth)
+{
+	if (depth > REACH_MAX_DEPTH || *n == REACH_MAX_MODULES)
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			find_modules(e, out, n, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	if (is_type(node, "Module"))
+		out[(*n)++] = node;
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if ((key[0] != '_' || !strcmp(key, "_payload")) &&
+		    (json_is_object(child) || json_is_array(child)))
+			find_modules(child, out, n, depth + 1);
+}
+
+struct reach *reach_build(const json_t *module, bool main_runs, const char *const *root_classes,
+			  size_t nroots)
+{
+	struct reach *r = xmalloc(sizeof *r);
+	*r = (struct reach){
+		.defs = xmalloc(REACH_MAX_DEFS * sizeof *r->defs),
+		.classes = xmalloc(REACH_MAX_DEFS * sizeof *r->classes),
+		.work = xmalloc(REACH_MAX_DEFS * sizeof *r->work),
+		.funcs = json_object(),
+		.class_index = json_object(),
+		.main_runs = main_runs,
+	};
+	if (!r->funcs || !r->class_index)
+		aura_oom();
+	const json_t *modules[REACH_MAX_MODULES];
+	size_t nmodules = 0;
+	find_modules(module, modules, &nmodules, 0);
+	for (size_t i = 0; i < nmodules; i++)
+		collect_body(r, json_object_get(modules[i], "body"), 0);
+	for (size_t i = 0; i < r->ndefs; i++)
+		for (size_t k = 0; r->defs[i].cls >= 0 && k < nroots; k++)
+			if (!strcmp(r->classes[r->defs[i].cls].name, root_classes[k]))
+				make_live(r, i, -1);
+	/* Top-level code: module bodies, including class bodies but not def bodies. */
+	for (size_t i = 0; i < nmodules; i++)
+		scan_refs(r, json_object_get(modules[i], "body"), -1, -1, 0);
+	while (r->nwork) {
+		int i = r->work[--r->nwork];
+		scan_refs(r, json_object_get(r->defs[i].node, "body"), i, r->defs[i].cls, 0);
+	}
+	return r;
+}
+
+void reach_free(struct reach *r)
+{
+	if (!r)
+		return;
+	free(r->defs);
+	free(r->classes);
+	free(r->work);
+	json_decref(r->funcs);
+	json_decref(r->class_index);
+	free(r);
+}
+
+char *reach_chain(const struct reach *r, const json_t *def)
+{
+	if (!r)
+		return NULL;
+	int at = -1;
+	for (size_t i = 0; i < r->ndefs && at < 0; i++)
+		if (r->defs[i].node == def && r->defs[i].live)
+			at = (int)i;
+	if (at < 0)
+		return NULL;
+	int chain[CHAIN_MAX];
+	int n = 0;
+	bool cut = false;
+	for (int i = at; i >= 0; i = r->defs[i].caller) {
+		if (n == CHAIN_MAX) {
+			cut = true;
+			break;
+		}
+		chain[n++] = i;
+	}
+	size_t cap = 16, len = 0;
+	char *out = xmalloc(cap);
+	out[0] = '\0';
+	if (cut)
+		len = (size_t)snprintf(out, cap, "… → ");
+	for (int k = n - 1; k >= 0; k--) {
+		const struct def *d = &r->defs[chain[k]];
+		const char *cname = d->cls >= 0 ? r->classes[d->cls].name : "";
+		size_t need = strlen(cname) + strlen(d->name) + 16;
+		out = xrealloc(out, cap = len + need);
+		len += (size_t)snprintf(out + len, cap - len, "%s%s%s()%s", cname, d->cls >= 0 ? "." : "",
+					d->name, k ? " → " : "");
+	}
+	return out;
+}

@@ -1,0 +1,38 @@
+/* reach.h: which module-level functions and methods run when the module's top level runs. */
+#ifndef ANALYZE_REACH_H
+#define ANALYZE_REACH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* At most this many functions and methods are tracked per file (beyond that: unreachable). */
+#define REACH_MAX_DEFS 4096
+
+struct reach;
+
+/*
+ * The call graph of one module (and of the payload modules aura-rewrite decoded inside
+ * it): a top-level function called from top-level code, or handed to something that calls
+ * it (`Thread(target=f)`, `atexit.register(f)`), is reached, and so is every function its
+ * body calls; a class instantiated there reaches its `__init__`/`__new__`/`__call__`, and
+ * `self.m()` in a reached method reaches method `m` of the same class.  Without
+ * `main_runs`, the body of an `if __name__ == '__main__':` at top level is not top-level code.  Every method of a class named in `root_classes` (setup commands, which
+ * setuptools calls) is reached too.
+ */
+struct reach *reach_build(const json_t *module, bool main_runs, const char *const *root_classes,
+			  size_t nroots);
+
+/*
+ * `if __name__ == '__main__':` — its body runs when the file is run as a script (setup.py
+ * is), not when it is imported.
+ */
+bool reach_is_main_guard(const json_t *node);
+void reach_free(struct reach *r);
+
+/*
+ * When `def` (a FunctionDef node of the tree) is reached from top-level code: the chain
+ * that reaches it, "main() → run()" (malloc'd).  NULL when it is not reached.
+ */
+char *reach_chain(const struct reach *r, const json_t *def);
+
+#endif

@@ -1,0 +1,634 @@
+/* taint.c: data flow from sensitive sources to network, code and process sinks, per module. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+#include "strings.h"
+#include "taint.h"
+
+/*
+ * Deliberately simple, flow-insensitive within a straight line of statements: a variable is
+ * tainted by what was assigned to it; a call returns the taint of its arguments (and of the
+ * object whose method it is) unless it is a sanitiser; a source adds its label; a sink that
+ * receives labelled data is a flow.  Functions of the module get a summary (what their
+ * return carries; which sinks their parameters reach) so flows through simple calls count.
+ */
+
+#define PARAM_BIT (1u << 31)	/* "came from a parameter": for function summaries */
+#define MAX_VARS 512		/* per scope; more are ignored (never tainted) */
+#define MAX_DEFS 1024
+#define MAX_DEPTH 200		/* expression and statement nesting followed */
+#define DESC 160
+
+struct var {
+	char name[96];
+	unsigned mask;
+	char source[DESC];	/* "os.environ (line 3)" */
+	char path[DESC];	/* "env → data" */
+	char loc[96];		/* an open file: the variable/constant naming its path */
+};
+
+struct scope {
+	struct var *v;
+	size_t n;
+	struct scope *globals;	/* the module scope, for names a function reads */
+};
+
+struct fsum {
+	const json_t *node;
+	const char *name;
+	bool method;
+	bool hook;		/* a method of a setup command: runs at install time */
+	unsigned ret_mask;
+	char ret_source[DESC], ret_path[DESC];
+	unsigned param_sinks;	/* sink labels its parameters reach */
+};
+
+struct taint {
+	const struct taint_site *site;
+	struct fsum defs[MAX_DEFS];
+	size_t ndefs;
+	struct fsum *current;	/* the def being summarised or analysed */
+	bool emit;
+	enum context ctx;
+	char *via;		/* reach chain of the def being analysed */
+	int cred_label;		/* source label "credential-file", or -1 */
+	json_t *seen;		/* flows already reported: "detection:line:col" */
+};
+
+struct flowdesc {
+	unsigned mask;
+	char source[DESC];
+	char path[DESC];
+};
+
+static const char *node_type(const json_t *n)
+{
+	return json_string_value(json_object_get(n, "_type"));
+}
+
+static bool is_type(const json_t *n, const char *t)
+{
+	const char *s = node_type(n);
+	return s && !strcmp(s, t);
+}
+
+static long pos(const json_t *n, const char *k)
+{
+	return (long)record_int(n, k, 0);
+}
+
+static struct var *lookup(struct scope *s, const char *name, bool create)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	if (!create) {
+		if (s->globals && s->globals != s)
+			return lookup(s->globals, name, false);
+		return NULL;
+	}
+	if (s->n == MAX_VARS || strlen(name) >= sizeof s->v[0].name)
+		return NULL;
+	struct var *v = &s->v[s->n++];
+	memset(v, 0, sizeof *v);
+	snprintf(v->name, sizeof v->name, "%s", name);
+	return v;
+}
+
+/* Merge `b` into `a`: the first tainted contributor names the source and the path. */
+static void merge(struct flowdesc *a, const struct flowdesc *b)
+{
+	if (!a->source[0] && b->source[0]) {
+		snprintf(a->source, sizeof a->source, "%s", b->source);
+		snprintf(a->path, sizeof a->path, "%s", b->path);
+	}
+	a->mask |= b->mask;
+}
+
+/* The dotted name of a.b.c (Name/Attribute chain) into buf, or false. */
+static bool dotted(const json_t *n, char *buf, size_t len, int depth)
+{
+	if (depth > 32)
+		return false;
+	if (is_type(n, "Name")) {
+		const char *id = json_string_value(json_object_get(n, "id"));
+		return id && (size_t)snprintf(buf, len, "%s", id) < len;
+	}
+	if (!is_type(n, "Attribute"))
+		return false;
+	char inner[256];
+	const char *attr = json_string_value(json_object_get(n, "attr"));
+	if (!attr || !dotted(json_object_get(n, "value"), inner, sizeof inner, depth + 1))
+		return false;
+	return (size_t)snprintf(buf, len, "%s.%s", inner, attr) < len;
+}
+
+/* What a call calls, as detect.c names it: rewrite's `_resolved`, else the dotted name. */
+static bool callee(const json_t *call, char *buf, size_t len)
+{
+	const json_t *func = json_object_get(call, "func");
+	const char *r = json_string_value(json_object_get(call, "_resolved"));
+	if (!r)
+		r = json_string_value(json_object_get(func, "_resolved"));
+	if (r)
+		return (size_t)snprintf(buf, len, "%s", r) < len;
+	return dotted(func, buf, len, 0);
+}
+
+static bool is_sanitiser(const char *name)
+{
+	static const char *const names[] = { "builtins.len", "builtins.bool", "builtins.isinstance",
+					     "builtins.hasattr", "builtins.type", "builtins.id",
+					     "builtins.print", "os.path.exists", "os.path.isfile",
+					     "os.path.isdir", "builtins.hash", "builtins.callable" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+/* A file location: the constant path text ('x.exe) or the variable holding the path. */
+static bool location_key(const json_t *e, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(e, "value");
+	if (is_type(e, "Constant") && json_is_string(v))
+		return (size_t)snprintf(buf, len, "'%s", json_string_value(v)) < len;
+	return dotted(e, buf, len, 0);
+}
+
+static void add_path(struct flowdesc *d, const char *name)
+{
+	size_t n = strlen(d->path);
+	if (n + strlen(name) + 6 < sizeof d->path)
+		snprintf(d->path + n, sizeof d->path - n, "%s%s", n ? " → " : "", name);
+}
+
+static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, int depth);
+
+/* A flow hit: `d` (tainted data) reached sink `sink` (labels `sinks`) at `at`. */
+static void report(struct taint *t, const json_t *at, const char *sink, unsigned sinks,
+		   const struct flowdesc *d, const char *through)
+{
+	const struct ruleset *rs = t->site->rules;
+	for (size_t i = 0; i < rs->flows.n; i++) {
+		const struct rule *r = &rs->flows.v[i];
+		if (!(d->mask & r->from_mask) || !(sinks & (1u << r->to)) || !r->applies[t->ctx])
+			continue;
+		char key[64];
+		snprintf(key, sizeof key, "%zu:%ld:%ld", i, pos(at, "lineno"), pos(at, "col_offset"));
+		if (json_object_get(t->seen, key))
+			continue;
+		json_object_set_new(t->seen, key, json_true());
+		static const char *const when[CTX_COUNT] = { "at install time", "at import time",
+							     "inside a function" };
+		char path[DESC + 64];
+		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
+			 through ? through : "");
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s: %s flows%s%s into %s() %s%s%s", r->message, d->source,
+			 path[0] ? " through " : "", path, sink, when[t->ctx],
+			 t->via ? " (reached through " : "", t->via ? t->via : "");
+		if (t->via)
+			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
+		long line = pos(at, "lineno"), col = pos(at, "col_offset");
+		json_t *hit = hit_new(t->site->artifact, r->detection, r->score[t->ctx], r->severity,
+				      t->site->path, line, col, msg);
+		if (t->site->file)
+			json_object_set_new(hit, "file", json_string(t->site->file));
+		json_object_set_new(hit, "name", json_string(sink));
+		json_object_set_new(hit, "context", json_string(context_names[t->ctx]));
+		json_t *tags = json_object_get(hit, "tags");
+		json_array_append_new(tags, json_string(r->category));
+		if (t->ctx != CTX_FUNCTION) {
+			char tag[32];
+			snprintf(tag, sizeof tag, "%s-time", context_names[t->ctx]);
+			json_array_append_new(tags, json_string(tag));
+		}
+		json_array_append_new(tags, json_string("flow"));
+		for (size_t k = 0; k < r->ntags; k++)
+			json_array_append_new(tags, json_string(r->tags[k]));
+		json_t *flow = json_object();
+		json_object_set_new(flow, "source", json_string(d->source));
+		json_object_set_new(flow, "path", json_string(path));
+		json_object_set_new(flow, "sink", json_string(sink));
+		json_object_set_new(hit, "flow", flow);
+		char *ev = source_evidence(t->site->src, t->site->file, line, col,
+					   pos(at, "end_lineno"), pos(at, "end_col_offset"));
+		if (ev)
+			json_object_set_new(hit, "evidence", json_string(ev));
+		free(ev);
+		out_record(hit);
+		json_decref(hit);
+	}
+}
+
+static struct fsum *find_def(struct taint *t, const char *name, bool method)
+{
+	for (size_t i = 0; i < t->ndefs; i++)
+		if (t->defs[i].method == method && !strcmp(t->defs[i].name, name))
+			return &t->defs[i];
+	return NULL;
+}
+
+static void found(const struct rule *r, const char *m, size_t len, void *ctx)
+{
+	(void)r, (void)m, (void)len;
+	*(bool *)ctx = true;
+}
+
+/* open(PATH) where PATH reads like a credential store (a credential-access string rule). */
+static bool opens_credentials(struct taint *t, const char *name, const json_t *call)
+{
+	if (t->cred_label < 0 || (strcmp(name, "builtins.open") && strcmp(name, "io.open") &&
+				  strcmp(name, "sqlite3.connect") && strcmp(name, "shutil.copy") &&
+				  strcmp(name, "shutil.copyfile")))
+		return false;
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *v = json_object_get(arg, "value");
+	const char *text = is_type(arg, "Constant") && json_is_string(v) ? json_string_value(v) : NULL;
+	const struct rule_list *rl = &t->site->rules->strings;
+	bool hit = false;
+	size_t n = text ? strlen(text) : 0;
+	char *padded = text ? xmalloc(n + STRINGS_PAD) : NULL;
+	if (padded) {
+		memcpy(padded, text, n);
+		memset(padded + n, 0, STRINGS_PAD);
+	}
+	for (size_t i = 0; text && i < rl->n && !hit; i++) {
+		const struct rule_list one = { .v = &rl->v[i], .n = 1 };
+		if (rl->v[i].code && !strcmp(rl->v[i].category, "credential-access") && !rl->v[i].secret)
+			strings_scan(&one, padded, n, found, &hit);
+	}
+	free(padded);
+	return hit;
+}
+
+static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t *call, int depth)
+{
+	struct flowdesc out = { 0 }, args = { 0 };
+	char name[256] = "";
+	bool named = callee(call, name, sizeof name);
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(call, "args"), i, a) {
+		struct flowdesc d = expr(t, s, a, depth + 1);
+		merge(&args, &d);
+	}
+	json_array_foreach(json_object_get(call, "keywords"), i, a) {
+		struct flowdesc d = expr(t, s, json_object_get(a, "value"), depth + 1);
+		merge(&args, &d);
+	}
+	const json_t *func = json_object_get(call, "func");
+	bool method = is_type(func, "Attribute") && !json_object_get(call, "_resolved") &&
+		      !json_object_get(func, "_resolved");
+	const char *attr = method ? json_string_value(json_object_get(func, "attr")) : NULL;
+	if (method) {	/* data.encode(): the object's taint flows on */
+		struct flowdesc d = expr(t, s, json_object_get(func, "value"), depth + 1);
+		merge(&out, &d);
+	}
+	const struct ruleset *rs = t->site->rules;
+	if (named) {
+		unsigned src = taint_labels_match(&rs->sources, name);
+		if (opens_credentials(t, name, call))
+			src |= 1u << t->cred_label;
+		if (src && !out.source[0] && !args.source[0]) {
+			snprintf(out.source, sizeof out.source, "%.100s() (line %ld)", name, pos(call, "lineno"));
+		}
+		out.mask |= src;
+		unsigned sinks = taint_labels_match(&rs->sinks, name);
+		if (sinks && (args.mask & ~PARAM_BIT) && t->emit)
+			report(t, call, name, sinks, &args, NULL);
+		if (sinks && (args.mask & PARAM_BIT) && t->current)
+			t->current->param_sinks |= sinks;
+		/* A function of this module: its summary. */
+		const char *bare = is_type(func, "Name") ? json_string_value(json_object_get(func, "id")) : NULL;
+		struct fsum *f = bare ? find_def(t, bare, false) : attr ? find_def(t, attr, true) : NULL;
+		if (f && f != t->current) {
+			if (f->ret_mask & ~PARAM_BIT) {
+				struct flowdesc r = { .mask = f->ret_mask & ~PARAM_BIT };
+				snprintf(r.source, sizeof r.source, "%s", f->ret_source);
+				snprintf(r.path, sizeof r.path, "%s", f->ret_path);
+				add_path(&r, bare ? bare : attr);
+				merge(&out, &r);
+			}
+			if (f->param_sinks && (args.mask & ~PARAM_BIT) && t->emit) {
+				char through[128];
+				snprintf(through, sizeof through, "%s()", f->name);
+				report(t, call, f->name, f->param_sinks, &args, through);
+			}
+			if (f->param_sinks && (args.mask & PARAM_BIT) && t->current)
+				t->current->param_sinks |= f->param_sinks;
+		}
+		if (is_sanitiser(name))
+			return out;
+	}
+	/* f.write(data), items.append(data): the object now holds the data. */
+	static const char *const mutators[] = { "write", "writelines", "append", "extend", "update",
+						"add", "insert", "writestr" };
+	const json_t *recv = method ? json_object_get(func, "value") : NULL;
+	for (size_t m = 0; attr && is_type(recv, "Name") && args.mask && m < 8; m++)
+		if (!strcmp(attr, mutators[m])) {
+			struct var *v = lookup(s, json_string_value(json_object_get(recv, "id")), true);
+			if (v && !(v->mask & args.mask & ~PARAM_BIT)) {
+				if (!v->source[0]) {
+					snprintf(v->source, sizeof v->source, "%s", args.source);
+					snprintf(v->path, sizeof v->path, "%s", args.path);
+				}
+				v->mask |= args.mask;
+				struct var *loc = v->loc[0] ? lookup(s, v->loc, true) : NULL;
+				if (loc) {	/* the file now holds the data: so does its path */
+					if (!loc->source[0]) {
+						snprintf(loc->source, sizeof loc->source, "%s", args.source);
+						snprintf(loc->path, sizeof loc->path, "%s", args.path);
+						size_t n = strlen(loc->path);
+						snprintf(loc->path + n, sizeof loc->path - n, "%sfile %s",
+							 n ? " → " : "", loc->name[0] == '\'' ? loc->name + 1 : loc->name);
+					}
+					loc->mask |= args.mask;
+				}
+			}
+			break;
+		}
+	/* urlretrieve(url, path): the path now holds what the URL served. */
+	if (named && json_array_size(json_object_get(call, "args")) >= 2 && out.mask &&
+	    strstr(name, "urlretrieve")) {
+		char key[96];
+		if (location_key(json_array_get(json_object_get(call, "args"), 1), key, sizeof key)) {
+			struct var *loc = lookup(s, key, true);
+			if (loc) {
+				loc->mask |= out.mask;
+				snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			}
+		}
+	}
+	merge(&out, &args);
+	return out;
+}
+
+static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, int depth)
+{
+	struct flowdesc out = { 0 };
+	if (depth > MAX_DEPTH || !e)
+		return out;
+	if (json_is_array(e)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(e, i, x) {
+			struct flowdesc d = expr(t, s, x, depth + 1);
+			merge(&out, &d);
+		}
+		return out;
+	}
+	if (!json_is_object(e))
+		return out;
+	const char *type = node_type(e);
+	if (!type || !strcmp(type, "Lambda") || !strcmp(type, "FunctionDef") || !strcmp(type, "ClassDef"))
+		return out;
+	if (!strcmp(type, "Call"))
+		return call_expr(t, s, e, depth);
+	char name[256];
+	if (!strcmp(type, "Name") || !strcmp(type, "Attribute") ||
+	    (!strcmp(type, "Constant") && json_is_string(json_object_get(e, "value")))) {
+		const char *r = json_string_value(json_object_get(e, "_resolved"));
+		bool have = r ? (size_t)snprintf(name, sizeof name, "%s", r) < sizeof name
+			      : location_key(e, name, sizeof name);
+		if (have) {
+			struct var *v = lookup(s, name, false);
+			if (v && v->mask) {
+				out.mask = v->mask;
+				snprintf(out.source, sizeof out.source, "%s", v->source);
+				snprintf(out.path, sizeof out.path, "%s", v->path);
+				if (name[0] != '\'')
+					add_path(&out, name);
+				return out;
+			}
+			unsigned src = name[0] != '\'' ? taint_labels_match(&t->site->rules->sources, name) : 0;
+			if (src) {	/* os.environ, sys.argv: a source that is not called */
+				out.mask = src;
+				snprintf(out.source, sizeof out.source, "%.100s (line %ld)", name, pos(e, "lineno"));
+				return out;
+			}
+		}
+		if (!strcmp(type, "Attribute"))	/* r.text: the object's taint */
+			return expr(t, s, json_object_get(e, "value"), depth + 1);
+		return out;
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)e, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child))) {
+			struct flowdesc d = expr(t, s, child, depth + 1);
+			merge(&out, &d);
+		}
+	return out;
+}
+
+static void assign(struct taint *t, struct scope *s, const json_t *target, const struct flowdesc *d,
+		   const json_t *value, int depth)
+{
+	if (depth > 16)
+		return;
+	if (is_type(target, "Tuple") || is_type(target, "List")) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(json_object_get(target, "elts"), i, e)
+			assign(t, s, e, d, NULL, depth + 1);
+		return;
+	}
+	if (is_type(target, "Starred")) {
+		assign(t, s, json_object_get(target, "value"), d, NULL, depth + 1);
+		return;
+	}
+	if (is_type(target, "Subscript")) {	/* d[k] = v: the container holds it */
+		const json_t *base = json_object_get(target, "value");
+		if (d->mask)
+			assign(t, s, base, d, NULL, depth + 1);
+		return;
+	}
+	char name[256];
+	if (!dotted(target, name, sizeof name, 0))
+		return;
+	struct var *v = lookup(s, name, true);
+	if (!v)
+		return;
+	if (d->mask) {
+		v->mask |= d->mask;
+		snprintf(v->source, sizeof v->source, "%s", d->source);
+		snprintf(v->path, sizeof v->path, "%s", d->path);
+	}
+	/* f = open(path, 'wb'): remember which path f writes to. */
+	char fn[64];
+	if (value && is_type(value, "Call") && callee(value, fn, sizeof fn) && !strcmp(fn, "builtins.open"))
+		location_key(json_array_get(json_object_get(value, "args"), 0), v->loc, sizeof v->loc);
+}
+
+static void body(struct taint *t, struct scope *s, const json_t *stmts, int depth);
+
+static void statement(struct taint *t, struct scope *s, const json_t *st, int depth)
+{
+	const char *type = node_type(st);
+	if (!type || depth > MAX_DEPTH)
+		return;
+	if (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") || !strcmp(type, "ClassDef"))
+		return;	/* analysed on their own */
+	if (!strcmp(type, "Assign") || !strcmp(type, "AnnAssign") || !strcmp(type, "AugAssign")) {
+		const json_t *value = json_object_get(st, "value");
+		struct flowdesc d = expr(t, s, value, depth + 1);
+		const json_t *targets = json_object_get(st, "targets");
+		if (!targets) {
+			assign(t, s, json_object_get(st, "target"), &d, value, 0);
+		} else {
+			size_t i;
+			json_t *tg;
+			json_array_foreach(targets, i, tg)
+				assign(t, s, tg, &d, value, 0);
+		}
+		return;
+	}
+	if (!strcmp(type, "With") || !strcmp(type, "AsyncWith")) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(json_object_get(st, "items"), i, item) {
+			const json_t *ce = json_object_get(item, "context_expr");
+			struct flowdesc d = expr(t, s, ce, depth + 1);
+			const json_t *as = json_object_get(item, "optional_vars");
+			if (as && !json_is_null(as))
+				assign(t, s, as, &d, ce, 0);
+		}
+		body(t, s, json_object_get(st, "body"), depth + 1);
+		return;
+	}
+	if (!strcmp(type, "For") || !strcmp(type, "AsyncFor")) {
+		struct flowdesc d = expr(t, s, json_object_get(st, "iter"), depth + 1);
+		assign(t, s, json_object_get(st, "target"), &d, NULL, 0);
+		body(t, s, json_object_get(st, "body"), depth + 1);
+		body(t, s, json_object_get(st, "orelse"), depth + 1);
+		return;
+	}
+	if (!strcmp(type, "Return")) {
+		struct flowdesc d = expr(t, s, json_object_get(st, "value"), depth + 1);
+		if (t->current && d.mask) {
+			if (!t->current->ret_source[0]) {
+				snprintf(t->current->ret_source, DESC, "%s", d.source);
+				snprintf(t->current->ret_path, DESC, "%s", d.path);
+			}
+			t->current->ret_mask |= d.mask;
+		}
+		return;
+	}
+	if (!strcmp(type, "Try") || !strcmp(type, "TryStar")) {
+		body(t, s, json_object_get(st, "body"), depth + 1);
+		size_t i;
+		json_t *h;
+		json_array_foreach(json_object_get(st, "handlers"), i, h)
+			body(t, s, json_object_get(h, "body"), depth + 1);
+		body(t, s, json_object_get(st, "orelse"), depth + 1);
+		body(t, s, json_object_get(st, "finalbody"), depth + 1);
+		return;
+	}
+	if (!strcmp(type, "If") || !strcmp(type, "While")) {
+		expr(t, s, json_object_get(st, "test"), depth + 1);
+		body(t, s, json_object_get(st, "body"), depth + 1);
+		body(t, s, json_object_get(st, "orelse"), depth + 1);
+		return;
+	}
+	if (!strcmp(type, "Expr") || !strcmp(type, "Raise") || !strcmp(type, "Assert")) {
+		const char *key;
+		json_t *child;
+		json_object_foreach((json_t *)st, key, child)
+			if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+				expr(t, s, child, depth + 1);
+	}
+}
+
+static void body(struct taint *t, struct scope *s, const json_t *stmts, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return;
+	size_t i;
+	json_t *st;
+	json_array_foreach(stmts, i, st)
+		statement(t, s, st, depth + 1);
+}
+
+static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool hook)
+{
+	size_t i;
+	json_t *st;
+	json_array_foreach(stmts, i, st) {
+		if ((is_type(st, "FunctionDef") || is_type(st, "AsyncFunctionDef")) && t->ndefs < MAX_DEFS) {
+			const char *name = json_string_value(json_object_get(st, "name"));
+			if (name)
+				t->defs[t->ndefs++] = (struct fsum){ .node = st, .name = name, .method = method,
+								     .hook = hook };
+		} else if (is_type(st, "ClassDef") && !method) {
+			const char *cname = json_string_value(json_object_get(st, "name"));
+			bool h = false;
+			for (size_t k = 0; cname && k < t->site->nhook_classes; k++)
+				h |= !strcmp(cname, t->site->hook_classes[k]);
+			collect_defs(t, json_object_get(st, "body"), true, h);
+		} else if (is_type(st, "If") || is_type(st, "Try")) {
+			collect_defs(t, json_object_get(st, "body"), method, hook);
+			collect_defs(t, json_object_get(st, "orelse"), method, hook);
+		}
+	}
+}
+
+/* One def's body in a fresh scope whose parameters carry PARAM_BIT. */
+static void run_def(struct taint *t, struct scope *module, struct fsum *f)
+{
+	struct scope s = { .v = xmalloc(MAX_VARS * sizeof *s.v), .globals = module };
+	const json_t *args = json_object_get(f->node, "args");
+	static const char *const kinds[] = { "posonlyargs", "args", "kwonlyargs" };
+	for (size_t k = 0; k < 3; k++) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(args, kinds[k]), i, a) {
+			const char *id = json_string_value(json_object_get(a, "arg"));
+			struct var *v = id && strcmp(id, "self") ? lookup(&s, id, true) : NULL;
+			if (v)
+				v->mask = PARAM_BIT;
+		}
+	}
+	t->current = f;
+	body(t, &s, json_object_get(f->node, "body"), 0);
+	t->current = NULL;
+	free(s.v);
+}
+
+void taint_module(const struct taint_site *site, const json_t *module)
+{
+	if (!site->rules->flows.n)
+		return;
+	struct taint *t = xmalloc(sizeof *t);
+	*t = (struct taint){ .site = site, .cred_label = -1, .seen = json_object() };
+	for (size_t i = 0; i < site->rules->sources.n; i++)
+		if (!strcmp(site->rules->sources.label[i], "credential-file"))
+			t->cred_label = (int)i;
+	collect_defs(t, json_object_get(module, "body"), false, false);
+	struct scope mod = { .v = xmalloc(MAX_VARS * sizeof *mod.v) };
+	mod.globals = &mod;
+	/* Summaries first (twice, so a def calling a later def sees its summary). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < t->ndefs; i++)
+			run_def(t, &mod, &t->defs[i]);
+	/* Then the flows: the top level, then each def in the context it runs in. */
+	t->emit = true;
+	t->ctx = site->top;
+	body(t, &mod, json_object_get(module, "body"), 0);
+	for (size_t i = 0; i < t->ndefs; i++) {
+		struct fsum *f = &t->defs[i];
+		t->via = site->top != CTX_FUNCTION ? reach_chain(site->reach, f->node) : NULL;
+		t->ctx = f->hook && site->top == CTX_INSTALL ? CTX_INSTALL : t->via ? site->top : CTX_FUNCTION;
+		run_def(t, &mod, f);
+		free(t->via);
+		t->via = NULL;
+	}
+	free(mod.v);
+	json_decref(t->seen);
+	free(t);
+}

@@ -1,0 +1,25 @@
+/* taint.h: data flow from sensitive sources to network, code and process sinks, per module. */
+#ifndef ANALYZE_TAINT_H
+#define ANALYZE_TAINT_H
+
+#include <jansson.h>
+
+#include "reach.h"
+#include "rules.h"
+#include "source.h"
+
+/* Where the hits go and how a def's context is found. */
+struct taint_site {
+	const struct ruleset *rules;
+	const char *artifact, *path, *file;
+	struct source *src;
+	enum context top;		/* the context of the module's top level */
+	const struct reach *reach;	/* defs the top level runs: their flows weigh as top level */
+	char *const *hook_classes;	/* setup commands: their methods run at install time */
+	size_t nhook_classes;
+};
+
+/* Emit one hit per flow rule whose sources reach its sink in `module`. */
+void taint_module(const struct taint_site *site, const json_t *module);
+
+#endif

@@ -1,0 +1,85 @@
+/* payload.c: code handed to exec/eval/compile as a known constant: parsed and attached. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "payload.h"
+#include "record.h"
+
+/*
+ * The parser lives in lib/pyparse.h (shared with aura-parse) once it is there; until then
+ * the decoded source is still attached, so reports show it, but it is not analysed.
+ */
+#if defined(__has_include)
+#if __has_include("pyparse.h")
+#define HAVE_PYPARSE 1
+#include "jsonw.h"
+#include "pyparse.h"
+#endif
+#endif
+
+#ifdef HAVE_PYPARSE
+static struct pyparse *parser;
+#endif
+
+bool payload_init(void)
+{
+#ifdef HAVE_PYPARSE
+	parser = pyparse_new();
+	return parser != NULL;
+#else
+	return false;
+#endif
+}
+
+void payload_free(void)
+{
+#ifdef HAVE_PYPARSE
+	pyparse_free(parser);
+	parser = NULL;
+#endif
+}
+
+/* The text of the payload: str as is, bytes as UTF-8 (invalid bytes become U+FFFD). */
+static json_t *source_text(const struct val *code, size_t cap)
+{
+	size_t n = code->s.n;
+	if (n > cap) {	/* cut at a character boundary, and say so */
+		n = cap;
+		while (n > 0 && ((unsigned char)code->s.p[n] & 0xC0) == 0x80)
+			n--;
+		char *buf = xmalloc(n + sizeof "…");
+		memcpy(buf, code->s.p, n);
+		memcpy(buf + n, "…", sizeof "…");
+		json_t *s = json_string_lossy(buf, n + sizeof "…" - 1);
+		free(buf);
+		return s;
+	}
+	return json_string_lossy(code->s.p, n);
+}
+
+json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
+{
+	(void)depth;
+	json_object_set_new(call, "_payload_source", source_text(code, PAYLOAD_SOURCE_CAP));
+#ifdef HAVE_PYPARSE
+	struct jsonw w;
+	jw_init(&w);
+	json_t *tree = NULL;
+	/* A payload is small code: a short time limit keeps a crafted one from stalling us. */
+	struct pyparse_limits lim = { .max_depth = PYPARSE_DEFAULT_DEPTH, .timeout_ms = 2000 };
+	struct pyparse_report rep;
+	if (parser && pyparse_to_json(parser, code->s.p, code->s.n, &lim, &w, &rep) == 0) {
+		json_error_t err;
+		tree = json_loadb(w.buf, w.len, 0, &err);
+	}
+	jw_free(&w);
+	if (json_is_object(tree)) {
+		json_object_set_new(call, "_payload", tree);
+		return tree;
+	}
+	json_decref(tree);
+#endif
+	json_object_del(call, "_payload");
+	return NULL;
+}

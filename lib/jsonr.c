@@ -1,0 +1,528 @@
+/* jsonr.c: a fast JSON reader without recursion or depth limit, building jansson values. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "jsonr.h"
+
+/*
+ * One loop with an explicit stack of open containers: a value is parsed, then attached to
+ * the container on top of the stack (or returned when the stack is empty).  A container is
+ * attached to its parent only when it closes, so on error every open container on the
+ * stack is freed, and everything already attached goes with them.  Object keys wait on a
+ * LIFO byte stack of their own, since a value nested below a key is parsed in between.
+ */
+
+struct frame {
+	json_t *box;		/* the open object or array */
+	size_t key_off, key_len;	/* an object's pending key, in keys[] */
+};
+
+struct reader {
+	const unsigned char *p, *start, *end;
+	struct jsonr_error *err;
+	struct frame *stack;
+	size_t depth, cap;
+	char *keys;		/* pending object keys, one per open object level at most */
+	size_t keys_len, keys_cap;
+	char *str;		/* scratch for strings with escapes */
+	size_t str_cap;
+	bool failed;
+};
+
+static void fail(struct reader *r, const unsigned char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct reader *r, const unsigned char *at, const char *fmt, ...)
+{
+	if (r->failed)
+		return;
+	r->failed = true;
+	r->err->offset = (size_t)(at - r->start);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err->text, sizeof r->err->text, fmt, ap);
+	va_end(ap);
+}
+
+/* Describe the byte at `at` for an error message (jansson says "near 'x'"). */
+static void fail_near(struct reader *r, const unsigned char *at, const char *what)
+{
+	if (at >= r->end)
+		fail(r, at, "%s near end of input", what);
+	else if (*at >= 0x20 && *at < 0x7f)
+		fail(r, at, "%s near '%c'", what, *at);
+	else
+		fail(r, at, "%s near byte 0x%02x", what, *at);
+}
+
+static inline void skip_ws(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+		r->p++;
+}
+
+/* ---- strings ---- */
+
+static void str_reserve(struct reader *r, size_t n)
+{
+	if (n <= r->str_cap)
+		return;
+	r->str_cap = n > 2 * r->str_cap ? n : 2 * r->str_cap;
+	r->str = xrealloc(r->str, r->str_cap);
+}
+
+/* Length of the UTF-8 sequence at s (strict: no overlongs, no surrogates, <= U+10FFFF), 0 if bad. */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	size_t avail = (size_t)(end - s);
+	unsigned c = s[0];
+	if (c >= 0xC2 && c <= 0xDF)
+		return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			return 0;
+		if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int hex4(const unsigned char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* A \uXXXX escape at p (pointing at the 'u'), with its low surrogate if any; -1 on error. */
+static long unicode_escape(struct reader *r, const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	int hi = r->end - p >= 5 ? hex4(p + 1) : -1;
+	if (hi < 0) {
+		fail(r, p, "invalid \\u escape");
+		return -1;
+	}
+	p += 5;
+	if (hi >= 0xDC00 && hi <= 0xDFFF) {
+		fail(r, p - 6, "invalid Unicode '\\u%04X' (a lone low surrogate)", (unsigned)hi);
+		return -1;
+	}
+	if (hi < 0xD800 || hi > 0xDBFF) {
+		*pp = p;
+		return hi;
+	}
+	int lo = r->end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+	if (lo < 0xDC00 || lo > 0xDFFF) {
+		fail(r, p - 6, "invalid Unicode '\\u%04X' (a high surrogate without its pair)", (unsigned)hi);
+		return -1;
+	}
+	*pp = p + 6;
+	return 0x10000 + ((long)(hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+/*
+ * The string whose opening quote is at r->p.  Sets *out and *len to its UTF-8 bytes: the input
+ * itself when it has no escapes, else r->str.  Leaves r->p after the closing quote.
+ */
+static bool scan_string(struct reader *r, const char **out, size_t *len)
+{
+	const unsigned char *p = ++r->p, *end = r->end;
+	/* Fast path: plain ASCII and valid UTF-8 up to the closing quote. */
+	for (;;) {
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end) {
+			fail(r, p, "premature end of input in a string");
+			return false;
+		}
+		if (*p == '"') {
+			*out = (const char *)r->p;
+			*len = (size_t)(p - r->p);
+			r->p = p + 1;
+			return true;
+		}
+		if (*p < 0x80)
+			break;	/* an escape or a control character */
+		size_t n = utf8_len(p, end);
+		if (!n) {
+			fail(r, p, "invalid UTF-8: unable to decode byte 0x%02x", *p);
+			return false;
+		}
+		p += n;
+	}
+	/* Slow path: copy what was scanned, then decode escapes into r->str. */
+	size_t done = (size_t)(p - r->p);
+	str_reserve(r, done + 256);
+	memcpy(r->str, r->p, done);
+	char *o = r->str + done;
+	while (p < end) {
+		unsigned c = *p;
+		if ((size_t)(o - r->str) + 8 > r->str_cap) {	/* room for the longest step */
+			size_t at = (size_t)(o - r->str);
+			str_reserve(r, at + 8);
+			o = r->str + at;
+		}
+		if (c == '"') {
+			*out = r->str;
+			*len = (size_t)(o - r->str);
+			r->p = p + 1;
+			return true;
+		}
+		if (c >= 0x80) {
+			size_t n = utf8_len(p, end);
+			if (!n) {
+				fail(r, p, "invalid UTF-8: unable to decode byte 0x%02x", c);
+				return false;
+			}
+			memcpy(o, p, n);
+			o += n, p += n;
+			continue;
+		}
+		if (c < 0x20) {
+			fail(r, p, "control character 0x%02x in a string", c);
+			return false;
+		}
+		if (c != '\\') {
+			*o++ = (char)c;
+			p++;
+			continue;
+		}
+		if (++p >= end)
+			break;
+		switch (*p) {
+		case '"': case '\\': case '/': *o++ = (char)*p; p++; break;
+		case 'b': *o++ = '\b'; p++; break;
+		case 'f': *o++ = '\f'; p++; break;
+		case 'n': *o++ = '\n'; p++; break;
+		case 'r': *o++ = '\r'; p++; break;
+		case 't': *o++ = '\t'; p++; break;
+		case 'u': {
+			long cp = unicode_escape(r, &p);
+			if (cp < 0)
+				return false;
+			o += put_utf8(o, (uint32_t)cp);	/* never longer than the escape it replaces */
+			break;
+		}
+		default:
+			fail(r, p - 1, "invalid escape '\\%c'", *p >= 0x20 && *p < 0x7f ? *p : '?');
+			return false;
+		}
+	}
+	fail(r, p, "premature end of input in a string");
+	return false;
+}
+
+/* ---- numbers ---- */
+
+static json_t *parse_number(struct reader *r)
+{
+	const unsigned char *s = r->p, *p = s, *end = r->end;
+	bool neg = p < end && *p == '-';
+	p += neg;
+	if (p >= end || *p < '0' || *p > '9') {
+		fail_near(r, s, "invalid token");
+		return NULL;
+	}
+	uint64_t v = 0;
+	bool overflow = false;
+	if (*p == '0')
+		p++;
+	else
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			unsigned d = *p - '0';
+			if (v > (UINT64_MAX - d) / 10)
+				overflow = true;
+			else
+				v = v * 10 + d;
+		}
+	bool real = false;
+	if (p < end && *p == '.') {
+		real = true;
+		if (++p >= end || *p < '0' || *p > '9') {
+			fail_near(r, p, "invalid number: digits expected after '.'");
+			return NULL;
+		}
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p | 0x20) == 'e') {
+		real = true;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9') {
+			fail_near(r, p, "invalid number: exponent digits expected");
+			return NULL;
+		}
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && *p >= '0' && *p <= '9') {	/* a leading zero followed by digits */
+		fail_near(r, s, "invalid number");
+		return NULL;
+	}
+	r->p = p;
+	if (!real) {
+		if (overflow || v > (uint64_t)INT64_MAX + neg) {
+			fail(r, s, neg ? "too big negative integer" : "too big integer");
+			return NULL;
+		}
+		return json_integer(neg ? (json_int_t)(0 - v) : (json_int_t)v);
+	}
+	char tmp[64], *buf = tmp;
+	size_t n = (size_t)(p - s);
+	if (n >= sizeof tmp)
+		buf = xmalloc(n + 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	double d = strtod(buf, NULL);
+	if (buf != tmp)
+		free(buf);
+	if (errno == ERANGE && (d > 1 || d < -1)) {	/* underflow to 0 is fine, as in jansson */
+		fail(r, s, "real number overflow");
+		return NULL;
+	}
+	return json_real(d);
+}
+
+/* ---- values and containers ---- */
+
+static bool literal(struct reader *r, const char *word, size_t n)
+{
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0) {
+		fail_near(r, r->p, "invalid token");
+		return false;
+	}
+	r->p += n;
+	return true;
+}
+
+static bool push(struct reader *r, json_t *box)
+{
+	if (r->depth == JSONR_MAX_DEPTH) {
+		json_decref(box);
+		fail(r, r->p, "nested deeper than %d levels", JSONR_MAX_DEPTH);
+		return false;
+	}
+	if (r->depth == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->stack = xrealloc(r->stack, r->cap * sizeof *r->stack);
+	}
+	r->stack[r->depth++] = (struct frame){ box, r->keys_len, 0 };
+	return true;
+}
+
+/* Read an object key (at '"') and its ':' into the top frame. */
+static bool object_key(struct reader *r)
+{
+	if (r->p >= r->end || *r->p != '"') {
+		fail_near(r, r->p, "string or '}' expected");
+		return false;
+	}
+	const char *k;
+	size_t n;
+	if (!scan_string(r, &k, &n))
+		return false;
+	if (memchr(k, '\0', n)) {
+		fail(r, r->p - 1, "NUL byte in object key not supported");
+		return false;
+	}
+	struct frame *f = &r->stack[r->depth - 1];
+	if (!r->keys || r->keys_len + n > r->keys_cap) {	/* never NULL, even for "" */
+		r->keys_cap = r->keys_len + n > 2 * r->keys_cap ? r->keys_len + n + 64 : 2 * r->keys_cap;
+		r->keys = xrealloc(r->keys, r->keys_cap);
+	}
+	memcpy(r->keys + r->keys_len, k, n);
+	f->key_off = r->keys_len;
+	f->key_len = n;
+	r->keys_len += n;
+	skip_ws(r);
+	if (r->p >= r->end || *r->p != ':') {
+		fail_near(r, r->p, "':' expected");
+		return false;
+	}
+	r->p++;
+	return true;
+}
+
+/*
+ * A scalar, or the opening of a container (pushed on the stack; NULL returned with no
+ * error, and *opened set).  An empty container is returned whole.
+ */
+static json_t *value_start(struct reader *r, bool *opened)
+{
+	*opened = false;
+	skip_ws(r);
+	if (r->p >= r->end) {
+		fail(r, r->p, "a value expected near end of input");
+		return NULL;
+	}
+	const char *s;
+	size_t n;
+	switch (*r->p) {
+	case '{':
+		r->p++;
+		skip_ws(r);
+		if (r->p < r->end && *r->p == '}') {
+			r->p++;
+			return json_object();
+		}
+		*opened = push(r, json_object()) && object_key(r);
+		return NULL;
+	case '[':
+		r->p++;
+		skip_ws(r);
+		if (r->p < r->end && *r->p == ']') {
+			r->p++;
+			return json_array();
+		}
+		*opened = push(r, json_array());
+		return NULL;
+	case '"':
+		return scan_string(r, &s, &n) ? json_stringn_nocheck(s, n) : NULL;
+	case 't':
+		return literal(r, "true", 4) ? json_true() : NULL;
+	case 'f':
+		return literal(r, "false", 5) ? json_false() : NULL;
+	case 'n':
+		return literal(r, "null", 4) ? json_null() : NULL;
+	default:
+		return parse_number(r);
+	}
+}
+
+/* Attach `v` to the open container on top; false when the stack is empty (v is the result). */
+static bool attach(struct reader *r, json_t *v)
+{
+	if (r->depth == 0)
+		return false;
+	struct frame *f = &r->stack[r->depth - 1];
+	if (json_is_object(f->box)) {
+		json_object_setn_new_nocheck(f->box, r->keys + f->key_off, f->key_len, v);
+		r->keys_len = f->key_off;
+	} else {
+		json_array_append_new(f->box, v);
+	}
+	return true;
+}
+
+enum after { AFTER_VALUE, AFTER_CLOSE, AFTER_ERROR };
+
+/* After a value inside the container on top: ',' (and the next key) or the closing bracket. */
+static enum after separator(struct reader *r)
+{
+	struct frame *f = &r->stack[r->depth - 1];
+	bool obj = json_is_object(f->box);
+	skip_ws(r);
+	if (r->p < r->end && *r->p == ',') {
+		r->p++;
+		if (obj) {
+			skip_ws(r);
+			if (!object_key(r))
+				return AFTER_ERROR;
+		}
+		return AFTER_VALUE;
+	}
+	if (r->p < r->end && *r->p == (obj ? '}' : ']')) {
+		r->p++;
+		return AFTER_CLOSE;
+	}
+	fail_near(r, r->p, obj ? "',' or '}' expected" : "',' or ']' expected");
+	return AFTER_ERROR;
+}
+
+static json_t *run(struct reader *r)
+{
+	for (;;) {
+		bool opened;
+		json_t *v = value_start(r, &opened);
+		if (opened)
+			continue;
+		if (!v) {
+			if (!r->failed)
+				fail(r, r->p, "out of memory");
+			return NULL;
+		}
+		/* Attach v, then close every container that ends right after it. */
+		for (;;) {
+			if (!attach(r, v))
+				return v;
+			enum after a = separator(r);
+			if (a == AFTER_ERROR)
+				return NULL;
+			if (a == AFTER_VALUE)
+				break;
+			v = r->stack[--r->depth].box;
+		}
+	}
+}
+
+json_t *jsonr_parse(const char *s, size_t len, struct jsonr_error *err)
+{
+	struct reader r = { .p = (const unsigned char *)s, .start = (const unsigned char *)s,
+			    .end = (const unsigned char *)s + len, .err = err };
+	*err = (struct jsonr_error){ 0 };
+	json_t *v = run(&r);
+	if (v) {
+		skip_ws(&r);
+		if (r.p < r.end) {
+			fail_near(&r, r.p, "end of input expected");
+			json_decref(v);
+			v = NULL;
+		}
+	}
+	while (r.depth > 0)	/* after an error: the open containers, with all they hold */
+		json_decref(r.stack[--r.depth].box);
+	free(r.stack);
+	free(r.keys);
+	free(r.str);
+	return v;
+}

