@@ -142,7 +142,7 @@ san-check: deps-if-missing
 	cp -r $(GRAMMAR) $(SAN_DIR)/third_party/ 2>/dev/null || \
 	    { mkdir -p $(SAN_DIR)/third_party && cp -r $(GRAMMAR) $(SAN_DIR)/third_party/; }
 	$(MAKE) -C $(SAN_DIR) SAN=1 all
-	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
+	cd $(SAN_DIR) && AURA_SHARED=$(abspath ..)/shared ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=0 BATS_LIB_PATH=/usr/lib/bats bats tests/
 
 clean:

@@ -4,7 +4,7 @@
 load helpers/common
 
 GOLDEN="$AURA_ROOT/tests/golden/formats"
-SCHEMA="${AURA_SARIF_SCHEMA:-$AURA_ROOT/../shared/data/sarif-schema-2.1.0.json}"
+SCHEMA="${AURA_SARIF_SCHEMA:-$AURA_SHARED/data/sarif-schema-2.1.0.json}"
 
 # Compare $output with a golden file; AURA_UPDATE_GOLDEN=1 rewrites it instead (after a
 # deliberate change in a stage: review the diff before committing).  Paths are relative

@@ -5,8 +5,11 @@ bats_load_library bats-assert
 
 AURA_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 AURA_BIN="$AURA_ROOT/bin"
+# The read-only shared data (corpora, schemas) beside the project; `make san-check` runs a
+# copy of the tree elsewhere and points here explicitly.
+AURA_SHARED="${AURA_SHARED:-$AURA_ROOT/../shared}"
 PATH="$AURA_BIN:$PATH"
-export AURA_ROOT AURA_BIN PATH
+export AURA_ROOT AURA_BIN AURA_SHARED PATH
 ulimit -c 0
 
 # Sanitizer builds run under the sandbox too: no leak checker (it needs ptrace), no symbolizer.
