@@ -1,4 +1,5 @@
 /* detect.c: walking an `ast` record's tree and emitting a hit for each rule that matches. */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "ndjson.h"
 #include "record.h"
 #include "detect.h"
+#include "dest.h"
 #include "reach.h"
 #include "strings.h"
 #include "taint.h"
@@ -29,6 +31,9 @@ struct walk {
 	struct reach *reach;
 	const char *via;
 	const char *string_note;	/* replaces {name} in the message of an entropy hit */
+	const char *fixed_host;		/* the call's hard-coded destination (rule fixed_host) */
+	const char *decoded_from;	/* the string matched was decoded from this encoding */
+	bool test_code;			/* test, documentation or example code (test_paths) */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -108,18 +113,19 @@ static char *callee_name(const struct walk *w, const json_t *call)
 	return out;
 }
 
-static const char *when(enum context c)
+static const char *when(const struct walk *w, enum context c)
 {
 	static const char *const text[CTX_COUNT] = { "at install time", "at import time",
 						     "inside a function" };
-	return text[c];
+	return w->test_code ? "in test or example code" : text[c];
 }
 
 /*
  * The rule's message with {name}, {context}, {when} and {detection} filled in.  In the
  * message a builtin is named as people write it (eval, not builtins.eval).
  */
-static char *expand_message(const struct rule *r, const char *name, enum context c)
+static char *expand_message(const struct walk *w, const struct rule *r, const char *name,
+			    enum context c)
 {
 	if (strncmp(name, "builtins.", 9) == 0 && name[9])
 		name += 9;
@@ -131,7 +137,7 @@ static char *expand_message(const struct rule *r, const char *name, enum context
 		static const char *const keys[] = { "{name}", "{context}", "{when}", "{detection}" };
 		for (size_t k = 0; k < 4 && !sub; k++)
 			if (strncmp(p, keys[k], strlen(keys[k])) == 0) {
-				sub = k == 0 ? name : k == 1 ? context_names[c] : k == 2 ? when(c)
+				sub = k == 0 ? name : k == 1 ? context_names[c] : k == 2 ? when(w, c)
 											: r->detection;
 				skip = strlen(keys[k]);
 			}
@@ -191,7 +197,16 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 {
 	if (!r->applies[c])
 		return;
-	char *msg = expand_message(r, w->string_note ? w->string_note : name, c);
+	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
+	bool fixed = w->fixed_host && r->has_fixed_host[c];
+	if (fixed || w->decoded_from) {
+		const char *host = fixed ? w->fixed_host : "";
+		char *m = xmalloc(strlen(msg) + strlen(host) + 64);
+		sprintf(m, "%s%s%s%s%s", msg, fixed ? " to the hard-coded host " : "", host,
+			w->decoded_from ? ", hidden as " : "", w->decoded_from ? w->decoded_from : "");
+		free(msg);
+		msg = m;
+	}
 	if (w->via) {
 		char *m = xmalloc(strlen(msg) + strlen(w->via) + 32);
 		sprintf(m, "%s (reached through %s)", msg, w->via);
@@ -200,8 +215,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
-	json_t *hit = hit_new(w->artifact, r->detection, r->score[c], r->severity, w->path, line,
-			      col, msg);
+	json_t *hit = hit_new(w->artifact, r->detection, fixed ? r->fixed_host[c] : r->score[c],
+			      r->severity, w->path, line, col, msg);
 	free(msg);
 	if (w->file)
 		json_object_set_new(hit, "file", json_string(w->file));
@@ -218,6 +233,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string(r->tags[i]));
 	if (w->via)
 		json_array_append_new(tags, json_string("reachable"));
+	if (fixed)
+		json_array_append_new(tags, json_string("fixed-host"));
+	if (w->decoded_from)
+		json_array_append_new(tags, json_string("encoded"));
+	if (w->test_code)
+		json_array_append_new(tags, json_string("test-code"));
 	if (secret) {	/* aura-score redacts it wherever it is quoted */
 		json_array_append_new(tags, json_string("secret"));
 		json_object_set_new(hit, "secret", json_string_lossy(secret, strlen(secret)));
@@ -259,6 +280,8 @@ static void on_string_match(const struct rule *r, const char *m, size_t len, voi
 {
 	struct string_site *site = ctx;
 	char name[256];
+	if (!r->code && site->w->decoded_from)
+		return;	/* the encoded form was measured already */
 	if (!r->code) {	/* entropy: the blob itself is no name; one finding per file */
 		snprintf(name, sizeof name, "%zu bytes, %.1f bits/byte", len,
 			 shannon_bits((const unsigned char *)m, len > STRINGS_MAX_SCAN ? STRINGS_MAX_SCAN : len));
@@ -309,12 +332,53 @@ static char *constant_text(const json_t *node, size_t *len)
 	return out;
 }
 
+/*
+ * A constant that is nothing but base64 and decodes to text: the text it hides (a webhook
+ * URL kept as "aHR0cHM6Ly9..."), malloc'd with STRINGS_PAD zeroed bytes, or NULL.
+ */
+static char *base64_text(const char *text, size_t len, size_t *out_len)
+{
+	if (len < 16 || len % 4 || len > STRINGS_MAX_SCAN)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (!(isalnum(ch) || ch == '+' || ch == '/' || (ch == '=' && i + 2 >= len)))
+			return NULL;
+	}
+	size_t n = 0;
+	unsigned char *raw = base64_decode(text, len, &n);
+	if (!raw)
+		return NULL;
+	size_t printable = 0;
+	for (size_t i = 0; i < n; i++)
+		printable += (raw[i] >= 0x20 && raw[i] < 0x7f) || raw[i] == '\n' || raw[i] == '\t';
+	if (n < 8 || printable < n) {
+		free(raw);
+		return NULL;
+	}
+	char *out = xmalloc(n + STRINGS_PAD);
+	memcpy(out, raw, n);
+	memset(out + n, 0, STRINGS_PAD);
+	free(raw);
+	*out_len = n;
+	return out;
+}
+
 static void check_string(struct walk *w, const json_t *node, const char *text, size_t len,
 			 enum context c)
 {
 	struct string_site site = { w, node, c };
-	if (text && len >= 4)
-		strings_scan(&w->rules->strings, text, len, on_string_match, &site);
+	if (!text || len < 4)
+		return;
+	strings_scan(&w->rules->strings, text, len, on_string_match, &site);
+	size_t n = 0;
+	char *hidden = base64_text(text, len, &n);
+	if (hidden) {	/* what it hides is matched too, and the hit says how it was hidden */
+		w->decoded_from = "base64";
+		strings_scan(&w->rules->strings, hidden, n, on_string_match, &site);
+		w->decoded_from = NULL;
+		free(hidden);
+	}
 }
 
 /*
@@ -349,8 +413,12 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
 	const struct rule *r = name ? rules_match(&w->rules->calls, name, false) : NULL;
+	char host[256];
+	if (r && r->has_fixed_host[c] && dest_of_call(call, host, sizeof host, NULL, NULL))
+		w->fixed_host = host;
 	if (r)
 		emit_hit(w, r, name, call, c);
+	w->fixed_host = NULL;
 	free(name);
 }
 
@@ -600,14 +668,17 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.file = record_str(ast_rec, "file"),
 		.top = top_context(record_str(ast_rec, "path")),
 		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
+		.test_code = rules_is_test_path(rules, record_str(ast_rec, "path")),
 	};
+	if (w.test_code)	/* nothing runs it on install or import of the package */
+		w.top = CTX_FUNCTION;
 	collect_hook_classes(&w, tree);
 	w.reach = reach_build(tree, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,
 				 .hook_classes = (char *const *)w.hook_classes,
-				 .nhook_classes = w.nhook_classes };
+				 .nhook_classes = w.nhook_classes, .test_code = w.test_code };
 	taint_module(&ts, tree);
 	reach_free(w.reach);
 	if (w.too_deep)

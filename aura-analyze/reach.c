@@ -144,7 +144,8 @@ static void reach_name(struct reach *r, const char *name, int caller)
 	json_t *v;
 	json_array_foreach(json_object_get(r->funcs, name), k, v)
 		make_live(r, (size_t)json_integer_value(v), caller);
-	static const char *const implicit[] = { "__init__", "__new__", "__call__", "__enter__",
+	/* Building K() runs these; not __call__, which runs only when the instance is called. */
+	static const char *const implicit[] = { "__init__", "__new__", "__enter__",
 						"__exit__", "__del__", "__init_subclass__" };
 	json_array_foreach(json_object_get(r->class_index, name), k, v)
 		for (size_t m = 0; m < sizeof implicit / sizeof *implicit; m++)

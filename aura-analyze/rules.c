@@ -1,5 +1,6 @@
 /* rules.c: the detection rules data file (docs/rules.md): loading it and matching names. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,14 +116,14 @@ static bool check_pattern(struct loader *ld, const yaml_node_t *n, const char *p
 }
 
 /* score: 40, or score: {install: 80, import: 40, function: 15, default: 5} */
-static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r)
+static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, bool *applies)
 {
 	if (n->type == YAML_SCALAR_NODE) {
 		int v;
 		if (!want_int(ld, n, "score", &v))
 			return false;
 		for (int c = 0; c < CTX_COUNT; c++)
-			r->score[c] = v, r->applies[c] = true;
+			score[c] = v, applies[c] = true;
 		return true;
 	}
 	if (n->type != YAML_MAPPING_NODE)
@@ -143,12 +144,17 @@ static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r)
 		if (c == CTX_COUNT)
 			dflt = value;
 		else
-			r->score[c] = value, r->applies[c] = true;
+			score[c] = value, applies[c] = true;
 	}
 	for (int c = 0; c < CTX_COUNT; c++)
-		if (!r->applies[c] && dflt >= 0)
-			r->score[c] = dflt, r->applies[c] = true;
+		if (!applies[c] && dflt >= 0)
+			score[c] = dflt, applies[c] = true;
 	return true;
+}
+
+static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r)
+{
+	return load_scores(ld, n, r->score, r->applies);
 }
 
 static void rule_free(struct rule *r)
@@ -268,10 +274,12 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_entropy(ld, v, r);
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
 			ok = load_flow_ends(ld, k, v, r);
+		else if (!is_strings && !strcmp(key, "fixed_host"))
+			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
-				     is_strings ? ", pattern, entropy, secret" : "");
+				     is_strings ? ", pattern, entropy, secret" : ", fixed_host");
 		if (!ok)
 			return false;
 	}
@@ -344,21 +352,28 @@ static bool load_taint(struct loader *ld, const yaml_node_t *n, struct ruleset *
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(ld, n, "taint: expected sources:, sinks: and flows:");
-	static const char *const order[] = { "sources", "sinks", "flows" };
-	for (size_t o = 0; o < 3; o++)
+	static const char *const order[] = { "sources", "sinks", "parameters", "flows" };
+	for (size_t o = 0; o < 4; o++)
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 			const char *key = scalar(node_at(ld, p->key));
 			yaml_node_t *v = node_at(ld, p->value);
-			if (!key || (strcmp(key, "sources") && strcmp(key, "sinks") && strcmp(key, "flows")))
+			if (!key || (strcmp(key, "sources") && strcmp(key, "sinks") &&
+				     strcmp(key, "parameters") && strcmp(key, "flows")))
 				return fail_at(ld, node_at(ld, p->key), "taint: unknown key '%s' (sources, "
-						"sinks, flows)", key ? key : "?");
+						"sinks, parameters, flows)", key ? key : "?");
 			if (strcmp(key, order[o]))
 				continue;
 			bool ok;
-			if (o == 2) {
+			if (o == 3) {
 				ld->loading_flows = true;
 				ok = load_list(ld, v, key, &rs->flows);
 				ld->loading_flows = false;
+			} else if (o == 2) {
+				ok = load_labels(ld, v, key, &rs->parameters);
+				for (size_t i = 0; ok && i < rs->parameters.n; i++)
+					if (label_index(&rs->sources, rs->parameters.label[i]) < 0)
+						ok = fail_at(ld, v, "parameters: '%s' is not a source label",
+							     rs->parameters.label[i]);
 			} else {
 				ok = load_labels(ld, v, key, o == 0 ? &rs->sources : &rs->sinks);
 			}
@@ -395,8 +410,11 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = load_taint(ld, v, rs);
 		else if (key && !strcmp(key, "install_hooks"))
 			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
+		else if (key && !strcmp(key, "test_paths"))
+			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
 		else
-			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, taint, install_hooks)",
+			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, taint, "
+					    "install_hooks, test_paths)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -461,8 +479,8 @@ void rules_free(struct ruleset *rs)
 	list_free(&rs->imports);
 	list_free(&rs->strings);
 	list_free(&rs->flows);
-	struct taint_labels *ls[] = { &rs->sources, &rs->sinks };
-	for (size_t k = 0; k < 2; k++)
+	struct taint_labels *ls[] = { &rs->sources, &rs->sinks, &rs->parameters };
+	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; i < ls[k]->n; i++) {
 			free(ls[k]->label[i]);
 			for (size_t j = 0; j < ls[k]->nnames[i]; j++)
@@ -472,6 +490,9 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->ninstall_hooks; i++)
 		free(rs->install_hooks[i]);
 	free(rs->install_hooks);
+	for (size_t i = 0; i < rs->ntest_paths; i++)
+		free(rs->test_paths[i]);
+	free(rs->test_paths);
 	free(rs->path);
 	free(rs);
 }
@@ -510,4 +531,31 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
 			if (specificity(labels->names[i][j], name, false) >= 0)
 				mask |= 1u << i;
 	return mask;
+}
+
+/*
+ * "tests/" matches a directory of that name anywhere in the path; any other pattern is
+ * an fnmatch(3) pattern for the file name.  Members of nested archives ("x.deb!./usr/...")
+ * are judged by their own path.
+ */
+bool rules_is_test_path(const struct ruleset *rs, const char *path)
+{
+	if (!path)
+		return false;
+	const char *member = strrchr(path, '!');
+	member = member ? member + 1 : path;
+	const char *base = strrchr(member, '/');
+	base = base ? base + 1 : member;
+	for (size_t i = 0; i < rs->ntest_paths; i++) {
+		const char *pat = rs->test_paths[i];
+		size_t n = strlen(pat);
+		if (n > 1 && pat[n - 1] == '/') {
+			for (const char *p = member; (p = strstr(p, pat)); p++)
+				if (p == member || p[-1] == '/')
+					return true;
+		} else if (fnmatch(pat, base, 0) == 0) {
+			return true;
+		}
+	}
+	return false;
 }

@@ -20,6 +20,9 @@ struct rule {
 	size_t ntags;
 	int score[CTX_COUNT];
 	bool applies[CTX_COUNT];	/* a context with no score (and no default): no hit */
+	/* calls and flows: the score when the call's destination is a constant host */
+	int fixed_host[CTX_COUNT];
+	bool has_fixed_host[CTX_COUNT];
 	unsigned long line;	/* where the rule starts in its file, for messages */
 	/* strings: rules only (strings.c) */
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
@@ -53,10 +56,16 @@ struct ruleset {
 	struct rule_list imports;	/* matched against imported module names */
 	struct rule_list strings;	/* PCRE2 patterns and entropy over string constants */
 	struct taint_labels sources, sinks;	/* taint: where data comes from and goes */
+	/* taint: parameters whose name says what they hold (label: a source label) */
+	struct taint_labels parameters;
 	struct rule_list flows;		/* taint: source labels reaching a sink label */
 	/* Base classes of setup commands: their methods run at install time (cmdclass). */
 	char **install_hooks;
 	size_t ninstall_hooks;
+	/* Test, documentation and example code: a directory name ("tests/") or a file name
+	 * pattern ("test_*.py"); code there weighs like code inside a function. */
+	char **test_paths;
+	size_t ntest_paths;
 };
 
 /*
@@ -75,5 +84,8 @@ const struct rule *rules_match(const struct rule_list *list, const char *name, b
 
 /* The labels (bit i: label i) of `labels` whose names match `name` (a trailing '*' allowed). */
 unsigned taint_labels_match(const struct taint_labels *labels, const char *name);
+
+/* True when `path` (an artifact member, "a!b" for nested ones) is test or example code. */
+bool rules_is_test_path(const struct ruleset *rs, const char *path);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dest.h"
 #include "err.h"
 #include "record.h"
 #include "strings.h"
@@ -29,6 +30,7 @@ struct var {
 	char source[DESC];	/* "os.environ (line 3)" */
 	char path[DESC];	/* "env → data" */
 	char loc[96];		/* an open file: the variable/constant naming its path */
+	char host[96];		/* a constant URL or host name it was given */
 };
 
 struct scope {
@@ -169,11 +171,20 @@ static void add_path(struct flowdesc *d, const char *name)
 
 static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, int depth);
 
+/* dest_of_call's variable lookup: the constant host a variable of the scope holds. */
+static bool var_host(const char *name, char *buf, size_t len, void *ctx)
+{
+	struct var *v = lookup(ctx, name, false);
+	return v && v->host[0] && (size_t)snprintf(buf, len, "%s", v->host) < len;
+}
+
 /* A flow hit: `d` (tainted data) reached sink `sink` (labels `sinks`) at `at`. */
-static void report(struct taint *t, const json_t *at, const char *sink, unsigned sinks,
-		   const struct flowdesc *d, const char *through)
+static void report(struct taint *t, struct scope *s, const json_t *at, const char *sink,
+		   unsigned sinks, const struct flowdesc *d, const char *through)
 {
 	const struct ruleset *rs = t->site->rules;
+	char host[96];
+	bool fixed = dest_of_call(at, host, sizeof host, var_host, s);
 	for (size_t i = 0; i < rs->flows.n; i++) {
 		const struct rule *r = &rs->flows.v[i];
 		if (!(d->mask & r->from_mask) || !(sinks & (1u << r->to)) || !r->applies[t->ctx])
@@ -183,19 +194,23 @@ static void report(struct taint *t, const json_t *at, const char *sink, unsigned
 		if (json_object_get(t->seen, key))
 			continue;
 		json_object_set_new(t->seen, key, json_true());
-		static const char *const when[CTX_COUNT] = { "at install time", "at import time",
-							     "inside a function" };
+		static const char *const when_ctx[CTX_COUNT] = { "at install time", "at import time",
+								 "inside a function" };
+		const char *when = t->site->test_code ? "in test or example code" : when_ctx[t->ctx];
+		bool fixed_score = fixed && r->has_fixed_host[t->ctx];
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
 		char msg[1024];
-		snprintf(msg, sizeof msg, "%s: %s flows%s%s into %s() %s%s%s", r->message, d->source,
-			 path[0] ? " through " : "", path, sink, when[t->ctx],
+		snprintf(msg, sizeof msg, "%s: %s flows%s%s into %s()%s%s %s%s%s", r->message, d->source,
+			 path[0] ? " through " : "", path, sink, fixed ? " to the hard-coded host " : "",
+			 fixed ? host : "", when,
 			 t->via ? " (reached through " : "", t->via ? t->via : "");
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
-		json_t *hit = hit_new(t->site->artifact, r->detection, r->score[t->ctx], r->severity,
+		json_t *hit = hit_new(t->site->artifact, r->detection,
+				      fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx], r->severity,
 				      t->site->path, line, col, msg);
 		if (t->site->file)
 			json_object_set_new(hit, "file", json_string(t->site->file));
@@ -209,12 +224,18 @@ static void report(struct taint *t, const json_t *at, const char *sink, unsigned
 			json_array_append_new(tags, json_string(tag));
 		}
 		json_array_append_new(tags, json_string("flow"));
+		if (fixed)
+			json_array_append_new(tags, json_string("fixed-host"));
+		if (t->site->test_code)
+			json_array_append_new(tags, json_string("test-code"));
 		for (size_t k = 0; k < r->ntags; k++)
 			json_array_append_new(tags, json_string(r->tags[k]));
 		json_t *flow = json_object();
 		json_object_set_new(flow, "source", json_string(d->source));
 		json_object_set_new(flow, "path", json_string(path));
 		json_object_set_new(flow, "sink", json_string(sink));
+		if (fixed)
+			json_object_set_new(flow, "host", json_string(host));
 		json_object_set_new(hit, "flow", flow);
 		char *ev = source_evidence(t->site->src, t->site->file, line, col,
 					   pos(at, "end_lineno"), pos(at, "end_col_offset"));
@@ -301,7 +322,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		out.mask |= src;
 		unsigned sinks = taint_labels_match(&rs->sinks, name);
 		if (sinks && (args.mask & ~PARAM_BIT) && t->emit)
-			report(t, call, name, sinks, &args, NULL);
+			report(t, s, call, name, sinks, &args, NULL);
 		if (sinks && (args.mask & PARAM_BIT) && t->current)
 			t->current->param_sinks |= sinks;
 		/* A function of this module: its summary. */
@@ -318,7 +339,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 			if (f->param_sinks && (args.mask & ~PARAM_BIT) && t->emit) {
 				char through[128];
 				snprintf(through, sizeof through, "%s()", f->name);
-				report(t, call, f->name, f->param_sinks, &args, through);
+				report(t, s, call, f->name, f->param_sinks, &args, through);
 			}
 			if (f->param_sinks && (args.mask & PARAM_BIT) && t->current)
 				t->current->param_sinks |= f->param_sinks;
@@ -460,6 +481,9 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 		snprintf(v->source, sizeof v->source, "%s", d->source);
 		snprintf(v->path, sizeof v->path, "%s", d->path);
 	}
+	/* url = "https://x.example/": a later requests.post(url, ...) has a fixed host. */
+	if (value && !v->host[0])
+		dest_of_expr(value, v->host, sizeof v->host, var_host, s);
 	/* f = open(path, 'wb'): remember which path f writes to. */
 	char fn[64];
 	if (value && is_type(value, "Call") && callee(value, fn, sizeof fn) && !strcmp(fn, "builtins.open"))
@@ -578,6 +602,16 @@ static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool
 	}
 }
 
+/* The bit of source label `label` (checked to exist when the rules were loaded). */
+static unsigned source_label(const struct taint *t, const char *label)
+{
+	const struct taint_labels *l = &t->site->rules->sources;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->label[i], label))
+			return (unsigned)i;
+	return 0;
+}
+
 /* One def's body in a fresh scope whose parameters carry PARAM_BIT. */
 static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 {
@@ -590,8 +624,16 @@ static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 		json_array_foreach(json_object_get(args, kinds[k]), i, a) {
 			const char *id = json_string_value(json_object_get(a, "arg"));
 			struct var *v = id && strcmp(id, "self") ? lookup(&s, id, true) : NULL;
-			if (v)
-				v->mask = PARAM_BIT;
+			if (!v)
+				continue;
+			v->mask = PARAM_BIT;
+			/* def send(private_key): what the name says it holds is a source. */
+			unsigned labels = taint_labels_match(&t->site->rules->parameters, id);
+			for (size_t l = 0; l < t->site->rules->parameters.n; l++)
+				if (labels & (1u << l))
+					v->mask |= 1u << source_label(t, t->site->rules->parameters.label[l]);
+			if (v->mask != PARAM_BIT)
+				snprintf(v->source, sizeof v->source, "parameter %s of %.60s()", id, f->name);
 		}
 	}
 	t->current = f;

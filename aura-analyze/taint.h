@@ -17,6 +17,7 @@ struct taint_site {
 	const struct reach *reach;	/* defs the top level runs: their flows weigh as top level */
 	char *const *hook_classes;	/* setup commands: their methods run at install time */
 	size_t nhook_classes;
+	bool test_code;			/* test or example code: says so in the message */
 };
 
 /* Emit one hit per flow rule whose sources reach its sink in `module`. */

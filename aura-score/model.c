@@ -53,43 +53,101 @@ long long hit_score(const json_t *hit)
 	return d >= SCORE_MAX_PER_HIT ? SCORE_MAX_PER_HIT : (long long)(d + 0.5);
 }
 
+static bool hit_has_tag(const json_t *hit, const char *want)
+{
+	size_t i;
+	json_t *tag;
+	json_array_foreach(json_object_get(hit, "tags"), i, tag) {
+		const char *t = json_string_value(tag);
+		if (t && !strcmp(t, want))
+			return true;
+	}
+	return false;
+}
+
 /*
- * Sum of the deduplicated hits.  Install-time hits count in full: code that runs on
- * `pip install` is what does the damage.  The other hits of one detection saturate at
- * SATURATION_FACTOR times the biggest of them, so fifty weak string matches do not
- * outweigh one real finding.
+ * A hit that says by itself what the package does: a signature, metadata, a data flow.
+ * A flow inside a function nothing calls, to a destination its caller chooses, is what
+ * libraries do (a client sends a password to the server it is given): it counts with
+ * its file like the other API use.
+ */
+static bool hit_is_strong(const json_t *hit)
+{
+	if (hit_has_tag(hit, "indicator") || hit_has_tag(hit, "metadata"))
+		return true;
+	if (!hit_has_tag(hit, "flow"))
+		return false;
+	const char *context = record_str(hit, "context");
+	return !(context && !strcmp(context, "function")) || hit_has_tag(hit, "fixed-host");
+}
+
+/* Findings grouped by a key (a detection name), each group saturating at its biggest. */
+struct group { const char *key, *det; long long sum, max; };
+
+static void group_add(struct group *g, size_t *n, const char *key, const char *det, long long s)
+{
+	size_t i;
+	for (i = 0; i < *n && !(strcmp(g[i].key, key) == 0 && strcmp(g[i].det, det) == 0); i++)
+		;
+	if (i == *n)
+		g[(*n)++] = (struct group){ key, det, 0, 0 };
+	g[i].sum += s;
+	if (s > g[i].max)
+		g[i].max = s;
+}
+
+static long long group_value(const struct group *g)
+{
+	long long cap = g->max * SATURATION_FACTOR;
+	return g->sum < cap ? g->sum : cap;
+}
+
+/*
+ * Sum of the deduplicated hits (docs/scoring.md).  Install-time hits count in full: code
+ * that runs on `pip install` is what does the damage.  Strong hits (flows, signatures,
+ * metadata) saturate per detection.  The rest (API use at import time or in functions)
+ * counts by file: the most suspicious file in full, all the others together at most
+ * SPREAD_CAP, so a large library does not reach "high" by breadth alone while one module
+ * doing several suspicious things still does.
  */
 long long hits_total_score(const json_t *hits)
 {
-	struct det { const char *name; long long sum, max; } *dets;
-	size_t ndets = 0, i;
+	size_t n = json_array_size(hits) + 1, nstrong = 0, nweak = 0, i;
+	struct group *strong = xmalloc(n * sizeof *strong), *weak = xmalloc(n * sizeof *weak);
 	long long total = 0;
 	json_t *hit;
 
-	dets = xmalloc((json_array_size(hits) + 1) * sizeof *dets);
 	json_array_foreach(hits, i, hit) {
 		long long s = hit_score(hit);
-		if (hit_is_install(hit)) {
+		const char *det = record_str(hit, "detection");
+		const char *path = record_str(hit, "path");
+		if (hit_is_install(hit))
 			total += s;
-			continue;
+		else if (hit_is_strong(hit))
+			group_add(strong, &nstrong, "", det ? det : "", s);
+		else
+			group_add(weak, &nweak, path ? path : "", det ? det : "", s);
+	}
+	for (size_t g = 0; g < nstrong; g++)
+		total += group_value(&strong[g]);
+	/* Per file: the sum of its detections' saturated values. */
+	struct group *files = xmalloc(n * sizeof *files);
+	size_t nfiles = 0;
+	for (size_t g = 0; g < nweak; g++)
+		group_add(files, &nfiles, weak[g].key, "", group_value(&weak[g]));
+	long long best = 0, rest = 0;
+	for (size_t f = 0; f < nfiles; f++) {
+		if (files[f].sum > best) {
+			rest += best;
+			best = files[f].sum;
+		} else {
+			rest += files[f].sum;
 		}
-		const char *name = record_str(hit, "detection");
-		if (!name)
-			name = "";
-		size_t d;
-		for (d = 0; d < ndets && strcmp(dets[d].name, name) != 0; d++)
-			;
-		if (d == ndets)
-			dets[ndets++] = (struct det){ name, 0, 0 };
-		dets[d].sum += s;
-		if (s > dets[d].max)
-			dets[d].max = s;
 	}
-	for (size_t d = 0; d < ndets; d++) {
-		long long cap = dets[d].max * SATURATION_FACTOR;
-		total += dets[d].sum < cap ? dets[d].sum : cap;
-	}
-	free(dets);
+	total += best + (rest < SPREAD_CAP ? rest : SPREAD_CAP);
+	free(files);
+	free(strong);
+	free(weak);
 	return total;
 }
 

@@ -17,6 +17,8 @@
 #define RISK_CRITICAL_AT	200
 /* Non-install hits of one detection add up to at most this many times its biggest hit. */
 #define SATURATION_FACTOR	3
+/* Weak findings outside the package's most suspicious file add at most this much. */
+#define SPREAD_CAP		30
 /* One hit's score is clamped to [0, SCORE_MAX_PER_HIT], so a hostile stream cannot overflow. */
 #define SCORE_MAX_PER_HIT	100000
 /* The reason quotes this many top hits, each message cut at REASON_MESSAGE_MAX bytes. */

@@ -405,3 +405,31 @@ PY
 	run bash -c "aura-rewrite <in.ndjson | aura-analyze | jq -c 'select(.type == \"hit\") | [.detection, .name, .context, .line]'"
 	assert_output '["CodeExecution","builtins.exec","install",3]'
 }
+
+@test "fixed_host: a request or DNS lookup of a hard-coded host at import time is a beacon; not a variable host, not localhost" {
+	py m.py <<'PY'
+import requests, socket
+requests.get("http://ping.attacker-box.net/init")
+socket.gethostbyname("pkg.oast-collector.io")
+requests.get(URL)
+requests.get("http://localhost:8000/x")
+def later(host):
+    socket.gethostbyname(host)
+PY
+	run hits m.py
+	assert_output "$(printf '%s\n' \
+		"2 NetworkRequest requests.get import 100" \
+		"3 DNSLookup socket.gethostbyname import 100" \
+		"4 NetworkRequest requests.get import 40" \
+		"5 NetworkRequest requests.get import 40" \
+		"7 DNSLookup socket.gethostbyname function 1")"
+}
+
+@test "test_paths: code under tests/ or in test_*.py weighs like function code; package code does not" {
+	mkdir -p pkg/tests
+	printf 'import os\nos.system("make")\n' > pkg/tests/helper.py
+	printf 'import os\nos.system("make")\n' > pkg/test_build.py
+	printf 'import os\nos.system("make")\n' > pkg/build.py
+	run -0 bash -c "$(declare -f scan hits parse_stage file_record 2>/dev/null); cd $BATS_TEST_TMPDIR; for f in pkg/tests/helper.py pkg/test_build.py pkg/build.py; do scan \$f | jq -r 'select(.type == \"hit\") | \"\(.path) \(.context) \(.score) \(.tags | index(\"test-code\") != null)\"'; done"
+	assert_output "$(printf '%s\n' "pkg/tests/helper.py function 2 true" "pkg/test_build.py function 2 true" "pkg/build.py import 50 false")"
+}

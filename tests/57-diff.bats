@@ -15,7 +15,7 @@ make_archives() {
 
 @test "diff: the new install-time download in 1.1 is the verdict on the change" {
 	run -0 --separate-stderr aura diff tests/fixtures/diff/tinyhttp-1.0 tests/fixtures/diff/tinyhttp-1.1
-	assert_line --index 0 "change  risk MEDIUM  score 60"
+	assert_line --index 0 "change  risk MEDIUM  score 80"
 	assert_line --index 1 "  new in tinyhttp-1.1: urllib.request.urlretrieve() talks to the network at install time in setup.py"
 	assert_output --partial "files: 1 added, 0 removed, 2 modified"
 	assert_output --partial "+ added     tinyhttp/compat.py"
@@ -28,8 +28,8 @@ make_archives() {
 @test "diff: json is one diff record with files by path and sha256, and the new hits" {
 	run -0 --separate-stderr aura diff --format json "$FIX/tinyhttp-1.0" "$FIX/tinyhttp-1.1"
 	assert_valid_records
-	assert_jq "$output" '.type == "diff" and .score == 60 and .risk == "medium" and .complete'
-	assert_jq "$output" '[.old.score, .new.score, .old.risk, .new.risk] == [0, 60, "info", "medium"]'
+	assert_jq "$output" '.type == "diff" and .score == 80 and .risk == "medium" and .complete'
+	assert_jq "$output" '[.old.score, .new.score, .old.risk, .new.risk] == [0, 80, "info", "medium"]'
 	assert_jq "$output" '.files.added | map(.path) == ["tinyhttp/compat.py"]'
 	assert_jq "$output" '.files.modified | map(.path) | sort == ["setup.py", "tinyhttp/__init__.py"]'
 	assert_jq "$output" '.files.modified | all(.old_sha256 != .new_sha256 and (.new_sha256 | length) == 64)'
@@ -66,7 +66,7 @@ make_archives() {
 	run -0 aura scan --db "$db" "$BATS_TEST_TMPDIR/tinyhttp-1.0.tar.gz"
 	run -0 aura scan --db "$db" "$BATS_TEST_TMPDIR/tinyhttp-1.1.tar.gz"
 	run -0 --separate-stderr aura diff --db "$db" --format json tinyhttp 1.0 1.1
-	assert_jq "$output" '.score == 60 and .reason == "new in 1.1: urllib.request.urlretrieve() talks to the network at install time in ./setup.py"'
+	assert_jq "$output" '.score == 80 and .reason == "new in 1.1: urllib.request.urlretrieve() talks to the network at install time in ./setup.py"'
 	assert_jq "$output" '.files.added | map(.path) == ["./tinyhttp/compat.py"]'
 	assert_jq "$output" '[.old.artifact.version, .new.artifact.version] == ["1.0", "1.1"]'
 	run -1 aura diff --db "$db" --fail-level medium tinyhttp 1.0 1.1
