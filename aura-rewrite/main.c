@@ -8,6 +8,7 @@
 #include "aura.h"
 #include "budget.h"
 #include "err.h"
+#include "jsonw.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "payload.h"
@@ -40,36 +41,22 @@ static void pass_through(struct ndjson_reader *r)
 }
 
 /*
- * The rewritten record, serialised into one buffer and written at once: jansson's dump
- * calls back once per token, and a stdio call per token cost a tenth of the stage.
+ * The rewritten record, serialised into one buffer and written at once, by lib/jsonw:
+ * jansson's dumper recurses once per level and calls back once per token, and trees
+ * (with payloads attached) nest deeper than a recursive writer should go.
  */
-struct dumpbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static int dump_append(const char *buf, size_t size, void *data)
-{
-	struct dumpbuf *d = data;
-	if (d->len + size > d->cap) {
-		d->cap = (d->len + size) * 2;
-		d->p = xrealloc(d->p, d->cap);
-	}
-	memcpy(d->p + d->len, buf, size);
-	d->len += size;
-	return 0;
-}
-
 static void write_record(json_t *rec)
 {
-	static struct dumpbuf d;
-	d.len = 0;
-	json_dump_callback(rec, dump_append, &d, JSON_COMPACT);
-	out_raw(d.p, d.len);
+	static struct jsonw w;
+	if (!w.buf)
+		jw_init(&w);
+	jw_reset(&w);
+	jw_json(&w, rec);
+	out_raw(w.buf, w.len);
 	/* One huge record must not keep its buffer for the rest of the stream. */
-	if (d.cap > (64u << 20)) {
-		free(d.p);
-		d = (struct dumpbuf){ 0 };
+	if (w.cap > (64u << 20)) {
+		jw_free(&w);
+		w = (struct jsonw){ 0 };
 	}
 }
 
@@ -113,14 +100,14 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 	write_record(rec);	/* the same record, same key order, plus `_` annotations */
 	if (!again)
 		emit_hits(rec, stats.hits);
-	json_decref(stats.hits);
-	if (stats.too_deep)
-		record_error(record_str(rec, "artifact"), record_str(rec, "path"),
-			     "tree deeper than %d levels: names below were not resolved",
-			     RESOLVE_MAX_DEPTH);
+	json_decref(stats.hits);	/* a subtree too deep to follow is one of them (DeepNesting) */
 }
 
-/* records_run, with the arena emptied after each record (none outlives its line). */
+/*
+ * records_run, with the arena emptied after each record (none outlives its line).  The
+ * record is not json_decref'd: every byte of it is in the arena, where free does nothing,
+ * and jansson's release recurses once per level, which a deep tree would overflow.
+ */
 static void read_records(struct ndjson_reader *in)
 {
 	char why[512];
@@ -129,10 +116,8 @@ static void read_records(struct ndjson_reader *in)
 	while ((st = ndjson_next(in, &rec, why, sizeof why)) != NDJSON_EOF) {
 		if (st == NDJSON_BAD)
 			record_error(NULL, NULL, "%s:%lu: %s", ndjson_name(in), ndjson_lineno(in), why);
-		else {
+		else
 			on_record(rec, in, NULL);
-			json_decref(rec);
-		}
 		arena_reset();
 	}
 }
@@ -171,6 +156,7 @@ int main(int argc, char **argv)
 
 	arena_install();	/* before any JSON value exists */
 	out_init(aura_opts.unbuffered);
+	resolve_init();		/* reads the stack limit, which getrlimit may not after sealing */
 	payload_init();		/* the payload parser loads its grammar before we are sealed */
 	sandbox_enter(SANDBOX_REWRITE, NULL, 0);
 	struct ndjson_reader *in = ndjson_open(0, "<stdin>", aura_opts.max_line);

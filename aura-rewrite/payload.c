@@ -13,6 +13,7 @@
 #if defined(__has_include)
 #if __has_include("pyparse.h")
 #define HAVE_PYPARSE 1
+#include "jsonr.h"
 #include "jsonw.h"
 #include "pyparse.h"
 #endif
@@ -58,6 +59,14 @@ static json_t *source_text(const struct val *code, size_t cap)
 	return json_string_lossy(code->s.p, n);
 }
 
+void payload_detach(json_t *call)
+{
+	json_t *old = json_object_get(call, "_payload");
+	/* Kept alive (the arena frees it with the record): releasing it would recurse. */
+	json_incref(old);
+	json_object_del(call, "_payload");
+}
+
 json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
 {
 	(void)depth;
@@ -70,16 +79,18 @@ json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
 	struct pyparse_limits lim = { .max_depth = PYPARSE_DEFAULT_DEPTH, .timeout_ms = 2000 };
 	struct pyparse_report rep;
 	if (parser && pyparse_to_json(parser, code->s.p, code->s.n, &lim, &w, &rep) == 0) {
-		json_error_t err;
-		tree = json_loadb(w.buf, w.len, 0, &err);
+		/* lib/jsonr, not json_loadb: a payload may nest deeper than jansson's 2048 levels. */
+		struct jsonr_error err;
+		tree = jsonr_parse(w.buf, w.len, &err);
 	}
 	jw_free(&w);
 	if (json_is_object(tree)) {
+		payload_detach(call);	/* an earlier run's */
 		json_object_set_new(call, "_payload", tree);
 		return tree;
 	}
-	json_decref(tree);
+	/* Any other tree is left to the arena, like every value of the record. */
 #endif
-	json_object_del(call, "_payload");
+	payload_detach(call);
 	return NULL;
 }

@@ -21,4 +21,7 @@ void payload_free(void);
  */
 json_t *payload_attach(json_t *call, const struct val *code, unsigned depth);
 
+/* Remove `call`'s `_payload` (from an earlier run), without a recursive release. */
+void payload_detach(json_t *call);
+
 #endif

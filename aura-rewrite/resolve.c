@@ -1,7 +1,9 @@
 /* resolve.c: the rewrite walk: canonical names, constant values and payloads on a tree. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "err.h"
 #include "eval.h"
@@ -45,6 +47,7 @@ struct resolver {
 	struct budget budget;
 	struct evalctx ec;
 	bool rerun;		/* the tree carries annotations of an earlier run */
+	uintptr_t stack_base;	/* address of a local in resolve_tree: too_deep measures from it */
 	bool budget_reported;	/* the "work limit reached" hit is given once */
 	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
 	unsigned payload_depth;
@@ -169,14 +172,6 @@ static void annotate_value(struct resolver *rs, json_t *node, const struct val *
 	}
 }
 
-static bool too_deep(struct resolver *rs, int depth)
-{
-	if (depth <= RESOLVE_MAX_DEPTH)
-		return false;
-	rs->stats->too_deep = true;
-	return true;
-}
-
 /* ---- findings ---- */
 
 static void add_hit(struct resolver *rs, const json_t *node, const char *detection,
@@ -207,6 +202,66 @@ static void check_budget(struct resolver *rs, const json_t *node)
 	if (rs->budget.exhausted)
 		rs->budget_reported = true;
 	rs->budget.why = NULL;
+}
+
+/* C stack the walks may use below the frame of resolve_tree (resolve_init sets it). */
+static size_t stack_budget = 1u << 20;
+
+/*
+ * The main thread's stack grows on demand up to the soft limit, read when it grows: raise
+ * a small limit (up to the hard one) so that trees as deep as lib/jsonr reads are followed
+ * whole.  64 MB is address space, not memory: only a deep tree touches it.
+ */
+#define WANT_STACK ((rlim_t)64 << 20)
+
+void resolve_init(void)
+{
+	struct rlimit rl;
+	size_t lim = 8u << 20;
+	if (getrlimit(RLIMIT_STACK, &rl) == 0) {
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < WANT_STACK) {
+			rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > WANT_STACK ?
+				WANT_STACK : rl.rlim_max;
+			struct rlimit raised = { want, rl.rlim_max };
+			if (want > rl.rlim_cur && setrlimit(RLIMIT_STACK, &raised) == 0)
+				rl.rlim_cur = want;
+		}
+		lim = rl.rlim_cur == RLIM_INFINITY ? WANT_STACK : (size_t)rl.rlim_cur;
+	}
+	/*
+	 * A quarter: the payload parser (lib/pyparse) takes up to half the limit from wherever
+	 * we call it, and the evaluator, jansson and libc need some more below our deepest
+	 * frame.  Measured: a Call costs about 400 bytes of stack per JSON level (the deepest
+	 * kind), a List 110, so 2 MB (an 8 MB limit) follows 5,000 levels and 16 MB all 25,000.
+	 */
+	lim /= 4;
+	stack_budget = lim > (16u << 20) ? 16u << 20 : lim;
+}
+
+/*
+ * May the walk go one level further down?  Not past RESOLVE_MAX_DEPTH JSON levels, nor
+ * past the C stack budget, which is what really bounds a recursion whose frames differ in
+ * size from node type to node type.  The first cut is reported at the node above it:
+ * below it only names are resolved (resolve_flat), and nesting that deep is itself meant
+ * to hide something.
+ */
+static bool too_deep(struct resolver *rs, int depth, const json_t *at)
+{
+	char here;
+	size_t used = rs->stack_base - (uintptr_t)&here;	/* the stack grows down */
+	if (depth <= RESOLVE_MAX_DEPTH && used < stack_budget)
+		return false;
+	if (!rs->stats->too_deep) {
+		rs->stats->too_deep = true;
+		char msg[200];
+		snprintf(msg, sizeof msg,
+			 "code nested deeper than the rewrite follows (%d JSON levels): below it "
+			 "names are resolved, but nothing is folded or decoded", depth);
+		if (json_is_array(at))	/* a body: its first statement has the lines */
+			at = json_array_get(at, 0);
+		add_hit(rs, at, "DeepNesting", "medium", 20, msg);
+	}
+	return true;
 }
 
 /* ---- generic walking ---- */
@@ -311,9 +366,9 @@ static struct res on_compare(struct resolver *rs, json_t *node, struct scope *sc
 	size_t i;
 	json_t *c;
 	json_array_foreach(comps, i, c) {
-		if (i == 0 && !too_deep(rs, depth + 2))
+		if (i == 0)
 			r = visit(rs, c, sc, depth + 2);
-		else if (!too_deep(rs, depth + 2))
+		else
 			res_free(visit(rs, c, sc, depth + 2));
 	}
 	struct val *v = json_array_size(ops) == 1 ?
@@ -328,21 +383,21 @@ static struct res on_sequence(struct resolver *rs, json_t *node, struct scope *s
 {
 	json_t *elts = json_object_get(node, "elts");
 	size_t n = json_array_size(elts);
-	bool known = is_load(node) && !is_type(node, "Set") && !too_deep(rs, depth + 2);
+	bool known = is_load(node) && !is_type(node, "Set");
 	struct val **items = known ? xmalloc((n + 1) * sizeof *items) : NULL;
 	size_t i;
 	json_t *e;
 	json_array_foreach(elts, i, e) {
-		if (too_deep(rs, depth + 2))
-			break;
-		struct res r = visit(rs, e, sc, depth + 2);
+		struct res r = visit(rs, e, sc, depth + 2);	/* cut too deep: unknown */
 		if (known && (!r.v || is_type(e, "Starred")))
 			known = false;
 		if (known)
 			items[i] = val_ref(r.v);
 		else if (items) {
-			while (i--)
-				val_unref(items[i]);
+			/* Not `while (i--)`: i is the loop's index, and rewinding it re-walked
+			 * every element before this one, doubling the work at each nesting level. */
+			for (size_t j = 0; j < i; j++)
+				val_unref(items[j]);
 			free(items);
 			items = NULL;
 		}
@@ -360,10 +415,10 @@ static struct res on_dict(struct resolver *rs, json_t *node, struct scope *sc, i
 {
 	json_t *keys = json_object_get(node, "keys"), *values = json_object_get(node, "values");
 	size_t n = json_array_size(keys);
-	bool known = n == json_array_size(values) && !too_deep(rs, depth + 2);
+	bool known = n == json_array_size(values);
 	struct val **items = xmalloc((2 * n + 1) * sizeof *items);
 	size_t have = 0;
-	for (size_t i = 0; i < n && !too_deep(rs, depth + 2); i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_t *k = json_array_get(keys, i);
 		struct res kr = json_is_object(k) ? visit(rs, k, sc, depth + 2) : NONE;
 		struct res vr = visit(rs, json_array_get(values, i), sc, depth + 2);
@@ -413,12 +468,10 @@ static struct res on_joined_str(struct resolver *rs, json_t *node, struct scope 
 	json_t *values = json_object_get(node, "values");
 	size_t n = json_array_size(values), k = 0;
 	struct val **parts = xmalloc((n + 1) * sizeof *parts);
-	bool known = !too_deep(rs, depth + 3);
+	bool known = true;
 	size_t i;
 	json_t *part;
 	json_array_foreach(values, i, part) {
-		if (too_deep(rs, depth + 3))
-			break;
 		struct val *x = NULL;
 		if (is_type(part, "FormattedValue")) {
 			struct res inner = visit_field(rs, part, "value", sc, depth + 2);
@@ -531,7 +584,7 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 			    rs->budget.max_payload_depth);
 		check_budget(rs, call);
 		json_object_set_new(call, "_payload_source", json_string("…"));
-		json_object_del(call, "_payload");
+		payload_detach(call);
 		return;
 	}
 	json_t *tree = payload_attach(call, code, rs->payload_depth + 1);
@@ -573,7 +626,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	struct res f = NONE;
 	struct val *recv = NULL;
 	const char *method = NULL;
-	if (is_type(func, "Attribute") && !too_deep(rs, depth + 2)) {
+	if (is_type(func, "Attribute")) {
 		/* Walked here rather than by on_attribute: a method needs its receiver's value. */
 		struct res base = visit_field(rs, func, "value", sc, depth + 1);
 		method = str_field(func, "attr");
@@ -591,33 +644,29 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	json_t *args = json_object_get(node, "args"), *kws = json_object_get(node, "keywords");
 	size_t i;
 	json_t *arg;
-	if (!too_deep(rs, depth + 2)) {
-		json_array_foreach(args, i, arg) {
-			struct res r = visit(rs, arg, sc, depth + 2);
-			if (is_type(arg, "Starred") || i >= FOLD_MAX_ARGS) {
-				a.complete = false;
-				res_free(r);
-				continue;
-			}
-			a.pos[i] = r.v;
-			a.posname[i] = posname[i] = r.name;
-			a.npos = i + 1;
+	json_array_foreach(args, i, arg) {
+		struct res r = visit(rs, arg, sc, depth + 2);
+		if (is_type(arg, "Starred") || i >= FOLD_MAX_ARGS) {
+			a.complete = false;
+			res_free(r);
+			continue;
 		}
-		json_array_foreach(kws, i, arg) {
-			if (too_deep(rs, depth + 3))
-				break;
-			struct res r = visit_field(rs, arg, "value", sc, depth + 2);
-			const char *kw = str_field(arg, "arg");
-			if (!kw || i >= FOLD_MAX_ARGS) {
-				a.complete = false;
-				res_free(r);
-				continue;
-			}
-			free(r.name);
-			a.kwname[i] = kw;
-			a.kw[i] = r.v;
-			a.nkw = i + 1;
+		a.pos[i] = r.v;
+		a.posname[i] = posname[i] = r.name;
+		a.npos = i + 1;
+	}
+	json_array_foreach(kws, i, arg) {
+		struct res r = visit_field(rs, arg, "value", sc, depth + 2);
+		const char *kw = str_field(arg, "arg");
+		if (!kw || i >= FOLD_MAX_ARGS) {
+			a.complete = false;
+			res_free(r);
+			continue;
 		}
+		free(r.name);
+		a.kwname[i] = kw;
+		a.kw[i] = r.v;
+		a.nkw = i + 1;
 	}
 
 	const char *callee = f.name;
@@ -645,7 +694,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
 		on_marshal(rs, node, a.pos[0]);
 	else if (rs->rerun)
-		json_object_del(node, "_payload_source"), json_object_del(node, "_payload");
+		json_object_del(node, "_payload_source"), payload_detach(node);
 
 	for (i = 0; i < a.npos; i++) {
 		val_unref(a.pos[i]);
@@ -721,8 +770,6 @@ static struct res on_comprehension(struct resolver *rs, json_t *node, struct sco
 	size_t i;
 	json_t *gen;
 	json_array_foreach(json_object_get(node, "generators"), i, gen) {
-		if (too_deep(rs, depth + 2))
-			break;
 		walk_field(rs, gen, "iter", i == 0 ? sc : cs, depth + 2);
 		bind_target(rs, json_object_get(gen, "target"), cs, &NONE, depth + 3);
 		walk_field(rs, gen, "ifs", cs, depth + 2);
@@ -761,7 +808,7 @@ static void note_binding(struct resolver *rs, struct scope *sc, const char *name
 static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
 			int depth)
 {
-	if (!json_is_object(t) || too_deep(rs, depth))
+	if (!json_is_object(t) || too_deep(rs, depth, t))
 		return;
 	if (is_type(t, "Name")) {
 		const char *id = str_field(t, "id");
@@ -1032,7 +1079,7 @@ static void leave_compound(struct resolver *rs, size_t mark)
  */
 static void forget_assigned(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	if (too_deep(rs, depth))
+	if (too_deep(rs, depth, node))
 		return;
 	if (json_is_array(node)) {
 		size_t i;
@@ -1175,11 +1222,77 @@ static int compare_handler(const void *key, const void *elem)
 	return strcmp(key, ((const struct handler *)elem)->type);
 }
 
+/*
+ * Below the cut, names are still resolved, without recursion: an explicit stack walks the
+ * subtree, and in post-order a Name gets what it means in `sc`, an Attribute its base's
+ * name and the attribute, a Call its callee's name.  Bindings inside the subtree are not
+ * seen and nothing is folded: code nested that deeply is hostile, and a hit says so, but
+ * `os.system` must not vanish from the analysis because it is buried deep.
+ */
+static void resolve_flat(struct resolver *rs, json_t *root, struct scope *sc)
+{
+	struct pending {
+		json_t *node;
+		bool children_done;
+	} *stack = NULL;
+	size_t n = 0, cap = 0;	/* at most the subtree's node count: bounded by the record */
+#define PUSH(x, d) do { \
+		if (n == cap) { \
+			cap = cap ? cap * 2 : 256; \
+			stack = xrealloc(stack, cap * sizeof *stack); \
+		} \
+		stack[n++] = (struct pending){ (x), (d) }; \
+	} while (0)
+	PUSH(root, false);
+	while (n > 0) {
+		struct pending p = stack[--n];
+		if (json_is_array(p.node)) {
+			for (size_t i = json_array_size(p.node); i-- > 0;)
+				PUSH(json_array_get(p.node, i), false);
+			continue;
+		}
+		if (!json_is_object(p.node))
+			continue;
+		if (!p.children_done) {
+			PUSH(p.node, true);
+			const char *key;
+			json_t *child;
+			json_object_foreach(p.node, key, child)
+				if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+					PUSH(child, false);
+			continue;
+		}
+		const char *type = node_type(p.node);
+		char *name = NULL;
+		if (!type)
+			continue;
+		if (!strcmp(type, "Name")) {
+			const char *id = str_field(p.node, "id");
+			name = id && is_load(p.node) ? scope_resolve(sc, id) : NULL;
+		} else if (!strcmp(type, "Attribute")) {
+			const char *base = str_field(json_object_get(p.node, "value"), "_resolved");
+			const char *attr = str_field(p.node, "attr");
+			name = base && attr && is_load(p.node) ? dotted(base, attr) : NULL;
+		} else if (!strcmp(type, "Call")) {
+			const char *callee = str_field(json_object_get(p.node, "func"), "_resolved");
+			name = callee ? xstrdup(callee) : NULL;
+		} else {
+			continue;
+		}
+		annotate(rs, p.node, name);
+		free(name);
+	}
+#undef PUSH
+	free(stack);
+}
+
 /* Walk one node (or array of nodes); returns its canonical name and value, if known. */
 static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	if (too_deep(rs, depth))
+	if (too_deep(rs, depth, node)) {
+		resolve_flat(rs, node, sc);
 		return NONE;
+	}
 	if (json_is_array(node)) {
 		size_t i;
 		json_t *elt;
@@ -1227,7 +1340,7 @@ static void declare_params(struct scope *fs, const json_t *args)
  */
 static void collect_locals(struct resolver *rs, json_t *node, struct scope *fs, int depth)
 {
-	if (too_deep(rs, depth))
+	if (too_deep(rs, depth, node))
 		return;
 	if (json_is_array(node)) {
 		size_t i;
@@ -1303,7 +1416,8 @@ static void run_function(struct resolver *rs, struct deferred d)
 
 void resolve_tree(json_t *tree, struct resolve_stats *stats)
 {
-	struct resolver rs = { .stats = stats };
+	char base;
+	struct resolver rs = { .stats = stats, .stack_base = (uintptr_t)&base };
 	*stats = (struct resolve_stats){ .hits = json_array() };
 	budget_init(&rs.budget);
 	rs.ec = (struct evalctx){ &rs.budget, &rs.arena };

@@ -8,11 +8,11 @@
 #include "budget.h"
 
 /*
- * Deepest JSON nesting the walk follows.  jansson refuses documents nested deeper than
- * 2048, so with this limit no tree we can load is cut short; the limit only keeps the
- * recursion bounded whatever the loader does.
+ * Deepest JSON nesting the walk follows.  The real bound is the C stack budget (see
+ * resolve_init): measured, it allows far more than the 25,000 levels lib/jsonr reads
+ * plus 8 payload layers of aura-parse's default depth; this number is only a backstop.
  */
-#define RESOLVE_MAX_DEPTH 2100
+#define RESOLVE_MAX_DEPTH 100000
 
 /* Most findings (budget, marshal) one tree reports: the first ones say enough. */
 #define RESOLVE_MAX_HITS 32
@@ -21,9 +21,12 @@ struct resolve_stats {
 	unsigned long annotated;	/* nodes that got a `_resolved` */
 	unsigned long folded;		/* nodes that got a `_value` */
 	unsigned long payloads;		/* exec/eval payloads attached */
-	bool too_deep;			/* some subtree was beyond RESOLVE_MAX_DEPTH */
+	bool too_deep;			/* some subtree was not followed (a DeepNesting hit says where) */
 	json_t *hits;			/* [{detection, severity, score, line, col, message}] */
 };
+
+/* Read the stack limit, which bounds the walk's depth: before the sandbox is entered. */
+void resolve_init(void);
 
 /*
  * Rewrite `tree` (a Module, as docs/ast.md) in place, adding only `_` keys:

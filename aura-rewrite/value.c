@@ -23,34 +23,64 @@ struct val *val_ref(struct val *v)
 	return v;
 }
 
+/*
+ * Containers can nest without bound (`x = [x]` repeated a million times builds a million
+ * levels on a shallow stack), so releasing one must not recurse: the values whose count
+ * drops to zero wait on an explicit stack, on the heap once it outgrows a small array.
+ */
 void val_unref(struct val *v)
 {
 	if (!v || --v->refs > 0)
 		return;
-	switch (v->kind) {
-	case V_STR:
-	case V_BYTES:
-	case V_GETTER:
-		free(v->s.own);
-		json_decref(v->s.borrow);
-		break;
-	case V_TUPLE:
-	case V_LIST:
-	case V_DICT:
-		/* Containers nest no deeper than the tree that built them (bounded walk). */
-		for (size_t i = 0; i < v->seq.n; i++)
-			val_unref(v->seq.items[i]);
-		free(v->seq.items);
-		break;
-	case V_SLICE:
-		val_unref(v->sl.lo);
-		val_unref(v->sl.hi);
-		val_unref(v->sl.step);
-		break;
-	default:
-		break;
+	struct val *inline_stack[64], **stack = inline_stack;
+	size_t n = 0, cap = sizeof inline_stack / sizeof inline_stack[0];
+	stack[n++] = v;
+	while (n > 0) {
+		v = stack[--n];
+		struct val *kids[3] = { NULL, NULL, NULL };
+		struct val **items = kids;
+		size_t nkids = 0;
+		switch (v->kind) {
+		case V_STR:
+		case V_BYTES:
+		case V_GETTER:
+			free(v->s.own);
+			json_decref(v->s.borrow);
+			break;
+		case V_TUPLE:
+		case V_LIST:
+		case V_DICT:
+			items = v->seq.items;
+			nkids = v->seq.n;
+			break;
+		case V_SLICE:
+			kids[0] = v->sl.lo, kids[1] = v->sl.hi, kids[2] = v->sl.step;
+			nkids = 3;
+			break;
+		default:
+			break;
+		}
+		for (size_t i = 0; i < nkids; i++) {
+			struct val *k = items[i];
+			if (!k || --k->refs > 0)
+				continue;
+			if (n == cap) {
+				cap *= 2;
+				if (stack == inline_stack) {
+					stack = xmalloc(cap * sizeof *stack);
+					memcpy(stack, inline_stack, sizeof inline_stack);
+				} else {
+					stack = xrealloc(stack, cap * sizeof *stack);
+				}
+			}
+			stack[n++] = k;
+		}
+		if (items != kids)
+			free(items);
+		free(v);
 	}
-	free(v);
+	if (stack != inline_stack)
+		free(stack);
 }
 
 struct val *val_int(int64_t i)
@@ -187,8 +217,18 @@ bool val_truthy(const struct val *v, bool *known)
 	}
 }
 
-bool val_equal(const struct val *a, const struct val *b)
+/*
+ * Containers nested deeper than this, or comparisons visiting more values than that,
+ * are "unsure" (false): values may share items (`x = [x, x]` doubles at each step), so
+ * neither the recursion nor the work may follow the size of the unfolded value.
+ */
+#define VAL_EQUAL_MAX_DEPTH 64
+#define VAL_EQUAL_MAX_WORK 100000
+
+static bool equal_at(const struct val *a, const struct val *b, int depth, unsigned long *work)
 {
+	if (++*work > VAL_EQUAL_MAX_WORK)
+		return false;
 	if ((a->kind == V_INT || a->kind == V_BOOL) && (b->kind == V_INT || b->kind == V_BOOL)) {
 		int64_t x = a->kind == V_INT ? a->i : a->b, y = b->kind == V_INT ? b->i : b->b;
 		return x == y;
@@ -201,13 +241,19 @@ bool val_equal(const struct val *a, const struct val *b)
 	case V_STR: case V_BYTES:
 		return a->s.n == b->s.n && memcmp(a->s.p, b->s.p, a->s.n) == 0;
 	case V_TUPLE: case V_LIST:
-		if (a->seq.n != b->seq.n)
+		if (a->seq.n != b->seq.n || depth >= VAL_EQUAL_MAX_DEPTH)
 			return false;
 		for (size_t i = 0; i < a->seq.n; i++)
-			if (!val_equal(a->seq.items[i], b->seq.items[i]))
+			if (!equal_at(a->seq.items[i], b->seq.items[i], depth + 1, work))
 				return false;
 		return true;
 	default:
 		return false;
 	}
+}
+
+bool val_equal(const struct val *a, const struct val *b)
+{
+	unsigned long work = 0;
+	return equal_at(a, b, 0, &work);
 }

@@ -81,7 +81,7 @@ json_t *val_rules_json(const struct val *v);
 
 bool val_is_text(const struct val *v);	/* str or bytes */
 bool val_truthy(const struct val *v, bool *known);
-/* Python equality for scalars and sequences; false when unsure. */
+/* Python equality for scalars and sequences; false when unsure (too deep, too much work). */
 bool val_equal(const struct val *a, const struct val *b);
 
 #endif
