@@ -88,6 +88,12 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 "(%u levels kept, --max-depth %u)", res.trunc_line, res.trunc_depth, pc->max_depth);
 		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.trunc_line, res.trunc_col, msg);
 	}
+	if (res.oversize) {
+		snprintf(msg, sizeof msg, "a top-level statement of %zu bytes at line %u is too big "
+			 "for one parse on this stack and was left out of the tree (a Truncated "
+			 "statement); the rest of the file was parsed", res.oversize_bytes, res.oversize_line);
+		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.oversize_line, 0, msg);
+	}
 }
 
 void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)

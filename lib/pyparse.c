@@ -3,37 +3,100 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <tree_sitter/api.h>
 
 #include "err.h"
 #include "pyparse.h"
 #include "pyparse_convert.h"
 #include "pyparse_literals.h"
+#include "pyparse_scan.h"
 #include "pyparse_source.h"
 
 /* Defined by third_party/tree-sitter-python's archive, which the stage links. */
 const TSLanguage *tree_sitter_python(void);
 
+/*
+ * tree-sitter 0.20.7 recurses in ts_subtree_compare (48 bytes a level) when it compares
+ * the versions of an error recovery, and before its final balancing a repetition
+ * (statements, arguments, list items) is a left-deep chain: a broken file may cost it
+ * about two tree levels per source byte.  A parse is therefore given at most
+ * stack / 2 / STACK_PER_BYTE bytes of text; bigger files are parsed one run of top-level
+ * statements at a time (see pyparse_to_json).  Measured: 96 bytes of stack per byte of
+ * `[[[...`, `---...1`, `a+a+...` or one-name statements; 160 leaves a margin.
+ */
+#define STACK_PER_BYTE 160u
+#define STACK_WANTED (1024ul << 20)	/* raise the soft RLIMIT_STACK to this, room allowing */
+#define STACK_GAP_MARGIN (16ul << 20)	/* kept between the grown stack and the next mapping */
+
+/* A run of whole top-level statements parsed alone; tree NULL: too big to parse. */
+struct chunk {
+	uint32_t from, to, row;
+	TSTree *tree;
+	bool joined;	/* parsed from pp->copy (see repair) */
+};
+
 struct pyparse {
 	TSParser *parser;
 	struct pysource_codecs *codecs;
 	struct pysource text;	/* decoded source, reused from file to file */
+	struct pyscan scan;	/* statement cuts and line starts of the current source */
+	char *copy;		/* the source with bracketed newlines joined (repair parse) */
+	size_t copy_cap;
+	struct chunk *chunks;	/* the runs of top-level statements of a big source */
+	size_t chunks_cap;
 	size_t stack_budget;	/* C stack the conversion may use, from RLIMIT_STACK */
+	size_t chunk_bytes;	/* most text one tree-sitter parse is given */
 };
+
+/*
+ * The main thread's stack grows on demand up to the soft RLIMIT_STACK, so raising it
+ * (before sealing; the hard limit allowing) gives tree-sitter's recursion room without a
+ * second thread, which Landlock would not confine.  The stack may only grow down to the
+ * mapping below it (mmap allocates below that, never above), so the limit stays under the
+ * gap /proc/self/maps shows.  Returns the soft limit in force.
+ */
+static size_t raise_stack_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_STACK, &rl) != 0)
+		return 8u << 20;
+	size_t cur = rl.rlim_cur == RLIM_INFINITY ? STACK_WANTED : (size_t)rl.rlim_cur;
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return cur;
+	unsigned long lo, hi, below = 0, stack_lo = 0, stack_hi = 0;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (strstr(line, "[stack]")) {
+			stack_lo = lo;
+			stack_hi = hi;
+			break;	/* the lines are sorted: `below` is the mapping under the stack */
+		}
+		below = hi;
+	}
+	fclose(f);
+	if (!stack_hi || stack_hi - below <= STACK_GAP_MARGIN || below > stack_lo)
+		return cur;
+	size_t room = stack_hi - below - STACK_GAP_MARGIN;
+	size_t want = room < STACK_WANTED ? room : STACK_WANTED;
+	if (rl.rlim_max != RLIM_INFINITY && want > (size_t)rl.rlim_max)
+		want = (size_t)rl.rlim_max;
+	if (rl.rlim_cur != RLIM_INFINITY && want <= cur)
+		return cur;
+	rl.rlim_cur = want;
+	return setrlimit(RLIMIT_STACK, &rl) == 0 ? want : cur;
+}
 
 /*
  * Half the stack limit (the caller may already be deep in its own walk), at most 32 MB;
  * read before sealing since getrlimit may be refused afterwards.
  */
-static size_t stack_budget(void)
+static size_t stack_budget(size_t limit)
 {
-	struct rlimit rl;
-	size_t lim = 8u << 20;
-	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		lim = (size_t)rl.rlim_cur;
-	else if (getrlimit(RLIMIT_STACK, &rl) == 0)
-		lim = 64u << 20;
-	lim /= 2;
+	size_t lim = limit / 2;
 	return lim > (32u << 20) ? 32u << 20 : lim;
 }
 
@@ -41,15 +104,20 @@ struct pyparse *pyparse_new(void)
 {
 	const TSLanguage *lang = tree_sitter_python();
 	struct pyparse *pp = xmalloc(sizeof *pp);
+	*pp = (struct pyparse){ 0 };
 	pp->parser = ts_parser_new();
 	/* A grammar built for another tree-sitter ABI is refused here, not at the first file. */
 	if (!pp->parser || !ts_parser_set_language(pp->parser, lang))
 		aura_die("cannot load the Python grammar (tree-sitter ABI %u, library accepts %u..%u)",
 			 ts_language_version(lang), TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION,
 			 TREE_SITTER_LANGUAGE_VERSION);
-	pp->stack_budget = stack_budget();
+	size_t limit = raise_stack_limit();
+	pp->stack_budget = stack_budget(limit);
+	pp->chunk_bytes = limit / 2 / STACK_PER_BYTE;
+	const char *env = getenv("AURA_PARSE_CHUNK_BYTES");	/* tests: force chunking */
+	if (env && atol(env) > 0 && (size_t)atol(env) < pp->chunk_bytes)
+		pp->chunk_bytes = (size_t)atol(env);
 	pp->codecs = pysource_codecs_open();	/* iconv reads gconv modules from disk */
-	pp->text = (struct pysource){ 0 };
 	convert_init(lang);
 	lit_init();
 	return pp;
@@ -62,8 +130,226 @@ void pyparse_free(struct pyparse *pp)
 	ts_parser_delete(pp->parser);
 	pysource_codecs_close(pp->codecs);
 	pysource_free(&pp->text);
+	pyscan_free(&pp->scan);
+	free(pp->copy);
+	free(pp->chunks);
 	convert_done();
 	free(pp);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Parse src[from, to) (a run of whole lines starting at row `row`) with what is left of
+ * the time-out; NULL when it ran out. */
+static TSTree *parse_range(struct pyparse *pp, const char *src, size_t len, uint32_t from,
+			   uint32_t to, uint32_t row, uint64_t deadline)
+{
+	uint64_t t = now_us();
+	if (deadline && t >= deadline)
+		return NULL;
+	ts_parser_set_timeout_micros(pp->parser, deadline ? deadline - t : 0);
+	TSRange r = { { row, 0 }, { UINT32_MAX, UINT32_MAX }, from, to };
+	if (from == 0 && to == len) {
+		r.end_byte = UINT32_MAX;
+		ts_parser_set_included_ranges(pp->parser, NULL, 0);	/* the whole text */
+	} else if (!ts_parser_set_included_ranges(pp->parser, &r, 1)) {
+		return NULL;
+	}
+	TSTree *tree = ts_parser_parse_string(pp->parser, NULL, src, (uint32_t)len);
+	if (!tree)
+		ts_parser_reset(pp->parser);	/* timed out: the parser keeps its state until reset */
+	return tree;
+}
+
+/*
+ * How much of a tree syntax errors spoil: the bytes under ERROR nodes, plus one for each
+ * MISSING token.  Iterative, and only into subtrees that hold an error.
+ */
+static size_t error_weight(const TSTree *tree)
+{
+	TSNode root = ts_tree_root_node(tree);
+	if (!ts_node_has_error(root))
+		return 0;
+	size_t weight = 0;
+	TSTreeCursor cur = ts_tree_cursor_new(root);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		bool descend = false;
+		if (ts_node_is_missing(n))
+			weight++;
+		else if (strcmp(ts_node_type(n), "ERROR") == 0)
+			weight += ts_node_end_byte(n) - ts_node_start_byte(n) + 1;
+		else
+			descend = ts_node_has_error(n);
+		if (descend && ts_tree_cursor_goto_first_child(&cur))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&cur))
+			if (!ts_tree_cursor_goto_parent(&cur)) {
+				ts_tree_cursor_delete(&cur);
+				return weight;
+			}
+	}
+}
+
+/*
+ * The ERROR-node trap: tree-sitter-python's scanner takes a line inside brackets that is
+ * indented less than its block for a dedent (`(bar.\n    baz)`, a with-item over several
+ * lines), and a whole class or file may become one ERROR node, hiding valid code.  Python
+ * ignores newlines inside brackets, so a copy with them made spaces (same byte offsets)
+ * means the same; when it parses with fewer errors, it is the tree we convert, with
+ * positions taken from byte offsets and the source's own lines.
+ */
+static TSTree *repair(struct pyparse *pp, const char *src, size_t len, const struct chunk *ch,
+		      TSTree *tree, uint64_t deadline, bool *copied, bool *joined)
+{
+	if (pp->scan.joined == 0)
+		return tree;
+	if (!*copied) {
+		if (pp->copy_cap < len + 1) {
+			pp->copy_cap = len + 1;
+			pp->copy = xrealloc(pp->copy, pp->copy_cap);
+		}
+		pyscan_join(src, len, pp->copy);
+		*copied = true;
+	}
+	TSTree *again = parse_range(pp, pp->copy, len, ch->from, ch->to, ch->row, deadline);
+	if (!again)
+		return tree;	/* out of time: keep what we have */
+	if (error_weight(again) < error_weight(tree)) {
+		ts_tree_delete(tree);
+		*joined = true;
+		return again;
+	}
+	ts_tree_delete(again);
+	return tree;
+}
+
+/* The source position of byte `b` (the last line that starts at or before it). */
+static void byte_line_col(const struct pyscan *s, uint32_t b, unsigned *line, unsigned *col)
+{
+	size_t lo = 0, hi = s->nlines;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->line_starts[mid] <= b)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = (unsigned)lo + 1;
+	*col = b - s->line_starts[lo];
+}
+
+/* Cut the source into chunks of whole top-level statements of at most chunk_bytes each. */
+static size_t plan_chunks(struct pyparse *pp, size_t len)
+{
+	const struct pyscan *s = &pp->scan;
+	size_t n = 0, i = 0;
+	while (i < s->ncuts) {
+		uint32_t from = s->cuts[i].byte;
+		size_t j = i + 1, next;
+		uint32_t to;
+		bool fits = true;
+		while (j < s->ncuts && s->cuts[j].byte - from <= pp->chunk_bytes)
+			j++;
+		if (j == s->ncuts && len - from <= pp->chunk_bytes) {
+			to = (uint32_t)len;
+			next = j;
+		} else if (j - 1 > i) {
+			to = s->cuts[j - 1].byte;
+			next = j - 1;
+		} else {	/* one statement alone is too big */
+			to = i + 1 < s->ncuts ? s->cuts[i + 1].byte : (uint32_t)len;
+			next = i + 1;
+			fits = false;
+		}
+		if (n == pp->chunks_cap) {
+			pp->chunks_cap = pp->chunks_cap ? 2 * pp->chunks_cap : 16;
+			pp->chunks = xrealloc(pp->chunks, pp->chunks_cap * sizeof *pp->chunks);
+		}
+		pp->chunks[n++] = (struct chunk){ from, to, s->cuts[i].row, NULL, !fits };
+		i = next;
+	}
+	return n;
+}
+
+/* A statement too big to parse stands in the body as a Truncated node with its span. */
+static void write_oversize(struct pyparse *pp, const char *src, const struct chunk *ch,
+			   struct jsonw *out, struct pyparse_report *rep)
+{
+	unsigned l0, c0, l1, c1;
+	uint32_t end = ch->to;
+	while (end > ch->from && (src[end - 1] == '\n' || src[end - 1] == ' '))
+		end--;
+	byte_line_col(&pp->scan, ch->from, &l0, &c0);
+	byte_line_col(&pp->scan, end, &l1, &c1);
+	jw_object_begin(out);
+	jw_kv_cstring(out, "_type", "Truncated");
+	jw_kv_int(out, "lineno", l0);
+	jw_kv_int(out, "col_offset", c0);
+	jw_kv_int(out, "end_lineno", l1);
+	jw_kv_int(out, "end_col_offset", c1);
+	jw_object_end(out);
+	if (!rep->oversize) {
+		rep->oversize = true;
+		rep->oversize_line = l0;
+		rep->oversize_bytes = ch->to - ch->from;
+	}
+}
+
+/*
+ * A source bigger than one parse may take (see STACK_PER_BYTE) is parsed one chunk of
+ * whole top-level statements at a time, each given to tree-sitter as the one included
+ * range of the whole text, so positions stay the file's.  A single top-level statement
+ * bigger than a chunk is left out (a Truncated statement and a report), and everything
+ * around it is still parsed: nesting code deeply does not hide the rest of the file.
+ * All chunks are parsed before anything is written, so a time-out writes nothing.
+ */
+static int parse_chunks(struct pyparse *pp, const char *src, size_t len, unsigned max_depth,
+			uint64_t deadline, struct jsonw *out, struct pyparse_report *rep)
+{
+	pyscan_run(&pp->scan, src, len);
+	size_t n = plan_chunks(pp, len);
+	bool copied = false;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *ch = &pp->chunks[i];
+		bool oversize = ch->joined;
+		ch->joined = false;
+		if (oversize)
+			continue;
+		ch->tree = parse_range(pp, src, len, ch->from, ch->to, ch->row, deadline);
+		if (!ch->tree) {
+			rep->timed_out = true;
+			rc = -1;
+			break;
+		}
+		if (ts_node_has_error(ts_tree_root_node(ch->tree)))
+			ch->tree = repair(pp, src, len, ch, ch->tree, deadline, &copied, &ch->joined);
+	}
+	if (rc == 0) {
+		convert_begin(out);
+		for (size_t i = 0; i < n; i++) {
+			const struct chunk *ch = &pp->chunks[i];
+			struct convert_source cs = { ch->joined ? pp->copy : src, len,
+						     ch->joined ? pp->scan.line_starts : NULL,
+						     ch->joined ? pp->scan.nlines : 0 };
+			if (ch->tree)
+				convert_stmts(ch->tree, &cs, max_depth, pp->stack_budget, out, rep);
+			else
+				write_oversize(pp, src, ch, out, rep);
+		}
+		convert_end(out);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pp->chunks[i].tree)
+			ts_tree_delete(pp->chunks[i].tree);
+	ts_parser_set_included_ranges(pp->parser, NULL, 0);
+	return rc;
 }
 
 int pyparse_to_json(struct pyparse *pp, const char *src, size_t len,
@@ -71,21 +357,33 @@ int pyparse_to_json(struct pyparse *pp, const char *src, size_t len,
 {
 	unsigned max_depth = lim && lim->max_depth ? lim->max_depth : PYPARSE_DEFAULT_DEPTH;
 	unsigned long timeout_ms = lim ? lim->timeout_ms : 0;
+	uint64_t deadline = timeout_ms ? now_us() + (uint64_t)timeout_ms * 1000 : 0;
 
 	*rep = (struct pyparse_report){ 0 };
 	src = pysource_decode(&pp->text, pp->codecs, src, len, &len, rep);
-	if (len > UINT32_MAX)
-		len = UINT32_MAX;	/* tree-sitter's offsets are 32-bit; callers bound sizes first */
+	if (len > UINT32_MAX - 1)
+		len = UINT32_MAX - 1;	/* tree-sitter's offsets are 32-bit; callers bound sizes first */
 
-	ts_parser_set_timeout_micros(pp->parser, (uint64_t)timeout_ms * 1000);
-	TSTree *tree = ts_parser_parse_string(pp->parser, NULL, src, (uint32_t)len);
-	if (!tree) {
-		/* Timed out (or cancelled): the parser keeps its state until reset. */
-		ts_parser_reset(pp->parser);
-		rep->timed_out = true;
-		return -1;
+	if (len <= pp->chunk_bytes) {
+		TSTree *tree = parse_range(pp, src, len, 0, (uint32_t)len, 0, deadline);
+		if (!tree) {
+			rep->timed_out = true;
+			return -1;
+		}
+		bool joined = false, copied = false;
+		if (ts_node_has_error(ts_tree_root_node(tree))) {
+			struct chunk whole = { 0, (uint32_t)len, 0, NULL, false };
+			pyscan_run(&pp->scan, src, len);
+			tree = repair(pp, src, len, &whole, tree, deadline, &copied, &joined);
+		}
+		struct convert_source cs = { joined ? pp->copy : src, len,
+					     joined ? pp->scan.line_starts : NULL,
+					     joined ? pp->scan.nlines : 0 };
+		convert_begin(out);
+		convert_stmts(tree, &cs, max_depth, pp->stack_budget, out, rep);
+		convert_end(out);
+		ts_tree_delete(tree);
+		return 0;
 	}
-	convert_module(tree, src, len, max_depth, pp->stack_budget, out, rep);
-	ts_tree_delete(tree);
-	return 0;
+	return parse_chunks(pp, src, len, max_depth, deadline, out, rep);
 }

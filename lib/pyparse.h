@@ -45,6 +45,10 @@ struct pyparse_report {
 	unsigned trunc_line, trunc_col;	/* ... the first cut */
 	unsigned trunc_depth;		/* AST levels above the first cut (max_depth, or fewer
 					 * when the C stack budget ran out first) */
+	bool oversize;			/* a top-level statement too big for one parse was
+					 * left out (a Truncated statement stands for it) */
+	unsigned oversize_line;		/* ... the first one's line */
+	size_t oversize_bytes;		/* ... and size */
 	bool timed_out;			/* no tree: the parse exceeded timeout_ms */
 	bool decode_error;		/* bytes invalid in the source's encoding (replaced by U+FFFD) */
 	unsigned decode_line;		/* ... the first such line */

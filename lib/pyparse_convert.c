@@ -135,6 +135,10 @@ struct conv {
 	TSNode elide;
 	TSPoint elide_from, elide_to;
 	TSTreeCursor cur;
+	/* Set when tree-sitter parsed a repaired copy whose rows differ from the source's
+	 * (pyscan_join): positions then come from byte offsets and these line starts. */
+	const uint32_t *line_starts;
+	size_t nlines;
 	struct kid *pool;
 	size_t pool_len, pool_cap;
 };
@@ -221,6 +225,31 @@ static const char *text(struct conv *c, TSNode n, size_t *len)
 	return c->src + ts_node_start_byte(n);
 }
 
+/* ---- positions ---- */
+
+static TSPoint byte_point(struct conv *c, uint32_t byte)
+{
+	size_t lo = 0, hi = c->nlines;	/* the last line starting at or before `byte` */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->line_starts[mid] <= byte)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (TSPoint){ (uint32_t)lo, byte - c->line_starts[lo] };
+}
+
+static TSPoint start_pt(struct conv *c, TSNode n)
+{
+	return c->line_starts ? byte_point(c, ts_node_start_byte(n)) : ts_node_start_point(n);
+}
+
+static TSPoint end_pt(struct conv *c, TSNode n)
+{
+	return c->line_starts ? byte_point(c, ts_node_end_byte(n)) : ts_node_end_point(n);
+}
+
 /* ---- writing ---- */
 
 static void span(struct conv *c, TSPoint s, TSPoint e)
@@ -233,10 +262,10 @@ static void span(struct conv *c, TSPoint s, TSPoint e)
 
 static void pos(struct conv *c, TSNode n)
 {
-	TSPoint s = ts_node_start_point(n);
+	TSPoint s = start_pt(c, n);
 	if (!ts_node_is_null(c->elide) && s.row == c->elide_from.row && s.column == c->elide_from.column)
 		s = c->elide_to;
-	span(c, s, ts_node_end_point(n));
+	span(c, s, end_pt(c, n));
 }
 
 static void begin(struct conv *c, const char *type)
@@ -301,8 +330,8 @@ static bool enter(struct conv *c, TSNode n)
 	end(c);
 	if (!c->res->truncated) {
 		c->res->truncated = true;
-		c->res->trunc_line = ts_node_start_point(n).row + 1;
-		c->res->trunc_col = ts_node_start_point(n).column;
+		c->res->trunc_line = start_pt(c, n).row + 1;
+		c->res->trunc_col = start_pt(c, n).column;
 		c->res->trunc_depth = c->depth;
 	}
 	return false;
@@ -319,7 +348,7 @@ static void leave(struct conv *c)
  */
 static TSPoint last_token_end(struct conv *c, TSNode n)
 {
-	TSPoint e = ts_node_end_point(n);
+	TSPoint e = end_pt(c, n);
 	ts_tree_cursor_reset(&c->cur, n);
 	while (ts_tree_cursor_goto_first_child(&c->cur)) {
 		TSNode last = { 0 };
@@ -330,7 +359,7 @@ static TSPoint last_token_end(struct conv *c, TSNode n)
 		} while (ts_tree_cursor_goto_next_sibling(&c->cur));
 		if (ts_node_is_null(last))
 			break;
-		e = ts_node_end_point(last);
+		e = end_pt(c, last);
 		ts_tree_cursor_reset(&c->cur, last);
 	}
 	return e;
@@ -385,30 +414,33 @@ static TSNode error_inside(struct conv *c, TSNode n)
 	}
 }
 
+/* One child of a statement list: a statement, or what a syntax error left of one. */
+static void stmt_item(struct conv *c, TSNode parent, struct kid k)
+{
+	if (is_stmt_kind(k.kind)) {
+		stmt(c, k.node);
+		/* A statement tree-sitter repaired around an ERROR: say where, after it. */
+		TSNode e = k.kind != K_ERROR && ts_node_has_error(k.node) ? error_inside(c, k.node)
+									    : (TSNode){ 0 };
+		if (!ts_node_is_null(e))
+			stmt(c, e);
+	} else if (kind(parent) == K_ERROR && k.kind != K_OTHER && !ts_node_is_missing(k.node)) {
+		/* Salvage: an expression stranded in a syntax error still counts. */
+		begin(c, "Expr");
+		pos(c, k.node);
+		key(c, "value");
+		expr(c, k.node, LOAD);
+		end(c);
+	}
+}
+
 /* A run of statements (a block, a module, what an ERROR node still holds) as an array. */
 static void stmt_list(struct conv *c, TSNode parent)
 {
 	struct kids ks = kids_of(c, parent, true);
 	jw_array_begin(c->w);
-	for (size_t i = 0; i < ks.n; i++) {
-		struct kid k = KID(ks, i);
-		if (is_stmt_kind(k.kind)) {
-			stmt(c, k.node);
-			/* A statement tree-sitter repaired around an ERROR: say where, after it. */
-			TSNode e = k.kind != K_ERROR && ts_node_has_error(k.node) ? error_inside(c, k.node)
-										    : (TSNode){ 0 };
-			if (!ts_node_is_null(e))
-				stmt(c, e);
-		}
-		else if (kind(parent) == K_ERROR && k.kind != K_OTHER && !ts_node_is_missing(k.node)) {
-			/* Salvage: an expression stranded in a syntax error still counts. */
-			begin(c, "Expr");
-			pos(c, k.node);
-			key(c, "value");
-			expr(c, k.node, LOAD);
-			end(c);
-		}
-	}
+	for (size_t i = 0; i < ks.n; i++)
+		stmt_item(c, parent, KID(ks, i));
 	jw_array_end(c->w);
 	kids_done(c, ks);
 }
@@ -559,10 +591,10 @@ static void subscript_slice(struct conv *c, TSNode n)
 		if (k.field == F.subscript) {
 			if (!count++)
 				first = i;
-			tup_end = ts_node_end_point(k.node);
+			tup_end = end_pt(c, k.node);
 		} else if (count && is_token(k.node, ",")) {
 			comma = true;
-			tup_end = ts_node_end_point(k.node);
+			tup_end = end_pt(c, k.node);
 		}
 	}
 	key(c, "slice");
@@ -574,7 +606,7 @@ static void subscript_slice(struct conv *c, TSNode n)
 		jw_null(c->w);
 	} else if (enter(c, n)) {
 		begin(c, "Tuple");
-		span(c, ts_node_start_point(KID(ks, first).node), tup_end);
+		span(c, start_pt(c, KID(ks, first).node), tup_end);
 		key(c, "elts");
 		jw_array_begin(c->w);
 		for (size_t i = 0; i < ks.n; i++)
@@ -805,7 +837,7 @@ static void xa_and_chain(struct conv *c, struct xa_region *r, size_t lo, size_t 
 	if (!enter(c, r->opnd[hi]))
 		return;
 	begin(c, "BinOp");
-	span(c, ts_node_start_point(r->opnd[lo]), ts_node_end_point(r->opnd[hi]));
+	span(c, start_pt(c, r->opnd[lo]), end_pt(c, r->opnd[hi]));
 	key(c, "left");
 	xa_and_chain(c, r, lo, hi - 1);
 	tag(c, "op", "BitAnd");
@@ -828,7 +860,7 @@ static void xa_xor_chain(struct conv *c, struct xa_region *r, size_t hi)
 	if (!enter(c, r->opnd[hi]))
 		return;
 	begin(c, "BinOp");
-	span(c, ts_node_start_point(r->opnd[0]), ts_node_end_point(r->opnd[hi]));
+	span(c, start_pt(c, r->opnd[0]), end_pt(c, r->opnd[hi]));
 	key(c, "left");
 	xa_xor_chain(c, r, lo - 1);
 	tag(c, "op", "BitXor");
@@ -889,8 +921,8 @@ static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
 	key(c, "value");
 	if (enter(c, n)) {
 		c->elide = base;
-		c->elide_from = ts_node_start_point(base);
-		c->elide_to = ts_node_start_point(first_named(c, base));
+		c->elide_from = start_pt(c, base);
+		c->elide_to = start_pt(c, first_named(c, base));
 		expr_node(c, n, ctx);
 		c->elide = saved, c->elide_from = from, c->elide_to = to;
 		leave(c);
@@ -1104,7 +1136,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 			expr(c, KID(ps, 0).node, LOAD);
 		} else if (ps.n >= 1 && enter(c, params)) {
 			begin(c, "Tuple");
-			span(c, ts_node_start_point(KID(ps, 0).node), ts_node_end_point(KID(ps, ps.n - 1).node));
+			span(c, start_pt(c, KID(ps, 0).node), end_pt(c, KID(ps, ps.n - 1).node));
 			key(c, "elts");
 			jw_array_begin(c->w);
 			for (size_t i = 0; i < ps.n; i++)
@@ -1239,7 +1271,7 @@ static void fstr_spec(struct fstr *outer, TSNode spec, TSNode piece, bool raw)
 	for (size_t i = 0; i < ks.n; i++)
 		fields |= KID(ks, i).kind == K_format_expression;
 	/* 3.11 again: a spec's Constant has the piece's span, unless the spec has fields. */
-	struct fstr f = { c, outer->whole, ts_node_start_point(piece), ts_node_end_point(piece), { 0 }, 0 };
+	struct fstr f = { c, outer->whole, start_pt(c, piece), end_pt(c, piece), { 0 }, 0 };
 	if (fields)
 		f.cstart = outer->cstart, f.cend = outer->cend;
 	begin(c, "JoinedStr");
@@ -1341,7 +1373,7 @@ static void string_expr(struct conv *c, TSNode n)
 			unicode = p.unicode;
 	}
 
-	struct fstr f = { c, n, ts_node_start_point(n), ts_node_end_point(n), { 0 }, 0 };
+	struct fstr f = { c, n, start_pt(c, n), end_pt(c, n), { 0 }, 0 };
 	if (any_f) {
 		begin(c, "JoinedStr");
 		pos(c, n);
@@ -1434,7 +1466,7 @@ static void comprehension_expr(struct conv *c, const char *type, TSNode n)
 			expr(c, KID(parts, first).node, LOAD);
 		} else {
 			begin(c, "Tuple");
-			span(c, ts_node_start_point(KID(parts, first).node), ts_node_end_point(k.node));
+			span(c, start_pt(c, KID(parts, first).node), end_pt(c, k.node));
 			key(c, "elts");
 			jw_array_begin(c->w);
 			for (size_t j = 0; j < parts.n; j++)
@@ -1473,8 +1505,8 @@ static void arg_node(struct conv *c, const struct param *p)
 	if (!enter(c, p->name))
 		return;
 	begin(c, "arg");
-	span(c, ts_node_start_point(p->name),
-	     ts_node_is_null(p->annotation) ? ts_node_end_point(p->name) : ts_node_end_point(p->annotation));
+	span(c, start_pt(c, p->name),
+	     ts_node_is_null(p->annotation) ? end_pt(c, p->name) : end_pt(c, p->annotation));
 	name_text(c, "arg", p->name);
 	key(c, "annotation");
 	expr(c, p->annotation, LOAD);
@@ -1590,7 +1622,7 @@ static void arguments(struct conv *c, TSNode params)
 /* Compound statements end at their last token (see last_token_end). */
 static void stmt_pos(struct conv *c, TSNode n)
 {
-	span(c, ts_node_start_point(n), last_token_end(c, n));
+	span(c, start_pt(c, n), last_token_end(c, n));
 }
 
 static void empty_list(struct conv *c, const char *k)
@@ -1666,7 +1698,7 @@ static void expression_statement(struct conv *c, TSNode n)
 			expr(c, KID(ks, 0).node, LOAD);
 		} else if (ks.n >= 1 && enter(c, n)) {	/* `a, b` or `f(),` as a statement: a Tuple */
 			begin(c, "Tuple");
-			span(c, ts_node_start_point(KID(ks, 0).node), ts_node_end_point(n));
+			span(c, start_pt(c, KID(ks, 0).node), end_pt(c, n));
 			key(c, "elts");
 			jw_array_begin(c->w);
 			for (size_t i = 0; i < ks.n; i++)
@@ -1798,7 +1830,7 @@ static void if_chain(struct conv *c, TSNode at, TSPoint stop, TSNode cond, TSNod
 		     struct kids alts, size_t next)
 {
 	begin(c, "If");
-	span(c, ts_node_start_point(at), stop);
+	span(c, start_pt(c, at), stop);
 	key(c, "test");
 	expr(c, cond, LOAD);
 	body(c, "body", block);
@@ -1942,6 +1974,9 @@ static void with_stmt(struct conv *c, TSNode n)
 		if (KID(items, i).kind != K_with_item || !enter(c, item))
 			continue;
 		TSNode value = field(item, F.value), target = { 0 };
+		/* `with (a as b):`, one item in parentheses, arrives as a parenthesised as_pattern */
+		if (kind(unparen(c, value)) == K_as_pattern)
+			value = unparen(c, value);
 		if (kind(value) == K_as_pattern) {
 			target = field(value, F.alias);
 			value = first_named(c, value);
@@ -2053,7 +2088,7 @@ static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
 {
 	if (!enter(c, n))
 		return;
-	TSPoint s = ts_node_start_point(kw), e = ts_node_end_point(n);
+	TSPoint s = start_pt(c, kw), e = end_pt(c, n);
 	switch (kind(n)) {
 	case K_attribute:
 		begin(c, "Attribute");
@@ -2323,7 +2358,7 @@ static void attr_chain(struct conv *c, struct kids ids, size_t last)
 		name_text(c, "id", id);
 	} else {
 		begin(c, "Attribute");
-		span(c, ts_node_start_point(KID(ids, 0).node), ts_node_end_point(id));
+		span(c, start_pt(c, KID(ids, 0).node), end_pt(c, id));
 		key(c, "value");
 		attr_chain(c, ids, last - 1);
 		name_text(c, "attr", id);
@@ -2340,7 +2375,7 @@ static void pattern_value(struct conv *c, TSNode n, TSNode minus)
 		if (!enter(c, minus))
 			return;
 		begin(c, "UnaryOp");
-		span(c, ts_node_start_point(minus), ts_node_end_point(n));
+		span(c, start_pt(c, minus), end_pt(c, n));
 		tag(c, "op", "USub");
 		key(c, "operand");
 		pattern_value(c, n, (TSNode){ 0 });
@@ -2399,8 +2434,8 @@ static void pattern_list_of(struct conv *c, struct kids ks, const char *sep)
 		if (i < ks.n && !is_token(KID(ks, i).node, sep))
 			continue;
 		if (i > from)
-			pattern_items(c, ks, from, i, ts_node_start_point(KID(ks, from).node),
-				      ts_node_end_point(KID(ks, i - 1).node));
+			pattern_items(c, ks, from, i, start_pt(c, KID(ks, from).node),
+				      end_pt(c, KID(ks, i - 1).node));
 		from = i + 1;
 	}
 	jw_array_end(c->w);
@@ -2429,14 +2464,14 @@ static void pattern_node(struct conv *c, TSNode n)
 	TSNode inner;
 	switch (kind(n)) {
 	case K_identifier:
-		match_as(c, ts_node_start_point(n), ts_node_end_point(n), (TSNode){ 0 }, n);
+		match_as(c, start_pt(c, n), end_pt(c, n), (TSNode){ 0 }, n);
 		return;
 	case K_dotted_name:
 		ks = kids_of(c, n, true);
 		if (ks.n == 1) {	/* a bare name captures */
 			inner = KID(ks, 0).node;
 			kids_done(c, ks);
-			match_as(c, ts_node_start_point(n), ts_node_end_point(n), (TSNode){ 0 }, inner);
+			match_as(c, start_pt(c, n), end_pt(c, n), (TSNode){ 0 }, inner);
 			return;
 		}
 		kids_done(c, ks);
@@ -2515,7 +2550,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		kids_done(c, ks);
 		if (kind(name) == K_as_pattern_target)
 			name = first_named(c, name);
-		match_as(c, ts_node_start_point(n), ts_node_end_point(n), sub, name);
+		match_as(c, start_pt(c, n), end_pt(c, n), sub, name);
 		return;
 	}
 	case K_class_pattern: {
@@ -2540,8 +2575,8 @@ static void pattern_node(struct conv *c, TSNode n)
 						const char *t = text(c, KID(kk, 0).node, &len);
 						ident(c, t, len);
 					} else if (pass == 2 && kk.n > 2) {
-						pattern_items(c, kk, 2, kk.n, ts_node_start_point(KID(kk, 2).node),
-							      ts_node_end_point(KID(kk, kk.n - 1).node));
+						pattern_items(c, kk, 2, kk.n, start_pt(c, KID(kk, 2).node),
+							      end_pt(c, KID(kk, kk.n - 1).node));
 					}
 					kids_done(c, kk);
 				}
@@ -2633,7 +2668,7 @@ static void pattern(struct conv *c, TSNode n)
 	struct kids tokens = { c->pool_len, 0 };
 	n = unwrap_case_pattern(c, n, &tokens);
 	if (tokens.n) {
-		pattern_items(c, tokens, 0, tokens.n, ts_node_start_point(n), ts_node_end_point(n));
+		pattern_items(c, tokens, 0, tokens.n, start_pt(c, n), end_pt(c, n));
 		kids_done(c, tokens);
 		return;
 	}
@@ -2687,9 +2722,9 @@ static void match_stmt(struct conv *c, TSNode n)
 		if (KID(ks, i).field == F.subject) {
 			if (!nsubj++)
 				first = i;
-			subj_end = ts_node_end_point(KID(ks, i).node);
+			subj_end = end_pt(c, KID(ks, i).node);
 		} else if (nsubj && is_token(KID(ks, i).node, ",")) {
-			subj_end = ts_node_end_point(KID(ks, i).node);
+			subj_end = end_pt(c, KID(ks, i).node);
 		}
 	}
 	begin(c, "Match");
@@ -2699,7 +2734,7 @@ static void match_stmt(struct conv *c, TSNode n)
 		expr(c, KID(ks, first).node, LOAD);
 	} else if (nsubj && enter(c, n)) {	/* `match a, b:` matches a Tuple */
 		begin(c, "Tuple");
-		span(c, ts_node_start_point(KID(ks, first).node), subj_end);
+		span(c, start_pt(c, KID(ks, first).node), subj_end);
 		key(c, "elts");
 		jw_array_begin(c->w);
 		for (size_t i = 0; i < ks.n; i++)
@@ -2740,7 +2775,7 @@ static void match_stmt(struct conv *c, TSNode n)
 			pattern(c, KID(parts, pfirst).node);
 		} else if (np && enter(c, cc)) {	/* `case a, *rest:` is a sequence */
 			begin(c, "MatchSequence");
-			span(c, ts_node_start_point(KID(parts, pfirst).node), ts_node_end_point(KID(parts, plast).node));
+			span(c, start_pt(c, KID(parts, pfirst).node), end_pt(c, KID(parts, plast).node));
 			key(c, "patterns");
 			jw_array_begin(c->w);
 			for (size_t j = 0; j < parts.n; j++)
@@ -2791,31 +2826,46 @@ static TSNode first_error(struct conv *c, TSNode root)
 	}
 }
 
-void convert_module(const TSTree *tree, const char *src, size_t len, unsigned max_depth,
-		    size_t stack_budget, struct jsonw *w, struct pyparse_report *res)
+void convert_begin(struct jsonw *w)
+{
+	jw_object_begin(w);
+	jw_kv_cstring(w, "_type", "Module");
+	jw_key(w, "body");
+	jw_array_begin(w);
+}
+
+void convert_end(struct jsonw *w)
+{
+	jw_array_end(w);
+	jw_key(w, "type_ignores");
+	jw_array_begin(w);
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+void convert_stmts(const TSTree *tree, const struct convert_source *cs, unsigned max_depth,
+		   size_t stack_budget, struct jsonw *w, struct pyparse_report *res)
 {
 	char base;
 	TSNode root = ts_tree_root_node(tree);
-	struct conv c = { .src = src, .len = len, .w = w, .max_depth = max_depth, .res = res,
-			  .stack_base = (uintptr_t)&base, .stack_budget = stack_budget };
+	struct conv c = { .src = cs->src, .len = cs->len, .w = w, .max_depth = max_depth,
+			  .res = res, .stack_base = (uintptr_t)&base, .stack_budget = stack_budget,
+			  .line_starts = cs->line_starts, .nlines = cs->nlines };
 	c.cur = ts_tree_cursor_new(root);
-	if (ts_node_has_error(root)) {
+	if (ts_node_has_error(root) && !res->syntax_error) {
 		TSNode e = first_error(&c, root);
 		res->syntax_error = true;
-		res->error_line = ts_node_start_point(e).row + 1;
-		res->error_col = ts_node_start_point(e).column;
+		res->error_line = start_pt(&c, e).row + 1;
+		res->error_col = start_pt(&c, e).column;
 	}
-	begin(&c, "Module");
-	key(&c, "body");
-	if (kind(root) == K_module)
-		stmt_list(&c, root);
-	else {	/* the whole file is one ERROR node */
-		jw_array_begin(w);
+	if (kind(root) == K_module) {
+		struct kids ks = kids_of(&c, root, true);
+		for (size_t i = 0; i < ks.n; i++)
+			stmt_item(&c, root, c.pool[ks.base + i]);
+		kids_done(&c, ks);
+	} else {	/* the whole text is one ERROR node */
 		stmt(&c, root);
-		jw_array_end(w);
 	}
-	empty_list(&c, "type_ignores");
-	end(&c);
 	ts_tree_cursor_delete(&c.cur);
 	free(c.pool);
 }

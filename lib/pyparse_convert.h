@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <tree_sitter/api.h>
 
 #include "jsonw.h"
@@ -13,13 +14,26 @@
 void convert_init(const TSLanguage *lang);
 void convert_done(void);
 
+/* The text a tree was parsed from. */
+struct convert_source {
+	const char *src;
+	size_t len;
+	/* NULL when tree-sitter's rows and columns are the source's; else the source's line
+	 * starts, from which positions are computed (a copy with joined lines was parsed). */
+	const uint32_t *line_starts;
+	size_t nlines;
+};
+
 /*
- * Write the Module for `tree` (parsed from `src`, `len` bytes) as one JSON value into `w`.
- * Subtrees deeper than `max_depth` AST levels, or reached with more than `stack_budget`
- * bytes of C stack in use, become {"_type":"Truncated"}.
- * Sets the syntax-error and truncation fields of `res` (the caller zeroes it).
+ * A Module is written as convert_begin, then convert_stmts for each tree whose top-level
+ * statements belong to it (one tree, or one per chunk of a big file, in source order),
+ * then convert_end.  Subtrees deeper than `max_depth` AST levels, or reached with more
+ * than `stack_budget` bytes of C stack in use, become {"_type":"Truncated"}.
+ * convert_stmts sets the syntax-error (if not set yet) and truncation fields of `res`.
  */
-void convert_module(const TSTree *tree, const char *src, size_t len, unsigned max_depth,
-		    size_t stack_budget, struct jsonw *w, struct pyparse_report *res);
+void convert_begin(struct jsonw *w);
+void convert_stmts(const TSTree *tree, const struct convert_source *cs, unsigned max_depth,
+		   size_t stack_budget, struct jsonw *w, struct pyparse_report *res);
+void convert_end(struct jsonw *w);
 
 #endif

@@ -188,6 +188,45 @@ print("if a:\n    pass\n" + "elif a:\n    pass\n" * 2000)
 	assert_equal "$(record_field ast 'len(r["tree"]["body"][6]["value"]["values"])')" 100000
 }
 
+@test "a deep file with a syntax error does not crash tree-sitter's error recovery" {
+	# tree-sitter 0.20.7 recurses in ts_subtree_compare when it recovers from an error: this
+	# file overflowed an 8 MB stack.  Under the sandbox, the stage must go on to the next record.
+	python3 -c '
+n = 100000
+print("x = " + "-" * n + "1")
+print("y = " + "[" * n + "]" * n)
+print("z = " + " & ".join(["a ^ b"] * (n // 2)))
+print("w = *a.b[c]().d, " * 3)
+print("import os\nos.system(1 +)")
+' >"$BATS_TEST_TMPDIR/deep.py"
+	{ file_record "$BATS_TEST_TMPDIR/deep.py"; file_record "$FIX/imports.py"; } >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 2
+	assert_equal "$(record_field ast 'r["tree"]["body"][4]["_type"]' | head -1)" '"Import"'
+	# with no room to raise the stack limit, each top-level statement too big for one parse
+	# is left out (Truncated, a DeepNesting hit) and the rest of the file is still parsed
+	run bash -c 'ulimit -Ss 8192 && ulimit -Hs 8192 && aura-parse <"$1"' _ "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	assert_equal "$(record_field ast '[s["_type"] for s in r["tree"]["body"]]' | head -1)" \
+		'["Truncated", "Truncated", "Truncated", "Assign", "Import", "Expr", "Error"]'
+	assert_equal "$(printf '%s\n' "$output" | grep -c '"detection":"DeepNesting"')" 1
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 2
+}
+
+@test "a big file parsed in chunks of top-level statements matches CPython's ast" {
+	# chunks are forced small here; by default only files beyond what the stack allows are cut
+	AURA_PARSE_CHUNK_BYTES=300 compare_with_oracle "$FIX/statements.py"
+	AURA_PARSE_CHUNK_BYTES=600 compare_with_oracle "$FIX/control.py"
+	AURA_PARSE_CHUNK_BYTES=300 compare_with_oracle "$FIX/error_trap.py"
+}
+
+@test "valid code tree-sitter reads as one ERROR node is recovered (bracketed lines joined)" {
+	compare_with_oracle "$FIX/error_trap.py"
+}
+
 @test "a syntactically valid file raises no hit" {
 	file_record "$FIX/statements.py" >"$BATS_TEST_TMPDIR/in"
 	run aura-parse <"$BATS_TEST_TMPDIR/in"

@@ -1,0 +1,39 @@
+/* pyparse_scan.h: internal to lib/pyparse*.c — a token-level pre-scan that finds top-level statements and bracketed newlines. */
+#ifndef AURA_PYPARSE_SCAN_H
+#define AURA_PYPARSE_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where a top-level statement may start: a line at column 0, outside brackets and strings. */
+struct pyscan_cut {
+	uint32_t byte, row;
+};
+
+struct pyscan {
+	struct pyscan_cut *cuts;	/* cuts[0] is always {0, 0} */
+	size_t ncuts, cap;
+	uint32_t *line_starts;		/* byte of every line's start (line_starts[0] == 0) */
+	size_t nlines, lines_cap;
+	size_t joined;			/* newlines inside brackets (what pyscan_join would change) */
+};
+
+/*
+ * Scan `len` bytes of decoded source (as pysource_decode gives it) like CPython's tokenizer,
+ * well enough to know strings, comments, brackets and line continuations; never recursive.
+ * A cut is not placed before `else`/`elif`/`except`/`finally` or after a decorator line,
+ * so a cut never splits a statement of valid code.
+ */
+void pyscan_run(struct pyscan *s, const char *src, size_t len);
+
+/*
+ * Copy `src` into `dst` (same length) with every newline inside brackets made a space and
+ * comments inside brackets blanked: byte offsets are kept, and tree-sitter-python, whose
+ * scanner mis-reads some indentation inside brackets, sees one logical line as one line.
+ */
+void pyscan_join(const char *src, size_t len, char *dst);
+
+void pyscan_free(struct pyscan *s);
+
+#endif
