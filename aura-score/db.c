@@ -159,6 +159,25 @@ static int start_scan(struct db *db, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Switching a new database to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY
+ * at once (without its busy handler) when another scan is creating the same database at
+ * that moment: retry for as long as the busy time-out would have waited.
+ */
+static int enter_wal_mode(struct db *db)
+{
+	for (int waited_ms = 0;; waited_ms += 10) {
+		int rc = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= DB_BUSY_TIMEOUT_MS) {
+			aura_warn("%s: WAL mode: %s", db->path, sqlite3_errmsg(db->h));
+			return -1;
+		}
+		sqlite3_sleep(10);
+	}
+}
+
 struct db *db_open(const char *path, int argc, char **argv)
 {
 	struct db *db = xmalloc(sizeof *db);
@@ -183,7 +202,7 @@ struct db *db_open(const char *path, int argc, char **argv)
 	 */
 	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &one) != SQLITE_OK)
 		aura_die("%s: cannot keep the WAL file: %s", path, sqlite3_errmsg(db->h));
-	if (exec_sql(db, "PRAGMA journal_mode=WAL", "WAL mode") != 0 ||
+	if (enter_wal_mode(db) != 0 ||
 	    exec_sql(db, "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
 			 "PRAGMA foreign_keys=ON", "pragmas") != 0)
 		aura_die("%s: cannot set the database up", path);

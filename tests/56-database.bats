@@ -42,8 +42,9 @@ for row in c.execute(sys.argv[2]): print(*row, sep="|")' "$@"; }
 	[ "$(sql "$db" "select count(*) from files")" = 9 ]
 	[ "$(sql "$db" "select count(*), sum(count) from hits")" = "9|9" ]
 	[ "$(sql "$db" "select p.name, v.version from versions v join packages p on v.package_id = p.id order by p.name" | head -1)" = "pkg0|1.0" ]
-	# the stored verdict is the verdict record
-	[ "$(sql "$db" "select json_extract(verdict, '$.type') || ' ' || json_extract(verdict, '$.risk') from artifacts limit 1")" = "verdict high" ]
+	# the stored verdict is the verdict record that was printed
+	printed=$(printf '%s\n' "$output" | head -1 | jq -r '"verdict " + .risk + " " + (.score|tostring)')
+	[ "$(sql "$db" "select json_extract(verdict, '$.type') || ' ' || json_extract(verdict, '$.risk') || ' ' || json_extract(verdict, '$.score') from artifacts order by rowid limit 1")" = "$printed" ]
 	# a second scan appends
 	run -0 bash -c "$(declare -f synthetic_stream); synthetic_stream 2 B | aura-score --db '$db'"
 	[ "$(sql "$db" "select count(*) from scans")" = 2 ]
