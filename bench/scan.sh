@@ -1,0 +1,37 @@
+#!/bin/sh
+# scan.sh: the whole `aura scan` pipeline against bandit (Debian's) on the same tree (not a test).
+# Prints files, MB, wall seconds, files/s, MB/s and peak RSS (the largest process of each tool).
+# Corpus: the CPython standard library by default (STDLIB=/path to change it).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpus=${STDLIB:-/usr/lib/python3.11}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if ! command -v bandit >/dev/null; then
+	echo "bench/scan.sh: bandit is not installed (apt-get install bandit)" >&2
+	exit 2
+fi
+
+files=$(find "$corpus" -name '*.py' -type f | wc -l)
+bytes=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -c)
+
+# row NAME: print one line from $work/time (wall seconds, peak KiB).
+row() {
+	set -- "$1" $(tail -1 "$work/time")
+	awk -v n="$1" -v f="$files" -v b="$bytes" -v s="$2" -v m="$3" \
+	    'BEGIN { s = s > 0 ? s : 0.001; printf "%-34s %6d %7.1f %8.2f %8.1f %7.2f %9.0f\n", n, f, b / 1e6, s, f / s, b / 1e6 / s, m / 1024 }'
+}
+
+printf '%-34s %6s %7s %8s %8s %7s %9s\n' tool files MB seconds files/s MB/s "peak MB"
+# Every stage runs concurrently in one pipe: /usr/bin/time on bash reports the largest
+# child's peak RSS (the maximum over the process tree is what getrusage gives for children).
+/usr/bin/time -f '%e %M' -o "$work/time" \
+	"$root/bin/aura" scan --format json --allow-errors "$corpus" >"$work/aura.out" 2>"$work/aura.err" || true
+row "aura scan (6 sandboxed stages)"
+/usr/bin/time -f '%e %M' -o "$work/time" \
+	bandit -q -r -f json -o "$work/bandit.out" "$corpus" 2>"$work/bandit.err" || true
+row "bandit -r (Debian $(bandit --version 2>/dev/null | head -1 | awk '{print $2}'))"
+printf '(%s; aura: %s hits; bandit: %s results)\n' "$corpus" \
+	"$(jq -s 'map(select(.type=="verdict") | .hits | length) | add // 0' "$work/aura.out")" \
+	"$(jq '.results | length' "$work/bandit.out" 2>/dev/null || echo '?')"
