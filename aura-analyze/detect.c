@@ -13,6 +13,7 @@
 #include "reach.h"
 #include "strings.h"
 #include "taint.h"
+#include "xref.h"
 
 struct walk {
 	const struct ruleset *rules;
@@ -37,6 +38,11 @@ struct walk {
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
+	/* Cross-file reachability (xref.c): the module-level def whose body is being walked
+	 * (NULL at top level and in methods), and how many classes enclose the walk. */
+	struct xref *xref;
+	const char *def;
+	int in_class;
 };
 
 static const char *node_type(const json_t *n)
@@ -258,6 +264,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (evidence)
 		json_object_set_new(hit, "evidence", json_string(evidence));
 	free(evidence);
+	/* Another file may call this def at install or import time: kept for artifact_end. */
+	if (c == CTX_FUNCTION && w->def && w->xref && !w->test_code)
+		xref_keep_hit(w->xref, w->def, r, fixed, hit);
 	out_record(hit);
 	json_decref(hit);
 }
@@ -419,6 +428,11 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->fixed_host = NULL;
+	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def))
+		xref_note_call(w->xref, name,
+			       json_object_get(call, "_resolved") ||
+			       json_object_get(json_object_get(call, "func"), "_resolved"),
+			       c == CTX_FUNCTION ? w->def : NULL, c);
 	free(name);
 }
 
@@ -603,11 +617,14 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		walk_field(w, node, "returns", c, depth);
 		/* A def that top-level code calls runs in the caller's context. */
 		char *chain = c != CTX_FUNCTION ? reach_chain(w->reach, node) : NULL;
-		const char *saved_via = w->via;
+		const char *saved_via = w->via, *saved_def = w->def;
 		if (chain)
 			w->via = chain;
+		if (!w->def && !w->in_class && strcmp(type, "Lambda"))
+			w->def = json_string_value(json_object_get(node, "name"));
 		walk_field(w, node, "body", chain ? c : CTX_FUNCTION, depth);
 		w->via = saved_via;
+		w->def = saved_def;
 		free(chain);
 		return;
 	}
@@ -646,6 +663,8 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		check_exec_statement(w, node, c);
 	else if (type && (!strcmp(type, "Import") || !strcmp(type, "ImportFrom")))
 		check_import(w, node, c);
+	bool is_class = type && !strcmp(type, "ClassDef");
+	w->in_class += is_class;
 	const char *key;
 	json_t *child;
 	json_object_foreach((json_t *)node, key, child) {
@@ -654,9 +673,11 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		else if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
 			walk(w, child, c, depth + 1);
 	}
+	w->in_class -= is_class;
 }
 
-void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src)
+void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src,
+		struct xref *xref)
 {
 	const json_t *tree = json_object_get(ast_rec, "tree");
 	struct walk w = {
@@ -669,7 +690,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.top = top_context(record_str(ast_rec, "path")),
 		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
 		.test_code = rules_is_test_path(rules, record_str(ast_rec, "path")),
+		.xref = xref,
 	};
+	if (xref)
+		xref_begin_file(xref, w.path, tree);
 	if (w.test_code)	/* nothing runs it on install or import of the package */
 		w.top = CTX_FUNCTION;
 	collect_hook_classes(&w, tree);
@@ -678,7 +702,8 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,
 				 .hook_classes = (char *const *)w.hook_classes,
-				 .nhook_classes = w.nhook_classes, .test_code = w.test_code };
+				 .nhook_classes = w.nhook_classes, .test_code = w.test_code,
+				 .xref = xref };
 	taint_module(&ts, tree);
 	reach_free(w.reach);
 	if (w.too_deep)

@@ -6,14 +6,17 @@
 
 #include "rules.h"
 #include "source.h"
+#include "xref.h"
 
 /* Deepest JSON nesting followed (jansson loads at most 2048 levels, so none is lost). */
 #define DETECT_MAX_DEPTH 2100
 
 /*
  * Emit (out_record) one hit per matching call and import in the tree of `ast_rec`, in
- * source order.  `src` supplies evidence when it holds the record's file.
+ * source order.  `src` supplies evidence when it holds the record's file.  With `xref`,
+ * the file's calls and its hits inside uncalled defs are noted for cross-file reachability.
  */
-void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src);
+void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct source *src,
+		struct xref *xref);
 
 #endif

@@ -13,17 +13,6 @@
 #define NAME_MAX_LEN 64		/* longer names are not compared (none of the popular ones is) */
 #define MIN_LEN 5		/* shorter names have too many neighbours to mean anything */
 
-/*
- * How much a look-alike name weighs, by edit distance and by the popularity rank of the
- * project it imitates: squatting the most-downloaded names pays, and distance 2 from an
- * obscure name is mostly chance.
- */
-static const struct { int distance, max_rank, score; const char *severity; } squat_scores[] = {
-	{ 1, 1000, 70, "high" },
-	{ 1, 15000, 40, "medium" },
-	{ 2, 300, 40, "medium" },
-};
-
 struct popular {
 	char **names;		/* PEP 503-normalised, in rank order */
 	size_t n;
@@ -137,7 +126,8 @@ static bool is_registry_artifact(const json_t *artifact)
 	return !(n > 4 && !strcmp(path + n - 4, ".deb"));
 }
 
-void metadata_check_artifact(const struct popular *p, const json_t *artifact)
+void metadata_check_artifact(const struct popular *p, const struct ruleset *rules,
+			     const json_t *artifact)
 {
 	const char *raw = record_str(artifact, "name");
 	char name[NAME_MAX_LEN + 1];
@@ -151,15 +141,17 @@ void metadata_check_artifact(const struct popular *p, const json_t *artifact)
 		if (d < best_d)
 			best_d = d, best = i;
 	}
-	for (size_t k = 0; best < p->n && k < sizeof squat_scores / sizeof *squat_scores; k++) {
-		if (squat_scores[k].distance != best_d || best >= (size_t)squat_scores[k].max_rank)
+	/* The rules' typosquat rows (data/rules.yaml): the first that fits decides. */
+	for (size_t k = 0; best < p->n && k < rules->nsquat; k++) {
+		const struct squat_score *q = &rules->squat[k];
+		if (q->distance != best_d || best >= (size_t)q->max_rank)
 			continue;
 		char msg[256];
 		snprintf(msg, sizeof msg, "package name '%s' is %d edit%s away from '%s', the #%zu most "
 			 "downloaded PyPI project: a possible typosquat", raw, best_d, best_d > 1 ? "s" : "",
 			 p->names[best], best + 1);
-		json_t *hit = hit_new(record_str(artifact, "id"), "Typosquat", squat_scores[k].score,
-				      squat_scores[k].severity, NULL, 0, 0, msg);
+		json_t *hit = hit_new(record_str(artifact, "id"), "Typosquat", q->score, q->severity,
+				      NULL, 0, 0, msg);
 		json_object_set_new(hit, "name", json_string(p->names[best]));
 		json_array_append_new(json_object_get(hit, "tags"), json_string("metadata"));
 		json_array_append_new(json_object_get(hit, "tags"), json_string("typosquatting"));

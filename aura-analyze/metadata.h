@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "rules.h"
+
 /* Popular project names, most downloaded first (data/top-pypi-packages-30-days.min.json). */
 struct popular;
 
@@ -12,7 +14,11 @@ struct popular;
 struct popular *popular_load(const char *path);
 void popular_free(struct popular *p);
 
-/* An `artifact` record: a Typosquat hit when its package name imitates a popular one. */
-void metadata_check_artifact(const struct popular *p, const json_t *artifact);
+/*
+ * An `artifact` record: a Typosquat hit when its package name imitates a popular one,
+ * weighed by the rules' `typosquat:` rows.
+ */
+void metadata_check_artifact(const struct popular *p, const struct ruleset *rules,
+			     const json_t *artifact);
 
 #endif

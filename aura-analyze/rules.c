@@ -68,16 +68,22 @@ static bool want_string(struct loader *ld, const yaml_node_t *n, const char *wha
 	return true;
 }
 
-static bool want_int(struct loader *ld, const yaml_node_t *n, const char *what, int *out)
+static bool want_int_upto(struct loader *ld, const yaml_node_t *n, const char *what, int *out,
+			  long max)
 {
 	const char *s = scalar(n);
 	char *end;
 	errno = 0;
 	long v = s ? strtol(s, &end, 10) : 0;
-	if (!s || !s[0] || *end || errno || v < 0 || v > MAX_SCORE)
-		return fail_at(ld, n, "%s: expected an integer from 0 to %d", what, MAX_SCORE);
+	if (!s || !s[0] || *end || errno || v < 0 || v > max)
+		return fail_at(ld, n, "%s: expected an integer from 0 to %ld", what, max);
 	*out = (int)v;
 	return true;
+}
+
+static bool want_int(struct loader *ld, const yaml_node_t *n, const char *what, int *out)
+{
+	return want_int_upto(ld, n, what, out, MAX_SCORE);
 }
 
 /* A string or a list of strings, appended to (*v, *n). */
@@ -383,6 +389,47 @@ static bool load_taint(struct loader *ld, const yaml_node_t *n, struct ruleset *
 	return true;
 }
 
+/* typosquat: a list of {distance: 1, max_rank: 1000, score: 70, severity: high} */
+static bool load_squat(struct loader *ld, const yaml_node_t *n, struct ruleset *rs)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, n, "typosquat: expected a list of {distance, max_rank, score, severity}");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *row = node_at(ld, *it);
+		if (row->type != YAML_MAPPING_NODE)
+			return fail_at(ld, row, "typosquat: each row is a mapping");
+		rs->squat = xrealloc(rs->squat, (rs->nsquat + 1) * sizeof *rs->squat);
+		struct squat_score *q = &rs->squat[rs->nsquat++];
+		*q = (struct squat_score){ .distance = -1, .max_rank = -1, .score = -1 };
+		for (yaml_node_pair_t *p = row->data.mapping.pairs.start; p < row->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = node_at(ld, p->key), *v = node_at(ld, p->value);
+			const char *key = scalar(k);
+			bool ok;
+			if (key && !strcmp(key, "distance"))
+				ok = want_int(ld, v, key, &q->distance) &&
+				     (q->distance == 1 || q->distance == 2 ||
+				      fail_at(ld, v, "distance: 1 or 2 (farther names are not compared)"));
+			else if (key && !strcmp(key, "max_rank"))
+				ok = want_int_upto(ld, v, key, &q->max_rank, 1000000);
+			else if (key && !strcmp(key, "score"))
+				ok = want_int(ld, v, key, &q->score);
+			else if (key && !strcmp(key, "severity")) {
+				ok = want_string(ld, v, key, &q->severity);
+				if (ok && severity_rank(q->severity) < 0)
+					ok = fail_at(ld, v, "severity '%s': expected info, low, medium, high "
+							    "or critical", q->severity);
+			} else
+				ok = fail_at(ld, k, "unknown typosquat key '%s' (distance, max_rank, score, "
+						    "severity)", key ? key : "?");
+			if (!ok)
+				return false;
+		}
+		if (q->distance < 0 || q->max_rank < 0 || q->score < 0 || !q->severity)
+			return fail_at(ld, row, "a typosquat row needs distance, max_rank, score and severity");
+	}
+	return true;
+}
+
 static bool load_root(struct loader *ld, struct ruleset *rs)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
@@ -406,6 +453,10 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = load_list(ld, v, key, &rs->imports);
 		else if (key && !strcmp(key, "strings"))
 			ok = load_list(ld, v, key, &rs->strings);
+		else if (key && !strcmp(key, "typosquat"))
+			ok = load_squat(ld, v, rs);
+		else if (key && !strcmp(key, "files"))
+			ok = load_list(ld, v, key, &rs->files);
 		else if (key && !strcmp(key, "taint"))
 			ok = load_taint(ld, v, rs);
 		else if (key && !strcmp(key, "install_hooks"))
@@ -413,8 +464,8 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 		else if (key && !strcmp(key, "test_paths"))
 			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
 		else
-			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, taint, "
-					    "install_hooks, test_paths)",
+			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
+					    "taint, typosquat, install_hooks, test_paths)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -478,6 +529,10 @@ void rules_free(struct ruleset *rs)
 	list_free(&rs->calls);
 	list_free(&rs->imports);
 	list_free(&rs->strings);
+	list_free(&rs->files);
+	for (size_t i = 0; i < rs->nsquat; i++)
+		free(rs->squat[i].severity);
+	free(rs->squat);
 	list_free(&rs->flows);
 	struct taint_labels *ls[] = { &rs->sources, &rs->sinks, &rs->parameters };
 	for (size_t k = 0; k < 3; k++)

@@ -50,15 +50,26 @@ struct rule_list {
 	size_t n;
 };
 
+/* typosquat: how much a look-alike package name weighs (metadata.c). */
+struct squat_score {
+	int distance;		/* edit distance to the popular name: 1 or 2 */
+	int max_rank;		/* the imitated project is among this many most downloaded */
+	int score;
+	char *severity;
+};
+
 struct ruleset {
 	char *path;
 	struct rule_list calls;		/* matched against a call's canonical callee */
 	struct rule_list imports;	/* matched against imported module names */
 	struct rule_list strings;	/* PCRE2 patterns and entropy over string constants */
+	struct rule_list files;		/* facts about the members themselves (files.c) */
 	struct taint_labels sources, sinks;	/* taint: where data comes from and goes */
 	/* taint: parameters whose name says what they hold (label: a source label) */
 	struct taint_labels parameters;
 	struct rule_list flows;		/* taint: source labels reaching a sink label */
+	struct squat_score *squat;	/* typosquat: first matching row wins */
+	size_t nsquat;
 	/* Base classes of setup commands: their methods run at install time (cmdclass). */
 	char **install_hooks;
 	size_t ninstall_hooks;

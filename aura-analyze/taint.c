@@ -159,7 +159,35 @@ static bool location_key(const json_t *e, char *buf, size_t len)
 	const json_t *v = json_object_get(e, "value");
 	if (is_type(e, "Constant") && json_is_string(v))
 		return (size_t)snprintf(buf, len, "'%s", json_string_value(v)) < len;
+	if (is_type(e, "JoinedStr")) {	/* f'C:/x/a.exe': an f-string with no {expression} */
+		size_t n = (size_t)snprintf(buf, len, "'"), i;
+		json_t *part;
+		json_array_foreach(json_object_get(e, "values"), i, part) {
+			const char *text = json_string_value(json_object_get(part, "value"));
+			if (!is_type(part, "Constant") || !text || n + strlen(text) >= len)
+				return false;
+			n += (size_t)snprintf(buf + n, len - n, "%s", text);
+		}
+		return n > 1;
+	}
 	return dotted(e, buf, len, 0);
+}
+
+/*
+ * A file written with tainted data whose constant path appears inside the constant `text`
+ * ("start cmd /c C:/x/a.exe" runs C:/x/a.exe).  Paths shorter than 6 bytes say too little.
+ */
+static struct var *path_inside(struct scope *s, const char *text)
+{
+	for (; s; s = s->globals != s ? s->globals : NULL) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->v[i].name[0] == '\'' && s->v[i].mask && strlen(s->v[i].name + 1) >= 6 &&
+			    strstr(text, s->v[i].name + 1))
+				return &s->v[i];
+		if (!s->globals)
+			break;
+	}
+	return NULL;
 }
 
 static void add_path(struct flowdesc *d, const char *name)
@@ -242,6 +270,9 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (ev)
 			json_object_set_new(hit, "evidence", json_string(ev));
 		free(ev);
+		if (t->ctx == CTX_FUNCTION && t->current && !t->current->method && t->site->xref &&
+		    !t->site->test_code)
+			xref_keep_hit(t->site->xref, t->current->name, r, fixed, hit);
 		out_record(hit);
 		json_decref(hit);
 	}
@@ -419,6 +450,8 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 			      : location_key(e, name, sizeof name);
 		if (have) {
 			struct var *v = lookup(s, name, false);
+			if ((!v || !v->mask) && name[0] == '\'')
+				v = path_inside(s, name + 1);
 			if (v && v->mask) {
 				out.mask = v->mask;
 				snprintf(out.source, sizeof out.source, "%s", v->source);

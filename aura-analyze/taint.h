@@ -7,6 +7,7 @@
 #include "reach.h"
 #include "rules.h"
 #include "source.h"
+#include "xref.h"
 
 /* Where the hits go and how a def's context is found. */
 struct taint_site {
@@ -18,6 +19,7 @@ struct taint_site {
 	char *const *hook_classes;	/* setup commands: their methods run at install time */
 	size_t nhook_classes;
 	bool test_code;			/* test or example code: says so in the message */
+	struct xref *xref;		/* flows in uncalled defs, kept for cross-file reach */
 };
 
 /* Emit one hit per flow rule whose sources reach its sink in `module`. */

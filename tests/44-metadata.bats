@@ -48,3 +48,17 @@ squat() {
 	assert_success
 	assert_output '{"type":"artifact","v":1,"id":"x","name":"requestz"}'
 }
+
+@test "Typosquat scores are the rules file's typosquat: rows; a bad row is an error naming it" {
+	mkdir data
+	cp "$AURA_ROOT/data/top-pypi-packages-30-days.min.json" data/
+	sed 's/{distance: 1, max_rank: 1000, score: 70, severity: high}/{distance: 1, max_rank: 1000, score: 90, severity: critical}/' \
+		"$AURA_ROOT/data/rules.yaml" > data/rules.yaml
+	run bash -c "AURA_DATA_DIR=$PWD/data; export AURA_DATA_DIR; $(declare -f squat); squat requestz"
+	assert_output "Typosquat 90 requests null"
+	sed 's/{distance: 2, max_rank: 300, score: 40, severity: medium}/{distance: 3, max_rank: 300, score: 40, severity: medium}/' \
+		"$AURA_ROOT/data/rules.yaml" > data/rules.yaml
+	run -2 bash -c "AURA_DATA_DIR=$PWD/data aura-analyze </dev/null"
+	assert_output --partial "rules.yaml:"
+	assert_output --partial "distance: 1 or 2"
+}

@@ -1,0 +1,102 @@
+/* files.c: signals in the members themselves — start-up hooks, disguised archives, secrets. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "files.h"
+#include "ndjson.h"
+#include "record.h"
+
+/*
+ * The facts a member shows, as names the `files:` rules match (docs/rules.md):
+ *   pth.code                 a .pth file with an `import` line (site runs it at every start-up)
+ *   native.in_sdist          a native binary (ELF, PE, Mach-O) in a source distribution
+ *   archive_as.EXT           an archive whose name ends in .EXT (server.crt, logo.png)
+ *   file.BASENAME            the member's own name (.pypirc, id_rsa, .env)
+ */
+#define FACT_MAX 4
+
+static const char *basename_of(const char *path)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '!')
+			base = p + 1;
+	return base;
+}
+
+/* Source distributions: what pip builds from (a wheel or a .deb ships built files). */
+static bool is_sdist(const char *format)
+{
+	return format && (!strncmp(format, "tar", 3) || !strcmp(format, "zip"));
+}
+
+static void emit(const struct rule *r, const json_t *file, const char *fact, enum context c)
+{
+	if (!r->applies[c])
+		return;
+	const char *path = record_str(file, "path");
+	static const char *const when[CTX_COUNT] = { "at install time", "at import time",
+						     "in test or example code" };
+	size_t cap = strlen(r->message) + strlen(path) + 64, len = 0;
+	char *msg = xmalloc(cap);
+	for (const char *p = r->message; *p;) {	/* {name}: the member; {when}: the context */
+		const char *sub = !strncmp(p, "{name}", 6) ? path : !strncmp(p, "{when}", 6) ? when[c] : NULL;
+		size_t n = sub ? strlen(sub) : 1;
+		if (len + n + 1 > cap)
+			msg = xrealloc(msg, cap = (len + n + 1) * 2);
+		memcpy(msg + len, sub ? sub : p, n);
+		len += n;
+		p += sub ? 6 : 1;
+	}
+	msg[len] = '\0';
+	json_t *hit = hit_new(record_str(file, "artifact"), r->detection, r->score[c], r->severity,
+			      path, 0, 0, msg);
+	free(msg);
+	const char *id = record_str(file, "id");
+	if (id)
+		json_object_set_new(hit, "file", json_string(id));
+	json_object_set_new(hit, "name", json_string(fact));
+	json_object_set_new(hit, "context", json_string(context_names[c]));
+	json_t *tags = json_object_get(hit, "tags");
+	json_array_append_new(tags, json_string(r->category));
+	if (c != CTX_FUNCTION) {
+		char tag[32];
+		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
+		json_array_append_new(tags, json_string(tag));
+	}
+	json_array_append_new(tags, json_string("file"));
+	for (size_t i = 0; i < r->ntags; i++)
+		json_array_append_new(tags, json_string(r->tags[i]));
+	out_record(hit);
+	json_decref(hit);
+}
+
+void files_check(const struct ruleset *rules, const json_t *file, const char *artifact_format)
+{
+	const char *path = record_str(file, "path");
+	const char *kind = record_str(file, "kind");
+	if (!rules->files.n || !path || !kind)
+		return;
+	const char *base = basename_of(path);
+	char facts[FACT_MAX][300];
+	size_t n = 0;
+	if (!strcmp(kind, "pth") && json_is_true(json_object_get(file, "pth_has_code")))
+		snprintf(facts[n++], sizeof facts[0], "pth.code");
+	if (!strcmp(kind, "native") && is_sdist(artifact_format))
+		snprintf(facts[n++], sizeof facts[0], "native.in_sdist");
+	const char *dot = strrchr(base, '.');
+	if (!strcmp(kind, "archive") && dot && dot != base)
+		snprintf(facts[n++], sizeof facts[0], "archive_as%.200s", dot);
+	snprintf(facts[n++], sizeof facts[0], "file.%.200s", base);
+	/* A start-up hook runs on every interpreter start after install; test fixtures never run. */
+	bool test = rules_is_test_path(rules, path);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule *r = rules_match(&rules->files, facts[i], false);
+		enum context c = test ? CTX_FUNCTION : !strcmp(facts[i], "pth.code") ? CTX_INSTALL : CTX_IMPORT;
+		if (r)
+			emit(r, file, facts[i], c);
+	}
+}

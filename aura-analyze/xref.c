@@ -1,0 +1,495 @@
+/* xref.c: cross-file reachability — a package's own function that install or import code calls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ndjson.h"
+#include "record.h"
+#include "xref.h"
+
+#define XREF_MAX_DEPTH 256	/* import statements deeper than this are not looked for */
+#define VIA_MAX 300		/* bytes of the chain named in a message */
+
+struct kept {
+	char *def;		/* module.def */
+	json_t *hit;
+	const struct rule *r;
+	bool fixed;
+};
+
+struct edge {
+	char *from;		/* module.def, or NULL: top-level code of file `where` */
+	char *to;		/* qualified callee */
+	char *where;		/* the calling file's path (root edges) */
+	enum context c;
+};
+
+struct xref {
+	char *artifact;
+	char *module;		/* dotted name of the current file */
+	char *path;
+	bool is_init;
+	json_t *aliases;	/* local name -> qualified name, current file */
+	struct kept *hits;
+	size_t nhits;
+	struct edge *edges;
+	size_t nedges;
+};
+
+struct xref *xref_new(const char *artifact)
+{
+	struct xref *x = xmalloc(sizeof *x);
+	*x = (struct xref){ .artifact = xstrdup(artifact ? artifact : ""), .aliases = json_object(),
+			    .hits = xmalloc(XREF_MAX_HITS * sizeof *x->hits),
+			    .edges = xmalloc(XREF_MAX_EDGES * sizeof *x->edges) };
+	if (!x->aliases)
+		aura_oom();
+	return x;
+}
+
+void xref_free(struct xref *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->nhits; i++) {
+		free(x->hits[i].def);
+		json_decref(x->hits[i].hit);
+	}
+	for (size_t i = 0; i < x->nedges; i++) {
+		free(x->edges[i].from);
+		free(x->edges[i].to);
+		free(x->edges[i].where);
+	}
+	free(x->hits);
+	free(x->edges);
+	json_decref(x->aliases);
+	free(x->module);
+	free(x->path);
+	free(x->artifact);
+	free(x);
+}
+
+const char *xref_artifact(const struct xref *x)
+{
+	return x->artifact;
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *out = xmalloc(strlen(a) + strlen(b) + 2);
+	sprintf(out, "%s%s%s", a, a[0] && b[0] ? "." : "", b);
+	return out;
+}
+
+/* "pkg-1.0/src/pkg/mod.py" -> "pkg-1.0.src.pkg.mod"; "pkg/__init__.py" -> "pkg". */
+static char *module_of(const char *path, bool *is_init)
+{
+	char *m = xstrdup(path);
+	size_t n = strlen(m);
+	if (n > 3 && !strcmp(m + n - 3, ".py"))
+		m[n -= 3] = '\0';
+	*is_init = n >= 9 && !strcmp(m + n - 8, "__init__") && (n == 8 || m[n - 9] == '/');
+	if (*is_init)
+		m[n >= 9 ? n - 9 : 0] = '\0';
+	for (char *p = m; *p; p++)
+		if (*p == '/' || *p == '!')
+			*p = '.';
+	return m;
+}
+
+static void parent(char *m)
+{
+	char *dot = strrchr(m, '.');
+	if (dot)
+		*dot = '\0';
+	else
+		m[0] = '\0';
+}
+
+/* `from .mod import f as g` anywhere in the file: g means pkg.mod.f. */
+static void collect_aliases(struct xref *x, const json_t *node, int depth)
+{
+	if (depth > XREF_MAX_DEPTH || json_object_size(x->aliases) >= XREF_MAX_ALIASES)
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			collect_aliases(x, e, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	const char *type = json_string_value(json_object_get(node, "_type"));
+	if (type && !strcmp(type, "ImportFrom")) {
+		json_int_t level = json_integer_value(json_object_get(node, "level"));
+		const char *mod = json_string_value(json_object_get(node, "module"));
+		char *base;
+		if (level > 0) {
+			base = xstrdup(x->module);
+			if (!x->is_init)
+				parent(base);
+			for (json_int_t l = 1; l < level && l < 64; l++)
+				parent(base);
+			char *b = join(base, mod ? mod : "");
+			free(base);
+			base = b;
+		} else {
+			base = xstrdup(mod ? mod : "");
+		}
+		size_t i;
+		json_t *alias;
+		json_array_foreach(json_object_get(node, "names"), i, alias) {
+			const char *name = json_string_value(json_object_get(alias, "name"));
+			const char *as = json_string_value(json_object_get(alias, "asname"));
+			if (!name || !strcmp(name, "*"))
+				continue;
+			char *q = join(base, name);
+			json_object_set_new(x->aliases, as ? as : name, json_string(q));
+			free(q);
+		}
+		free(base);
+		return;
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			collect_aliases(x, child, depth + 1);
+}
+
+void xref_begin_file(struct xref *x, const char *path, const json_t *tree)
+{
+	free(x->module);
+	free(x->path);
+	x->path = xstrdup(path ? path : "");
+	x->module = module_of(x->path, &x->is_init);
+	json_object_clear(x->aliases);
+	collect_aliases(x, tree, 0);
+}
+
+/* The callee as a dotted name in the package: local aliases and same-file defs expanded. */
+static char *qualify(const struct xref *x, const char *callee, bool resolved)
+{
+	if (resolved)	/* aura-rewrite's canonical name: already absolute */
+		return xstrdup(callee);
+	const char *dot = strchr(callee, '.');
+	size_t head = dot ? (size_t)(dot - callee) : strlen(callee);
+	char first[256];
+	if (head >= sizeof first)
+		return xstrdup(callee);
+	memcpy(first, callee, head);
+	first[head] = '\0';
+	const char *alias = json_string_value(json_object_get(x->aliases, first));
+	if (alias)
+		return join(alias, dot ? dot + 1 : "");
+	return dot ? xstrdup(callee) : join(x->module, callee);
+}
+
+static void add_edge(struct xref *x, char *from, char *to, const char *where, enum context c)
+{
+	if (x->nedges == XREF_MAX_EDGES) {
+		free(from);
+		free(to);
+		return;
+	}
+	x->edges[x->nedges++] = (struct edge){ .from = from, .to = to, .c = c,
+					       .where = from ? NULL : xstrdup(where) };
+}
+
+void xref_note_call(struct xref *x, const char *callee, bool resolved, const char *def,
+		    enum context c)
+{
+	if (!callee || !x->module || !strncmp(callee, "builtins.", 9))
+		return;
+	add_edge(x, def ? join(x->module, def) : NULL, qualify(x, callee, resolved), x->path, c);
+}
+
+void xref_note_entry(struct xref *x, const char *target, enum context c)
+{
+	char buf[512];
+	size_t n = 0;
+	for (const char *p = target; *p && n + 1 < sizeof buf; p++)
+		if (*p != ' ' && *p != '\t')	/* "pkg.mod : func [extra]": spaces are layout */
+			buf[n++] = *p == ':' ? '.' : *p;
+	buf[n] = '\0';
+	char *bracket = strchr(buf, '[');
+	if (bracket)
+		*bracket = '\0';
+	if (buf[0] && strchr(buf, '.'))
+		add_edge(x, NULL, xstrdup(buf), "a console script", c);
+}
+
+void xref_keep_hit(struct xref *x, const char *def, const struct rule *r, bool fixed,
+		   const json_t *hit)
+{
+	if (!def || !x->module || x->nhits == XREF_MAX_HITS)
+		return;
+	json_t *copy = json_deep_copy(hit);
+	if (!copy)
+		aura_oom();
+	x->hits[x->nhits++] = (struct kept){ .def = join(x->module, def), .hit = copy, .r = r,
+					     .fixed = fixed };
+}
+
+/* `a` names `b` when they are equal or one ends with "." + the other (an sdist's root
+ * directory or src/ is not part of the import name). */
+static bool names_match(const char *key, const char *q)
+{
+	size_t kl = strlen(key), ql = strlen(q);
+	if (kl == ql)
+		return !strcmp(key, q);
+	const char *longer = kl > ql ? key : q, *shorter = kl > ql ? q : key;
+	size_t ll = kl > ql ? kl : ql, sl = kl > ql ? ql : kl;
+	return strchr(shorter, '.') && longer[ll - sl - 1] == '.' && !strcmp(longer + ll - sl, shorter);
+}
+
+static const char *when_text(enum context c)
+{
+	return c == CTX_INSTALL ? "at install time" : "at import time";
+}
+
+/* The kept hit, now in context c: its rule's score for c, the tags, the chain. */
+static void emit_upgraded(const struct kept *k, enum context c, const char *via)
+{
+	if (!k->r->applies[c])
+		return;
+	json_t *hit = json_deep_copy(k->hit);
+	if (!hit)
+		aura_oom();
+	json_object_set_new(hit, "score", json_integer(k->fixed && k->r->has_fixed_host[c]
+							   ? k->r->fixed_host[c] : k->r->score[c]));
+	json_object_set_new(hit, "context", json_string(context_names[c]));
+	const char *msg = json_string_value(json_object_get(hit, "message"));
+	const char *in = msg ? strstr(msg, "inside a function") : NULL;
+	size_t cap = (msg ? strlen(msg) : 0) + strlen(via) + 64;
+	char *m = xmalloc(cap);
+	if (in)
+		snprintf(m, cap, "%.*s%s%s (reached through %s)", (int)(in - msg), msg, when_text(c),
+			 in + strlen("inside a function"), via);
+	else
+		snprintf(m, cap, "%s (reached through %s)", msg ? msg : "", via);
+	json_object_set_new(hit, "message", json_string(m));
+	free(m);
+	json_t *tags = json_object_get(hit, "tags");
+	char tag[32];
+	snprintf(tag, sizeof tag, "%s-time", context_names[c]);
+	json_array_append_new(tags, json_string(tag));
+	json_array_append_new(tags, json_string("reachable"));
+	json_array_append_new(tags, json_string("cross-file"));
+	out_record(hit);
+	json_decref(hit);
+}
+
+/* The defs (module.def) the package has something about: kept hits or outgoing calls. */
+struct node {
+	const char *key;
+	bool visited;
+	char *via;
+};
+
+static size_t node_index(json_t *index, struct node **nodes, size_t *n, const char *key)
+{
+	json_t *v = json_object_get(index, key);
+	if (v)
+		return (size_t)json_integer_value(v);
+	*nodes = xrealloc(*nodes, (*n + 1) * sizeof **nodes);
+	(*nodes)[*n] = (struct node){ .key = key };
+	json_object_set_new(index, key, json_integer((json_int_t)*n));
+	return (*n)++;
+}
+
+static char *chain(const char *via, const char *key)
+{
+	const char *shortname = key;	/* the last two parts: mod.func */
+	const char *last = strrchr(key, '.');
+	if (last) {
+		for (const char *p = last - 1; p > key; p--)
+			if (*p == '.') {
+				shortname = p + 1;
+				break;
+			}
+	}
+	size_t n = strlen(via) + strlen(shortname) + 16;
+	char *out = xmalloc(n);
+	if (strlen(via) > VIA_MAX)
+		snprintf(out, n, "%s", via);
+	else
+		snprintf(out, n, "%s → %s()", via, shortname);
+	return out;
+}
+
+/* The last dotted part of a name: what an index of candidates is keyed by. */
+static const char *last_part(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot ? dot + 1 : name;
+}
+
+static void index_push(json_t *index, const char *key, size_t i)
+{
+	json_t *list = json_object_get(index, key);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(index, key, list);
+	}
+	json_array_append_new(list, json_integer((json_int_t)i));
+}
+
+struct walkq {
+	struct node *nodes;
+	json_t *by_last;	/* a def's name -> [node index...] */
+	size_t *work;
+	enum context *wctx;
+	size_t nwork;
+};
+
+/* Every def that callee `to` may name, reached in context c through `via`. */
+static void reach_target(struct walkq *q, const char *to, const char *via, enum context c)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(q->by_last, last_part(to)), i, v) {
+		struct node *n = &q->nodes[json_integer_value(v)];
+		if (n->visited || !names_match(n->key, to))
+			continue;
+		n->visited = true;
+		n->via = chain(via, n->key);
+		q->work[q->nwork] = (size_t)json_integer_value(v);	/* each node is pushed once */
+		q->wctx[q->nwork++] = c;
+	}
+}
+
+void xref_finish(struct xref *x)
+{
+	json_t *index = json_object(), *by_last = json_object(), *hits_of = json_object(),
+	       *edges_of = json_object();
+	if (!index || !by_last || !hits_of || !edges_of)
+		aura_oom();
+	struct node *nodes = NULL;
+	size_t nnodes = 0;
+	for (size_t i = 0; i < x->nhits; i++)
+		index_push(hits_of, x->hits[i].def, i);
+	for (size_t i = 0; i < x->nedges; i++)
+		if (x->edges[i].from)
+			index_push(edges_of, x->edges[i].from, i);
+	for (size_t i = 0; i < x->nhits; i++)
+		node_index(index, &nodes, &nnodes, x->hits[i].def);
+	for (size_t i = 0; i < x->nedges; i++)
+		if (x->edges[i].from)
+			node_index(index, &nodes, &nnodes, x->edges[i].from);
+	for (size_t k = 0; k < nnodes; k++)
+		index_push(by_last, last_part(nodes[k].key), k);
+	struct walkq q = { .nodes = nodes, .by_last = by_last,
+			   .work = xmalloc((nnodes + 1) * sizeof *q.work),
+			   .wctx = xmalloc((nnodes + 1) * sizeof *q.wctx) };
+	/* Install roots first: a def reached from both weighs as install time. */
+	for (int pass = 0; pass < 2 && nnodes; pass++) {
+		enum context want = pass ? CTX_IMPORT : CTX_INSTALL;
+		for (size_t e = 0; e < x->nedges; e++)
+			if (!x->edges[e].from && x->edges[e].c == want)
+				reach_target(&q, x->edges[e].to, x->edges[e].where, want);
+		while (q.nwork) {
+			q.nwork--;
+			size_t k = q.work[q.nwork];
+			enum context c = q.wctx[q.nwork];
+			size_t i;
+			json_t *v;
+			json_array_foreach(json_object_get(hits_of, nodes[k].key), i, v)
+				emit_upgraded(&x->hits[json_integer_value(v)], c, nodes[k].via);
+			json_array_foreach(json_object_get(edges_of, nodes[k].key), i, v)
+				reach_target(&q, x->edges[json_integer_value(v)].to, nodes[k].via, c);
+		}
+	}
+	for (size_t k = 0; k < nnodes; k++)
+		free(nodes[k].via);
+	free(nodes);
+	free(q.work);
+	free(q.wctx);
+	json_decref(index);
+	json_decref(by_last);
+	json_decref(hits_of);
+	json_decref(edges_of);
+}
+
+/* ---- console-script entry points: the functions the installed commands run ---- */
+
+static bool is_script_section(const char *s)
+{
+	static const char *const sections[] = { "console_scripts", "gui_scripts", "project.scripts",
+						"project.gui-scripts", "tool.poetry.scripts" };
+	for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+		if (!strcmp(s, sections[i]))
+			return true;
+	return false;
+}
+
+/* One "name = target" line of a scripts section: the target, quotes and spaces dropped. */
+static void entry_line(struct xref *x, const char *line, enum context c)
+{
+	const char *eq = strchr(line, '=');
+	if (!eq)
+		return;
+	char target[512];
+	size_t n = 0;
+	for (const char *p = eq + 1; *p && *p != '#' && n + 1 < sizeof target; p++)
+		if (*p != '"' && *p != '\'' && *p != ' ' && *p != '\t' && *p != '\r')
+			target[n++] = *p;
+	target[n] = '\0';
+	if (strchr(target, ':'))
+		xref_note_entry(x, target, c);
+}
+
+void xref_scan_entry_points(struct xref *x, const char *path, const char *text, size_t len,
+			    enum context c)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '!')
+			base = p + 1;
+	if (strcmp(base, "entry_points.txt") && strcmp(base, "setup.cfg") &&
+	    strcmp(base, "pyproject.toml"))
+		return;
+	char section[64] = "";
+	bool in_options = false, in_scripts_key = false;
+	const char *end = text + len;
+	for (const char *p = text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[512];
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+		const char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		bool indented = s != line;
+		if (*s == '[') {	/* [console_scripts], [project.scripts], [options.entry_points] */
+			const char *close = strchr(s, ']');
+			size_t k = close ? (size_t)(close - s - 1) : 0;
+			if (k >= sizeof section)
+				k = 0;
+			memcpy(section, s + 1, k);
+			section[k] = '\0';
+			in_options = !strcmp(section, "options.entry_points");
+			in_scripts_key = false;
+			continue;
+		}
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (is_script_section(section)) {
+			entry_line(x, s, c);
+		} else if (in_options) {	/* setup.cfg: console_scripts =\n    x = pkg.mod:f */
+			if (!indented) {
+				in_scripts_key = !strncmp(s, "console_scripts", 15) ||
+						 !strncmp(s, "gui_scripts", 11);
+				continue;
+			}
+			if (in_scripts_key)
+				entry_line(x, s, c);
+		}
+	}
+}

@@ -1,0 +1,61 @@
+/* xref.h: cross-file reachability — a package's own function that install or import code calls. */
+#ifndef ANALYZE_XREF_H
+#define ANALYZE_XREF_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rules.h"
+
+/* Per-artifact bounds: beyond them nothing more is kept (those hits stay "function"). */
+#define XREF_MAX_HITS 4096
+#define XREF_MAX_EDGES 16384
+#define XREF_MAX_ALIASES 1024
+
+/*
+ * Files arrive one at a time, so a call in setup.py to `pkg.mod.f` cannot be followed when
+ * it is seen.  Instead: the hits found inside a module-level def that nothing in its own
+ * file runs are kept (a copy, with their rule), and every call the package makes to a name
+ * is kept as an edge (from top-level code, with its context, or from a def).  At
+ * artifact_end the edges are followed from the top-level ones; each kept hit of a def
+ * they reach is emitted again in the caller's context ("cross-file").  aura-score keeps
+ * the higher-scoring copy of a finding, so the upgrade replaces the function-context hit.
+ */
+struct xref;
+
+struct xref *xref_new(const char *artifact);
+void xref_free(struct xref *x);
+/* The artifact the state is for. */
+const char *xref_artifact(const struct xref *x);
+
+/* A new `ast`: its path gives the module name; its imports give local names. */
+void xref_begin_file(struct xref *x, const char *path, const json_t *tree);
+
+/*
+ * A call to `callee` in the current file: from top-level code in context `c` when `def`
+ * is NULL, else from module-level def `def`.  `resolved`: the name is aura-rewrite's
+ * canonical one; otherwise the file's relative imports and defs qualify it.
+ */
+void xref_note_call(struct xref *x, const char *callee, bool resolved, const char *def,
+		    enum context c);
+
+/* A console-script entry point "pkg.mod:func": a root in context `c`. */
+void xref_note_entry(struct xref *x, const char *target, enum context c);
+
+/*
+ * The console and GUI scripts that `entry_points.txt`, `setup.cfg` ([options.entry_points])
+ * or `pyproject.toml` ([project.scripts]) declare, as roots in context `c`; other files
+ * are ignored.  `text` need not be NUL-terminated.
+ */
+void xref_scan_entry_points(struct xref *x, const char *path, const char *text, size_t len,
+			    enum context c);
+
+/* A hit (copied) found inside module-level def `def` of the current file, context function. */
+void xref_keep_hit(struct xref *x, const char *def, const struct rule *r, bool fixed,
+		   const json_t *hit);
+
+/* Follow the edges and emit (out_record) the upgraded hits; then the state is spent. */
+void xref_finish(struct xref *x);
+
+#endif
