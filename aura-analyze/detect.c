@@ -320,9 +320,9 @@ static void on_string_match(const struct rule *r, const char *m, size_t len, voi
  * The text of a str or bytes Constant (bytes decoded; malloc'd), or NULL.  The buffer has
  * STRINGS_PAD zeroed bytes after the text: PCRE2's JIT reads whole vectors past the end.
  */
-static char *constant_text(const json_t *node, size_t *len)
+static char *constant_text(const json_t *node, const char *key, size_t *len)
 {
-	const json_t *v = json_object_get(node, "value");
+	const json_t *v = json_object_get(node, key);
 	const char *b64 = json_string_value(json_object_get(v, "$bytes"));
 	unsigned char *bytes = NULL;
 	const char *text = NULL;
@@ -642,8 +642,22 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 	}
 	if (type && !strcmp(type, "Expr") && is_type(json_object_get(node, "value"), "Constant"))
 		return;	/* a docstring or a bare literal: text for people, never run */
+	/*
+	 * What aura-rewrite folded ('/etc/' + 'passwd', ''.join(map(chr, [...]))) carries the
+	 * value it computed in `_value`: matched like a literal.  A Name's `_value` was
+	 * propagated from where it was computed and matched there; a Constant is its value.
+	 */
+	bool folded = type && strcmp(type, "Name") && strcmp(type, "Constant") &&
+		      json_object_get(node, "_value");
+	if (folded) {
+		size_t len = 0;
+		char *text = constant_text(node, "_value", &len);
+		check_string(w, node, text, len, c);
+		free(text);
+	}
 	if (type && !strcmp(type, "JoinedStr")) {
-		check_joinedstr(w, node, c);
+		if (!folded)
+			check_joinedstr(w, node, c);
 		size_t i;
 		json_t *part;	/* its constant pieces were matched as part of the whole */
 		json_array_foreach(json_object_get(node, "values"), i, part)
@@ -653,7 +667,7 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 	}
 	if (type && !strcmp(type, "Constant")) {
 		size_t len = 0;
-		char *text = constant_text(node, &len);
+		char *text = constant_text(node, "value", &len);
 		check_string(w, node, text, len, c);
 		free(text);
 	}

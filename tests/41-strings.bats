@@ -164,3 +164,15 @@ PY
 	assert_line --index 0 "true"
 	assert_line --index 1 --partial ", hidden as base64"
 }
+
+@test "folded strings: what rewrite computed is matched once, where it was computed; a literal-free use is not" {
+	py m.py <<'PY'
+p = ''.join([chr(x) for x in [47, 101, 116, 99, 47, 112, 97, 115, 115, 119, 100]])
+q = '/etc/' + 'pass' + 'wd'
+open(p)
+open(q)
+r = ''.join([chr(x) for x in [104, 111, 109, 101]])
+PY
+	run dets m.py CredentialPath
+	assert_output "$(printf '1 CredentialPath /etc/passwd import 30\n2 CredentialPath /etc/passwd import 30')"
+}
