@@ -23,9 +23,9 @@ const TSLanguage *tree_sitter_python(void);
  * about two tree levels per source byte.  A parse is therefore given at most
  * stack / 2 / STACK_PER_BYTE bytes of text; bigger files are parsed one run of top-level
  * statements at a time (see pyparse_to_json).  Measured: 96 bytes of stack per byte of
- * `[[[...`, `---...1`, `a+a+...` or one-name statements; 160 leaves a margin.
+ * `[[[...`, `---...1`, `a+a+...` or one-name statements; 160 leaves a margin
+ * (STACK_PER_BYTE, in pyparse_convert.h since the converter re-parses backquotes).
  */
-#define STACK_PER_BYTE 160u
 #define STACK_WANTED (1024ul << 20)	/* raise the soft RLIMIT_STACK to this, room allowing */
 #define STACK_GAP_MARGIN (16ul << 20)	/* kept between the grown stack and the next mapping */
 

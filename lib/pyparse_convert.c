@@ -79,6 +79,9 @@ static uint32_t symbol_count;
 
 static unsigned users;	/* pyparse instances sharing the tables */
 
+/* Parses the text between Python 2 backquotes, which the grammar reads as a string. */
+static TSParser *repr_parser;
+
 void convert_init(const TSLanguage *lang)
 {
 	if (users++)
@@ -98,6 +101,9 @@ void convert_init(const TSLanguage *lang)
 #define X(f) F.f = ts_language_field_id_for_name(lang, #f, (uint32_t)strlen(#f));
 	FIELD_NAMES(X)
 #undef X
+	repr_parser = ts_parser_new();
+	if (!repr_parser || !ts_parser_set_language(repr_parser, lang))
+		aura_oom();
 }
 
 void convert_done(void)
@@ -106,6 +112,8 @@ void convert_done(void)
 		return;
 	free(kind_of_symbol);
 	kind_of_symbol = NULL;
+	ts_parser_delete(repr_parser);
+	repr_parser = NULL;
 }
 
 /* ---- the walk's state ---- */
@@ -312,6 +320,8 @@ static void name_text(struct conv *c, const char *k, TSNode n)
  * Enter one AST level.  Beyond --max-depth the subtree is replaced by a Truncated node
  * (the first cut is remembered for the DeepNesting hit) and false is returned.
  */
+static void cut(struct conv *c, TSNode n);
+
 static bool enter(struct conv *c, TSNode n)
 {
 	/*
@@ -325,6 +335,13 @@ static bool enter(struct conv *c, TSNode n)
 		c->depth++;
 		return true;
 	}
+	cut(c, n);
+	return false;
+}
+
+/* Write a Truncated node for `n`, remembering the first cut for the DeepNesting hit. */
+static void cut(struct conv *c, TSNode n)
+{
 	begin(c, "Truncated");
 	pos(c, n);
 	end(c);
@@ -334,7 +351,6 @@ static bool enter(struct conv *c, TSNode n)
 		c->res->trunc_col = start_pt(c, n).column;
 		c->res->trunc_depth = c->depth;
 	}
-	return false;
 }
 
 static void leave(struct conv *c)
@@ -693,6 +709,9 @@ static void compare(struct conv *c, TSNode n)
 	for (size_t i = 0; i < ks.n; i++)
 		if (KID(ks, i).field == F.operators) {
 			begin(c, op_name(token(KID(ks, i).node), false));
+			/* Python 2's `<>`: said on the op, which a chained Compare may mix with `!=`. */
+			if (is_token(KID(ks, i).node, "<>"))
+				jw_kv_cstring(c->w, "py2", "<>");
 			end(c);
 		}
 	jw_array_end(c->w);
@@ -705,6 +724,21 @@ static void compare(struct conv *c, TSNode n)
 	jw_array_end(c->w);
 	end(c);
 	kids_done(c, ks);
+}
+
+/*
+ * Which Python 2-only form an integer literal has, so rules can tell `0777` from 511:
+ * "octal" (a leading 0 before a nonzero digit), "long" (an `L` suffix), "octal long", or
+ * NULL.  Python 3 accepts `00` and `0_0`, so zeros alone are not octal.
+ */
+static const char *py2_int_form(const char *s, size_t len)
+{
+	bool is_long = len > 1 && (s[len - 1] == 'l' || s[len - 1] == 'L');
+	bool octal = false;
+	if (len > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		for (size_t i = 1; i < len - is_long; i++)
+			octal |= s[i] >= '1' && s[i] <= '9';
+	return octal && is_long ? "octal long" : octal ? "octal" : is_long ? "long" : NULL;
 }
 
 static void constant_tag(struct conv *c, TSNode n, const char *json)
@@ -1103,6 +1137,9 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		lit_write_number(c->w, s, len);
 		key(c, "kind");
 		jw_null(c->w);
+		const char *py2 = kind(n) == K_integer ? py2_int_form(s, len) : NULL;
+		if (py2)
+			jw_kv_cstring(c->w, "py2", py2);
 		end(c);
 		return;
 	}
@@ -1349,8 +1386,94 @@ static void fstr_field(struct fstr *f, TSNode n, TSNode piece, bool raw)
 	f->pieces++;
 }
 
+static bool has_token(struct conv *c, TSNode n, const char *t);
+
+/* Report a syntax error at `n` unless an earlier one was reported. */
+static void syntax_error_at(struct conv *c, TSNode n)
+{
+	if (!c->res->syntax_error) {
+		c->res->syntax_error = true;
+		c->res->error_line = start_pt(c, n).row + 1;
+		c->res->error_col = start_pt(c, n).column;
+	}
+}
+
+/*
+ * Python 2's `` `x` `` is repr(x): a Repr node.  tree-sitter reads backquotes as string
+ * delimiters, so the text between them is parsed again, as the one included range of the
+ * source so that positions stay the file's.  The value is the expression (a Tuple for
+ * `` `a, b` ``), or an Error when the text is not one expression.  A parse costs C stack
+ * per byte (STACK_PER_BYTE): text too long for what is left becomes a Truncated value.
+ */
+static void repr_expr(struct conv *c, TSNode n, TSNode start, TSNode end_tok)
+{
+	uint32_t from = ts_node_end_byte(start);
+	uint32_t to = ts_node_is_null(end_tok) ? ts_node_end_byte(n) : ts_node_start_byte(end_tok);
+	if (to < from)
+		to = from;
+	begin(c, "Repr");
+	pos(c, n);
+	key(c, "value");
+	char here;
+	uintptr_t used = c->stack_base - (uintptr_t)&here;
+	bool fits = used < c->stack_budget &&
+		    (uint64_t)(to - from) * STACK_PER_BYTE < c->stack_budget - used;
+	TSTree *tree = NULL;
+	TSRange r = { ts_node_end_point(start), { UINT32_MAX, UINT32_MAX }, from, to };
+	if (fits && to > from && ts_parser_set_included_ranges(repr_parser, &r, 1))
+		tree = ts_parser_parse_string(repr_parser, NULL, c->src, (uint32_t)c->len);
+	if (!fits) {
+		cut(c, n);
+	} else if (!tree) {
+		error_expr(c, n);	/* `` `` ``: nothing to repr */
+		syntax_error_at(c, n);
+	} else {
+		TSNode root = ts_tree_root_node(tree);
+		TSNode st = ts_node_named_child_count(root) == 1 ? ts_node_named_child(root, 0)
+								   : (TSNode){ 0 };
+		struct kids ks = kids_of(c, kind(st) == K_expression_statement ? st : (TSNode){ 0 }, true);
+		bool exprs = ks.n > 0 && !ts_node_has_error(root);
+		for (size_t i = 0; i < ks.n; i++)
+			exprs &= KID(ks, i).kind != K_assignment && KID(ks, i).kind != K_augmented_assignment;
+		if (!exprs) {
+			/* Python 2 rejects this too: a syntax error like any other. */
+			error_expr(c, ts_node_has_error(root) || ts_node_is_null(st) ? root : st);
+			syntax_error_at(c, n);
+		} else if (ks.n == 1 && !has_token(c, st, ",")) {
+			expr(c, KID(ks, 0).node, LOAD);
+		} else if (enter(c, st)) {	/* `` `a, b` ``: repr of a tuple */
+			begin(c, "Tuple");
+			span(c, start_pt(c, KID(ks, 0).node), end_pt(c, st));
+			key(c, "elts");
+			jw_array_begin(c->w);
+			for (size_t i = 0; i < ks.n; i++)
+				expr(c, KID(ks, i).node, LOAD);
+			jw_array_end(c->w);
+			tag(c, "ctx", "Load");
+			end(c);
+			leave(c);
+		}
+		kids_done(c, ks);
+		ts_tree_delete(tree);
+	}
+	end(c);
+}
+
 static void string_expr(struct conv *c, TSNode n)
 {
+	if (kind(n) == K_string) {
+		struct kids ks = kids_of(c, n, false);
+		TSNode start = ks.n && KID(ks, 0).kind == K_string_start ? KID(ks, 0).node : (TSNode){ 0 };
+		TSNode fin = ks.n > 1 && KID(ks, ks.n - 1).kind == K_string_end ? KID(ks, ks.n - 1).node
+									  : (TSNode){ 0 };
+		kids_done(c, ks);
+		size_t len;
+		const char *s = ts_node_is_null(start) ? (len = 0, "") : text(c, start, &len);
+		if (len == 1 && s[0] == '`') {
+			repr_expr(c, n, start, fin);
+			return;
+		}
+	}
 	struct kids pieces = kind(n) == K_concatenated_string ? kids_of(c, n, true)
 							       : (struct kids){ c->pool_len, 0 };
 	if (kind(n) != K_concatenated_string) {

@@ -10,6 +10,9 @@
 #include "jsonw.h"
 #include "pyparse.h"
 
+/* C stack one byte of text may cost a tree-sitter parse (the measurement is in pyparse.c). */
+#define STACK_PER_BYTE 160u
+
 /* Map the grammar's symbols to the converter's node kinds; once, before sealing. */
 void convert_init(const TSLanguage *lang);
 void convert_done(void);

@@ -76,7 +76,7 @@ FIX="$BATS_TEST_DIRNAME/fixtures/parse"
 	assert_success
 	assert_valid_records
 	body=$(printf '%s\n' "$output" | records_of_type ast | jq -c '[.tree.body[]._type]')
-	assert_equal "$body" '["Print","Print","Print","Print","Expr","Exec","Exec","Exec"]'
+	assert_equal "$(jq -c '.[0:8]' <<<"$body")" '["Print","Print","Print","Print","Expr","Exec","Exec","Exec"]'
 	tree=$(printf '%s\n' "$output" | records_of_type ast | jq -c .tree.body)
 	# print "a", "b": two values, newline
 	assert_equal "$(jq -c '.[1] | [(.values | map(.value)), .nl, .dest]' <<<"$tree")" '[["a","b"],true,null]'
@@ -91,6 +91,45 @@ FIX="$BATS_TEST_DIRNAME/fixtures/parse"
 	assert_equal "$(jq -c '.[7] | [.body.id, .globals.id, .locals.id]' <<<"$tree")" '["code","globs","locs"]'
 	# no SyntaxError hit: these parse cleanly as Python 2
 	refute_output --partial '"type":"hit"'
+}
+
+@test "python 2 backquotes, <>, ur'', old octal, long ints and except E, e map to documented nodes" {
+	file_record "$FIX/python2.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	refute_output --partial '"type":"hit"'
+	tree=$(printf '%s\n' "$output" | records_of_type ast | jq -c '.tree.body[8:]')
+	assert_equal "$(jq -c '[.[]._type]' <<<"$tree")" \
+		'["Assign","Assign","If","If","Assign","Assign","Assign","Assign","Assign","Try","Raise"]'
+	# `x`: Repr of the re-parsed expression, with the file's positions (line 10)
+	assert_equal "$(jq -c '.[0].value | [._type, .value.id, .lineno, .col_offset, .end_col_offset, .value.col_offset, .value.end_col_offset]' <<<"$tree")" \
+		'["Repr","x",10,4,7,5,6]'
+	# `a, b` + "!": repr of a tuple, inside a BinOp
+	assert_equal "$(jq -c '.[1].value.left | [._type, .value._type, (.value.elts | map(.id))]' <<<"$tree")" \
+		'["Repr","Tuple",["a","b"]]'
+	# a <> b: NotEq flagged on the op; in a chain only the <> op is flagged
+	assert_equal "$(jq -c '.[2].test.ops' <<<"$tree")" '[{"_type":"NotEq","py2":"<>"}]'
+	assert_equal "$(jq -c '.[3].test.ops' <<<"$tree")" '[{"_type":"Lt"},{"_type":"NotEq","py2":"<>"},{"_type":"NotEq"}]'
+	# ur"\d\n": raw, kind u
+	assert_equal "$(jq -c '.[4].value | [.value, .kind]' <<<"$tree")" '["\\d\\n","u"]'
+	# 0777, 10L, 0777L: int values with a py2 flag; 00 is Python 3 and unflagged
+	assert_equal "$(jq -c '[.[5:9][] | .value | [.value, .py2]]' <<<"$tree")" \
+		'[[511,"octal"],[10,"long"],[511,"octal long"],[0,null]]'
+	# except (ValueError, KeyError), e:  the handler is named e
+	assert_equal "$(jq -c '.[9].handlers[0] | [.type._type, .name]' <<<"$tree")" '["Tuple","e"]'
+}
+
+@test "python 2 backquotes that hold no expression give Error values and a SyntaxError hit" {
+	printf 'a = ``\nb = `c = 1`\nd = `__import__("os")`\n' >"$BATS_TEST_TMPDIR/bq.py"
+	file_record "$BATS_TEST_TMPDIR/bq.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	tree=$(printf '%s\n' "$output" | records_of_type ast | jq -c '.tree.body')
+	assert_equal "$(jq -c '[.[] | .value | [._type, .value._type]]' <<<"$tree")" \
+		'[["Repr","Error"],["Repr","Error"],["Repr","Call"]]'
+	assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .line]')" '["SyntaxError",1]'
 }
 
 # ---- errors and limits ----
