@@ -63,16 +63,14 @@ check-deps:
 	    exit 2; fi
 
 deps:
-	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 2; fi
 	@need=""; for p in $(DEB_PACKAGES); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || need="$$need $$p"; done; \
-	if [ -n "$$need" ]; then \
-	    echo "make deps: installing$$need"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
-	else echo "make deps: all Debian packages present"; fi
-	@# npm may come from a nodejs package outside Debian's (whose npm would conflict).
-	@command -v npm >/dev/null || { apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	command -v npm >/dev/null || need="$$need npm"; \
+	if [ -z "$$need" ]; then echo "make deps: all Debian packages present"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "make deps: missing$$need; run as root (apt-get)" >&2; exit 2; \
+	else echo "make deps: installing$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi
+	@# npm is installed from Debian only when absent: a nodejs from elsewhere brings its own.
 	@$(MAKE) --no-print-directory grammar
 
 grammar: $(GRAMMAR)/src/parser.c
@@ -118,10 +116,9 @@ demo: deps-if-missing all
 	bin/aura scan examples/*/ ; status=$$?; \
 	echo "aura scan exited $$status (1 = a package reached the gate)"; [ $$status -le 1 ]
 
+# `make deps` installs only what is missing, and needs root only then.
 deps-if-missing:
-	@if ! $(MAKE) --no-print-directory -s check-deps >/dev/null 2>&1 || [ ! -f $(GRAMMAR)/src/parser.c ] \
-	    || ! command -v bats >/dev/null || [ ! -d /usr/lib/bats/bats-assert ]; then \
-	    $(MAKE) --no-print-directory deps; fi
+	@$(MAKE) --no-print-directory deps
 
 # aura-parse against CPython's ast on every stdlib and test-suite file (not part of check;
 # fetches Debian's libpython3.11-testsuite into build/cache once).
