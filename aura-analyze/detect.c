@@ -428,6 +428,11 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->fixed_host = NULL;
+	/* eval('exec'): aura-rewrite found a builtin fetched by evaluating its name. */
+	const char *hidden = json_string_value(json_object_get(call, "_evaluates_to"));
+	const struct rule *hr = hidden ? rules_match(&w->rules->calls, BUILTIN_BY_NAME, false) : NULL;
+	if (hr)
+		emit_hit(w, hr, hidden, call, c);
 	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def))
 		xref_note_call(w->xref, name,
 			       json_object_get(call, "_resolved") ||

@@ -11,6 +11,10 @@
 /* Deepest JSON nesting followed (jansson loads at most 2048 levels, so none is lost). */
 #define DETECT_MAX_DEPTH 2100
 
+/* The name a call rule lists to match eval('exec'), a builtin fetched by evaluating its name
+ * (aura-rewrite marks such a call `_evaluates_to`). */
+#define BUILTIN_BY_NAME "__aura__.builtin_by_name"
+
 /*
  * Emit (out_record) one hit per matching call and import in the tree of `ast_rec`, in
  * source order.  `src` supplies evidence when it holds the record's file.  With `xref`,

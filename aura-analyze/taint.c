@@ -24,6 +24,12 @@
 #define MAX_DEPTH 200		/* expression and statement nesting followed */
 #define DESC 160
 
+/* Where tainted data was fetched from: a source call with a hard-coded host (labels). */
+struct origin {
+	unsigned mask;
+	char host[96];
+};
+
 struct var {
 	char name[96];
 	unsigned mask;
@@ -31,6 +37,7 @@ struct var {
 	char path[DESC];	/* "env → data" */
 	char loc[96];		/* an open file: the variable/constant naming its path */
 	char host[96];		/* a constant URL or host name it was given */
+	struct origin from;	/* the hard-coded host its data was fetched from */
 };
 
 struct scope {
@@ -46,6 +53,7 @@ struct fsum {
 	bool hook;		/* a method of a setup command: runs at install time */
 	unsigned ret_mask;
 	char ret_source[DESC], ret_path[DESC];
+	struct origin ret_from;
 	unsigned param_sinks;	/* sink labels its parameters reach */
 };
 
@@ -65,7 +73,15 @@ struct flowdesc {
 	unsigned mask;
 	char source[DESC];
 	char path[DESC];
+	struct origin from;
 };
+
+/* Keep the first hard-coded origin: `a` gains `b`'s unless it has one. */
+static void merge_origin(struct origin *a, const struct origin *b)
+{
+	if (!a->host[0] && b->host[0])
+		*a = *b;
+}
 
 static const char *node_type(const json_t *n)
 {
@@ -108,6 +124,7 @@ static void merge(struct flowdesc *a, const struct flowdesc *b)
 		snprintf(a->source, sizeof a->source, "%s", b->source);
 		snprintf(a->path, sizeof a->path, "%s", b->path);
 	}
+	merge_origin(&a->from, &b->from);
 	a->mask |= b->mask;
 }
 
@@ -225,14 +242,18 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		static const char *const when_ctx[CTX_COUNT] = { "at install time", "at import time",
 								 "inside a function" };
 		const char *when = t->site->test_code ? "in test or example code" : when_ctx[t->ctx];
-		bool fixed_score = fixed && r->has_fixed_host[t->ctx];
+		/* Data fetched from a hard-coded host (a download) weighs like a fixed destination. */
+		bool fetched = !fixed && d->from.host[0] && (d->from.mask & r->from_mask);
+		const char *fixed_host = fixed ? host : fetched ? d->from.host : NULL;
+		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx];
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s: %s flows%s%s into %s()%s%s %s%s%s", r->message, d->source,
-			 path[0] ? " through " : "", path, sink, fixed ? " to the hard-coded host " : "",
-			 fixed ? host : "", when,
+			 path[0] ? " through " : "", path, sink,
+			 fixed ? " to the hard-coded host " : fetched ? " from the hard-coded host " : "",
+			 fixed_host ? fixed_host : "", when,
 			 t->via ? " (reached through " : "", t->via ? t->via : "");
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
@@ -252,7 +273,7 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			json_array_append_new(tags, json_string(tag));
 		}
 		json_array_append_new(tags, json_string("flow"));
-		if (fixed)
+		if (fixed_host)
 			json_array_append_new(tags, json_string("fixed-host"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
@@ -262,8 +283,8 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		json_object_set_new(flow, "source", json_string(d->source));
 		json_object_set_new(flow, "path", json_string(path));
 		json_object_set_new(flow, "sink", json_string(sink));
-		if (fixed)
-			json_object_set_new(flow, "host", json_string(host));
+		if (fixed_host)
+			json_object_set_new(flow, "host", json_string(fixed_host));
 		json_object_set_new(hit, "flow", flow);
 		char *ev = source_evidence(t->site->src, t->site->file, line, col,
 					   pos(at, "end_lineno"), pos(at, "end_col_offset"));
@@ -272,7 +293,7 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		free(ev);
 		if (t->ctx == CTX_FUNCTION && t->current && !t->current->method && t->site->xref &&
 		    !t->site->test_code)
-			xref_keep_hit(t->site->xref, t->current->name, r, fixed, hit);
+			xref_keep_hit(t->site->xref, t->current->name, r, fixed_host != NULL, hit);
 		out_record(hit);
 		json_decref(hit);
 	}
@@ -351,6 +372,9 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 			snprintf(out.source, sizeof out.source, "%.100s() (line %ld)", name, pos(call, "lineno"));
 		}
 		out.mask |= src;
+		if (src && !out.from.host[0] &&	/* requests.get("https://h.example/x.exe") */
+		    dest_of_call(call, out.from.host, sizeof out.from.host, var_host, s))
+			out.from.mask = src;
 		unsigned sinks = taint_labels_match(&rs->sinks, name);
 		if (sinks && (args.mask & ~PARAM_BIT) && t->emit)
 			report(t, s, call, name, sinks, &args, NULL);
@@ -364,6 +388,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				struct flowdesc r = { .mask = f->ret_mask & ~PARAM_BIT };
 				snprintf(r.source, sizeof r.source, "%s", f->ret_source);
 				snprintf(r.path, sizeof r.path, "%s", f->ret_path);
+				r.from = f->ret_from;
 				add_path(&r, bare ? bare : attr);
 				merge(&out, &r);
 			}
@@ -391,6 +416,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 					snprintf(v->path, sizeof v->path, "%s", args.path);
 				}
 				v->mask |= args.mask;
+				merge_origin(&v->from, &args.from);
 				struct var *loc = v->loc[0] ? lookup(s, v->loc, true) : NULL;
 				if (loc) {	/* the file now holds the data: so does its path */
 					if (!loc->source[0]) {
@@ -401,6 +427,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 							 n ? " → " : "", loc->name[0] == '\'' ? loc->name + 1 : loc->name);
 					}
 					loc->mask |= args.mask;
+					merge_origin(&loc->from, &args.from);
 				}
 			}
 			break;
@@ -414,6 +441,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 			if (loc) {
 				loc->mask |= out.mask;
 				snprintf(loc->source, sizeof loc->source, "%s", out.source);
+				merge_origin(&loc->from, &out.from);
 			}
 		}
 	}
@@ -454,6 +482,7 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 				v = path_inside(s, name + 1);
 			if (v && v->mask) {
 				out.mask = v->mask;
+				out.from = v->from;
 				snprintf(out.source, sizeof out.source, "%s", v->source);
 				snprintf(out.path, sizeof out.path, "%s", v->path);
 				if (name[0] != '\'')
@@ -511,6 +540,7 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 		return;
 	if (d->mask) {
 		v->mask |= d->mask;
+		merge_origin(&v->from, &d->from);
 		snprintf(v->source, sizeof v->source, "%s", d->source);
 		snprintf(v->path, sizeof v->path, "%s", d->path);
 	}
@@ -574,6 +604,7 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 				snprintf(t->current->ret_path, DESC, "%s", d.path);
 			}
 			t->current->ret_mask |= d.mask;
+			merge_origin(&t->current->ret_from, &d.from);
 		}
 		return;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "builtins.h"
 #include "err.h"
 #include "eval.h"
 #include "fold.h"
@@ -531,6 +532,25 @@ static json_t *call_arg_node(json_t *call, size_t index, const char *kw)
 }
 
 /*
+ * eval('exec') and eval(compile('exec', '', 'eval')) are the builtin exec: the name of a
+ * builtin evaluated as code is a way to hide which builtin a later call runs.
+ */
+static char *builtin_by_text(const json_t *call, const struct val *first)
+{
+	const char *text = name_str(first);	/* eval('ex' + 'ec') folded */
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const char *inner = str_field(json_object_get(arg, "func"), "_resolved");
+	if (!text && is_type(arg, "Call") && inner && !strcmp(inner, "builtins.compile")) {
+		arg = json_array_get(json_object_get(arg, "args"), 0);
+		const json_t *v = json_object_get(arg, is_type(arg, "Constant") ? "value" : "_value");
+		text = json_string_value(v);
+	}
+	if (!text || !builtin_name(text) || !strcmp(text, "__builtins__"))
+		return NULL;
+	return dotted("builtins", text);
+}
+
+/*
  * What a call evaluates to, when it is one of the dynamic ways to reach a module or one
  * of its attributes: __import__('os'), importlib.import_module('os'), getattr(os, 'system'),
  * globals() (then ['eval']), vars(os) (then ['system']).
@@ -561,6 +581,8 @@ static char *call_value(const char *callee, json_t *call, const struct call_args
 		return xstrdup("<globals>");
 	if (!strcmp(callee, "builtins.vars") && a->npos == 1 && a->posname[0] && !pseudo(a->posname[0]))
 		return dotted(a->posname[0], "__dict__");
+	if (!strcmp(callee, "builtins.eval") && a->npos == 1)
+		return builtin_by_text(call, a->pos[0]);
 	return NULL;
 }
 
@@ -675,6 +697,11 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 		out.name = dotted(a.posname[0], f.v->s.p);	/* operator.attrgetter('system')(os) */
 	else
 		out.name = call_value(callee, node, &a);
+	/* eval('exec') yields a builtin by its name: aura-analyze flags the call. */
+	if (callee && !strcmp(callee, "builtins.eval") && out.name)
+		json_object_set_new(node, "_evaluates_to", json_string(out.name));
+	else
+		json_object_del(node, "_evaluates_to");	/* stale, from an earlier run */
 	annotate(rs, node, callee);
 
 	if (!rs->budget.exhausted) {

@@ -50,6 +50,23 @@ PY
 	assert_output ""
 }
 
+@test "HiddenBuiltin: a builtin fetched by evaluating its name; not eval of other text" {
+	py m.py <<'PY'
+_e = eval('\x65\x78\x65\x63')
+_c = eval(compile('compile', '', 'eval'))
+PY
+	run hits m.py
+	assert_output "$(printf '1 CodeExecution builtins.eval import 40\n1 HiddenBuiltin builtins.exec import 60\n2 CodeExecution builtins.eval import 40\n2 HiddenBuiltin builtins.compile import 60\n2 CodeCompilation builtins.compile import 10')"
+	py n.py <<'PY'
+x = eval('1 + 1')
+y = eval('__builtins__')
+def f(s):
+    return eval(s)
+PY
+	run hits n.py
+	refute_output --partial HiddenBuiltin
+}
+
 @test "CodeCompilation: compile(), not re.compile()" {
 	py m.py <<'PY'
 import re

