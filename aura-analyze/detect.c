@@ -221,22 +221,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
-	json_t *hit = hit_new(w->artifact, r->detection, fixed ? r->fixed_host[c] : r->score[c],
-			      r->severity, w->path, line, col, msg);
+	json_t *hit = rule_hit_new(r, c, fixed ? r->fixed_host[c] : r->score[c], w->artifact,
+				   w->path, line, col, w->file, name, msg);
 	free(msg);
-	if (w->file)
-		json_object_set_new(hit, "file", json_string(w->file));
-	json_object_set_new(hit, "name", json_string(name));
-	json_object_set_new(hit, "context", json_string(context_names[c]));
 	json_t *tags = json_object_get(hit, "tags");
-	json_array_append_new(tags, json_string(r->category));
-	if (c != CTX_FUNCTION) {
-		char tag[32];
-		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
-		json_array_append_new(tags, json_string(tag));
-	}
-	for (size_t i = 0; i < r->ntags; i++)
-		json_array_append_new(tags, json_string(r->tags[i]));
 	if (w->via)
 		json_array_append_new(tags, json_string("reachable"));
 	if (fixed)

@@ -52,24 +52,10 @@ static void emit(const struct rule *r, const json_t *file, const char *fact, enu
 		p += sub ? 6 : 1;
 	}
 	msg[len] = '\0';
-	json_t *hit = hit_new(record_str(file, "artifact"), r->detection, r->score[c], r->severity,
-			      path, 0, 0, msg);
+	json_t *hit = rule_hit_new(r, c, r->score[c], record_str(file, "artifact"), path, 0, 0,
+				   record_str(file, "id"), fact, msg);
 	free(msg);
-	const char *id = record_str(file, "id");
-	if (id)
-		json_object_set_new(hit, "file", json_string(id));
-	json_object_set_new(hit, "name", json_string(fact));
-	json_object_set_new(hit, "context", json_string(context_names[c]));
-	json_t *tags = json_object_get(hit, "tags");
-	json_array_append_new(tags, json_string(r->category));
-	if (c != CTX_FUNCTION) {
-		char tag[32];
-		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
-		json_array_append_new(tags, json_string(tag));
-	}
-	json_array_append_new(tags, json_string("file"));
-	for (size_t i = 0; i < r->ntags; i++)
-		json_array_append_new(tags, json_string(r->tags[i]));
+	json_array_append_new(json_object_get(hit, "tags"), json_string("file"));
 	out_record(hit);
 	json_decref(hit);
 }

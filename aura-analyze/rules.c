@@ -614,3 +614,24 @@ bool rules_is_test_path(const struct ruleset *rs, const char *path)
 	}
 	return false;
 }
+
+json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
+		     const char *path, long line, long col, const char *file_id, const char *name,
+		     const char *message)
+{
+	json_t *hit = hit_new(artifact, r->detection, score, r->severity, path, line, col, message);
+	if (file_id)
+		json_object_set_new(hit, "file", json_string(file_id));
+	json_object_set_new(hit, "name", json_string_lossy(name, strlen(name)));
+	json_object_set_new(hit, "context", json_string(context_names[c]));
+	json_t *tags = json_object_get(hit, "tags");
+	json_array_append_new(tags, json_string(r->category));
+	if (c != CTX_FUNCTION) {
+		char tag[32];
+		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
+		json_array_append_new(tags, json_string(tag));
+	}
+	for (size_t i = 0; i < r->ntags; i++)
+		json_array_append_new(tags, json_string(r->tags[i]));
+	return hit;
+}

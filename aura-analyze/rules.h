@@ -2,6 +2,7 @@
 #ifndef ANALYZE_RULES_H
 #define ANALYZE_RULES_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -83,6 +84,15 @@ struct ruleset {
  * Load the rules file at `path`.  On error returns NULL and puts "path:line:col: what"
  * in `err`.
  */
+/*
+ * A hit for rule `r` in context `c`: the pinned fields plus file, name, context and the
+ * tags every rule hit carries (category, "install-time"/"import-time", the rule's own).
+ * The caller adds what is particular to it, then writes it.
+ */
+json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
+		     const char *path, long line, long col, const char *file_id, const char *name,
+		     const char *message);
+
 struct ruleset *rules_load(const char *path, char *err, size_t errlen);
 void rules_free(struct ruleset *rs);
 
