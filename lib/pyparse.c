@@ -244,19 +244,23 @@ static void byte_line_col(const struct pyscan *s, uint32_t b, unsigned *line, un
 	*col = b - s->line_starts[lo];
 }
 
-/* Cut the source into chunks of whole top-level statements of at most chunk_bytes each. */
+/*
+ * Cut the source into chunks of whole top-level statements of at most chunk_bytes each,
+ * counted in code bytes (pyscan weight): long plain string literals cost nothing, so a
+ * statement carrying a multi-megabyte payload literal is still parsed and analysed.
+ */
 static size_t plan_chunks(struct pyparse *pp, size_t len)
 {
 	const struct pyscan *s = &pp->scan;
 	size_t n = 0, i = 0;
 	while (i < s->ncuts) {
-		uint32_t from = s->cuts[i].byte;
+		uint32_t from = s->cuts[i].byte, wfrom = s->cuts[i].weight;
 		size_t j = i + 1, next;
 		uint32_t to;
 		bool fits = true;
-		while (j < s->ncuts && s->cuts[j].byte - from <= pp->chunk_bytes)
+		while (j < s->ncuts && s->cuts[j].weight - wfrom <= pp->chunk_bytes)
 			j++;
-		if (j == s->ncuts && len - from <= pp->chunk_bytes) {
+		if (j == s->ncuts && s->weight_total - wfrom <= pp->chunk_bytes) {
 			to = (uint32_t)len;
 			next = j;
 		} else if (j - 1 > i) {

@@ -5,13 +5,13 @@
 #include "err.h"
 #include "pyparse_scan.h"
 
-static void push_cut(struct pyscan *s, uint32_t byte, uint32_t row)
+static void push_cut(struct pyscan *s, uint32_t byte, uint32_t row, size_t weight)
 {
 	if (s->ncuts == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
 		s->cuts = xrealloc(s->cuts, s->cap * sizeof *s->cuts);
 	}
-	s->cuts[s->ncuts++] = (struct pyscan_cut){ byte, row };
+	s->cuts[s->ncuts++] = (struct pyscan_cut){ byte, row, (uint32_t)weight };
 }
 
 static void push_line(struct pyscan *s, uint32_t byte)
@@ -70,24 +70,33 @@ static size_t skip_string(const char *src, size_t len, size_t i, struct pyscan *
 	return len;
 }
 
+/* Does the string literal whose quote is at `i` have an f prefix (f'', rf'', Fr'')? */
+static bool is_fstring(const char *src, size_t i)
+{
+	for (size_t k = i; k > 0 && i - k < 3 && ident_char(src[k - 1]); k--)
+		if (src[k - 1] == 'f' || src[k - 1] == 'F')
+			return true;
+	return false;
+}
+
 /* The one lexing loop behind pyscan_run (s set) and pyscan_join (dst set). */
 static void scan(const char *src, size_t len, struct pyscan *s, char *dst)
 {
-	size_t depth = 0;
+	size_t depth = 0, weight = 0;
 	bool continued = false, after_decorator = false;
 	uint32_t row = 0;
 	size_t i = 0;
 
 	push_line(s, 0);
 	if (s)
-		push_cut(s, 0, 0);
+		push_cut(s, 0, 0, 0);
 	while (i < len) {
 		/* At a line start: may a top-level statement begin here? */
 		if ((i == 0 || src[i - 1] == '\n') && s && i > 0 && depth == 0 && !continued) {
 			char ch = src[i];
 			if (ch != ' ' && ch != '\t' && ch != '\f' && ch != '\n' && ch != '#') {
 				if (!after_decorator && !continues_statement(src + i, len - i))
-					push_cut(s, (uint32_t)i, row);
+					push_cut(s, (uint32_t)i, row, weight);
 				after_decorator = ch == '@';
 			}
 		}
@@ -96,6 +105,7 @@ static void scan(const char *src, size_t len, struct pyscan *s, char *dst)
 		switch (ch) {
 		case '\'': case '"': {
 			size_t e = skip_string(src, len, i, NULL);
+			weight += is_fstring(src, i) ? e - i : 2;
 			/* count the rows the string spans (skip_string recorded nothing) */
 			for (size_t k = i; k < e; k++)
 				if (src[k] == '\n') {
@@ -143,8 +153,11 @@ static void scan(const char *src, size_t len, struct pyscan *s, char *dst)
 		default:
 			break;
 		}
+		weight++;
 		i++;
 	}
+	if (s)
+		s->weight_total = (uint32_t)(weight < UINT32_MAX ? weight : UINT32_MAX);
 }
 
 void pyscan_run(struct pyscan *s, const char *src, size_t len)

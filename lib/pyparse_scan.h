@@ -9,6 +9,7 @@
 /* Where a top-level statement may start: a line at column 0, outside brackets and strings. */
 struct pyscan_cut {
 	uint32_t byte, row;
+	uint32_t weight;	/* code bytes before this cut (see pyscan.weight_total) */
 };
 
 struct pyscan {
@@ -17,6 +18,12 @@ struct pyscan {
 	uint32_t *line_starts;		/* byte of every line's start (line_starts[0] == 0) */
 	size_t nlines, lines_cap;
 	size_t joined;			/* newlines inside brackets (what pyscan_join would change) */
+	/*
+	 * Code bytes: the source's bytes minus the bodies of plain string literals and comments.
+	 * tree-sitter's stack depth grows with tokens, and a plain string is one token however
+	 * long, so a 10 MB base64 literal weighs a few bytes (f-strings hold code: they count).
+	 */
+	uint32_t weight_total;
 };
 
 /*

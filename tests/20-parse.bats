@@ -353,3 +353,18 @@ print("import os\nos.system(1 +)")
 	run aura-parse --timeout-ms 100 <<<'{"type":"x","v":1}'
 	assert_success
 }
+
+@test "a statement carrying a long string literal is parsed whole even when bigger than a chunk" {
+	# Chunks are measured in code bytes: a plain literal is one token whatever its size, so a
+	# payload literal cannot push the code around it out of the tree.
+	python3 -c '
+blob = "QUJD" * 50000
+print("import base64")
+print("exec(base64.b64decode(\"" + blob + "\"))")
+print("x = [" + "1," * 2000 + "]")
+' > "$BATS_TEST_TMPDIR/payload.py"
+	file_record "$BATS_TEST_TMPDIR/payload.py" > "$BATS_TEST_TMPDIR/in"
+	AURA_PARSE_CHUNK_BYTES=3000 aura-parse < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out"
+	run jq -c 'select(.type=="ast") | [.tree.body[] | ._type + ":" + (.value._type // "")]' "$BATS_TEST_TMPDIR/out"
+	assert_output '["Import:","Expr:Call","Truncated:"]'
+}
