@@ -9,15 +9,6 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# parse_stage: bin/aura-parse once it is built, else the CPython oracle (the same records).
-parse_stage() {
-	if [ -x "$AURA_BIN/aura-parse" ]; then
-		aura-parse
-	else
-		python3 "$AURA_ROOT/tests/helpers/pyast2json.py"
-	fi
-}
-
 # rewritten FILE: the file and ast records of FILE after aura-rewrite.
 rewritten() {
 	file_record "$1" | parse_stage | aura-rewrite

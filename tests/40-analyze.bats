@@ -3,26 +3,11 @@
 
 load helpers/common
 load helpers/parse
+load helpers/analyze
 bats_require_minimum_version 1.5.0
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
-}
-
-# parse_stage: bin/aura-parse once it is built, else the CPython oracle (the same records).
-parse_stage() {
-	if [ -x "$AURA_BIN/aura-parse" ]; then
-		aura-parse
-	else
-		python3 "$AURA_ROOT/tests/helpers/pyast2json.py"
-	fi
-}
-
-# scan FILE [ANALYZE-OPTION...]: every record out of parse | rewrite | analyze for FILE.
-scan() {
-	local f=$1
-	shift
-	file_record "$f" | parse_stage | aura-rewrite | aura-analyze "$@"
 }
 
 # hits FILE [OPTION...]: "line detection name context score" per hit.
@@ -30,8 +15,6 @@ hits() {
 	scan "$@" | records_of_type hit | jq -r '"\(.line) \(.detection) \(.name) \(.context) \(.score)"'
 }
 
-# py FILE: write stdin to FILE.
-py() { cat >"$1"; }
 
 @test "CodeExecution: eval and exec, not model.eval() or a local def eval" {
 	py m.py <<'PY'
