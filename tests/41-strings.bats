@@ -120,7 +120,7 @@ KEY = "AKIAIOSFODNN7EXAMPLE"
 NOT = "AKIA-not-a-key"
 PY
 	run bash -c "$(declare -f scan file_record); scan m.py | jq -c 'select(.type == \"hit\") | [.detection, .name, .secret, .tags, (.message | contains(\"IOSFODNN\"))]'"
-	assert_output '["SecretInCode","AKIA…","AKIAIOSFODNN7EXAMPLE",["credential-access","import-time","secret","secret"],false]'
+	assert_output '["SecretInCode","AKIA…","AKIAIOSFODNN7EXAMPLE",["credential-access","import-time","secret"],false]'
 }
 
 @test "HighEntropyString: long random blobs, one name per file (one finding); not English text" {
