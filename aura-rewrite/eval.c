@@ -2,20 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "err.h"
 #include "eval.h"
 #include "fold.h"
-
-static const char *node_type(const json_t *n)
-{
-	return json_string_value(json_object_get(n, "_type"));
-}
-
-static bool is_type(const json_t *n, const char *t)
-{
-	const char *x = node_type(n);
-	return x && !strcmp(x, t);
-}
 
 static struct val *lookup(struct evalctx *ec, const struct scope *sc, const struct env *env,
 			  const char *id)
@@ -26,18 +16,18 @@ static struct val *lookup(struct evalctx *ec, const struct scope *sc, const stru
 	return val_ref(scope_value(ec->arena, sc, id));
 }
 
-struct val *eval_compare(struct budget *b, const char *op, const struct val *l, const struct val *r)
+struct val *eval_compare(struct budget *b, enum ast_kind op, const struct val *l, const struct val *r)
 {
-	if (!l || !r || !op || !budget_charge(b, 1))
+	if (!l || !r || op == AST_NONE || !budget_charge(b, 1))
 		return NULL;
-	if (!strcmp(op, "Eq") || !strcmp(op, "NotEq")) {
+	if (op == AST_Eq || op == AST_NotEq) {
 		bool known_kinds = l->kind <= V_BYTES && r->kind <= V_BYTES;
 		if (!known_kinds)
 			return NULL;
 		bool eq = val_equal(l, r);
-		return val_bool(op[0] == 'E' ? eq : !eq);
+		return val_bool(op == AST_Eq ? eq : !eq);
 	}
-	if (!strcmp(op, "In") || !strcmp(op, "NotIn")) {
+	if (op == AST_In || op == AST_NotIn) {
 		bool in;
 		if (val_is_text(l) && val_is_text(r) && l->kind == r->kind)
 			in = memmem(r->s.p, r->s.n, l->s.p, l->s.n) != NULL || l->s.n == 0;
@@ -48,15 +38,17 @@ struct val *eval_compare(struct budget *b, const char *op, const struct val *l, 
 				in = val_equal(r->seq.items[i], l);
 		} else
 			return NULL;
-		return val_bool(op[0] == 'I' ? in : !in);
+		return val_bool(op == AST_In ? in : !in);
 	}
 	if (l->kind != V_INT || r->kind != V_INT)
 		return NULL;
-	if (!strcmp(op, "Lt")) return val_bool(l->i < r->i);
-	if (!strcmp(op, "LtE")) return val_bool(l->i <= r->i);
-	if (!strcmp(op, "Gt")) return val_bool(l->i > r->i);
-	if (!strcmp(op, "GtE")) return val_bool(l->i >= r->i);
-	return NULL;
+	switch (op) {
+	case AST_Lt: return val_bool(l->i < r->i);
+	case AST_LtE: return val_bool(l->i <= r->i);
+	case AST_Gt: return val_bool(l->i > r->i);
+	case AST_GtE: return val_bool(l->i >= r->i);
+	default: return NULL;
+	}
 }
 
 static struct val *eval_field(struct evalctx *ec, const json_t *n, const char *key,
@@ -73,7 +65,7 @@ static struct val *eval_list(struct evalctx *ec, const json_t *node, enum vkind 
 	struct val **items = xmalloc((n + 1) * sizeof *items);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *e = json_array_get(elts, i);
-		items[i] = is_type(e, "Starred") ? NULL : eval_expr(ec, e, sc, env, depth + 1);
+		items[i] = ast_is(e, AST_Starred) ? NULL : eval_expr(ec, e, sc, env, depth + 1);
 		if (!items[i]) {
 			while (i--)
 				val_unref(items[i]);
@@ -95,13 +87,13 @@ static struct val *eval_call(struct evalctx *ec, const json_t *node, const struc
 	if (json_array_size(args) > FOLD_MAX_ARGS || json_array_size(kws) > FOLD_MAX_ARGS)
 		return NULL;
 	if (callee && !strcmp(callee, "builtins.map") && json_array_size(args) == 2 &&
-	    is_type(json_array_get(args, 0), "Lambda")) {
+	    ast_is(json_array_get(args, 0), AST_Lambda)) {
 		struct val *it = eval_expr(ec, json_array_get(args, 1), sc, env, depth + 1);
 		r = it ? eval_map_lambda(ec, json_array_get(args, 0), it, sc, depth + 1) : NULL;
 		val_unref(it);
 		return r;
 	}
-	if (!callee && is_type(func, "Attribute")) {
+	if (!callee && ast_is(func, AST_Attribute)) {
 		recv = eval_field(ec, func, "value", sc, env, depth);
 		if (!recv)
 			return NULL;
@@ -111,7 +103,7 @@ static struct val *eval_call(struct evalctx *ec, const json_t *node, const struc
 	size_t i;
 	const json_t *arg;
 	json_array_foreach(args, i, arg) {
-		if (is_type(arg, "Starred")) {
+		if (ast_is(arg, AST_Starred)) {
 			a.complete = false;
 			break;
 		}
@@ -148,7 +140,7 @@ static struct val *eval_joined(struct evalctx *ec, const json_t *node, const str
 	for (size_t i = 0; i < n && ok; i++) {
 		const json_t *v = json_array_get(values, i);
 		struct val *x;
-		if (is_type(v, "FormattedValue")) {
+		if (ast_is(v, AST_FormattedValue)) {
 			json_int_t conv = json_integer_value(json_object_get(v, "conversion"));
 			const json_t *spec = json_object_get(v, "format_spec");
 			struct val *inner = eval_field(ec, v, "value", sc, env, depth);
@@ -176,35 +168,35 @@ struct val *eval_expr(struct evalctx *ec, const json_t *node, const struct scope
 {
 	if (depth > EVAL_MAX_DEPTH || !json_is_object(node) || !budget_charge(ec->b, 1))
 		return NULL;
-	const char *t = node_type(node);
-	if (!t)
-		return NULL;
-	if (!strcmp(t, "Constant"))
+	enum ast_kind kind = ast_kind(node);
+	switch (kind) {
+	case AST_Constant:
 		return val_from_constant(json_object_get(node, "value"));
-	if (!strcmp(t, "Name")) {
+	case AST_Name: {
 		const char *id = json_string_value(json_object_get(node, "id"));
 		return id ? lookup(ec, sc, env, id) : NULL;
 	}
-	if (!strcmp(t, "BinOp") || !strcmp(t, "Compare")) {
-		bool cmp = t[0] == 'C';
+	case AST_BinOp:
+	case AST_Compare: {
+		bool cmp = kind == AST_Compare;
 		const json_t *ops = json_object_get(node, "ops"), *rights = json_object_get(node, "comparators");
 		if (cmp && (json_array_size(ops) != 1 || json_array_size(rights) != 1))
 			return NULL;
 		struct val *l = eval_field(ec, node, "left", sc, env, depth);
 		struct val *r = l ? (cmp ? eval_expr(ec, json_array_get(rights, 0), sc, env, depth + 1)
 				     : eval_field(ec, node, "right", sc, env, depth)) : NULL;
-		const char *op = node_type(cmp ? json_array_get(ops, 0) : json_object_get(node, "op"));
+		enum ast_kind op = ast_kind(cmp ? json_array_get(ops, 0) : json_object_get(node, "op"));
 		struct val *v = cmp ? eval_compare(ec->b, op, l, r) : fold_binop(ec->b, op, l, r);
 		val_unref(l);
 		val_unref(r);
 		return v;
 	}
-	if (!strcmp(t, "UnaryOp")) {
+	case AST_UnaryOp: {
 		struct val *x = eval_field(ec, node, "operand", sc, env, depth);
-		const char *op = node_type(json_object_get(node, "op"));
+		enum ast_kind op = ast_kind(json_object_get(node, "op"));
 		struct val *v;
 		bool known;
-		if (op && !strcmp(op, "Not") && x) {
+		if (op == AST_Not && x) {
 			bool truth = val_truthy(x, &known);
 			v = known ? val_bool(!truth) : NULL;
 		} else {
@@ -213,7 +205,7 @@ struct val *eval_expr(struct evalctx *ec, const json_t *node, const struct scope
 		val_unref(x);
 		return v;
 	}
-	if (!strcmp(t, "Subscript")) {
+	case AST_Subscript: {
 		struct val *x = eval_field(ec, node, "value", sc, env, depth);
 		struct val *i = x ? eval_field(ec, node, "slice", sc, env, depth) : NULL;
 		struct val *v = fold_subscript(ec->b, x, i);
@@ -221,7 +213,7 @@ struct val *eval_expr(struct evalctx *ec, const json_t *node, const struct scope
 		val_unref(i);
 		return v;
 	}
-	if (!strcmp(t, "Slice")) {
+	case AST_Slice: {
 		struct val *s = val_new(V_SLICE);
 		static const char *const keys[] = { "lower", "upper", "step" };
 		struct val **slots[] = { &s->sl.lo, &s->sl.hi, &s->sl.step };
@@ -237,21 +229,26 @@ struct val *eval_expr(struct evalctx *ec, const json_t *node, const struct scope
 		}
 		return s;
 	}
-	if (!strcmp(t, "Call"))
+	case AST_Call:
 		return eval_call(ec, node, sc, env, depth);
-	if (!strcmp(t, "List") || !strcmp(t, "Tuple"))
-		return eval_list(ec, node, t[0] == 'L' ? V_LIST : V_TUPLE, sc, env, depth);
-	if (!strcmp(t, "JoinedStr"))
+	case AST_List:
+	case AST_Tuple:
+		return eval_list(ec, node, kind == AST_List ? V_LIST : V_TUPLE, sc, env, depth);
+	case AST_JoinedStr:
 		return eval_joined(ec, node, sc, env, depth);
-	if (!strcmp(t, "IfExp")) {
+	case AST_IfExp: {
 		struct val *test = eval_field(ec, node, "test", sc, env, depth);
 		bool known = false, truth = test && val_truthy(test, &known);
 		val_unref(test);
 		return known ? eval_field(ec, node, truth ? "body" : "orelse", sc, env, depth) : NULL;
 	}
-	if (!strcmp(t, "ListComp") || !strcmp(t, "GeneratorExp") || !strcmp(t, "DictComp"))
+	case AST_ListComp:
+	case AST_GeneratorExp:
+	case AST_DictComp:
 		return eval_comprehension(ec, node, sc, env, depth);
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* ---- comprehensions ---- */
@@ -270,7 +267,7 @@ struct comp {
 static bool bind(const json_t *target, struct val *v, struct env *slots, size_t nslots,
 		 size_t *used, const struct env **env)
 {
-	if (is_type(target, "Name")) {
+	if (ast_is(target, AST_Name)) {
 		const char *id = json_string_value(json_object_get(target, "id"));
 		if (!id || *used == nslots)
 			return false;
@@ -278,7 +275,7 @@ static bool bind(const json_t *target, struct val *v, struct env *slots, size_t 
 		*env = &slots[(*used)++];
 		return true;
 	}
-	if ((is_type(target, "Tuple") || is_type(target, "List")) &&
+	if ((ast_is(target, AST_Tuple) || ast_is(target, AST_List)) &&
 	    (v->kind == V_TUPLE || v->kind == V_LIST)) {
 		const json_t *elts = json_object_get(target, "elts");
 		if (json_array_size(elts) != v->seq.n)
@@ -377,7 +374,7 @@ struct val *eval_comprehension(struct evalctx *ec, const json_t *node, const str
 {
 	if (depth > EVAL_MAX_DEPTH || json_array_size(json_object_get(node, "generators")) > 8)
 		return NULL;
-	struct comp c = { .ec = ec, .node = node, .sc = sc, .dict = is_type(node, "DictComp") };
+	struct comp c = { .ec = ec, .node = node, .sc = sc, .dict = ast_is(node, AST_DictComp) };
 	run_generators(&c, 0, env, depth + 1);
 	if (c.failed || (c.n > ec->b->max_value / sizeof(struct val) &&
 			 !budget_size_ok(ec->b, c.n * sizeof(struct val), "comprehension"))) {

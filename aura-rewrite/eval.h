@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "astkind.h"
 #include "budget.h"
 #include "scope.h"
 #include "value.h"
@@ -40,6 +41,6 @@ struct val *eval_map_lambda(struct evalctx *ec, const json_t *lambda, const stru
 			    const struct scope *sc, int depth);
 
 /* Comparison (==, !=, <, in, ...) of constants; NULL when unknown. */
-struct val *eval_compare(struct budget *b, const char *op, const struct val *l, const struct val *r);
+struct val *eval_compare(struct budget *b, enum ast_kind op, const struct val *l, const struct val *r);
 
 #endif

@@ -205,41 +205,71 @@ static int64_t floor_div(int64_t a, int64_t d)
 	return q;
 }
 
-static struct val *int_op(const char *op, int64_t x, int64_t y)
+static struct val *int_op(enum ast_kind op, int64_t x, int64_t y)
 {
 	int64_t r;
-	if (!strcmp(op, "Add")) { if (__builtin_add_overflow(x, y, &r)) return NULL; }
-	else if (!strcmp(op, "Sub")) { if (__builtin_sub_overflow(x, y, &r)) return NULL; }
-	else if (!strcmp(op, "Mult")) { if (__builtin_mul_overflow(x, y, &r)) return NULL; }
-	else if (!strcmp(op, "FloorDiv")) { if (!y || (x == INT64_MIN && y == -1)) return NULL; r = floor_div(x, y); }
-	else if (!strcmp(op, "Mod")) {
-		if (!y || (x == INT64_MIN && y == -1)) return NULL;
+	switch (op) {
+	case AST_Add:
+		if (__builtin_add_overflow(x, y, &r))
+			return NULL;
+		break;
+	case AST_Sub:
+		if (__builtin_sub_overflow(x, y, &r))
+			return NULL;
+		break;
+	case AST_Mult:
+		if (__builtin_mul_overflow(x, y, &r))
+			return NULL;
+		break;
+	case AST_FloorDiv:
+		if (!y || (x == INT64_MIN && y == -1))
+			return NULL;
+		r = floor_div(x, y);
+		break;
+	case AST_Mod:
+		if (!y || (x == INT64_MIN && y == -1))
+			return NULL;
 		r = x % y;
-		if (r && ((r < 0) != (y < 0))) r += y;
-	}
-	else if (!strcmp(op, "BitXor")) r = x ^ y;
-	else if (!strcmp(op, "BitAnd")) r = x & y;
-	else if (!strcmp(op, "BitOr")) r = x | y;
-	else if (!strcmp(op, "LShift")) { if (y < 0 || y > 62 || (x && (x > (INT64_MAX >> y) || x < (INT64_MIN >> y)))) return NULL; r = x * ((int64_t)1 << y); }
-	else if (!strcmp(op, "RShift")) { if (y < 0) return NULL; r = y > 63 ? (x < 0 ? -1 : 0) : x >> y; }
-	else if (!strcmp(op, "Pow")) {
-		if (y < 0) return NULL;
+		if (r && ((r < 0) != (y < 0)))
+			r += y;
+		break;
+	case AST_BitXor: r = x ^ y; break;
+	case AST_BitAnd: r = x & y; break;
+	case AST_BitOr: r = x | y; break;
+	case AST_LShift:
+		if (y < 0 || y > 62 || (x && (x > (INT64_MAX >> y) || x < (INT64_MIN >> y))))
+			return NULL;
+		r = x * ((int64_t)1 << y);
+		break;
+	case AST_RShift:
+		if (y < 0)
+			return NULL;
+		r = y > 63 ? (x < 0 ? -1 : 0) : x >> y;
+		break;
+	case AST_Pow:
+		if (y < 0)
+			return NULL;
 		r = 1;
 		for (int64_t i = 0; i < y; i++) {
-			if (__builtin_mul_overflow(r, x, &r)) return NULL;
-			if (r == 0 || r == 1) break;	/* 0**n, 1**n: done early */
+			if (__builtin_mul_overflow(r, x, &r))
+				return NULL;
+			if (r == 0 || r == 1)
+				break;	/* 0**n, 1**n: done early */
 		}
-		if (x == -1) r = (y % 2) ? -1 : 1;
+		if (x == -1)
+			r = (y % 2) ? -1 : 1;
+		break;
+	default:
+		return NULL;
 	}
-	else return NULL;
 	return val_int(r);
 }
 
 static struct val *percent_format(struct budget *b, const struct val *fmt, const struct val *arg);
 
-struct val *fold_binop(struct budget *b, const char *op, const struct val *l, const struct val *r)
+struct val *fold_binop(struct budget *b, enum ast_kind op, const struct val *l, const struct val *r)
 {
-	if (!l || !r || !op || !budget_charge(b, 1))
+	if (!l || !r || op == AST_NONE || !budget_charge(b, 1))
 		return NULL;
 	int64_t x, y;
 	if (as_int(l, &x) && as_int(r, &y)) {
@@ -251,31 +281,31 @@ struct val *fold_binop(struct budget *b, const char *op, const struct val *l, co
 		}
 		return v;
 	}
-	if (!strcmp(op, "Add"))
+	if (op == AST_Add)
 		return ruled(concat(b, l, r), "fold:concat", l, r);
-	if (!strcmp(op, "Mult")) {
+	if (op == AST_Mult) {
 		if (as_int(r, &y))
 			return ruled(repeat(b, l, y), "fold:repeat", l, r);
 		if (as_int(l, &x))
 			return ruled(repeat(b, r, x), "fold:repeat", l, r);
 		return NULL;
 	}
-	if (!strcmp(op, "Mod") && val_is_text(l))
+	if (op == AST_Mod && val_is_text(l))
 		return ruled(percent_format(b, l, r), "fold:format", l, r);
 	return NULL;
 }
 
-struct val *fold_unaryop(struct budget *b, const char *op, const struct val *v)
+struct val *fold_unaryop(struct budget *b, enum ast_kind op, const struct val *v)
 {
 	int64_t x;
-	if (!v || !op || !as_int(v, &x))
+	if (!v || !as_int(v, &x))
 		return NULL;
 	struct val *r = NULL;	/* -1 is a literal: only its operand's rules carry over */
-	if (!strcmp(op, "USub") && x != INT64_MIN)
+	if (op == AST_USub && x != INT64_MIN)
 		r = val_int(-x);
-	else if (!strcmp(op, "UAdd"))
+	else if (op == AST_UAdd)
 		r = val_int(x);
-	else if (!strcmp(op, "Invert"))
+	else if (op == AST_Invert)
 		r = val_int(~x);
 	if (r)
 		val_merge_rules(r, v);

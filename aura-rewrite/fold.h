@@ -2,6 +2,7 @@
 #ifndef REWRITE_FOLD_H
 #define REWRITE_FOLD_H
 
+#include "astkind.h"
 #include "budget.h"
 #include "value.h"
 
@@ -23,10 +24,10 @@ bool call_has_arg(const struct call_args *a, size_t index, const char *name);
 
 /*
  * Every function returns a new value or NULL ("unknown": not constant, not supported, or
- * a limit crossed, in which case b->why says so).  `op` is the ast operator class name.
+ * a limit crossed, in which case b->why says so).  `op` is the operator node's kind.
  */
-struct val *fold_binop(struct budget *b, const char *op, const struct val *l, const struct val *r);
-struct val *fold_unaryop(struct budget *b, const char *op, const struct val *v);
+struct val *fold_binop(struct budget *b, enum ast_kind op, const struct val *l, const struct val *r);
+struct val *fold_unaryop(struct budget *b, enum ast_kind op, const struct val *v);
 struct val *fold_subscript(struct budget *b, const struct val *v, const struct val *index);
 /* A call of the function with canonical name `callee` (builtins.chr, base64.b64decode, ...). */
 struct val *fold_call(struct budget *b, const char *callee, const struct call_args *a);

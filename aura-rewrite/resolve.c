@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "astwalk.h"
 #include "builtins.h"
 #include "err.h"
 #include "eval.h"
@@ -48,7 +48,7 @@ struct resolver {
 	struct budget budget;
 	struct evalctx ec;
 	bool rerun;		/* the tree carries annotations of an earlier run */
-	uintptr_t stack_base;	/* address of a local in resolve_tree: too_deep measures from it */
+	struct ast_guard guard;	/* started in resolve_tree: too_deep measures from there */
 	bool budget_reported;	/* the "work limit reached" hit is given once */
 	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
 	unsigned payload_depth;
@@ -74,17 +74,6 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 
 /* ---- small helpers on nodes ---- */
 
-static const char *node_type(const json_t *n)
-{
-	return json_string_value(json_object_get(n, "_type"));
-}
-
-static bool is_type(const json_t *n, const char *type)
-{
-	const char *t = node_type(n);
-	return t && strcmp(t, type) == 0;
-}
-
 static const char *str_field(const json_t *n, const char *key)
 {
 	return json_string_value(json_object_get(n, key));
@@ -94,7 +83,7 @@ static const char *str_field(const json_t *n, const char *key)
 static bool is_load(const json_t *n)
 {
 	json_t *ctx = json_object_get(n, "ctx");
-	return !ctx || is_type(ctx, "Load");
+	return !ctx || ast_is(ctx, AST_Load);
 }
 
 static char *capped_dup(const char *s, size_t n)
@@ -208,35 +197,9 @@ static void check_budget(struct resolver *rs, const json_t *node)
 /* C stack the walks may use below the frame of resolve_tree (resolve_init sets it). */
 static size_t stack_budget = 1u << 20;
 
-/*
- * The main thread's stack grows on demand up to the soft limit, read when it grows: raise
- * a small limit (up to the hard one) so that trees as deep as lib/jsonr reads are followed
- * whole.  64 MB is address space, not memory: only a deep tree touches it.
- */
-#define WANT_STACK ((rlim_t)64 << 20)
-
 void resolve_init(void)
 {
-	struct rlimit rl;
-	size_t lim = 8u << 20;
-	if (getrlimit(RLIMIT_STACK, &rl) == 0) {
-		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < WANT_STACK) {
-			rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > WANT_STACK ?
-				WANT_STACK : rl.rlim_max;
-			struct rlimit raised = { want, rl.rlim_max };
-			if (want > rl.rlim_cur && setrlimit(RLIMIT_STACK, &raised) == 0)
-				rl.rlim_cur = want;
-		}
-		lim = rl.rlim_cur == RLIM_INFINITY ? WANT_STACK : (size_t)rl.rlim_cur;
-	}
-	/*
-	 * A quarter: the payload parser (lib/pyparse) takes up to half the limit from wherever
-	 * we call it, and the evaluator, jansson and libc need some more below our deepest
-	 * frame.  Measured: a Call costs about 400 bytes of stack per JSON level (the deepest
-	 * kind), a List 110, so 2 MB (an 8 MB limit) follows 5,000 levels and 16 MB all 25,000.
-	 */
-	lim /= 4;
-	stack_budget = lim > (16u << 20) ? 16u << 20 : lim;
+	stack_budget = ast_stack_budget();
 }
 
 /*
@@ -248,9 +211,7 @@ void resolve_init(void)
  */
 static bool too_deep(struct resolver *rs, int depth, const json_t *at)
 {
-	char here;
-	size_t used = rs->stack_base - (uintptr_t)&here;	/* the stack grows down */
-	if (depth <= RESOLVE_MAX_DEPTH && used < stack_budget)
+	if (ast_guard_ok(&rs->guard, depth))
 		return false;
 	if (!rs->stats->too_deep) {
 		rs->stats->too_deep = true;
@@ -269,14 +230,10 @@ static bool too_deep(struct resolver *rs, int depth, const json_t *at)
 
 static void visit_children(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach(node, key, child) {
-		if (key[0] == '_')	/* _type, and annotations: not source */
-			continue;
-		if (json_is_object(child) || json_is_array(child))
-			res_free(visit(rs, child, sc, depth + 1));
-	}
+	for (ast_children_init(&it, node); (child = ast_children_next(&it));)
+		res_free(visit(rs, child, sc, depth + 1));
 }
 
 static struct res visit_field(struct resolver *rs, json_t *node, const char *key,
@@ -338,7 +295,7 @@ static struct res on_binop(struct resolver *rs, json_t *node, struct scope *sc, 
 {
 	struct res l = visit_field(rs, node, "left", sc, depth);
 	struct res r = visit_field(rs, node, "right", sc, depth);
-	struct val *v = fold_binop(&rs->budget, node_type(json_object_get(node, "op")), l.v, r.v);
+	struct val *v = fold_binop(&rs->budget, ast_kind(json_object_get(node, "op")), l.v, r.v);
 	res_free(l);
 	res_free(r);
 	return folded(rs, node, v);
@@ -347,9 +304,9 @@ static struct res on_binop(struct resolver *rs, json_t *node, struct scope *sc, 
 static struct res on_unaryop(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	struct res x = visit_field(rs, node, "operand", sc, depth);
-	const char *op = node_type(json_object_get(node, "op"));
+	enum ast_kind op = ast_kind(json_object_get(node, "op"));
 	struct val *v = NULL;
-	if (op && !strcmp(op, "Not") && x.v) {
+	if (op == AST_Not && x.v) {
 		bool known, truth = val_truthy(x.v, &known);
 		v = known ? val_bool(!truth) : NULL;
 	} else {
@@ -373,7 +330,7 @@ static struct res on_compare(struct resolver *rs, json_t *node, struct scope *sc
 			res_free(visit(rs, c, sc, depth + 2));
 	}
 	struct val *v = json_array_size(ops) == 1 ?
-		eval_compare(&rs->budget, node_type(json_array_get(ops, 0)), l.v, r.v) : NULL;
+		eval_compare(&rs->budget, ast_kind(json_array_get(ops, 0)), l.v, r.v) : NULL;
 	res_free(l);
 	res_free(r);
 	return (struct res){ NULL, v };
@@ -384,13 +341,13 @@ static struct res on_sequence(struct resolver *rs, json_t *node, struct scope *s
 {
 	json_t *elts = json_object_get(node, "elts");
 	size_t n = json_array_size(elts);
-	bool known = is_load(node) && !is_type(node, "Set");
+	bool known = is_load(node) && !ast_is(node, AST_Set);
 	struct val **items = known ? xmalloc((n + 1) * sizeof *items) : NULL;
 	size_t i;
 	json_t *e;
 	json_array_foreach(elts, i, e) {
 		struct res r = visit(rs, e, sc, depth + 2);	/* cut too deep: unknown */
-		if (known && (!r.v || is_type(e, "Starred")))
+		if (known && (!r.v || ast_is(e, AST_Starred)))
 			known = false;
 		if (known)
 			items[i] = val_ref(r.v);
@@ -406,7 +363,7 @@ static struct res on_sequence(struct resolver *rs, json_t *node, struct scope *s
 	}
 	if (!known || !items)
 		return NONE;
-	struct val *v = val_seq(is_type(node, "List") ? V_LIST : V_TUPLE, items, n);
+	struct val *v = val_seq(ast_is(node, AST_List) ? V_LIST : V_TUPLE, items, n);
 	for (i = 0; i < n; i++)
 		val_merge_rules(v, items[i]);
 	return (struct res){ NULL, v };
@@ -474,7 +431,7 @@ static struct res on_joined_str(struct resolver *rs, json_t *node, struct scope 
 	json_t *part;
 	json_array_foreach(values, i, part) {
 		struct val *x = NULL;
-		if (is_type(part, "FormattedValue")) {
+		if (ast_is(part, AST_FormattedValue)) {
 			struct res inner = visit_field(rs, part, "value", sc, depth + 2);
 			walk_field(rs, part, "format_spec", sc, depth + 2);
 			json_int_t conv = json_integer_value(json_object_get(part, "conversion"));
@@ -540,9 +497,9 @@ static char *builtin_by_text(const json_t *call, const struct val *first)
 	const char *text = name_str(first);	/* eval('ex' + 'ec') folded */
 	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
 	const char *inner = str_field(json_object_get(arg, "func"), "_resolved");
-	if (!text && is_type(arg, "Call") && inner && !strcmp(inner, "builtins.compile")) {
+	if (!text && ast_is(arg, AST_Call) && inner && !strcmp(inner, "builtins.compile")) {
 		arg = json_array_get(json_object_get(arg, "args"), 0);
-		const json_t *v = json_object_get(arg, is_type(arg, "Constant") ? "value" : "_value");
+		const json_t *v = json_object_get(arg, ast_is(arg, AST_Constant) ? "value" : "_value");
 		text = json_string_value(v);
 	}
 	if (!text || !builtin_name(text) || !strcmp(text, "__builtins__"))
@@ -648,7 +605,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	struct res f = NONE;
 	struct val *recv = NULL;
 	const char *method = NULL;
-	if (is_type(func, "Attribute")) {
+	if (ast_is(func, AST_Attribute)) {
 		/* Walked here rather than by on_attribute: a method needs its receiver's value. */
 		struct res base = visit_field(rs, func, "value", sc, depth + 1);
 		method = str_field(func, "attr");
@@ -668,7 +625,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	json_t *arg;
 	json_array_foreach(args, i, arg) {
 		struct res r = visit(rs, arg, sc, depth + 2);
-		if (is_type(arg, "Starred") || i >= FOLD_MAX_ARGS) {
+		if (ast_is(arg, AST_Starred) || i >= FOLD_MAX_ARGS) {
 			a.complete = false;
 			res_free(r);
 			continue;
@@ -708,7 +665,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 		if (recv && method)
 			out.v = fold_method(&rs->budget, recv, method, &a);
 		else if (callee && !strcmp(callee, "builtins.map") && a.npos == 2 && a.pos[1] &&
-			 is_type(json_array_get(args, 0), "Lambda"))
+			 ast_is(json_array_get(args, 0), AST_Lambda))
 			out.v = eval_map_lambda(&rs->ec, json_array_get(args, 0), a.pos[1], sc, 0);
 		else if (callee)
 			out.v = fold_call(&rs->budget, callee, &a);
@@ -806,7 +763,7 @@ static struct res on_comprehension(struct resolver *rs, json_t *node, struct sco
 	walk_field(rs, node, "value", cs, depth);
 	/* Then, with every callee resolved, the comprehension itself when its input is known. */
 	struct val *v = NULL;
-	if (!is_type(node, "SetComp") && !rs->budget.exhausted)
+	if (!ast_is(node, AST_SetComp) && !rs->budget.exhausted)
 		v = eval_comprehension(&rs->ec, node, sc, NULL, 0);
 	check_budget(rs, node);
 	return (struct res){ NULL, v };
@@ -837,7 +794,7 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 {
 	if (!json_is_object(t) || too_deep(rs, depth, t))
 		return;
-	if (is_type(t, "Name")) {
+	if (ast_is(t, AST_Name)) {
 		const char *id = str_field(t, "id");
 		if (id) {
 			if (value->name && !pseudo(value->name))
@@ -850,7 +807,7 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 		}
 		if (rs->rerun)
 			json_object_del(t, "_resolved");
-	} else if (is_type(t, "Tuple") || is_type(t, "List")) {
+	} else if (ast_is(t, AST_Tuple) || ast_is(t, AST_List)) {
 		json_t *elts = json_object_get(t, "elts");
 		const struct val *v = value->v;
 		bool unpack = v && (v->kind == V_TUPLE || v->kind == V_LIST) &&
@@ -858,10 +815,10 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 		size_t i;
 		json_t *elt;
 		json_array_foreach(elts, i, elt) {
-			struct res item = { NULL, unpack && !is_type(elt, "Starred") ? v->seq.items[i] : NULL };
+			struct res item = { NULL, unpack && !ast_is(elt, AST_Starred) ? v->seq.items[i] : NULL };
 			bind_target(rs, elt, sc, &item, depth + 2);
 		}
-	} else if (is_type(t, "Starred")) {
+	} else if (ast_is(t, AST_Starred)) {
 		bind_target(rs, json_object_get(t, "value"), sc, &NONE, depth + 1);
 	} else {
 		res_free(visit(rs, t, sc, depth));
@@ -950,9 +907,9 @@ static bool is_param(const json_t *args, const char *name)
 /* An argument that only passes a parameter on: x, *args, **kwargs. */
 static bool forwards_param(const json_t *e, const json_t *params)
 {
-	if (is_type(e, "Starred"))
+	if (ast_is(e, AST_Starred))
 		e = json_object_get(e, "value");
-	return is_type(e, "Name") && str_field(e, "id") && is_param(params, str_field(e, "id"));
+	return ast_is(e, AST_Name) && str_field(e, "id") && is_param(params, str_field(e, "id"));
 }
 
 /*
@@ -967,11 +924,11 @@ static char *forwarded_callee(const json_t *fn, const json_t *body, struct scope
 		if (json_array_size(body) != 1)
 			return NULL;
 		body = json_array_get(body, 0);
-		if (!is_type(body, "Return") && !is_type(body, "Expr"))
+		if (!ast_is(body, AST_Return) && !ast_is(body, AST_Expr))
 			return NULL;
 		body = json_object_get(body, "value");
 	}
-	if (!is_type(body, "Call"))
+	if (!ast_is(body, AST_Call))
 		return NULL;
 	size_t i;
 	const json_t *a;
@@ -985,12 +942,12 @@ static char *forwarded_callee(const json_t *fn, const json_t *body, struct scope
 	const char *parts[16];
 	int np = 0;
 	const json_t *f = json_object_get(body, "func");
-	while (is_type(f, "Attribute") && np < 15) {
+	while (ast_is(f, AST_Attribute) && np < 15) {
 		parts[np++] = str_field(f, "attr");
 		f = json_object_get(f, "value");
 	}
 	const char *id = str_field(f, "id");
-	if (!is_type(f, "Name") || !id || is_param(params, id))
+	if (!ast_is(f, AST_Name) || !id || is_param(params, id))
 		return NULL;
 	char *name = scope_resolve(sc, id);
 	while (name && np > 0) {
@@ -1066,9 +1023,9 @@ static struct res on_aug_assign(struct resolver *rs, json_t *node, struct scope 
 	struct res v = visit_field(rs, node, "value", sc, depth);
 	json_t *t = json_object_get(node, "target");
 	struct res now = NONE;
-	if (is_type(t, "Name") && str_field(t, "id") && v.v && !scope_resolve(sc, str_field(t, "id"))) {
+	if (ast_is(t, AST_Name) && str_field(t, "id") && v.v && !scope_resolve(sc, str_field(t, "id"))) {
 		struct val *old = scope_value(&rs->arena, sc, str_field(t, "id"));
-		now.v = fold_binop(&rs->budget, node_type(json_object_get(node, "op")), old, v.v);
+		now.v = fold_binop(&rs->budget, ast_kind(json_object_get(node, "op")), old, v.v);
 		check_budget(rs, node);
 	}
 	bind_targets_field(rs, node, "target", sc, &now, depth);
@@ -1108,29 +1065,23 @@ static void forget_assigned(struct resolver *rs, json_t *node, struct scope *sc,
 {
 	if (too_deep(rs, depth, node))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *elt;
-		json_array_foreach(node, i, elt)
-			forget_assigned(rs, elt, sc, depth + 1);
+	switch (json_is_array(node) ? AST_UNKNOWN : ast_kind(node)) {
+	case AST_NONE:
+	case AST_FunctionDef: case AST_AsyncFunctionDef: case AST_ClassDef: case AST_Lambda:
+	case AST_ListComp: case AST_SetComp: case AST_DictComp: case AST_GeneratorExp:
+	case AST_Constant:
 		return;
-	}
-	const char *type = node_type(node);
-	if (!type || !strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") ||
-	    !strcmp(type, "ClassDef") || !strcmp(type, "Lambda") || !strcmp(type, "ListComp") ||
-	    !strcmp(type, "SetComp") || !strcmp(type, "DictComp") || !strcmp(type, "GeneratorExp") ||
-	    !strcmp(type, "Constant"))
-		return;
-	if (!strcmp(type, "Name")) {
+	case AST_Name:
 		if (!is_load(node) && str_field(node, "id"))
 			scope_forget_value(sc, str_field(node, "id"));
 		return;
+	default:
+		break;
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach(node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			forget_assigned(rs, child, sc, depth + 1);
+	for (ast_children_init(&it, node); (child = ast_children_next(&it));)
+		forget_assigned(rs, child, sc, depth + 1);
 }
 
 static struct res on_compound(struct resolver *rs, json_t *node, struct scope *sc, int depth)
@@ -1176,7 +1127,7 @@ static struct res on_withitem(struct resolver *rs, json_t *node, struct scope *s
 static struct res on_name_binder(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	visit_children(rs, node, sc, depth);
-	const char *key = is_type(node, "MatchMapping") ? "rest" : "name";
+	const char *key = ast_is(node, AST_MatchMapping) ? "rest" : "name";	/* the binder field */
 	const char *name = str_field(node, key);
 	if (name)
 		scope_bind(sc, name, NULL);
@@ -1191,63 +1142,55 @@ static struct res on_nothing(struct resolver *rs, json_t *node, struct scope *sc
 
 typedef struct res (*visit_fn)(struct resolver *rs, json_t *node, struct scope *sc, int depth);
 
-/* Node types with their own handling, sorted by name (strcmp) for bsearch; the rest are walked. */
-static const struct handler {
-	const char *type;
-	visit_fn fn;
-} handlers[] = {
-	{ "AnnAssign", on_ann_assign },
-	{ "Assign", on_assign },
-	{ "AsyncFor", on_for },
-	{ "AsyncFunctionDef", on_function_def },
-	{ "AsyncWith", on_compound },
-	{ "Attribute", on_attribute },
-	{ "AugAssign", on_aug_assign },
-	{ "BinOp", on_binop },
-	{ "Call", on_call },
-	{ "ClassDef", on_class_def },
-	{ "Compare", on_compare },
-	{ "Constant", on_constant },
-	{ "Delete", on_delete },
-	{ "Dict", on_dict },
-	{ "DictComp", on_comprehension },
-	{ "ExceptHandler", on_name_binder },
-	{ "Exec", on_exec_stmt },
-	{ "For", on_for },
-	{ "FunctionDef", on_function_def },
-	{ "GeneratorExp", on_comprehension },
-	{ "Global", on_nothing },
-	{ "If", on_compound },
-	{ "Import", on_import },
-	{ "ImportFrom", on_import_from },
-	{ "JoinedStr", on_joined_str },
-	{ "Lambda", on_lambda },
-	{ "List", on_sequence },
-	{ "ListComp", on_comprehension },
-	{ "Match", on_compound },
-	{ "MatchAs", on_name_binder },
-	{ "MatchMapping", on_name_binder },
-	{ "MatchStar", on_name_binder },
-	{ "Name", on_name },
-	{ "NamedExpr", on_named_expr },
-	{ "Nonlocal", on_nothing },
-	{ "Set", on_sequence },
-	{ "SetComp", on_comprehension },
-	{ "Slice", on_slice },
-	{ "Subscript", on_subscript },
-	{ "Try", on_compound },
-	{ "TryStar", on_compound },
-	{ "Tuple", on_sequence },
-	{ "UnaryOp", on_unaryop },
-	{ "While", on_while },
-	{ "With", on_compound },
-	{ "withitem", on_withitem },
+/* Node kinds with their own handling; the rest (NULL) are walked. */
+static const visit_fn handlers[AST_KIND_COUNT] = {
+	[AST_AnnAssign] = on_ann_assign,
+	[AST_Assign] = on_assign,
+	[AST_AsyncFor] = on_for,
+	[AST_AsyncFunctionDef] = on_function_def,
+	[AST_AsyncWith] = on_compound,
+	[AST_Attribute] = on_attribute,
+	[AST_AugAssign] = on_aug_assign,
+	[AST_BinOp] = on_binop,
+	[AST_Call] = on_call,
+	[AST_ClassDef] = on_class_def,
+	[AST_Compare] = on_compare,
+	[AST_Constant] = on_constant,
+	[AST_Delete] = on_delete,
+	[AST_Dict] = on_dict,
+	[AST_DictComp] = on_comprehension,
+	[AST_ExceptHandler] = on_name_binder,
+	[AST_Exec] = on_exec_stmt,
+	[AST_For] = on_for,
+	[AST_FunctionDef] = on_function_def,
+	[AST_GeneratorExp] = on_comprehension,
+	[AST_Global] = on_nothing,
+	[AST_If] = on_compound,
+	[AST_Import] = on_import,
+	[AST_ImportFrom] = on_import_from,
+	[AST_JoinedStr] = on_joined_str,
+	[AST_Lambda] = on_lambda,
+	[AST_List] = on_sequence,
+	[AST_ListComp] = on_comprehension,
+	[AST_Match] = on_compound,
+	[AST_MatchAs] = on_name_binder,
+	[AST_MatchMapping] = on_name_binder,
+	[AST_MatchStar] = on_name_binder,
+	[AST_Name] = on_name,
+	[AST_NamedExpr] = on_named_expr,
+	[AST_Nonlocal] = on_nothing,
+	[AST_Set] = on_sequence,
+	[AST_SetComp] = on_comprehension,
+	[AST_Slice] = on_slice,
+	[AST_Subscript] = on_subscript,
+	[AST_Try] = on_compound,
+	[AST_TryStar] = on_compound,
+	[AST_Tuple] = on_sequence,
+	[AST_UnaryOp] = on_unaryop,
+	[AST_While] = on_while,
+	[AST_With] = on_compound,
+	[AST_withitem] = on_withitem,
 };
-
-static int compare_handler(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct handler *)elem)->type);
-}
 
 /*
  * Below the cut, names are still resolved, without recursion: an explicit stack walks the
@@ -1273,37 +1216,33 @@ static void resolve_flat(struct resolver *rs, json_t *root, struct scope *sc)
 	PUSH(root, false);
 	while (n > 0) {
 		struct pending p = stack[--n];
-		if (json_is_array(p.node)) {
-			for (size_t i = json_array_size(p.node); i-- > 0;)
-				PUSH(json_array_get(p.node, i), false);
-			continue;
-		}
-		if (!json_is_object(p.node))
-			continue;
 		if (!p.children_done) {
-			PUSH(p.node, true);
-			const char *key;
+			/* Itself after its children (siblings in any order: none reads another's). */
+			if (json_is_object(p.node))
+				PUSH(p.node, true);
+			struct ast_children it;
 			json_t *child;
-			json_object_foreach(p.node, key, child)
-				if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-					PUSH(child, false);
+			for (ast_children_init(&it, p.node); (child = ast_children_next(&it));)
+				PUSH(child, false);
 			continue;
 		}
-		const char *type = node_type(p.node);
 		char *name = NULL;
-		if (!type)
-			continue;
-		if (!strcmp(type, "Name")) {
-			const char *id = str_field(p.node, "id");
+		const char *id, *base, *attr, *callee;
+		switch (ast_kind(p.node)) {
+		case AST_Name:
+			id = str_field(p.node, "id");
 			name = id && is_load(p.node) ? scope_resolve(sc, id) : NULL;
-		} else if (!strcmp(type, "Attribute")) {
-			const char *base = str_field(json_object_get(p.node, "value"), "_resolved");
-			const char *attr = str_field(p.node, "attr");
+			break;
+		case AST_Attribute:
+			base = str_field(json_object_get(p.node, "value"), "_resolved");
+			attr = str_field(p.node, "attr");
 			name = base && attr && is_load(p.node) ? dotted(base, attr) : NULL;
-		} else if (!strcmp(type, "Call")) {
-			const char *callee = str_field(json_object_get(p.node, "func"), "_resolved");
+			break;
+		case AST_Call:
+			callee = str_field(json_object_get(p.node, "func"), "_resolved");
 			name = callee ? xstrdup(callee) : NULL;
-		} else {
+			break;
+		default:
 			continue;
 		}
 		annotate(rs, p.node, name);
@@ -1320,22 +1259,10 @@ static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int
 		resolve_flat(rs, node, sc);
 		return NONE;
 	}
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *elt;
-		json_array_foreach(node, i, elt)
-			res_free(visit(rs, elt, sc, depth + 1));
-		return NONE;
-	}
-	if (!json_is_object(node))
-		return NONE;
-	const char *type = node_type(node);
-	const struct handler *h = type ? bsearch(type, handlers, sizeof handlers / sizeof handlers[0],
-						 sizeof handlers[0], compare_handler)
-				       : NULL;
-	if (h)
-		return h->fn(rs, node, sc, depth);
-	visit_children(rs, node, sc, depth);
+	visit_fn handler = handlers[ast_kind(node)];
+	if (handler)
+		return handler(rs, node, sc, depth);
+	visit_children(rs, node, sc, depth);	/* an array, or a node with nothing of its own */
 	return NONE;
 }
 
@@ -1369,63 +1296,58 @@ static void collect_locals(struct resolver *rs, json_t *node, struct scope *fs, 
 {
 	if (too_deep(rs, depth, node))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *elt;
-		json_array_foreach(node, i, elt)
-			collect_locals(rs, elt, fs, depth + 1);
-		return;
-	}
-	const char *type = node_type(node);
-	if (!type || !strcmp(type, "Constant"))
-		return;
+	enum ast_kind kind = json_is_array(node) ? AST_UNKNOWN : ast_kind(node);
 	size_t i;
 	json_t *alias;
-	if (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") ||
-	    !strcmp(type, "ClassDef")) {
+	const char *binder = NULL;
+	switch (kind) {
+	case AST_NONE: case AST_Constant:
+		return;
+	case AST_FunctionDef: case AST_AsyncFunctionDef: case AST_ClassDef:
 		if (str_field(node, "name"))
 			scope_declare_local(fs, str_field(node, "name"));
 		return;
-	}
-	if (!strcmp(type, "Lambda") || !strcmp(type, "ListComp") || !strcmp(type, "SetComp") ||
-	    !strcmp(type, "DictComp") || !strcmp(type, "GeneratorExp"))
+	case AST_Lambda: case AST_ListComp: case AST_SetComp: case AST_DictComp:
+	case AST_GeneratorExp:
 		return;
-	if (!strcmp(type, "Global") || !strcmp(type, "Nonlocal")) {
+	case AST_Global: case AST_Nonlocal:
 		json_array_foreach(json_object_get(node, "names"), i, alias)
 			if (json_is_string(alias))
 				scope_declare_global(fs, json_string_value(alias));
 		return;
-	}
-	if (!strcmp(type, "Name")) {
+	case AST_Name:
 		if (!is_load(node) && str_field(node, "id"))
 			scope_declare_local(fs, str_field(node, "id"));
 		return;
-	}
-	if (!strcmp(type, "Import") || !strcmp(type, "ImportFrom")) {
+	case AST_Import: case AST_ImportFrom:
 		json_array_foreach(json_object_get(node, "names"), i, alias) {
 			const char *name = str_field(alias, "name"), *as = str_field(alias, "asname");
 			if (as)
 				scope_declare_local(fs, as);
 			else if (name && strcmp(name, "*") != 0) {
-				char *first = strcmp(type, "Import") == 0 ? first_component(name)
-									  : capped_dup(name, strlen(name));
+				char *first = kind == AST_Import ? first_component(name)
+								 : capped_dup(name, strlen(name));
 				if (first)
 					scope_declare_local(fs, first);
 				free(first);
 			}
 		}
 		return;
+	case AST_MatchMapping:
+		binder = "rest";
+		break;
+	case AST_ExceptHandler: case AST_MatchAs: case AST_MatchStar:
+		binder = "name";
+		break;
+	default:
+		break;
 	}
-	const char *binder = !strcmp(type, "MatchMapping") ? "rest"
-			     : !strcmp(type, "ExceptHandler") || !strcmp(type, "MatchAs") ||
-					 !strcmp(type, "MatchStar") ? "name" : NULL;
 	if (binder && str_field(node, binder))
 		scope_declare_local(fs, str_field(node, binder));
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach(node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			collect_locals(rs, child, fs, depth + 1);
+	for (ast_children_init(&it, node); (child = ast_children_next(&it));)
+		collect_locals(rs, child, fs, depth + 1);
 }
 
 static void run_function(struct resolver *rs, struct deferred d)
@@ -1443,8 +1365,8 @@ static void run_function(struct resolver *rs, struct deferred d)
 
 void resolve_tree(json_t *tree, struct resolve_stats *stats)
 {
-	char base;
-	struct resolver rs = { .stats = stats, .stack_base = (uintptr_t)&base };
+	struct resolver rs = { .stats = stats };
+	ast_guard_start(&rs.guard, stack_budget, RESOLVE_MAX_DEPTH);
 	*stats = (struct resolve_stats){ .hits = json_array() };
 	budget_init(&rs.budget);
 	rs.ec = (struct evalctx){ &rs.budget, &rs.arena };

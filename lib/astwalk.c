@@ -1,0 +1,179 @@
+/* astwalk.c: walking an `ast` tree held as jansson values: node kinds, children, depth guard. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "astwalk.h"
+#include "err.h"
+
+enum ast_kind ast_kind(const json_t *v)
+{
+	if (!json_is_object(v))
+		return AST_NONE;
+	/* The first field in insertion order: `_type` in every node aura-parse writes. */
+	void *first = json_object_iter((json_t *)v);
+	const char *key = first ? json_object_iter_key(first) : NULL;
+	const json_t *type = key && strcmp(key, "_type") == 0 ? json_object_iter_value(first)
+							       : json_object_get(v, "_type");
+	if (!json_is_string(type))
+		return AST_NONE;
+	return ast_kind_from_name(json_string_value(type), json_string_length(type));
+}
+
+/* ---- interned kinds ---- */
+
+static size_t slot_of(const struct ast_kinds *t, const json_t *v)
+{
+	uintptr_t h = (uintptr_t)v;
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ull;	/* Fibonacci hashing of the address */
+	return (size_t)(h >> 20) & (t->cap - 1);
+}
+
+static void put(struct ast_kinds *t, const json_t *v, enum ast_kind k);
+
+static void grow(struct ast_kinds *t)
+{
+	struct ast_kinds old = *t;
+	t->cap = old.cap ? old.cap * 2 : 1024;
+	t->keys = calloc(t->cap, sizeof *t->keys);
+	t->kinds = malloc(t->cap);
+	if (!t->keys || !t->kinds)
+		aura_oom();
+	t->used = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i])
+			put(t, old.keys[i], (enum ast_kind)old.kinds[i]);
+	free(old.keys);
+	free(old.kinds);
+}
+
+static void put(struct ast_kinds *t, const json_t *v, enum ast_kind k)
+{
+	if (2 * (t->used + 1) > t->cap)	/* at most half full */
+		grow(t);
+	size_t i = slot_of(t, v);
+	while (t->keys[i] && t->keys[i] != v)
+		i = (i + 1) & (t->cap - 1);
+	if (!t->keys[i])
+		t->used++;
+	t->keys[i] = v;
+	t->kinds[i] = (unsigned char)k;
+}
+
+enum ast_kind ast_kinds_get(struct ast_kinds *t, const json_t *v)
+{
+	if (!json_is_object(v))
+		return AST_NONE;
+	if (t->cap) {
+		for (size_t i = slot_of(t, v); t->keys[i]; i = (i + 1) & (t->cap - 1))
+			if (t->keys[i] == v)
+				return (enum ast_kind)t->kinds[i];
+	}
+	enum ast_kind k = ast_kind(v);
+	put(t, v, k);
+	return k;
+}
+
+void ast_kinds_intern(struct ast_kinds *t, const json_t *tree)
+{
+	/* An explicit stack of values still to see: the tree's depth is not bounded here. */
+	json_t **stack = NULL;
+	size_t n = 0, cap = 0;
+	json_t *v = (json_t *)tree;
+	for (;;) {
+		if (json_is_object(v))
+			put(t, v, ast_kind(v));
+		struct ast_children it;
+		json_t *child;
+		for (ast_children_init(&it, v); (child = ast_children_next(&it));) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				stack = xrealloc(stack, cap * sizeof *stack);
+			}
+			stack[n++] = child;
+		}
+		if (!n)
+			break;
+		v = stack[--n];
+	}
+	free(stack);
+}
+
+void ast_kinds_clear(struct ast_kinds *t)
+{
+	if (t->used)
+		memset(t->keys, 0, t->cap * sizeof *t->keys);
+	t->used = 0;
+}
+
+void ast_kinds_free(struct ast_kinds *t)
+{
+	free(t->keys);
+	free(t->kinds);
+	*t = (struct ast_kinds){ 0 };
+}
+
+/* ---- children ---- */
+
+void ast_children_init(struct ast_children *it, json_t *v)
+{
+	*it = (struct ast_children){ .parent = v };
+	if (json_is_object(v))
+		it->field = json_object_iter(v);
+}
+
+static bool holds_nodes(const json_t *v)
+{
+	return json_is_object(v) || json_is_array(v);
+}
+
+json_t *ast_children_next(struct ast_children *it)
+{
+	if (json_is_array(it->parent)) {
+		while (it->index < json_array_size(it->parent)) {
+			json_t *child = json_array_get(it->parent, it->index++);
+			if (holds_nodes(child))
+				return child;
+		}
+		return NULL;
+	}
+	while (it->field) {
+		const char *key = json_object_iter_key(it->field);
+		json_t *child = json_object_iter_value(it->field);
+		it->field = json_object_iter_next(it->parent, it->field);
+		if (key[0] != '_' && holds_nodes(child)) {
+			it->key = key;
+			return child;
+		}
+	}
+	return NULL;
+}
+
+/* ---- the depth guard ---- */
+
+#define WANT_STACK ((rlim_t)64 << 20)	/* address space, not memory: only a deep tree touches it */
+
+size_t ast_stack_budget(void)
+{
+	struct rlimit rl;
+	size_t lim = 8u << 20;
+	if (getrlimit(RLIMIT_STACK, &rl) == 0) {
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < WANT_STACK) {
+			rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > WANT_STACK ?
+				WANT_STACK : rl.rlim_max;
+			struct rlimit raised = { want, rl.rlim_max };
+			if (want > rl.rlim_cur && setrlimit(RLIMIT_STACK, &raised) == 0)
+				rl.rlim_cur = want;
+		}
+		lim = rl.rlim_cur == RLIM_INFINITY ? WANT_STACK : (size_t)rl.rlim_cur;
+	}
+	/*
+	 * A quarter: the payload parser (lib/pyparse) takes up to half the limit from wherever
+	 * it is called, and jansson and libc need some more below the deepest frame.  Measured
+	 * in aura-rewrite: a Call costs about 400 bytes of stack per JSON level (the deepest
+	 * kind), a List 110, so 2 MB (an 8 MB limit) follows 5,000 levels and 16 MB all 25,000.
+	 */
+	lim /= 4;
+	return lim > (16u << 20) ? 16u << 20 : lim;
+}
