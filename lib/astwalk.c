@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 
 #include "astwalk.h"
-#include "err.h"
 
 enum ast_kind ast_kind(const json_t *v)
 {
@@ -18,100 +17,6 @@ enum ast_kind ast_kind(const json_t *v)
 	if (!json_is_string(type))
 		return AST_NONE;
 	return ast_kind_from_name(json_string_value(type), json_string_length(type));
-}
-
-/* ---- interned kinds ---- */
-
-static size_t slot_of(const struct ast_kinds *t, const json_t *v)
-{
-	uintptr_t h = (uintptr_t)v;
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ull;	/* Fibonacci hashing of the address */
-	return (size_t)(h >> 20) & (t->cap - 1);
-}
-
-static void put(struct ast_kinds *t, const json_t *v, enum ast_kind k);
-
-static void grow(struct ast_kinds *t)
-{
-	struct ast_kinds old = *t;
-	t->cap = old.cap ? old.cap * 2 : 1024;
-	t->keys = calloc(t->cap, sizeof *t->keys);
-	t->kinds = malloc(t->cap);
-	if (!t->keys || !t->kinds)
-		aura_oom();
-	t->used = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.keys[i])
-			put(t, old.keys[i], (enum ast_kind)old.kinds[i]);
-	free(old.keys);
-	free(old.kinds);
-}
-
-static void put(struct ast_kinds *t, const json_t *v, enum ast_kind k)
-{
-	if (2 * (t->used + 1) > t->cap)	/* at most half full */
-		grow(t);
-	size_t i = slot_of(t, v);
-	while (t->keys[i] && t->keys[i] != v)
-		i = (i + 1) & (t->cap - 1);
-	if (!t->keys[i])
-		t->used++;
-	t->keys[i] = v;
-	t->kinds[i] = (unsigned char)k;
-}
-
-enum ast_kind ast_kinds_get(struct ast_kinds *t, const json_t *v)
-{
-	if (!json_is_object(v))
-		return AST_NONE;
-	if (t->cap) {
-		for (size_t i = slot_of(t, v); t->keys[i]; i = (i + 1) & (t->cap - 1))
-			if (t->keys[i] == v)
-				return (enum ast_kind)t->kinds[i];
-	}
-	enum ast_kind k = ast_kind(v);
-	put(t, v, k);
-	return k;
-}
-
-void ast_kinds_intern(struct ast_kinds *t, const json_t *tree)
-{
-	/* An explicit stack of values still to see: the tree's depth is not bounded here. */
-	json_t **stack = NULL;
-	size_t n = 0, cap = 0;
-	json_t *v = (json_t *)tree;
-	for (;;) {
-		if (json_is_object(v))
-			put(t, v, ast_kind(v));
-		struct ast_children it;
-		json_t *child;
-		for (ast_children_init(&it, v); (child = ast_children_next(&it));) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				stack = xrealloc(stack, cap * sizeof *stack);
-			}
-			stack[n++] = child;
-		}
-		if (!n)
-			break;
-		v = stack[--n];
-	}
-	free(stack);
-}
-
-void ast_kinds_clear(struct ast_kinds *t)
-{
-	if (t->used)
-		memset(t->keys, 0, t->cap * sizeof *t->keys);
-	t->used = 0;
-}
-
-void ast_kinds_free(struct ast_kinds *t)
-{
-	free(t->keys);
-	free(t->kinds);
-	*t = (struct ast_kinds){ 0 };
 }
 
 /* ---- children ---- */
