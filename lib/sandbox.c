@@ -146,8 +146,7 @@ static void set_limits(const struct sandbox_limits *l)
 /*
  * The hidden --sandbox-selftest actions: each tries one thing a sealed stage must not do
  * and returns the call's result (negative with errno set when refused).  The tests in
- * tests/90-sandbox.bats run each sealed and with --no-sandbox.  Descriptor tricks use
- * stdin, which the tests redirect from /dev/null for this one run.
+ * tests/90-sandbox.bats run each sealed and with --no-sandbox.
  */
 static int try_socket(const char *arg) { return socket(AF_INET, SOCK_STREAM, 0); }
 static int try_open(const char *path) { return open(path, O_RDONLY); }
@@ -217,21 +216,36 @@ static int try_prlimit(const char *pid_text)
 /* Dumpable again: other processes of our user could ptrace us. */
 static int try_prctl_dumpable(const char *arg) { return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); }
 
-/* The three ways to have the kernel signal a process of our choice on I/O. */
-static int try_fcntl_setown(const char *arg) { return fcntl(STDIN_FILENO, F_SETOWN, getpid()); }
-static int try_fcntl_setsig(const char *arg) { return fcntl(STDIN_FILENO, F_SETSIG, SIGUSR1); }
+/*
+ * The three ways to have the kernel signal a process of our choice on I/O, tried on stderr
+ * (open in every role; the unpack worker has no stdin).  When allowed, each is undone at
+ * once: the open file description may be shared with the caller.
+ */
+static int try_fcntl_setown(const char *arg)
+{
+	int rc = fcntl(STDERR_FILENO, F_SETOWN, getpid());
+	return rc < 0 ? rc : fcntl(STDERR_FILENO, F_SETOWN, 0);
+}
+
+static int try_fcntl_setsig(const char *arg)
+{
+	int rc = fcntl(STDERR_FILENO, F_SETSIG, SIGUSR1);
+	return rc < 0 ? rc : fcntl(STDERR_FILENO, F_SETSIG, 0);
+}
 
 static int try_fcntl_async(const char *arg)
 {
-	int flags = fcntl(STDIN_FILENO, F_GETFL);
-	return flags < 0 ? -1 : fcntl(STDIN_FILENO, F_SETFL, flags | O_ASYNC);
+	int flags = fcntl(STDERR_FILENO, F_GETFL);
+	if (flags < 0 || fcntl(STDERR_FILENO, F_SETFL, flags | O_ASYNC) < 0)
+		return -1;
+	return fcntl(STDERR_FILENO, F_SETFL, flags);
 }
 
 /* F_SETFL without O_ASYNC stays allowed (the unpack parent clears O_NONBLOCK with it). */
 static int try_fcntl_setfl(const char *arg)
 {
-	int flags = fcntl(STDIN_FILENO, F_GETFL);
-	return flags < 0 ? -1 : fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
+	int flags = fcntl(STDERR_FILENO, F_GETFL);
+	return flags < 0 ? -1 : fcntl(STDERR_FILENO, F_SETFL, flags);
 }
 
 static const struct selftest_action {
