@@ -84,10 +84,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r)
 	for (int i = 0; i < r->ntests; i++) {
 		const struct sc_test *t = &r->tests[i];
 		scmp_datum_t value = t->self_pid ? (scmp_datum_t)getpid() : t->value;
-		cmp[i] = t->mask == ~0ULL
-			? (struct scmp_arg_cmp)SCMP_CMP((unsigned)t->arg, SCMP_CMP_EQ, value)
-			: (struct scmp_arg_cmp)SCMP_CMP((unsigned)t->arg, SCMP_CMP_MASKED_EQ,
-							t->mask, value);
+		bool whole = t->mask == ~0ULL;	/* a plain comparison, not a masked one */
+		cmp[i] = (struct scmp_arg_cmp){
+			.arg = (unsigned)t->arg,
+			.op = whole ? SCMP_CMP_EQ : SCMP_CMP_MASKED_EQ,
+			.datum_a = whole ? value : t->mask,
+			.datum_b = whole ? 0 : value,
+		};
 	}
 	return seccomp_rule_add_array(ctx, action, nr, (unsigned)r->ntests, cmp);
 }
