@@ -6,10 +6,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -161,15 +161,20 @@ static int try_exec(const char *arg)
 	return execve("/bin/true", argv, envp);
 }
 
-/* A new process by a raw clone call with `flags`: the child leaves at once. */
-static int try_clone_flags(unsigned long flags)
+/* After a clone or fork: the child leaves at once, the parent waits for it. */
+static int reap(long pid)
 {
-	long pid = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid == 0)
 		_exit(0);
 	if (pid > 0)
 		waitpid((pid_t)pid, NULL, 0);
 	return pid < 0 ? -1 : 0;
+}
+
+/* A new process by a raw clone call with `flags`. */
+static int try_clone_flags(unsigned long flags)
+{
+	return reap(syscall(SYS_clone, flags, NULL, NULL, NULL, NULL));
 }
 
 /* Namespaces: a way out of Landlock's and the filter's view of the world. */
@@ -182,15 +187,7 @@ static int try_clone_ns(const char *arg)
 static int try_clone_files(const char *arg) { return try_clone_flags(CLONE_FILES | SIGCHLD); }
 
 /* What glibc's fork() does: the unpack parent must still be able to. */
-static int try_fork(const char *arg)
-{
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(0);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	return pid < 0 ? -1 : 0;
-}
+static int try_fork(const char *arg) { return reap(fork()); }
 
 /* clone3 carries its flags in memory a filter cannot read: it must fail with ENOSYS. */
 static int try_clone3(const char *arg)
@@ -198,12 +195,7 @@ static int try_clone3(const char *arg)
 	struct {	/* struct clone_args, CLONE_ARGS_SIZE_VER0 */
 		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 	} args = { .exit_signal = SIGCHLD };
-	long pid = syscall(SYS_clone3, &args, sizeof args);
-	if (pid == 0)
-		_exit(0);
-	if (pid > 0)
-		waitpid((pid_t)pid, NULL, 0);
-	return pid < 0 ? -1 : 0;
+	return reap(syscall(SYS_clone3, &args, sizeof args));
 }
 
 /* Another process's limits: read process PID's open-files limit and set it back unchanged. */
