@@ -5,15 +5,27 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
-           -D_GNU_SOURCE -Ilib -MMD -MP
 LDFLAGS ?=
+# The project's own flags live apart from CFLAGS/LDFLAGS, so `make CFLAGS="-O0 -g"` only
+# changes optimisation and debugging, never the include path or the feature macros.
+AURA_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
+           -D_GNU_SOURCE -Ilib -MMD -MP
+# Hardening, on by default (docs/security.md): stack canaries, glibc's checked string and
+# I/O functions (they need optimisation: not with -O0 or no -O at all), full RELRO with
+# immediate binding so the GOT is read-only before main runs.
+OPTIMISING = $(filter-out -O0,$(filter -O%,$(CFLAGS) $(EXTRA_CFLAGS)))
+HARDEN_CFLAGS = -fstack-protector-strong $(if $(OPTIMISING),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS = -Wl,-z,relro,-z,now
 SAN     ?=
 SAN_FLAGS = -fsanitize=address,undefined
+EXTRA_CFLAGS =
 ifeq ($(SAN),1)
-  CFLAGS  += $(SAN_FLAGS) -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
-  LDFLAGS += -fsanitize=address,undefined
+  EXTRA_CFLAGS  += $(SAN_FLAGS) -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
+  AURA_LDFLAGS  += -fsanitize=address,undefined
 endif
+AURA_LDFLAGS += $(HARDEN_LDFLAGS)
+ALL_CFLAGS  = $(AURA_CFLAGS) $(HARDEN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(AURA_LDFLAGS) $(LDFLAGS)
 
 STAGES   = aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score
 PROGRAMS = $(addprefix bin/,$(STAGES))
@@ -27,7 +39,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
        icu-uc:libicu-dev
 
 # Debian packages `make deps` installs.
-DEB_PACKAGES = gcc make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
+DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
        python3 python3-jsonschema ca-certificates valgrind time
@@ -45,12 +57,16 @@ LIBS_score    = sqlite3
 LDLIBS_unpack = -lm
 LDLIBS_analyze = -lm
 
-CFLAGS += $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_$(s:aura-%=%)))))
+PKG_CFLAGS := $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_$(s:aura-%=%)))))
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 
-.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval test-stdlib
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+.PHONY: all deps deps-if-missing check-deps check test demo clean distclean san-check grammar \
+	eval test-stdlib clang-check analyze
 
 all: check-deps $(PROGRAMS)
 
@@ -80,9 +96,9 @@ $(GRAMMAR)/src/parser.c:
 
 # The grammar is third-party C: build it without our warning flags, into a static archive.
 $(TSPY_OBJ): $(GRAMMAR)/src/parser.c
-	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(GRAMMAR)/parser.o \
+	$(CC) -O2 -fPIC $(HARDEN_CFLAGS) -I$(GRAMMAR)/src -c $(GRAMMAR)/src/parser.c -o $(GRAMMAR)/parser.o \
 	    $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
-	$(CC) -O2 -fPIC -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(GRAMMAR)/scanner.o \
+	$(CC) -O2 -fPIC $(HARDEN_CFLAGS) -I$(GRAMMAR)/src -c $(GRAMMAR)/src/scanner.c -o $(GRAMMAR)/scanner.o \
 	    $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 	ar rcs $@ $(GRAMMAR)/parser.o $(GRAMMAR)/scanner.o
 
@@ -95,7 +111,7 @@ $(1)_SRC = $$(wildcard $(1)/*.c)
 $(1)_OBJ = $$($(1)_SRC:.c=.o)
 $(1)_EXTRA = $$(if $$(filter aura-parse aura-rewrite,$(1)),$$(TSPY_OBJ))
 bin/$(1): $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA)
-	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA) \
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA) \
 	    $$(call pc,--libs,$$(COMMON_LIBS) $$(LIBS_$(1:aura-%=%))) $$(LDLIBS_$(1:aura-%=%))
 endef
 $(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
@@ -129,18 +145,39 @@ test-stdlib: bin/aura-parse
 eval: deps-if-missing all
 	eval/run.sh
 
+# A copy of the tracked tree (and the fetched grammar) in $(1), for builds that must not
+# touch bin/ and the objects here.
+define COPY_TREE
+	rm -rf $(1) && mkdir -p $(1)/third_party
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(1)
+	cp -r $(GRAMMAR) $(1)/third_party/
+endef
+
 # Sanitizer build (ASan+UBSan) of a copy of the tracked tree in build/san, then the whole
 # suite against it.  Under seccomp the leak checker cannot run (it needs ptrace); leak
 # checks run with valgrind and --no-sandbox instead (see docs/testing.md).
 SAN_DIR = build/san
 san-check: deps-if-missing
-	rm -rf $(SAN_DIR) && mkdir -p $(SAN_DIR)
-	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(SAN_DIR)
-	cp -r $(GRAMMAR) $(SAN_DIR)/third_party/ 2>/dev/null || \
-	    { mkdir -p $(SAN_DIR)/third_party && cp -r $(GRAMMAR) $(SAN_DIR)/third_party/; }
+	$(call COPY_TREE,$(SAN_DIR))
 	$(MAKE) -C $(SAN_DIR) SAN=1 all
 	cd $(SAN_DIR) && AURA_SHARED=$(abspath ..)/shared ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=0 BATS_LIB_PATH=/usr/lib/bats bats tests/
+
+# The same sources built with clang, every warning an error, in a copy (build/clang).
+CLANG_DIR = build/clang
+clang-check: deps-if-missing
+	$(call COPY_TREE,$(CLANG_DIR))
+	$(MAKE) -C $(CLANG_DIR) CC=clang CFLAGS="-O2 -g -Werror" all
+
+# Static analysis with cppcheck over every C file of ours (not the grammar): warnings,
+# portability and performance findings fail the build.  Reviewed false positives are
+# listed, each with its reason, in .cppcheck-suppressions.
+CPPCHECK_FLAGS = --std=c11 --enable=warning,portability,performance --error-exitcode=1 \
+       --inline-suppr --suppressions-list=.cppcheck-suppressions -q -j2 \
+       -D_GNU_SOURCE -D__GNUC__ -D__x86_64__ -D__linux__ -Ilib --library=posix \
+       --include=/usr/include/jansson.h
+analyze:
+	cppcheck $(CPPCHECK_FLAGS) $(foreach d,$(STAGES),-I$(d)) lib aura-*/*.c
 
 clean:
 	rm -rf build
@@ -149,45 +186,85 @@ clean:
 distclean: clean
 	rm -rf third_party
 
-# ---- aura-unpack: fuzzing and benchmark (see docs/unpack.md) ----
-# `make fuzz-unpack FUZZ_SECONDS=60`: libFuzzer on the archive reader (from memory, no
-# sandbox), seeded with the hostile fixtures; findings land in build/fuzz/.
-# `make bench-unpack`: throughput on the malicious corpus and the benign .debs.
+# ---- fuzzing (docs/testing.md) ----
+# `make fuzz STAGE=NAME SECONDS=N`: libFuzzer (clang, -fsanitize=fuzzer,address,undefined)
+# on one harness, from memory and unsealed.  The harness is aura-NAME/fuzz/fuzz_NAME.c for a
+# stage (linked with that stage's sources except main.c, lib/, the stage's libraries and,
+# for parse and rewrite, the grammar built with the same flags) or lib/fuzz/fuzz_NAME.c for
+# shared code (jsonr, ndjson).  Seeds: DIR/fuzz/seeds_NAME.sh OUT when present, else the
+# files of DIR/fuzz/seeds_NAME/, else of tests/fixtures/NAME/.  Extra libFuzzer options for
+# one harness: DIR/fuzz/fuzz_NAME.args.  Corpus and findings land in build/fuzz/.
+# `make fuzz-unpack` is `make fuzz STAGE=unpack`.  `make bench-unpack`: docs/unpack.md.
 FUZZ_SECONDS ?= 60
+SECONDS      ?= $(FUZZ_SECONDS)
+STAGE        ?=
 FUZZ_CC      ?= clang
 FUZZ_DIR      = build/fuzz
 FUZZ_DEBS     = clang libclang-rt-14-dev
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# lib/ goes into an archive, so the harness links only the modules unpack uses.
+FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+FUZZ_HOME     = $(if $(wildcard aura-$(STAGE)/fuzz/fuzz_$(STAGE).c),aura-$(STAGE),lib)
+FUZZ_MAIN     = $(FUZZ_HOME)/fuzz/fuzz_$(STAGE).c
+FUZZ_STAGE_SRC = $(if $(filter aura-%,$(FUZZ_HOME)),\
+       $(filter-out $(FUZZ_HOME)/main.c,$(wildcard $(FUZZ_HOME)/*.c)))
+FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_STAGE_SRC) $(FUZZ_MAIN))
+# lib/ goes into an archive, so a harness links only the modules it uses.
 FUZZ_LIB_OBJ  = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(LIB_SRC))
-FUZZ_UNPACK_OBJ = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(filter-out aura-unpack/main.c,\
-       $(wildcard aura-unpack/*.c)) aura-unpack/fuzz/fuzz_unpack.c)
+FUZZ_TSPY     = $(if $(filter parse rewrite,$(STAGE)),$(FUZZ_DIR)/tree-sitter-python.a)
+FUZZ_SEEDS    = $(FUZZ_DIR)/$(STAGE)-seeds
+FUZZ_CORPUS   = $(FUZZ_DIR)/$(STAGE)-corpus
 
-.PHONY: fuzz-unpack fuzz-deps bench-unpack
+.PHONY: fuzz fuzz-unpack fuzz-deps bench-unpack
 
 fuzz-deps:
 	@if ! command -v $(FUZZ_CC) >/dev/null || \
 	    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then \
-	    if [ "$$(id -u)" != 0 ]; then echo "fuzz-unpack: needs $(FUZZ_DEBS) (apt-get, as root)" >&2; exit 2; fi; \
+	    if [ "$$(id -u)" != 0 ]; then echo "fuzz: needs $(FUZZ_DEBS) (apt-get, as root)" >&2; exit 2; fi; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS); fi
 
+# The harness's own directory is on the include path (a stage's private headers).
 $(FUZZ_DIR)/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CFLAGS) -O1 -g -Iaura-unpack $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(AURA_CFLAGS) $(PKG_CFLAGS) -O1 -g -I$(firstword $(subst /, ,$*)) $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_DIR)/libaura.a: $(FUZZ_LIB_OBJ)
 	ar rcs $@ $^
 
-$(FUZZ_DIR)/fuzz-unpack: $(FUZZ_UNPACK_OBJ) $(FUZZ_DIR)/libaura.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ \
-	    $(call pc,--libs,$(COMMON_LIBS) $(LIBS_unpack)) $(LDLIBS_unpack)
+$(FUZZ_DIR)/tree-sitter-python.a: $(GRAMMAR)/src/parser.c | fuzz-deps
+	@mkdir -p $(FUZZ_DIR)/grammar
+	$(FUZZ_CC) -O1 -g -I$(GRAMMAR)/src $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -c $(GRAMMAR)/src/parser.c -o $(FUZZ_DIR)/grammar/parser.o
+	$(FUZZ_CC) -O1 -g -I$(GRAMMAR)/src $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -c $(GRAMMAR)/src/scanner.c -o $(FUZZ_DIR)/grammar/scanner.o
+	ar rcs $@ $(FUZZ_DIR)/grammar/parser.o $(FUZZ_DIR)/grammar/scanner.o
 
-fuzz-unpack: $(FUZZ_DIR)/fuzz-unpack
-	mkdir -p $(FUZZ_DIR)/unpack-corpus $(FUZZ_DIR)/unpack-seeds
-	python3 tests/fixtures/unpack/make-hostile.py $(FUZZ_DIR)/unpack-seeds fuzz --small
-	cd $(FUZZ_DIR) && ./fuzz-unpack -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    -close_fd_mask=2 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
-	    unpack-corpus unpack-seeds
+ifneq ($(STAGE),)
+$(FUZZ_DIR)/fuzz-$(STAGE): $(FUZZ_OBJ) $(FUZZ_DIR)/libaura.a $(FUZZ_TSPY)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ \
+	    $(call pc,--libs,$(COMMON_LIBS) $(LIBS_$(STAGE))) $(LDLIBS_$(STAGE))
+endif
+
+-include $(wildcard $(FUZZ_DIR)/*/*.d $(FUZZ_DIR)/*/*/*.d)
+
+# Seed scripts may run the built stages (lib/fuzz/records.sh does), so build them first.
+fuzz: all
+	@[ -n "$(STAGE)" ] && [ -f "$(FUZZ_MAIN)" ] || { echo "make fuzz: STAGE=NAME with" \
+	    "aura-NAME/fuzz/fuzz_NAME.c or lib/fuzz/fuzz_NAME.c (STAGE='$(STAGE)')" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(FUZZ_DIR)/fuzz-$(STAGE) STAGE=$(STAGE)
+	rm -rf $(FUZZ_SEEDS) && mkdir -p $(FUZZ_SEEDS) $(FUZZ_CORPUS)
+	@if [ -x $(FUZZ_HOME)/fuzz/seeds_$(STAGE).sh ]; then \
+	    $(FUZZ_HOME)/fuzz/seeds_$(STAGE).sh $(FUZZ_SEEDS); \
+	else for d in $(FUZZ_HOME)/fuzz/seeds_$(STAGE) tests/fixtures/$(STAGE); do \
+	    [ -d $$d ] || continue; \
+	    find $$d -type f | while read -r f; do cp "$$f" "$(FUZZ_SEEDS)/$$(echo "$$f" | tr / _)"; done; \
+	    break; done; fi
+	cd $(FUZZ_DIR) && ./fuzz-$(STAGE) -max_total_time=$(SECONDS) -artifact_prefix=$(STAGE)- \
+	    $(FUZZ_ARGS) $$(cat $(CURDIR)/$(FUZZ_HOME)/fuzz/fuzz_$(STAGE).args 2>/dev/null) \
+	    $(STAGE)-corpus $(STAGE)-seeds
+
+fuzz-unpack:
+	@$(MAKE) --no-print-directory fuzz STAGE=unpack SECONDS=$(SECONDS)
 
 bench-unpack: bin/aura-unpack
 	bench/unpack.sh

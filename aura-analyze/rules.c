@@ -274,9 +274,10 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			char why[256];
 			if (ok && !strings_compile(r, why, sizeof why))
 				ok = fail_at(ld, v, "pattern: %s", why);
-		} else if (is_strings && !strcmp(key, "secret"))
+		} else if (is_strings && !strcmp(key, "secret")) {
 			r->secret = scalar(v) && !strcmp(scalar(v), "true");
-		else if (is_strings && !strcmp(key, "entropy"))
+			ok = true;	/* was read uninitialised here (clang, cppcheck) */
+		} else if (is_strings && !strcmp(key, "entropy"))
 			ok = load_entropy(ld, v, r);
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
 			ok = load_flow_ends(ld, k, v, r);

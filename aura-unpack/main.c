@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 
 	/* Artifact paths arrive on stdin, after sealing: the parent keeps read-only "/". */
 	struct sandbox_grant root = { .path = "/", .fd = -1, .access = SANDBOX_READ };
+	sandbox_walk_depth(unpack_opts.max_depth);	/* a tree worker's descriptors, one a level */
 	sandbox_enter(SANDBOX_UNPACK, &root, 1);
 
 	struct ndjson_reader *in = ndjson_open(STDIN_FILENO, "<stdin>", aura_opts.max_line);

@@ -14,6 +14,7 @@ void aura_set_progname(const char *argv0)
 	aura_progname = slash ? slash + 1 : argv0;
 }
 
+static void vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void vwarn(const char *fmt, va_list ap)
 {
 	/* One fprintf call per line, so concurrent stages do not interleave mid-line. */

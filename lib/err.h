@@ -8,9 +8,10 @@ extern const char *aura_progname;
 
 void aura_set_progname(const char *argv0);
 void aura_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void aura_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* noreturn spelled twice: _Noreturn for the compilers, the attribute for cppcheck 2.10. */
+_Noreturn void aura_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Like aura_die, for allocation failure: there is nothing sensible left to do. */
-_Noreturn void aura_oom(void);
+_Noreturn void aura_oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

@@ -51,6 +51,6 @@ size_t aura_parse_size(const char *option, const char *arg);
 /* Parse a non-negative integer option; dies with a usage error when malformed. */
 long aura_parse_long(const char *option, const char *arg);
 
-_Noreturn void aura_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void aura_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -32,12 +32,18 @@ struct sandbox_grant {
 };
 
 /*
- * Enter the sandbox for `role`: rlimits, no_new_privs, Landlock (only the grants),
- * then the role's seccomp table.  Call after opening inputs and initialising libraries.
+ * Enter the sandbox for `role`: rlimits, not dumpable, no_new_privs, Landlock (only the
+ * grants), then the role's seccomp table.  Call after opening inputs and initialising libraries.
  * Honours --no-sandbox (says so on stderr) and runs the hidden --sandbox-selftest.
  * Sandbox setup failure is fatal.
  */
 void sandbox_enter(enum sandbox_role role, const struct sandbox_grant *grants, int ngrants);
+
+/*
+ * A role that walks directories (unpack's tree worker) holds one descriptor per level:
+ * the program tells the sandbox its depth limit before sealing, so RLIMIT_NOFILE fits it.
+ */
+void sandbox_walk_depth(unsigned depth);
 
 /* Print a role's policy (seccomp table, Landlock grants) for --print-sandbox. */
 void sandbox_print(enum sandbox_role role, FILE *out);
@@ -47,17 +53,35 @@ void sandbox_print(enum sandbox_role role, FILE *out);
 enum sc_action {
 	SC_ALLOW,
 	SC_ERRNO,
-	SC_ALLOW_IF_MASKED_ZERO,	/* (arg & mask) == 0 */
-	SC_ALLOW_IF_MASKED_SET,	/* (arg & mask) == mask */
-	SC_ALLOW_IF_ARG_SELF_PID,
 };
 
+/* One argument test: (arg & mask) == value; with self_pid, value is our pid when sealing. */
+struct sc_test {
+	int arg;
+	unsigned long long mask, value;
+	bool self_pid;
+};
+
+#define SC_MAX_TESTS 2
+
+/*
+ * One row of a table.  With tests, the action applies only when all of them hold; a call
+ * that no row of its syscall matches falls to the default action (trap).
+ */
 struct sc_rule {
 	const char *name;	/* syscall name, resolved by libseccomp for this arch */
 	enum sc_action action;
 	int errno_value;	/* SC_ERRNO */
-	int arg;		/* SC_ALLOW_IF_*: which argument */
-	unsigned long long mask;	/* SC_ALLOW_IF_MASKED_*: the bits tested */
+	int ntests;
+	struct sc_test tests[SC_MAX_TESTS];
+	const char *why;	/* for --print-sandbox: what a conditional row admits */
+};
+
+/* Resource limits a role sets on itself before sealing (soft and hard). */
+struct sandbox_limits {
+	unsigned nofile;	/* RLIMIT_NOFILE: the highest descriptor number + 1 */
+	bool walks_tree;	/* nofile grows by the directory depth (sandbox_walk_depth) */
+	bool no_fork;		/* RLIMIT_NPROC 0: the role never creates a process */
 };
 
 struct sandbox_policy {
@@ -65,6 +89,7 @@ struct sandbox_policy {
 	const struct sc_rule *const *tables;	/* NULL-terminated list of rule tables */
 	bool landlock_none;	/* document: no filesystem rights at all */
 	const char *landlock_note;	/* what the Landlock grants are, for --print-sandbox */
+	struct sandbox_limits limits;
 };
 
 extern const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT];

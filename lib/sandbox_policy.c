@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <signal.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #include "sandbox.h"
 
@@ -12,12 +15,17 @@
  * libraries make opportunistically and survive (ioctl TCGETS from isatty, say).
  * Filters stack: a worker's table only narrows its parent's.
  */
-#define ALLOW(nr)		{ #nr, SC_ALLOW, 0, 0, 0 }
-#define DENY(nr, err)		{ #nr, SC_ERRNO, err, 0, 0 }
-#define ALLOW_MASKED_ZERO(nr, a, m) { #nr, SC_ALLOW_IF_MASKED_ZERO, 0, a, m }
-#define ALLOW_MASKED_SET(nr, a, m) { #nr, SC_ALLOW_IF_MASKED_SET, 0, a, m }
-#define ALLOW_SELF(nr, a)	{ #nr, SC_ALLOW_IF_ARG_SELF_PID, 0, a, 0 }
-#define END			{ NULL, 0, 0, 0, 0 }
+#define ALLOW(nr)		{ #nr, SC_ALLOW, 0, 0, { { 0 } }, NULL }
+#define DENY(nr, err)		{ #nr, SC_ERRNO, err, 0, { { 0 } }, NULL }
+/* Conditional rows: the call is allowed only when every test on its arguments holds. */
+#define ALLOW_IF(nr, why, t)	{ #nr, SC_ALLOW, 0, 1, { t }, why }
+#define ALLOW_IF2(nr, why, t, u) { #nr, SC_ALLOW, 0, 2, { t, u }, why }
+#define END			{ NULL, 0, 0, 0, { { 0 } }, NULL }
+/* Argument tests. */
+#define ARG_EQ(a, v)		{ a, ~0ULL, (unsigned long long)(v), false }
+#define ARG_BITS_CLEAR(a, m)	{ a, m, 0, false }
+#define ARG_BITS_SET(a, m)	{ a, m, m, false }
+#define ARG_SELF_PID(a)		{ a, ~0ULL, 0, true }
 
 /* Open flags that would let a read-only stage create or change a file. */
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY))
@@ -25,17 +33,27 @@
 /* What any sealed process needs: I/O on descriptors it holds, memory, time, exiting. */
 static const struct sc_rule base[] = {
 	ALLOW(read), ALLOW(readv), ALLOW(pread64), ALLOW(write), ALLOW(writev),
-	ALLOW(close), ALLOW(fstat), ALLOW(lseek), ALLOW(fcntl),
+	ALLOW(close), ALLOW(fstat), ALLOW(lseek),
+	/*
+	 * fcntl: only the commands in use (strace of every stage on the test suites: stdio,
+	 * fdopendir, the unpack parent clearing O_NONBLOCK).  F_SETOWN, F_SETSIG and O_ASYNC
+	 * would let a sealed stage have the kernel signal any process of the same user.
+	 */
+	ALLOW_IF(fcntl, "F_GETFD", ARG_EQ(1, F_GETFD)),
+	ALLOW_IF(fcntl, "F_SETFD", ARG_EQ(1, F_SETFD)),
+	ALLOW_IF(fcntl, "F_GETFL", ARG_EQ(1, F_GETFL)),
+	ALLOW_IF2(fcntl, "F_SETFL without O_ASYNC", ARG_EQ(1, F_SETFL), ARG_BITS_CLEAR(2, O_ASYNC)),
 	ALLOW(brk), ALLOW(munmap), ALLOW(mremap), ALLOW(madvise),
 	/* No executable memory once sealed: PCRE2 JIT compiles before sealing. */
-	ALLOW_MASKED_ZERO(mmap, 2, PROT_EXEC), ALLOW_MASKED_ZERO(mprotect, 2, PROT_EXEC),
+	ALLOW_IF(mmap, "without PROT_EXEC", ARG_BITS_CLEAR(2, PROT_EXEC)),
+	ALLOW_IF(mprotect, "without PROT_EXEC", ARG_BITS_CLEAR(2, PROT_EXEC)),
 	ALLOW(futex), ALLOW(clock_gettime), ALLOW(gettimeofday), ALLOW(getrandom),
 	ALLOW(sysinfo),		/* qsort asks for physical memory size */
 	ALLOW(rt_sigreturn), ALLOW(rt_sigprocmask), ALLOW(restart_syscall),
 	ALLOW(sigaltstack),	/* sanitizer runtimes set up their signal stacks lazily */
 	ALLOW(exit), ALLOW(exit_group),
 	/* raise() from abort() or our SIGSYS reporter: only to ourselves. */
-	ALLOW(getpid), ALLOW(gettid), ALLOW_SELF(tgkill, 0),
+	ALLOW(getpid), ALLOW(gettid), ALLOW_IF(tgkill, "to our own process", ARG_SELF_PID(0)),
 	DENY(ioctl, ENOTTY),	/* isatty() on stdio streams */
 	END
 };
@@ -46,25 +64,45 @@ static const struct sc_rule base[] = {
  */
 static const struct sc_rule no_files[] = {
 	DENY(openat, EACCES), DENY(open, EACCES), DENY(statx, EACCES),
-	ALLOW_MASKED_SET(newfstatat, 3, AT_EMPTY_PATH),
+	ALLOW_IF(newfstatat, "with AT_EMPTY_PATH (fstat)", ARG_BITS_SET(3, AT_EMPTY_PATH)),
 	DENY(readlink, EACCES), DENY(access, EACCES), DENY(faccessat, EACCES),
 	END
 };
 
 /* Read-only filesystem access; Landlock decides where. */
 static const struct sc_rule read_files[] = {
-	ALLOW_MASKED_ZERO(openat, 2, WRITE_FLAGS), ALLOW(newfstatat), ALLOW(statx),
+	ALLOW_IF(openat, "read-only (no write, create, truncate or append flag)",
+		 ARG_BITS_CLEAR(2, WRITE_FLAGS)),
+	ALLOW(newfstatat), ALLOW(statx),
 	ALLOW(getdents64), ALLOW(readlink), ALLOW(readlinkat),
 	END
 };
 
-/* The unpack parent: forks one worker per artifact and collects its records. */
+/* What glibc's fork() passes to clone (and nothing else: no namespaces, no shared memory). */
+#define FORK_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)
+
+/*
+ * The unpack parent: forks one worker per artifact and collects its records.  Once sealed
+ * it holds every artifact path of the scan, so every right here is argument-checked where
+ * the kernel lets a filter see the argument.
+ */
 static const struct sc_rule supervise[] = {
-	ALLOW(clone), ALLOW(set_robust_list), ALLOW(wait4), ALLOW(pipe2), ALLOW(poll),
-	ALLOW(ppoll), ALLOW(kill),	/* kill: a worker past its time limit */
-	/* The worker seals itself further; these can only take rights away. */
-	ALLOW(prctl), ALLOW(seccomp), ALLOW(landlock_create_ruleset), ALLOW(landlock_add_rule),
-	ALLOW(landlock_restrict_self), ALLOW(setrlimit), ALLOW(prlimit64), ALLOW(rt_sigaction),
+	ALLOW_IF(clone, "with fork()'s flags only", ARG_EQ(0, FORK_FLAGS)),
+	/* glibc's pthread_create and posix_spawn try clone3 first and fall back to clone on
+	 * ENOSYS (a filter cannot see clone3's flags, which are in memory). */
+	DENY(clone3, ENOSYS),
+	ALLOW(set_robust_list), ALLOW(wait4), ALLOW(pipe2), ALLOW(poll), ALLOW(ppoll),
+	ALLOW_IF(kill, "SIGKILL (a worker past its time limit)", ARG_EQ(1, SIGKILL)),
+	/*
+	 * The worker seals itself further (sandbox_enter); these can only take rights away.
+	 * prctl: no_new_privs (ours and libseccomp's) and dumpable off, nothing else.
+	 * prlimit64: pid 0, which is what glibc's setrlimit and getrlimit pass: our own limits.
+	 */
+	ALLOW_IF2(prctl, "PR_SET_NO_NEW_PRIVS 1", ARG_EQ(0, PR_SET_NO_NEW_PRIVS), ARG_EQ(1, 1)),
+	ALLOW_IF2(prctl, "PR_SET_DUMPABLE 0", ARG_EQ(0, PR_SET_DUMPABLE), ARG_EQ(1, 0)),
+	ALLOW_IF(prlimit64, "on ourselves (pid 0)", ARG_EQ(0, 0)),
+	ALLOW(seccomp), ALLOW(landlock_create_ruleset), ALLOW(landlock_add_rule),
+	ALLOW(landlock_restrict_self), ALLOW(rt_sigaction),
 	END
 };
 
@@ -77,8 +115,11 @@ static const struct sc_rule database[] = {
 	ALLOW(pwrite64),	/* pages into the WAL, checkpoints into the database */
 	ALLOW(fdatasync), ALLOW(fsync),	/* commit and checkpoint durability */
 	ALLOW(ftruncate),	/* WAL reset, database growth at checkpoint */
-	/* fcntl F_SETLK/F_GETLK (the locks writers queue on) and mmap MAP_SHARED of the
-	 * -shm file (the WAL index) are in the base table already. */
+	/* POSIX record locks, the locks writers queue on (SQLite's unix VFS never blocks in
+	 * F_SETLKW: its busy handler retries).  mmap MAP_SHARED of the -shm file (the WAL
+	 * index) is in the base table already. */
+	ALLOW_IF(fcntl, "F_GETLK", ARG_EQ(1, F_GETLK)),
+	ALLOW_IF(fcntl, "F_SETLK", ARG_EQ(1, F_SETLK)),
 	ALLOW(newfstatat),	/* SQLite checks by name that the database was not moved */
 	/* The busy handler: a writer waiting for another one's commit sleeps and retries. */
 	ALLOW(clock_nanosleep), ALLOW(nanosleep),
@@ -91,19 +132,35 @@ static const struct sc_rule database[] = {
 
 #define TABLES(...) (const struct sc_rule *const[]){ __VA_ARGS__, NULL }
 
+/*
+ * Descriptor limits: what each role holds at most once sealed, with room to spare.  A stage
+ * that opens nothing keeps stdin, stdout, stderr and whatever its caller left open.  fetch
+ * walks at most 64 directory levels (one descriptor each, fetch.c); the tree worker walks
+ * --max-depth levels (sandbox_walk_depth).  RLIMIT_NPROC 0 where the role never forks (the
+ * kernel does not enforce it for root).  No role sets RLIMIT_FSIZE: every stage writes
+ * stdout and stderr, which may be files, and a verdict cut short would be worse than the
+ * file it would prevent (opening files for writing is denied anyway).
+ */
+#define NO_FILES_LIMITS		{ .nofile = 32, .no_fork = true }
+
 const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT] = {
 	[SANDBOX_FETCH] = { "fetch", TABLES(base, read_files), false,
-		"read-only: the paths it was given (no writes anywhere yet: no cache)" },
+		"read-only: the paths it was given (no writes anywhere yet: no cache)",
+		{ .nofile = 128, .no_fork = true } },
 	[SANDBOX_UNPACK] = { "unpack", TABLES(base, read_files, supervise), false,
-		"read-only: / (artifact paths arrive on stdin after sealing); no writes" },
+		"read-only: / (artifact paths arrive on stdin after sealing); no writes",
+		{ .nofile = 64 } },
 	[SANDBOX_UNPACK_WORKER] = { "unpack-worker", TABLES(base, no_files), true,
-		"none (it reads the archive through the descriptor it was given)" },
+		"none (it reads the archive through the descriptor it was given)",
+		NO_FILES_LIMITS },
 	[SANDBOX_UNPACK_TREE_WORKER] = { "unpack-tree-worker", TABLES(base, read_files), false,
-		"read-only beneath the directory artifact's descriptor" },
-	[SANDBOX_PARSE] = { "parse", TABLES(base, no_files), true, "none" },
-	[SANDBOX_REWRITE] = { "rewrite", TABLES(base, no_files), true, "none" },
-	[SANDBOX_ANALYZE] = { "analyze", TABLES(base, no_files), true, "none" },
-	[SANDBOX_SCORE] = { "score", TABLES(base, no_files), true, "none" },
+		"read-only beneath the directory artifact's descriptor",
+		{ .nofile = 32, .walks_tree = true, .no_fork = true } },
+	[SANDBOX_PARSE] = { "parse", TABLES(base, no_files), true, "none", NO_FILES_LIMITS },
+	[SANDBOX_REWRITE] = { "rewrite", TABLES(base, no_files), true, "none", NO_FILES_LIMITS },
+	[SANDBOX_ANALYZE] = { "analyze", TABLES(base, no_files), true, "none", NO_FILES_LIMITS },
+	[SANDBOX_SCORE] = { "score", TABLES(base, no_files), true, "none", NO_FILES_LIMITS },
 	[SANDBOX_SCORE_DB] = { "score-db", TABLES(base, database), false,
-		"read-write: the database file and its -wal and -shm files (opened before sealing)" },
+		"read-write: the database file and its -wal and -shm files (opened before sealing)",
+		{ .nofile = 32, .no_fork = true } },
 };
