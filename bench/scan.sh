@@ -2,6 +2,8 @@
 # scan.sh: the whole `aura scan` pipeline against bandit (Debian's) on the same tree (not a test).
 # Prints files, MB, wall seconds, files/s, MB/s and peak RSS (the largest process of each tool).
 # Corpus: the CPython standard library by default (STDLIB=/path to change it).
+# Then the CPU seconds of each stage (run one after another over saved streams) beside a bare
+# tree-sitter parse and walk of the same files (bench/tsparse.c): the pipeline's cost floor.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${STDLIB:-/usr/lib/python3.11}
@@ -35,3 +37,33 @@ row "bandit -r (Debian $(bandit --version 2>/dev/null | head -1 | awk '{print $2
 printf '(%s; aura: %s hits; bandit: %s results)\n' "$corpus" \
 	"$(jq -s 'map(select(.type=="verdict") | .hits | length) | add // 0' "$work/aura.out")" \
 	"$(jq '.results | length' "$work/bandit.out" 2>/dev/null || echo '?')"
+
+# ---- CPU per stage, against the bare parse ----
+# Each stage alone over the saved output of the one before (so no stage waits on another),
+# timed as user+system CPU seconds, with its peak RSS.
+cc -O2 -o "$work/tsparse" "$root/bench/tsparse.c" "$root/third_party/tree-sitter-python/tree-sitter-python.a" \
+	$(pkg-config --cflags --libs tree-sitter)
+find "$corpus" -name '*.py' -type f | LC_ALL=C sort >"$work/pyfiles"
+cpu() {	# NAME INPUT OUTPUT COMMAND...: one row of the CPU table
+	name=$1 in=$2 out=$3
+	shift 3
+	/usr/bin/time -f '%U %S %M' -o "$work/time" "$@" <"$in" >"$out" 2>>"$work/stages.err" || true
+	set -- $(tail -1 "$work/time")
+	echo "$name $1 $2 $3" >>"$work/cpu"
+}
+: >"$work/cpu"
+cpu tree-sitter "$work/pyfiles" "$work/ts.out" "$work/tsparse"
+echo "$corpus" >"$work/target"
+cpu aura-fetch "$work/target" "$work/s1" "$root/bin/aura-fetch"
+cpu aura-unpack "$work/s1" "$work/s2" "$root/bin/aura-unpack"
+cpu aura-parse "$work/s2" "$work/s3" "$root/bin/aura-parse"
+cpu aura-rewrite "$work/s3" "$work/s4" "$root/bin/aura-rewrite"
+cpu aura-analyze "$work/s4" "$work/s5" "$root/bin/aura-analyze"
+cpu aura-score "$work/s5" "$work/s6" "$root/bin/aura-score" --format json --allow-errors
+echo
+awk 'NR == 1 { base = $2 + $3 }
+     { cpu = $2 + $3; if ($1 != "tree-sitter") total += cpu
+       rows[NR] = sprintf("%-34s %8.2f %8.2f %9.0f", $1, cpu, cpu / (base > 0 ? base : 0.001), $4 / 1024) }
+     END { printf "%-34s %8s %8s %9s\n", "stage (alone, saved input)", "CPU s", "x parse", "peak MB"
+           for (i = 1; i <= NR; i++) print rows[i]
+           printf "%-34s %8.2f %8.2f\n", "aura, all six stages", total, total / (base > 0 ? base : 0.001) }' "$work/cpu"

@@ -1,9 +1,11 @@
 /* ndjson.c: reading and writing newline-delimited JSON records (the record protocol). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -168,20 +170,44 @@ enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why,
 
 /* ---- output ---- */
 
+/*
+ * Records are written whole: stdio's buffer is flushed only at record boundaries, never
+ * because it filled up in the middle of a record.  When stdout is a pipe or FIFO, a flush
+ * carries at most PIPE_BUF bytes, so every record up to PIPE_BUF reaches the pipe in one
+ * write(2) that the kernel keeps atomic: several producers writing into one pipe
+ * (`xargs -P4 aura-fetch | …`) cannot interleave inside such a record.  A bigger record is
+ * written by itself (no other record shares its writes), but the kernel may interleave
+ * another writer's bytes with it: docs/protocol.md says how to fan out safely.
+ */
 static bool out_unbuffered;
 static char out_buffer[1 << 16];
+static size_t out_limit = sizeof out_buffer;	/* most bytes one flush may carry */
+static size_t out_pending;			/* bytes of whole records in the buffer */
 
 void out_init(bool unbuffered)
 {
+	struct stat st;
 	out_unbuffered = unbuffered;
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+		out_limit = PIPE_BUF;
 }
 
-static void end_record(void)
+/* One record of len bytes (without its newline) from buf, kept whole in the writes. */
+static void out_whole(const char *buf, size_t len)
 {
-	putchar('\n');
-	if (out_unbuffered)
+	size_t n = len + 1;
+	if (out_pending > 0 && out_pending + n > out_limit) {
 		fflush(stdout);
+		out_pending = 0;
+	}
+	fwrite(buf, 1, len, stdout);
+	putchar('\n');
+	out_pending += n;
+	if (out_unbuffered || out_pending >= out_limit) {
+		fflush(stdout);
+		out_pending = 0;
+	}
 }
 
 void out_record(json_t *rec)
@@ -192,8 +218,7 @@ void out_record(json_t *rec)
 		jw_init(&w);
 	jw_reset(&w);
 	jw_json(&w, rec);
-	fwrite(w.buf, 1, w.len, stdout);
-	end_record();
+	out_whole(w.buf, w.len);
 	if (w.cap > (1u << 20)) {	/* do not keep a huge record's buffer for the rest of the run */
 		jw_free(&w);
 	}
@@ -201,8 +226,7 @@ void out_record(json_t *rec)
 
 void out_raw(const char *line, size_t len)
 {
-	fwrite(line, 1, len, stdout);
-	end_record();
+	out_whole(line, len);
 }
 
 int out_finish(void)

@@ -99,3 +99,15 @@ make_stream() {
 	run aura frobnicate
 	[ "$status" -eq 2 ]
 }
+
+@test "records from several producers into one pipe never interleave (xargs -P)" {
+	# Each aura-fetch writes ~120 KB of artifact records: with 64 KiB stdio blocks the
+	# records were split across write(2) calls and other producers' bytes landed inside.
+	mkdir "$BATS_TEST_TMPDIR/many"
+	for i in $(seq 1 4000); do echo "x = $i" > "$BATS_TEST_TMPDIR/many/f$i.py"; done
+	ls "$BATS_TEST_TMPDIR"/many/*.py | xargs -P8 -n500 aura-fetch > "$BATS_TEST_TMPDIR/out"
+	run jq -c 'select(.type == "artifact") | .kind' "$BATS_TEST_TMPDIR/out"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 4000
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out")" 4000
+}
