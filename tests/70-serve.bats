@@ -103,3 +103,40 @@ file_link() {
 	assert_equal "$status" 2
 	assert_output --partial "unknown level"
 }
+
+@test "aura pip install: a malicious dependency is refused by name, nothing installed, exit 1" {
+	/usr/bin/python3 -m venv "$T/venv-driver"
+	XDG_CACHE_HOME="$T/xdg" run --separate-stderr aura pip install --python "$T/venv-driver/bin/python" \
+		-i "$UPSTREAM" --no-build-isolation goodapp
+	assert_equal "$status" 1
+	[[ $stderr == *"refused evildep 1.0"* ]] || fail "no refusal named: $stderr"
+	[[ $stderr == *"nothing was installed"* ]] || fail "$stderr"
+	[ ! -e "$T/marker" ]
+	run "$T/venv-driver/bin/pip" list --isolated
+	refute_output --partial goodapp
+}
+
+@test "aura pip install: a clean package installs" {
+	[ -x "$T/venv-driver/bin/python" ] || /usr/bin/python3 -m venv "$T/venv-driver"
+	XDG_CACHE_HOME="$T/xdg" run aura pip install --python "$T/venv-driver/bin/python" \
+		-i "$UPSTREAM" --no-build-isolation goodlib
+	assert_success
+	run "$T/venv-driver/bin/python" -c 'import goodlib'
+	assert_success
+}
+
+@test "aura pip install refuses ways around the proxy, also inside requirement files" {
+	run aura pip install --extra-index-url http://127.0.0.1:1/simple/ goodlib
+	assert_equal "$status" 2
+	run aura pip install --find-links /tmp goodlib
+	assert_equal "$status" 2
+	run aura pip install "goodlib @ http://127.0.0.1:1/goodlib-1.0.tar.gz"
+	assert_equal "$status" 2
+	printf 'goodlib\n-r inner.txt\n' > "$T/outer.txt"
+	printf '# pinned\n--find-links http://127.0.0.1:1/\n' > "$T/inner.txt"
+	run aura pip install -r "$T/outer.txt"
+	assert_equal "$status" 2
+	assert_output --partial "inner.txt:2: --find-links would reach around the scanning proxy"
+	run aura pip install --fail-level hgh goodlib
+	assert_equal "$status" 2
+}
