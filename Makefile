@@ -28,7 +28,9 @@ ALL_CFLAGS  = $(AURA_CFLAGS) $(HARDEN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CF
 ALL_LDFLAGS = $(AURA_LDFLAGS) $(LDFLAGS)
 
 STAGES   = aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score
-PROGRAMS = $(addprefix bin/,$(STAGES))
+# Programs built like stages but not in the scan pipeline (the scanning index proxy).
+TOOLS    = aura-serve
+PROGRAMS = $(addprefix bin/,$(STAGES) $(TOOLS))
 GRAMMAR  = third_party/tree-sitter-python
 TSPY_OBJ = $(GRAMMAR)/tree-sitter-python.a
 
@@ -36,13 +38,14 @@ TSPY_OBJ = $(GRAMMAR)/tree-sitter-python.a
 PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-dev \
        tree-sitter:libtree-sitter-dev libpcre2-8:libpcre2-dev yaml-0.1:libyaml-dev \
        nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev \
-       icu-uc:libicu-dev
+       icu-uc:libicu-dev libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev
 
 # Debian packages `make deps` installs.
 DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
-       python3 python3-jsonschema ca-certificates valgrind time
+       python3 python3-jsonschema ca-certificates valgrind time \
+       libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
@@ -54,10 +57,12 @@ LIBS_rewrite  = tree-sitter zlib icu-uc liblzma
 LDLIBS_rewrite = -lbz2
 LIBS_analyze  = yaml-0.1 libpcre2-8
 LIBS_score    = sqlite3
+LIBS_serve    = libmicrohttpd libcurl
+LDLIBS_serve  = -lpthread
 LDLIBS_unpack = -lm
 LDLIBS_analyze = -lm
 
-PKG_CFLAGS := $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_$(s:aura-%=%)))))
+PKG_CFLAGS := $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES) $(TOOLS),$(LIBS_$(s:aura-%=%)))))
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
@@ -114,7 +119,7 @@ bin/$(1): $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA) \
 	    $$(call pc,--libs,$$(COMMON_LIBS) $$(LIBS_$(1:aura-%=%))) $$(LDLIBS_$(1:aura-%=%))
 endef
-$(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
+$(foreach s,$(STAGES) $(TOOLS),$(eval $(call STAGE_RULE,$(s))))
 
 # Stage sources that include tree-sitter need the grammar to exist first.
 aura-parse/%.o aura-rewrite/%.o: | $(GRAMMAR)/src/parser.c

@@ -1,0 +1,235 @@
+/* aura-serve: a PyPI simple-index proxy that serves only files Aura has scanned and passed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "aura.h"
+#include "err.h"
+#include "opts.h"
+#include "proxy.h"
+
+static const char usage[] =
+	"Usage: aura-serve --upstream URL [OPTION]...\n"
+	"Serve a PEP 503 simple index at http://HOST:PORT/simple/ that stands between a client\n"
+	"(pip) and the upstream index URL: project pages come from upstream with every file\n"
+	"link pointing back at this proxy; each file is downloaded once, checked against the\n"
+	"sha256 its page published, scanned with `aura scan`, and served unchanged only when\n"
+	"its risk is below --fail-level and the scan was complete. Refused files get HTTP 403\n"
+	"with the package, the risk and the reason, and a line on stderr. Once listening, the\n"
+	"first line on stdout is the index URL.\n"
+	"\n"
+	"  --upstream URL      the upstream simple index (e.g. https://pypi.org/simple/)\n"
+	"  --listen HOST:PORT  address to listen on (default 127.0.0.1:0, a free port)\n"
+	"  --cache DIR         downloaded files and verdicts (default $XDG_CACHE_HOME/aura/serve)\n"
+	"  --fail-level LEVEL  lowest risk refused: low, medium, high, critical (default high)\n"
+	"  --db FILE           also record every scan in the results database FILE\n"
+	"  --max-file SIZE     biggest upstream file accepted (default 512M)\n"
+	"  --timeout SECONDS   upstream transfer time-out (default 60)\n"
+	"  -h, --help          this text;  -V, --version  the version\n"
+	"\n"
+	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
+
+enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT };
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "fail-level", required_argument, NULL, OPT_FAIL_LEVEL },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "max-file", required_argument, NULL, OPT_MAX_FILE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static char base_url[128];	/* http://HOST:PORT, prefixed to every rewritten link */
+
+static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "aura-serve: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'aura-serve --help' for more information.\n");
+	exit(AURA_EXIT_FATAL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_len, void **state)
+{
+	static int first_call;
+	if (*state == NULL) {	/* MHD calls once for the headers: answer on the next call */
+		*state = &first_call;
+		return MHD_YES;
+	}
+	struct proxy_reply r;
+	struct MHD_Response *resp;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		static const char msg[] = "aura-serve: only GET and HEAD\n";
+		resp = MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	proxy_get(url, base_url, &r);
+	if (r.fd >= 0)
+		resp = MHD_create_response_from_fd(r.fd_len, r.fd);
+	else
+		resp = MHD_create_response_from_buffer(r.body_len, r.body ? r.body : (void *)"",
+						      r.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", r.content_type ? r.content_type : "text/plain");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	enum MHD_Result ret = MHD_queue_response(conn, r.status ? r.status : 500, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The `aura` driver beside this program (bin/ or libexec/aura/ next to bin/). */
+static char *find_driver(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	/* In the source tree both live in bin/; installed, this is in libexec/aura/. */
+	for (int installed = 0; installed < 2; installed++) {
+		char *path = NULL;
+		if (asprintf(&path, installed ? "%s/../../bin/aura" : "%s/aura", self) < 0)
+			return NULL;
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct proxy_config cfg = { .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
+	const char *listen_at = "127.0.0.1:0";
+	char *cache = NULL;
+	int opt;
+
+	aura_set_progname(argv[0]);
+	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(usage, stdout);
+			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+		case 'V':
+			printf("aura-serve %s\n", AURA_VERSION);
+			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+		case OPT_UPSTREAM: cfg.upstream = optarg; break;
+		case OPT_LISTEN: listen_at = optarg; break;
+		case OPT_CACHE: cache = optarg; break;
+		case OPT_DB: cfg.db = optarg; break;
+		case OPT_MAX_FILE: cfg.max_file = aura_parse_size("--max-file", optarg); break;
+		case OPT_TIMEOUT: cfg.timeout_s = aura_parse_long("--timeout", optarg); break;
+		case OPT_FAIL_LEVEL:
+			if (strcasecmp(optarg, "low") && strcasecmp(optarg, "medium") &&
+			    strcasecmp(optarg, "high") && strcasecmp(optarg, "critical"))
+				usage_error("--fail-level: unknown level '%s' (low, medium, high, critical)", optarg);
+			cfg.fail_level = optarg;
+			break;
+		default:
+			fprintf(stderr, "Try 'aura-serve --help' for more information.\n");
+			return AURA_EXIT_FATAL;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg.upstream)
+		usage_error("%s", "--upstream URL is required");
+	if (strncmp(cfg.upstream, "http://", 7) && strncmp(cfg.upstream, "https://", 8))
+		usage_error("--upstream must be an http:// or https:// URL, not '%s'", cfg.upstream);
+	char *upstream = NULL;
+	size_t ulen = strlen(cfg.upstream);
+	if (asprintf(&upstream, "%s%s", cfg.upstream, cfg.upstream[ulen - 1] == '/' ? "" : "/") < 0)
+		aura_oom();
+	cfg.upstream = upstream;
+
+	/* HOST:PORT, IPv4 only for now. */
+	const char *colon = strrchr(listen_at, ':');
+	char host[64];
+	if (!colon || (size_t)(colon - listen_at) >= sizeof host)
+		usage_error("--listen: expected HOST:PORT, not '%s'", listen_at);
+	memcpy(host, listen_at, (size_t)(colon - listen_at));
+	host[colon - listen_at] = '\0';
+	long port = aura_parse_long("--listen port", colon + 1);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		usage_error("--listen: expected an IPv4 address and a port, not '%s'", listen_at);
+
+	if (!cache) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+		if (xdg && *xdg ? asprintf(&cache, "%s/aura/serve", xdg) < 0
+				: asprintf(&cache, "%s/.cache/aura/serve", home ? home : "/tmp") < 0)
+			aura_oom();
+	}
+	/* Create the cache directory and its parents without a shell. */
+	for (char *p = cache + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(cache, 0755);
+			*p = '/';
+		}
+	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
+		aura_die("cannot create the cache directory %s: %s", cache, strerror(errno));
+	cfg.cache_dir = cache;
+	cfg.aura = find_driver();
+	if (!cfg.aura)
+		aura_die("cannot find the aura driver beside %s", argv[0]);
+	if (!proxy_init(&cfg))
+		return AURA_EXIT_FATAL;
+
+	/* SIGINT/SIGTERM are waited for below; block them before MHD starts its threads. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+		MHD_OPTION_END);
+	if (!d)
+		aura_die("cannot listen on %s", listen_at);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(base_url, sizeof base_url, "http://%s:%u", host, info ? info->port : (unsigned)port);
+	printf("%s/simple/\n", base_url);
+	fflush(stdout);
+
+	int sig;
+	sigwait(&stop, &sig);
+	MHD_stop_daemon(d);
+	free(upstream);
+	return AURA_EXIT_OK;
+}

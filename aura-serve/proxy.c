@@ -1,0 +1,719 @@
+/* proxy.c: the scanning index proxy: upstream pages with links rewritten, files scanned before they are served. */
+/*
+ * pip (or any PEP 503 client) asks the proxy for /simple/NAME/.  The proxy fetches the
+ * upstream page and rewrites every link to point back at itself as
+ * /files/TOKEN/FILENAME, where TOKEN is the upstream URL (with its #sha256= fragment)
+ * signed with a key made at start-up: the proxy fetches only URLs an upstream page named,
+ * so it is not an open proxy, and nothing on a page reaches the client unscanned.
+ *
+ * A file is downloaded once into the cache, checked against the sha256 its page published
+ * (a mismatch is how a tampered mirror shows), scanned by the `aura` driver, and then
+ * served as it was, or refused with 403 and a body naming the package, the risk and why.
+ * An incomplete scan refuses too: the proxy fails closed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
+
+#include "proxy.h"
+
+static struct proxy_config cfg;
+static uint8_t sign_key[32];
+static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;	/* one download+scan at a time */
+
+bool proxy_init(const struct proxy_config *config)
+{
+	cfg = *config;
+	if (getrandom(sign_key, sizeof sign_key, 0) != (ssize_t)sizeof sign_key) {
+		fprintf(stderr, "aura-serve: cannot get a random signing key: %s\n", strerror(errno));
+		return false;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "aura-serve: libcurl failed to initialise\n");
+		return false;
+	}
+	return true;
+}
+
+/* ---- small helpers ---- */
+
+/* A growable byte buffer; `failed` is set once an allocation fails or the cap is crossed. */
+struct buf {
+	char *data;
+	size_t len, cap, max;
+	bool failed;
+};
+
+static void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->max && b->len + n > b->max) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *grown = realloc(b->data, cap);
+		if (!grown) {
+			b->failed = true;
+			return;
+		}
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	buf_add(b, s, (size_t)n);
+	free(s);
+}
+
+static void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	r->status = status;
+	r->content_type = "text/plain; charset=utf-8";
+	r->body = n < 0 ? NULL : s;
+	r->body_len = n < 0 ? 0 : (size_t)n;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static void hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexdigits[p[i] >> 4];
+		out[2 * i + 1] = hexdigits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* ---- signed tokens: hex(href) "-" hex(HMAC-SHA256(key, href)[0..16]) ---- */
+
+#define MAC_BYTES 16
+
+static void mac_of(const char *s, size_t n, uint8_t mac[MAC_BYTES])
+{
+	struct hmac_sha256_ctx ctx;
+	hmac_sha256_set_key(&ctx, sizeof sign_key, sign_key);
+	hmac_sha256_update(&ctx, n, (const uint8_t *)s);
+	hmac_sha256_digest(&ctx, MAC_BYTES, mac);
+}
+
+static char *token_make(const char *href)
+{
+	size_t n = strlen(href);
+	char *t = malloc(2 * n + 1 + 2 * MAC_BYTES + 1);
+	if (!t)
+		return NULL;
+	uint8_t mac[MAC_BYTES];
+	mac_of(href, n, mac);
+	hex_encode((const uint8_t *)href, n, t);
+	t[2 * n] = '-';
+	hex_encode(mac, MAC_BYTES, t + 2 * n + 1);
+	return t;
+}
+
+/* The href a token carries, or NULL when the token is malformed or not ours. */
+static char *token_open(const char *t, size_t len)
+{
+	const char *dash = memchr(t, '-', len);
+	if (!dash || (dash - t) % 2 != 0 || len - (size_t)(dash - t) - 1 != 2 * MAC_BYTES)
+		return NULL;
+	size_t n = (size_t)(dash - t) / 2;
+	char *href = malloc(n + 1);
+	if (!href)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_value(t[2 * i]), lo = hex_value(t[2 * i + 1]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			free(href);
+			return NULL;
+		}
+		href[i] = (char)(hi << 4 | lo);
+	}
+	href[n] = '\0';
+	uint8_t mac[MAC_BYTES];
+	char want[2 * MAC_BYTES + 1];
+	mac_of(href, n, mac);
+	hex_encode(mac, MAC_BYTES, want);
+	/* Constant-time compare: the key must not leak through timing. */
+	unsigned diff = 0;
+	for (size_t i = 0; i < 2 * MAC_BYTES; i++)
+		diff |= (unsigned)(want[i] ^ dash[1 + i]);
+	if (diff) {
+		free(href);
+		return NULL;
+	}
+	return href;
+}
+
+/* ---- upstream HTTP ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct buf *b = ctx;
+	buf_add(b, p, size * n);
+	return b->failed ? 0 : size * n;	/* 0 aborts the transfer: over the cap */
+}
+
+/*
+ * GET url into `out` (at most max bytes).  Returns the HTTP status, or 0 with `why` set
+ * when the transfer failed (time-out, refused, too big, TLS).  Redirects are followed
+ * (at most 5, http/https only); `final_url` (malloc'd) is where the body came from.
+ */
+static long http_get(const char *url, const char *accept, size_t max, struct buf *out,
+		     char **final_url, char *why, size_t whylen)
+{
+	CURL *c = curl_easy_init();
+	if (!c) {
+		snprintf(why, whylen, "libcurl could not start a transfer");
+		return 0;
+	}
+	struct curl_slist *headers = NULL;
+	if (accept) {
+		char h[256];
+		snprintf(h, sizeof h, "Accept: %s", accept);
+		headers = curl_slist_append(headers, h);
+	}
+	out->max = max;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg.timeout_s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "aura-serve");
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		char *eff = NULL;
+		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+		if (final_url)
+			*final_url = strdup(eff ? eff : url);
+	} else if (out->failed) {
+		snprintf(why, whylen, "upstream body over %zu bytes (or out of memory)", max);
+	} else {
+		snprintf(why, whylen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* ---- project pages ---- */
+
+/* PEP 503 normalised project name, or NULL when NAME holds anything a name cannot. */
+static char *normalise_name(const char *name, size_t len)
+{
+	if (len == 0 || len > 200)
+		return NULL;
+	char *out = malloc(len + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (c == '-' || c == '_' || c == '.') {
+			if (o == out || o[-1] != '-')
+				*o++ = '-';
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			*o++ = c;
+		} else if (c >= 'A' && c <= 'Z') {
+			*o++ = (char)(c - 'A' + 'a');
+		} else {
+			free(out);
+			return NULL;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The absolute URL of `href` on the page at `base`; NULL when it is not http(s). */
+static char *resolve_url(const char *base, const char *href)
+{
+	CURLU *u = curl_url();
+	char *abs = NULL, *scheme = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, href, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0))
+		curl_url_get(u, CURLUPART_URL, &abs, 0);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	if (!abs)
+		return NULL;
+	char *copy = strdup(abs);
+	curl_free(abs);
+	return copy;
+}
+
+/* The last path segment of a URL (before ? and #), as a pointer range into it. */
+static const char *url_basename(const char *url, size_t *len)
+{
+	size_t end = strcspn(url, "?#");
+	const char *start = url;
+	for (size_t i = 0; i < end; i++)
+		if (url[i] == '/')
+			start = url + i + 1;
+	*len = (size_t)(url + end - start);
+	return start;
+}
+
+/* HTML attribute text with the entities a PEP 503 page uses in URLs decoded (&amp; etc.). */
+static char *html_unescape(const char *s, size_t n)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&#39;", '\'' },
+	};
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
+			size_t el = strlen(ents[k].ent);
+			if (i + el <= n && memcmp(s + i, ents[k].ent, el) == 0) {
+				*o++ = ents[k].c;
+				i += el;
+				break;
+			}
+		}
+		if (k == sizeof ents / sizeof ents[0])
+			*o++ = s[i++];
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Copy the page, replacing the value of every href attribute by a link to this proxy.
+ * A link that is not http(s) is dropped (href="#"): nothing on the page may send the
+ * client around the proxy.
+ */
+static bool rewrite_page(const char *page, size_t len, const char *page_url, const char *base_url,
+			 struct buf *out)
+{
+	const char *p = page, *end = page + len;
+	while (p < end) {
+		const char *h = memmem(p, (size_t)(end - p), "href=", 5);
+		if (!h || h + 6 > end) {
+			buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		char quote = h[5];
+		if (quote != '"' && quote != '\'') {
+			buf_add(out, p, (size_t)(h + 5 - p));
+			p = h + 5;
+			continue;
+		}
+		const char *v = h + 6;
+		const char *close = memchr(v, quote, (size_t)(end - v));
+		if (!close)
+			return false;	/* an unterminated attribute: refuse the page */
+		buf_add(out, p, (size_t)(v - p));
+		char *href = html_unescape(v, (size_t)(close - v));
+		char *abs = href ? resolve_url(page_url, href) : NULL;
+		char *token = abs ? token_make(abs) : NULL;
+		if (token) {
+			size_t blen;
+			const char *bname = url_basename(abs, &blen);
+			const char *frag = strchr(abs, '#');
+			buf_addf(out, "%s/files/%s/%.*s%s", base_url, token, (int)blen, bname, frag ? frag : "");
+		} else {
+			buf_add(out, "#", 1);
+		}
+		free(token);
+		free(abs);
+		free(href);
+		p = close;
+	}
+	return !out->failed;
+}
+
+static void serve_project(const char *name, size_t len, const char *base_url, struct proxy_reply *r)
+{
+	char *norm = normalise_name(name, len);
+	if (!norm) {
+		reply_text(r, 400, "aura-serve: not a project name\n");
+		return;
+	}
+	char *url = NULL;
+	if (asprintf(&url, "%s%s/", cfg.upstream, norm) < 0) {
+		free(norm);
+		reply_text(r, 500, "aura-serve: out of memory\n");
+		return;
+	}
+	struct buf page = { 0 }, out = { 0 };
+	char *final_url = NULL, why[CURL_ERROR_SIZE + 64];
+	long status = http_get(url, "text/html", 32u << 20, &page, &final_url, why, sizeof why);
+	if (status == 0)
+		reply_text(r, 502, "aura-serve: upstream %s: %s\n", url, why);
+	else if (status != 200)
+		reply_text(r, status == 404 ? 404 : 502, "aura-serve: upstream %s answered %ld\n", url, status);
+	else if (!rewrite_page(page.data ? page.data : "", page.len, final_url, base_url, &out))
+		reply_text(r, 502, "aura-serve: upstream page %s could not be rewritten (malformed)\n", url);
+	else {
+		r->status = 200;
+		r->content_type = "text/html; charset=utf-8";
+		r->body = out.data;
+		r->body_len = out.len;
+		out.data = NULL;
+	}
+	free(out.data);
+	free(page.data);
+	free(final_url);
+	free(url);
+	free(norm);
+}
+
+/* ---- files: download once, check the digest, scan, then serve or refuse ---- */
+
+/* Only characters safe in a file name; anything else becomes '_' ('/' and NUL included). */
+static void safe_name(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < outlen; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '-' || c == '_' || c == '+';
+		out[o++] = ok ? c : '_';
+	}
+	out[o] = '\0';
+	if (o == 0 || out[0] == '.')
+		out[0] = '_';
+	if (o == 0)
+		out[1] = '\0';
+}
+
+/* The expected sha256 (64 hex digits) from a #sha256= fragment, or NULL. */
+static const char *expected_sha256(const char *href)
+{
+	const char *f = strstr(href, "#sha256=");
+	if (!f || strlen(f + 8) != 64)
+		return NULL;
+	for (int i = 0; i < 64; i++)
+		if (hex_value(f[8 + i]) < 0)
+			return NULL;
+	return f + 8;
+}
+
+/* Write the whole buffer to path (created 0644), false on any error. */
+static bool write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return false;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return false;
+		}
+		done += (size_t)n;
+	}
+	return close(fd) == 0;
+}
+
+/*
+ * Run `aura scan --format json` on the file; the verdict output goes to `out`.  Returns
+ * the driver's exit status (0 clean, 1 gate reached, 2 incomplete or failed), or -1.
+ */
+static int run_scan(const char *path, struct buf *out)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		const char *argv[12];
+		int n = 0;
+		argv[n++] = cfg.aura;
+		argv[n++] = "scan";
+		argv[n++] = "--format";
+		argv[n++] = "json";
+		argv[n++] = "--fail-level";
+		argv[n++] = cfg.fail_level;
+		if (cfg.db) {
+			argv[n++] = "--db";
+			argv[n++] = cfg.db;
+		}
+		argv[n++] = "--";
+		argv[n++] = path;
+		argv[n] = NULL;
+		execv(cfg.aura, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	char chunk[65536];
+	ssize_t got;
+	out->max = 256u << 20;
+	while ((got = read(pipefd[0], chunk, sizeof chunk)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		buf_add(out, chunk, (size_t)got);
+	}
+	close(pipefd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One line on what the scan decided, from the verdict record(s) in `out`. */
+static void describe_verdict(const struct buf *out, const char *file, struct buf *line)
+{
+	const char *p = out->data ? out->data : "";
+	bool any = false;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+		const char *type = json_string_value(json_object_get(v, "type"));
+		if (type && strcmp(type, "verdict") == 0) {
+			json_t *a = json_object_get(v, "artifact");
+			const char *name = json_string_value(json_object_get(a, "name"));
+			const char *version = json_string_value(json_object_get(a, "version"));
+			const char *risk = json_string_value(json_object_get(v, "risk"));
+			const char *reason = json_string_value(json_object_get(v, "reason"));
+			json_t *complete = json_object_get(v, "complete");
+			buf_addf(line, "%s%s%s%s (%s): risk %s, score %lld%s: %s", any ? "; " : "",
+				 name ? name : "?", version ? " " : "", version ? version : "", file,
+				 risk ? risk : "?", (long long)json_integer_value(json_object_get(v, "score")),
+				 json_is_false(complete) ? ", scan incomplete" : "", reason ? reason : "");
+			any = true;
+		}
+		json_decref(v);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	if (!any)
+		buf_addf(line, "%s: the scan gave no verdict", file);
+}
+
+static void serve_file(const char *token, size_t tlen, const char *rest, struct proxy_reply *r)
+{
+	char *href = token_open(token, tlen);
+	if (!href) {
+		reply_text(r, 403, "aura-serve: this link was not made by this proxy\n");
+		return;
+	}
+	/* PEP 658 metadata next to a file: plain text, no code; passed through unscanned. */
+	size_t rlen = strlen(rest);
+	if (rlen > 9 && strcmp(rest + rlen - 9, ".metadata") == 0) {
+		char *url = NULL;
+		struct buf body = { 0 };
+		char why[CURL_ERROR_SIZE + 64];
+		if (asprintf(&url, "%.*s.metadata", (int)strcspn(href, "#"), href) >= 0 &&
+		    http_get(url, NULL, 1u << 20, &body, NULL, why, sizeof why) == 200) {
+			r->status = 200;
+			r->content_type = "text/plain";
+			r->body = body.data;
+			r->body_len = body.len;
+			body.data = NULL;
+		} else {
+			reply_text(r, 404, "aura-serve: no metadata upstream\n");
+		}
+		free(body.data);
+		free(url);
+		free(href);
+		return;
+	}
+	const char *want = expected_sha256(href);
+	size_t blen;
+	const char *bname = url_basename(href, &blen);
+	char fname[256];
+	safe_name(bname, blen, fname, sizeof fname);
+	if (!want) {
+		/* pip checks digests only when the page gives them: without one, nothing ties
+		 * the scanned bytes to what the index published.  Fail closed. */
+		reply_text(r, 403, "aura-serve: refused %s: the index page published no sha256 for it\n", fname);
+		free(href);
+		return;
+	}
+
+	pthread_mutex_lock(&scan_lock);
+	char dir[4096], path[4096], verdict_path[4096];
+	if ((size_t)snprintf(dir, sizeof dir, "%s/%.64s", cfg.cache_dir, want) >= sizeof dir - 300 ||
+	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path ||
+	    (size_t)snprintf(verdict_path, sizeof verdict_path, "%s/verdict", dir) >= sizeof verdict_path) {
+		pthread_mutex_unlock(&scan_lock);
+		reply_text(r, 500, "aura-serve: the cache directory's path is too long\n");
+		free(href);
+		return;
+	}
+	struct buf scan = { 0 }, line = { 0 };
+	int fd = -1;
+	struct stat st;
+	FILE *vf = fopen(verdict_path, "re");
+	int status = -1;
+	if (vf) {
+		/* Scanned before: the first line is the driver's exit status, the rest its output. */
+		char first[16];
+		if (fgets(first, sizeof first, vf))
+			status = atoi(first);
+		char chunk[65536];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, vf)) > 0)
+			buf_add(&scan, chunk, got);
+		fclose(vf);
+	} else {
+		struct buf body = { 0 };
+		char why[CURL_ERROR_SIZE + 64];
+		char *url = strndup(href, strcspn(href, "#"));
+		long http = url ? http_get(url, NULL, cfg.max_file, &body, NULL, why, sizeof why) : 0;
+		free(url);
+		if (http != 200) {
+			if (http)
+				snprintf(why, sizeof why, "upstream answered %ld", http);
+			reply_text(r, 502, "aura-serve: cannot download %s: %s\n", fname, why);
+			goto done_body;
+		}
+		uint8_t digest[SHA256_DIGEST_SIZE];
+		char got_hex[2 * SHA256_DIGEST_SIZE + 1];
+		struct sha256_ctx sha;
+		sha256_init(&sha);
+		sha256_update(&sha, body.len, (const uint8_t *)body.data);
+		sha256_digest(&sha, sizeof digest, digest);
+		hex_encode(digest, sizeof digest, got_hex);
+		if (strncasecmp(got_hex, want, 64) != 0) {
+			fprintf(stderr, "aura-serve: refused %s: sha256 %s differs from the %.64s its index page published (tampered upstream?)\n",
+				fname, got_hex, want);
+			reply_text(r, 403, "aura-serve: refused %s: its sha256 %s differs from the %.64s its index page published (tampered upstream or mirror)\n",
+				   fname, got_hex, want);
+			goto done_body;
+		}
+		if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || !write_file(path, body.data, body.len)) {
+			reply_text(r, 500, "aura-serve: cannot write %s to the cache: %s\n", fname, strerror(errno));
+			goto done_body;
+		}
+		status = run_scan(path, &scan);
+		/* Keep the decision for the next request of the same bytes. */
+		FILE *w = fopen(verdict_path, "we");
+		if (w && status >= 0) {
+			fprintf(w, "%d\n", status);
+			fwrite(scan.data ? scan.data : "", 1, scan.len, w);
+		}
+		if (w)
+			fclose(w);
+done_body:
+		free(body.data);
+		if (r->status)
+			goto done;
+	}
+	describe_verdict(&scan, fname, &line);
+	if (status != 0) {
+		const char *why = status == 1 ? "refused" : "refused (the scan could not finish; failing closed)";
+		fprintf(stderr, "aura-serve: %s %s\n", why, line.data ? line.data : fname);
+		reply_text(r, 403, "aura-serve: %s %s\n", why, line.data ? line.data : fname);
+		goto done;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		reply_text(r, 500, "aura-serve: cached %s is unreadable\n", fname);
+		if (fd >= 0)
+			close(fd);
+		goto done;
+	}
+	fprintf(stderr, "aura-serve: passed %s\n", line.data ? line.data : fname);
+	r->status = 200;
+	r->content_type = "application/octet-stream";
+	r->fd = fd;
+	r->fd_len = (size_t)st.st_size;
+done:
+	pthread_mutex_unlock(&scan_lock);
+	free(scan.data);
+	free(line.data);
+	free(href);
+}
+
+void proxy_get(const char *path, const char *base_url, struct proxy_reply *r)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = -1;
+	if (strncmp(path, "/simple/", 8) == 0) {
+		const char *name = path + 8;
+		size_t len = strcspn(name, "/");
+		if (len == 0 || (name[len] == '/' && name[len + 1] != '\0')) {
+			reply_text(r, 404, "aura-serve: serves /simple/NAME/ project pages and the files they link\n");
+			return;
+		}
+		serve_project(name, len, base_url, r);
+		return;
+	}
+	if (strncmp(path, "/files/", 7) == 0) {
+		const char *token = path + 7;
+		size_t tlen = strcspn(token, "/");
+		if (token[tlen] == '/') {
+			serve_file(token, tlen, token + tlen + 1, r);
+			return;
+		}
+	}
+	reply_text(r, 404, "aura-serve: not found\n");
+}
