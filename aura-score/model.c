@@ -44,13 +44,8 @@ bool hit_is_install(const json_t *hit)
 
 long long hit_score(const json_t *hit)
 {
-	json_t *v = json_object_get(hit, "score");
-	if (!json_is_number(v))
-		return 0;
-	double d = json_number_value(v);
-	if (!(d > 0))	/* negative, zero or NaN */
-		return 0;
-	return d >= SCORE_MAX_PER_HIT ? SCORE_MAX_PER_HIT : (long long)(d + 0.5);
+	json_int_t s = record_int(hit, "score", 0);
+	return s >= 0 && s <= HIT_SCORE_MAX ? s : 0;
 }
 
 static bool hit_has_tag(const json_t *hit, const char *want)
@@ -315,6 +310,11 @@ static json_t *incomplete_reasons(const struct artifact *a)
 		note(notes, "interrupted: no artifact_end");
 	if (!a->info)
 		note(notes, "no artifact record");
+	if (a->bad_lines == 1)
+		note(notes, "a bad input line while it was open (%s)", a->first_bad_line);
+	else if (a->bad_lines > 1)
+		note(notes, "%ld bad input lines while it was open (the first at %s)", a->bad_lines,
+		     a->first_bad_line);
 	if (json_array_size(a->errors))
 		note(notes, "%zu error%s", json_array_size(a->errors),
 		     json_array_size(a->errors) == 1 ? "" : "s");

@@ -129,6 +129,18 @@ static void selftest(enum sandbox_role role, const char *action)
 		rc = open(action + 5, O_RDONLY);
 	} else if (strncmp(action, "write:", 6) == 0) {
 		rc = open(action + 6, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	} else if (strncmp(action, "emit:", 5) == 0) {
+		/*
+		 * Forge a record as a compromised stage could: write the line to every open
+		 * descriptor above stderr that takes it (in the unpack worker, only the pipe to
+		 * its parent does; the others are read-only or closed).
+		 */
+		size_t n = strlen(action + 5);
+		for (int fd = 3; fd < 64; fd++)
+			if (write(fd, action + 5, n) == (ssize_t)n && write(fd, "\n", 1) == 1)
+				rc = 0;
+		if (rc < 0)
+			errno = EBADF;
 	} else {
 		aura_die("selftest: unknown action '%s'", action);
 	}
