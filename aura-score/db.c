@@ -496,7 +496,7 @@ json_t *db_load(struct db *db, const char *spec)
 	if (!row)
 		return NULL;
 	json_error_t err;
-	json_t *verdict = json_loads(text, 0, &err), *files = load_files(db, row);
+	json_t *verdict = json_loads(text, JSON_REJECT_DUPLICATES, &err), *files = load_files(db, row);
 	free(text);
 	if (!verdict || !files) {
 		if (!verdict)

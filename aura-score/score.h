@@ -129,6 +129,7 @@ struct report {
 	struct db *db;		/* --db: every verdict is also stored there */
 	struct sarif *sarif;	/* --format sarif: results gathered until the end */
 	bool db_failed;		/* a verdict could not be stored: exit 2 */
+	bool nothing_compared;	/* --diff found no two sides to compare: exit 2 */
 	json_t *diff_sides;	/* --diff on a stream: the artifacts to compare, in order */
 };
 
