@@ -148,7 +148,9 @@ PY
 	assert_equal "$(jq -c '.hits[0] | [(.evidence | length), (.flow | tostring)]' <<<"$output")" '[4096,"[[[[[[[[]]]]]]]]"]'
 	assert_equal "$(jq -c '.hits[1].payload | length' <<<"$output")" 2113
 	run -0 --separate-stderr aura-score --format sarif < "$BATS_TEST_TMPDIR/in"
-	assert_jq "$output" '.runs[0].results[0].properties.evidence | length == 4096'
+	assert_jq "$output" '.runs[0].results[0].properties | (.evidence | length == 4096) and .cut[1] == "flow: nested deeper than 8 levels"'
+	run -0 --separate-stderr aura-score < "$BATS_TEST_TMPDIR/in"
+	assert_output --partial "      cut: flow: nested deeper than 8 levels"
 }
 
 @test "formats: --merge bounds and range-checks the verdicts it reads back" {
