@@ -66,6 +66,12 @@ static json_t *cut_string(const json_t *v, struct bound *b)
 	return out;
 }
 
+json_t *string_bounded(const json_t *s)
+{
+	struct bound b = { 0 };
+	return cut_string(s, &b);
+}
+
 /* A copy of v at nesting `depth` (1 for a field's own value) within the bounds; NULL: left out. */
 static json_t *copy_bounded(const json_t *v, int depth, struct bound *b)
 {

@@ -336,10 +336,15 @@ static json_t *artifact_summary(const struct artifact *a)
 	json_t *o = json_object();
 	if (!o)
 		aura_oom();
-	json_object_set_new(o, "id", json_string(a->id));
+	/* Cut like a hit's strings: SARIF repeats the package's name and id in every result. */
+	json_t *id = json_string(a->id);
+	if (!id)
+		aura_oom();
+	json_object_set_new(o, "id", string_bounded(id));
+	json_decref(id);
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		json_t *v = a->info ? json_object_get(a->info, keys[i]) : NULL;
-		json_object_set(o, keys[i], json_is_string(v) ? v : json_null());
+		json_object_set_new(o, keys[i], json_is_string(v) ? string_bounded(v) : json_null());
 	}
 	return o;
 }

@@ -75,6 +75,8 @@ json_t *verdict_build(const struct artifact *a, int min_rank);
  * the free-form ones cut in depth and bytes; "cut" lists what was left out, per field.
  */
 json_t *hit_bounded(const json_t *hit);
+/* A JSON string, or a copy of its first HIT_STRING_MAX bytes (cut on a character boundary). */
+json_t *string_bounded(const json_t *s);
 /*
  * A verdict record read back by --merge, rebuilt from its known fields, range-checked and
  * bounded like the verdicts collect builds; NULL (and `why`) when it is malformed.

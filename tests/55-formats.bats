@@ -172,3 +172,19 @@ PY
 	assert_jq "$output" '.runs[0].results | length == 1 and (.[0].properties | tostring | length < 200)'
 	[[ $stderr == *"<stdin>:2: malformed verdict record: verdict hit 0: hit field 'col' holds 9223372036854775807: it must be an integer in 0..2147483647"* ]] || fail "$stderr"
 }
+
+@test "formats: an artifact's strings are cut too: SARIF repeats the package name in every result" {
+	python3 - > "$BATS_TEST_TMPDIR/in" <<'PY'
+import json
+print(json.dumps({"type": "artifact", "v": 1, "id": "A", "kind": "archive", "name": "n" * 200000}))
+for i in range(300):
+    print(json.dumps({"type": "hit", "v": 1, "artifact": "A", "detection": f"D{i}", "score": 1,
+                      "severity": "low", "path": "a.py", "line": 1, "col": 0, "message": "m"}))
+print(json.dumps({"type": "artifact_end", "v": 1, "artifact": "A", "files": 0, "complete": True}))
+PY
+	local size
+	size=$(aura-score --format sarif < "$BATS_TEST_TMPDIR/in" | head -c 20000000 | wc -c)
+	[ "$size" -lt 3000000 ] || fail "$size bytes of SARIF"
+	run -0 --separate-stderr aura-score --format sarif < "$BATS_TEST_TMPDIR/in"
+	assert_jq "$output" '.runs[0].results | length == 300 and (.[0].properties.package | length == 4096)'
+}
