@@ -139,12 +139,19 @@ static void attach_source(const struct artifact *a, json_t *hit)
 
 static void add_hit(struct artifact *a, const json_t *rec)
 {
-	/* Our own copy: the source line is added and secrets redacted before anything is kept. */
-	json_t *hit = json_deep_copy(rec);
-	if (!hit)
+	/*
+	 * The source line is added and secrets redacted on a shallow copy (both change only
+	 * top-level strings), before anything is cut: a cut string could keep part of a secret
+	 * that the redaction, seeing only the cut, would no longer find.  Then the bounded copy
+	 * is what is kept (bound.c).
+	 */
+	json_t *whole = json_copy((json_t *)rec);
+	if (!whole)
 		aura_oom();
-	attach_source(a, hit);
-	hit_redact_secrets(hit);
+	attach_source(a, whole);
+	hit_redact_secrets(whole);
+	json_t *hit = hit_bounded(whole);
+	json_decref(whole);
 
 	char *key = hit_dedup_key(hit);
 	json_t *idx = json_object_get(a->hit_index, key);
@@ -179,6 +186,40 @@ static void add_error(struct artifact *a, const json_t *rec)
 	json_array_append_new(a->errors, e);
 }
 
+/*
+ * A record with a field out of its range (lib/record.c): nothing of it is used, and the
+ * artifact carries an error saying why, so its verdict is incomplete.  An artifact_end
+ * still closes its artifact.
+ */
+static void add_malformed(struct artifact *a, struct ndjson_reader *r, const char *type,
+			  const char *why)
+{
+	char msg[600];
+	snprintf(msg, sizeof msg, "%s:%lu: malformed %s record: %s", ndjson_name(r), ndjson_lineno(r),
+		 type, why);
+	aura_warn("%s", msg);
+	json_t *e = json_object();
+	if (!e)
+		aura_oom();
+	json_object_set_new(e, "stage", json_string(aura_progname));
+	json_object_set_new(e, "path", json_null());
+	json_object_set_new(e, "message", json_string_lossy(msg, strlen(msg)));
+	json_array_append_new(a->errors, e);
+}
+
+/*
+ * A line that is not a record may have been any open artifact's record (a hit, its
+ * artifact_end): none of them can be trusted to be whole.
+ */
+static void bad_line(struct score_ctx *ctx, struct ndjson_reader *r)
+{
+	for (struct artifact *a = ctx->open; a; a = a->next)
+		if (a->bad_lines++ == 0)
+			snprintf(a->first_bad_line, sizeof a->first_bad_line, "%s:%lu", ndjson_name(r),
+				 ndjson_lineno(r));
+	ctx->stream_errors++;
+}
+
 /* A record that names no artifact although its type needs one: the stream is damaged. */
 static void unattributed(struct score_ctx *ctx, struct ndjson_reader *r, const char *type)
 {
@@ -203,6 +244,15 @@ static void handle_record(json_t *rec, struct ndjson_reader *r, struct score_ctx
 		return;
 	}
 	struct artifact *a = artifact_get(ctx, id);
+	char why[400];
+	if (!record_fields_valid(rec, why, sizeof why)) {
+		add_malformed(a, r, type, why);
+		if (strcmp(type, "artifact_end") == 0) {	/* it still closes the artifact */
+			a->end = json_incref(rec);
+			artifact_finish(ctx, a);
+		}
+		return;
+	}
 	if (is_artifact) {
 		json_decref(a->info);
 		a->info = json_incref(rec);
@@ -231,7 +281,7 @@ void collect_run(struct ndjson_reader *r, struct score_ctx *ctx)
 	while ((st = ndjson_next(r, &rec, why, sizeof why)) != NDJSON_EOF) {
 		if (st == NDJSON_BAD) {
 			aura_warn("%s:%lu: %s", ndjson_name(r), ndjson_lineno(r), why);
-			ctx->stream_errors++;
+			bad_line(ctx, r);
 			continue;
 		}
 		handle_record(rec, r, ctx);

@@ -385,6 +385,18 @@ static int insert_hits(struct db *db, sqlite3_int64 row, const json_t *hits)
 	return 0;
 }
 
+/*
+ * Undo a verdict's transaction after a failure, if SQLite has not already: an I/O error or
+ * a full disk during a statement or at COMMIT rolls the transaction back by itself, and a
+ * second ROLLBACK only adds "cannot rollback - no transaction is active" to the real error.
+ * A COMMIT refused for SQLITE_BUSY leaves it open, and then it is rolled back here.
+ */
+static void abandon(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		exec_sql(db, "ROLLBACK", "rollback");
+}
+
 int db_store(struct db *db, const json_t *verdict, const struct artifact *a)
 {
 	/*
@@ -400,13 +412,13 @@ int db_store(struct db *db, const json_t *verdict, const struct artifact *a)
 	    insert_artifact(db, verdict, version_id, &row) != 0 ||
 	    (a && insert_files(db, row, a->file_list) != 0) ||
 	    insert_hits(db, row, json_object_get(verdict, "hits")) != 0) {
-		exec_sql(db, "ROLLBACK", "rollback");
+		abandon(db);
 		return -1;
 	}
 	sqlite3_stmt *st = prepare(db, "UPDATE scans SET artifacts = artifacts + 1 WHERE id = ?");
 	if (!st || step_done(db, st, sqlite3_bind_int64(st, 1, db->scan_id), "count") != 0 ||
 	    exec_sql(db, "COMMIT", "commit") != 0) {
-		exec_sql(db, "ROLLBACK", "rollback");
+		abandon(db);
 		return -1;
 	}
 	return 0;
@@ -484,7 +496,7 @@ json_t *db_load(struct db *db, const char *spec)
 	if (!row)
 		return NULL;
 	json_error_t err;
-	json_t *verdict = json_loads(text, 0, &err), *files = load_files(db, row);
+	json_t *verdict = json_loads(text, JSON_REJECT_DUPLICATES, &err), *files = load_files(db, row);
 	free(text);
 	if (!verdict || !files) {
 		if (!verdict)

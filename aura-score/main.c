@@ -121,96 +121,153 @@ static void seal(struct db *db)
 	sandbox_enter(SANDBOX_SCORE_DB, grants, 3);
 }
 
-int main(int argc, char **argv)
-{
-	struct report rep = { .fail_score = -1, .fail_rank = -1 };
-	struct score_ctx ctx = { .emit = report_verdict, .report = &rep };
-	bool allow_errors = false, merge = false, diff = false;
-	const char *db_path = NULL;
-	int opt;
+/* What the command line asks for, beyond the report's own settings. */
+struct run {
+	bool allow_errors;	/* --allow-errors */
+	bool merge;		/* --merge: verdict streams in */
+	bool diff;		/* --diff: compare two artifacts */
+	bool stored_diff;	/* --diff OLD NEW: the two come from the database */
+	const char *db_path;	/* --db */
+	const char *old_spec, *new_spec;	/* OLD and NEW of a stored diff */
+};
 
-	aura_set_progname(argv[0]);
+static void parse_args(int argc, char **argv, struct run *run, struct report *rep,
+		       struct score_ctx *ctx)
+{
+	int opt;
 	while ((opt = getopt_long(argc, argv, "f:hV", longopts, NULL)) != -1) {
-		if (aura_common_option(opt, optarg, usage, db_path ? SANDBOX_SCORE_DB : SANDBOX_SCORE))
+		if (aura_common_option(opt, optarg, usage,
+				       run->db_path ? SANDBOX_SCORE_DB : SANDBOX_SCORE))
 			continue;
 		switch (opt) {
 		case 'f':
 		case OPT_FORMAT:
-			rep.format = parse_format(optarg);
+			rep->format = parse_format(optarg);
 			break;
 		case OPT_FAIL_SCORE:
-			rep.fail_score = aura_parse_long("--fail-score", optarg);
+			rep->fail_score = aura_parse_long("--fail-score", optarg);
 			break;
 		case OPT_FAIL_LEVEL:
-			rep.fail_rank = parse_level("--fail-level", optarg);
+			rep->fail_rank = parse_level("--fail-level", optarg);
 			break;
 		case OPT_MIN_LEVEL:
-			ctx.min_rank = parse_level("--min-level", optarg);
+			ctx->min_rank = parse_level("--min-level", optarg);
 			break;
 		case OPT_ALLOW_ERRORS:
-			allow_errors = true;
+			run->allow_errors = true;
 			break;
 		case OPT_DB:
-			db_path = optarg;
+			run->db_path = optarg;
 			break;
 		case OPT_MERGE:
-			merge = true;
+			run->merge = true;
 			break;
 		case OPT_DIFF:
-			diff = true;
+			run->diff = true;
 			break;
 		case OPT_VERSIONS:
 			print_versions();
 		}
 	}
-	bool stored_diff = diff && optind < argc;
-	if (merge && diff)
+	run->stored_diff = run->diff && optind < argc;
+	if (run->merge && run->diff)
 		aura_usage_error("--merge and --diff do not go together");
-	if (diff && rep.format == FORMAT_SARIF)
+	if (run->diff && rep->format == FORMAT_SARIF)
 		aura_usage_error("--diff writes text or json");
-	if (stored_diff && (!db_path || argc - optind != 2))
+	if (run->stored_diff && (!run->db_path || argc - optind != 2))
 		aura_usage_error("--diff OLD NEW compares stored scans: it needs --db FILE and two names");
-	if (!stored_diff && optind < argc)
+	if (!run->stored_diff && optind < argc)
 		aura_usage_error("unexpected argument '%s' (records come on stdin)", argv[optind]);
+	if (run->stored_diff) {
+		run->old_spec = argv[optind];
+		run->new_spec = argv[optind + 1];
+	}
+}
 
-	/* Everything that touches the environment, the tty or a file: before sealing. */
+/* Everything that touches the environment, the tty or a file: before sealing. */
+static struct ndjson_reader *prepare(const struct run *run, struct report *rep, int argc,
+				     char **argv)
+{
 	const char *no_color = getenv("NO_COLOR");
-	rep.json = rep.format == FORMAT_JSON;
-	rep.color = rep.format == FORMAT_TEXT && isatty(STDOUT_FILENO) && !(no_color && *no_color);
-	rep.unbuffered = aura_opts.unbuffered;
-	if (rep.format == FORMAT_SARIF)
-		rep.sarif = sarif_new();
-	if (db_path)	/* a stored diff only reads: it is not a scan */
-		rep.db = db_open(db_path, stored_diff ? 0 : argc, argv);
+	rep->json = rep->format == FORMAT_JSON;
+	rep->color = rep->format == FORMAT_TEXT && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+	rep->unbuffered = aura_opts.unbuffered;
+	if (rep->format == FORMAT_SARIF)
+		rep->sarif = sarif_new();
+	if (run->db_path)	/* a stored diff only reads: it is not a scan */
+		rep->db = db_open(run->db_path, run->stored_diff ? 0 : argc, argv);
 	out_init(aura_opts.unbuffered);
-	struct ndjson_reader *in = stored_diff ? NULL
-		: ndjson_open(STDIN_FILENO, "<stdin>", aura_opts.max_line);
+	return run->stored_diff ? NULL : ndjson_open(STDIN_FILENO, "<stdin>", aura_opts.max_line);
+}
 
+/* --diff --db OLD NEW: compare two stored scans. */
+static void diff_stored(const struct run *run, struct report *rep, int min_rank)
+{
+	json_t *old = db_load(rep->db, run->old_spec), *new_ = db_load(rep->db, run->new_spec);
+	if (old && new_)
+		diff_report(old, new_, rep, min_rank);
+	else
+		rep->nothing_compared = true;	/* db_load said which is missing */
+	json_decref(old);
+	json_decref(new_);
+}
+
+/* --diff on a stream: its two artifacts, OLD first. */
+static void diff_stream(struct ndjson_reader *in, struct report *rep, struct score_ctx *ctx)
+{
+	rep->diff_sides = json_array();
+	ctx->emit = diff_collect;
+	collect_run(in, ctx);
+	collect_flush(ctx);
+	size_t n = json_array_size(rep->diff_sides);
+	if (n == 2) {
+		diff_report(json_array_get(rep->diff_sides, 0), json_array_get(rep->diff_sides, 1),
+			    rep, ctx->min_rank);
+	} else {
+		aura_warn("--diff: the stream holds %zu artifacts; expected two (OLD, NEW)", n);
+		rep->nothing_compared = true;
+	}
+	json_decref(rep->diff_sides);
+}
+
+/* The end of the report (SARIF is one document; text has a summary line). */
+static void finish_report(const struct run *run, struct report *rep, const struct score_ctx *ctx)
+{
+	if (rep->format == FORMAT_SARIF)
+		sarif_finish(rep->sarif);
+	else if (rep->format == FORMAT_TEXT && !run->diff)
+		report_text_summary(rep, ctx->stream_errors);
+}
+
+/* 2 for anything not done or not trusted (unless --allow-errors), else 1 for a gate, else 0. */
+static int exit_status(const struct run *run, struct report *rep, const struct score_ctx *ctx)
+{
+	bool failed = rep->db_failed || rep->nothing_compared;
+	if (rep->db && db_close(rep->db) != 0)
+		failed = true;
+	if (out_finish() != 0 || failed)
+		return AURA_EXIT_FATAL;
+	if ((rep->incomplete || ctx->stream_errors) && !run->allow_errors)
+		return AURA_EXIT_FATAL;
+	return rep->gate_reached ? AURA_EXIT_FINDINGS : AURA_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct report rep = { .fail_score = -1, .fail_rank = -1 };
+	struct score_ctx ctx = { .emit = report_verdict, .report = &rep };
+	struct run run = { 0 };
+
+	aura_set_progname(argv[0]);
+	parse_args(argc, argv, &run, &rep, &ctx);
+	struct ndjson_reader *in = prepare(&run, &rep, argc, argv);
 	seal(rep.db);
 
-	if (stored_diff) {
-		json_t *old = db_load(rep.db, argv[optind]), *new_ = db_load(rep.db, argv[optind + 1]);
-		if (old && new_)
-			diff_report(old, new_, &rep, ctx.min_rank);
-		else
-			rep.db_failed = true;
-		json_decref(old);
-		json_decref(new_);
-	} else if (diff) {
-		rep.diff_sides = json_array();
-		ctx.emit = diff_collect;
-		collect_run(in, &ctx);
-		collect_flush(&ctx);
-		size_t n = json_array_size(rep.diff_sides);
-		if (n == 2)
-			diff_report(json_array_get(rep.diff_sides, 0), json_array_get(rep.diff_sides, 1),
-				    &rep, ctx.min_rank);
-		else
-			aura_warn("--diff: the stream holds %zu artifacts; expected two (OLD, NEW)", n);
-		if (n != 2)
-			rep.db_failed = true;	/* nothing was compared: exit 2 */
-		json_decref(rep.diff_sides);
-	} else if (merge) {
+	if (run.stored_diff) {
+		diff_stored(&run, &rep, ctx.min_rank);
+	} else if (run.diff) {
+		diff_stream(in, &rep, &ctx);
+	} else if (run.merge) {
 		merge_run(in, &ctx);
 	} else {
 		collect_run(in, &ctx);
@@ -218,17 +275,6 @@ int main(int argc, char **argv)
 	}
 	if (in)
 		ndjson_close(in);
-	if (rep.format == FORMAT_SARIF)
-		sarif_finish(rep.sarif);
-	else if (rep.format == FORMAT_TEXT && !diff)
-		report_text_summary(&rep, ctx.stream_errors);
-
-	bool failed = rep.db_failed;
-	if (rep.db && db_close(rep.db) != 0)
-		failed = true;
-	if (out_finish() != 0 || failed)
-		return AURA_EXIT_FATAL;
-	if ((rep.incomplete || ctx.stream_errors) && !allow_errors)
-		return AURA_EXIT_FATAL;
-	return rep.gate_reached ? AURA_EXIT_FINDINGS : AURA_EXIT_OK;
+	finish_report(&run, &rep, &ctx);
+	return exit_status(&run, &rep, &ctx);
 }

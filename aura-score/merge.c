@@ -47,8 +47,17 @@ void merge_run(struct ndjson_reader *r, struct score_ctx *ctx)
 			ctx->stream_errors++;
 			continue;
 		}
-		if (record_is(rec, "verdict"))
-			keep(list, index, rec, r, ctx);
+		if (record_is(rec, "verdict")) {
+			json_t *v = verdict_bounded(rec, why, sizeof why);
+			if (v)
+				keep(list, index, v, r, ctx);
+			else {	/* not reported as it came: said, and counted (exit 2) */
+				aura_warn("%s:%lu: malformed verdict record: %s", ndjson_name(r),
+					  ndjson_lineno(r), why);
+				ctx->stream_errors++;
+			}
+			json_decref(v);
+		}
 		json_decref(rec);
 	}
 	size_t i;

@@ -230,7 +230,7 @@ static json_t *fingerprint(const json_t *art, const json_t *hit)
 static json_t *result_properties(const json_t *v, const json_t *hit)
 {
 	static const char *const copied[] = { "score", "severity", "count", "name", "context",
-					      "evidence", "payload", "tags", "stage" };
+					      "evidence", "payload", "tags", "stage", "cut" };
 	const json_t *art = json_object_get(v, "artifact");
 	json_t *p = obj();
 	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {

@@ -132,6 +132,12 @@ void report_text_hit(const json_t *hit, const struct report *rep)
 		print_quote("> ", evidence);
 	if (payload && *payload)
 		print_quote("decoded: ", payload);
+	/* What score left out of the hit's fields (bound.c), so a reader knows it is not all. */
+	size_t i;
+	json_t *note;
+	json_array_foreach(json_object_get(hit, "cut"), i, note)
+		if (json_is_string(note))
+			print_quote("cut: ", json_string_value(note));
 }
 
 void report_text_verdict(const json_t *v, const struct report *rep)

@@ -19,8 +19,6 @@
 #define SATURATION_FACTOR	3
 /* Weak findings outside the package's most suspicious file add at most this much. */
 #define SPREAD_CAP		30
-/* One hit's score is clamped to [0, SCORE_MAX_PER_HIT], so a hostile stream cannot overflow. */
-#define SCORE_MAX_PER_HIT	100000
 /* The reason quotes this many top hits, each message cut at REASON_MESSAGE_MAX bytes. */
 #define REASON_HITS		3
 #define REASON_MESSAGE_MAX	120
@@ -40,6 +38,8 @@ struct artifact {
 	char *last_file_id;
 	json_t *last_file_text;	/* a JSON string, or NULL when the content was not text */
 	json_t *end;		/* the `artifact_end` record, or NULL */
+	long bad_lines;		/* lines that were not records, read while this artifact was open */
+	char first_bad_line[64];	/* "<stdin>:12": where the first of them was */
 	struct artifact *next;
 };
 
@@ -49,7 +49,10 @@ const char *risk_for_score(long long score);
 int level_rank(const char *name);
 /* True when a hit ran at install time (context "install" or tag "install"/"install-time"). */
 bool hit_is_install(const json_t *hit);
-/* A hit's score, clamped to [0, SCORE_MAX_PER_HIT]; 0 when missing or not a number. */
+/*
+ * A hit's score: an integer 0..HIT_SCORE_MAX (lib/record.h).  Hits are range-checked when
+ * they arrive (collect.c, merge.c), so anything else here is a bug: it counts 0.
+ */
 long long hit_score(const json_t *hit);
 
 /*
@@ -57,6 +60,28 @@ long long hit_score(const json_t *hit);
  * "hits_hidden") but still scored.
  */
 json_t *verdict_build(const struct artifact *a, int min_rank);
+
+/* ---- bound.c: what a hit or a merged verdict may carry into the reports ---- */
+
+/* Levels kept of one free-form hit field (a taint flow has 2). */
+#define HIT_FIELD_DEPTH_MAX	8
+/* Bytes kept of one string in a hit (evidence, payload, message). */
+#define HIT_STRING_MAX		4096
+/* Bytes (about their JSON size) kept of a hit's free-form fields together. */
+#define HIT_EXTRA_BYTES_MAX	65536
+
+/*
+ * A copy of a range-checked hit within those bounds: its own fields whole (strings cut),
+ * the free-form ones cut in depth and bytes; "cut" lists what was left out, per field.
+ */
+json_t *hit_bounded(const json_t *hit);
+/* A JSON string, or a copy of its first HIT_STRING_MAX bytes (cut on a character boundary). */
+json_t *string_bounded(const json_t *s);
+/*
+ * A verdict record read back by --merge, rebuilt from its known fields, range-checked and
+ * bounded like the verdicts collect builds; NULL (and `why`) when it is malformed.
+ */
+json_t *verdict_bounded(const json_t *verdict, char *why, size_t whylen);
 
 /* ---- collect.c: per-artifact accumulation from the record stream ---- */
 
@@ -106,6 +131,7 @@ struct report {
 	struct db *db;		/* --db: every verdict is also stored there */
 	struct sarif *sarif;	/* --format sarif: results gathered until the end */
 	bool db_failed;		/* a verdict could not be stored: exit 2 */
+	bool nothing_compared;	/* --diff found no two sides to compare: exit 2 */
 	json_t *diff_sides;	/* --diff on a stream: the artifacts to compare, in order */
 };
 

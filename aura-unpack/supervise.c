@@ -45,30 +45,29 @@ static void parent_error(struct tally *t, const char *id, const char *path, cons
 	t->errors++;
 }
 
-static bool starts_with(const char *line, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	return len >= n && memcmp(line, prefix, n) == 0;
-}
-
 /*
- * Pass one worker line on and count it.  The worker writes only these three record types,
- * each with "type" first; anything else means it is not behaving, and is not passed on
- * (a compromised worker must not be able to forge artifact or artifact_end records).
+ * Pass one worker line on and count it.  The worker writes only file, hit and error
+ * records; anything else means it is not behaving, and is not passed on (a compromised
+ * worker must not be able to forge artifact or artifact_end records).  The line is parsed,
+ * not matched by its first bytes: {"type":"file","type":"artifact_end"} is refused for
+ * its repeated key, so what is counted here is what every later stage reads.
  */
 static void relay_line(struct relay *r, const char *line, size_t len)
 {
-	if (starts_with(line, len, "{\"type\":\"file\","))
-		r->t->files++;
-	else if (starts_with(line, len, "{\"type\":\"hit\","))
-		r->t->hits++;
-	else if (starts_with(line, len, "{\"type\":\"error\","))
-		r->t->errors++;
-	else {
+	static const char *const worker_types[] = { "file", "hit", "error", NULL };
+	char why[256];
+	const char *type = ndjson_line_type(line, len, worker_types, why, sizeof why);
+	if (!type) {
 		parent_error(r->t, r->id, r->path, "worker sent a line that is not a file, hit or "
-			     "error record; dropped");
+			     "error record (%s); dropped", why);
 		return;
 	}
+	if (type == worker_types[0])
+		r->t->files++;
+	else if (type == worker_types[1])
+		r->t->hits++;
+	else
+		r->t->errors++;
 	out_raw(line, len);
 }
 

@@ -60,6 +60,17 @@ static void fail_near(struct reader *r, const unsigned char *at, const char *wha
 		fail(r, at, "%s near byte 0x%02x", what, *at);
 }
 
+/* "duplicate object key 'type'", the key shown printable and cut, since it is hostile. */
+static void fail_duplicate(struct reader *r, const unsigned char *at, const char *key, size_t n)
+{
+	char shown[48];
+	size_t i;
+	for (i = 0; i < n && i < sizeof shown - 1; i++)
+		shown[i] = key[i] >= 0x20 && key[i] < 0x7f ? key[i] : '?';
+	shown[i] = '\0';
+	fail(r, at, "duplicate object key '%s'%s", shown, n > i ? "..." : "");
+}
+
 static inline void skip_ws(struct reader *r)
 {
 	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
@@ -367,6 +378,7 @@ static bool object_key(struct reader *r)
 		fail_near(r, r->p, "string or '}' expected");
 		return false;
 	}
+	const unsigned char *key_at = r->p;
 	const char *k;
 	size_t n;
 	if (!scan_string(r, &k, &n))
@@ -376,6 +388,17 @@ static bool object_key(struct reader *r)
 		return false;
 	}
 	struct frame *f = &r->stack[r->depth - 1];
+	/*
+	 * A repeated key is an error, not "the last one wins": readers disagree on which one
+	 * counts (jansson keeps the last, others the first), so a record like
+	 * {"type":"file","type":"artifact_end"} could mean one thing to the stage that relays it
+	 * and another to the stage that acts on it.  The earlier keys of this object are
+	 * already attached, so one hash lookup finds the repeat.
+	 */
+	if (json_object_getn(f->box, k, n)) {
+		fail_duplicate(r, key_at, k, n);
+		return false;
+	}
 	if (!r->keys || r->keys_len + n > r->keys_cap) {	/* never NULL, even for "" */
 		r->keys_cap = r->keys_len + n > 2 * r->keys_cap ? r->keys_len + n + 64 : 2 * r->keys_cap;
 		r->keys = xrealloc(r->keys, r->keys_cap);

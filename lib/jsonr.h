@@ -10,7 +10,9 @@
  * can nest deeper than that; jansson's *values* have no such limit, only its parser and
  * dumper (both recursive).  jsonr parses with an explicit stack on the heap, so the depth
  * of a document is bounded only by JSONR_MAX_DEPTH, and builds the same json_t tree jansson
- * would (object keys in order, a repeated key keeps its first position and its last value).
+ * would (object keys in order).  Unlike jansson's default, a key repeated in one object is
+ * an error ("duplicate object key", as with JSON_REJECT_DUPLICATES): which of two values a
+ * reader keeps differs between readers, and a record must mean the same thing to all.
  *
  * Strictness is json_loadb(JSON_ALLOW_NUL | JSON_DECODE_ANY)'s: RFC 8259 syntax only; strings
  * must be valid UTF-8 without raw control characters; \u escapes must pair surrogates

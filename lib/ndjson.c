@@ -12,6 +12,7 @@
 #include "jsonr.h"
 #include "jsonw.h"
 #include "ndjson.h"
+#include "record.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -108,23 +109,51 @@ static enum ndjson_status bad(char *why, size_t whylen, const char *fmt, ...)
 	return NDJSON_BAD;
 }
 
-static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+/* Parse one line (without its newline) as a record: an object with a string "type". */
+static json_t *parse_record(const char *line, size_t len, char *why, size_t whylen)
 {
 	struct jsonr_error jerr;
-	size_t len = r->line_len;
-	if (len > 0 && r->line[len - 1] == '\r')	/* accept \r\n framing */
+	if (len > 0 && line[len - 1] == '\r')	/* accept \r\n framing */
 		len--;
-	/* lib's reader, not json_loadb: no 2048-level limit (deep syntax trees), and faster. */
-	json_t *j = jsonr_parse(r->line, len, &jerr);
-	if (!j)
-		return bad(why, whylen, "invalid JSON at column %zu: %s", jerr.offset + 1, jerr.text);
-	json_t *type = json_object_get(j, "type");
-	if (!json_is_object(j) || !json_is_string(type)) {
-		json_decref(j);
-		return bad(why, whylen, "not a record (a JSON object with a string \"type\")");
+	/* lib's reader, not json_loadb: no 2048-level limit (deep syntax trees), faster, and
+	 * a repeated key is an error (see jsonr.h). */
+	json_t *j = jsonr_parse(line, len, &jerr);
+	if (!j) {
+		bad(why, whylen, "invalid JSON at column %zu: %s", jerr.offset + 1, jerr.text);
+		return NULL;
 	}
-	*rec = j;
-	return NDJSON_RECORD;
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "type"))) {
+		json_decref(j);
+		bad(why, whylen, "not a record (a JSON object with a string \"type\")");
+		return NULL;
+	}
+	return j;
+}
+
+static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+{
+	*rec = parse_record(r->line, r->line_len, why, whylen);
+	return *rec ? NDJSON_RECORD : NDJSON_BAD;
+}
+
+const char *ndjson_line_type(const char *line, size_t len, const char *const *allowed,
+			     char *why, size_t whylen)
+{
+	json_t *rec = parse_record(line, len, why, whylen);
+	if (!rec)
+		return NULL;
+	const char *type = json_string_value(json_object_get(rec, "type")), *found = NULL;
+	for (size_t i = 0; allowed[i] && !found; i++)
+		if (strcmp(type, allowed[i]) == 0)
+			found = allowed[i];
+	if (!found) {
+		char shown[40];
+		snprintf(shown, sizeof shown, "%s", type);
+		bad(why, whylen, "a record of type '%s'%s, not one this stage relays",
+		    utf8_valid(shown, strlen(shown)) ? shown : "?", strlen(type) >= sizeof shown ? "..." : "");
+	}
+	json_decref(rec);
+	return found;
 }
 
 enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)

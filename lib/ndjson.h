@@ -25,6 +25,16 @@ void ndjson_close(struct ndjson_reader *r);
  */
 enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen);
 
+/*
+ * For a stage that relays lines another process wrote (the unpack supervisor and its
+ * worker): the line's parsed top-level "type" when it is one of `allowed` (a NULL-terminated
+ * list), as that list's entry; else NULL and `why` says what is wrong (invalid JSON, a
+ * repeated key, not a record, another type).  The whole line is parsed as ndjson_next
+ * would, so the bytes relayed are a record every later stage reads the same way.
+ */
+const char *ndjson_line_type(const char *line, size_t len, const char *const *allowed,
+			     char *why, size_t whylen);
+
 /* The raw bytes of the line just returned (no newline), for exact pass-through. */
 const char *ndjson_line(const struct ndjson_reader *r, size_t *len);
 /* 1-based number of the line just returned, and the input's name (for messages). */

@@ -76,6 +76,182 @@ int severity_rank(const char *severity)
 	return -1;
 }
 
+/* ---- field ranges ---- */
+
+enum field_kind {
+	FIELD_INT,		/* an integer (not a real) in [min, max] */
+	FIELD_BOOL,
+	FIELD_STRING,		/* a string of min..max bytes (max 0: any length) */
+	FIELD_STRING_OR_NULL,
+	FIELD_ENUM,		/* one of `names` */
+	FIELD_TAGS,		/* an array of at most `max` strings of 1..HIT_TAG_MAX bytes */
+};
+
+struct field_rule {
+	const char *type, *key;
+	enum field_kind kind;
+	bool required;
+	long long min, max;
+	const char *const *names;	/* FIELD_ENUM: NULL-terminated */
+};
+
+static const char *const severity_list[] = { "info", "low", "medium", "high", "critical", NULL };
+static const char *const context_list[] = { "install", "import", "function", NULL };
+
+/* Every field a consumer computes with; docs/protocol.md lists the same ranges. */
+static const struct field_rule field_rules[] = {
+	{ "hit", "detection", FIELD_STRING, true, 1, HIT_DETECTION_MAX, NULL },
+	{ "hit", "score", FIELD_INT, true, 0, HIT_SCORE_MAX, NULL },
+	{ "hit", "severity", FIELD_ENUM, true, 0, 0, severity_list },
+	{ "hit", "line", FIELD_INT, false, 0, HIT_POSITION_MAX, NULL },
+	{ "hit", "col", FIELD_INT, false, 0, HIT_POSITION_MAX, NULL },
+	{ "hit", "context", FIELD_ENUM, false, 0, 0, context_list },
+	{ "hit", "tags", FIELD_TAGS, false, 0, HIT_TAGS_MAX, NULL },
+	{ "hit", "path", FIELD_STRING_OR_NULL, false, 0, 0, NULL },
+	{ "hit", "message", FIELD_STRING, false, 0, 0, NULL },
+	{ "hit", "name", FIELD_STRING, false, 0, 0, NULL },
+	{ "hit", "file", FIELD_STRING, false, 0, 0, NULL },
+	{ "file", "index", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "file", "size", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "artifact_end", "files", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "artifact_end", "hits", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "artifact_end", "errors", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "artifact_end", "complete", FIELD_BOOL, false, 0, 0, NULL },
+	{ "verdict", "score", FIELD_INT, true, 0, INT64_MAX, NULL },
+	{ "verdict", "risk", FIELD_ENUM, true, 0, 0, severity_list },
+	{ "verdict", "complete", FIELD_BOOL, true, 0, 0, NULL },
+	{ "verdict", "reason", FIELD_STRING, false, 0, 0, NULL },
+	{ "verdict", "files", FIELD_INT, false, 0, INT64_MAX, NULL },
+	{ "verdict", "hits_hidden", FIELD_INT, false, 0, INT64_MAX, NULL },
+};
+
+/* A hostile value, shown briefly: 1e+308, "apocalyptic", an object. */
+static void describe(const json_t *v, char *out, size_t outlen)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+		return;
+	case JSON_REAL:
+		snprintf(out, outlen, "%.17g", json_real_value(v));
+		return;
+	case JSON_STRING: {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v), i, o = 0;
+		char shown[44];
+		for (i = 0; i < n && o < 40; i++)	/* printable ASCII only: it goes to a terminal */
+			shown[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+		shown[o] = '\0';
+		snprintf(out, outlen, "\"%s\"%s (%zu bytes)", shown, i < n ? "..." : "", n);
+		return;
+	}
+	case JSON_TRUE: case JSON_FALSE: snprintf(out, outlen, "a boolean"); return;
+	case JSON_NULL: snprintf(out, outlen, "null"); return;
+	case JSON_ARRAY: snprintf(out, outlen, "an array of %zu", json_array_size(v)); return;
+	case JSON_OBJECT: snprintf(out, outlen, "an object"); return;
+	}
+	snprintf(out, outlen, "?");
+}
+
+static bool in_names(const char *s, const char *const *names)
+{
+	for (size_t i = 0; s && names[i]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool tags_valid(const json_t *v, long long max)
+{
+	size_t i;
+	json_t *t;
+	if (!json_is_array(v) || json_array_size(v) > (size_t)max)
+		return false;
+	json_array_foreach(v, i, t)
+		if (!json_is_string(t) || json_string_length(t) < 1 || json_string_length(t) > HIT_TAG_MAX)
+			return false;
+	return true;
+}
+
+static bool field_valid(const struct field_rule *f, const json_t *v)
+{
+	size_t n;
+	switch (f->kind) {
+	case FIELD_INT:
+		return json_is_integer(v) && json_integer_value(v) >= f->min &&
+		       json_integer_value(v) <= f->max;
+	case FIELD_BOOL:
+		return json_is_boolean(v);
+	case FIELD_STRING_OR_NULL:
+		if (json_is_null(v))
+			return true;
+		/* fall through */
+	case FIELD_STRING:
+		n = json_string_length(v);
+		return json_is_string(v) && n >= (size_t)f->min && (f->max == 0 || n <= (size_t)f->max);
+	case FIELD_ENUM:
+		return in_names(json_string_value(v), f->names);
+	case FIELD_TAGS:
+		return tags_valid(v, f->max);
+	}
+	return false;
+}
+
+/* What the field must hold, for the message: "an integer in 0..1000". */
+static void expectation(const struct field_rule *f, char *out, size_t outlen)
+{
+	switch (f->kind) {
+	case FIELD_INT:
+		if (f->max == INT64_MAX)
+			snprintf(out, outlen, "an integer >= %lld", f->min);
+		else
+			snprintf(out, outlen, "an integer in %lld..%lld", f->min, f->max);
+		return;
+	case FIELD_BOOL: snprintf(out, outlen, "true or false"); return;
+	case FIELD_STRING:
+	case FIELD_STRING_OR_NULL:
+		if (f->max)
+			snprintf(out, outlen, "a string of %lld..%lld bytes", f->min, f->max);
+		else
+			snprintf(out, outlen, "a string%s", f->kind == FIELD_STRING_OR_NULL ? " or null" : "");
+		return;
+	case FIELD_ENUM: {
+		size_t len = 0;
+		out[0] = '\0';
+		for (size_t i = 0; f->names[i] && len < outlen; i++)
+			len += (size_t)snprintf(out + len, outlen - len, "%s%s", i ? ", " : "one of ",
+						f->names[i]);
+		return;
+	}
+	case FIELD_TAGS:
+		snprintf(out, outlen, "at most %lld strings of 1..%d bytes", f->max, HIT_TAG_MAX);
+		return;
+	}
+}
+
+bool record_fields_valid(const json_t *rec, char *why, size_t whylen)
+{
+	const char *type = record_str(rec, "type");
+	for (size_t i = 0; type && i < sizeof field_rules / sizeof field_rules[0]; i++) {
+		const struct field_rule *f = &field_rules[i];
+		if (strcmp(f->type, type) != 0)
+			continue;
+		json_t *v = json_object_get(rec, f->key);
+		char held[80], want[120];
+		if (!v && !f->required)
+			continue;
+		if (v && field_valid(f, v))
+			continue;
+		if (v)
+			describe(v, held, sizeof held);
+		expectation(f, want, sizeof want);
+		snprintf(why, whylen, "%s field '%s' %s%s: it must be %s", type, f->key,
+			 v ? "holds " : "is missing", v ? held : "", want);
+		return false;
+	}
+	return true;
+}
+
 json_t *hit_new(const char *artifact, const char *detection, int score, const char *severity,
 		const char *path, long line, long col, const char *message)
 {

@@ -33,6 +33,23 @@ extern const char *const severity_names[5];
 int severity_rank(const char *severity);
 
 /*
+ * The ranges of the record fields Aura acts on (docs/protocol.md, "Field ranges").  A field
+ * outside its range makes the record malformed: the reader reports it as an error for the
+ * record's artifact, and never clamps, guesses or silently drops it.
+ */
+#define HIT_SCORE_MAX		1000		/* a hit's score: an integer 0..1000, as in rules */
+#define HIT_POSITION_MAX	2147483647LL	/* line and col: integers 0..2^31-1 */
+#define HIT_DETECTION_MAX	256		/* bytes of a detection name (at least 1) */
+#define HIT_TAGS_MAX		64		/* tags of one hit, each 1..HIT_TAG_MAX bytes */
+#define HIT_TAG_MAX		128
+
+/*
+ * Check the fields of `rec` that have a range (by its type; types without rules pass).
+ * True when all are in range; else false and `why` says which field and what it held.
+ */
+bool record_fields_valid(const json_t *rec, char *why, size_t whylen);
+
+/*
  * A hit record with the pinned fields.  `path` may be NULL; line/col 0 means "none".
  * The caller may add fields (tags, evidence, ...) before writing it.
  */

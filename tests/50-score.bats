@@ -122,25 +122,53 @@ two_packages() {
 @test "score: risk levels at the documented thresholds" {
 	stream() {
 		local s
-		for s in 0 19 20 49 50 99 100 199 200 5000; do
+		for s in 0 19 20 49 50 99 100 199 200 1000; do
 			art "a$s" "p$s"; hit "a$s" X "$s" info x.py 1 m; end_rec "a$s" 0
 		done
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	[ "$(printf '%s\n' "$output" | jq -sc 'map([.score,.risk])')" = \
-		'[[0,"info"],[19,"info"],[20,"low"],[49,"low"],[50,"medium"],[99,"medium"],[100,"high"],[199,"high"],[200,"critical"],[5000,"critical"]]' ]
+		'[[0,"info"],[19,"info"],[20,"low"],[49,"low"],[50,"medium"],[99,"medium"],[100,"high"],[199,"high"],[200,"critical"],[1000,"critical"]]' ]
 }
 
-@test "score: hostile scores are clamped (negative, huge, not a number)" {
+@test "score: a hit field out of range is a malformed record: an error, the artifact incomplete, never clamped" {
 	stream() {
 		art A p
-		hit A X -50 info a.py 1 m1
-		hit A Y 1e300 info a.py 2 m2
-		hit A Z '"lots"' info a.py 3 m3
-		end_rec A 0
+		hit A Huge 1e308 critical a.py 1 m1
+		hit A Negative -50 info a.py 2 m2
+		hit A Word '"lots"' info a.py 3 m3
+		hit A Real 40.5 low a.py 4 m4
+		hit A Over 1001 low a.py 5 m5
+		hit A Sev 10 apocalyptic a.py 6 m6
+		hit A Col 10 low a.py 7 m7 | sed 's/"col":0/"col":9223372036854775807/'
+		hit A Line 10 low a.py -1 m8
+		hit A Ctx 10 low a.py 9 m9 '{"context":"always"}'
+		hit A Tags 10 low a.py 10 m10 '{"tags":"install"}'
+		hit A Kept 30 low a.py 11 kept
+		jq -nc '{type:"hit",v:1,artifact:"A",score:10,severity:"low"}'
+		jq -nc '{type:"artifact_end",v:1,artifact:"A",files:-1,complete:true}'
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(jq .score <<<"$output")" = 100000 ]
+	run -2 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	assert_equal "$(jq -c '[.score, .risk, .complete, .incomplete_reasons, [.hits[].detection]]' <<<"$output")" \
+		'[30,"low",false,["12 errors"],["Kept"]]'
+	assert_equal "$(jq -r '.errors[] | [.stage, .message] | join(" ")' <<<"$output")" \
+"aura-score <stdin>:2: malformed hit record: hit field 'score' holds 1e+308: it must be an integer in 0..1000
+aura-score <stdin>:3: malformed hit record: hit field 'score' holds -50: it must be an integer in 0..1000
+aura-score <stdin>:4: malformed hit record: hit field 'score' holds \"lots\" (4 bytes): it must be an integer in 0..1000
+aura-score <stdin>:5: malformed hit record: hit field 'score' holds 40.5: it must be an integer in 0..1000
+aura-score <stdin>:6: malformed hit record: hit field 'score' holds 1001: it must be an integer in 0..1000
+aura-score <stdin>:7: malformed hit record: hit field 'severity' holds \"apocalyptic\" (11 bytes): it must be one of info, low, medium, high, critical
+aura-score <stdin>:8: malformed hit record: hit field 'col' holds 9223372036854775807: it must be an integer in 0..2147483647
+aura-score <stdin>:9: malformed hit record: hit field 'line' holds -1: it must be an integer in 0..2147483647
+aura-score <stdin>:10: malformed hit record: hit field 'context' holds \"always\" (6 bytes): it must be one of install, import, function
+aura-score <stdin>:11: malformed hit record: hit field 'tags' holds \"install\" (7 bytes): it must be at most 64 strings of 1..128 bytes
+aura-score <stdin>:13: malformed hit record: hit field 'detection' is missing: it must be a string of 1..256 bytes
+aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files' holds -1: it must be an integer >= 0"
+	[[ $stderr == *"aura-score: <stdin>:2: malformed hit record: hit field 'score' holds 1e+308"* ]] || fail "$stderr"
+	# --allow-errors lets the run pass; the verdict still says what was wrong
+	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --allow-errors"
+	assert_output --partial "INCOMPLETE"
+	assert_output --partial "error: aura-score: <stdin>:7: malformed hit record: hit field 'severity'"
 }
 
 @test "score: a verdict is written as soon as its artifact_end arrives, before input ends" {
@@ -225,7 +253,9 @@ two_packages() {
 @test "score: a garbage line is reported on stderr, exit 2 unless --allow-errors" {
 	stream() { art A one; printf 'this is {not json\n'; end_rec A 0; }
 	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
-	[ "$(jq -c '[.artifact.id,.complete]' <<<"$output")" = '["A",true]' ]
+	# the line could have been one of A's records: A is incomplete
+	assert_equal "$(jq -c '[.artifact.id,.complete,.incomplete_reasons]' <<<"$output")" \
+		'["A",false,["a bad input line while it was open (<stdin>:2)"]]'
 	assert_valid_records	# stdout holds verdicts only
 	[[ "$stderr" == "aura-score: <stdin>:2: "* ]]
 	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json --allow-errors"
@@ -426,4 +456,19 @@ two_packages() {
 	assert_line --partial "sqlite3 3."
 	assert_line --partial "jansson 2."
 	assert_line --partial "libseccomp 2."
+}
+
+@test "score: 50,000 distinct findings are scored in linear time (CPU-time limit, not wall clock)" {
+	python3 - > "$BATS_TEST_TMPDIR/in" <<'PY'
+import json
+print(json.dumps({"type": "artifact", "v": 1, "id": "A"}))
+for i in range(50000):
+    print(json.dumps({"type": "hit", "v": 1, "artifact": "A", "detection": f"D{i}", "score": 1,
+                      "severity": "low", "path": f"p{i}.py", "line": 1, "col": 0, "message": "m"}))
+print(json.dumps({"type": "artifact_end", "v": 1, "artifact": "A", "files": 0, "complete": True}))
+PY
+	# A linear search per group took about 50 CPU seconds here; the hash takes about 1.
+	run -0 --separate-stderr bash -c "ulimit -t 15; aura-score --format json < '$BATS_TEST_TMPDIR/in'"
+	# the worst file in full (1), the other 49,999 files together at most SPREAD_CAP (30)
+	assert_equal "$(jq -c '[.score, (.hits | length)]' <<<"$output")" '[31,50000]'
 }

@@ -114,3 +114,77 @@ print("valid")' "$SCHEMA" "$BATS_TEST_TMPDIR/$f.sarif"
 	assert_jq "$output" '.runs[0].results[0].locations[0].physicalLocation |
 		.artifactLocation.uri == "pkgs/my%20pkg/sp%20ace/%C3%A9.py" and .region.startColumn == 12'
 }
+
+# A 122 KB hit whose free-form fields nest 20,000 deep and carry a 100 KB string, and one
+# with 10,000 small members: what every format copies of it is bounded, and "cut" says so.
+amplifier() {
+	python3 - <<'PY'
+import json
+art = {"type": "artifact", "v": 1, "id": "A", "path": "p.tar.gz", "kind": "archive", "name": "p"}
+deep = "[" * 20000 + "]" * 20000
+hit = ('{"type":"hit","v":1,"artifact":"A","detection":"Deep","score":10,"severity":"low",'
+       '"path":"a.py","line":1,"col":0,"message":"m","tags":[],"evidence":"' + "e" * 100000 +
+       '","flow":' + deep + '}')
+wide = {"type": "hit", "v": 1, "artifact": "A", "detection": "Wide", "score": 10, "severity": "low",
+        "path": "b.py", "line": 1, "col": 0, "message": "m",
+        "payload": {"k%05d" % i: "v" * 20 for i in range(10000)}}
+for r in (art, hit, wide, {"type": "artifact_end", "v": 1, "artifact": "A", "files": 0, "complete": True}):
+    print(r if isinstance(r, str) else json.dumps(r))
+PY
+}
+
+@test "formats: a hit's free-form fields are bounded in depth and bytes in every format, and the cut is said" {
+	amplifier > "$BATS_TEST_TMPDIR/in"
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/in")" -gt 122000 ]
+	local format size
+	for format in sarif json text; do
+		# head: an unbounded copy (1.5 GB of SARIF before) fails here quickly instead of filling the disk
+		size=$(aura-score --format "$format" < "$BATS_TEST_TMPDIR/in" | head -c 5000000 | wc -c)
+		[ "$size" -lt 400000 ] || fail "$format: $size bytes for a 122 KB input"
+	done
+	run -0 --separate-stderr aura-score --format json < "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(jq -c '[.complete, [.hits[] | [.detection, .cut]]]' <<<"$output")" \
+		'[true,[["Deep",["evidence: 1 string cut at 4096 bytes (the longest had 100000)","flow: nested deeper than 8 levels"]],["Wide",["payload: 7887 values left out (the hit'"'"'s 65536-byte limit)"]]]]'
+	assert_equal "$(jq -c '.hits[0] | [(.evidence | length), (.flow | tostring)]' <<<"$output")" '[4096,"[[[[[[[[]]]]]]]]"]'
+	assert_equal "$(jq -c '.hits[1].payload | length' <<<"$output")" 2113
+	run -0 --separate-stderr aura-score --format sarif < "$BATS_TEST_TMPDIR/in"
+	assert_jq "$output" '.runs[0].results[0].properties | (.evidence | length == 4096) and .cut[1] == "flow: nested deeper than 8 levels"'
+	run -0 --separate-stderr aura-score < "$BATS_TEST_TMPDIR/in"
+	assert_output --partial "      cut: flow: nested deeper than 8 levels"
+}
+
+@test "formats: --merge bounds and range-checks the verdicts it reads back" {
+	amplifier > "$BATS_TEST_TMPDIR/in"
+	# A verdict written by hand, as from an old or tampered run: unbounded, with a bad column.
+	python3 - "$BATS_TEST_TMPDIR/verdicts" <<'PY'
+import json, sys
+def verdict(aid, col):
+    hit = {"type": "hit", "v": 1, "artifact": aid, "detection": "X", "score": 10, "severity": "low",
+           "path": "a.py", "line": 1, "col": col, "message": "m", "count": 1, "flow": "FLOW"}
+    v = {"type": "verdict", "v": 1, "artifact": {"id": aid, "name": "p"}, "score": 10, "risk": "info",
+         "reason": "m", "complete": True, "incomplete_reasons": [], "errors": [], "files": 0,
+         "hits": [hit], "hits_hidden": 0}
+    return json.dumps(v).replace('"FLOW"', "[" * 5000 + "]" * 5000)
+with open(sys.argv[1], "w") as f:
+    f.write(verdict("A", 0) + "\n" + verdict("B", 2**63 - 1) + "\n")
+PY
+	run -2 --separate-stderr aura-score --merge --format sarif < "$BATS_TEST_TMPDIR/verdicts"
+	assert_jq "$output" '.runs[0].results | length == 1 and (.[0].properties | tostring | length < 200)'
+	[[ $stderr == *"<stdin>:2: malformed verdict record: verdict hit 0: hit field 'col' holds 9223372036854775807: it must be an integer in 0..2147483647"* ]] || fail "$stderr"
+}
+
+@test "formats: an artifact's strings are cut too: SARIF repeats the package name in every result" {
+	python3 - > "$BATS_TEST_TMPDIR/in" <<'PY'
+import json
+print(json.dumps({"type": "artifact", "v": 1, "id": "A", "kind": "archive", "name": "n" * 200000}))
+for i in range(300):
+    print(json.dumps({"type": "hit", "v": 1, "artifact": "A", "detection": f"D{i}", "score": 1,
+                      "severity": "low", "path": "a.py", "line": 1, "col": 0, "message": "m"}))
+print(json.dumps({"type": "artifact_end", "v": 1, "artifact": "A", "files": 0, "complete": True}))
+PY
+	local size
+	size=$(aura-score --format sarif < "$BATS_TEST_TMPDIR/in" | head -c 20000000 | wc -c)
+	[ "$size" -lt 3000000 ] || fail "$size bytes of SARIF"
+	run -0 --separate-stderr aura-score --format sarif < "$BATS_TEST_TMPDIR/in"
+	assert_jq "$output" '.runs[0].results | length == 300 and (.[0].properties.package | length == 4096)'
+}

@@ -84,6 +84,28 @@ for row in c.execute(sys.argv[2]): print(*row, sep="|")' "$@"; }
 	[[ $stderr == *"cannot open the database"* ]] || fail "$stderr"
 }
 
+@test "db: a commit that fails (the file size limit reached) is reported once, exit 2, and nothing half-stored" {
+	local db="$BATS_TEST_TMPDIR/r.db"
+	aura-score --db "$db" </dev/null >/dev/null
+	# 300 hits of 400 bytes: the verdict's transaction needs more than the 100 KiB allowed.
+	python3 - > "$BATS_TEST_TMPDIR/in" <<'PY'
+import json
+print(json.dumps({"type": "artifact", "v": 1, "id": "A", "name": "p", "version": "1"}))
+for i in range(300):
+    print(json.dumps({"type": "hit", "v": 1, "artifact": "A", "detection": f"D{i}", "score": 1,
+                      "severity": "low", "path": "a.py", "line": 1, "col": 0, "message": "m" * 400}))
+print(json.dumps({"type": "artifact_end", "v": 1, "artifact": "A", "files": 0, "complete": True}))
+PY
+	# SIGXFSZ ignored: writing past RLIMIT_FSIZE then fails with EFBIG, as on a full disk.
+	run -2 --separate-stderr bash -c "trap '' XFSZ; ulimit -f 100; aura-score --db '$db' --format json < '$BATS_TEST_TMPDIR/in'"
+	assert_equal "$stderr" "aura-score: $db: commit: disk I/O error"
+	assert_equal "$(jq -c '[.artifact.id, .complete]' <<<"$output")" '["A",true]'
+	assert_equal "$(sql "$db" 'SELECT count(*) FROM artifacts') $(sql "$db" 'SELECT count(*) FROM hits')" "0 0"
+	# and the database is still usable
+	run -0 aura-score --db "$db" --format json < "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(sql "$db" 'SELECT count(*) FROM artifacts') $(sql "$db" 'SELECT count(*) FROM hits')" "1 300"
+}
+
 @test "db sandbox: score --db cannot exec, open sockets, or write anything but its database" {
 	local dir="$BATS_TEST_TMPDIR/dbdir" db
 	mkdir -p "$dir" "$BATS_TEST_TMPDIR/elsewhere"
