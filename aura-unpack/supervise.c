@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -106,38 +105,32 @@ static ssize_t relay_read(struct relay *r, int fd)
 	return n;
 }
 
-static long long now_ms(void)
+/*
+ * Relay the worker's records until it closes the pipe.  There is no wall-clock deadline
+ * here: the worker's limit is its own CPU time (RLIMIT_CPU, set in worker_run), so time
+ * spent blocked on a slow consumer downstream, or waiting for a busy CPU, never costs an
+ * artifact.  A worker can only block on its own artifact's reads and on this pipe.
+ */
+static void relay_until_done(struct relay *r, int fd)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Relay the worker's records until it closes the pipe; false when it ran out of time. */
-static bool relay_until_done(struct relay *r, int fd)
-{
-	long long deadline = now_ms() + (long long)unpack_opts.timeout * 1000;
 	for (;;) {
-		long long left = deadline - now_ms();
-		if (left <= 0)
-			return false;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		int rc = poll(&p, 1, -1);
 		if (rc < 0 && errno != EINTR) {
 			parent_error(r->t, r->id, r->path, "poll on the worker: %s", strerror(errno));
-			return true;
+			return;
 		}
 		if (rc <= 0)
 			continue;
 		ssize_t n = relay_read(r, fd);
 		if (n == 0)
-			return true;
+			return;
 		if (n < 0) {
 			parent_error(r->t, r->id, r->path, "reading the worker: %s", strerror(errno));
-			return true;
+			return;
 		}
 		if (r->overlong)
-			return true;
+			return;
 	}
 }
 
@@ -146,9 +139,14 @@ static void report_exit(struct tally *t, const char *id, const char *path, int s
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sigabbrev_np(sig);
-		parent_error(t, id, path, "worker killed by signal %d (SIG%s)%s", sig,
-			     abbrev ? abbrev : "?",
-			     sig == SIGSYS ? ": a sandbox violation (see the message above)" : "");
+		/* SIGXCPU at the soft RLIMIT_CPU; SIGKILL at the hard one only if that failed. */
+		if (sig == SIGXCPU)
+			parent_error(t, id, path, "worker exceeded the CPU time limit of %u s "
+				     "(--timeout); killed", unpack_opts.timeout);
+		else
+			parent_error(t, id, path, "worker killed by signal %d (SIG%s)%s", sig,
+				     abbrev ? abbrev : "?", sig == SIGSYS ? ": a sandbox violation "
+				     "(see the message above)" : "");
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
 		parent_error(t, id, path, "worker exited with status %d", WEXITSTATUS(status));
 	}
@@ -186,8 +184,8 @@ static void run_worker(const struct job *job, struct tally *t)
 	/* A record carries at most max_content bytes; JSON escaping can make that 6x. */
 	struct relay r = { .id = job->id, .path = job->path, .t = t,
 			   .max_line = unpack_opts.max_content * 6 + (1u << 20) };
-	bool in_time = relay_until_done(&r, pipefd[0]);
-	if (!in_time || r.overlong)
+	relay_until_done(&r, pipefd[0]);
+	if (r.overlong)
 		kill(pid, SIGKILL);
 	close(pipefd[0]);
 
@@ -198,10 +196,7 @@ static void run_worker(const struct job *job, struct tally *t)
 			break;
 		}
 	}
-	if (!in_time)
-		parent_error(t, job->id, job->path, "worker exceeded the time limit of %u s; killed",
-			     unpack_opts.timeout);
-	else if (r.overlong)
+	if (r.overlong)
 		parent_error(t, job->id, job->path, "worker sent a record longer than %zu bytes; "
 			     "killed", r.max_line);
 	else

@@ -16,7 +16,7 @@ struct unpack_opts {
 	uint64_t max_total;	/* uncompressed bytes per artifact */
 	size_t max_content;	/* bytes of one member carried in its file record */
 	uint64_t max_ratio;	/* uncompressed : compressed, over the whole artifact */
-	unsigned timeout;	/* seconds of wall-clock time per artifact */
+	unsigned timeout;	/* seconds of CPU time per artifact's worker (RLIMIT_CPU) */
 	unsigned max_depth;	/* directory levels a walk descends */
 	unsigned max_nesting;	/* archives inside archives opened, below the artifact */
 	uint64_t max_member;	/* uncompressed bytes of one member */
@@ -66,6 +66,10 @@ void emit(struct unpacker *u, json_t *rec);
 void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
 	      const char *path, const char *file_id, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* The same hit as a record, for the caller to add fields to and emit. */
+json_t *hit_record(struct unpacker *u, const char *detection, int score, const char *severity,
+		   const char *path, const char *file_id, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 /* An error record about `path` (may be NULL), also said on stderr. */
 void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -107,6 +111,8 @@ struct member {
 };
 
 void member_begin(struct member *m, const char *raw_name, unsigned mode, int64_t size_hint);
+/* Would `n` more bytes stay within --max-total and --max-member?  If not: the hit, false. */
+bool member_fits(struct unpacker *u, struct member *m, uint64_t n);
 /* Add bytes; false (and the ArchiveBomb hit) when the artifact's total limit is crossed. */
 bool member_add(struct unpacker *u, struct member *m, const void *p, size_t n);
 /* Emit the file record (and a LargeFile hit when truncated). */
