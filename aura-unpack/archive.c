@@ -1,10 +1,12 @@
 /* archive.c: reading an archive artifact with libarchive, member by member, nothing on disk. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "unpack.h"
@@ -113,6 +115,7 @@ struct level {
 	size_t record_len;
 	bool has_wheel_file;	/* a "<name>.dist-info/WHEEL" member */
 	bool has_setup_py;	/* a setup.py at the top */
+	struct zip_source src;	/* its bytes, for the zip central-directory check */
 };
 
 static void read_level(struct unpacker *u, struct level *lv);
@@ -184,7 +187,8 @@ static void open_nested(struct unpacker *u, const struct level *parent, const st
 	memcpy(prefix + plen, own, olen);
 	memcpy(prefix + plen + olen, "!", 2);
 	struct level lv = { .a = a, .prefix = prefix, .self = &m->name,
-			    .depth = parent->depth + 1 };
+			    .depth = parent->depth + 1,
+			    .src = { .buf = m->head, .fd = -1, .size = m->head_len } };
 	if (archive_read_open_memory(a, m->head, m->head_len) != ARCHIVE_OK)
 		emit_hit(u, "UnsupportedArchive", 0, "info", m->name.text, m->id, "nested archive "
 			 "'%s' is not in a format unpack reads (%s); its members were not read",
@@ -506,6 +510,9 @@ static void read_level(struct unpacker *u, struct level *lv)
 				 "not read", lv->self->text);
 			break;
 		}
+		/* pip reads a zip through its central directory: does it agree with Aura's? */
+		if (first && (archive_format(lv->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+			zip_check(u, &lv->src, lv->prefix, lv->self ? lv->self->text : NULL);
 		first = false;
 		retries = 0;
 		handle_entry(u, lv, e, rc == ARCHIVE_WARN);
@@ -521,10 +528,14 @@ void archive_unpack(struct unpacker *u)
 	struct archive *a = reader_new(u, false);
 	if (!a)
 		return;
-	if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK)
+	struct stat st;
+	if (fstat(u->job->fd, &st) < 0)
+		emit_error(u, NULL, "cannot stat: %s", strerror(errno));
+	else if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK)
 		emit_error(u, NULL, "not a readable archive: %s", la_error(a));
 	else {
-		struct level lv = { .a = a, .prefix = "" };
+		struct level lv = { .a = a, .prefix = "",
+				    .src = { .fd = u->job->fd, .size = (uint64_t)st.st_size } };
 		u->root = a;
 		read_level(u, &lv);
 	}
@@ -539,7 +550,8 @@ void archive_unpack_memory(struct unpacker *u, const void *buf, size_t len)
 	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
 		emit_error(u, NULL, "not a readable archive: %s", la_error(a));
 	else {
-		struct level lv = { .a = a, .prefix = "" };
+		struct level lv = { .a = a, .prefix = "",
+				    .src = { .buf = buf, .fd = -1, .size = len } };
 		u->root = a;
 		read_level(u, &lv);
 	}

@@ -161,6 +161,8 @@ void member_free(struct member *m)
 	member_name_free(&m->name);
 	free(m->head);
 	m->head = NULL;
+	free(m->id);
+	m->id = NULL;
 }
 
 /* setup.py and .pth files run when the package is installed (or at every start-up). */
@@ -202,7 +204,9 @@ static void unread_source(struct unpacker *u, const struct member *m, size_t sho
 void member_emit(struct unpacker *u, struct member *m)
 {
 	uint64_t index = u->files++;
-	snprintf(m->id, sizeof m->id, "%s:%" PRIu64, u->job->id, index);
+	size_t id_len = strlen(u->job->id) + 22;	/* ":" and a 64-bit index */
+	m->id = xmalloc(id_len);
+	snprintf(m->id, id_len, "%s:%" PRIu64, u->job->id, index);
 	sha256_end(&m->sha, m->sha256);
 	/* The record carries at most max_content bytes, even of a head kept for opening. */
 	size_t shown = m->head_len < unpack_opts.max_content ? m->head_len : unpack_opts.max_content;

@@ -107,7 +107,7 @@ struct member {
 	/* Set by member_emit: */
 	const char *kind;
 	char sha256[65];
-	char id[512];
+	char *id;		/* "<artifact id>:<index>": any length, as the artifact id is */
 };
 
 void member_begin(struct member *m, const char *raw_name, unsigned mode, int64_t size_hint);
@@ -164,6 +164,22 @@ void seen_free(struct seen *s);
 /* Check a wheel's RECORD against the members read; `prefix` names the chain (may be ""). */
 void wheel_check(struct unpacker *u, struct seen *s, const char *prefix,
 		 const char *record_name, const unsigned char *record, size_t len);
+
+/* ---- zipcd.c: the zip central directory against the local headers ---- */
+
+/* A zip's bytes: in memory (`buf`), or an open file read with pread. */
+struct zip_source {
+	const unsigned char *buf;
+	int fd;
+	uint64_t size;
+};
+/*
+ * ZipNameMismatch and ZipOverlap hits for a zip whose central directory disagrees with its
+ * local headers.  `prefix` names the chain of a nested zip ("" at the top), `self` the
+ * zip itself (NULL for the artifact).
+ */
+void zip_check(struct unpacker *u, const struct zip_source *s, const char *prefix,
+	       const char *self);
 
 /* ---- archive.c, tree.c: the three kinds of artifact ---- */
 

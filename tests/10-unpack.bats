@@ -271,12 +271,12 @@ m04.txt"
 	assert_output "ArchiveBomb"
 }
 
-@test "--timeout kills a worker that takes too long; the stream goes on" {
+@test "--timeout kills a worker that uses too much CPU time; the stream goes on" {
 	unpack --max-ratio 0 --max-total 1000G --max-member 1000G --timeout 1 \
 		< <(artifact sp "$F/sparse.tar"; artifact s "$F/single.py" file)
 	assert_success
 	run jq -c 'select(.type=="error") | [.artifact, .message]' <<<"$out"
-	assert_output '["sp","worker exceeded the time limit of 1 s; killed"]'
+	assert_output '["sp","worker exceeded the CPU time limit of 1 s (--timeout); killed"]'
 	assert_equal "$(end_of sp)" \
 		'{"type":"artifact_end","v":1,"artifact":"sp","files":0,"hits":0,"errors":1,"complete":false}'
 	assert_equal "$(end_of s)" \
