@@ -106,31 +106,63 @@ static ssize_t relay_read(struct relay *r, int fd)
 }
 
 /*
- * Relay the worker's records until it closes the pipe.  There is no wall-clock deadline
- * here: the worker's limit is its own CPU time (RLIMIT_CPU, set in worker_run), so time
- * spent blocked on a slow consumer downstream, or waiting for a busy CPU, never costs an
- * artifact.  A worker can only block on its own artifact's reads and on this pipe.
+ * The worker's scheduler state from /proc/PID/stat ("pid (comm) S ..."; comm may hold
+ * spaces and parentheses, so the state follows the last ')'): 'R' running or waiting for
+ * a CPU, 'D' waiting on its artifact's disk, 'S' asleep, 'T' stopped.  '?' if unknown.
  */
-static void relay_until_done(struct relay *r, int fd)
+static char worker_state(pid_t pid)
 {
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] ? paren[2] : '?';
+}
+
+/*
+ * Relay the worker's records until it closes the pipe; false when it had to be stopped
+ * for sleeping.  There is no wall-clock deadline: the worker's limit is its own CPU time
+ * (RLIMIT_CPU, set in worker_run), so time spent blocked on a slow consumer downstream
+ * (while this parent is blocked writing, nothing here counts) or waiting for a busy CPU
+ * never costs an artifact.  An honest worker only computes, reads its artifact, or
+ * writes to this pipe; one that sleeps (a compromised worker waiting on a futex forever)
+ * while the pipe is empty is neither working nor waiting for us.  Each second of silence
+ * in which it is found asleep or stopped counts; --timeout of them and it is killed.
+ */
+static bool relay_until_done(struct relay *r, int fd, pid_t pid)
+{
+	unsigned asleep = 0;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, -1);
+		int rc = poll(&p, 1, 1000);
 		if (rc < 0 && errno != EINTR) {
 			parent_error(r->t, r->id, r->path, "poll on the worker: %s", strerror(errno));
-			return;
+			return true;
+		}
+		if (rc == 0) {
+			char state = worker_state(pid);
+			if ((state == 'S' || state == 'T' || state == 't') &&
+			    ++asleep >= unpack_opts.timeout)
+				return false;
 		}
 		if (rc <= 0)
 			continue;
 		ssize_t n = relay_read(r, fd);
 		if (n == 0)
-			return;
+			return true;
 		if (n < 0) {
 			parent_error(r->t, r->id, r->path, "reading the worker: %s", strerror(errno));
-			return;
+			return true;
 		}
 		if (r->overlong)
-			return;
+			return true;
 	}
 }
 
@@ -184,8 +216,8 @@ static void run_worker(const struct job *job, struct tally *t)
 	/* A record carries at most max_content bytes; JSON escaping can make that 6x. */
 	struct relay r = { .id = job->id, .path = job->path, .t = t,
 			   .max_line = unpack_opts.max_content * 6 + (1u << 20) };
-	relay_until_done(&r, pipefd[0]);
-	if (r.overlong)
+	bool awake = relay_until_done(&r, pipefd[0], pid);
+	if (!awake || r.overlong)
 		kill(pid, SIGKILL);
 	close(pipefd[0]);
 
@@ -196,7 +228,11 @@ static void run_worker(const struct job *job, struct tally *t)
 			break;
 		}
 	}
-	if (r.overlong)
+	if (!awake)
+		parent_error(t, job->id, job->path, "worker slept for %u s with nothing to write "
+			     "(neither working nor waiting for the next stage); killed",
+			     unpack_opts.timeout);
+	else if (r.overlong)
 		parent_error(t, job->id, job->path, "worker sent a record longer than %zu bytes; "
 			     "killed", r.max_line);
 	else

@@ -367,6 +367,28 @@ m04.txt"
 		'{"type":"artifact_end","v":1,"artifact":"s","files":1,"hits":0,"errors":0,"complete":true}'
 }
 
+@test "a worker that sleeps instead of working is killed after --timeout seconds; the stream goes on" {
+	# The worker hashes a 100 GB sparse member (CPU-bound); stopped, it does nothing at all,
+	# which its CPU limit alone would never end.
+	local fifo="$F/in.fifo" pid worker w
+	mkfifo "$fifo"
+	aura-unpack --max-ratio 0 --max-total 1000G --max-member 1000G --timeout 2 \
+		< "$fifo" > "$F/out" 2>/dev/null &
+	pid=$!
+	exec {w}> "$fifo"	# (bats keeps fd 3 for itself)
+	artifact sp "$F/sparse.tar" >&"$w"
+	while ! worker=$(pgrep -P "$pid"); do sleep 0.05; done
+	kill -STOP "$worker"
+	artifact s "$F/single.py" file >&"$w"
+	exec {w}>&-
+	wait "$pid"
+	run jq -c 'select(.type=="error") | [.artifact, .message]' "$F/out"
+	assert_output '["sp","worker slept for 2 s with nothing to write (neither working nor waiting for the next stage); killed"]'
+	run jq -c 'select(.type=="artifact_end") | [.artifact, .complete]' "$F/out"
+	assert_output '["sp",false]
+["s",true]'
+}
+
 @test "a missing path, a wrong kind and a bad record are errors, and the stream goes on" {
 	unpack < <(artifact gone "$F/no-such.tar.gz"
 		artifact dir "$F/tree" archive
