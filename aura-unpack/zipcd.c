@@ -38,6 +38,8 @@ static bool src_read(const struct zip_source *s, uint64_t off, void *dst, size_t
 {
 	if (off > s->size || n > s->size - off)
 		return false;
+	if (n == 0)
+		return true;
 	if (s->buf) {
 		memcpy(dst, s->buf + off, n);
 		return true;
@@ -184,8 +186,9 @@ static void check_entries(struct cd_check *c, const struct zip_source *s,
 {
 	size_t cap = 64, n = 0;
 	struct span *spans = xmalloc(cap * sizeof *spans);
-	unsigned char local[LOCAL_SIZE], *local_name = NULL;
-	size_t local_cap = 0;
+	/* Never NULL, even for an empty name: memcpy and memcmp must not see NULL. */
+	size_t local_cap = 256;
+	unsigned char local[LOCAL_SIZE], *local_name = xmalloc(local_cap);
 	uint32_t index = 0;
 	for (uint64_t at = 0; at + CD_ENTRY_SIZE <= cd->size && n <= unpack_opts.max_members;
 	     index++) {

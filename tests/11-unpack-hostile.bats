@@ -268,6 +268,9 @@ demo/__init__.py"
 	assert_equal "$(paths)" "pkg/good.py"
 	run messages
 	assert_output --partial "the central directory names a member 'pkg/evil.py' but its local header names it 'pkg/good.py'"
+	# A local header with no name at all (a fuzzing finding: undefined behaviour before).
+	unpack_fx cd-emptyname.zip
+	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg/x.py"]'
 	# Inside an sdist, the nested zip is checked from memory and named through the chain.
 	unpack_fx cd-nested.tar
 	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg-1.0/vendor/inner.zip!pkg/evil.py"]'
