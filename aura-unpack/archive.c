@@ -1,9 +1,12 @@
 /* archive.c: reading an archive artifact with libarchive, member by member, nothing on disk. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "unpack.h"
@@ -33,6 +36,27 @@ static struct filter {
 };
 
 #define NFILTERS (sizeof filters / sizeof filters[0])
+
+/*
+ * libarchive's message for its last error.  Some failures (a gzip stream cut inside its
+ * trailer, a zip cut inside a local header) leave no message at all: say so, with the
+ * error number, rather than print "(null)".
+ */
+static const char *la_error(struct archive *a)
+{
+	static char fallback[128];
+	const char *msg = archive_error_string(a);
+	if (msg && *msg)
+		return msg;
+	int e = archive_errno(a);
+	if (e > 0)
+		snprintf(fallback, sizeof fallback, "libarchive gave no message (errno %d: %s)",
+			 e, strerror(e));
+	else
+		snprintf(fallback, sizeof fallback, "libarchive gave no message (the input "
+			 "ended or is malformed where it expected more)");
+	return fallback;
+}
 
 void archive_probe_filters(void)
 {
@@ -66,7 +90,7 @@ static struct archive *reader_new(struct unpacker *u, bool raw)
 	    archive_read_support_format_ar(a) != ARCHIVE_OK ||
 	    (raw && archive_read_support_format_raw(a) != ARCHIVE_OK)) {
 		emit_error(u, NULL, "libarchive: cannot enable formats: %s",
-			   archive_error_string(a));
+			   la_error(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -91,6 +115,7 @@ struct level {
 	size_t record_len;
 	bool has_wheel_file;	/* a "<name>.dist-info/WHEEL" member */
 	bool has_setup_py;	/* a setup.py at the top */
+	struct zip_source src;	/* its bytes, for the zip central-directory check */
 };
 
 static void read_level(struct unpacker *u, struct level *lv);
@@ -162,15 +187,35 @@ static void open_nested(struct unpacker *u, const struct level *parent, const st
 	memcpy(prefix + plen, own, olen);
 	memcpy(prefix + plen + olen, "!", 2);
 	struct level lv = { .a = a, .prefix = prefix, .self = &m->name,
-			    .depth = parent->depth + 1 };
+			    .depth = parent->depth + 1,
+			    .src = { .buf = m->head, .fd = -1, .size = m->head_len } };
 	if (archive_read_open_memory(a, m->head, m->head_len) != ARCHIVE_OK)
 		emit_hit(u, "UnsupportedArchive", 0, "info", m->name.text, m->id, "nested archive "
 			 "'%s' is not in a format unpack reads (%s); its members were not read",
-			 m->name.text, archive_error_string(a));
+			 m->name.text, la_error(a));
 	else
 		read_level(u, &lv);
 	archive_read_free(a);
 	free(prefix);
+}
+
+/*
+ * A sparse member's hole: it reads as zeros, and counts against --max-member and
+ * --max-total like data.  The limits are judged on the whole hole before a single zero
+ * is hashed, so a 10 GiB hole is refused at once rather than after 512 MiB of work.
+ */
+static bool add_hole(struct unpacker *u, struct member *m, uint64_t hole)
+{
+	static const unsigned char zeros[BLOCK_SIZE];
+	if (!member_fits(u, m, hole))
+		return false;
+	while (hole > 0) {
+		size_t n = hole < sizeof zeros ? (size_t)hole : sizeof zeros;
+		if (!member_add(u, m, zeros, n) || !ratio_ok(u, m->name.text))
+			return false;
+		hole -= n;
+	}
+	return true;
 }
 
 /* Stream one regular member into its file record; then open it if it is an archive. */
@@ -178,7 +223,6 @@ static void read_member(struct unpacker *u, struct level *lv, struct archive_ent
 			const char *full, const char *own, unsigned perm,
 			struct seen_entry *entry)
 {
-	static const unsigned char zeros[BLOCK_SIZE];
 	struct archive *a = lv->a;
 	struct member m;
 	member_begin(&m, full, perm, archive_entry_size_is_set(e) ? archive_entry_size(e) : -1);
@@ -188,26 +232,32 @@ static void read_member(struct unpacker *u, struct level *lv, struct archive_ent
 		size_t size;
 		la_int64_t offset;
 		int rc = archive_read_data_block(a, &buf, &size, &offset);
-		if (rc == ARCHIVE_EOF)
+		if (rc == ARCHIVE_EOF) {
+			/*
+			 * At the end libarchive gives the member's real size as the offset: a
+			 * sparse member's trailing hole is no block at all, only this.
+			 */
+			if (offset > 0 && (uint64_t)offset > pos &&
+			    !add_hole(u, &m, (uint64_t)offset - pos))
+				goto stopped;
 			break;
+		}
 		if (rc == ARCHIVE_WARN) {
 			/* A bad CRC is only a warning to libarchive, and corruption to us. */
-			emit_error(u, m.name.text, "corrupt member: %s", archive_error_string(a));
+			emit_error(u, m.name.text, "corrupt member: %s", la_error(a));
 			if (size == 0)
 				break;	/* what was read is still emitted */
 		} else if (rc != ARCHIVE_OK) {
-			emit_error(u, m.name.text, "cannot read member: %s", archive_error_string(a));
+			emit_error(u, m.name.text, "cannot read member: %s", la_error(a));
 			if (rc == ARCHIVE_FATAL)
 				u->stop = true;
 			goto stopped;
 		}
-		/* A sparse member's holes read as zeros, and count against --max-total. */
-		while (offset > 0 && (uint64_t)offset > pos) {
-			uint64_t gap = (uint64_t)offset - pos;
-			size_t n = gap < sizeof zeros ? (size_t)gap : sizeof zeros;
-			if (!member_add(u, &m, zeros, n) || !ratio_ok(u, m.name.text))
+		/* A hole before this block (blocks come in order; a hole never shrinks pos). */
+		if (offset > 0 && (uint64_t)offset > pos) {
+			if (!add_hole(u, &m, (uint64_t)offset - pos))
 				goto stopped;
-			pos += n;
+			pos = (uint64_t)offset;
 		}
 		if (!member_add(u, &m, buf, size) || !ratio_ok(u, m.name.text))
 			goto stopped;
@@ -368,7 +418,7 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 		goto done;
 	if (warned)
 		emit_hit(u, "ArchiveWarning", 0, "info", name.text, NULL, "libarchive: %s",
-			 archive_error_string(lv->a));
+			 la_error(lv->a));
 	struct seen_entry *entry = NULL;
 	check_through_link(u, lv, own, &name);
 	if (type != AE_IFDIR)
@@ -446,7 +496,7 @@ static void read_level(struct unpacker *u, struct level *lv)
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			emit_error(u, lv->self ? lv->self->text : NULL, "corrupt or truncated "
 				   "archive after %" PRIu64 " entries: %s", u->entries,
-				   archive_error_string(lv->a));
+				   la_error(lv->a));
 			break;
 		}
 		/*
@@ -460,6 +510,9 @@ static void read_level(struct unpacker *u, struct level *lv)
 				 "not read", lv->self->text);
 			break;
 		}
+		/* pip reads a zip through its central directory: does it agree with Aura's? */
+		if (first && (archive_format(lv->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+			zip_check(u, &lv->src, lv->prefix, lv->self ? lv->self->text : NULL);
 		first = false;
 		retries = 0;
 		handle_entry(u, lv, e, rc == ARCHIVE_WARN);
@@ -475,10 +528,14 @@ void archive_unpack(struct unpacker *u)
 	struct archive *a = reader_new(u, false);
 	if (!a)
 		return;
-	if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK)
-		emit_error(u, NULL, "not a readable archive: %s", archive_error_string(a));
+	struct stat st;
+	if (fstat(u->job->fd, &st) < 0)
+		emit_error(u, NULL, "cannot stat: %s", strerror(errno));
+	else if (archive_read_open_fd(a, u->job->fd, BLOCK_SIZE) != ARCHIVE_OK)
+		emit_error(u, NULL, "not a readable archive: %s", la_error(a));
 	else {
-		struct level lv = { .a = a, .prefix = "" };
+		struct level lv = { .a = a, .prefix = "",
+				    .src = { .fd = u->job->fd, .size = (uint64_t)st.st_size } };
 		u->root = a;
 		read_level(u, &lv);
 	}
@@ -491,9 +548,10 @@ void archive_unpack_memory(struct unpacker *u, const void *buf, size_t len)
 	if (!a)
 		return;
 	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
-		emit_error(u, NULL, "not a readable archive: %s", archive_error_string(a));
+		emit_error(u, NULL, "not a readable archive: %s", la_error(a));
 	else {
-		struct level lv = { .a = a, .prefix = "" };
+		struct level lv = { .a = a, .prefix = "",
+				    .src = { .buf = buf, .fd = -1, .size = len } };
 		u->root = a;
 		read_level(u, &lv);
 	}

@@ -42,7 +42,9 @@ static const char usage[] =
 	"  --max-nesting N     archives inside archives to open (default 3)\n"
 	"  --max-nested SIZE   biggest nested archive to open, held in memory (default 64M)\n"
 	"  --max-depth N       directory levels to descend (default 64)\n"
-	"  --timeout SECONDS   wall-clock time per artifact (default 60)\n";
+	"  --timeout SECONDS   CPU time of the worker reading one artifact, and seconds\n"
+	"                      it may sleep with nothing to write (default 60);\n"
+	"                      time blocked on a slow consumer does not count\n";
 
 enum {
 	OPT_MAX_MEMBERS = OPT_STAGE_FIRST,

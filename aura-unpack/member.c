@@ -105,7 +105,7 @@ void member_begin(struct member *m, const char *raw_name, unsigned mode, int64_t
 	m->head = xmalloc(m->head_cap);
 }
 
-bool member_add(struct unpacker *u, struct member *m, const void *p, size_t n)
+bool member_fits(struct unpacker *u, struct member *m, uint64_t n)
 {
 	if (n > unpack_opts.max_total - u->total) {
 		limit_crossed(u, m->name.text, "more than %" PRIu64 " bytes uncompressed "
@@ -118,6 +118,13 @@ bool member_add(struct unpacker *u, struct member *m, const void *p, size_t n)
 			      "(--max-member)", m->name.text, unpack_opts.max_member);
 		return false;
 	}
+	return true;
+}
+
+bool member_add(struct unpacker *u, struct member *m, const void *p, size_t n)
+{
+	if (!member_fits(u, m, n))
+		return false;
 	u->total += n;
 	m->size += n;
 	sha256_add(&m->sha, p, n);
@@ -154,12 +161,52 @@ void member_free(struct member *m)
 	member_name_free(&m->name);
 	free(m->head);
 	m->head = NULL;
+	free(m->id);
+	m->id = NULL;
+}
+
+/* setup.py and .pth files run when the package is installed (or at every start-up). */
+static bool runs_at_install(const struct member *m)
+{
+	const char *base = m->name.text;
+	for (const char *p = base; *p; p++)
+		if (*p == '/' || *p == '!')
+			base = p + 1;
+	return strcmp(m->kind, "pth") == 0 || strcmp(base, "setup.py") == 0;
+}
+
+/*
+ * Python that was not read to the end was not analysed to the end: whatever follows the
+ * cut (a payload behind megabytes of padding) was never seen, so the member must not look
+ * clean.  The error makes the artifact incomplete (the driver exits 2); the hit weighs as
+ * risk when the incompleteness is allowed.  Every module scores high, not only setup.py:
+ * unpack cannot tell which module setup.py or an in-tree build backend imports at install
+ * time.  setup.py and .pth files are tagged install-time, since they certainly run.
+ */
+static void unread_source(struct unpacker *u, const struct member *m, size_t shown)
+{
+	bool install = runs_at_install(m);
+	json_t *hit = hit_record(u, "UnreadSource", 100, "high", m->name.text, m->id,
+				 "%s source '%s' is %" PRIu64 " bytes; only the first %zu went on to "
+				 "be analysed (--max-content): the rest was not%s",
+				 strcmp(m->kind, "pth") == 0 ? ".pth" : "Python", m->name.text,
+				 m->size, shown, install ? ", and it runs at install time" : "");
+	if (install) {
+		json_array_append_new(json_object_get(hit, "tags"), json_string("install-time"));
+		json_object_set_new(hit, "context", json_string("install"));
+	}
+	emit(u, hit);
+	emit_error(u, m->name.text, "%s source of %" PRIu64 " bytes is bigger than --max-content "
+		   "(%zu): only its head was analysed", strcmp(m->kind, "pth") == 0 ? ".pth" :
+		   "Python", m->size, shown);
 }
 
 void member_emit(struct unpacker *u, struct member *m)
 {
 	uint64_t index = u->files++;
-	snprintf(m->id, sizeof m->id, "%s:%" PRIu64, u->job->id, index);
+	size_t id_len = strlen(u->job->id) + 22;	/* ":" and a 64-bit index */
+	m->id = xmalloc(id_len);
+	snprintf(m->id, id_len, "%s:%" PRIu64, u->job->id, index);
 	sha256_end(&m->sha, m->sha256);
 	/* The record carries at most max_content bytes, even of a head kept for opening. */
 	size_t shown = m->head_len < unpack_opts.max_content ? m->head_len : unpack_opts.max_content;
@@ -187,7 +234,9 @@ void member_emit(struct unpacker *u, struct member *m)
 	record_set_bytes(rec, "content", m->head, shown);
 	json_object_set_new(rec, "truncated", json_boolean(m->truncated));
 	emit(u, rec);
-	if (m->truncated)
+	if (m->truncated && (strcmp(m->kind, "python") == 0 || strcmp(m->kind, "pth") == 0))
+		unread_source(u, m, shown);
+	else if (m->truncated)
 		emit_hit(u, "LargeFile", 0, "info", m->name.text, m->id,
 			 "member '%s' is %" PRIu64 " bytes; its record carries the first %zu "
 			 "(--max-content)", m->name.text, m->size, shown);

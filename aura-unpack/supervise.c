@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -105,26 +104,52 @@ static ssize_t relay_read(struct relay *r, int fd)
 	return n;
 }
 
-static long long now_ms(void)
+/*
+ * The worker's scheduler state from /proc/PID/stat ("pid (comm) S ..."; comm may hold
+ * spaces and parentheses, so the state follows the last ')'): 'R' running or waiting for
+ * a CPU, 'D' waiting on its artifact's disk, 'S' asleep, 'T' stopped.  '?' if unknown.
+ */
+static char worker_state(pid_t pid)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] ? paren[2] : '?';
 }
 
-/* Relay the worker's records until it closes the pipe; false when it ran out of time. */
-static bool relay_until_done(struct relay *r, int fd)
+/*
+ * Relay the worker's records until it closes the pipe; false when it had to be stopped
+ * for sleeping.  There is no wall-clock deadline: the worker's limit is its own CPU time
+ * (RLIMIT_CPU, set in worker_run), so time spent blocked on a slow consumer downstream
+ * (while this parent is blocked writing, nothing here counts) or waiting for a busy CPU
+ * never costs an artifact.  An honest worker only computes, reads its artifact, or
+ * writes to this pipe; one that sleeps (a compromised worker waiting on a futex forever)
+ * while the pipe is empty is neither working nor waiting for us.  Each second of silence
+ * in which it is found asleep or stopped counts; --timeout of them and it is killed.
+ */
+static bool relay_until_done(struct relay *r, int fd, pid_t pid)
 {
-	long long deadline = now_ms() + (long long)unpack_opts.timeout * 1000;
+	unsigned asleep = 0;
 	for (;;) {
-		long long left = deadline - now_ms();
-		if (left <= 0)
-			return false;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		int rc = poll(&p, 1, 1000);
 		if (rc < 0 && errno != EINTR) {
 			parent_error(r->t, r->id, r->path, "poll on the worker: %s", strerror(errno));
 			return true;
+		}
+		if (rc == 0) {
+			char state = worker_state(pid);
+			if ((state == 'S' || state == 'T' || state == 't') &&
+			    ++asleep >= unpack_opts.timeout)
+				return false;
 		}
 		if (rc <= 0)
 			continue;
@@ -145,9 +170,14 @@ static void report_exit(struct tally *t, const char *id, const char *path, int s
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sigabbrev_np(sig);
-		parent_error(t, id, path, "worker killed by signal %d (SIG%s)%s", sig,
-			     abbrev ? abbrev : "?",
-			     sig == SIGSYS ? ": a sandbox violation (see the message above)" : "");
+		/* SIGXCPU at the soft RLIMIT_CPU; SIGKILL at the hard one only if that failed. */
+		if (sig == SIGXCPU)
+			parent_error(t, id, path, "worker exceeded the CPU time limit of %u s "
+				     "(--timeout); killed", unpack_opts.timeout);
+		else
+			parent_error(t, id, path, "worker killed by signal %d (SIG%s)%s", sig,
+				     abbrev ? abbrev : "?", sig == SIGSYS ? ": a sandbox violation "
+				     "(see the message above)" : "");
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
 		parent_error(t, id, path, "worker exited with status %d", WEXITSTATUS(status));
 	}
@@ -185,8 +215,8 @@ static void run_worker(const struct job *job, struct tally *t)
 	/* A record carries at most max_content bytes; JSON escaping can make that 6x. */
 	struct relay r = { .id = job->id, .path = job->path, .t = t,
 			   .max_line = unpack_opts.max_content * 6 + (1u << 20) };
-	bool in_time = relay_until_done(&r, pipefd[0]);
-	if (!in_time || r.overlong)
+	bool awake = relay_until_done(&r, pipefd[0], pid);
+	if (!awake || r.overlong)
 		kill(pid, SIGKILL);
 	close(pipefd[0]);
 
@@ -197,8 +227,9 @@ static void run_worker(const struct job *job, struct tally *t)
 			break;
 		}
 	}
-	if (!in_time)
-		parent_error(t, job->id, job->path, "worker exceeded the time limit of %u s; killed",
+	if (!awake)
+		parent_error(t, job->id, job->path, "worker slept for %u s with nothing to write "
+			     "(neither working nor waiting for the next stage); killed",
 			     unpack_opts.timeout);
 	else if (r.overlong)
 		parent_error(t, job->id, job->path, "worker sent a record longer than %zu bytes; "

@@ -16,7 +16,7 @@ struct unpack_opts {
 	uint64_t max_total;	/* uncompressed bytes per artifact */
 	size_t max_content;	/* bytes of one member carried in its file record */
 	uint64_t max_ratio;	/* uncompressed : compressed, over the whole artifact */
-	unsigned timeout;	/* seconds of wall-clock time per artifact */
+	unsigned timeout;	/* seconds of CPU time per artifact's worker (RLIMIT_CPU) */
 	unsigned max_depth;	/* directory levels a walk descends */
 	unsigned max_nesting;	/* archives inside archives opened, below the artifact */
 	uint64_t max_member;	/* uncompressed bytes of one member */
@@ -66,6 +66,10 @@ void emit(struct unpacker *u, json_t *rec);
 void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
 	      const char *path, const char *file_id, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* The same hit as a record, for the caller to add fields to and emit. */
+json_t *hit_record(struct unpacker *u, const char *detection, int score, const char *severity,
+		   const char *path, const char *file_id, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 /* An error record about `path` (may be NULL), also said on stderr. */
 void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -103,10 +107,12 @@ struct member {
 	/* Set by member_emit: */
 	const char *kind;
 	char sha256[65];
-	char id[512];
+	char *id;		/* "<artifact id>:<index>": any length, as the artifact id is */
 };
 
 void member_begin(struct member *m, const char *raw_name, unsigned mode, int64_t size_hint);
+/* Would `n` more bytes stay within --max-total and --max-member?  If not: the hit, false. */
+bool member_fits(struct unpacker *u, struct member *m, uint64_t n);
 /* Add bytes; false (and the ArchiveBomb hit) when the artifact's total limit is crossed. */
 bool member_add(struct unpacker *u, struct member *m, const void *p, size_t n);
 /* Emit the file record (and a LargeFile hit when truncated). */
@@ -158,6 +164,22 @@ void seen_free(struct seen *s);
 /* Check a wheel's RECORD against the members read; `prefix` names the chain (may be ""). */
 void wheel_check(struct unpacker *u, struct seen *s, const char *prefix,
 		 const char *record_name, const unsigned char *record, size_t len);
+
+/* ---- zipcd.c: the zip central directory against the local headers ---- */
+
+/* A zip's bytes: in memory (`buf`), or an open file read with pread. */
+struct zip_source {
+	const unsigned char *buf;
+	int fd;
+	uint64_t size;
+};
+/*
+ * ZipNameMismatch and ZipOverlap hits for a zip whose central directory disagrees with its
+ * local headers.  `prefix` names the chain of a nested zip ("" at the top), `self` the
+ * zip itself (NULL for the artifact).
+ */
+void zip_check(struct unpacker *u, const struct zip_source *s, const char *prefix,
+	       const char *self);
 
 /* ---- archive.c, tree.c: the three kinds of artifact ---- */
 

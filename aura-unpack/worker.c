@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -13,7 +14,7 @@
 #include "unpack.h"
 
 /* Worker exit statuses the parent reports (3 is the sandbox self-test's "refused"). */
-enum { WORKER_OK = 0, WORKER_PIPE_FAILED = 4, WORKER_OOM = 5 };
+enum { WORKER_OK = 0, WORKER_PIPE_FAILED = 4, WORKER_OOM = 5, WORKER_NO_LIMIT = 6 };
 
 static bool write_all(int fd, struct iovec *iov, int n)
 {
@@ -58,8 +59,8 @@ static json_t *safe_string(const char *s)
 	return json_string_lossy(s, strlen(s));
 }
 
-void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
-	      const char *path, const char *file_id, const char *fmt, ...)
+json_t *hit_record(struct unpacker *u, const char *detection, int score, const char *severity,
+		   const char *path, const char *file_id, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -73,7 +74,18 @@ void emit_hit(struct unpacker *u, const char *detection, int score, const char *
 	json_array_append_new(json_object_get(hit, "tags"), json_string("archive"));
 	if (file_id)
 		json_object_set_new(hit, "file", json_string(file_id));
-	emit(u, hit);
+	return hit;
+}
+
+void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
+	      const char *path, const char *file_id, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	emit(u, hit_record(u, detection, score, severity, path, file_id, "%s", msg));
 }
 
 void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
@@ -108,6 +120,19 @@ _Noreturn void worker_run(const struct job *job, int out_fd)
 	 */
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
+
+	/*
+	 * The time limit is CPU time, counted by the kernel for this process alone: a worker
+	 * blocked writing to a slow downstream stage, or waiting for a busy machine's CPU,
+	 * uses none, so the verdict does not depend on the load.  At the soft limit SIGXCPU
+	 * kills the worker; the hard limit (SIGKILL) is the backstop.  Set before sealing,
+	 * with or without the sandbox: it is a limit on the work, not a confinement.
+	 */
+	struct rlimit cpu = { .rlim_cur = unpack_opts.timeout, .rlim_max = unpack_opts.timeout + 1 };
+	if (setrlimit(RLIMIT_CPU, &cpu) < 0) {
+		aura_warn("setrlimit(RLIMIT_CPU): %s", strerror(errno));
+		_exit(WORKER_NO_LIMIT);
+	}
 
 	/* An archive or a file: no filesystem at all.  A directory: read-only beneath it. */
 	struct sandbox_grant dir = { .path = NULL, .fd = job->fd, .access = SANDBOX_READ };

