@@ -89,6 +89,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_CMP((unsigned)r->arg, SCMP_CMP_EQ,
 						 (scmp_datum_t)getpid()));
+	case SC_ALLOW_IF_ARG_EQ:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_CMP((unsigned)r->arg, SCMP_CMP_EQ, r->mask));
 	}
 	return -EINVAL;
 }
@@ -196,6 +199,9 @@ void sandbox_print(enum sandbox_role role, FILE *out)
 				break;
 			case SC_ALLOW_IF_ARG_SELF_PID:
 				fprintf(out, "  allow %s if arg%d is our own pid\n", r->name, r->arg);
+				break;
+			case SC_ALLOW_IF_ARG_EQ:
+				fprintf(out, "  allow %s if arg%d == %llu\n", r->name, r->arg, r->mask);
 				break;
 			}
 		}

@@ -39,6 +39,12 @@ struct sandbox_grant {
  */
 void sandbox_enter(enum sandbox_role role, const struct sandbox_grant *grants, int ngrants);
 
+/*
+ * The TCP ports the stage may connect to (aura-fetch: its configured hosts' ports).  Call
+ * before sandbox_enter; without it every connect is refused (Landlock ABI >= 4).
+ */
+void sandbox_allow_connect(const unsigned short *ports, int n);
+
 /* Print a role's policy (seccomp table, Landlock grants) for --print-sandbox. */
 void sandbox_print(enum sandbox_role role, FILE *out);
 
@@ -50,6 +56,7 @@ enum sc_action {
 	SC_ALLOW_IF_MASKED_ZERO,	/* (arg & mask) == 0 */
 	SC_ALLOW_IF_MASKED_SET,	/* (arg & mask) == mask */
 	SC_ALLOW_IF_ARG_SELF_PID,
+	SC_ALLOW_IF_ARG_EQ,	/* arg == mask (a value: socket's address family) */
 };
 
 struct sc_rule {
