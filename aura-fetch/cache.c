@@ -236,8 +236,8 @@ int cache_download(const char *url, const struct digest *want, char *path, size_
 			char a[129], b[129];
 			digest_hex(want, a, sizeof a);
 			digest_hex(&got, b, sizeof b);
-			snprintf(why, cap, "%s: published %s %s, downloaded %s", url,
-				 digest_name(want->kind), a, b);
+			snprintf(why, cap, "published %s %s, downloaded %s", digest_name(want->kind),
+				 a, b);
 			rc = -2;
 		}
 	}

@@ -237,6 +237,11 @@ static bool record_hash_matches(const char *record_hash, int fd)
 	return strcmp(want_hex, hex) == 0;
 }
 
+static int by_rel(const void *a, const void *b)
+{
+	return strcmp(((const struct env_file *)a)->rel, ((const struct env_file *)b)->rel);
+}
+
 /* Add one file (or, for top_level names, a whole folder) to the tar. */
 static int tar_add(struct archive *a, int root, const char *rel, struct dist *d, int depth)
 {
@@ -263,7 +268,10 @@ static int tar_add(struct archive *a, int root, const char *rel, struct dist *d,
 			char *child;
 			if (asprintf(&child, "%s/%s", rel, e->d_name) < 0)
 				aura_oom();
-			rc = tar_add(a, root, child, d, depth + 1);
+			/* A file the listing names on its own is added there, not twice. */
+			struct env_file key = { .rel = child };
+			if (!bsearch(&key, d->files, d->n, sizeof *d->files, by_rel))
+				rc = tar_add(a, root, child, d, depth + 1);
 			free(child);
 		}
 		closedir(dir);
@@ -343,6 +351,7 @@ static int fetch_distribution(int root, const char *path, const char *info)
 	dist_add(&d, info, NULL);	/* the metadata itself, whatever the listing says */
 	if (has_record)
 		check_record(root, &d);
+	qsort(d.files, d.n, sizeof *d.files, by_rel);	/* a stable order, and bsearch in tar_add */
 
 	/* The distribution's files as a tar in the cache (tmp, then its sha256 name). */
 	char tmp[4096], where[4096], sha[65];

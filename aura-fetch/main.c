@@ -184,6 +184,20 @@ static void allow_hosts(int argc, char **argv, bool index_given, bool registry_g
 		allow(extra[i]);
 }
 
+/* Is an argument a site-packages (its distributions are gathered in the cache)? */
+static bool any_site_packages(int argc, char **argv)
+{
+	for (int i = optind; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool env = fd >= 0 && env_is_site_packages(fd);
+		if (fd >= 0)
+			close(fd);
+		if (env)
+			return true;
+	}
+	return false;
+}
+
 /* $XDG_CACHE_HOME/aura, else ~/.cache/aura. */
 static char *default_cache_dir(void)
 {
@@ -250,22 +264,29 @@ int main(int argc, char **argv)
 	out_init(aura_opts.unbuffered);
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
-	if (fetch_cfg.cache_dir && cache_prepare() < 0) {
-		aura_warn("cache: cannot create %s: downloads are not possible", fetch_cfg.cache_dir);
-		fetch_cfg.cache_dir = NULL;
-	}
 	http_init();
 	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
 	unsigned short ports[64];
 	int nports = http_allowed_ports(ports, 64);
 	sandbox_allow_connect(ports, nports);
 
-	/* Read everywhere (targets may arrive on stdin); write only in the cache. */
+	/*
+	 * Read everywhere (targets may arrive on stdin).  Only a run that downloads (or gathers
+	 * installed distributions) gets sockets and writes, and those only in the cache.
+	 */
+	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline ||
+					      any_site_packages(argc, argv));
 	struct sandbox_grant grants[] = {
 		{ .path = "/", .access = SANDBOX_READ },
 		{ .path = fetch_cfg.cache_dir, .access = SANDBOX_READ | SANDBOX_WRITE },
 	};
-	sandbox_enter(SANDBOX_FETCH, grants, fetch_cfg.cache_dir ? 2 : 1);
+	if (writes && cache_prepare() < 0) {
+		aura_warn("cache: cannot create %s: downloads are not possible", fetch_cfg.cache_dir);
+		writes = false;
+	}
+	if (!writes)
+		fetch_cfg.cache_dir = NULL;	/* said in an error if a target needs it */
+	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, writes ? 2 : 1);
 
 	if (optind < argc)
 		for (int i = optind; i < argc; i++)

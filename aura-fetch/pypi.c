@@ -562,7 +562,10 @@ int pypi_fetch(const struct requirement *req, const char *target)
 		json_t *extra = json_object();
 		json_object_set_new(extra, "url", json_string_lossy(f->url, strlen(f->url)));
 		json_object_set_new(extra, "registry", registry_facts(&p, r, f, req->name));
-		if (emit_download(where, path, sha, f->filename, req->name, r->version, "pypi",
+		if (req->origin)	/* the requirement line that named it */
+			json_object_set_new(extra, "origin", json_string_lossy(req->origin,
+								       strlen(req->origin)));
+		if (emit_download(target, path, sha, f->filename, req->name, r->version, "pypi",
 				  extra) < 0)
 			failed++;
 		else

@@ -264,7 +264,9 @@ static void parse_option(struct reqs *r, char *s, const char *dir, int depth, co
 		if (!*file) {
 			line_error(r, origin, "%s needs a file name", includes[i].lng);
 		} else {
-			if (file[0] == '/' || asprintf(&full, "%s/%s", dir, file) < 0)
+			/* Relative to the including file, as pip reads it. */
+			if (file[0] == '/' || strcmp(dir, ".") == 0 ||
+			    asprintf(&full, "%s/%s", dir, file) < 0)
 				full = xstrdup(file);
 			parse_file(r, full, includes[i].constraint, depth + 1, origin);
 			free(full);

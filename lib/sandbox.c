@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -128,6 +129,12 @@ static void selftest(enum sandbox_role role, const char *action)
 	} else if (strcmp(action, "exec") == 0) {
 		char *argv[] = { "true", NULL }, *envp[] = { NULL };
 		rc = execve("/bin/true", argv, envp);
+	} else if (strncmp(action, "connect:", 8) == 0) {	/* connect:PORT on 127.0.0.1 */
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(action + 8)),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		rc = socket(AF_INET, SOCK_STREAM, 0);
+		if (rc >= 0 && connect(rc, (struct sockaddr *)&to, sizeof to) < 0)
+			rc = -1;
 	} else if (strncmp(action, "open:", 5) == 0) {
 		rc = open(action + 5, O_RDONLY);
 	} else if (strncmp(action, "write:", 6) == 0) {

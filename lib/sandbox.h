@@ -7,7 +7,8 @@
 
 /* One seccomp table per role; the tables live side by side in sandbox_policy.c. */
 enum sandbox_role {
-	SANDBOX_FETCH,
+	SANDBOX_FETCH,		/* local targets only: read-only, no network */
+	SANDBOX_FETCH_NET,	/* registry targets: TCP to its hosts, writes in its cache */
 	SANDBOX_UNPACK,		/* parent: opens artifact paths read-only, forks workers */
 	SANDBOX_UNPACK_WORKER,	/* per-artifact child reading an archive: no files at all */
 	SANDBOX_UNPACK_TREE_WORKER,	/* per-artifact child walking a directory, read-only */

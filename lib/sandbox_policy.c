@@ -68,6 +68,8 @@ static const struct sc_rule read_files[] = {
 static const struct sc_rule fetch_net[] = {
 	{ "socket", SC_ALLOW_IF_ARG_EQ, 0, 0, AF_INET },
 	{ "socket", SC_ALLOW_IF_ARG_EQ, 0, 0, AF_INET6 },
+	/* libcurl's multi handle wakes itself through an unnamed AF_UNIX pair. */
+	{ "socketpair", SC_ALLOW_IF_ARG_EQ, 0, 0, AF_UNIX },
 	ALLOW(connect), ALLOW(getsockopt), ALLOW(setsockopt), ALLOW(getsockname),
 	ALLOW(getpeername), ALLOW(sendto), ALLOW(recvfrom), ALLOW(sendmsg), ALLOW(recvmsg),
 	ALLOW(poll), ALLOW(ppoll), ALLOW(shutdown),
@@ -111,7 +113,9 @@ static const struct sc_rule database[] = {
 #define TABLES(...) (const struct sc_rule *const[]){ __VA_ARGS__, NULL }
 
 const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT] = {
-	[SANDBOX_FETCH] = { "fetch", TABLES(base, read_files, fetch_net), false,
+	[SANDBOX_FETCH] = { "fetch", TABLES(base, read_files), false,
+		"read-only: / (targets arrive on stdin after sealing); no writes, no network" },
+	[SANDBOX_FETCH_NET] = { "fetch-net", TABLES(base, read_files, fetch_net), false,
 		"read-only: / (targets arrive on stdin after sealing); read-write: its download "
 		"cache only; TCP connect: only the ports of the configured hosts (ABI >= 4)" },
 	[SANDBOX_UNPACK] = { "unpack", TABLES(base, read_files, supervise), false,
