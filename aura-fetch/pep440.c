@@ -256,11 +256,8 @@ static int clause_matches(const char *clause, const struct pep440 *cand, bool *m
 int pep440_specifier_matches(const char *spec, const char *version_text, bool *mentions_pre)
 {
 	struct pep440 cand;
-	bool exact_only = true;
-	if (!pep440_parse(version_text, &cand))
-		exact_only = true;
-	else
-		exact_only = false;
+	/* A version PEP 440 cannot read (legacy "1.0-foo") can only match ===. */
+	bool exact_only = !pep440_parse(version_text, &cand);
 	char buf[1024];
 	if (strlen(spec) >= sizeof buf)
 		return -1;
@@ -282,7 +279,7 @@ int pep440_specifier_matches(const char *spec, const char *version_text, bool *m
 			continue;
 		}
 		if (exact_only)
-			return 0;	/* a version PEP 440 cannot read matches only === */
+			return 0;
 		int m = clause_matches(c, &cand, mentions_pre);
 		if (m < 0)
 			return -1;

@@ -71,8 +71,9 @@ int emit_download(const char *target, const char *path, const char *sha256,
 	if (rc == 0) {
 		json_object_set_new(artifact, "target", json_string_lossy(target, strlen(target)));
 		json_object_set_new(artifact, "filename", json_string_lossy(filename, strlen(filename)));
-		if (name)
-			json_object_set_new(artifact, "name", json_string(name));
+		/* The registry's name, else the file's (never the cache's sha256 name). */
+		json_object_set_new(artifact, "name", name ? json_string_lossy(name, strlen(name)) :
+				    json_string_lossy(filename, strlen(filename)));
 		if (version)
 			json_object_set_new(artifact, "version", json_string(version));
 		if (extra)

@@ -77,6 +77,23 @@ artifact demo-pkg 1.10 demo_pkg-1.10.tar.gz"
 	assert_jq "${lines[3]}" '.registry.yanked == true and .registry.yanked_reason == "broken"'
 }
 
+@test "PEP 440 ordering: epochs first, post-releases after, a dev release is a pre-release" {
+	run -0 --separate-stderr aura-fetch --index-url "$INDEX" pypi:ordering 'pypi:ordering<1!0' \
+		'pypi:ordering>1.0' 'pypi:ordering<1!0,>1.0.post1'
+	assert_equal "$(fields)" "artifact ordering 1!0.5 ordering-1!0.5.tar.gz
+artifact ordering 1.0.post1 ordering-1.0.post1.tar.gz
+artifact ordering 1!0.5 ordering-1!0.5.tar.gz
+artifact ordering 1.0.post2.dev1 ordering-1.0.post2.dev1.tar.gz"
+}
+
+@test "redirects are followed to configured hosts only, and not forever" {
+	run -0 --separate-stderr aura-fetch "$BASE/go/evil.tar.gz" "$BASE/go/loop.tar.gz" "$BASE/go/away.tar.gz"
+	assert_equal "$(printf '%s\n' "$output" | jq -r '.type + " " + (.name // .message)' | sed 's/127.0.0.1:[0-9]*/HOST/g')" \
+"artifact evil.tar.gz
+error http://HOST/go/loop.tar.gz: more than 5 redirects
+error HOST is not a configured host (--index-url, --registry, --allow-host) (redirected there)"
+}
+
 @test "registry metadata is attached to the artifact for analyze" {
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" 'pypi:evil==1.0'
 	assert_jq "$output" '.registry | .summary == "evil: a fixture" and .author == "Fixture Author"
