@@ -250,6 +250,7 @@ json_t *artifact_new(const char *path, const char *ecosystem)
 struct entry {
 	char *name;
 	bool is_dir, is_archive;
+	const char *not_scanned;	/* links and special files: why it has no target */
 };
 
 static int by_name(const void *a, const void *b)
@@ -295,14 +296,14 @@ static long folder_entries(int fd, struct entry **out)
 			if (f >= 0)
 				close(f);
 			is_archive = got > 0 && content_archive_format(head, (size_t)got, e->d_name) != NULL;
-		} else if (!is_dir) {
-			continue;	/* links and special files: part of the folder, if anything */
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			list = xrealloc(list, cap * sizeof *list);
 		}
-		list[n++] = (struct entry){ xstrdup(e->d_name), is_dir, is_archive };
+		list[n++] = (struct entry){ xstrdup(e->d_name), is_dir, is_archive,
+					    S_ISLNK(st.st_mode) ? "a symbolic link" :
+					    !is_dir && !S_ISREG(st.st_mode) ? "a special file" : NULL };
 	}
 	closedir(d);
 	size_t archives = 0;
@@ -336,7 +337,12 @@ static int fetch_folder_of_archives(int fd, const char *path, int depth)
 		if (asprintf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
 			     list[i].name) < 0)
 			aura_oom();
-		if (depth < 8 || !list[i].is_dir)
+		if (list[i].not_scanned) {
+			/* The folder is not scanned as a whole: say what is left out. */
+			record_error(NULL, child, "%s in a folder of archives: not scanned",
+				     list[i].not_scanned);
+			rc = -1;
+		} else if (depth < 8 || !list[i].is_dir)
 			rc |= fetch_local(child);
 		else
 			record_error(NULL, child, "folder nested deeper than 8 levels in a folder of archives");

@@ -202,7 +202,9 @@ static char *version_from_filename(const char *filename, const char *norm, char 
 			size_t vend = stem;
 			if (strcmp(type, "bdist_egg") == 0)	/* name-1.0-py3.8.egg */
 				vend = i + 1 + strcspn(filename + i + 1, "-");
-			return strndup(filename + i + 1, vend - i - 1 > stem ? 0 : vend - i - 1);
+			if (vend > stem)
+				vend = stem;
+			return strndup(filename + i + 1, vend - i - 1);
 		}
 	}
 	return NULL;

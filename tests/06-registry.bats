@@ -287,13 +287,16 @@ artifact pep691 3.0 pep691-3.0.tar.gz"
 	cp "$BATS_FILE_TMPDIR"/plain/web/packages/{evil-1.0.tar.gz,simpleonly-0.1.tar.gz,demo_pkg-1.10-py3-none-any.whl} downloads/
 	mkdir downloads/sub && cp "$BATS_FILE_TMPDIR/plain/web/packages/pep691-3.0.tar.gz" downloads/sub/
 	echo 'print(1)' >downloads/loose.py
+	ln -s /etc/passwd downloads/link
 	run -0 --separate-stderr aura-fetch downloads
-	assert_equal "$(printf '%s\n' "$output" | jq -r '[.kind, .name, .version // "-"] | join(" ")')" \
+	assert_equal "$(printf '%s\n' "$output" | jq -r '[.kind // .type, .name // .message, .version // "-"] | join(" ")')" \
 "archive demo_pkg 1.10
 archive evil 1.0
+error a symbolic link in a folder of archives: not scanned -
 file loose.py -
 archive simpleonly 0.1
 archive pep691 3.0"
+	rm downloads/link
 	run -1 --separate-stderr aura scan --format json --fail-level high downloads
 	assert_equal "$(printf '%s\n' "$output" | jq -s length)" 5
 	assert_jq "$(verdict_of evil)" '.risk == "critical"'
