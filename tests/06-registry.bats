@@ -344,3 +344,14 @@ artifact oldpkg 0.5"
 		'badpkg high goodpkg info oldpkg info '
 	assert_jq "$(verdict_of badpkg)" '[.hits[].detection] | index("RecordMismatch")'
 }
+
+@test "analyze: an npm install script that downloads and runs code is a finding (registry facts and package.json)" {
+	run -1 --separate-stderr aura scan --format json --fail-level high --registry "$BASE/" npm:@acme/widget npm:leftpad
+	assert_jq "$(verdict_of @acme/widget)" '.risk == "high" and (.hits[0] | .detection == "DownloadAndRun"
+		and .path == "package/package.json" and .name == "preinstall" and .context == "install"
+		and (.tags | index("npm")))'
+	assert_jq "$(verdict_of leftpad)" '.hits == []'
+	# The tarball's own package.json counts even when the registry document hides the script.
+	run -0 --separate-stderr bash -c "aura-fetch --registry '$BASE/' npm:@acme/widget | jq -c 'if .type == \"artifact\" then .registry.install_scripts = {} else . end' | aura-unpack | aura-parse | aura-rewrite | aura-analyze"
+	assert_jq "$(printf '%s\n' "$output" | grep '"type":"hit"')" '.detection == "DownloadAndRun" and .file'
+}
