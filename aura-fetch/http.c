@@ -29,6 +29,12 @@ struct allowed_host {
 };
 static struct allowed_host hosts[MAX_HOSTS];
 static int nhosts;
+/* Hosts that were named but could not be resolved, and why (for a precise error later). */
+static struct {
+	char host[256];
+	char why[256];
+} unresolved[MAX_HOSTS];
+static int nunresolved;
 static struct curl_slist *pinned;	/* "host:port:addr,addr" for CURLOPT_RESOLVE */
 static CURL *curl;
 
@@ -85,6 +91,10 @@ int http_allow_url(const char *url, char *why, size_t cap)
 		if (rc != 0) {
 			/* Not fatal: the target naming it gets the error when it is fetched. */
 			snprintf(why, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+			if (nunresolved < MAX_HOSTS) {
+				snprintf(unresolved[nunresolved].host, 256, "%s", host);
+				snprintf(unresolved[nunresolved++].why, 256, "%s", why);
+			}
 			return -1;
 		}
 		char entry[2048];
@@ -188,6 +198,11 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			break;
 		}
 		if (!host_allowed(host, port)) {
+			for (int i = 0; i < nunresolved; i++)
+				if (strcasecmp(unresolved[i].host, host) == 0) {
+					snprintf(why, cap, "%s (before sealing)", unresolved[i].why);
+					goto done;
+				}
 			snprintf(why, cap, "%s:%u is not a configured host (--index-url, --registry, "
 				 "--allow-host)%s", host, port, hop ? " (redirected there)" : "");
 			break;
@@ -262,6 +277,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 		}
 		break;
 	}
+done:
 	free(url);
 	return rc;
 }

@@ -227,6 +227,12 @@ int main(int argc, char **argv)
 
 	aura_set_progname(argv[0]);
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		if (opt == OPT_PRINT_SANDBOX) {	/* both roles: which one a run takes depends on it */
+			sandbox_print(SANDBOX_FETCH, stdout);
+			fputs("\n", stdout);
+			sandbox_print(SANDBOX_FETCH_NET, stdout);
+			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+		}
 		if (aura_common_option(opt, optarg, usage, SANDBOX_FETCH))
 			continue;
 		switch (opt) {
