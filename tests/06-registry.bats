@@ -326,6 +326,14 @@ archive pep691 3.0"
 	cp "$sp/badpkg/__init__.py" keep && echo 'pass' >"$sp/badpkg/__init__.py"
 	record badpkg-2.0.dist-info badpkg/__init__.py badpkg-2.0.dist-info/METADATA >"$sp/badpkg-2.0.dist-info/RECORD"
 	cp keep "$sp/badpkg/__init__.py"	# changed after "installation"
+	# Hex digests (written by some installers) are read too; a stripped .so weighs less.
+	mkdir -p "$sp/hexpkg-0.1.dist-info" "$sp/hexpkg"
+	echo 'z = 3' >"$sp/hexpkg/__init__.py"
+	printf 'ELF' >"$sp/hexpkg/_speed.so"
+	printf 'Name: hexpkg\nVersion: 0.1\n' >"$sp/hexpkg-0.1.dist-info/METADATA"
+	printf 'hexpkg/__init__.py,sha256=%s,6\nhexpkg/_speed.so,sha256=%s,3\n' \
+		"$(sha256sum "$sp/hexpkg/__init__.py" | cut -d' ' -f1)" "$(printf 'other' | sha256sum | cut -d' ' -f1)" \
+		>"$sp/hexpkg-0.1.dist-info/RECORD"
 	printf 'Metadata-Version: 1.1\nName: oldpkg\nVersion: 0.5\n' >"$sp/oldpkg-0.5.egg-info/PKG-INFO"
 	printf '../oldpkg/__init__.py\nPKG-INFO\n' >"$sp/oldpkg-0.5.egg-info/installed-files.txt"
 	run -0 --separate-stderr aura-fetch "$sp"
@@ -333,15 +341,19 @@ archive pep691 3.0"
 "hit RecordMismatch badpkg/__init__.py
 artifact badpkg 2.0
 artifact goodpkg 1.0
+hit RecordMismatchNative hexpkg/_speed.so
+artifact hexpkg 0.1
 artifact oldpkg 0.5"
 	assert_jq "${lines[1]}" '.ecosystem == "installed" and .format == "tar" and .installed.record_checked'
-	assert_jq "${lines[3]}" '.installed.listing == "installed-files.txt or top_level.txt"'
+	assert_jq "${lines[5]}" '.installed.listing == "installed-files.txt or top_level.txt"'
+	assert_jq "${lines[3]}" '.severity == "low"'
 	# Each distribution holds exactly its own files.
 	assert_equal "$(tar -tf "$(jq -r .path <<<"${lines[2]}")" | sort | tr '\n' ' ')" \
 		'goodpkg-1.0.dist-info/METADATA goodpkg-1.0.dist-info/RECORD goodpkg/__init__.py '
 	run -1 --separate-stderr aura scan --format json --fail-level high "$sp"
 	assert_equal "$(printf '%s\n' "$output" | jq -r '.artifact.name + " " + .risk' | tr '\n' ' ')" \
-		'badpkg high goodpkg info oldpkg info '
+		'badpkg high goodpkg info hexpkg info oldpkg info '
+	assert_jq "$(verdict_of hexpkg)" '[.hits[].detection] == ["RecordMismatchNative"]'
 	assert_jq "$(verdict_of badpkg)" '[.hits[].detection] | index("RecordMismatch")'
 }
 
