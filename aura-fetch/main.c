@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
 	unsigned short ports[64];
 	int nports = http_allowed_ports(ports, 64);
-	sandbox_allow_connect(ports, nports);
+	sandbox_allow_connect(ports, fetch_cfg.offline ? 0 : nports);	/* offline: no connect at all */
 
 	/*
 	 * Read everywhere (targets may arrive on stdin).  Only a run that downloads (or gathers

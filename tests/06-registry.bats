@@ -68,12 +68,17 @@ artifact Demo_Pkg 1.10 demo_pkg-1.10-py3-none-any.whl"
 
 @test "pins and ranges: ==, >=/<, ~=, a yanked release only when pinned, names normalised (PEP 503)" {
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" --only sdist 'pypi:DEMO.pkg==1.0' \
-		'pypi:demo_pkg>=1.0,<1.10' 'pypi:demo-pkg~=1.0' 'pypi:demo-pkg==1.11' 'pypi:demo-pkg==1.*'
+		'pypi:demo_pkg>=1.0,<1.10' 'pypi:demo-pkg~=1.0' 'pypi:demo-pkg==1.11' 'pypi:demo-pkg==1.*' \
+		'pypi:demo-pkg!=1.10,!=1.9.*' 'pypi:demo-pkg===1.9' 'pypi:demo-pkg<=1.0.0' 'pypi:demo-pkg>1.10'
 	assert_equal "$(fields)" "artifact DEMO.pkg 1.0 demo_pkg-1.0.tar.gz
 artifact demo_pkg 1.9 demo_pkg-1.9.tar.gz
 artifact demo-pkg 1.10 demo_pkg-1.10.tar.gz
 artifact demo-pkg 1.11 demo_pkg-1.11.tar.gz
-artifact demo-pkg 1.10 demo_pkg-1.10.tar.gz"
+artifact demo-pkg 1.10 demo_pkg-1.10.tar.gz
+artifact demo-pkg 1.0 demo_pkg-1.0.tar.gz
+artifact demo-pkg 1.9 demo_pkg-1.9.tar.gz
+artifact demo-pkg 1.0 demo_pkg-1.0.tar.gz
+artifact demo-pkg 2.0rc1 demo_pkg-2.0rc1.tar.gz"
 	assert_jq "${lines[3]}" '.registry.yanked == true and .registry.yanked_reason == "broken"'
 }
 
@@ -222,6 +227,8 @@ error - - -"
 	run --separate-stderr aura-fetch --index-url "$INDEX" --sandbox-selftest "connect:$OTHER" pypi:x
 	[ "$status" -eq 3 ] || fail "connect to another port allowed (exit $status): $stderr"
 	[[ $stderr == *"refused: Permission denied"* ]]
+	run --separate-stderr aura-fetch --offline --index-url "$INDEX" --sandbox-selftest "connect:$PORT" pypi:x
+	[ "$status" -eq 3 ] || fail "--offline: connect to the index allowed (exit $status): $stderr"
 	run --separate-stderr aura-fetch --no-sandbox --index-url "$INDEX" --sandbox-selftest "connect:$OTHER" pypi:x
 	[ "$status" -eq 0 ] || fail "the other server is not listening: the refusal above proves nothing"
 	# Writes: in the cache yes, elsewhere no (Landlock), and no program runs (seccomp).
