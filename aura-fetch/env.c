@@ -28,6 +28,19 @@ static bool ends_with(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/*
+ * An installed distribution's metadata folder: NAME-VERSION.dist-info, or
+ * NAME-VERSION[-pyX.Y].egg-info.  A source tree's own NAME.egg-info (from `setup.py
+ * egg_info`) has no version and does not make its folder a site-packages.
+ */
+static bool is_installed_info(const char *name)
+{
+	if (!ends_with(name, ".dist-info") && !ends_with(name, ".egg-info"))
+		return false;
+	const char *dash = strchr(name, '-');
+	return dash && dash > name && dash[1] >= '0' && dash[1] <= '9';
+}
+
 bool env_is_site_packages(int fd)
 {
 	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);	/* its own offset */
@@ -40,10 +53,11 @@ bool env_is_site_packages(int fd)
 	bool found = false, package = false;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		found |= ends_with(e->d_name, ".dist-info") || ends_with(e->d_name, ".egg-info");
+		found |= is_installed_info(e->d_name);
 		/* An sdist holds its own .egg-info beside setup.py: that is one package. */
 		package |= strcmp(e->d_name, "setup.py") == 0 || strcmp(e->d_name, "pyproject.toml") == 0 ||
-			   strcmp(e->d_name, "PKG-INFO") == 0;
+			   strcmp(e->d_name, "setup.cfg") == 0 || strcmp(e->d_name, "PKG-INFO") == 0 ||
+			   strcmp(e->d_name, "__init__.py") == 0;
 	}
 	closedir(d);
 	return found && !package;
@@ -449,7 +463,7 @@ int env_fetch(int fd, const char *path)
 	size_t n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL)
-		if (ends_with(e->d_name, ".dist-info") || ends_with(e->d_name, ".egg-info")) {
+		if (is_installed_info(e->d_name)) {
 			infos = xrealloc(infos, (n + 1) * sizeof *infos);
 			infos[n++] = xstrdup(e->d_name);
 		}

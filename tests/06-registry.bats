@@ -362,6 +362,10 @@ artifact oldpkg 0.5"
 		'badpkg high goodpkg info hexpkg info oldpkg info '
 	assert_jq "$(verdict_of hexpkg)" '[.hits[].detection] == ["RecordMismatchNative"]'
 	assert_jq "$(verdict_of badpkg)" '[.hits[].detection] | index("RecordMismatch")'
+	# A source tree with its own NAME.egg-info (no version) stays one package.
+	mkdir -p src/pkg src/pkg.egg-info && echo 'x = 1' >src/pkg/__init__.py
+	run -0 --separate-stderr aura-fetch src
+	assert_jq "$output" '.kind == "directory" and .files == 1'
 }
 
 @test "analyze: an npm install script that downloads and runs code is a finding (registry facts and package.json)" {
