@@ -11,6 +11,7 @@
 #include "detect.h"
 #include "files.h"
 #include "metadata.h"
+#include "npm.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -90,10 +91,12 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		free(an->format);
 		an->format = record_str(rec, "format") ? xstrdup(record_str(rec, "format")) : NULL;
 		metadata_check_artifact(an->popular, an->rules, rec);
+		npm_check_artifact(an->rules, rec);	/* npm.c: install scripts */
 	} else if (record_is(rec, "file")) {
 		source_keep(&an->src, rec);
 		scan_entry_points(an, rec);
 		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
+		npm_check_file(an->rules, rec);
 	} else if (record_is(rec, "ast")) {
 		detect_ast(an->rules, rec, &an->src, xref_for(an, rec));
 	}

@@ -14,7 +14,7 @@ static int ends_with(const char *s, const char *suffix)
  * Decided by magic bytes, never by name: a wheel misnamed .tar.gz is still a zip.
  * The name only refines a compressed stream into "tar.X" (unpack checks the inside).
  */
-const char *archive_format(const unsigned char *h, size_t n, const char *name)
+const char *content_archive_format(const unsigned char *h, size_t n, const char *name)
 {
 	if (n >= 4 && h[0] == 'P' && h[1] == 'K' && (h[2] == 3 || h[2] == 5) && (h[3] == 4 || h[3] == 6))
 		return ends_with(name, ".whl") ? "wheel" : ends_with(name, ".egg") ? "egg" : "zip";

@@ -1,7 +1,9 @@
-/* aura-fetch: turn scan targets (local paths for now) into artifact records. */
+/* aura-fetch: turn scan targets (paths, pypi:/npm: names, URLs, requirement files) into artifact records. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aura.h"
 #include "err.h"
@@ -13,40 +15,86 @@
 
 static const char usage[] =
 	"Usage: aura-fetch [OPTION]... [TARGET]...\n"
-	"Resolve each TARGET (a local .py file, archive or directory) into an `artifact`\n"
-	"record on stdout: id (sha256), path, kind, format (from the content), size,\n"
-	"name and version. Without TARGET arguments, targets are read from stdin: one path\n"
-	"per line, or `target` records ({\"type\":\"target\",\"v\":1,\"target\":PATH});\n"
-	"other records are passed through. A target that cannot be read gives an `error`\n"
-	"record and the others are still fetched.\n"
+	"Resolve each TARGET into `artifact` records on stdout: id (sha256), path, kind,\n"
+	"format (from the content), size, name and version.  A TARGET is a local file,\n"
+	"archive or directory (a folder of archives gives one artifact per archive, a\n"
+	"site-packages one per installed distribution), a requirements file, pypi:NAME,\n"
+	"pypi:NAME==VERSION, npm:NAME[@VERSION], npm:@SCOPE/NAME[@VERSION] or an https://\n"
+	"archive URL (docs/targets.md).  Without TARGET arguments, targets are read from\n"
+	"stdin: one per line, or `target` records; other records are passed through.  A\n"
+	"target that cannot be fetched gives an `error` record and the others go on.\n"
 	"\n"
-	"  --max-files N       most files in a directory target (default 100000)\n";
+	"  --max-files N       most files in a directory target (default 100000)\n"
+	"  --index-url URL     PyPI simple API (default https://pypi.org/simple/); its\n"
+	"                      host's /pypi/ JSON API is used where it answers\n"
+	"  --registry URL      npm registry (default https://registry.npmjs.org/)\n"
+	"  --allow-host URL    another host downloads may come from (repeatable)\n"
+	"  --cacert FILE       CA certificates for TLS (default: the system's)\n"
+	"  --cache-dir DIR     download cache (default $XDG_CACHE_HOME/aura)\n"
+	"  --offline           use only the cache: no network at all\n"
+	"  --all-files         every file of a release (default: sdist and wheels)\n"
+	"  --only sdist|wheel  only that kind of file\n"
+	"  --pre               \"latest\" may be a pre-release\n"
+	"  --timeout SECONDS   connect time-out and longest stall (default 10)\n"
+	"  --retries N         further attempts after a failed transfer (default 2)\n"
+	"  --max-download SIZE biggest response accepted (default 1G)\n"
+	"  --max-redirects N   redirects followed (default 5)\n";
 
-enum { OPT_MAX_FILES = OPT_STAGE_FIRST };
+enum {
+	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
+	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
+	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS,
+};
 
 static const struct option longopts[] = {
 	AURA_COMMON_LONGOPTS,
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "index-url", required_argument, NULL, OPT_INDEX_URL },
+	{ "registry", required_argument, NULL, OPT_REGISTRY },
+	{ "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "all-files", no_argument, NULL, OPT_ALL_FILES },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "pre", no_argument, NULL, OPT_PRE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "max-download", required_argument, NULL, OPT_MAX_DOWNLOAD },
+	{ "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* A stdin line: a `target` record, a plain path, or another record to pass through. */
 static void fetch_line(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
+	(void)ctx;
 	if (!record_is(rec, "target")) {
 		size_t len;
 		const char *line = ndjson_line(r, &len);
 		out_raw(line, len);
 		return;
 	}
-	const char *target = record_str(rec, "target");
-	if (!target)
+	/* target_raw: the base64 of a path that is not UTF-8 (docs/protocol.md). */
+	const char *target = record_str(rec, "target"), *raw = record_str(rec, "target_raw");
+	if (raw) {
+		size_t len;
+		char *bytes = (char *)base64_decode(raw, strlen(raw), &len);
+		if (!bytes || memchr(bytes, '\0', len) || len == 0)
+			record_error(NULL, target, "target_raw is not the base64 of a path");
+		else {
+			bytes[len] = '\0';
+			fetch_target(bytes);
+		}
+		free(bytes);
+	} else if (!target) {
 		record_error(NULL, NULL, "target record without a string \"target\"");
-	else
-		fetch_target(target, ctx);
+	} else {
+		fetch_target(target);
+	}
 }
 
-static void fetch_stdin(struct fetch_limits *limits)
+static void fetch_stdin(void)
 {
 	struct ndjson_reader *r = ndjson_open(0, "<stdin>", aura_opts.max_line);
 	char why[512];
@@ -56,14 +104,14 @@ static void fetch_stdin(struct fetch_limits *limits)
 		size_t len;
 		const char *line = ndjson_line(r, &len);
 		if (st == NDJSON_RECORD) {
-			fetch_line(rec, r, limits);
+			fetch_line(rec, r, NULL);
 			json_decref(rec);
-		} else if (line && len > 0 && line[0] != '{') {
-			/* Not JSON but not meant to be: a plain path, one per line. */
+		} else if (line && len > 0 && line[0] != '{' && !memchr(line, '\0', len)) {
+			/* Not JSON but not meant to be: a plain path (any bytes), one per line. */
 			char *path = strndup(line, len - (line[len - 1] == '\r'));
 			if (!path)
 				aura_oom();
-			fetch_target(path, limits);
+			fetch_target(path);
 			free(path);
 		} else {
 			record_error(NULL, NULL, "%s:%lu: %s", ndjson_name(r), ndjson_lineno(r), why);
@@ -72,28 +120,184 @@ static void fetch_stdin(struct fetch_limits *limits)
 	ndjson_close(r);
 }
 
+/* A URL option ends in '/' so that names append to it. */
+static const char *with_slash(const char *url)
+{
+	size_t n = strlen(url);
+	if (n && url[n - 1] == '/')
+		return url;
+	char *s;
+	if (asprintf(&s, "%s/", url) < 0)
+		aura_oom();
+	return s;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Does an argument target need the PyPI index (a name, or a requirements file)? */
+static bool needs_index(const char *target)
+{
+	if (starts_with(target, "pypi:"))
+		return true;
+	int fd = open(target, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	unsigned char head[512];
+	ssize_t n = pread(fd, head, sizeof head, 0);
+	close(fd);
+	return n > 0 && requirements_recognised(target, head, (size_t)n);
+}
+
+static void allow(const char *url)
+{
+	char why[512];
+	if (http_allow_url(url, why, sizeof why) < 0)
+		aura_warn("%s", why);
+}
+
+/*
+ * Every host the targets may need, resolved now: after sealing there is no DNS.
+ * Targets on stdin can use the hosts given as options.
+ */
+static void allow_hosts(int argc, char **argv, bool index_given, bool registry_given,
+			char **extra, int nextra)
+{
+	bool need_index = index_given || optind >= argc, need_registry = registry_given || optind >= argc;
+	for (int i = optind; i < argc; i++) {
+		if (starts_with(argv[i], "https://") || starts_with(argv[i], "http://"))
+			allow(argv[i]);
+		need_index |= needs_index(argv[i]);
+		need_registry |= starts_with(argv[i], "npm:");
+	}
+	if (need_index && !(optind >= argc && !index_given)) {
+		allow(fetch_cfg.index_url);
+		/* pypi.org serves its files from another host. */
+		if (starts_with(fetch_cfg.index_url, "https://pypi.org/"))
+			allow("https://files.pythonhosted.org/");
+	}
+	if (need_registry && !(optind >= argc && !registry_given))
+		allow(fetch_cfg.registry_url);
+	for (int i = 0; i < nextra; i++)
+		allow(extra[i]);
+}
+
+/* Is an argument a site-packages (its distributions are gathered in the cache)? */
+static bool any_site_packages(int argc, char **argv)
+{
+	for (int i = optind; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool env = fd >= 0 && env_is_site_packages(fd);
+		if (fd >= 0)
+			close(fd);
+		if (env)
+			return true;
+	}
+	return false;
+}
+
+/* $XDG_CACHE_HOME/aura, else ~/.cache/aura. */
+static char *default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir = NULL;
+	if (xdg && xdg[0] == '/') {
+		if (asprintf(&dir, "%s/aura", xdg) < 0)
+			aura_oom();
+	} else if (home && home[0] == '/') {
+		if (asprintf(&dir, "%s/.cache/aura", home) < 0)
+			aura_oom();
+	}
+	return dir;
+}
+
 int main(int argc, char **argv)
 {
-	struct fetch_limits limits = { .max_files = 100000 };
 	int opt;
+	bool index_given = false, registry_given = false;
+	char *extra_hosts[32];
+	int nextra = 0;
+	fetch_cfg = (struct fetch_config){
+		.max_files = 100000, .index_url = "https://pypi.org/simple/",
+		.registry_url = "https://registry.npmjs.org/", .timeout = 10, .retries = 2,
+		.max_download = (size_t)1 << 30, .max_redirects = 5,
+	};
 
 	aura_set_progname(argv[0]);
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		if (opt == OPT_PRINT_SANDBOX) {	/* both roles: which one a run takes depends on it */
+			sandbox_print(SANDBOX_FETCH, stdout);
+			fputs("\n", stdout);
+			sandbox_print(SANDBOX_FETCH_NET, stdout);
+			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+		}
 		if (aura_common_option(opt, optarg, usage, SANDBOX_FETCH))
 			continue;
-		if (opt == OPT_MAX_FILES)
-			limits.max_files = (size_t)aura_parse_long("--max-files", optarg);
+		switch (opt) {
+		case OPT_MAX_FILES: fetch_cfg.max_files = (size_t)aura_parse_long("--max-files", optarg); break;
+		case OPT_INDEX_URL: fetch_cfg.index_url = with_slash(optarg); index_given = true; break;
+		case OPT_REGISTRY: fetch_cfg.registry_url = with_slash(optarg); registry_given = true; break;
+		case OPT_ALLOW_HOST:
+			if (nextra == 32)
+				aura_usage_error("--allow-host: at most 32");
+			extra_hosts[nextra++] = optarg;
+			break;
+		case OPT_CACERT: fetch_cfg.cacert = optarg; break;
+		case OPT_CACHE_DIR: fetch_cfg.cache_dir = xstrdup(optarg); break;
+		case OPT_OFFLINE: fetch_cfg.offline = true; break;
+		case OPT_ALL_FILES: fetch_cfg.all_files = true; break;
+		case OPT_ONLY:
+			if (strcmp(optarg, "sdist") != 0 && strcmp(optarg, "wheel") != 0)
+				aura_usage_error("--only: expected sdist or wheel, not '%s'", optarg);
+			fetch_cfg.only = optarg;
+			break;
+		case OPT_PRE: fetch_cfg.pre = true; break;
+		case OPT_TIMEOUT:
+			fetch_cfg.timeout = aura_parse_long("--timeout", optarg);
+			if (fetch_cfg.timeout < 1)
+				aura_usage_error("--timeout: at least 1 second");
+			break;
+		case OPT_RETRIES: fetch_cfg.retries = aura_parse_long("--retries", optarg); break;
+		case OPT_MAX_DOWNLOAD: fetch_cfg.max_download = aura_parse_size("--max-download", optarg); break;
+		case OPT_MAX_REDIRECTS: fetch_cfg.max_redirects = aura_parse_long("--max-redirects", optarg); break;
+		}
 	}
+	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
+		aura_usage_error("--cacert: cannot read '%s'", fetch_cfg.cacert);
 
 	out_init(aura_opts.unbuffered);
-	/* Targets may arrive on stdin after sealing: read-only access to the whole tree. */
-	struct sandbox_grant grants[] = { { .path = "/", .access = SANDBOX_READ } };
-	sandbox_enter(SANDBOX_FETCH, grants, 1);
+	if (!fetch_cfg.cache_dir)
+		fetch_cfg.cache_dir = default_cache_dir();
+	http_init();
+	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
+	unsigned short ports[64];
+	int nports = http_allowed_ports(ports, 64);
+	sandbox_allow_connect(ports, fetch_cfg.offline ? 0 : nports);	/* offline: no connect at all */
+
+	/*
+	 * Read everywhere (targets may arrive on stdin).  Only a run that downloads (or gathers
+	 * installed distributions) gets sockets and writes, and those only in the cache.
+	 */
+	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline ||
+					      any_site_packages(argc, argv));
+	struct sandbox_grant grants[] = {
+		{ .path = "/", .access = SANDBOX_READ },
+		{ .path = fetch_cfg.cache_dir, .access = SANDBOX_READ | SANDBOX_WRITE },
+	};
+	if (writes && cache_prepare() < 0) {
+		aura_warn("cache: cannot create %s: downloads are not possible", fetch_cfg.cache_dir);
+		writes = false;
+	}
+	if (!writes)
+		fetch_cfg.cache_dir = NULL;	/* said in an error if a target needs it */
+	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, writes ? 2 : 1);
 
 	if (optind < argc)
 		for (int i = optind; i < argc; i++)
-			fetch_target(argv[i], &limits);
+			fetch_target(argv[i]);
 	else
-		fetch_stdin(&limits);
+		fetch_stdin();
 	return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
 }

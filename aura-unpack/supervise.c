@@ -247,9 +247,10 @@ static void run_worker(const struct job *job, struct tally *t)
  * then checked to be what the record says it is.  The path itself may be a symlink (the
  * user named it); nothing inside an artifact is ever followed.
  */
-static int open_artifact(struct job *job, const char *kind, struct tally *t)
+static int open_artifact(struct job *job, const char *open_path, const char *kind,
+			 struct tally *t)
 {
-	int fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		parent_error(t, job->id, job->path, "cannot open: %s", strerror(errno));
 		return -1;
@@ -310,12 +311,22 @@ void supervise_artifact(const json_t *artifact)
 	struct tally t = { 0 };
 	struct job job = { .id = record_str(artifact, "id"), .path = record_str(artifact, "path"),
 			   .fd = -1 };
+	/* A path that is not UTF-8 travels exactly in path_raw (base64); `path` is for display. */
+	const char *raw = record_str(artifact, "path_raw");
+	size_t raw_len = 0;
+	char *open_path = raw ? (char *)base64_decode(raw, strlen(raw), &raw_len) : NULL;
+	if (open_path)
+		open_path[raw_len] = '\0';	/* the decoder leaves room for it */
 	if (!job.id || !job.path)
 		parent_error(&t, job.id, job.path, "artifact record without a string %s",
 			     job.id ? "path" : "id");
-	else if ((job.fd = open_artifact(&job, record_str(artifact, "kind"), &t)) >= 0) {
+	else if (raw && (!open_path || memchr(open_path, '\0', raw_len)))
+		parent_error(&t, job.id, job.path, "artifact path_raw is not base64 of a path");
+	else if ((job.fd = open_artifact(&job, open_path ? open_path : job.path,
+					 record_str(artifact, "kind"), &t)) >= 0) {
 		run_worker(&job, &t);
 		close(job.fd);
 	}
+	free(open_path);
 	artifact_end(job.id, &t);
 }

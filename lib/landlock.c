@@ -25,6 +25,7 @@
 
 #define LL_CREATE_RULESET_VERSION (1U << 0)
 #define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2	/* ABI 4 */
 
 #define LL_FS_EXECUTE		(1ULL << 0)
 #define LL_FS_WRITE_FILE	(1ULL << 1)
@@ -53,6 +54,22 @@ struct ll_ruleset_attr {
 	uint64_t scoped;
 };
 
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+};
+
+/* Ports sandbox_allow_connect() opened (aura-fetch's hosts); none for other stages. */
+static unsigned short connect_ports[64];
+static int nconnect_ports;
+
+void sandbox_allow_connect(const unsigned short *ports, int n)
+{
+	nconnect_ports = 0;
+	for (int i = 0; i < n && i < 64; i++)
+		connect_ports[nconnect_ports++] = ports[i];
+}
+
 struct ll_path_beneath_attr {
 	uint64_t allowed_access;
 	int32_t parent_fd;
@@ -76,9 +93,9 @@ static uint64_t fs_rights_for_abi(int abi)
 static uint64_t rights_for_grant(int access, uint64_t handled, bool is_dir)
 {
 	uint64_t r = LL_FS_READ_FILE | (is_dir ? LL_FS_READ_DIR : 0);
-	if (access & SANDBOX_WRITE)
+	if (access & SANDBOX_WRITE)	/* REFER: rename from one folder to another beneath */
 		r |= LL_FS_WRITE_FILE | LL_FS_TRUNCATE |
-		     (is_dir ? LL_FS_REMOVE_FILE | LL_FS_MAKE_REG : 0);
+		     (is_dir ? LL_FS_REMOVE_FILE | LL_FS_MAKE_REG | LL_FS_REFER : 0);
 	return r & handled;
 }
 
@@ -121,9 +138,12 @@ int landlock_restrict(const struct sandbox_grant *grants, int ngrants)
 	struct ll_ruleset_attr attr = { .handled_access_fs = fs_rights_for_abi(abi) };
 	size_t size = sizeof attr.handled_access_fs;
 	if (abi >= 4) {
-		/* No stage opens TCP sockets yet: handle (deny) bind and connect. */
+		/* Bind is never allowed; connect only to the ports sandbox_allow_connect() named. */
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size += sizeof attr.handled_access_net;
+	} else if (nconnect_ports > 0) {
+		aura_warn("warning: Landlock ABI %d has no network rules: connections are limited "
+			  "to the configured hosts by aura-fetch itself only", abi);
 	}
 	if (abi >= 6) {
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
@@ -137,6 +157,14 @@ int landlock_restrict(const struct sandbox_grant *grants, int ngrants)
 	int rc = 0;
 	for (int i = 0; i < ngrants && rc == 0; i++)
 		rc = add_grant(ruleset, &grants[i], attr.handled_access_fs);
+	for (int i = 0; abi >= 4 && i < nconnect_ports && rc == 0; i++) {
+		struct ll_net_port_attr port = { LL_NET_CONNECT_TCP, connect_ports[i] };
+		if (syscall(__NR_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &port, 0) < 0) {
+			aura_warn("landlock: allow connect to port %u: %s", connect_ports[i],
+				  strerror(errno));
+			rc = -1;
+		}
+	}
 	if (rc == 0 && syscall(__NR_landlock_restrict_self, ruleset, 0) < 0) {
 		aura_warn("landlock: restrict self: %s", strerror(errno));
 		rc = -1;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -155,6 +156,17 @@ static int try_socket(const char *arg) { return socket(AF_INET, SOCK_STREAM, 0);
 static int try_open(const char *path) { return open(path, O_RDONLY); }
 static int try_write(const char *path) { return open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); }
 
+/* connect:PORT on 127.0.0.1 */
+static int try_connect(const char *port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&to, sizeof to) < 0)
+		return -1;
+	return fd;
+}
+
 static int try_exec(const char *arg)
 {
 	char *argv[] = { "true", NULL }, *envp[] = { NULL };
@@ -264,7 +276,7 @@ static const struct selftest_action {
 	const char *name;	/* "name" alone, or "name:" taking the rest as an argument */
 	int (*try)(const char *arg);
 } selftest_actions[] = {
-	{ "socket", try_socket }, { "exec", try_exec },
+	{ "socket", try_socket }, { "exec", try_exec }, { "connect:", try_connect },
 	{ "open:", try_open }, { "write:", try_write },
 	{ "clone-ns", try_clone_ns }, { "clone-files", try_clone_files },
 	{ "clone3", try_clone3 }, { "fork", try_fork },

@@ -7,7 +7,8 @@
 
 /* One seccomp table per role; the tables live side by side in sandbox_policy.c. */
 enum sandbox_role {
-	SANDBOX_FETCH,
+	SANDBOX_FETCH,		/* local targets only: read-only, no network */
+	SANDBOX_FETCH_NET,	/* registry targets: TCP to its hosts, writes in its cache */
 	SANDBOX_UNPACK,		/* parent: opens artifact paths read-only, forks workers */
 	SANDBOX_UNPACK_WORKER,	/* per-artifact child reading an archive: no files at all */
 	SANDBOX_UNPACK_TREE_WORKER,	/* per-artifact child walking a directory, read-only */
@@ -44,6 +45,12 @@ void sandbox_enter(enum sandbox_role role, const struct sandbox_grant *grants, i
  * the program tells the sandbox its depth limit before sealing, so RLIMIT_NOFILE fits it.
  */
 void sandbox_walk_depth(unsigned depth);
+
+/*
+ * The TCP ports the stage may connect to (aura-fetch: its configured hosts' ports).  Call
+ * before sandbox_enter; without it every connect is refused (Landlock ABI >= 4).
+ */
+void sandbox_allow_connect(const unsigned short *ports, int n);
 
 /* Print a role's policy (seccomp table, Landlock grants) for --print-sandbox. */
 void sandbox_print(enum sandbox_role role, FILE *out);

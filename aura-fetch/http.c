@@ -1,0 +1,337 @@
+/* http.c: HTTP(S) with libcurl, only to hosts resolved before sealing; time-outs, retries, caps. */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aura.h"
+#include "err.h"
+#include "fetch.h"
+
+/*
+ * Every host a transfer may reach is named before sealing (the index, the registry, URL
+ * targets, --allow-host) and resolved there: once sealed the process can neither read
+ * /etc/resolv.conf nor send a DNS query, and curl is handed the addresses (CURLOPT_RESOLVE)
+ * so it never asks.  A URL naming another host, also in a redirect, is refused here;
+ * Landlock refuses a connect to any other port.
+ */
+#define MAX_HOSTS 32
+struct allowed_host {
+	char host[256];
+	unsigned short port;
+};
+static struct allowed_host hosts[MAX_HOSTS];
+static int nhosts;
+/* Hosts that were named but could not be resolved, and why (for a precise error later). */
+static struct {
+	char host[256];
+	char why[256];
+} unresolved[MAX_HOSTS];
+static int nunresolved;
+static struct curl_slist *pinned;	/* "host:port:addr,addr" for CURLOPT_RESOLVE */
+static CURL *curl;
+
+/* Host and port of a http(s) URL; false when it is not one. */
+static bool url_host_port(const char *url, char *host, size_t cap, unsigned short *port)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *h = NULL, *p = NULL;
+	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		  (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+		  curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+		  strlen(h) < cap;
+	if (ok) {
+		snprintf(host, cap, "%s", h);
+		*port = (unsigned short)atoi(p);
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static bool host_allowed(const char *host, unsigned short port)
+{
+	for (int i = 0; i < nhosts; i++)
+		if (hosts[i].port == port && strcasecmp(hosts[i].host, host) == 0)
+			return true;
+	return false;
+}
+
+int http_allow_url(const char *url, char *why, size_t cap)
+{
+	char host[256];
+	unsigned short port;
+	if (!url_host_port(url, host, sizeof host, &port)) {
+		snprintf(why, cap, "not an http or https URL: %s", url);
+		return -1;
+	}
+	if (host_allowed(host, port))
+		return 0;
+	if (nhosts == MAX_HOSTS) {
+		snprintf(why, cap, "more than %d hosts", MAX_HOSTS);
+		return -1;
+	}
+	/* IP literals need no resolution ([::1] comes back from curl without brackets). */
+	unsigned char addr[16];
+	bool literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+	if (!literal && !fetch_cfg.offline) {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+		int rc = getaddrinfo(host, NULL, &hints, &res);
+		if (rc != 0) {
+			/* Not fatal: the target naming it gets the error when it is fetched. */
+			snprintf(why, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+			if (nunresolved < MAX_HOSTS) {
+				snprintf(unresolved[nunresolved].host, 256, "%s", host);
+				snprintf(unresolved[nunresolved++].why, 256, "%s", why);
+			}
+			return -1;
+		}
+		char entry[2048];
+		int n = snprintf(entry, sizeof entry, "%s:%u:", host, port);
+		bool first = true;
+		for (struct addrinfo *a = res; a && n < (int)sizeof entry - 64; a = a->ai_next) {
+			char text[INET6_ADDRSTRLEN];
+			const void *src = a->ai_family == AF_INET ?
+				(const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr :
+				(const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+			if (!inet_ntop(a->ai_family, src, text, sizeof text) || strstr(entry, text))
+				continue;
+			n += snprintf(entry + n, sizeof entry - (size_t)n, a->ai_family == AF_INET6 ?
+				      "%s[%s]" : "%s%s", first ? "" : ",", text);
+			first = false;
+		}
+		freeaddrinfo(res);
+		pinned = curl_slist_append(pinned, entry);
+	}
+	snprintf(hosts[nhosts].host, sizeof hosts[nhosts].host, "%s", host);
+	hosts[nhosts++].port = port;
+	return 0;
+}
+
+int http_allowed_ports(unsigned short *ports, int cap)
+{
+	int n = 0;
+	for (int i = 0; i < nhosts && n < cap; i++) {
+		bool seen = false;
+		for (int j = 0; j < n; j++)
+			seen |= ports[j] == hosts[i].port;
+		if (!seen)
+			ports[n++] = hosts[i].port;
+	}
+	return n;
+}
+
+void http_init(void)
+{
+	/* TLS libraries initialise (and read their configuration) now, before sealing. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(curl = curl_easy_init()))
+		aura_die("cannot initialise libcurl");
+}
+
+/* Where a response body goes: memory (metadata) or a file (downloads), never past the cap. */
+struct sink {
+	unsigned char *data;
+	size_t len, cap;
+	size_t limit;
+	bool over_limit;
+	http_write_fn write_fn;	/* downloads: a consumer instead of memory */
+	void *ctx;
+};
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+	if (n > s->limit - s->len) {
+		s->over_limit = true;
+		return 0;	/* curl aborts the transfer */
+	}
+	if (s->write_fn) {
+		if (s->write_fn(p, n, s->ctx) < 0)
+			return 0;
+		s->len += n;
+		return n;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		s->data = xrealloc(s->data, cap);
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, p, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+	return n;
+}
+
+static void back_off(int attempt)
+{
+	struct timespec ts = { .tv_sec = 1L << (attempt < 4 ? attempt : 4) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One GET, following at most --max-redirects redirects to allowed hosts. */
+static int get_once(const char *start_url, const char *accept, struct sink *s, long *status,
+		    char *why, size_t cap, bool *retryable)
+{
+	char *url = xstrdup(start_url);
+	int rc = -1;
+	*retryable = false;
+	for (long hop = 0;; hop++) {
+		char host[256];
+		unsigned short port;
+		if (!url_host_port(url, host, sizeof host, &port)) {
+			snprintf(why, cap, "not an http or https URL: %s", url);
+			break;
+		}
+		if (!host_allowed(host, port)) {
+			for (int i = 0; i < nunresolved; i++)
+				if (strcasecmp(unresolved[i].host, host) == 0) {
+					snprintf(why, cap, "%s (before sealing)", unresolved[i].why);
+					goto done;
+				}
+			snprintf(why, cap, "%s:%u is not a configured host (--index-url, --registry, "
+				 "--allow-host)%s", host, port, hop ? " (redirected there)" : "");
+			break;
+		}
+		struct curl_slist *headers = NULL;
+		char accept_header[512];
+		if (accept) {
+			snprintf(accept_header, sizeof accept_header, "Accept: %s", accept);
+			headers = curl_slist_append(headers, accept_header);
+		}
+		curl_easy_reset(curl);
+		curl_easy_setopt(curl, CURLOPT_URL, url);
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);	/* we follow, checking hosts */
+		curl_easy_setopt(curl, CURLOPT_RESOLVE, pinned);
+		curl_easy_setopt(curl, CURLOPT_PROXY, "");	/* no proxy from the environment */
+		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(curl, CURLOPT_USERAGENT, "aura/" AURA_VERSION);
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, fetch_cfg.timeout);
+		/* A stalled transfer (under 1 byte/s for --timeout seconds) is abandoned. */
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, fetch_cfg.timeout);
+		if (!s->write_fn)	/* a trickling metadata response is bounded as a whole */
+			curl_easy_setopt(curl, CURLOPT_TIMEOUT, fetch_cfg.timeout * 6);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (fetch_cfg.cacert)
+			curl_easy_setopt(curl, CURLOPT_CAINFO, fetch_cfg.cacert);
+		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");	/* gzip is counted decoded */
+		char errbuf[CURL_ERROR_SIZE] = "";
+		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+		CURLcode res = curl_easy_perform(curl);
+		curl_slist_free_all(headers);
+		*status = 0;
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+		if (s->over_limit) {
+			snprintf(why, cap, "response larger than the size cap of %zu bytes (--max-download)",
+				 s->limit);
+			break;
+		}
+		if (res != CURLE_OK) {
+			snprintf(why, cap, "%s: %s", url, *errbuf ? errbuf : curl_easy_strerror(res));
+			*retryable = res != CURLE_SSL_CACERT && res != CURLE_PEER_FAILED_VERIFICATION &&
+				     res != CURLE_WRITE_ERROR;
+			break;
+		}
+		if (*status >= 300 && *status < 400) {
+			char *next = NULL;
+			curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next);
+			if (!next) {
+				snprintf(why, cap, "%s: HTTP %ld without a Location", url, *status);
+				break;
+			}
+			if (hop >= fetch_cfg.max_redirects) {
+				snprintf(why, cap, "%s: more than %ld redirects", start_url,
+					 fetch_cfg.max_redirects);
+				break;
+			}
+			free(url);
+			url = xstrdup(next);
+			s->len = 0;
+			continue;
+		}
+		rc = 0;
+		if (*status >= 500 || *status == 429) {
+			snprintf(why, cap, "%s: HTTP %ld", url, *status);
+			*retryable = true;
+			rc = -1;
+		}
+		break;
+	}
+done:
+	free(url);
+	return rc;
+}
+
+int http_transfer(const char *url, const char *accept, size_t limit, http_write_fn fn,
+		  http_reset_fn reset, void *ctx, struct http_body *body, char *why, size_t cap)
+{
+	memset(body, 0, sizeof *body);
+	if (fetch_cfg.offline) {
+		snprintf(why, cap, "%s: not in the cache (--offline)", url);
+		return -1;
+	}
+	for (int attempt = 0;; attempt++) {
+		struct sink s = { .limit = limit, .write_fn = fn, .ctx = ctx };
+		bool retryable;
+		if (reset)
+			reset(ctx);
+		int rc = get_once(url, accept, &s, &body->status, why, cap, &retryable);
+		if (rc == 0 || !retryable || attempt >= fetch_cfg.retries) {
+			body->data = s.data;
+			body->len = s.len;
+			return rc;
+		}
+		free(s.data);
+		aura_warn("%s; retrying (%d of %ld)", why, attempt + 1, fetch_cfg.retries);
+		back_off(attempt);
+	}
+}
+
+int http_get(const char *url, const char *accept, struct http_body *body, char *why, size_t cap)
+{
+	char *key;
+	if (asprintf(&key, "%s\n%s", url, accept ? accept : "") < 0)
+		aura_oom();
+	memset(body, 0, sizeof *body);
+	if (fetch_cfg.offline) {
+		body->data = cache_get_response(key, &body->len);
+		free(key);
+		if (!body->data) {
+			snprintf(why, cap, "%s: not in the cache (--offline)", url);
+			return -1;
+		}
+		body->status = 200;
+		return 0;
+	}
+	int rc = http_transfer(url, accept, fetch_cfg.max_download, NULL, NULL, NULL, body, why, cap);
+	if (rc == 0 && body->status == 200)
+		cache_put_response(key, body->data ? body->data : (unsigned char *)"", body->len);
+	free(key);
+	return rc;
+}
+
+void http_body_free(struct http_body *body)
+{
+	free(body->data);
+	body->data = NULL;
+}
