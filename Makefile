@@ -30,7 +30,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = gcc make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
-       python3 python3-jsonschema ca-certificates valgrind time
+       python3 python3-jsonschema ca-certificates valgrind time zip
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
@@ -50,7 +50,8 @@ CFLAGS += $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES),$(LIBS_
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 
-.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval test-stdlib
+.PHONY: all deps check-deps check test demo clean distclean san-check grammar eval test-stdlib \
+        fresh-check install uninstall
 
 all: check-deps $(PROGRAMS)
 
@@ -69,7 +70,7 @@ deps:
 	if [ -z "$$need" ]; then echo "make deps: all Debian packages present"; \
 	elif [ "$$(id -u)" != 0 ]; then echo "make deps: missing$$need; run as root (apt-get)" >&2; exit 2; \
 	else echo "make deps: installing$$need"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 	@# npm is installed from Debian only when absent: a nodejs from elsewhere brings its own.
 	@$(MAKE) --no-print-directory grammar
 
@@ -128,6 +129,12 @@ test-stdlib: bin/aura-parse
 # Detection quality on the shared corpora (not part of check): writes eval/results.md.
 eval: deps-if-missing all
 	eval/run.sh
+
+# The README's two commands in a new `debootstrap --variant=minbase bookworm` root, as root, in
+# the POSIX locale, on the committed tree (docs/testing.md). Run by hand: it needs root, the
+# Debian mirror and the npm registry, and installs debootstrap when absent.
+fresh-check:
+	scripts/fresh-check.sh
 
 # Sanitizer build (ASan+UBSan) of a copy of the tracked tree in build/san, then the whole
 # suite against it.  Under seccomp the leak checker cannot run (it needs ptrace); leak
