@@ -130,6 +130,35 @@ test-stdlib: bin/aura-parse
 eval: deps-if-missing all
 	eval/run.sh
 
+# `make install PREFIX=/usr/local DESTDIR=…`: the driver in bin/, the stages in libexec/aura/,
+# the data they read in share/aura/ (aura-analyze looks there, relative to itself), man pages
+# and bash completion. `make uninstall` with the same PREFIX and DESTDIR removes exactly these.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+LIBEXECDIR  = $(PREFIX)/libexec/aura
+DATADIR     = $(PREFIX)/share/aura
+MAN1DIR     = $(PREFIX)/share/man/man1
+COMPDIR     = $(PREFIX)/share/bash-completion/completions
+DATA_FILES  = data/rules.yaml data/top-pypi-packages-30-days.min.json
+MANPAGES    = man/aura.1 $(addprefix man/,$(addsuffix .1,$(STAGES)))
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPDIR)
+	install -m 755 bin/aura $(DESTDIR)$(BINDIR)/aura
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+	install -m 644 $(GRAMMAR)/VERSION $(DESTDIR)$(DATADIR)/tree-sitter-python.VERSION
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	install -m 644 completion/aura.bash $(DESTDIR)$(COMPDIR)/aura
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aura $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(STAGES)) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)) tree-sitter-python.VERSION) \
+	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES))) $(DESTDIR)$(COMPDIR)/aura
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
 # The README's two commands in a new `debootstrap --variant=minbase bookworm` root, as root, in
 # the POSIX locale, on the committed tree (docs/testing.md). Run by hand: it needs root, the
 # Debian mirror and the npm registry, and installs debootstrap when absent.
