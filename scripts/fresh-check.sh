@@ -6,6 +6,9 @@
 # and runs the commands of the README's "The two commands" block there, as root, with an empty
 # environment (POSIX locale, no LANG). Needs root, the Debian mirror and the npm registry.
 # Uncommitted changes are not tested: commit first.
+#
+# FRESH_EXTRA_CA: PEM files (space-separated) added to the root's trust store before anything
+# is installed, for a network behind a TLS-intercepting proxy; a real fresh machine needs none.
 set -eu
 
 root_dir=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,9 +41,18 @@ commands=$(awk '/^## The two commands/ { sec = 1; next }
 rm -rf "$chroot_dir" && mkdir -p "$chroot_dir"
 tar -C "$chroot_dir" -xf "$base"
 cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
+# ca-certificates, once `make deps` installs it, adds these to the bundle npm trusts.
+for ca in ${FRESH_EXTRA_CA:-}; do
+	mkdir -p "$chroot_dir/usr/local/share/ca-certificates"
+	cp "$ca" "$chroot_dir/usr/local/share/ca-certificates/$(basename "$ca" .crt).crt"
+done
 mkdir -p "$chroot_dir/root/aura"
 git -C "$root_dir" archive HEAD | tar -C "$chroot_dir/root/aura" -xf -
-printf '%s\n' "$commands" >"$chroot_dir/root/readme-commands.sh"
+# Each command as written, with how long it took.
+printf '%s\n' "$commands" | while IFS= read -r line; do
+	printf 'echo "fresh-check: \\$ %s"\nstart=$(date +%%s)\n%s\necho "fresh-check: took $(( $(date +%%s) - start )) s"\n' \
+		"$line" "$line"
+done >"$chroot_dir/root/readme-commands.sh"
 echo "fresh-check: running the README's commands in $chroot_dir:"
 printf '  %s\n' "$commands"
 
