@@ -43,6 +43,11 @@ stub_stages() {
 	AURA_ALLOW_NO_SANDBOX=1 run --separate-stderr aura scan --format json *
 	[ "$status" -eq 2 ]
 	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
+	# A file named `-` does not switch to reading paths from stdin either.
+	: >-
+	run --separate-stderr aura scan - </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"'-' is an option and also a file here"* ]] || fail "$stderr"
 }
 
 @test "file names that are options: '--' and '.' scan them as files, with the real rules" {
