@@ -118,6 +118,13 @@ stub_stages() {
 		run ls "$BATS_TEST_TMPDIR"
 		[[ $output != *ran-* ]] || fail "$bad: a stage started: $output"
 	done
+	# A value is one word of the list, not several.
+	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --format "json sarif"
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level "low high"
+	[ "$status" -eq 2 ]
+	run ls "$BATS_TEST_TMPDIR"
+	[[ $output != *ran-* ]] || fail "a stage started: $output"
 	# The stubs do run when the options are good: the check above can fail.
 	run "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level High
 	[ -e "$BATS_TEST_TMPDIR/ran-aura-fetch" ]
