@@ -44,7 +44,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
-       python3 python3-jsonschema ca-certificates valgrind time \
+       python3 python3-jsonschema ca-certificates valgrind time zip \
        libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
@@ -71,7 +71,8 @@ LIB_OBJ = $(LIB_SRC:.c=.o)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c $< -o $@
 
 .PHONY: all deps deps-if-missing check-deps check test demo clean distclean san-check grammar \
-	eval test-stdlib clang-check analyze
+	eval test-stdlib clang-check analyze \
+	fresh-check install uninstall
 
 all: check-deps $(PROGRAMS)
 
@@ -90,7 +91,7 @@ deps:
 	if [ -z "$$need" ]; then echo "make deps: all Debian packages present"; \
 	elif [ "$$(id -u)" != 0 ]; then echo "make deps: missing$$need; run as root (apt-get)" >&2; exit 2; \
 	else echo "make deps: installing$$need"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 	@# npm is installed from Debian only when absent: a nodejs from elsewhere brings its own.
 	@$(MAKE) --no-print-directory grammar
 
@@ -149,6 +150,41 @@ test-stdlib: bin/aura-parse
 # Detection quality on the shared corpora (not part of check): writes eval/results.md.
 eval: deps-if-missing all
 	eval/run.sh
+
+# `make install PREFIX=/usr/local DESTDIR=…`: the driver in bin/, the stages in libexec/aura/,
+# the data they read in share/aura/ (aura-analyze looks there, relative to itself), man pages
+# and bash completion. `make uninstall` with the same PREFIX and DESTDIR removes exactly these.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+LIBEXECDIR  = $(PREFIX)/libexec/aura
+DATADIR     = $(PREFIX)/share/aura
+MAN1DIR     = $(PREFIX)/share/man/man1
+COMPDIR     = $(PREFIX)/share/bash-completion/completions
+DATA_FILES  = data/rules.yaml data/top-pypi-packages-30-days.min.json
+MANPAGES    = man/aura.1 $(addprefix man/,$(addsuffix .1,$(STAGES) $(TOOLS)))
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPDIR)
+	install -m 755 bin/aura $(DESTDIR)$(BINDIR)/aura
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+	install -m 644 $(GRAMMAR)/VERSION $(DESTDIR)$(DATADIR)/tree-sitter-python.VERSION
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	install -m 644 completion/aura.bash $(DESTDIR)$(COMPDIR)/aura
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aura $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(STAGES) $(TOOLS)) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)) tree-sitter-python.VERSION) \
+	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES))) $(DESTDIR)$(COMPDIR)/aura
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# The README's two commands in a new `debootstrap --variant=minbase bookworm` root, as root, in
+# the POSIX locale, on the committed tree (docs/testing.md). Run by hand: it needs root, the
+# Debian mirror and the npm registry, and installs debootstrap when absent.
+fresh-check:
+	scripts/fresh-check.sh
 
 # A copy of the tracked tree (and the fetched grammar) in $(1), for builds that must not
 # touch bin/ and the objects here.

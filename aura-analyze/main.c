@@ -29,7 +29,7 @@ static const char usage[] =
 	"records are copied unchanged; a `file` record's content is kept to quote evidence.\n"
 	"\n"
 	"  --rules FILE        the rules file (default: $AURA_DATA_DIR/rules.yaml, else\n"
-	"                      data/rules.yaml beside the bin/ holding this program)\n";
+	"                      ../data/ or ../../share/aura/ beside this program)\n";
 
 enum { OPT_RULES = OPT_STAGE_FIRST };
 
@@ -110,8 +110,9 @@ static char *path_join(const char *dir, const char *rest)
 }
 
 /*
- * The default rules file, found before sealing (afterwards nothing can be opened):
- * $AURA_DATA_DIR/rules.yaml, else ../data/rules.yaml relative to this executable.
+ * The default data files (rules, popular names), found before sealing (afterwards nothing
+ * can be opened): $AURA_DATA_DIR/FILE, else beside this executable: ../data/FILE in the
+ * source tree (bin/), ../../share/aura/FILE in an install prefix (libexec/aura/).
  */
 static char *data_path(const char *argv0, const char *file)
 {
@@ -126,9 +127,18 @@ static char *data_path(const char *argv0, const char *file)
 		strcpy(exe, argv0);
 	else
 		return path_join("data", file);
+	static const char *const layouts[] = { "../data", "../../share/aura" };
+	const char *exe_dir = dirname(exe);	/* once: dirname() edits exe in place */
 	char rel[PATH_MAX];
-	snprintf(rel, sizeof rel, "../data/%s", file);
-	return path_join(dirname(exe), rel);
+	char *path = NULL;
+	for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+		free(path);
+		snprintf(rel, sizeof rel, "%s/%s", layouts[i], file);
+		path = path_join(exe_dir, rel);
+		if (access(path, F_OK) == 0)
+			break;
+	}
+	return path;	/* the last layout when none has it: the error names a real place */
 }
 
 int main(int argc, char **argv)

@@ -11,7 +11,7 @@
 #include "sandbox.h"
 
 static const char usage[] =
-	"Usage: aura-parse [options] < records\n"
+	"Usage: aura-parse [OPTION]... < records\n"
 	"Copy every record; after each `file` record of kind python, emit its `ast` record\n"
 	"(Python's ast as JSON, docs/ast.md) and any SyntaxError / DeepNesting hits.\n"
 	"\n"

@@ -1,4 +1,5 @@
 /* main.c: aura-score — the pipeline's sink: one verdict per artifact, a summary, a gating exit status. */
+#include <ctype.h>
 #include <jansson.h>
 #include <seccomp.h>
 #include <sqlite3.h>
@@ -41,7 +42,7 @@ static const char usage[] =
 	"                       gates apply to the change\n"
 	"      --fail-score N   exit 1 when any package (or the change) scores N or more\n"
 	"      --fail-level L   exit 1 when any package's risk is L or above\n"
-	"                       (info, low, medium, high, critical)\n"
+	"                       (info, low, medium, high, critical; any case)\n"
 	"      --min-level L    show only hits of severity L or above (the score still\n"
 	"                       counts every hit)\n"
 	"      --allow-errors   do not exit 2 for incomplete artifacts or stream errors\n"
@@ -78,9 +79,15 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* A level given on the command line: any case (High, HIGH); records stay lower case. */
 static int parse_level(const char *option, const char *arg)
 {
-	int rank = level_rank(arg);
+	char lower[16];
+	size_t n = 0;
+	for (; arg[n] && n < sizeof lower - 1; n++)
+		lower[n] = (char)tolower((unsigned char)arg[n]);
+	lower[n] = '\0';
+	int rank = arg[n] ? -1 : level_rank(lower);
 	if (rank < 0)
 		aura_usage_error("%s: not a level: '%s' (info, low, medium, high, critical)",
 				 option, arg);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "aura.h"
 #include "err.h"
@@ -18,11 +19,33 @@ const char aura_common_usage[] =
 	"  --unbuffered        flush output after every record\n"
 	"  --max-line SIZE     longest input line accepted (default 256M); longer lines\n"
 	"                      become an error record and the stream goes on\n"
-	"  --no-sandbox        do not enter the seccomp/Landlock sandbox (debugging only)\n"
+	"  --no-sandbox        do not enter the seccomp/Landlock sandbox (debugging only;\n"
+	"                      refused unless AURA_ALLOW_NO_SANDBOX=1 is set)\n"
 	"  --print-sandbox     print this program's sandbox policy and exit\n"
 	"  -h, --help          show this help and exit\n"
-	"  -V, --version       show the version and exit\n"
-	"\nExit status: 0 ok, 2 usage or fatal error.\n";
+	"  -V, --version       show the version and exit\n";
+
+/* The exit-status paragraph of a stage whose usage text does not bring its own. */
+static const char default_exit_usage[] = "Exit status: 0 ok, 2 usage or fatal error.\n";
+
+/*
+ * --help: the stage's text, the common options, then one "Exit status" paragraph: the
+ * stage's own when its text has one (it is moved to the end), else the default.
+ */
+static void print_usage(const char *usage)
+{
+	const char *exit_par = strstr(usage, "Exit status:");
+	size_t head = exit_par ? (size_t)(exit_par - usage) : strlen(usage);
+	while (head > 0 && usage[head - 1] == '\n')
+		head--;
+	fwrite(usage, 1, head, stdout);
+	fputs("\n\n", stdout);
+	fputs(aura_common_usage, stdout);
+	fputs("\n", stdout);
+	fputs(exit_par ? exit_par : default_exit_usage, stdout);
+	if (exit_par && exit_par[strlen(exit_par) - 1] != '\n')
+		fputs("\n", stdout);
+}
 
 void aura_usage_error(const char *fmt, ...)
 {
@@ -40,9 +63,7 @@ bool aura_common_option(int opt, const char *arg, const char *usage, int role)
 {
 	switch (opt) {
 	case OPT_HELP:
-		fputs(usage, stdout);
-		fputs("\n", stdout);
-		fputs(aura_common_usage, stdout);
+		print_usage(usage);
 		exit(fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL);
 	case OPT_VERSION:
 		printf("%s %s (record protocol v%d)\n", aura_progname, AURA_VERSION,
@@ -52,6 +73,11 @@ bool aura_common_option(int opt, const char *arg, const char *usage, int role)
 		aura_opts.unbuffered = true;
 		return true;
 	case OPT_NO_SANDBOX:
+		/* A word on the command line alone must not switch confinement off: a package's
+		 * file name can end up there (`aura scan *`).  The environment must agree. */
+		if (!getenv("AURA_ALLOW_NO_SANDBOX") || strcmp(getenv("AURA_ALLOW_NO_SANDBOX"), "1") != 0)
+			aura_usage_error("--no-sandbox is a debugging switch: it also needs "
+					 "AURA_ALLOW_NO_SANDBOX=1 in the environment");
 		aura_opts.no_sandbox = true;
 		return true;
 	case OPT_MAX_LINE:

@@ -65,7 +65,12 @@ PY
 }
 
 @test "formats: the SARIF log is valid SARIF 2.1.0 (schema), with 1-based columns and levels" {
-	[ -f "$SCHEMA" ] || fail "no SARIF schema at $SCHEMA"
+	# The schema is shared data from outside the repository: a clean clone has none, so the
+	# check says it was skipped; CI, which has it, sets AURA_REQUIRE_SHARED=1 to make that a failure.
+	if [ ! -f "$SCHEMA" ]; then
+		[ -z "${AURA_REQUIRE_SHARED:-}" ] || fail "no SARIF schema at $SCHEMA (AURA_REQUIRE_SHARED is set)"
+		skip "no SARIF schema at $SCHEMA (set AURA_SHARED or AURA_SARIF_SCHEMA to run this check)"
+	fi
 	aura scan --format sarif examples/*/ examples/obfuscated-loader/loader.py > "$BATS_TEST_TMPDIR/out.sarif" || true
 	tar -C examples -czf "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" install-dropper
 	aura scan --format sarif "$BATS_TEST_TMPDIR/requestz-2.31.0.tar.gz" > "$BATS_TEST_TMPDIR/archive.sarif" || true

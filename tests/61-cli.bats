@@ -1,0 +1,217 @@
+#!/usr/bin/env bats
+# 61-cli.bats: the command line of bin/aura and the stages: option handling, file names that
+# look like options, validation before any stage starts, help texts, man pages, install.
+
+load helpers/common
+
+EX="$AURA_ROOT/examples"
+STAGES="aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score"
+
+# A package directory whose file names are the driver's options (issue 10 #8): with `aura
+# scan *` they would turn the sandbox off, replace the rules with an empty set and hide errors.
+hostile_names_dir() {
+	local d=$BATS_TEST_TMPDIR/pkg
+	mkdir -p "$d"
+	cp -r "$EX/install-dropper/." "$d/"
+	printf 'version: 1\n' >"$d/-0.yaml"	# a valid rules file with no rules
+	: >"$d/--no-sandbox"; : >"$d/--rules"; : >"$d/--allow-errors"
+	printf '%s' "$d"
+}
+
+# A copy of the driver beside stub stages that only record that they ran.
+stub_stages() {
+	local b=$BATS_TEST_TMPDIR/stubbin s
+	mkdir -p "$b"
+	cp "$AURA_BIN/aura" "$b/"
+	for s in $STAGES; do
+		printf '#!/bin/sh\ntouch "%s/ran-%s"\ncat >/dev/null\n' "$BATS_TEST_TMPDIR" "$s" >"$b/$s"
+		chmod +x "$b/$s"
+	done
+	printf '%s' "$b"
+}
+
+@test "file names that are options: 'aura scan *' is refused, not obeyed (issue 10 #8)" {
+	d=$(hostile_names_dir)
+	cd "$d"
+	run --separate-stderr aura scan *
+	[ "$status" -eq 2 ] || fail "exit $status: $output"
+	[ -z "$output" ] || fail "something was scanned: $output"
+	[[ $stderr == *"'--allow-errors' is an option and also a file here"* ]] || fail "$stderr"
+	[[ $stderr == *"aura scan -- *"* ]] || fail "no hint about --: $stderr"
+	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
+	# Even with the variable that allows --no-sandbox set, a file name is not an option.
+	AURA_ALLOW_NO_SANDBOX=1 run --separate-stderr aura scan --format json *
+	[ "$status" -eq 2 ]
+	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
+	# A file named `-` does not switch to reading paths from stdin either.
+	: >-
+	run --separate-stderr aura scan - </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"'-' is an option and also a file here"* ]] || fail "$stderr"
+}
+
+@test "file names that are options: '--' and '.' scan them as files, with the real rules" {
+	d=$(hostile_names_dir)
+	cd "$d"
+	run --separate-stderr aura scan --format json .
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
+	assert_jq "$(printf '%s\n' "$output" | jq -sc 'map(select(.type=="verdict"))[0]')" \
+		'(.risk | IN("high","critical")) and .complete and any(.hits[]; .name=="os.system")'
+	run --separate-stderr aura scan --format json -- *
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	assert_jq "$(verdict_of setup.py)" '(.risk | IN("high","critical")) and any(.hits[]; .name=="os.system")'
+	assert_jq "$(verdict_of --rules)" '.complete and .artifact.kind == "file"'
+}
+
+@test "options may follow the paths: 'aura scan DIR --format json', -f json, -fjson, --format=json" {
+	for form in "--format json" "-f json" "-fjson" "--format=json"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr aura scan "$EX/install-dropper" $form
+		[ "$status" -eq 0 ] || fail "$form: exit $status: $stderr"
+		assert_jq "$(verdict_of install-dropper)" '.risk | IN("high","critical")'
+	done
+}
+
+@test "--no-sandbox needs AURA_ALLOW_NO_SANDBOX=1, in the driver and in every stage" {
+	run --separate-stderr aura scan --no-sandbox "$EX/benign-greeting"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ $stderr == *"AURA_ALLOW_NO_SANDBOX=1"* ]] || fail "$stderr"
+	for s in $STAGES; do
+		run --separate-stderr "$s" --no-sandbox </dev/null
+		[ "$status" -eq 2 ] || fail "$s accepted --no-sandbox alone (exit $status)"
+		[[ $stderr == *"AURA_ALLOW_NO_SANDBOX=1"* ]] || fail "$s: $stderr"
+		[[ $stderr != *"sandbox disabled"* ]] || fail "$s: $stderr"
+		AURA_ALLOW_NO_SANDBOX=yes run --separate-stderr "$s" --no-sandbox </dev/null
+		[ "$status" -eq 2 ] || fail "$s: AURA_ALLOW_NO_SANDBOX=yes is not 1 (exit $status)"
+	done
+	AURA_ALLOW_NO_SANDBOX=1 run --separate-stderr aura scan --no-sandbox --format json "$EX/install-dropper"
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	[[ $stderr == *"sandbox disabled"* ]] || fail "$stderr"
+}
+
+@test "--help after a command prints the usage and exits 0; the usage shows '--' and '.'" {
+	for cmd in "scan --help" "scan -h" "diff --help" "merge --help" "--help"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr aura $cmd
+		[ "$status" -eq 0 ] || fail "aura $cmd: exit $status: $stderr"
+		[[ ${lines[0]} == "Usage: aura scan [OPTION]... PATH..." ]] || fail "aura $cmd: ${lines[0]}"
+	done
+	[[ $output == *"aura scan [OPTION]... -- PATH..."* ]]
+	[[ $output == *"(aura scan -- *)"* ]]
+	[[ $output == *"(aura scan .)"* ]]
+	[[ $output == *"-f, --format"* ]]
+}
+
+@test "every option value is checked before any stage starts" {
+	b=$(stub_stages)
+	touch "$BATS_TEST_TMPDIR/target.py"
+	for bad in "--fail-level hgh" "--min-level extreme" "--fail-score -1" "--fail-score 1e3" \
+	           "--format xml" "-f xml" "--rules $BATS_TEST_TMPDIR/missing.yaml" \
+	           "--db $BATS_TEST_TMPDIR/nodir/x.db" "--allow-errors=yes" "--bogus" "--fail-level"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" $bad
+		[ "$status" -eq 2 ] || fail "$bad: exit $status"
+		[[ $stderr == "aura: "* ]] || fail "$bad: $stderr"
+		[[ $stderr != *"killed"* ]] || fail "$bad: $stderr"
+		run ls "$BATS_TEST_TMPDIR"
+		[[ $output != *ran-* ]] || fail "$bad: a stage started: $output"
+	done
+	# A value is one word of the list, not several.
+	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --format "json sarif"
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level "low high"
+	[ "$status" -eq 2 ]
+	run ls "$BATS_TEST_TMPDIR"
+	[[ $output != *ran-* ]] || fail "a stage started: $output"
+	# The stubs do run when the options are good: the check above can fail.
+	run "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level High
+	[ -e "$BATS_TEST_TMPDIR/ran-aura-fetch" ]
+}
+
+@test "levels are case-insensitive, in the driver and in aura-score" {
+	run aura scan --fail-level High "$EX/install-dropper"
+	[ "$status" -eq 1 ]
+	run aura scan --fail-level HIGH "$EX/benign-greeting"
+	[ "$status" -eq 0 ]
+	run --separate-stderr aura scan --format json --min-level CRITICAL "$EX/install-dropper"
+	[ "$status" -eq 0 ]
+	assert_jq "$(verdict_of install-dropper)" 'all(.hits[]; .severity == "critical")'
+	run --separate-stderr bash -c "aura-fetch '$EX/install-dropper' | aura-unpack | aura-parse | aura-rewrite | aura-analyze | aura-score --fail-level MeDiUm"
+	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
+	run --separate-stderr aura-score --fail-level hgh </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"not a level: 'hgh'"* ]]
+}
+
+@test "aura scan - reads the paths from stdin, one per line" {
+	mkdir "$BATS_TEST_TMPDIR/with space"
+	cp -r "$EX/benign-greeting" "$BATS_TEST_TMPDIR/with space/"
+	run --separate-stderr aura scan --format json - \
+		< <(printf '%s\n' "$EX/install-dropper" "$BATS_TEST_TMPDIR/with space/benign-greeting")
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type=="verdict")) | length')" -eq 2 ]
+	assert_jq "$(verdict_of install-dropper)" '.risk | IN("high","critical")'
+	assert_jq "$(verdict_of benign-greeting)" '.risk == "info"'
+	run --separate-stderr aura scan - "$EX/install-dropper" </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"cannot be combined"* ]] || fail "$stderr"
+}
+
+@test "one usage style: every program's --help starts 'Usage: NAME [OPTION]...' and has one Exit status" {
+	for p in aura $STAGES aura-serve; do
+		run --separate-stderr "$p" --help
+		[ "$status" -eq 0 ] || fail "$p --help: exit $status"
+		[[ ${lines[0]} == "Usage: $p "*"[OPTION]..."* ]] || fail "$p: ${lines[0]}"
+		[ "$(grep -c '^Exit status' <<<"$output")" -eq 1 ] || fail "$p: $(grep '^Exit status' <<<"$output")"
+		[[ $output == *"-h, --help"* ]] || fail "$p: no -h, --help"
+	done
+	run aura-score --help
+	[[ $output == *"Exit status: 0 ok; 1 a package reached"* ]] || fail "$output"
+}
+
+@test "man pages: every long option in each program's --help is in its man page" {
+	for p in aura $STAGES aura-serve; do
+		page="$AURA_ROOT/man/$p.1"
+		[ -f "$page" ] || fail "no man page $page"
+		text=$(sed 's/\\-/-/g' "$page")
+		run "$p" --help
+		opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+		[ -n "$opts" ]
+		for o in $opts; do
+			grep -q -- "$o\b" <<<"$text" || fail "$p: $o is in --help but not in man/$p.1"
+		done
+	done
+}
+
+@test "bash completion: commands, options, formats and levels" {
+	source "$AURA_ROOT/completion/aura.bash"
+	complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _aura; echo "${COMPREPLY[*]}"; }
+	[ "$(complete_words aura sc)" = scan ]
+	[ "$(complete_words aura scan --fo)" = --format ]
+	[ "$(complete_words aura scan --format j)" = json ]
+	[ "$(complete_words aura diff --format s)" = "" ]
+	[ "$(complete_words aura scan --fail-level cr)" = critical ]
+}
+
+@test "make install into a DESTDIR: the installed aura scans, man pages and completion are there; uninstall" {
+	dest=$BATS_TEST_TMPDIR/dest
+	run make -C "$AURA_ROOT" --no-print-directory install PREFIX=/usr/local DESTDIR="$dest"
+	[ "$status" -eq 0 ] || fail "$output"
+	p=$dest/usr/local
+	[ -x "$p/bin/aura" ] && [ -x "$p/libexec/aura/aura-analyze" ] && [ -f "$p/share/aura/rules.yaml" ]
+	[ ! -e "$p/bin/aura-analyze" ]
+	for m in aura $STAGES; do [ -f "$p/share/man/man1/$m.1" ] || fail "no $m.1"; done
+	[ -f "$p/share/bash-completion/completions/aura" ]
+	# Run from elsewhere, with the source tree out of reach of the data lookup.
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr env -u AURA_DATA_DIR "$p/bin/aura" scan --format json "$EX/install-dropper"
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	assert_jq "$(verdict_of install-dropper)" '(.risk | IN("high","critical")) and .complete'
+	run "$p/bin/aura" info
+	[[ $output == *"rules: $p/share/aura/rules.yaml"* ]] || fail "$output"
+	run make -C "$AURA_ROOT" --no-print-directory uninstall PREFIX=/usr/local DESTDIR="$dest"
+	[ "$status" -eq 0 ] || fail "$output"
+	[ -z "$(find "$dest" -type f)" ] || fail "left behind: $(find "$dest" -type f)"
+}
