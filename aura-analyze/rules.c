@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "err.h"
@@ -79,6 +80,22 @@ static bool want_int_upto(struct loader *ld, const yaml_node_t *n, const char *w
 		return fail_at(ld, n, "%s: expected an integer from 0 to %ld", what, max);
 	*out = (int)v;
 	return true;
+}
+
+/* A YAML 1.1 boolean (true/false, yes/no, on/off in any case, as PyYAML reads them): anything
+ * else is an error, so a typo never silently means false. */
+static bool want_bool(struct loader *ld, const yaml_node_t *n, const char *what, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y" };
+	static const char *const no[] = { "false", "no", "off", "n" };
+	const char *s = scalar(n);
+	for (size_t i = 0; s && i < sizeof yes / sizeof yes[0]; i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return true;
+		}
+	}
+	return fail_at(ld, n, "%s: expected true or false", what);
 }
 
 static bool want_int(struct loader *ld, const yaml_node_t *n, const char *what, int *out)
@@ -275,7 +292,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			if (ok && !strings_compile(r, why, sizeof why))
 				ok = fail_at(ld, v, "pattern: %s", why);
 		} else if (is_strings && !strcmp(key, "secret"))
-			r->secret = scalar(v) && !strcmp(scalar(v), "true");
+			ok = want_bool(ld, v, key, &r->secret);
 		else if (is_strings && !strcmp(key, "entropy"))
 			ok = load_entropy(ld, v, r);
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
