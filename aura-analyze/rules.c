@@ -299,10 +299,14 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_flow_ends(ld, k, v, r);
 		else if (!is_strings && !strcmp(key, "fixed_host"))
 			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host);
+		else if (!is_strings && !is_flow && !strcmp(key, "build_tool"))
+			ok = load_scores(ld, v, r->build_tool, r->has_build_tool);
+		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
+			ok = load_scores(ld, v, r->package_file, r->has_package_file);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
-				     is_strings ? ", pattern, entropy, secret" : ", fixed_host");
+				     is_strings ? ", pattern, entropy, secret" : ", fixed_host, build_tool, package_file");
 		if (!ok)
 			return false;
 	}
@@ -480,9 +484,13 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
 		else if (key && !strcmp(key, "test_paths"))
 			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
+		else if (key && !strcmp(key, "build_tools"))
+			ok = want_strings(ld, v, key, &rs->build_tools, &rs->nbuild_tools);
+		else if (key && !strcmp(key, "repo_paths"))
+			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
-					    "taint, typosquat, install_hooks, test_paths)",
+					    "taint, typosquat, install_hooks, test_paths, build_tools, repo_paths)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -565,6 +573,12 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->ntest_paths; i++)
 		free(rs->test_paths[i]);
 	free(rs->test_paths);
+	for (size_t i = 0; i < rs->nbuild_tools; i++)
+		free(rs->build_tools[i]);
+	free(rs->build_tools);
+	for (size_t i = 0; i < rs->nrepo_paths; i++)
+		free(rs->repo_paths[i]);
+	free(rs->repo_paths);
 	free(rs->path);
 	free(rs);
 }
@@ -610,12 +624,18 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
  * an fnmatch(3) pattern for the file name.  Members of nested archives ("x.deb!./usr/...")
  * are judged by their own path.
  */
+/* A member's own path: the part after the last '!' of a nested archive's member. */
+static const char *member_path(const char *path)
+{
+	const char *bang = strrchr(path, '!');
+	return bang ? bang + 1 : path;
+}
+
 bool rules_is_test_path(const struct ruleset *rs, const char *path)
 {
 	if (!path)
 		return false;
-	const char *member = strrchr(path, '!');
-	member = member ? member + 1 : path;
+	const char *member = member_path(path);
 	const char *base = strrchr(member, '/');
 	base = base ? base + 1 : member;
 	for (size_t i = 0; i < rs->ntest_paths; i++) {
@@ -651,4 +671,35 @@ json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char
 	for (size_t i = 0; i < r->ntags; i++)
 		json_array_append_new(tags, json_string(r->tags[i]));
 	return hit;
+}
+
+bool rules_is_build_tool(const struct ruleset *rs, const char *word)
+{
+	for (size_t i = 0; i < rs->nbuild_tools; i++)
+		if (!fnmatch(rs->build_tools[i], word, 0))
+			return true;
+	return false;
+}
+
+bool rules_is_repo_path(const struct ruleset *rs, const char *path)
+{
+	if (!path)
+		return false;
+	const char *member = member_path(path);
+	const char *first_end = strchr(member, '/');
+	if (!first_end)
+		return false;
+	/* The second directory counts only below a NAME-VERSION/ root (an sdist's): elsewhere
+	 * pkg/tools/ is a subpackage that is installed. */
+	const char *second = first_end + 1;
+	bool sdist_root = false;
+	for (const char *p = member; p + 1 < first_end; p++)
+		sdist_root |= *p == '-' && p[1] >= '0' && p[1] <= '9';
+	for (size_t i = 0; i < rs->nrepo_paths; i++) {
+		const char *pat = rs->repo_paths[i];	/* "scripts/" */
+		size_t n = strlen(pat);
+		if (!strncmp(member, pat, n) || (sdist_root && !strncmp(second, pat, n)))
+			return true;
+	}
+	return false;
 }

@@ -295,11 +295,17 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		json_object_set_new(t->seen, key, json_true());
 		static const char *const when_ctx[CTX_COUNT] = { "at install time", "at import time",
 								 "inside a function" };
-		const char *when = t->site->test_code ? "in test or example code" : when_ctx[t->ctx];
+		const char *when = t->site->test_code ? "in test or example code"
+				   : t->site->repo_code && t->ctx == CTX_FUNCTION
+				   ? "in code the package does not install" : when_ctx[t->ctx];
 		/* Data fetched from a hard-coded host (a download) weighs like a fixed destination. */
 		bool fetched = !fixed && d->from.host[0] && (d->from.mask & r->from_mask);
 		const char *fixed_host = fixed ? host : fetched ? d->from.host : NULL;
-		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx];
+		/* Test code and repository scripts run only when a developer runs them: a fixed
+		 * destination there is not a payload waiting for a caller of the package. */
+		bool unshipped = t->site->test_code || t->site->repo_code;
+		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx] &&
+				   !(unshipped && t->ctx == CTX_FUNCTION);
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
@@ -327,10 +333,12 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			json_array_append_new(tags, json_string(tag));
 		}
 		json_array_append_new(tags, json_string("flow"));
-		if (fixed_host)
+		if (fixed_score)
 			json_array_append_new(tags, json_string("fixed-host"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
+		if (t->site->repo_code)
+			json_array_append_new(tags, json_string("not-installed"));
 		for (size_t k = 0; k < r->ntags; k++)
 			json_array_append_new(tags, json_string(r->tags[k]));
 		json_t *flow = json_object();
@@ -348,6 +356,10 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (t->ctx == CTX_FUNCTION && t->current && !t->current->method && t->site->xref &&
 		    !t->site->test_code)
 			xref_keep_hit(t->site->xref, t->current->name, r, fixed_host != NULL, hit);
+		/* The file's top level (and what it runs) runs again when another file runs it. */
+		if (t->ctx == t->site->top && t->ctx != CTX_INSTALL && (!t->current || t->via) &&
+		    t->site->xref && !t->site->test_code)
+			xref_keep_top_hit(t->site->xref, r, fixed_host != NULL, hit);
 		out_record(hit);
 		json_decref(hit);
 	}

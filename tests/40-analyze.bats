@@ -427,9 +427,9 @@ PY
 
 @test "test_paths: code under tests/ or in test_*.py weighs like function code; package code does not" {
 	mkdir -p pkg/tests
-	printf 'import os\nos.system("make")\n' > pkg/tests/helper.py
-	printf 'import os\nos.system("make")\n' > pkg/test_build.py
-	printf 'import os\nos.system("make")\n' > pkg/build.py
+	printf 'import os\nos.system("id")\n' > pkg/tests/helper.py
+	printf 'import os\nos.system("id")\n' > pkg/test_build.py
+	printf 'import os\nos.system("id")\n' > pkg/build.py
 	run -0 bash -c "$(declare -f scan hits parse_stage file_record 2>/dev/null); cd $BATS_TEST_TMPDIR; for f in pkg/tests/helper.py pkg/test_build.py pkg/build.py; do scan \$f | jq -r 'select(.type == \"hit\") | \"\(.path) \(.context) \(.score) \(.tags | index(\"test-code\") != null)\"'; done"
 	assert_output "$(printf '%s\n' "pkg/tests/helper.py function 2 true" "pkg/test_build.py function 2 true" "pkg/build.py import 50 false")"
 }

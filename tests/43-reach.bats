@@ -16,7 +16,7 @@ def a():
 def b():
     a()
 def never():
-    os.system("uname")
+    os.system("whoami")
 b()
 PY
 	run dets m.py ShellCommand

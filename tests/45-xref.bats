@@ -32,7 +32,7 @@ def go():
 def helper():
     os.system("id")
 def unused():
-    os.system("uname")
+    os.system("whoami")
 PY
 	run hits pkg ShellCommand
 	assert_output "$(printf 'pkg/tool.py 5 function 2\npkg/tool.py 7 function 2\npkg/tool.py 5 install 100')"
@@ -63,7 +63,7 @@ PY
 }
 
 @test "a console script's function (entry_points.txt, setup.cfg, pyproject.toml) is import time" {
-	printf 'import os\ndef main():\n    os.system("id")\ndef other():\n    os.system("uname")\n' > pkg/pkg/cli.py
+	printf 'import os\ndef main():\n    os.system("id")\ndef other():\n    os.system("whoami")\n' > pkg/pkg/cli.py
 	mkdir -p pkg/pkg.egg-info
 	printf '[console_scripts]\ntool = pkg.cli:main\n' > pkg/pkg.egg-info/entry_points.txt
 	run hits pkg ShellCommand
