@@ -455,11 +455,31 @@ static void check_joinedstr(struct walk *w, const json_t *node, enum context c)
 
 /* ---- build tools: constant commands of the programs builds run ---- */
 
-/* The constant text of a string Constant, or of an expression rewrite folded to one. */
+/*
+ * The constant text of a string Constant, or of an expression rewrite folded to one by
+ * plain string building (concatenation, formatting, joins).  Text rewrite decoded or
+ * de-obfuscated (base64, chr() chains, reversals) is not what a build writes: NULL.
+ */
 static const char *const_text(const json_t *e)
 {
-	const json_t *v = json_object_get(e, is_type(e, "Constant") ? "value" : "_value");
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	if (is_type(e, "Constant")) {
+		const json_t *v = json_object_get(e, "value");
+		return json_is_string(v) ? json_string_value(v) : NULL;
+	}
+	const json_t *v = json_object_get(e, "_value");
+	const json_t *rules = json_object_get(json_object_get(e, "_origin"), "rules");
+	static const char *const plain[] = { "fold:concat", "fold:fstring", "fold:format", "fold:join" };
+	size_t i;
+	json_t *rule;
+	json_array_foreach(rules, i, rule) {
+		const char *name = json_string_value(rule);
+		size_t k = 0;
+		while (name && k < sizeof plain / sizeof *plain && strcmp(name, plain[k]))
+			k++;
+		if (!name || k == sizeof plain / sizeof *plain)
+			return NULL;
+	}
+	return json_is_string(v) && json_array_size(rules) ? json_string_value(v) : NULL;
 }
 
 /*
