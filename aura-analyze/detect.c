@@ -482,24 +482,137 @@ static const char *const_text(const json_t *e)
 	return json_is_string(v) && json_array_size(rules) ? json_string_value(v) : NULL;
 }
 
-/*
- * An argument a build command may take: constant text that neither names a remote
- * place (a URL, user@host:path) nor, in a shell string, does more than run one program
- * (pipes, lists, redirections that hide output, substitutions, globs).
- */
-static bool plain_build_argument(const char *text, bool shell)
+
+#define BUILD_DEPTH 6	/* variables followed from the call to the command's parts */
+
+typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			     size_t len, int depth);
+
+/* True when `name` is one of the calls that only compute a value from their arguments. */
+static bool is_pure_call(const char *name)
 {
-	if (strstr(text, "://") || (strchr(text, '@') && strchr(text, ':')))
-		return false;
-	return !shell || !text[strcspn(text, "|;&$`<>(){}*?!\n\r\\")];
+	static const char *const pure[] = { "builtins.str", "builtins.int", "os.path.join",
+					    "os.path.abspath", "os.path.dirname", "os.path.basename",
+					    "os.path.realpath", "os.path.normpath", "os.fspath",
+					    "os.environ.get", "os.getenv", "os.getcwd" };
+	for (size_t i = 0; name && i < sizeof pure / sizeof *pure; i++)
+		if (!strcmp(name, pure[i]))
+			return true;
+	return false;
 }
 
 /*
- * The build tool `call` runs, when its command (the first argument or args=) is constant
- * throughout and its first word is in build_tools: `["pkg-config", "--cflags", "x"]`,
- * `"sdl2-config --libs"`.  A word with a directory (./configure, vendor/tool) runs a
- * program shipped in the package — unanalysed code — so it never counts.  The word goes
- * into buf.
+ * An argument of a build command: constant text that names no remote place (a URL,
+ * user@host:path), a variable (a path, a library name, a flag the build computed), or a
+ * value computed from those by formatting, concatenation and path functions.  Anything
+ * else a call returns (a download, a decoder) is not a build's argument.
+ */
+static bool build_argument(const struct walk *w, const json_t *e, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	const char *text = const_text(e);
+	if (text)
+		return !strstr(text, "://") && !(strchr(text, '@') && strchr(text, ':'));
+	if (is_type(e, "Constant") || is_type(e, "Name"))
+		return true;
+	if (is_type(e, "Starred") || is_type(e, "FormattedValue") || is_type(e, "Attribute") ||
+	    is_type(e, "Subscript"))	/* self.include_dir, opts[k]: what they hang on decides */
+		return build_argument(w, json_object_get(e, "value"), depth + 1);
+	const json_t *parts = NULL;
+	if (is_type(e, "JoinedStr"))
+		parts = json_object_get(e, "values");
+	else if (is_type(e, "List") || is_type(e, "Tuple"))
+		parts = json_object_get(e, "elts");
+	if (parts) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(parts, i, p)
+			if (!build_argument(w, p, depth + 1))
+				return false;
+		return true;
+	}
+	if (is_type(e, "BinOp"))
+		return build_argument(w, json_object_get(e, "left"), depth + 1) &&
+		       build_argument(w, json_object_get(e, "right"), depth + 1);
+	if (!is_type(e, "Call"))
+		return false;
+	char *name = callee_name(w, e);
+	bool pure = is_pure_call(name);
+	free(name);
+	const json_t *func = json_object_get(e, "func");
+	const char *attr = is_type(func, "Attribute") ? json_string_value(json_object_get(func, "attr")) : NULL;
+	/* "-I{}".format(d), " ".join(flags), text.split(): string methods */
+	pure |= attr && (!strcmp(attr, "format") || !strcmp(attr, "join") || !strcmp(attr, "split") ||
+			 !strcmp(attr, "strip"));
+	if (!pure)
+		return false;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(e, "args"), i, a)
+		if (!build_argument(w, a, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The program a command's first word names, into buf: constant text (its first word), a
+ * variable bound only to such text, or os.environ.get("PG_CONFIG", "pg_config") — the
+ * user's environment may choose another, the package does not.
+ */
+static bool program_word(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	const char *text = const_text(e);
+	if (text) {
+		size_t n = strcspn(text, " \t");
+		if (!n || n >= len)
+			return false;
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+		return true;
+	}
+	if (is_type(e, "Name"))
+		return through_bindings(w, e, program_word, buf, len, depth);
+	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
+	free(name);
+	return env && program_word(w, json_array_get(json_object_get(e, "args"), 1), buf, len, depth + 1);
+}
+
+/* A command list (or a variable bound only to such lists, or list + more arguments) whose
+ * program is a build tool and whose arguments are build arguments; the program into buf. */
+static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (is_type(cmd, "Name"))
+		return through_bindings(w, cmd, build_command, buf, len, depth);
+	if (is_type(cmd, "BinOp"))	/* [tool, "-x"] + flags */
+		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
+		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
+	if (!is_type(cmd, "List") && !is_type(cmd, "Tuple"))
+		return false;
+	const json_t *elts = json_object_get(cmd, "elts");
+	if (!program_word(w, json_array_get(elts, 0), buf, len, depth + 1))
+		return false;
+	size_t i;
+	json_t *elt;
+	json_array_foreach(elts, i, elt)
+		if (i && !build_argument(w, elt, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The build tool `call` runs, when its command (the first argument or args=) is a
+ * build_tools program with build arguments: ["pkg-config", "--cflags", lib],
+ * [pg_config, "--libdir"], "sdl2-config --libs".  A shell string must be constant and run
+ * one program (no pipes, lists, redirections that hide output, substitutions, globs).  A
+ * word with a directory (./configure, vendor/tool) runs a program shipped in the package —
+ * unanalysed code — and never counts.  The word goes into buf.
  */
 static bool build_tool_of_call(const struct walk *w, const json_t *call, char *buf, size_t len)
 {
@@ -513,27 +626,15 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 		if (arg && !strcmp(arg, "executable"))	/* runs another program than it says */
 			return false;
 	}
-	const char *first = NULL;
-	if (is_type(cmd, "List") || is_type(cmd, "Tuple")) {
-		json_t *elt;
-		json_array_foreach(json_object_get(cmd, "elts"), i, elt) {
-			const char *text = const_text(elt);
-			if (!text || !plain_build_argument(text, false))
-				return false;
-			if (i == 0)
-				first = text;
-		}
-	} else {
-		first = const_text(cmd);
-		if (!first || !plain_build_argument(first, true))
+	const char *shell = const_text(cmd);
+	if (shell) {
+		if (strstr(shell, "://") || shell[strcspn(shell, "|;&$`<>(){}*?!\n\r\\")] ||
+		    !program_word(w, cmd, buf, len, 0))
 			return false;
-	}
-	size_t n = first ? strcspn(first, " \t") : 0;
-	if (!n || n >= len || memchr(first, '/', n) || memchr(first, '\\', n))
+	} else if (!build_command(w, cmd, buf, len, 0)) {
 		return false;
-	memcpy(buf, first, n);
-	buf[n] = '\0';
-	return rules_is_build_tool(w->rules, buf);
+	}
+	return buf[0] && !strchr(buf, '/') && !strchr(buf, '\\') && rules_is_build_tool(w->rules, buf);
 }
 
 /* ---- the package's own files run as code: exec(open("pkg/version.py").read()) ---- */
@@ -578,8 +679,6 @@ static void collect_bindings(json_t *bindings, const json_t *node, int depth)
 		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
 			collect_bindings(bindings, child, depth + 1);
 }
-
-typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 
 /* A Name resolved through its bindings: every one must give the same text. */
 static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,

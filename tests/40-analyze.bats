@@ -441,11 +441,16 @@ subprocess.check_output(["pkg-config", "--cflags", "cairo"])
 os.popen("sdl2-config --libs")
 subprocess.check_output(("git", "describe", "--tags"))
 subprocess.run(args=["cmake", "--build", "." + "/build"])
+pg_config = os.environ.get("PG_CONFIG", "pg_config")
+subprocess.run([pg_config, f"--{what}"])
+cmd = ["gcc", "-I" + inc, *flags] + extra
+subprocess.check_call(cmd, cwd=build_dir)
 PY
 	run dets setup.py ProcessExecution ShellCommand
 	assert_output "$(printf '%s\n' "2 ProcessExecution subprocess.check_output install 10" \
 		"3 ShellCommand os.popen install 10" "4 ProcessExecution subprocess.check_output install 10" \
-		"5 ProcessExecution subprocess.run install 10")"
+		"5 ProcessExecution subprocess.run install 10" "7 ProcessExecution subprocess.run install 10" \
+		"9 ProcessExecution subprocess.check_call install 10")"
 	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\" and .line == 2) | [.message, (.tags | index(\"build-tool\") != null)] | @tsv'"
 	assert_output "$(printf 'subprocess.check_output() starts a process at install time: the build tool pkg-config with constant arguments\ttrue')"
 }
@@ -463,6 +468,10 @@ subprocess.call([sys.executable, "build.py"])
 subprocess.call(["make"], executable="/tmp/x")
 subprocess.call([tool, "--version"])
 os.system(base64.b64decode("bWFrZQ==").decode())
+subprocess.call(["git", "clone", requests.get(u).text])
+cmd = ["make"]
+cmd = ["sh", "-c", x]
+subprocess.call(cmd)
 PY
 	run dets setup.py ProcessExecution ShellCommand
 	assert_output "$(printf '%s\n' "2 ProcessExecution subprocess.check_output install 80" \
@@ -470,5 +479,6 @@ PY
 		"5 ProcessExecution subprocess.call install 80" "6 ProcessExecution subprocess.call install 80" \
 		"7 ProcessExecution subprocess.call install 80" "8 ProcessExecution subprocess.call install 80" \
 		"9 ProcessExecution subprocess.call install 80" "10 ProcessExecution subprocess.call install 80" \
-		"11 ShellCommand os.system install 100")"
+		"11 ShellCommand os.system install 100" "12 ProcessExecution subprocess.call install 80" \
+		"15 ProcessExecution subprocess.call install 80")"
 }
