@@ -680,7 +680,12 @@ static void collect_bindings(json_t *bindings, const json_t *node, int depth)
 			collect_bindings(bindings, child, depth + 1);
 }
 
-/* A Name resolved through its bindings: every one must give the same text. */
+/*
+ * A Name resolved through its binding: the last one written before the use (a file's
+ * `with open("README") as f:` and a later `with open("pkg/version.py") as f:` are two
+ * values of f), or, when none comes before it (a def using a later global), every
+ * binding, which must then all give the same text.
+ */
 static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			     size_t len, int depth)
 {
@@ -688,10 +693,21 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 	const json_t *list = id ? json_object_get(w->bindings, id) : NULL;
 	if (!json_array_size(list))
 		return false;
-	char *other = xmalloc(len);
-	bool ok = true;
+	long at = position(name, "lineno"), best_line = 0;
+	const json_t *best = NULL;
 	size_t i;
 	json_t *v;
+	json_array_foreach(list, i, v) {
+		long line = position(v, "lineno");
+		if (line <= at && line >= best_line) {
+			best = v;
+			best_line = line;
+		}
+	}
+	if (best)
+		return fn(w, best, buf, len, depth + 1);
+	char *other = xmalloc(len);
+	bool ok = true;
 	json_array_foreach(list, i, v)
 		if (!fn(w, v, i ? other : buf, len, depth + 1) || (i && strcmp(other, buf)))
 			ok = false;

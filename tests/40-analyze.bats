@@ -482,3 +482,17 @@ PY
 		"11 ShellCommand os.system install 100" "12 ProcessExecution subprocess.call install 80" \
 		"15 ProcessExecution subprocess.call install 80")"
 }
+
+@test "NativeTypeOrLookup: finding a library or sizing a C type at install time is not loading one" {
+	py setup.py <<'PY'
+import ctypes, ctypes.util
+path = ctypes.util.find_library("sqlite3")
+n = ctypes.sizeof(ctypes.c_void_p)
+lib = ctypes.CDLL(path)
+k = ctypes.windll.kernel32
+PY
+	run dets setup.py NativeCode NativeTypeOrLookup
+	assert_output "$(printf '%s\n' "2 NativeTypeOrLookup ctypes.util.find_library install 5" \
+		"3 NativeTypeOrLookup ctypes.sizeof install 5" \
+		"4 NativeCode ctypes.CDLL install 50")"
+}

