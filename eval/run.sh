@@ -11,6 +11,12 @@ shared=${AURA_SHARED:-$root/../shared}
 cache=$root/eval/cache
 out=$cache/out
 mkdir -p "$cache/debs" "$out"
+for f in corpus/benign-debian.txt corpus/malicious/MANIFEST.tsv corpus/benign-sdists.tsv; do
+	if [ ! -r "$shared/$f" ]; then	# an empty table would read as a result
+		echo "eval: cannot read $shared/$f (set AURA_SHARED to the shared data directory)" >&2
+		exit 2
+	fi
+done
 
 # The benign set: Debian packages fetched once with apt-get download, then cached.
 mapfile -t benign < <(grep -v '^#' "$shared/corpus/benign-debian.txt" | sed '/^$/d')
