@@ -293,6 +293,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (own && c != CTX_FUNCTION && w->xref) {
 		json_t *full = json_deep_copy(hit);
 		json_object_set_new(full, "score", json_integer(r->score[c]));
+		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
 		char *m = expand_message(w, r, name, c);
 		char *with = xmalloc(strlen(m) + strlen(w->package_file) + 64);
 		sprintf(with, "%s: %s, a file the package does not have", m, w->package_file);

