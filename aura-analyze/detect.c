@@ -222,7 +222,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	if (tool) {
 		char *m = xmalloc(strlen(msg) + strlen(w->build_tool) + 64);
-		sprintf(m, "%s: the build tool %s with constant arguments", msg, w->build_tool);
+		sprintf(m, "%s: the build tool %s", msg, w->build_tool);
 		free(msg);
 		msg = m;
 	}
