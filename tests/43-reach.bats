@@ -83,3 +83,10 @@ PY
 	run dets setup.py ShellCommand
 	assert_output "5 ShellCommand os.system install 100"
 }
+
+@test "no silent cap: a def past the 4096th of a file is still reached from the top level" {
+	{ echo 'import os'; for i in $(seq 1 4200); do echo "def f$i(): pass"; done
+	  printf 'def late():\n    os.system("id")\nlate()\n'; } >m.py
+	run dets m.py ShellCommand
+	assert_output "4203 ShellCommand os.system import 50"
+}
