@@ -33,8 +33,12 @@ struct walk {
 	const char *via;
 	const char *string_note;	/* replaces {name} in the message of an entropy hit */
 	const char *fixed_host;		/* the call's hard-coded destination (rule fixed_host) */
+	const char *build_tool;		/* the build tool the call runs (rule build_tool) */
 	const char *decoded_from;	/* the string matched was decoded from this encoding */
 	bool test_code;			/* test, documentation or example code (test_paths) */
+	bool repo_code;			/* a repository script the package does not install */
+	const char *package_file;	/* the package's own file the call runs (package_file) */
+	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -123,7 +127,9 @@ static const char *when(const struct walk *w, enum context c)
 {
 	static const char *const text[CTX_COUNT] = { "at install time", "at import time",
 						     "inside a function" };
-	return w->test_code ? "in test or example code" : text[c];
+	if (w->test_code)
+		return "in test or example code";
+	return w->repo_code && c == CTX_FUNCTION ? "in code the package does not install" : text[c];
 }
 
 /*
@@ -205,6 +211,21 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		return;
 	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
 	bool fixed = w->fixed_host && r->has_fixed_host[c];
+	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
+	bool own = !fixed && !tool && w->package_file && r->has_package_file[c];
+	if (own) {
+		char *m = xmalloc(strlen(msg) + strlen(w->package_file) + 96);
+		sprintf(m, "%s: the package's own file %s, whose code is analysed where it runs", msg,
+			w->package_file);
+		free(msg);
+		msg = m;
+	}
+	if (tool) {
+		char *m = xmalloc(strlen(msg) + strlen(w->build_tool) + 64);
+		sprintf(m, "%s: the build tool %s", msg, w->build_tool);
+		free(msg);
+		msg = m;
+	}
 	if (fixed || w->decoded_from) {
 		const char *host = fixed ? w->fixed_host : "";
 		char *m = xmalloc(strlen(msg) + strlen(host) + 64);
@@ -221,7 +242,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
-	json_t *hit = rule_hit_new(r, c, fixed ? r->fixed_host[c] : r->score[c], w->artifact,
+	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : own ? r->package_file[c]
+			: r->score[c];
+	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
 	json_t *tags = json_object_get(hit, "tags");
@@ -229,6 +252,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("reachable"));
 	if (fixed)
 		json_array_append_new(tags, json_string("fixed-host"));
+	if (tool)
+		json_array_append_new(tags, json_string("build-tool"));
+	if (own)
+		json_array_append_new(tags, json_string("package-file"));
+	if (w->repo_code)
+		json_array_append_new(tags, json_string("not-installed"));
 	if (w->decoded_from)
 		json_array_append_new(tags, json_string("encoded"));
 	if (w->test_code)
@@ -255,6 +284,25 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	/* Another file may call this def at install or import time: kept for artifact_end. */
 	if (c == CTX_FUNCTION && w->def && w->xref && !w->test_code)
 		xref_keep_hit(w->xref, w->def, r, fixed, hit);
+	/* Another file may run this one as code (exec of its text): kept for artifact_end. */
+	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
+	    !w->test_code)
+		xref_keep_top_hit(w->xref, r, fixed, hit);
+	/* The package's own file run as code: weighed where it runs; a file the artifact
+	 * turns out not to have is unknown code, and then this hit weighs in full. */
+	if (own && c != CTX_FUNCTION && w->xref) {
+		json_t *full = json_deep_copy(hit);
+		json_object_set_new(full, "score", json_integer(r->score[c]));
+		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
+		char *m = expand_message(w, r, name, c);
+		char *with = xmalloc(strlen(m) + strlen(w->package_file) + 64);
+		sprintf(with, "%s: %s, a file the package does not have", m, w->package_file);
+		json_object_set_new(full, "message", json_string(with));
+		free(with);
+		free(m);
+		xref_note_run_file(w->xref, w->package_file, c, full);
+		json_decref(full);
+	}
 	out_record(hit);
 	json_decref(hit);
 }
@@ -406,6 +454,355 @@ static void check_joinedstr(struct walk *w, const json_t *node, enum context c)
 	free(buf);
 }
 
+/* ---- build tools: constant commands of the programs builds run ---- */
+
+/*
+ * The constant text of a string Constant, or of an expression rewrite folded to one by
+ * plain string building (concatenation, formatting, joins).  Text rewrite decoded or
+ * de-obfuscated (base64, chr() chains, reversals) is not what a build writes: NULL.
+ */
+static const char *const_text(const json_t *e)
+{
+	if (is_type(e, "Constant")) {
+		const json_t *v = json_object_get(e, "value");
+		return json_is_string(v) ? json_string_value(v) : NULL;
+	}
+	const json_t *v = json_object_get(e, "_value");
+	const json_t *rules = json_object_get(json_object_get(e, "_origin"), "rules");
+	static const char *const plain[] = { "fold:concat", "fold:fstring", "fold:format", "fold:join" };
+	size_t i;
+	json_t *rule;
+	json_array_foreach(rules, i, rule) {
+		const char *name = json_string_value(rule);
+		size_t k = 0;
+		while (name && k < sizeof plain / sizeof *plain && strcmp(name, plain[k]))
+			k++;
+		if (!name || k == sizeof plain / sizeof *plain)
+			return NULL;
+	}
+	return json_is_string(v) && json_array_size(rules) ? json_string_value(v) : NULL;
+}
+
+
+#define BUILD_DEPTH 6	/* variables followed from the call to the command's parts */
+
+typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			     size_t len, int depth);
+
+/* True when `name` is one of the calls that only compute a value from their arguments. */
+static bool is_pure_call(const char *name)
+{
+	static const char *const pure[] = { "builtins.str", "builtins.int", "os.path.join",
+					    "os.path.abspath", "os.path.dirname", "os.path.basename",
+					    "os.path.realpath", "os.path.normpath", "os.fspath",
+					    "os.environ.get", "os.getenv", "os.getcwd" };
+	for (size_t i = 0; name && i < sizeof pure / sizeof *pure; i++)
+		if (!strcmp(name, pure[i]))
+			return true;
+	return false;
+}
+
+/*
+ * An argument of a build command: constant text that names no remote place (a URL,
+ * user@host:path), a variable (a path, a library name, a flag the build computed), or a
+ * value computed from those by formatting, concatenation and path functions.  Anything
+ * else a call returns (a download, a decoder) is not a build's argument.
+ */
+static bool build_argument(const struct walk *w, const json_t *e, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	const char *text = const_text(e);
+	if (text)
+		return !strstr(text, "://") && !(strchr(text, '@') && strchr(text, ':'));
+	if (is_type(e, "Constant") || is_type(e, "Name"))
+		return true;
+	if (is_type(e, "Starred") || is_type(e, "FormattedValue") || is_type(e, "Attribute") ||
+	    is_type(e, "Subscript"))	/* self.include_dir, opts[k]: what they hang on decides */
+		return build_argument(w, json_object_get(e, "value"), depth + 1);
+	const json_t *parts = NULL;
+	if (is_type(e, "JoinedStr"))
+		parts = json_object_get(e, "values");
+	else if (is_type(e, "List") || is_type(e, "Tuple"))
+		parts = json_object_get(e, "elts");
+	if (parts) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(parts, i, p)
+			if (!build_argument(w, p, depth + 1))
+				return false;
+		return true;
+	}
+	if (is_type(e, "BinOp"))
+		return build_argument(w, json_object_get(e, "left"), depth + 1) &&
+		       build_argument(w, json_object_get(e, "right"), depth + 1);
+	if (!is_type(e, "Call"))
+		return false;
+	char *name = callee_name(w, e);
+	bool pure = is_pure_call(name);
+	free(name);
+	const json_t *func = json_object_get(e, "func");
+	const char *attr = is_type(func, "Attribute") ? json_string_value(json_object_get(func, "attr")) : NULL;
+	/* "-I{}".format(d), " ".join(flags), text.split(): string methods */
+	pure |= attr && (!strcmp(attr, "format") || !strcmp(attr, "join") || !strcmp(attr, "split") ||
+			 !strcmp(attr, "strip"));
+	if (!pure)
+		return false;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(e, "args"), i, a)
+		if (!build_argument(w, a, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The program a command's first word names, into buf: constant text (its first word), a
+ * variable bound only to such text, or os.environ.get("PG_CONFIG", "pg_config") — the
+ * user's environment may choose another, the package does not.
+ */
+static bool program_word(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	const char *text = const_text(e);
+	if (text) {
+		size_t n = strcspn(text, " \t");
+		if (!n || n >= len)
+			return false;
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+		return true;
+	}
+	if (is_type(e, "Name"))
+		return through_bindings(w, e, program_word, buf, len, depth);
+	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
+	free(name);
+	return env && program_word(w, json_array_get(json_object_get(e, "args"), 1), buf, len, depth + 1);
+}
+
+/* A command list (or a variable bound only to such lists, or list + more arguments) whose
+ * program is a build tool and whose arguments are build arguments; the program into buf. */
+static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (is_type(cmd, "Name"))
+		return through_bindings(w, cmd, build_command, buf, len, depth);
+	if (is_type(cmd, "BinOp"))	/* [tool, "-x"] + flags */
+		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
+		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
+	if (!is_type(cmd, "List") && !is_type(cmd, "Tuple"))
+		return false;
+	const json_t *elts = json_object_get(cmd, "elts");
+	if (!program_word(w, json_array_get(elts, 0), buf, len, depth + 1))
+		return false;
+	size_t i;
+	json_t *elt;
+	json_array_foreach(elts, i, elt)
+		if (i && !build_argument(w, elt, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The build tool `call` runs, when its command (the first argument or args=) is a
+ * build_tools program with build arguments: ["pkg-config", "--cflags", lib],
+ * [pg_config, "--libdir"], "sdl2-config --libs".  A shell string must be constant and run
+ * one program (no pipes, lists, redirections that hide output, substitutions, globs).  A
+ * word with a directory (./configure, vendor/tool) runs a program shipped in the package —
+ * unanalysed code — and never counts.  The word goes into buf.
+ */
+static bool build_tool_of_call(const struct walk *w, const json_t *call, char *buf, size_t len)
+{
+	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
+	size_t i;
+	json_t *kw;
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		if (!cmd && arg && !strcmp(arg, "args"))
+			cmd = json_object_get(kw, "value");
+		if (arg && !strcmp(arg, "executable"))	/* runs another program than it says */
+			return false;
+	}
+	const char *shell = const_text(cmd);
+	if (shell) {
+		if (strstr(shell, "://") || shell[strcspn(shell, "|;&$`<>(){}*?!\n\r\\")] ||
+		    !program_word(w, cmd, buf, len, 0))
+			return false;
+	} else if (!build_command(w, cmd, buf, len, 0)) {
+		return false;
+	}
+	return buf[0] && !strchr(buf, '/') && !strchr(buf, '\\') && rules_is_build_tool(w->rules, buf);
+}
+
+/* ---- the package's own files run as code: exec(open("pkg/version.py").read()) ---- */
+
+#define RUN_FILE_DEPTH 6	/* variables followed from the exec to the open */
+
+/* Every `name = value` and `with value as name` of the file, by name. */
+static void collect_bindings(json_t *bindings, const json_t *node, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH)
+		return;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			collect_bindings(bindings, e, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	const json_t *target = NULL, *value = NULL;
+	if (is_type(node, "Assign") && json_array_size(json_object_get(node, "targets")) == 1) {
+		target = json_array_get(json_object_get(node, "targets"), 0);
+		value = json_object_get(node, "value");
+	} else if (is_type(node, "AnnAssign")) {
+		target = json_object_get(node, "target");
+		value = json_object_get(node, "value");
+	} else if (is_type(node, "withitem")) {
+		target = json_object_get(node, "optional_vars");
+		value = json_object_get(node, "context_expr");
+	}
+	const char *id = is_type(target, "Name") ? json_string_value(json_object_get(target, "id")) : NULL;
+	if (id && value && !json_is_null(value)) {
+		json_t *list = json_object_get(bindings, id);
+		if (!list)
+			json_object_set_new(bindings, id, list = json_array());
+		json_array_append(list, (json_t *)value);
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			collect_bindings(bindings, child, depth + 1);
+}
+
+/*
+ * A Name resolved through its binding: the last one written before the use (a file's
+ * `with open("README") as f:` and a later `with open("pkg/version.py") as f:` are two
+ * values of f), or, when none comes before it (a def using a later global), every
+ * binding, which must then all give the same text.
+ */
+static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			     size_t len, int depth)
+{
+	const char *id = json_string_value(json_object_get(name, "id"));
+	const json_t *list = id ? json_object_get(w->bindings, id) : NULL;
+	if (!json_array_size(list))
+		return false;
+	long at = position(name, "lineno"), best_line = 0;
+	const json_t *best = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		long line = position(v, "lineno");
+		if (line <= at && line >= best_line) {
+			best = v;
+			best_line = line;
+		}
+	}
+	if (best)
+		return fn(w, best, buf, len, depth + 1);
+	char *other = xmalloc(len);
+	bool ok = true;
+	json_array_foreach(list, i, v)
+		if (!fn(w, v, i ? other : buf, len, depth + 1) || (i && strcmp(other, buf)))
+			ok = false;
+	free(other);
+	return ok;
+}
+
+/*
+ * A path written in the code, relative to the running file: "pkg/version.py",
+ * os.path.join(here, "pkg", "version.py"), ROOT / "pkg" / "version.py".  Leading parts that
+ * are not constant (the directory of __file__, a root variable) are the base directory
+ * and count as "" here.
+ */
+static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > RUN_FILE_DEPTH)
+		return false;
+	const char *text = const_text(e);
+	if (text)
+		return (size_t)snprintf(buf, len, "%s", text) < len;
+	if (is_type(e, "Name") && through_bindings(w, e, path_text, buf, len, depth))
+		return true;
+	if (is_type(e, "BinOp") && is_type(json_object_get(e, "op"), "Div")) {	/* pathlib */
+		char *left = xmalloc(len);
+		bool base = !path_text(w, json_object_get(e, "left"), left, len, depth + 1);
+		const char *right = const_text(json_object_get(e, "right"));
+		bool ok = right && (size_t)snprintf(buf, len, "%s%s%s", base ? "" : left,
+						    base || !left[0] ? "" : "/", right) < len;
+		free(left);
+		return ok;
+	}
+	char *callee = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	bool join = callee && (!strcmp(callee, "os.path.join") || !strcmp(callee, "posixpath.join"));
+	free(callee);
+	if (!join)
+		return false;
+	size_t n = 0, i;
+	json_t *part;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(e, "args"), i, part) {
+		const char *t = const_text(part);
+		if (!t && n)	/* a variable after a constant part: not one file */
+			return false;
+		if (!t)
+			continue;
+		int k = snprintf(buf + n, len - n, "%s%s", n ? "/" : "", t);
+		if (k < 0 || (size_t)k >= len - n)
+			return false;
+		n += (size_t)k;
+	}
+	return n > 0;
+}
+
+/* `e` opens a file: open(P), io.open(P), codecs.open(P), or a name bound to one. */
+static bool opened_path(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > RUN_FILE_DEPTH)
+		return false;
+	if (is_type(e, "Name"))
+		return through_bindings(w, e, opened_path, buf, len, depth);
+	char *callee = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	bool open = callee && (!strcmp(callee, "builtins.open") || !strcmp(callee, "io.open") ||
+			       !strcmp(callee, "codecs.open"));
+	free(callee);
+	return open && path_text(w, json_array_get(json_object_get(e, "args"), 0), buf, len, depth + 1);
+}
+
+/*
+ * The package file whose text `e` is: open(P).read(), f.read() of `with open(P) as f`,
+ * Path(...).read_text(), compile(<one of those>, ...), or a name bound to one.
+ */
+static bool file_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > RUN_FILE_DEPTH || !is_type(e, "Call"))
+		return is_type(e, "Name") && depth <= RUN_FILE_DEPTH &&
+		       through_bindings(w, e, file_text, buf, len, depth);
+	const json_t *func = json_object_get(e, "func");
+	const json_t *args = json_object_get(e, "args");
+	char *callee = callee_name(w, e);
+	bool compile = callee && !strcmp(callee, "builtins.compile");
+	free(callee);
+	if (compile)
+		return file_text(w, json_array_get(args, 0), buf, len, depth + 1);
+	const char *attr = is_type(func, "Attribute") ? json_string_value(json_object_get(func, "attr")) : NULL;
+	if (!attr || json_array_size(args))
+		return false;
+	const json_t *obj = json_object_get(func, "value");
+	if (!strcmp(attr, "read"))
+		return opened_path(w, obj, buf, len, depth + 1);
+	if (!strcmp(attr, "read_text") || !strcmp(attr, "read_bytes"))
+		return path_text(w, obj, buf, len, depth + 1);
+	return false;
+}
+
 static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
@@ -413,15 +810,24 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	char host[256];
 	if (r && r->has_fixed_host[c] && dest_of_call(call, host, sizeof host, NULL, NULL))
 		w->fixed_host = host;
+	char tool[128];
+	if (r && r->has_build_tool[c] && build_tool_of_call(w, call, tool, sizeof tool))
+		w->build_tool = tool;
+	char own[1024];
+	if (r && r->has_package_file[c] &&
+	    file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) && own[0])
+		w->package_file = own;
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->fixed_host = NULL;
+	w->build_tool = NULL;
+	w->package_file = NULL;
 	/* eval('exec'): aura-rewrite found a builtin fetched by evaluating its name. */
 	const char *hidden = json_string_value(json_object_get(call, "_evaluates_to"));
 	const struct rule *hr = hidden ? rules_match(&w->rules->calls, BUILTIN_BY_NAME, false) : NULL;
 	if (hr)
 		emit_hit(w, hr, hidden, call, c);
-	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def))
+	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def || w->repo_code))
 		xref_note_call(w->xref, name,
 			       json_object_get(call, "_resolved") ||
 			       json_object_get(json_object_get(call, "func"), "_resolved"),
@@ -445,16 +851,35 @@ static void check_module(struct walk *w, const char *module, const json_t *node,
 
 static void check_import(struct walk *w, const json_t *node, enum context c)
 {
-	if (is_type(node, "ImportFrom")) {
-		/* Relative imports name the package's own modules. */
-		if (record_int(node, "level", 0) == 0)
-			check_module(w, json_string_value(json_object_get(node, "module")), node, c);
-		return;
-	}
 	size_t i;
 	json_t *alias;
-	json_array_foreach(json_object_get(node, "names"), i, alias)
-		check_module(w, json_string_value(json_object_get(alias, "name")), node, c);
+	if (is_type(node, "ImportFrom")) {
+		/* Relative imports name the package's own modules. */
+		const char *module = json_string_value(json_object_get(node, "module"));
+		if (record_int(node, "level", 0) != 0 || !module)
+			return;
+		check_module(w, module, node, c);
+		/* Importing runs the module's top level (`from tools import helper`: the
+		 * package tools or its module helper). */
+		if (w->xref && !w->test_code)
+			xref_note_import(w->xref, module, c);
+		json_array_foreach(json_object_get(node, "names"), i, alias) {
+			const char *name = json_string_value(json_object_get(alias, "name"));
+			if (!name || !w->xref || w->test_code)
+				continue;
+			char *full = xmalloc(strlen(module) + strlen(name) + 2);
+			sprintf(full, "%s.%s", module, name);
+			xref_note_import(w->xref, full, c);
+			free(full);
+		}
+		return;
+	}
+	json_array_foreach(json_object_get(node, "names"), i, alias) {
+		const char *module = json_string_value(json_object_get(alias, "name"));
+		check_module(w, module, node, c);
+		if (w->xref && !w->test_code)
+			xref_note_import(w->xref, module, c);
+	}
 }
 
 static void walk(struct walk *w, const json_t *node, enum context c, int depth);
@@ -697,12 +1122,21 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.top = top_context(record_str(ast_rec, "path")),
 		.rewritten = json_is_true(json_object_get(tree, "_rewritten")),
 		.test_code = rules_is_test_path(rules, record_str(ast_rec, "path")),
+		.repo_code = rules_is_repo_path(rules, record_str(ast_rec, "path")),
 		.xref = xref,
+		.bindings = json_object(),
 	};
+	if (!w.bindings)
+		aura_oom();
+	collect_bindings(w.bindings, tree, 0);
 	if (xref)
 		xref_begin_file(xref, w.path, tree);
-	if (w.test_code)	/* nothing runs it on install or import of the package */
+	/* Nothing runs test code on install or import; a repository script runs only when
+	 * the package's own code runs it (xref follows that). */
+	if (w.test_code || (w.repo_code && w.top != CTX_INSTALL))
 		w.top = CTX_FUNCTION;
+	else
+		w.repo_code = false;
 	collect_hook_classes(&w, tree);
 	w.reach = reach_build(tree, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
@@ -710,9 +1144,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 				 .src = src, .top = w.top, .reach = w.reach,
 				 .hook_classes = (char *const *)w.hook_classes,
 				 .nhook_classes = w.nhook_classes, .test_code = w.test_code,
-				 .xref = xref };
+				 .repo_code = w.repo_code, .xref = xref };
 	taint_module(&ts, tree);
 	reach_free(w.reach);
+	json_decref(w.bindings);
 	if (w.too_deep)
 		record_error(w.artifact, w.path, "tree deeper than %d levels: not analysed below",
 			     DETECT_MAX_DEPTH);

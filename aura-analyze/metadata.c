@@ -150,7 +150,8 @@ void metadata_check_artifact(const struct popular *p, const struct ruleset *rule
 		snprintf(msg, sizeof msg, "package name '%s' is %d edit%s away from '%s', the #%zu most "
 			 "downloaded PyPI project: a possible typosquat", raw, best_d, best_d > 1 ? "s" : "",
 			 p->names[best], best + 1);
-		json_t *hit = hit_new(record_str(artifact, "id"), "Typosquat", q->score, q->severity,
+		json_t *hit = hit_new(record_str(artifact, "id"), "Typosquat", q->score,
+				      context_severity(q->severity, q->score),
 				      NULL, 0, 0, msg);
 		json_object_set_new(hit, "name", json_string(p->names[best]));
 		json_array_append_new(json_object_get(hit, "tags"), json_string("metadata"));

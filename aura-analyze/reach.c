@@ -8,7 +8,6 @@
 #include "reach.h"
 
 #define REACH_MAX_DEPTH 2100	/* as detect.c: jansson's trees are at most 2048 deep */
-#define REACH_MAX_MODULES 64	/* the file's tree plus decoded payload modules */
 #define CHAIN_MAX 6		/* callers named in a chain before "…" */
 
 struct def {
@@ -26,9 +25,9 @@ struct cls {
 
 struct reach {
 	struct def *defs;
-	size_t ndefs;
+	size_t ndefs, capdefs;
 	struct cls *classes;
-	size_t nclasses;
+	size_t nclasses, capclasses;
 	json_t *funcs;		/* name -> [def index...] of module-level functions */
 	json_t *class_index;	/* name -> [class index...] */
 	int *work;		/* defs made live, not yet scanned */
@@ -65,8 +64,12 @@ static void index_add(json_t *index, const char *name, size_t i)
 static void add_def(struct reach *r, const json_t *node, int cls)
 {
 	const char *name = json_string_value(json_object_get(node, "name"));
-	if (!name || r->ndefs == REACH_MAX_DEFS)
+	if (!name)
 		return;
+	if (r->ndefs == r->capdefs) {	/* grows with the file: no def is left out */
+		r->capdefs = r->capdefs ? 2 * r->capdefs : 64;
+		r->defs = xrealloc(r->defs, r->capdefs * sizeof *r->defs);
+	}
 	r->defs[r->ndefs] = (struct def){ .node = node, .name = name, .cls = cls, .caller = -1 };
 	if (cls < 0)
 		index_add(r->funcs, name, r->ndefs);
@@ -76,7 +79,7 @@ static void add_def(struct reach *r, const json_t *node, int cls)
 /* Defs and classes of a module body, also under if/try/with/for/while (not inside defs). */
 static void collect_body(struct reach *r, const json_t *body, int depth)
 {
-	if (depth > 32 || !json_is_array(body))
+	if (depth > REACH_MAX_DEPTH || !json_is_array(body))
 		return;
 	size_t i;
 	json_t *stmt;
@@ -85,8 +88,12 @@ static void collect_body(struct reach *r, const json_t *body, int depth)
 			add_def(r, stmt, -1);
 		} else if (is_type(stmt, "ClassDef")) {
 			const char *name = json_string_value(json_object_get(stmt, "name"));
-			if (!name || r->nclasses == REACH_MAX_DEFS)
+			if (!name)
 				continue;
+			if (r->nclasses == r->capclasses) {
+				r->capclasses = r->capclasses ? 2 * r->capclasses : 16;
+				r->classes = xrealloc(r->classes, r->capclasses * sizeof *r->classes);
+			}
 			int ci = (int)r->nclasses++;
 			r->classes[ci] = (struct cls){ .node = stmt, .name = name };
 			index_add(r->class_index, name, (size_t)ci);
@@ -265,9 +272,9 @@ static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, 
 }
 
 /* The file's Module and the Modules aura-rewrite decoded under `_payload` keys. */
-static void find_modules(const json_t *node, const json_t **out, size_t *n, int depth)
+static void find_modules(const json_t *node, const json_t ***out, size_t *n, int depth)
 {
-	if (depth > REACH_MAX_DEPTH || *n == REACH_MAX_MODULES)
+	if (depth > REACH_MAX_DEPTH)
 		return;
 	if (json_is_array(node)) {
 		size_t i;
@@ -278,8 +285,10 @@ static void find_modules(const json_t *node, const json_t **out, size_t *n, int 
 	}
 	if (!json_is_object(node))
 		return;
-	if (is_type(node, "Module"))
-		out[(*n)++] = node;
+	if (is_type(node, "Module")) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = node;
+	}
 	const char *key;
 	json_t *child;
 	json_object_foreach((json_t *)node, key, child)
@@ -293,20 +302,18 @@ struct reach *reach_build(const json_t *module, bool main_runs, const char *cons
 {
 	struct reach *r = xmalloc(sizeof *r);
 	*r = (struct reach){
-		.defs = xmalloc(REACH_MAX_DEFS * sizeof *r->defs),
-		.classes = xmalloc(REACH_MAX_DEFS * sizeof *r->classes),
-		.work = xmalloc(REACH_MAX_DEFS * sizeof *r->work),
 		.funcs = json_object(),
 		.class_index = json_object(),
 		.main_runs = main_runs,
 	};
 	if (!r->funcs || !r->class_index)
 		aura_oom();
-	const json_t *modules[REACH_MAX_MODULES];
+	const json_t **modules = NULL;
 	size_t nmodules = 0;
-	find_modules(module, modules, &nmodules, 0);
+	find_modules(module, &modules, &nmodules, 0);
 	for (size_t i = 0; i < nmodules; i++)
 		collect_body(r, json_object_get(modules[i], "body"), 0);
+	r->work = xmalloc((r->ndefs + 1) * sizeof *r->work);	/* each def is pushed once */
 	for (size_t i = 0; i < r->ndefs; i++)
 		for (size_t k = 0; r->defs[i].cls >= 0 && k < nroots; k++)
 			if (!strcmp(r->classes[r->defs[i].cls].name, root_classes[k]))
@@ -318,6 +325,7 @@ struct reach *reach_build(const json_t *module, bool main_runs, const char *cons
 		int i = r->work[--r->nwork];
 		scan_refs(r, json_object_get(r->defs[i].node, "body"), i, r->defs[i].cls, 0);
 	}
+	free(modules);
 	return r;
 }
 

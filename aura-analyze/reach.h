@@ -5,8 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* At most this many functions and methods are tracked per file (beyond that: unreachable). */
-#define REACH_MAX_DEFS 4096
+/* Every function and method of a file is tracked (the tables grow with the file). */
 
 struct reach;
 

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
+#include "../aura-score/score.h"	/* RISK_*_AT: the verdict's scale */
 #include "err.h"
 #include "record.h"
 #include "rules.h"
@@ -79,6 +81,22 @@ static bool want_int_upto(struct loader *ld, const yaml_node_t *n, const char *w
 		return fail_at(ld, n, "%s: expected an integer from 0 to %ld", what, max);
 	*out = (int)v;
 	return true;
+}
+
+/* A YAML 1.1 boolean (true/false, yes/no, on/off in any case, as PyYAML reads them): anything
+ * else is an error, so a typo never silently means false. */
+static bool want_bool(struct loader *ld, const yaml_node_t *n, const char *what, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y" };
+	static const char *const no[] = { "false", "no", "off", "n" };
+	const char *s = scalar(n);
+	for (size_t i = 0; s && i < sizeof yes / sizeof yes[0]; i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return true;
+		}
+	}
+	return fail_at(ld, n, "%s: expected true or false", what);
 }
 
 static bool want_int(struct loader *ld, const yaml_node_t *n, const char *what, int *out)
@@ -274,19 +292,22 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			char why[256];
 			if (ok && !strings_compile(r, why, sizeof why))
 				ok = fail_at(ld, v, "pattern: %s", why);
-		} else if (is_strings && !strcmp(key, "secret")) {
-			r->secret = scalar(v) && !strcmp(scalar(v), "true");
-			ok = true;	/* was read uninitialised here (clang, cppcheck) */
-		} else if (is_strings && !strcmp(key, "entropy"))
+		} else if (is_strings && !strcmp(key, "secret"))
+			ok = want_bool(ld, v, key, &r->secret);
+		else if (is_strings && !strcmp(key, "entropy"))
 			ok = load_entropy(ld, v, r);
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
 			ok = load_flow_ends(ld, k, v, r);
 		else if (!is_strings && !strcmp(key, "fixed_host"))
 			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host);
+		else if (!is_strings && !is_flow && !strcmp(key, "build_tool"))
+			ok = load_scores(ld, v, r->build_tool, r->has_build_tool);
+		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
+			ok = load_scores(ld, v, r->package_file, r->has_package_file);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
-				     is_strings ? ", pattern, entropy, secret" : ", fixed_host");
+				     is_strings ? ", pattern, entropy, secret" : ", fixed_host, build_tool, package_file");
 		if (!ok)
 			return false;
 	}
@@ -464,9 +485,13 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
 		else if (key && !strcmp(key, "test_paths"))
 			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
+		else if (key && !strcmp(key, "build_tools"))
+			ok = want_strings(ld, v, key, &rs->build_tools, &rs->nbuild_tools);
+		else if (key && !strcmp(key, "repo_paths"))
+			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
-					    "taint, typosquat, install_hooks, test_paths)",
+					    "taint, typosquat, install_hooks, test_paths, build_tools, repo_paths)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -549,6 +574,12 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->ntest_paths; i++)
 		free(rs->test_paths[i]);
 	free(rs->test_paths);
+	for (size_t i = 0; i < rs->nbuild_tools; i++)
+		free(rs->build_tools[i]);
+	free(rs->build_tools);
+	for (size_t i = 0; i < rs->nrepo_paths; i++)
+		free(rs->repo_paths[i]);
+	free(rs->repo_paths);
 	free(rs->path);
 	free(rs);
 }
@@ -594,12 +625,18 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
  * an fnmatch(3) pattern for the file name.  Members of nested archives ("x.deb!./usr/...")
  * are judged by their own path.
  */
+/* A member's own path: the part after the last '!' of a nested archive's member. */
+static const char *member_path(const char *path)
+{
+	const char *bang = strrchr(path, '!');
+	return bang ? bang + 1 : path;
+}
+
 bool rules_is_test_path(const struct ruleset *rs, const char *path)
 {
 	if (!path)
 		return false;
-	const char *member = strrchr(path, '!');
-	member = member ? member + 1 : path;
+	const char *member = member_path(path);
 	const char *base = strrchr(member, '/');
 	base = base ? base + 1 : member;
 	for (size_t i = 0; i < rs->ntest_paths; i++) {
@@ -616,11 +653,20 @@ bool rules_is_test_path(const struct ruleset *rs, const char *path)
 	return false;
 }
 
+const char *context_severity(const char *rule_severity, long score)
+{
+	int level = score >= RISK_CRITICAL_AT ? 4 : score >= RISK_HIGH_AT ? 3 :
+		    score >= RISK_MEDIUM_AT ? 2 : score >= RISK_LOW_AT ? 1 : 0;
+	int cap = severity_rank(rule_severity);
+	return severity_names[cap >= 0 && cap < level ? cap : level];
+}
+
 json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
 		     const char *path, long line, long col, const char *file_id, const char *name,
 		     const char *message)
 {
-	json_t *hit = hit_new(artifact, r->detection, score, r->severity, path, line, col, message);
+	json_t *hit = hit_new(artifact, r->detection, score, context_severity(r->severity, score),
+			      path, line, col, message);
 	if (file_id)
 		json_object_set_new(hit, "file", json_string(file_id));
 	json_object_set_new(hit, "name", json_string_lossy(name, strlen(name)));
@@ -635,4 +681,35 @@ json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char
 	for (size_t i = 0; i < r->ntags; i++)
 		json_array_append_new(tags, json_string(r->tags[i]));
 	return hit;
+}
+
+bool rules_is_build_tool(const struct ruleset *rs, const char *word)
+{
+	for (size_t i = 0; i < rs->nbuild_tools; i++)
+		if (!fnmatch(rs->build_tools[i], word, 0))
+			return true;
+	return false;
+}
+
+bool rules_is_repo_path(const struct ruleset *rs, const char *path)
+{
+	if (!path)
+		return false;
+	const char *member = member_path(path);
+	const char *first_end = strchr(member, '/');
+	if (!first_end)
+		return false;
+	/* The second directory counts only below a NAME-VERSION/ root (an sdist's): elsewhere
+	 * pkg/tools/ is a subpackage that is installed. */
+	const char *second = first_end + 1;
+	bool sdist_root = false;
+	for (const char *p = member; p + 1 < first_end; p++)
+		sdist_root |= *p == '-' && p[1] >= '0' && p[1] <= '9';
+	for (size_t i = 0; i < rs->nrepo_paths; i++) {
+		const char *pat = rs->repo_paths[i];	/* "scripts/" */
+		size_t n = strlen(pat);
+		if (!strncmp(member, pat, n) || (sdist_root && !strncmp(second, pat, n)))
+			return true;
+	}
+	return false;
 }

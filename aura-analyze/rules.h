@@ -24,6 +24,14 @@ struct rule {
 	/* calls and flows: the score when the call's destination is a constant host */
 	int fixed_host[CTX_COUNT];
 	bool has_fixed_host[CTX_COUNT];
+	/* calls: the score when the command run is a known build tool with constant
+	 * arguments (build_tools), which is what a build looks like */
+	int build_tool[CTX_COUNT];
+	bool has_build_tool[CTX_COUNT];
+	/* calls: the score when the code run is a file of the package itself
+	 * (exec(open("pkg/version.py").read())): that file is analysed where it runs */
+	int package_file[CTX_COUNT];
+	bool has_package_file[CTX_COUNT];
 	unsigned long line;	/* where the rule starts in its file, for messages */
 	/* strings: rules only (strings.c) */
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
@@ -78,6 +86,14 @@ struct ruleset {
 	 * pattern ("test_*.py"); code there weighs like code inside a function. */
 	char **test_paths;
 	size_t ntest_paths;
+	/* Programs builds run (fnmatch patterns of a command's first word: pkg-config,
+	 * *-config, cmake); a rule's build_tool score applies to them. */
+	char **build_tools;
+	size_t nbuild_tools;
+	/* Top-level directories of a source tree that are not installed (scripts/, tools/,
+	 * ci/): their code weighs like test code unless the package runs it. */
+	char **repo_paths;
+	size_t nrepo_paths;
 };
 
 /*
@@ -89,6 +105,13 @@ struct ruleset {
  * tags every rule hit carries (category, "install-time"/"import-time", the rule's own).
  * The caller adds what is particular to it, then writes it.
  */
+/*
+ * What a hit of `score` weighs on the verdict's scale (aura-score's risk levels: info
+ * below 20, low, medium from 50, high from 100, critical from 200), at most the rule's
+ * own `severity`: a subprocess.run inside a function scores 2 and says info, not high.
+ */
+const char *context_severity(const char *rule_severity, long score);
+
 json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
 		     const char *path, long line, long col, const char *file_id, const char *name,
 		     const char *message);
@@ -105,6 +128,13 @@ const struct rule *rules_match(const struct rule_list *list, const char *name, b
 
 /* The labels (bit i: label i) of `labels` whose names match `name` (a trailing '*' allowed). */
 unsigned taint_labels_match(const struct taint_labels *labels, const char *name);
+
+/* True when `word` (a command's first word, without a directory) is a build tool. */
+bool rules_is_build_tool(const struct ruleset *rs, const char *word);
+
+/* True when `path` is in a repo_paths directory at the top of the artifact (its first
+ * directory, or the one below the sdist's NAME-VERSION/ root). */
+bool rules_is_repo_path(const struct ruleset *rs, const char *path);
 
 /* True when `path` (an artifact member, "a!b" for nested ones) is test or example code. */
 bool rules_is_test_path(const struct ruleset *rs, const char *path);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dest.h"
+#include "detect.h"
 #include "err.h"
 #include "record.h"
 #include "strings.h"
@@ -18,31 +19,39 @@
  * return carries; which sinks their parameters reach) so flows through simple calls count.
  */
 
+/*
+ * No table here has a fixed size: a name that could not be tracked, or a variable past a
+ * cap, would be data the analysis silently loses (a 100-byte variable name or 520 dummy
+ * assignments would hide a flow).  Variables, defs and names grow with the input, which
+ * bounds them.  Nesting is followed as deep as detect.c walks (each level here is at least
+ * one level of its walk); deeper code is reported as not analysed, never skipped quietly.
+ */
 #define PARAM_BIT (1u << 31)	/* "came from a parameter": for function summaries */
-#define MAX_VARS 512		/* per scope; more are ignored (never tainted) */
-#define MAX_DEFS 1024
-#define MAX_DEPTH 200		/* expression and statement nesting followed */
-#define DESC 160
+#define MAX_DEPTH DETECT_MAX_DEPTH
+#define DESC 160		/* descriptions for messages only: cutting them loses no flow */
+#define HOST_MAX 256		/* DNS names are at most 253 bytes */
 
 /* Where tainted data was fetched from: a source call with a hard-coded host (labels). */
 struct origin {
 	unsigned mask;
-	char host[96];
+	char host[HOST_MAX];
 };
 
 struct var {
-	char name[96];
+	char *name;		/* a variable, dotted attribute, or 'constant path */
 	unsigned mask;
 	char source[DESC];	/* "os.environ (line 3)" */
 	char path[DESC];	/* "env → data" */
-	char loc[96];		/* an open file: the variable/constant naming its path */
-	char host[96];		/* a constant URL or host name it was given */
+	char *loc;		/* an open file: the variable/constant naming its path, or NULL */
+	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
 };
 
+/* Variables are allocated one by one, so a pointer to one stays valid as the scope grows. */
 struct scope {
-	struct var *v;
-	size_t n;
+	struct var **v;
+	size_t n, cap;
+	json_t *index;		/* name → position in v */
 	struct scope *globals;	/* the module scope, for names a function reads */
 };
 
@@ -59,14 +68,15 @@ struct fsum {
 
 struct taint {
 	const struct taint_site *site;
-	struct fsum defs[MAX_DEFS];
-	size_t ndefs;
+	struct fsum *defs;
+	size_t ndefs, capdefs;
 	struct fsum *current;	/* the def being summarised or analysed */
 	bool emit;
 	enum context ctx;
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
+	bool too_deep;		/* nesting past MAX_DEPTH was not followed */
 };
 
 struct flowdesc {
@@ -99,21 +109,42 @@ static long pos(const json_t *n, const char *k)
 	return (long)record_int(n, k, 0);
 }
 
+static struct scope scope_new(struct scope *globals)
+{
+	return (struct scope){ .index = json_object(), .globals = globals };
+}
+
+static void scope_free(struct scope *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i]->name);
+		free(s->v[i]->loc);
+		free(s->v[i]);
+	}
+	free(s->v);
+	json_decref(s->index);
+}
+
 static struct var *lookup(struct scope *s, const char *name, bool create)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
+	if (!name)
+		return NULL;
+	json_t *at = json_object_get(s->index, name);
+	if (at)
+		return s->v[json_integer_value(at)];
 	if (!create) {
 		if (s->globals && s->globals != s)
 			return lookup(s->globals, name, false);
 		return NULL;
 	}
-	if (s->n == MAX_VARS || strlen(name) >= sizeof s->v[0].name)
-		return NULL;
-	struct var *v = &s->v[s->n++];
-	memset(v, 0, sizeof *v);
-	snprintf(v->name, sizeof v->name, "%s", name);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	struct var *v = xmalloc(sizeof *v);
+	*v = (struct var){ .name = xstrdup(name) };
+	json_object_set_new_nocheck(s->index, name, json_integer((json_int_t)s->n));
+	s->v[s->n++] = v;
 	return v;
 }
 
@@ -128,34 +159,45 @@ static void merge(struct flowdesc *a, const struct flowdesc *b)
 	a->mask |= b->mask;
 }
 
-/* The dotted name of a.b.c (Name/Attribute chain) into buf, or false. */
-static bool dotted(const json_t *n, char *buf, size_t len, int depth)
+/* The dotted name of a.b.c (a Name/Attribute chain of any length), allocated, or NULL. */
+static char *dotted(const json_t *n)
 {
-	if (depth > 32)
-		return false;
-	if (is_type(n, "Name")) {
-		const char *id = json_string_value(json_object_get(n, "id"));
-		return id && (size_t)snprintf(buf, len, "%s", id) < len;
+	size_t len = 0;
+	const json_t *at = n;
+	for (; is_type(at, "Attribute"); at = json_object_get(at, "value")) {
+		const char *attr = json_string_value(json_object_get(at, "attr"));
+		if (!attr)
+			return NULL;
+		len += strlen(attr) + 1;
 	}
-	if (!is_type(n, "Attribute"))
-		return false;
-	char inner[256];
-	const char *attr = json_string_value(json_object_get(n, "attr"));
-	if (!attr || !dotted(json_object_get(n, "value"), inner, sizeof inner, depth + 1))
-		return false;
-	return (size_t)snprintf(buf, len, "%s.%s", inner, attr) < len;
+	const char *id = is_type(at, "Name") ? json_string_value(json_object_get(at, "id")) : NULL;
+	if (!id)
+		return NULL;
+	len += strlen(id);
+	/* Filled from the end: the chain is walked from the last attribute inwards. */
+	char *out = xmalloc(len + 1);
+	out[len] = '\0';
+	size_t end = len;
+	for (at = n; is_type(at, "Attribute"); at = json_object_get(at, "value")) {
+		const char *attr = json_string_value(json_object_get(at, "attr"));
+		size_t k = strlen(attr);
+		memcpy(out + end - k, attr, k);
+		end -= k + 1;
+		out[end] = '.';
+	}
+	memcpy(out, id, strlen(id));
+	return out;
 }
 
-/* What a call calls, as detect.c names it: rewrite's `_resolved`, else the dotted name. */
-static bool callee(const json_t *call, char *buf, size_t len)
+/* What a call calls, as detect.c names it: rewrite's `_resolved`, else the dotted name
+ * (allocated, or NULL). */
+static char *callee(const json_t *call)
 {
 	const json_t *func = json_object_get(call, "func");
 	const char *r = json_string_value(json_object_get(call, "_resolved"));
 	if (!r)
 		r = json_string_value(json_object_get(func, "_resolved"));
-	if (r)
-		return (size_t)snprintf(buf, len, "%s", r) < len;
-	return dotted(func, buf, len, 0);
+	return r ? xstrdup(r) : dotted(func);
 }
 
 static bool is_sanitiser(const char *name)
@@ -170,24 +212,36 @@ static bool is_sanitiser(const char *name)
 	return false;
 }
 
-/* A file location: the constant path text ('x.exe) or the variable holding the path. */
-static bool location_key(const json_t *e, char *buf, size_t len)
+/* A file location: the constant path text ('x.exe) or the variable holding the path
+ * (allocated, or NULL). */
+static char *location_key(const json_t *e)
 {
 	const json_t *v = json_object_get(e, "value");
-	if (is_type(e, "Constant") && json_is_string(v))
-		return (size_t)snprintf(buf, len, "'%s", json_string_value(v)) < len;
+	if (is_type(e, "Constant") && json_is_string(v)) {
+		const char *text = json_string_value(v);
+		char *out = xmalloc(strlen(text) + 2);
+		out[0] = '\'';
+		strcpy(out + 1, text);
+		return out;
+	}
 	if (is_type(e, "JoinedStr")) {	/* f'C:/x/a.exe': an f-string with no {expression} */
-		size_t n = (size_t)snprintf(buf, len, "'"), i;
+		size_t n = 1, i;
 		json_t *part;
 		json_array_foreach(json_object_get(e, "values"), i, part) {
 			const char *text = json_string_value(json_object_get(part, "value"));
-			if (!is_type(part, "Constant") || !text || n + strlen(text) >= len)
-				return false;
-			n += (size_t)snprintf(buf + n, len - n, "%s", text);
+			if (!is_type(part, "Constant") || !text)
+				return NULL;
+			n += strlen(text);
 		}
-		return n > 1;
+		if (n == 1)
+			return NULL;
+		char *out = xmalloc(n + 1);
+		strcpy(out, "'");
+		json_array_foreach(json_object_get(e, "values"), i, part)
+			strcat(out, json_string_value(json_object_get(part, "value")));
+		return out;
 	}
-	return dotted(e, buf, len, 0);
+	return dotted(e);
 }
 
 /*
@@ -198,9 +252,9 @@ static struct var *path_inside(struct scope *s, const char *text)
 {
 	for (; s; s = s->globals != s ? s->globals : NULL) {
 		for (size_t i = 0; i < s->n; i++)
-			if (s->v[i].name[0] == '\'' && s->v[i].mask && strlen(s->v[i].name + 1) >= 6 &&
-			    strstr(text, s->v[i].name + 1))
-				return &s->v[i];
+			if (s->v[i]->name[0] == '\'' && s->v[i]->mask && strlen(s->v[i]->name + 1) >= 6 &&
+			    strstr(text, s->v[i]->name + 1))
+				return s->v[i];
 		if (!s->globals)
 			break;
 	}
@@ -228,7 +282,7 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		   unsigned sinks, const struct flowdesc *d, const char *through)
 {
 	const struct ruleset *rs = t->site->rules;
-	char host[96];
+	char host[HOST_MAX];
 	bool fixed = dest_of_call(at, host, sizeof host, var_host, s);
 	for (size_t i = 0; i < rs->flows.n; i++) {
 		const struct rule *r = &rs->flows.v[i];
@@ -241,11 +295,17 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		json_object_set_new(t->seen, key, json_true());
 		static const char *const when_ctx[CTX_COUNT] = { "at install time", "at import time",
 								 "inside a function" };
-		const char *when = t->site->test_code ? "in test or example code" : when_ctx[t->ctx];
+		const char *when = t->site->test_code ? "in test or example code"
+				   : t->site->repo_code && t->ctx == CTX_FUNCTION
+				   ? "in code the package does not install" : when_ctx[t->ctx];
 		/* Data fetched from a hard-coded host (a download) weighs like a fixed destination. */
 		bool fetched = !fixed && d->from.host[0] && (d->from.mask & r->from_mask);
 		const char *fixed_host = fixed ? host : fetched ? d->from.host : NULL;
-		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx];
+		/* Test code and repository scripts run only when a developer runs them: a fixed
+		 * destination there is not a payload waiting for a caller of the package. */
+		bool unshipped = t->site->test_code || t->site->repo_code;
+		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx] &&
+				   !(unshipped && t->ctx == CTX_FUNCTION);
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
@@ -258,9 +318,9 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
-		json_t *hit = hit_new(t->site->artifact, r->detection,
-				      fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx], r->severity,
-				      t->site->path, line, col, msg);
+		int score = fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx];
+		json_t *hit = hit_new(t->site->artifact, r->detection, score,
+				      context_severity(r->severity, score), t->site->path, line, col, msg);
 		if (t->site->file)
 			json_object_set_new(hit, "file", json_string(t->site->file));
 		json_object_set_new(hit, "name", json_string(sink));
@@ -273,10 +333,12 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			json_array_append_new(tags, json_string(tag));
 		}
 		json_array_append_new(tags, json_string("flow"));
-		if (fixed_host)
+		if (fixed_score)
 			json_array_append_new(tags, json_string("fixed-host"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
+		if (t->site->repo_code)
+			json_array_append_new(tags, json_string("not-installed"));
 		for (size_t k = 0; k < r->ntags; k++)
 			json_array_append_new(tags, json_string(r->tags[k]));
 		json_t *flow = json_object();
@@ -294,6 +356,10 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (t->ctx == CTX_FUNCTION && t->current && !t->current->method && t->site->xref &&
 		    !t->site->test_code)
 			xref_keep_hit(t->site->xref, t->current->name, r, fixed_host != NULL, hit);
+		/* The file's top level (and what it runs) runs again when another file runs it. */
+		if (t->ctx == t->site->top && t->ctx != CTX_INSTALL && (!t->current || t->via) &&
+		    t->site->xref && !t->site->test_code)
+			xref_keep_top_hit(t->site->xref, r, fixed_host != NULL, hit);
 		out_record(hit);
 		json_decref(hit);
 	}
@@ -343,8 +409,8 @@ static bool opens_credentials(struct taint *t, const char *name, const json_t *c
 static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t *call, int depth)
 {
 	struct flowdesc out = { 0 }, args = { 0 };
-	char name[256] = "";
-	bool named = callee(call, name, sizeof name);
+	char *name = callee(call);
+	bool named = name != NULL;
 	size_t i;
 	json_t *a;
 	json_array_foreach(json_object_get(call, "args"), i, a) {
@@ -394,14 +460,16 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 			}
 			if (f->param_sinks && (args.mask & ~PARAM_BIT) && t->emit) {
 				char through[128];
-				snprintf(through, sizeof through, "%s()", f->name);
+				snprintf(through, sizeof through, "%.100s()", f->name);
 				report(t, s, call, f->name, f->param_sinks, &args, through);
 			}
 			if (f->param_sinks && (args.mask & PARAM_BIT) && t->current)
 				t->current->param_sinks |= f->param_sinks;
 		}
-		if (is_sanitiser(name))
+		if (is_sanitiser(name)) {
+			free(name);
 			return out;
+		}
 	}
 	/* f.write(data), items.append(data): the object now holds the data. */
 	static const char *const mutators[] = { "write", "writelines", "append", "extend", "update",
@@ -417,7 +485,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				}
 				v->mask |= args.mask;
 				merge_origin(&v->from, &args.from);
-				struct var *loc = v->loc[0] ? lookup(s, v->loc, true) : NULL;
+				struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
 				if (loc) {	/* the file now holds the data: so does its path */
 					if (!loc->source[0]) {
 						snprintf(loc->source, sizeof loc->source, "%s", args.source);
@@ -435,16 +503,16 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 	/* urlretrieve(url, path): the path now holds what the URL served. */
 	if (named && json_array_size(json_object_get(call, "args")) >= 2 && out.mask &&
 	    strstr(name, "urlretrieve")) {
-		char key[96];
-		if (location_key(json_array_get(json_object_get(call, "args"), 1), key, sizeof key)) {
+		char *key = location_key(json_array_get(json_object_get(call, "args"), 1));
+		if (key) {
 			struct var *loc = lookup(s, key, true);
-			if (loc) {
-				loc->mask |= out.mask;
-				snprintf(loc->source, sizeof loc->source, "%s", out.source);
-				merge_origin(&loc->from, &out.from);
-			}
+			loc->mask |= out.mask;
+			snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			merge_origin(&loc->from, &out.from);
 		}
+		free(key);
 	}
+	free(name);
 	merge(&out, &args);
 	return out;
 }
@@ -452,6 +520,8 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, int depth)
 {
 	struct flowdesc out = { 0 };
+	if (depth > MAX_DEPTH)
+		t->too_deep = true;
 	if (depth > MAX_DEPTH || !e)
 		return out;
 	if (json_is_array(e)) {
@@ -470,13 +540,11 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 		return out;
 	if (!strcmp(type, "Call"))
 		return call_expr(t, s, e, depth);
-	char name[256];
 	if (!strcmp(type, "Name") || !strcmp(type, "Attribute") ||
 	    (!strcmp(type, "Constant") && json_is_string(json_object_get(e, "value")))) {
 		const char *r = json_string_value(json_object_get(e, "_resolved"));
-		bool have = r ? (size_t)snprintf(name, sizeof name, "%s", r) < sizeof name
-			      : location_key(e, name, sizeof name);
-		if (have) {
+		char *name = r ? xstrdup(r) : location_key(e);
+		if (name) {
 			struct var *v = lookup(s, name, false);
 			if ((!v || !v->mask) && name[0] == '\'')
 				v = path_inside(s, name + 1);
@@ -487,14 +555,17 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 				snprintf(out.path, sizeof out.path, "%s", v->path);
 				if (name[0] != '\'')
 					add_path(&out, name);
+				free(name);
 				return out;
 			}
 			unsigned src = name[0] != '\'' ? taint_labels_match(&t->site->rules->sources, name) : 0;
 			if (src) {	/* os.environ, sys.argv: a source that is not called */
 				out.mask = src;
 				snprintf(out.source, sizeof out.source, "%.100s (line %ld)", name, pos(e, "lineno"));
+				free(name);
 				return out;
 			}
+			free(name);
 		}
 		if (!strcmp(type, "Attribute"))	/* r.text: the object's taint */
 			return expr(t, s, json_object_get(e, "value"), depth + 1);
@@ -513,8 +584,10 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 static void assign(struct taint *t, struct scope *s, const json_t *target, const struct flowdesc *d,
 		   const json_t *value, int depth)
 {
-	if (depth > 16)
+	if (depth > MAX_DEPTH) {
+		t->too_deep = true;
 		return;
+	}
 	if (is_type(target, "Tuple") || is_type(target, "List")) {
 		size_t i;
 		json_t *e;
@@ -532,12 +605,11 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 			assign(t, s, base, d, NULL, depth + 1);
 		return;
 	}
-	char name[256];
-	if (!dotted(target, name, sizeof name, 0))
+	char *name = dotted(target);
+	if (!name)
 		return;
 	struct var *v = lookup(s, name, true);
-	if (!v)
-		return;
+	free(name);
 	if (d->mask) {
 		v->mask |= d->mask;
 		merge_origin(&v->from, &d->from);
@@ -548,9 +620,12 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 	if (value && !v->host[0])
 		dest_of_expr(value, v->host, sizeof v->host, var_host, s);
 	/* f = open(path, 'wb'): remember which path f writes to. */
-	char fn[64];
-	if (value && is_type(value, "Call") && callee(value, fn, sizeof fn) && !strcmp(fn, "builtins.open"))
-		location_key(json_array_get(json_object_get(value, "args"), 0), v->loc, sizeof v->loc);
+	char *fn = value && is_type(value, "Call") ? callee(value) : NULL;
+	if (fn && !strcmp(fn, "builtins.open")) {
+		free(v->loc);
+		v->loc = location_key(json_array_get(json_object_get(value, "args"), 0));
+	}
+	free(fn);
 }
 
 static void body(struct taint *t, struct scope *s, const json_t *stmts, int depth);
@@ -558,6 +633,8 @@ static void body(struct taint *t, struct scope *s, const json_t *stmts, int dept
 static void statement(struct taint *t, struct scope *s, const json_t *st, int depth)
 {
 	const char *type = node_type(st);
+	if (depth > MAX_DEPTH)
+		t->too_deep = true;
 	if (!type || depth > MAX_DEPTH)
 		return;
 	if (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") || !strcmp(type, "ClassDef"))
@@ -635,21 +712,31 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 
 static void body(struct taint *t, struct scope *s, const json_t *stmts, int depth)
 {
-	if (depth > MAX_DEPTH)
+	if (depth > MAX_DEPTH) {
+		t->too_deep = true;
 		return;
+	}
 	size_t i;
 	json_t *st;
 	json_array_foreach(stmts, i, st)
 		statement(t, s, st, depth + 1);
 }
 
-static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool hook)
+static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool hook, int depth)
 {
+	if (depth > MAX_DEPTH) {
+		t->too_deep = true;
+		return;
+	}
 	size_t i;
 	json_t *st;
 	json_array_foreach(stmts, i, st) {
-		if ((is_type(st, "FunctionDef") || is_type(st, "AsyncFunctionDef")) && t->ndefs < MAX_DEFS) {
+		if (is_type(st, "FunctionDef") || is_type(st, "AsyncFunctionDef")) {
 			const char *name = json_string_value(json_object_get(st, "name"));
+			if (name && t->ndefs == t->capdefs) {
+				t->capdefs = t->capdefs ? 2 * t->capdefs : 64;
+				t->defs = xrealloc(t->defs, t->capdefs * sizeof *t->defs);
+			}
 			if (name)
 				t->defs[t->ndefs++] = (struct fsum){ .node = st, .name = name, .method = method,
 								     .hook = hook };
@@ -658,10 +745,10 @@ static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool
 			bool h = false;
 			for (size_t k = 0; cname && k < t->site->nhook_classes; k++)
 				h |= !strcmp(cname, t->site->hook_classes[k]);
-			collect_defs(t, json_object_get(st, "body"), true, h);
+			collect_defs(t, json_object_get(st, "body"), true, h, depth + 1);
 		} else if (is_type(st, "If") || is_type(st, "Try")) {
-			collect_defs(t, json_object_get(st, "body"), method, hook);
-			collect_defs(t, json_object_get(st, "orelse"), method, hook);
+			collect_defs(t, json_object_get(st, "body"), method, hook, depth + 1);
+			collect_defs(t, json_object_get(st, "orelse"), method, hook, depth + 1);
 		}
 	}
 }
@@ -679,7 +766,7 @@ static unsigned source_label(const struct taint *t, const char *label)
 /* One def's body in a fresh scope whose parameters carry PARAM_BIT. */
 static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 {
-	struct scope s = { .v = xmalloc(MAX_VARS * sizeof *s.v), .globals = module };
+	struct scope s = scope_new(module);
 	const json_t *args = json_object_get(f->node, "args");
 	static const char *const kinds[] = { "posonlyargs", "args", "kwonlyargs" };
 	for (size_t k = 0; k < 3; k++) {
@@ -703,7 +790,7 @@ static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 	t->current = f;
 	body(t, &s, json_object_get(f->node, "body"), 0);
 	t->current = NULL;
-	free(s.v);
+	scope_free(&s);
 }
 
 void taint_module(const struct taint_site *site, const json_t *module)
@@ -715,8 +802,8 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;
-	collect_defs(t, json_object_get(module, "body"), false, false);
-	struct scope mod = { .v = xmalloc(MAX_VARS * sizeof *mod.v) };
+	collect_defs(t, json_object_get(module, "body"), false, false, 0);
+	struct scope mod = scope_new(NULL);
 	mod.globals = &mod;
 	/* Summaries first (twice, so a def calling a later def sees its summary). */
 	for (int pass = 0; pass < 2; pass++)
@@ -734,7 +821,11 @@ void taint_module(const struct taint_site *site, const json_t *module)
 		free(t->via);
 		t->via = NULL;
 	}
-	free(mod.v);
+	scope_free(&mod);
+	if (t->too_deep)
+		record_error(site->artifact, site->path, "code nested deeper than %d levels: data flow "
+			     "not followed below", MAX_DEPTH);
 	json_decref(t->seen);
+	free(t->defs);
 	free(t);
 }

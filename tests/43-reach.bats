@@ -16,7 +16,7 @@ def a():
 def b():
     a()
 def never():
-    os.system("uname")
+    os.system("whoami")
 b()
 PY
 	run dets m.py ShellCommand
@@ -82,4 +82,11 @@ setup(cmdclass={"install": I})
 PY
 	run dets setup.py ShellCommand
 	assert_output "5 ShellCommand os.system install 100"
+}
+
+@test "no silent cap: a def past the 4096th of a file is still reached from the top level" {
+	{ echo 'import os'; for i in $(seq 1 4200); do echo "def f$i(): pass"; done
+	  printf 'def late():\n    os.system("id")\nlate()\n'; } >m.py
+	run dets m.py ShellCommand
+	assert_output "4203 ShellCommand os.system import 50"
 }
