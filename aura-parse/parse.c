@@ -54,10 +54,7 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	kv_or_null(w, "file", file);
 	kv_or_null(w, "path", path);
 	jw_key(w, "tree");
-	if (pyparse_to_json(pc->pp, src, len, &lim, w, &res) < 0) {
-		record_error(artifact, path, "parse timed out after %lu ms", pc->timeout_ms);
-		return;
-	}
+	pyparse_to_json(pc->pp, src, len, &lim, w, &res);
 	jw_object_end(w);
 	out_raw(w->buf, w->len);
 
@@ -93,6 +90,19 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 "for one parse on this stack and was left out of the tree (a Truncated "
 			 "statement); the rest of the file was parsed", res.oversize_bytes, res.oversize_line);
 		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.oversize_line, 0, msg);
+	}
+	if (res.overload) {
+		snprintf(msg, sizeof msg, "a top-level statement at line %u nests, chains or repeats "
+			 "too much for the parser (about %lu parse-stack entries; tree-sitter holds "
+			 "65,535 children per node) and was left out of the tree (a Truncated "
+			 "statement); the rest of the file was parsed", res.overload_line, res.overload_load);
+		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.overload_line, 0, msg);
+	}
+	if (res.timed_out) {
+		snprintf(msg, sizeof msg, "parsing stopped at --timeout-ms %lu: the code from line %u "
+			 "on was not parsed or converted (Truncated in the tree)", pc->timeout_ms,
+			 res.timeout_line);
+		emit_hit(artifact, file, path, "ParseTimeout", 20, "medium", res.timeout_line, 0, msg);
 	}
 }
 
