@@ -58,7 +58,7 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	jw_object_end(w);
 	out_raw(w->buf, w->len);
 
-	char msg[256];
+	char msg[512];
 	if (res.syntax_error) {
 		snprintf(msg, sizeof msg, "syntax error at line %u%s; the tree holds what parsed",
 			 res.error_line, json_is_true(json_object_get(rec, "truncated")) ?
@@ -94,8 +94,9 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	if (res.overload) {
 		snprintf(msg, sizeof msg, "a top-level statement at line %u nests, chains or repeats "
 			 "too much for the parser (about %lu parse-stack entries; tree-sitter holds "
-			 "65,535 children per node) and was left out of the tree (a Truncated "
-			 "statement); the rest of the file was parsed", res.overload_line, res.overload_load);
+			 "65,535 children per node), or is indented beyond 255 columns, and was left "
+			 "out of the tree (a Truncated statement); the rest of the file was parsed",
+			 res.overload_line, res.overload_load);
 		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.overload_line, 0, msg);
 	}
 	if (res.timed_out) {

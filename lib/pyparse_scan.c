@@ -92,6 +92,7 @@ static bool is_fstring(const char *src, size_t i)
 struct pyscan_frame {
 	uint32_t sticky, assign, run;	/* the enclosing level's counts while this one is open */
 	bool lambda;			/* a lambda's parameters: closed by ':' */
+	bool trailer;			/* opened after an operand: a call or a subscript */
 };
 
 struct model {
@@ -108,10 +109,16 @@ struct model {
 #define ENTRIES_PER_LEVEL 2	/* an open bracket and the callee or operand before it */
 #define ENTRIES_PER_BLOCK 6	/* `if`, test, `:`, newline, indent, statements */
 
+/* tree-sitter-python's scanner saves indentation columns in a byte: deeper blocks are
+ * misread (a statement moves to another block), so such a statement is left out too. */
+#define INDENT_COLUMNS_MAX 255u
+
 static void model_note(struct pyscan *s, const struct model *m)
 {
 	uint64_t load = m->outer + m->sticky + m->assign + m->run + m->extras +
 			(uint64_t)m->indent * ENTRIES_PER_BLOCK + 4;
+	if (m->indent > INDENT_COLUMNS_MAX && load <= PYSCAN_LOAD_MAX)
+		load = PYSCAN_LOAD_MAX + 1;
 	struct pyscan_cut *c = &s->cuts[s->ncuts - 1];
 	if (c->tokens < UINT32_MAX)
 		c->tokens++;
@@ -125,7 +132,8 @@ static void model_open(struct pyscan *s, struct model *m, bool lambda)
 		s->frames_cap = s->frames_cap ? 2 * s->frames_cap : 64;
 		s->frames = xrealloc(s->frames, s->frames_cap * sizeof *s->frames);
 	}
-	s->frames[s->nframes++] = (struct pyscan_frame){ m->sticky, m->assign, m->run, lambda };
+	s->frames[s->nframes++] = (struct pyscan_frame){ m->sticky, m->assign, m->run, lambda,
+							 m->operand };
 	m->outer += (uint64_t)m->sticky + m->assign + m->run + ENTRIES_PER_LEVEL;
 	m->sticky = m->assign = m->run = 0;
 	m->operand = m->after_dot = false;
@@ -145,9 +153,10 @@ static void model_close(struct pyscan *s, struct model *m)
 	m->run = f->run;
 	if (f->lambda)
 		m->sticky += 3;	/* `lambda`, its parameters and ':' wait for the body */
-	else if (!m->operand)
+	else if (!f->trailer)
 		m->run++;	/* a parenthesised group, list, dict: one operand */
-	m->operand = !f->lambda;
+	m->operand = !f->lambda;	/* a call or subscript reduces at once, as `.` does */
+	m->after_dot = false;
 }
 
 /* Close every level: a logical line has ended. */

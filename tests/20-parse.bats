@@ -261,6 +261,145 @@ print("import os\nos.system(1 +)")
 	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 2
 }
 
+@test "tree-sitter's 16-bit limits: deep unclosed code near and past 65,535 is a hit, never a crash" {
+	# tree-sitter 0.20.7 counts a node's children in 16 bits: `x = ` and 65,534 `(` was a
+	# double free (SIGABRT), 65,533 a SIGSEGV, and the rest of the stream was lost.  Every
+	# way found to pile that many entries on its parse stack, just under, at and past it:
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import sys
+d = sys.argv[1]
+families = {
+    "paren": lambda n: "x = " + "(" * n,
+    "bracket": lambda n: "x = " + "[" * n,
+    "brace": lambda n: "x = " + "{" * n,
+    "call": lambda n: "x = " + "f(" * (n // 2),
+    "minus": lambda n: "x = " + "-" * n,
+    "not": lambda n: "x = " + "not " * n,
+    "await": lambda n: "async def f():\n    x = " + "await " * n,
+    "lambda": lambda n: "x = " + "lambda: " * (n // 3),
+    "star": lambda n: "x = [" + "*" * n,
+    "pow": lambda n: "x = " + "a ** " * (n // 2),
+    "ifelse": lambda n: "x = " + "a if b else " * (n // 4),
+    "assign": lambda n: "a = " * (n // 2),
+    "comments_in_brackets": lambda n: "x = (\n" + "#\n" * n + "1)",
+    "comments_between": lambda n: "x = 1\n" + "#\n" * n + "y = 2",
+    "continuations": lambda n: "x = 1 + \\\n" * n,
+    "else_lines": lambda n: "else:\n" * (n // 2),
+    "minus_lines": lambda n: "x = -\n" + "-\n" * n,
+    "closers": lambda n: "x = 1" + ")" * n,
+    "garbage": lambda n: "x = 1 " + "$ " * n,
+    "indent": lambda n: "if a:\n" + " " * n + "pass",
+}
+names = []
+for name, make in families.items():
+    for n in (65533, 65534, 65536, 70000):
+        path = f"{d}/{name}_{n}.py"
+        with open(path, "w") as f:
+            f.write(make(n) + "\n")
+        names.append(path)
+open(f"{d}/list", "w").write("\n".join(names) + "\n")
+PY
+	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
+	while read -r f; do file_record "$f"; file_record "$BATS_TEST_TMPDIR/next.py"; done \
+		<"$BATS_TEST_TMPDIR/list" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out"
+	run python3 - "$BATS_TEST_TMPDIR/out" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+asts = [r for r in recs if r["type"] == "ast"]
+files = [r["path"] for r in recs if r["type"] == "file"]
+assert len(asts) == len(files) == 160, (len(asts), len(files))
+for a in asts:
+    if a["path"].endswith("next.py"):
+        assert [s["_type"] for s in a["tree"]["body"]] == ["Import"], a["path"]
+    else:
+        hits = [r for r in recs if r["type"] == "hit" and r["path"] == a["path"]]
+        kinds = {h["detection"] for h in hits}
+        assert kinds & {"DeepNesting", "SyntaxError"}, (a["path"], kinds)
+PY
+	assert_success
+}
+
+@test "a statement of more than 20,000 tokens (a big class) is parsed whole and matches CPython's ast" {
+	# such a statement is parsed alone, under the guard that counts tree-sitter's stack
+	python3 -c '
+print("class Big:")
+for i in range(3000):
+    print(f"    def m{i}(self, a, b=-1, *c, **d):\n        # comment {i}")
+    print(f"        return [a, b, (c, d), {{1: 2}}, a if b else c, lambda x: x ** 2, -a, not b][{i % 7}]")
+print("import os")' >"$BATS_TEST_TMPDIR/big.py"
+	compare_with_oracle "$BATS_TEST_TMPDIR/big.py"
+	file_record "$BATS_TEST_TMPDIR/big.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial '"type":"hit"'
+}
+
+@test "a block indented beyond 255 columns (which tree-sitter misreads) is left out with a hit" {
+	python3 -c 'print("if a:\n" + " " * 300 + "x = 1\n" + " " * 300 + "if b:\n" + " " * 302 + "y = 2\n" + " " * 300 + "w = 4\nimport os")' \
+		>"$BATS_TEST_TMPDIR/wide.py"
+	file_record "$BATS_TEST_TMPDIR/wide.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Truncated","Import"]'
+	assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .line]')" '["DeepNesting",1]'
+	# 255 columns are still read right
+	python3 -c 'print("if a:\n" + " " * 200 + "x = 1\n" + " " * 200 + "if b:\n" + " " * 255 + "y = 2\n" + " " * 200 + "w = 4\nimport os")' \
+		>"$BATS_TEST_TMPDIR/wide.py"
+	compare_with_oracle "$BATS_TEST_TMPDIR/wide.py"
+}
+
+@test "a 400,000-link chain converts in linear time, within the default time-out" {
+	# chain_base walked the whole chain at every level: 46 s for 400,000 links (82 s of CPU
+	# for 100,000 at --max-depth 10000), and the time-out did not cover the conversion
+	python3 -c 'print("x = f" + "()" * 400000)' >"$BATS_TEST_TMPDIR/calls.py"
+	python3 -c 'print("y = a" + ".a" * 400000)' >"$BATS_TEST_TMPDIR/attrs.py"
+	python3 -c 'print("z = f" + "()" * 100000)' >"$BATS_TEST_TMPDIR/calls100k.py"
+	for f in calls attrs; do
+		file_record "$BATS_TEST_TMPDIR/$f.py" >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		refute_output --partial ParseTimeout
+		# cut at --max-depth (1000 levels), the chain's outer links are all there
+		assert_equal "$(record_field ast '[r["tree"]["body"][0]["_type"], r["tree"]["body"][0]["value"]["_type"]]')" \
+			"$([ $f = calls ] && echo '["Assign", "Call"]' || echo '["Assign", "Attribute"]')"
+		assert_equal "$(printf '%s\n' "$output" | grep '^{"type":"hit"' | jq -r .detection)" DeepNesting
+	done
+	# 10,000 levels of a 100,000-link chain: every level kept, well within 5 s of CPU
+	file_record "$BATS_TEST_TMPDIR/calls100k.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse --max-depth 10000 --timeout-ms 5000 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial ParseTimeout
+	assert_equal "$(record_field ast 'json.dumps(r).count("\"Call\"")')" 9999
+}
+
+@test "--timeout-ms bounds parsing and conversion: a Truncated rest, a ParseTimeout hit, the stream goes on" {
+	python3 -c '
+for i in range(40000):
+    print(f"v{i} = [f(a, b.c[{i}], *d, **e) for a in range({i}) if a % 3] + [-{i} ** 2]")
+print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
+	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
+	{ file_record "$BATS_TEST_TMPDIR/huge.py"; file_record "$BATS_TEST_TMPDIR/next.py"; } >"$BATS_TEST_TMPDIR/in"
+	run aura-parse --timeout-ms 20 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	refute_output --partial '"type":"error"'
+	hit=$(records_of_type hit <<<"$output")
+	assert_equal "$(jq -r '.detection, .severity' <<<"$hit" | tr '\n' ' ')" 'ParseTimeout medium '
+	# what was not done by then is Truncated, to the end of the file
+	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -r '.tree.body[-1]._type')" Truncated
+	# the next file gets its own time
+	assert_equal "$(records_of_type ast <<<"$output" | tail -1 | jq -c '[.tree.body[]._type]')" '["Import"]'
+	# with the default time-out the same file is parsed whole
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial '"type":"hit"'
+	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -c '[.tree.body[-1]._type, (.tree.body | length)]')" '["Import",40001]'
+}
+
 @test "a big file parsed in chunks of top-level statements matches CPython's ast" {
 	# chunks are forced small here; by default only files beyond what the stack allows are cut
 	AURA_PARSE_CHUNK_BYTES=300 compare_with_oracle "$FIX/statements.py"
