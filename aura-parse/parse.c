@@ -65,10 +65,22 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 " (the content was truncated)" : "");
 		emit_hit(artifact, file, path, "SyntaxError", 0, "info", res.error_line, res.error_col, msg);
 	}
-	if (res.decode_error || res.unknown_encoding) {
+	if (res.unsupported_encoding) {
+		/* CPython decodes and runs this file; what we parsed is not what it runs */
+		snprintf(msg, sizeof msg, "source encoding '%s' declared: CPython decodes the file "
+			 "with it and runs it, but Aura cannot decode it exactly (read as UTF-8): "
+			 "the code that runs was not analysed", res.encoding);
+		emit_hit(artifact, file, path, "UnanalysedSourceEncoding", 80, "high", 1, 0, msg);
+	}
+	if (res.decode_error || res.unknown_encoding || res.refused_encoding) {
 		if (res.unknown_encoding)
-			snprintf(msg, sizeof msg, "unknown source encoding '%s' declared: read as UTF-8%s",
+			snprintf(msg, sizeof msg, "unknown source encoding '%s' declared: CPython refuses "
+				 "the file; read as UTF-8%s",
 				 res.encoding, res.decode_error ? ", with undecodable bytes" : "");
+		else if (res.refused_encoding)
+			snprintf(msg, sizeof msg, "source encoding '%s' declared, which CPython refuses "
+				 "for this file (after a UTF-8 BOM, or UTF-16/32); read as UTF-8",
+				 res.encoding);
 		else
 			snprintf(msg, sizeof msg, "bytes invalid in the source encoding (%s) at line %u: "
 				 "CPython refuses the file; each was read as U+FFFD", res.encoding, res.decode_line);

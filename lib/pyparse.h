@@ -59,8 +59,12 @@ struct pyparse_report {
 	bool decode_error;		/* bytes invalid in the source's encoding (replaced by U+FFFD) */
 	unsigned decode_line;		/* ... the first such line */
 	char encoding[64];		/* the encoding used ("utf-8", or the declared name) */
-	bool unknown_encoding;		/* a coding declaration named a codec we do not have
-					 * (the source is then read as UTF-8) */
+	bool unknown_encoding;		/* a coding declaration named no codec at all: CPython
+					 * refuses the file (it is read as UTF-8) */
+	bool refused_encoding;		/* a declaration CPython refuses (another codec than
+					 * utf-8 after a BOM, UTF-16/32) (read as UTF-8) */
+	bool unsupported_encoding;	/* a codec CPython decodes the file with, and we cannot
+					 * exactly: what runs is not what we read (as UTF-8) */
 	bool nul_bytes;			/* NUL bytes (CPython refuses the file; read as spaces) */
 	unsigned nul_line;		/* ... the first one's line */
 };
