@@ -433,10 +433,12 @@ const char *pysource_decode(struct pysource *ps, const struct pysource_codecs *c
 		size_t i = c ? (size_t)(c - codec_table) : 0;
 		if (bom && strcmp(norm, "utf-8") != 0)
 			rep->refused_encoding = true;	/* "encoding problem: X with BOM" */
-		else if (!strcmp(norm, "utf-8") || c->dec == DEC_UTF8)
+		else if (!strcmp(norm, "utf-8"))
 			;
 		else if (!c)
 			rep->unknown_encoding = true;
+		else if (c->dec == DEC_UTF8)
+			;
 		else if (c->dec == DEC_NUL_BYTES)
 			rep->refused_encoding = true;
 		else if (c->dec == DEC_NONE || (c->dec == DEC_ICONV && (!cs || cs->cd[i] == (iconv_t)-1)))
