@@ -70,7 +70,8 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 		snprintf(msg, sizeof msg, "source encoding '%s' declared: CPython decodes the file "
 			 "with it and runs it, but Aura cannot decode it exactly (read as UTF-8): "
 			 "the code that runs was not analysed", res.encoding);
-		emit_hit(artifact, file, path, "UnanalysedSourceEncoding", 80, "high", 1, 0, msg);
+		/* low here: aura-analyze weighs it by context (rule UnanalysedSourceEncoding) */
+		emit_hit(artifact, file, path, "UndecodableSource", 10, "low", 1, 0, msg);
 	}
 	if (res.decode_error || res.unknown_encoding || res.refused_encoding) {
 		if (res.unknown_encoding)

@@ -96,8 +96,14 @@ PY
 		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
 		run aura-parse <"$BATS_TEST_TMPDIR/in"
 		assert_success
-		assert_equal "$(records_of_type hit <<<"$output" | jq -c 'select(.detection == "UnanalysedSourceEncoding") | [.severity, .score >= 80]')" '["high",true]'
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c 'select(.message | test("CPython decodes the file")) | .detection')" '"UndecodableSource"'
 	done
+	# the strong signal is aura-analyze's rule, weighed by context: install time in setup.py
+	mkdir -p "$BATS_TEST_TMPDIR/pkg"
+	printf '# coding: mac_roman\nimport os\nx = 1\n' >"$BATS_TEST_TMPDIR/pkg/setup.py"
+	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	assert_equal "$(jq -c 'select(.type == "verdict") | [.risk, (.hits[] | select(.detection == "UnanalysedSourceEncoding") | [.severity, .score, .tags[1]])]' <<<"$output" | head -1)" \
+		'["high",["high",100,"install-time"]]'
 	# CPython refuses these files: a BOM with another codec, UTF-16, no such codec
 	printf '\xef\xbb\xbf# coding: latin-1\nimport os\n' >"$BATS_TEST_TMPDIR/d.py"
 	printf '\xef\xbb\xbf# coding: utf8\nimport os\n' >"$BATS_TEST_TMPDIR/e.py"
