@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "files.h"
+#include "pyparse_cookie.h"
 #include "ndjson.h"
 #include "record.h"
 
@@ -15,8 +16,10 @@
  *   native.in_sdist          a native binary (ELF, PE, Mach-O) in a source distribution
  *   archive_as.EXT           an archive whose name ends in .EXT (server.crt, logo.png)
  *   file.BASENAME            the member's own name (.pypirc, id_rsa, .env)
+ *   source.encoding_unread   Python source whose coding declaration names a codec CPython
+ *                            runs it with and aura-parse cannot decode exactly (lib/pyparse_cookie.h)
  */
-#define FACT_MAX 4
+#define FACT_MAX 5
 
 static const char *basename_of(const char *path)
 {
@@ -77,11 +80,25 @@ void files_check(const struct ruleset *rules, const json_t *file, const char *ar
 	if (!strcmp(kind, "archive") && dot && dot != base)
 		snprintf(facts[n++], sizeof facts[0], "archive_as%.200s", dot);
 	snprintf(facts[n++], sizeof facts[0], "file.%.200s", base);
+	bool unread = false;
+	if (!strcmp(kind, "python")) {
+		size_t len = 0;
+		unsigned char *src = record_get_bytes(file, "content", &len);
+		char codec[64];
+		if (src && pycookie_unreadable((const char *)src, len, codec)) {
+			snprintf(facts[n++], sizeof facts[0], "source.encoding_unread");
+			unread = true;
+		}
+		free(src);
+	}
 	/* A start-up hook runs on every interpreter start after install; test fixtures never run. */
 	bool test = rules_is_test_path(rules, path);
 	for (size_t i = 0; i < n; i++) {
 		const struct rule *r = rules_match(&rules->files, facts[i], false);
-		enum context c = test ? CTX_FUNCTION : !strcmp(facts[i], "pth.code") ? CTX_INSTALL : CTX_IMPORT;
+		/* code a setup.py holds runs at install, like a .pth line */
+		bool install = !strcmp(facts[i], "pth.code") ||
+			       (unread && !strcmp(facts[i], "source.encoding_unread") && !strcmp(base, "setup.py"));
+		enum context c = test ? CTX_FUNCTION : install ? CTX_INSTALL : CTX_IMPORT;
 		if (r)
 			emit(r, file, facts[i], c);
 	}

@@ -54,24 +54,34 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	kv_or_null(w, "file", file);
 	kv_or_null(w, "path", path);
 	jw_key(w, "tree");
-	if (pyparse_to_json(pc->pp, src, len, &lim, w, &res) < 0) {
-		record_error(artifact, path, "parse timed out after %lu ms", pc->timeout_ms);
-		return;
-	}
+	pyparse_to_json(pc->pp, src, len, &lim, w, &res);
 	jw_object_end(w);
 	out_raw(w->buf, w->len);
 
-	char msg[256];
+	char msg[512];
 	if (res.syntax_error) {
 		snprintf(msg, sizeof msg, "syntax error at line %u%s; the tree holds what parsed",
 			 res.error_line, json_is_true(json_object_get(rec, "truncated")) ?
 			 " (the content was truncated)" : "");
 		emit_hit(artifact, file, path, "SyntaxError", 0, "info", res.error_line, res.error_col, msg);
 	}
-	if (res.decode_error || res.unknown_encoding) {
+	if (res.unsupported_encoding) {
+		/* CPython decodes and runs this file; what we parsed is not what it runs */
+		snprintf(msg, sizeof msg, "source encoding '%s' declared: CPython decodes the file "
+			 "with it and runs it, but Aura cannot decode it exactly (read as UTF-8): "
+			 "the code that runs was not analysed", res.encoding);
+		/* low here: aura-analyze weighs it by context (rule UnanalysedSourceEncoding) */
+		emit_hit(artifact, file, path, "UndecodableSource", 10, "low", 1, 0, msg);
+	}
+	if (res.decode_error || res.unknown_encoding || res.refused_encoding) {
 		if (res.unknown_encoding)
-			snprintf(msg, sizeof msg, "unknown source encoding '%s' declared: read as UTF-8%s",
+			snprintf(msg, sizeof msg, "unknown source encoding '%s' declared: CPython refuses "
+				 "the file; read as UTF-8%s",
 				 res.encoding, res.decode_error ? ", with undecodable bytes" : "");
+		else if (res.refused_encoding)
+			snprintf(msg, sizeof msg, "source encoding '%s' declared, which CPython refuses "
+				 "for this file (after a UTF-8 BOM, or UTF-16/32); read as UTF-8",
+				 res.encoding);
 		else
 			snprintf(msg, sizeof msg, "bytes invalid in the source encoding (%s) at line %u: "
 				 "CPython refuses the file; each was read as U+FFFD", res.encoding, res.decode_line);
@@ -93,6 +103,20 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 "for one parse on this stack and was left out of the tree (a Truncated "
 			 "statement); the rest of the file was parsed", res.oversize_bytes, res.oversize_line);
 		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.oversize_line, 0, msg);
+	}
+	if (res.overload) {
+		snprintf(msg, sizeof msg, "a top-level statement at line %u nests, chains or repeats "
+			 "too much for the parser (about %lu parse-stack entries; tree-sitter holds "
+			 "65,535 children per node), or is indented beyond 255 columns, and was left "
+			 "out of the tree (a Truncated statement); the rest of the file was parsed",
+			 res.overload_line, res.overload_load);
+		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.overload_line, 0, msg);
+	}
+	if (res.timed_out) {
+		snprintf(msg, sizeof msg, "parsing stopped at --timeout-ms %lu: the code from line %u "
+			 "on was not parsed or converted (Truncated in the tree)", pc->timeout_ms,
+			 res.timeout_line);
+		emit_hit(artifact, file, path, "ParseTimeout", 20, "medium", res.timeout_line, 0, msg);
 	}
 }
 

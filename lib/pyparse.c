@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <tree_sitter/api.h>
 
 #include "err.h"
@@ -29,11 +28,58 @@ const TSLanguage *tree_sitter_python(void);
 #define STACK_WANTED (1024ul << 20)	/* raise the soft RLIMIT_STACK to this, room allowing */
 #define STACK_GAP_MARGIN (16ul << 20)	/* kept between the grown stack and the next mapping */
 
-/* A run of whole top-level statements parsed alone; tree NULL: too big to parse. */
+/*
+ * tree-sitter 0.20.7 keeps a node's child count in 16 bits (see PYSCAN_LOAD_MAX): a parse
+ * must never pile 65,536 entries on its stack.  Each entry holds at least one token, a
+ * comment or a line, or is one of at most two entries error recovery adds per token, so a
+ * parse of at most TOKENS_SAFE of those is safe whatever the text.  A bigger top-level
+ * statement (a long class, a big table) is parsed alone when the pre-scan's model of valid
+ * code keeps its stack under PYSCAN_LOAD_MAX, and under a guard that counts tree-sitter's
+ * error recoveries (two entries each at most) and cancels the parse before they could make
+ * up the difference.  A statement past either bound is left out: Truncated, with a hit.
+ */
+#define TOKENS_SAFE 20000u
+#define STACK_ENTRIES_MAX 65000u	/* below 65,536, with tree-sitter's 100-operation
+					 * cancellation check as margin */
+
+enum chunk_state {
+	CHUNK_PARSE,		/* parse it */
+	CHUNK_TOO_BIG,		/* more code than one parse may take on this C stack */
+	CHUNK_TOO_DEEP,		/* would overflow tree-sitter's 16-bit child counts */
+	CHUNK_TIMED_OUT,	/* the time-out came first */
+};
+
+/* A run of whole top-level statements parsed alone. */
 struct chunk {
 	uint32_t from, to, row;
 	TSTree *tree;
-	bool joined;	/* parsed from pp->copy (see repair) */
+	enum chunk_state state;
+	uint32_t load;		/* the pre-scan's stack model (one statement over TOKENS_SAFE) */
+	bool guarded;		/* parse under the error-recovery guard */
+	bool joined;		/* parsed from pp->copy (see repair) */
+};
+
+/* Counts tree-sitter's error recoveries in its log, and cancels the parse past `limit`. */
+struct guard {
+	size_t entries, limit;
+	size_t depth;		/* shifts less reductions (see guard_log) */
+	size_t *cancel;		/* tree-sitter's cancellation flag */
+	bool tripped;
+};
+
+/*
+ * The text of one parse, handed to tree-sitter in slices so that each read (one per slice
+ * of progress) checks the deadline on the CPU clock: a parse's time-out must measure its
+ * work, not the load of the machine (tree-sitter's own time-out is wall time).
+ */
+#define READ_SLICE 16384u
+
+struct reader {
+	const char *src;
+	size_t len;
+	uint64_t deadline;	/* convert_now_us() (0: none) */
+	size_t *cancel;
+	bool expired;
 };
 
 struct pyparse {
@@ -47,6 +93,8 @@ struct pyparse {
 	size_t chunks_cap;
 	size_t stack_budget;	/* C stack the conversion may use, from RLIMIT_STACK */
 	size_t chunk_bytes;	/* most text one tree-sitter parse is given */
+	struct guard guard;
+	size_t cancel;		/* tree-sitter's cancellation flag (guard or deadline) */
 };
 
 /*
@@ -137,32 +185,91 @@ void pyparse_free(struct pyparse *pp)
 	free(pp);
 }
 
-static uint64_t now_us(void)
+/*
+ * The guard's logger.  Only error recovery can push more than the pre-scan's model allows,
+ * each step by at most two entries (the skipped or missing token and an ERROR node).  The
+ * log costs a formatted line per lexed character, so only statements over TOKENS_SAFE run
+ * under it.
+ */
+static void guard_log(void *payload, TSLogType type, const char *msg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	struct guard *g = payload;
+	if (type != TSLogTypeParse)
+		return;
+	if (strncmp(msg, "detect_error", 12) == 0 || strncmp(msg, "recover", 7) == 0 ||
+	    strncmp(msg, "skip", 4) == 0 || strncmp(msg, "handle_error", 12) == 0)
+		g->entries += 2;
+	/*
+	 * And the stack itself, summed over tree-sitter's versions (an over-count while it
+	 * follows several): a shift pushes one entry, a reduce of n children leaves one.  The
+	 * pre-scan's model misses valid prefixes tree-sitter reads across lines.
+	 */
+	if (strncmp(msg, "shift", 5) == 0) {
+		g->depth++;
+	} else if (strncmp(msg, "reduce sym:", 11) == 0) {
+		const char *cc = strstr(msg, "child_count:");
+		unsigned long n = cc ? strtoul(cc + 12, NULL, 10) : 0;
+		g->depth = n > g->depth + 1 ? 0 : g->depth + 1 - n;
+	}
+	if (g->entries >= g->limit || g->depth >= STACK_ENTRIES_MAX) {
+		g->tripped = true;
+		*g->cancel = 1;
+	}
 }
 
-/* Parse src[from, to) (a run of whole lines starting at row `row`) with what is left of
- * the time-out; NULL when it ran out. */
-static TSTree *parse_range(struct pyparse *pp, const char *src, size_t len, uint32_t from,
-			   uint32_t to, uint32_t row, uint64_t deadline)
+static const char *read_slice(void *payload, uint32_t byte, TSPoint pt, uint32_t *n)
 {
-	uint64_t t = now_us();
+	struct reader *r = payload;
+	(void)pt;
+	if (r->deadline && convert_now_us() >= r->deadline) {
+		r->expired = true;
+		*r->cancel = 1;
+	}
+	if (byte >= r->len) {
+		*n = 0;
+		return "";
+	}
+	size_t left = r->len - byte;
+	*n = (uint32_t)(left < READ_SLICE ? left : READ_SLICE);
+	return r->src + byte;
+}
+
+/*
+ * Parse src[from, to) (a run of whole lines starting at row `row`) with what is left of
+ * the time-out; NULL when it ran out or the guard (`ch->guarded`) cancelled it.
+ * tree-sitter's wall-clock time-out is only a backstop, for a parse that would stop
+ * reading: WALL_BACKSTOP times the CPU time left, plus a second.
+ */
+#define WALL_BACKSTOP 8u
+
+static TSTree *parse_range(struct pyparse *pp, const char *src, size_t len, const struct chunk *ch,
+			   uint64_t deadline)
+{
+	uint64_t t = convert_now_us();
 	if (deadline && t >= deadline)
 		return NULL;
-	ts_parser_set_timeout_micros(pp->parser, deadline ? deadline - t : 0);
-	TSRange r = { { row, 0 }, { UINT32_MAX, UINT32_MAX }, from, to };
-	if (from == 0 && to == len) {
+	ts_parser_set_timeout_micros(pp->parser, deadline ? (deadline - t) * WALL_BACKSTOP + 1000000u : 0);
+	pp->cancel = 0;
+	struct reader rd = { src, len, deadline, &pp->cancel, false };
+	ts_parser_set_cancellation_flag(pp->parser, &pp->cancel);
+	TSRange r = { { ch->row, 0 }, { UINT32_MAX, UINT32_MAX }, ch->from, ch->to };
+	if (ch->from == 0 && ch->to == len) {
 		r.end_byte = UINT32_MAX;
 		ts_parser_set_included_ranges(pp->parser, NULL, 0);	/* the whole text */
 	} else if (!ts_parser_set_included_ranges(pp->parser, &r, 1)) {
 		return NULL;
 	}
-	TSTree *tree = ts_parser_parse_string(pp->parser, NULL, src, (uint32_t)len);
+	struct guard *g = &pp->guard;
+	*g = (struct guard){ .limit = STACK_ENTRIES_MAX > ch->load ? STACK_ENTRIES_MAX - ch->load : 0,
+			     .cancel = &pp->cancel };
+	if (ch->guarded)
+		ts_parser_set_logger(pp->parser, (TSLogger){ g, guard_log });
+	TSTree *tree = ts_parser_parse(pp->parser, NULL, (TSInput){ &rd, read_slice, TSInputEncodingUTF8 });
+	if (ch->guarded)
+		ts_parser_set_logger(pp->parser, (TSLogger){ NULL, NULL });
+	ts_parser_set_cancellation_flag(pp->parser, NULL);
 	if (!tree)
-		ts_parser_reset(pp->parser);	/* timed out: the parser keeps its state until reset */
+		ts_parser_reset(pp->parser);	/* cancelled: the parser keeps its state until reset */
 	return tree;
 }
 
@@ -204,8 +311,8 @@ static size_t error_weight(const TSTree *tree)
  * means the same; when it parses with fewer errors, it is the tree we convert, with
  * positions taken from byte offsets and the source's own lines.
  */
-static TSTree *repair(struct pyparse *pp, const char *src, size_t len, const struct chunk *ch,
-		      TSTree *tree, uint64_t deadline, bool *copied, bool *joined)
+static TSTree *repair(struct pyparse *pp, const char *src, size_t len, struct chunk *ch,
+		      TSTree *tree, uint64_t deadline, bool *copied)
 {
 	if (pp->scan.joined == 0)
 		return tree;
@@ -217,12 +324,12 @@ static TSTree *repair(struct pyparse *pp, const char *src, size_t len, const str
 		pyscan_join(src, len, pp->copy);
 		*copied = true;
 	}
-	TSTree *again = parse_range(pp, pp->copy, len, ch->from, ch->to, ch->row, deadline);
+	TSTree *again = parse_range(pp, pp->copy, len, ch, deadline);
 	if (!again)
-		return tree;	/* out of time: keep what we have */
+		return tree;	/* out of time, or cancelled: keep what we have */
 	if (error_weight(again) < error_weight(tree)) {
 		ts_tree_delete(tree);
-		*joined = true;
+		ch->joined = true;
 		return again;
 	}
 	ts_tree_delete(again);
@@ -244,10 +351,30 @@ static void byte_line_col(const struct pyscan *s, uint32_t b, unsigned *line, un
 	*col = b - s->line_starts[lo];
 }
 
+/* Code bytes before statement k (the total past the last). */
+static uint32_t cut_weight(const struct pyscan *s, size_t k)
+{
+	return k < s->ncuts ? s->cuts[k].weight : s->weight_total;
+}
+
+static struct chunk *new_chunk(struct pyparse *pp, size_t *n)
+{
+	if (*n == pp->chunks_cap) {
+		pp->chunks_cap = pp->chunks_cap ? 2 * pp->chunks_cap : 16;
+		pp->chunks = xrealloc(pp->chunks, pp->chunks_cap * sizeof *pp->chunks);
+	}
+	struct chunk *ch = &pp->chunks[(*n)++];
+	*ch = (struct chunk){ 0 };
+	return ch;
+}
+
 /*
  * Cut the source into chunks of whole top-level statements of at most chunk_bytes each,
  * counted in code bytes (pyscan weight): long plain string literals cost nothing, so a
- * statement carrying a multi-megabyte payload literal is still parsed and analysed.
+ * statement carrying a multi-megabyte payload literal is still parsed and analysed.  A
+ * chunk holds at most TOKENS_SAFE tokens; a statement with more is a chunk alone, parsed
+ * under the guard, or refused when the pre-scan's model already passes PYSCAN_LOAD_MAX.
+ * A source that fits whole is one chunk, the whole text.
  */
 static size_t plan_chunks(struct pyparse *pp, size_t len)
 {
@@ -255,35 +382,32 @@ static size_t plan_chunks(struct pyparse *pp, size_t len)
 	size_t n = 0, i = 0;
 	while (i < s->ncuts) {
 		uint32_t from = s->cuts[i].byte, wfrom = s->cuts[i].weight;
-		size_t j = i + 1, next;
-		uint32_t to;
-		bool fits = true;
-		while (j < s->ncuts && s->cuts[j].weight - wfrom <= pp->chunk_bytes)
-			j++;
-		if (j == s->ncuts && s->weight_total - wfrom <= pp->chunk_bytes) {
-			to = (uint32_t)len;
-			next = j;
-		} else if (j - 1 > i) {
-			to = s->cuts[j - 1].byte;
-			next = j - 1;
-		} else {	/* one statement alone is too big */
-			to = i + 1 < s->ncuts ? s->cuts[i + 1].byte : (uint32_t)len;
-			next = i + 1;
-			fits = false;
-		}
-		if (n == pp->chunks_cap) {
-			pp->chunks_cap = pp->chunks_cap ? 2 * pp->chunks_cap : 16;
-			pp->chunks = xrealloc(pp->chunks, pp->chunks_cap * sizeof *pp->chunks);
-		}
-		pp->chunks[n++] = (struct chunk){ from, to, s->cuts[i].row, NULL, !fits };
-		i = next;
+		uint64_t tokens = s->cuts[i].tokens;
+		size_t j = i + 1;
+		/* statement k is [cuts[k], cuts[k + 1]); add the next while the chunk stays small */
+		while (s->cuts[i].load <= PYSCAN_LOAD_MAX && j < s->ncuts &&
+		       cut_weight(s, j + 1) - wfrom <= pp->chunk_bytes &&
+		       tokens + s->cuts[j].tokens <= TOKENS_SAFE && s->cuts[j].load <= PYSCAN_LOAD_MAX)
+			tokens += s->cuts[j++].tokens;
+		uint32_t end_weight = cut_weight(s, j);
+		struct chunk *ch = new_chunk(pp, &n);
+		ch->from = from;
+		ch->to = j < s->ncuts ? s->cuts[j].byte : (uint32_t)len;
+		ch->row = s->cuts[i].row;
+		ch->load = s->cuts[i].load;
+		if (s->cuts[i].load > PYSCAN_LOAD_MAX)
+			ch->state = CHUNK_TOO_DEEP;
+		else if (end_weight - wfrom > pp->chunk_bytes)
+			ch->state = CHUNK_TOO_BIG;	/* one statement alone is too big */
+		ch->guarded = tokens > TOKENS_SAFE;
+		i = j;
 	}
 	return n;
 }
 
-/* A statement too big to parse stands in the body as a Truncated node with its span. */
-static void write_oversize(struct pyparse *pp, const char *src, const struct chunk *ch,
-			   struct jsonw *out, struct pyparse_report *rep)
+/* A statement left out stands in the body as a Truncated node with its span. */
+static void write_refused(struct pyparse *pp, const char *src, const struct chunk *ch,
+			  struct jsonw *out, struct pyparse_report *rep)
 {
 	unsigned l0, c0, l1, c1;
 	uint32_t end = ch->to;
@@ -298,62 +422,70 @@ static void write_oversize(struct pyparse *pp, const char *src, const struct chu
 	jw_kv_int(out, "end_lineno", l1);
 	jw_kv_int(out, "end_col_offset", c1);
 	jw_object_end(out);
-	if (!rep->oversize) {
+	if (ch->state == CHUNK_TOO_BIG && !rep->oversize) {
 		rep->oversize = true;
 		rep->oversize_line = l0;
 		rep->oversize_bytes = ch->to - ch->from;
+	} else if (ch->state == CHUNK_TOO_DEEP && !rep->overload) {
+		rep->overload = true;
+		rep->overload_line = l0;
+		rep->overload_load = ch->load;
+	} else if (ch->state == CHUNK_TIMED_OUT && !rep->timed_out) {
+		rep->timed_out = true;
+		rep->timeout_line = l0;
 	}
 }
 
 /*
- * A source bigger than one parse may take (see STACK_PER_BYTE) is parsed one chunk of
- * whole top-level statements at a time, each given to tree-sitter as the one included
- * range of the whole text, so positions stay the file's.  A single top-level statement
- * bigger than a chunk is left out (a Truncated statement and a report), and everything
- * around it is still parsed: nesting code deeply does not hide the rest of the file.
- * All chunks are parsed before anything is written, so a time-out writes nothing.
+ * The source is parsed one chunk of whole top-level statements at a time (one chunk when
+ * it fits), each given to tree-sitter as the one included range of the whole text, so
+ * positions stay the file's.  A statement left out (too big, too deep) becomes a Truncated
+ * statement and a report, and everything around it is still parsed: nesting code deeply
+ * does not hide the rest of the file.  When the time-out comes, the chunks not parsed or
+ * converted by then are Truncated statements too.
  */
-static int parse_chunks(struct pyparse *pp, const char *src, size_t len, unsigned max_depth,
-			uint64_t deadline, struct jsonw *out, struct pyparse_report *rep)
+static void parse_chunks(struct pyparse *pp, const char *src, size_t len, unsigned max_depth,
+			 uint64_t deadline, struct jsonw *out, struct pyparse_report *rep)
 {
-	pyscan_run(&pp->scan, src, len);
 	size_t n = plan_chunks(pp, len);
-	bool copied = false;
-	int rc = 0;
+	bool copied = false, late = false;
 	for (size_t i = 0; i < n; i++) {
 		struct chunk *ch = &pp->chunks[i];
-		bool oversize = ch->joined;
-		ch->joined = false;
-		if (oversize)
+		if (ch->state != CHUNK_PARSE)
 			continue;
-		ch->tree = parse_range(pp, src, len, ch->from, ch->to, ch->row, deadline);
-		if (!ch->tree) {
-			rep->timed_out = true;
-			rc = -1;
-			break;
+		if (late || !(ch->tree = parse_range(pp, src, len, ch, deadline))) {
+			if (ch->guarded && pp->guard.tripped) {
+				ch->state = CHUNK_TOO_DEEP;
+				ch->load = (uint32_t)(ch->load + pp->guard.entries);
+				continue;
+			}
+			ch->state = CHUNK_TIMED_OUT;	/* and every chunk after it */
+			late = true;
+			continue;
 		}
 		if (ts_node_has_error(ts_tree_root_node(ch->tree)))
-			ch->tree = repair(pp, src, len, ch, ch->tree, deadline, &copied, &ch->joined);
+			ch->tree = repair(pp, src, len, ch, ch->tree, deadline, &copied);
 	}
-	if (rc == 0) {
-		convert_begin(out);
-		for (size_t i = 0; i < n; i++) {
-			const struct chunk *ch = &pp->chunks[i];
-			struct convert_source cs = { ch->joined ? pp->copy : src, len,
-						     ch->joined ? pp->scan.line_starts : NULL,
-						     ch->joined ? pp->scan.nlines : 0 };
-			if (ch->tree)
-				convert_stmts(ch->tree, &cs, max_depth, pp->stack_budget, out, rep);
-			else
-				write_oversize(pp, src, ch, out, rep);
+	convert_begin(out);
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *ch = &pp->chunks[i];
+		if (ch->tree && rep->timed_out)
+			ch->state = CHUNK_TIMED_OUT;	/* the conversion ran out of time */
+		if (ch->state != CHUNK_PARSE) {
+			write_refused(pp, src, ch, out, rep);
+			continue;
 		}
-		convert_end(out);
+		struct convert_source cs = { ch->joined ? pp->copy : src, len,
+					     ch->joined ? pp->scan.line_starts : NULL,
+					     ch->joined ? pp->scan.nlines : 0 };
+		struct convert_limits cl = { max_depth, pp->stack_budget, deadline };
+		convert_stmts(ch->tree, &cs, &cl, out, rep);
 	}
+	convert_end(out);
 	for (size_t i = 0; i < n; i++)
 		if (pp->chunks[i].tree)
 			ts_tree_delete(pp->chunks[i].tree);
 	ts_parser_set_included_ranges(pp->parser, NULL, 0);
-	return rc;
 }
 
 int pyparse_to_json(struct pyparse *pp, const char *src, size_t len,
@@ -361,33 +493,13 @@ int pyparse_to_json(struct pyparse *pp, const char *src, size_t len,
 {
 	unsigned max_depth = lim && lim->max_depth ? lim->max_depth : PYPARSE_DEFAULT_DEPTH;
 	unsigned long timeout_ms = lim ? lim->timeout_ms : 0;
-	uint64_t deadline = timeout_ms ? now_us() + (uint64_t)timeout_ms * 1000 : 0;
+	uint64_t deadline = timeout_ms ? convert_now_us() + (uint64_t)timeout_ms * 1000 : 0;
 
 	*rep = (struct pyparse_report){ 0 };
 	src = pysource_decode(&pp->text, pp->codecs, src, len, &len, rep);
 	if (len > UINT32_MAX - 1)
 		len = UINT32_MAX - 1;	/* tree-sitter's offsets are 32-bit; callers bound sizes first */
-
-	if (len <= pp->chunk_bytes) {
-		TSTree *tree = parse_range(pp, src, len, 0, (uint32_t)len, 0, deadline);
-		if (!tree) {
-			rep->timed_out = true;
-			return -1;
-		}
-		bool joined = false, copied = false;
-		if (ts_node_has_error(ts_tree_root_node(tree))) {
-			struct chunk whole = { 0, (uint32_t)len, 0, NULL, false };
-			pyscan_run(&pp->scan, src, len);
-			tree = repair(pp, src, len, &whole, tree, deadline, &copied, &joined);
-		}
-		struct convert_source cs = { joined ? pp->copy : src, len,
-					     joined ? pp->scan.line_starts : NULL,
-					     joined ? pp->scan.nlines : 0 };
-		convert_begin(out);
-		convert_stmts(tree, &cs, max_depth, pp->stack_budget, out, rep);
-		convert_end(out);
-		ts_tree_delete(tree);
-		return 0;
-	}
-	return parse_chunks(pp, src, len, max_depth, deadline, out, rep);
+	pyscan_run(&pp->scan, src, len);
+	parse_chunks(pp, src, len, max_depth, deadline, out, rep);
+	return 0;
 }

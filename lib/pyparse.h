@@ -12,8 +12,8 @@
  *      files or allocates outside malloc afterwards, so it runs under any stage's seal.
  *   3. Per source: write the JSON around the tree yourself (e.g. `jw_key(w, "tree")`), then
  *      `pyparse_to_json(pp, src, len, &lim, w, &rep)`: it writes exactly one JSON value (the
- *      `{"_type":"Module",...}`) into `w`, or nothing at all when it fails (time-out);
- *      `rep` says what the caller should report (hits: SyntaxError, DeepNesting, ...).
+ *      `{"_type":"Module",...}`) into `w`; `rep` says what the caller should report (hits:
+ *      SyntaxError, DeepNesting, ParseTimeout, ...).
  *   4. pyparse_free(pp) at exit.
  * One struct pyparse is used by one thread at a time; several may exist.
  *
@@ -34,7 +34,7 @@ struct pyparse;
 
 struct pyparse_limits {
 	unsigned max_depth;		/* AST levels kept; deeper subtrees become Truncated (0: default) */
-	unsigned long timeout_ms;	/* give up the parse after this long (0: never) */
+	unsigned long timeout_ms;	/* stop parsing and converting after this long (0: never) */
 };
 
 /* What the parse found besides the tree; every line 1-based, every column a 0-based byte. */
@@ -49,12 +49,22 @@ struct pyparse_report {
 					 * left out (a Truncated statement stands for it) */
 	unsigned oversize_line;		/* ... the first one's line */
 	size_t oversize_bytes;		/* ... and size */
-	bool timed_out;			/* no tree: the parse exceeded timeout_ms */
+	bool overload;			/* a top-level statement that would overflow tree-sitter's
+					 * 16-bit child counts was left out (a Truncated statement) */
+	unsigned overload_line;		/* ... the first one's line */
+	unsigned long overload_load;	/* ... and the parse-stack entries it may pile up */
+	bool timed_out;			/* timeout_ms ran out: what was not parsed or converted
+					 * by then is Truncated */
+	unsigned timeout_line;		/* ... the line of the first such Truncated node */
 	bool decode_error;		/* bytes invalid in the source's encoding (replaced by U+FFFD) */
 	unsigned decode_line;		/* ... the first such line */
 	char encoding[64];		/* the encoding used ("utf-8", or the declared name) */
-	bool unknown_encoding;		/* a coding declaration named a codec we do not have
-					 * (the source is then read as UTF-8) */
+	bool unknown_encoding;		/* a coding declaration named no codec at all: CPython
+					 * refuses the file (it is read as UTF-8) */
+	bool refused_encoding;		/* a declaration CPython refuses (another codec than
+					 * utf-8 after a BOM, UTF-16/32) (read as UTF-8) */
+	bool unsupported_encoding;	/* a codec CPython decodes the file with, and we cannot
+					 * exactly: what runs is not what we read (as UTF-8) */
 	bool nul_bytes;			/* NUL bytes (CPython refuses the file; read as spaces) */
 	unsigned nul_line;		/* ... the first one's line */
 };
@@ -65,8 +75,8 @@ void pyparse_free(struct pyparse *pp);
 
 /*
  * Parse `len` bytes of Python source and write its Module as one JSON value into `out`.
- * Returns 0 when the tree was written (even with syntax errors: see `rep`), -1 when nothing
- * was written (`rep->timed_out`).  `lim` may be NULL for the defaults.
+ * Returns 0: the tree is always written, even with syntax errors or after the time-out
+ * (parts not done are Truncated; see `rep`).  `lim` may be NULL for the defaults.
  */
 int pyparse_to_json(struct pyparse *pp, const char *src, size_t len,
 		    const struct pyparse_limits *lim, struct jsonw *out, struct pyparse_report *rep);

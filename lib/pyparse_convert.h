@@ -27,16 +27,26 @@ struct convert_source {
 	size_t nlines;
 };
 
+struct convert_limits {
+	unsigned max_depth;	/* AST levels */
+	size_t stack_budget;	/* bytes of C stack the walk may use */
+	uint64_t deadline;	/* convert_now_us() after which nothing more is converted (0: none) */
+};
+
+/* The clock of deadlines: the process's CPU time in microseconds (the work, not the load). */
+uint64_t convert_now_us(void);
+
 /*
  * A Module is written as convert_begin, then convert_stmts for each tree whose top-level
  * statements belong to it (one tree, or one per chunk of a big file, in source order),
  * then convert_end.  Subtrees deeper than `max_depth` AST levels, or reached with more
- * than `stack_budget` bytes of C stack in use, become {"_type":"Truncated"}.
- * convert_stmts sets the syntax-error (if not set yet) and truncation fields of `res`.
+ * than `stack_budget` bytes of C stack in use, become {"_type":"Truncated"}, and so does
+ * every node reached after the deadline.  convert_stmts sets the syntax-error (if not set
+ * yet), truncation and time-out fields of `res`.
  */
 void convert_begin(struct jsonw *w);
-void convert_stmts(const TSTree *tree, const struct convert_source *cs, unsigned max_depth,
-		   size_t stack_budget, struct jsonw *w, struct pyparse_report *res);
+void convert_stmts(const TSTree *tree, const struct convert_source *cs,
+		   const struct convert_limits *lim, struct jsonw *w, struct pyparse_report *res);
 void convert_end(struct jsonw *w);
 
 #endif

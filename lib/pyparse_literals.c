@@ -74,7 +74,7 @@ static int hexval(int c)
  * (names and aliases, any case), through ICU's name table, which libicudata holds in
  * memory; lit_init() touches it before sealing.  Advances *i past the '}'; -1 if unknown.
  */
-static long named_char(const char *s, size_t n, size_t *i)
+long lit_named_char(const char *s, size_t n, size_t *i)
 {
 	const char *close = n > 1 && s[0] == '{' ? memchr(s, '}', n) : NULL;
 	size_t len = close ? (size_t)(close - s) - 1 : 0;
@@ -226,7 +226,7 @@ void lit_decode(struct cpbuf *out, const char *src, size_t n, bool raw, bool byt
 			i += e == 'u' ? 4 : 8;
 			break;
 		case 'N':
-			v = bytes ? -1 : named_char((const char *)s + i, n - i, &i);
+			v = bytes ? -1 : lit_named_char((const char *)s + i, n - i, &i);
 			if (v < 0)
 				goto keep;
 			cp_push(out, (uint32_t)v);

@@ -19,6 +19,9 @@ void cpbuf_free(struct cpbuf *b);
 /* Load the Unicode name table (for \N{...}) before sealing. */
 void lit_init(void);
 
+/* \N{NAME} (`s` after the N): the code point, advancing *i past the '}'; -1 if unknown. */
+long lit_named_char(const char *s, size_t n, size_t *i);
+
 /* What a string token's prefix says (`rb'`, `f"""`, `U'`...). */
 struct str_prefix {
 	bool raw, bytes, fmt, unicode;

@@ -10,7 +10,19 @@
 struct pyscan_cut {
 	uint32_t byte, row;
 	uint32_t weight;	/* code bytes before this cut (see pyscan.weight_total) */
+	uint32_t tokens;	/* tokens, comments and lines from this cut to the next */
+	uint32_t load;		/* the most parse-stack entries valid code may pile up there */
 };
+
+/*
+ * tree-sitter 0.20.7 counts a node's children in 16 bits: a node given 65,536 or more
+ * children corrupts the heap (a double free in ts_subtree_release).  A node's children
+ * come off tree-sitter's parse stack, so what matters is how deep that stack may grow in
+ * one parse: `load` bounds it for valid code (open brackets, prefix operators,
+ * right-associative chains, runs of comments, block levels), `tokens` bounds it whatever
+ * the code (error recovery may leave a few entries per token).  See pyparse.c.
+ */
+#define PYSCAN_LOAD_MAX 60000u
 
 struct pyscan {
 	struct pyscan_cut *cuts;	/* cuts[0] is always {0, 0} */
@@ -24,6 +36,9 @@ struct pyscan {
 	 * long, so a 10 MB base64 literal weighs a few bytes (f-strings hold code: they count).
 	 */
 	uint32_t weight_total;
+	/* the model's state (internal to pyparse_scan.c) */
+	struct pyscan_frame *frames;
+	size_t nframes, frames_cap;
 };
 
 /*

