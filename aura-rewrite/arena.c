@@ -9,9 +9,10 @@
 #include "err.h"
 
 /*
- * A record's tree is built by json_loadb, annotated, dumped and dropped as a whole.
- * jansson allocates every node, key and hashtable separately; measured on the standard
- * library, malloc and free were a fifth of the stage's time.  Here an allocation is a
+ * A record's tree is built by lib/jsonr (through jansson's constructors), annotated,
+ * written by lib/jsonw and dropped as a whole.  jansson allocates every node, key and
+ * hashtable separately; measured on the standard library, malloc and free were a fifth
+ * of the stage's time.  Here an allocation is a
  * pointer bump, free does nothing, and the memory is reused for the next record.  The
  * arena never holds more than one record's allocations, which jansson would have held
  * at once anyway.

@@ -1,8 +1,9 @@
 /* budget.c: the limits every static evaluation runs under (value size, work, depth). */
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdlib.h>
 
 #include "budget.h"
+#include "strbuf.h"
 
 /* Defaults, changed by aura-rewrite's options. */
 struct budget_limits budget_defaults = {
@@ -26,9 +27,14 @@ void budget_fail(struct budget *b, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(b->why_buf, sizeof b->why_buf, fmt, ap);
+	b->why = xvasprintf(fmt, ap);
 	va_end(ap);
-	b->why = b->why_buf;
+}
+
+void budget_report_done(struct budget *b)
+{
+	free(b->why);
+	b->why = NULL;
 }
 
 bool budget_charge(struct budget *b, unsigned long units)

@@ -14,8 +14,7 @@ struct budget {
 	size_t max_value;		/* biggest str/bytes/container one operation may build */
 	unsigned long steps_left;	/* work units left for the whole tree (about one per byte) */
 	unsigned max_payload_depth;	/* exec(...) inside exec(...): layers followed */
-	const char *why;		/* set when a limit was crossed, cleared by the reporter */
-	char why_buf[160];
+	char *why;			/* set when a limit was crossed; budget_report_done frees it */
 	bool exhausted;			/* steps ran out: nothing more is evaluated in this tree */
 };
 
@@ -28,6 +27,8 @@ struct budget_limits {
 extern struct budget_limits budget_defaults;
 
 void budget_init(struct budget *b);
+/* The reporter has read `why`: forget it, so the next limit crossed is reported too. */
+void budget_report_done(struct budget *b);
 /* Spend `units` of work; false (and `why`) when the tree's allowance is gone. */
 bool budget_charge(struct budget *b, unsigned long units);
 /* May an operation build a value of `n` bytes (or items)?  false (and `why`) when not. */

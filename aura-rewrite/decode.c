@@ -232,6 +232,56 @@ static struct val *finish(struct budget *b, struct outbuf *o)
 	return val_take(V_BYTES, (char *)o->p, o->len);
 }
 
+/*
+ * The three libraries differ only in one call: fill out[0, *room) from the input they
+ * were given, leave in *room what is still free, and say whether the stream goes on,
+ * ended, or is broken or truncated.
+ */
+enum step { STEP_MORE, STEP_END, STEP_FAIL };
+typedef enum step (*step_fn)(void *stream, unsigned char *out, size_t *room);
+typedef void (*end_fn)(void *stream);
+
+/* Decompress through `step` into a buffer capped at the value limit; `end` releases the stream. */
+static struct val *drain(struct budget *b, const char *lib, void *stream, step_fn step, end_fn end)
+{
+	struct outbuf o = { .limit = b->max_value };
+	enum step st = STEP_MORE;
+	while (st == STEP_MORE) {
+		if (!outbuf_room(&o, 1)) {
+			end(stream);
+			return bomb(b, &o, lib);
+		}
+		size_t room = o.cap - o.len;
+		st = step(stream, o.p + o.len, &room);
+		o.len = o.cap - room;
+	}
+	end(stream);
+	if (st != STEP_END) {
+		free(o.p);
+		return NULL;
+	}
+	return finish(b, &o);
+}
+
+static enum step zlib_step(void *stream, unsigned char *out, size_t *room)
+{
+	z_stream *z = stream;
+	z->next_out = out;
+	z->avail_out = (uInt)*room;
+	int rc = inflate(z, Z_NO_FLUSH);
+	*room = z->avail_out;
+	if (rc == Z_STREAM_END)
+		return STEP_END;
+	if (rc == Z_BUF_ERROR && z->avail_out)	/* input ended before the stream did */
+		return STEP_FAIL;
+	return rc == Z_OK || rc == Z_BUF_ERROR ? STEP_MORE : STEP_FAIL;
+}
+
+static void zlib_end(void *stream)
+{
+	inflateEnd(stream);
+}
+
 struct val *decompress_zlib(struct budget *b, const struct val *in, int wbits)
 {
 	if (!text_in(b, in))
@@ -241,30 +291,28 @@ struct val *decompress_zlib(struct budget *b, const struct val *in, int wbits)
 		wbits = 15 + 32;	/* 0 means "the window size in the header" */
 	if (inflateInit2(&z, wbits) != Z_OK)
 		return NULL;
-	struct outbuf o = { .limit = b->max_value };
 	z.next_in = (Bytef *)in->s.p;
 	z.avail_in = (uInt)in->s.n;
-	int rc = Z_OK;
-	while (rc == Z_OK) {
-		if (!outbuf_room(&o, 1)) {
-			inflateEnd(&z);
-			return bomb(b, &o, "zlib");
-		}
-		z.next_out = o.p + o.len;
-		z.avail_out = (uInt)(o.cap - o.len);
-		rc = inflate(&z, Z_NO_FLUSH);
-		o.len = o.cap - z.avail_out;
-		if (rc == Z_BUF_ERROR && z.avail_out)	/* input ended before the stream did */
-			break;
-		if (rc == Z_BUF_ERROR)
-			rc = Z_OK;
-	}
-	inflateEnd(&z);
-	if (rc != Z_STREAM_END) {
-		free(o.p);
-		return NULL;
-	}
-	return finish(b, &o);
+	return drain(b, "zlib", &z, zlib_step, zlib_end);
+}
+
+static enum step bz2_step(void *stream, unsigned char *out, size_t *room)
+{
+	bz_stream *z = stream;
+	z->next_out = (char *)out;
+	z->avail_out = (unsigned)*room;
+	int rc = BZ2_bzDecompress(z);
+	*room = z->avail_out;
+	if (rc == BZ_STREAM_END)
+		return STEP_END;
+	if (rc == BZ_OK && z->avail_in == 0 && z->avail_out)
+		return STEP_FAIL;	/* truncated input */
+	return rc == BZ_OK ? STEP_MORE : STEP_FAIL;
+}
+
+static void bz2_end(void *stream)
+{
+	BZ2_bzDecompressEnd(stream);
 }
 
 struct val *decompress_bz2(struct budget *b, const struct val *in)
@@ -275,28 +323,24 @@ struct val *decompress_bz2(struct budget *b, const struct val *in)
 	memset(&z, 0, sizeof z);
 	if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
 		return NULL;
-	struct outbuf o = { .limit = b->max_value };
 	z.next_in = (char *)in->s.p;
 	z.avail_in = (unsigned)in->s.n;
-	int rc = BZ_OK;
-	while (rc == BZ_OK) {
-		if (!outbuf_room(&o, 1)) {
-			BZ2_bzDecompressEnd(&z);
-			return bomb(b, &o, "bz2");
-		}
-		z.next_out = (char *)o.p + o.len;
-		z.avail_out = (unsigned)(o.cap - o.len);
-		rc = BZ2_bzDecompress(&z);
-		o.len = o.cap - z.avail_out;
-		if (rc == BZ_OK && z.avail_in == 0 && z.avail_out)
-			break;	/* truncated input */
-	}
-	BZ2_bzDecompressEnd(&z);
-	if (rc != BZ_STREAM_END) {
-		free(o.p);
-		return NULL;
-	}
-	return finish(b, &o);
+	return drain(b, "bz2", &z, bz2_step, bz2_end);
+}
+
+static enum step lzma_step(void *stream, unsigned char *out, size_t *room)
+{
+	lzma_stream *z = stream;
+	z->next_out = out;
+	z->avail_out = *room;
+	lzma_ret rc = lzma_code(z, z->avail_in ? LZMA_RUN : LZMA_FINISH);
+	*room = z->avail_out;
+	return rc == LZMA_STREAM_END ? STEP_END : rc == LZMA_OK ? STEP_MORE : STEP_FAIL;
+}
+
+static void lzma_end_stream(void *stream)
+{
+	lzma_end(stream);
 }
 
 struct val *decompress_lzma(struct budget *b, const struct val *in)
@@ -307,24 +351,7 @@ struct val *decompress_lzma(struct budget *b, const struct val *in)
 	/* The decoder's own memory is bounded too: a crafted header cannot ask for gigabytes. */
 	if (lzma_auto_decoder(&z, 128u << 20, 0) != LZMA_OK)
 		return NULL;
-	struct outbuf o = { .limit = b->max_value };
 	z.next_in = (const uint8_t *)in->s.p;
 	z.avail_in = in->s.n;
-	lzma_ret rc = LZMA_OK;
-	while (rc == LZMA_OK) {
-		if (!outbuf_room(&o, 1)) {
-			lzma_end(&z);
-			return bomb(b, &o, "lzma");
-		}
-		z.next_out = o.p + o.len;
-		z.avail_out = o.cap - o.len;
-		rc = lzma_code(&z, z.avail_in ? LZMA_RUN : LZMA_FINISH);
-		o.len = o.cap - z.avail_out;
-	}
-	lzma_end(&z);
-	if (rc != LZMA_STREAM_END) {
-		free(o.p);
-		return NULL;
-	}
-	return finish(b, &o);
+	return drain(b, "lzma", &z, lzma_step, lzma_end_stream);
 }

@@ -758,6 +758,45 @@ static struct val *split(struct budget *b, const struct val *v, const struct val
 	return val_seq(V_LIST, items, n);
 }
 
+/* The codecs we evaluate, by their normalised names (lower case, '_' for '-' and ' '). */
+enum codec { CODEC_ROT13, CODEC_UTF8, CODEC_ASCII, CODEC_LATIN1, CODEC_HEX, CODEC_BASE64,
+	     CODEC_ZLIB, CODEC_BZ2 };
+
+static const struct { const char *name; enum codec codec; } codecs[] = {
+	{ "rot13", CODEC_ROT13 }, { "rot_13", CODEC_ROT13 },
+	{ "utf_8", CODEC_UTF8 }, { "utf8", CODEC_UTF8 }, { "ascii", CODEC_ASCII },
+	{ "latin_1", CODEC_LATIN1 }, { "latin1", CODEC_LATIN1 }, { "iso_8859_1", CODEC_LATIN1 },
+	{ "hex", CODEC_HEX }, { "hex_codec", CODEC_HEX },
+	{ "base64", CODEC_BASE64 }, { "base_64", CODEC_BASE64 }, { "base64_codec", CODEC_BASE64 },
+	{ "zlib", CODEC_ZLIB }, { "zip", CODEC_ZLIB }, { "zlib_codec", CODEC_ZLIB },
+	{ "bz2", CODEC_BZ2 }, { "bz2_codec", CODEC_BZ2 },
+};
+
+/* bytes.decode / str.encode with a text codec: checked, copied, never transcoded lossily. */
+static struct val *text_codec(const struct val *v, enum codec codec, bool decoding)
+{
+	bool latin = codec == CODEC_LATIN1;
+	if (decoding && is_bytes(v)) {
+		if (!latin && !utf8_valid(v->s.p, v->s.n))
+			return NULL;
+		if (latin && !is_ascii(v->s.p, v->s.n)) {
+			uint32_t *cp = xmalloc((v->s.n + 1) * sizeof *cp);
+			for (size_t i = 0; i < v->s.n; i++)
+				cp[i] = (unsigned char)v->s.p[i];
+			struct val *r = str_from_cps(cp, v->s.n);
+			free(cp);
+			return ruled(r, "fold:decode", v, NULL);
+		}
+		return ruled(val_copy(V_STR, v->s.p, v->s.n), "fold:decode", v, NULL);
+	}
+	if (!decoding && is_str(v)) {
+		if ((codec == CODEC_ASCII || latin) && !is_ascii(v->s.p, v->s.n))
+			return NULL;
+		return ruled(val_copy(V_BYTES, v->s.p, v->s.n), "fold:encode", v, NULL);
+	}
+	return NULL;
+}
+
 /* The codecs we evaluate; py2's 'x'.decode('base64') goes through here too. */
 static struct val *run_codec(struct budget *b, const struct val *v, const char *codec, bool decoding)
 {
@@ -766,45 +805,27 @@ static struct val *run_codec(struct budget *b, const struct val *v, const char *
 	for (const char *p = codec; *p && k + 1 < sizeof name; p++)
 		name[k++] = *p == '-' || *p == ' ' ? '_' : (*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	name[k] = '\0';
-	if (!strcmp(name, "rot13") || !strcmp(name, "rot_13")) {
-		struct val *r = is_str(v) ? decode_rot13(b, v) : NULL;
-		return ruled(r, "decode:rot13", v, NULL);
-	}
-	if (!strcmp(name, "utf_8") || !strcmp(name, "utf8") || !strcmp(name, "ascii") ||
-	    !strcmp(name, "latin_1") || !strcmp(name, "latin1") || !strcmp(name, "iso_8859_1")) {
-		bool latin = name[0] == 'l' || name[0] == 'i';
-		if (decoding && is_bytes(v)) {
-			if (!latin && !utf8_valid(v->s.p, v->s.n))
-				return NULL;
-			if (latin && !is_ascii(v->s.p, v->s.n)) {
-				uint32_t *cp = xmalloc((v->s.n + 1) * sizeof *cp);
-				for (size_t i = 0; i < v->s.n; i++)
-					cp[i] = (unsigned char)v->s.p[i];
-				struct val *r = str_from_cps(cp, v->s.n);
-				free(cp);
-				return ruled(r, "fold:decode", v, NULL);
-			}
-			return ruled(val_copy(V_STR, v->s.p, v->s.n), "fold:decode", v, NULL);
-		}
-		if (!decoding && is_str(v)) {
-			if (!strcmp(name, "ascii") && !is_ascii(v->s.p, v->s.n))
-				return NULL;
-			if (latin && !is_ascii(v->s.p, v->s.n))
-				return NULL;
-			return ruled(val_copy(V_BYTES, v->s.p, v->s.n), "fold:encode", v, NULL);
-		}
+	size_t c = 0, n = sizeof codecs / sizeof *codecs;
+	while (c < n && strcmp(codecs[c].name, name) != 0)
+		c++;
+	if (c == n)
 		return NULL;
+	switch (codecs[c].codec) {
+	case CODEC_ROT13:
+		return ruled(is_str(v) ? decode_rot13(b, v) : NULL, "decode:rot13", v, NULL);
+	case CODEC_UTF8:
+	case CODEC_ASCII:
+	case CODEC_LATIN1:
+		return text_codec(v, codecs[c].codec, decoding);
+	case CODEC_HEX:
+		return decoding ? ruled(decode_hex(b, v, false), "decode:hex", v, NULL) : NULL;
+	case CODEC_BASE64:
+		return decoding ? ruled(decode_base64(b, v, NULL, false), "decode:base64", v, NULL) : NULL;
+	case CODEC_ZLIB:
+		return decoding ? ruled(decompress_zlib(b, v, 15), "decode:zlib", v, NULL) : NULL;
+	case CODEC_BZ2:
+		return decoding ? ruled(decompress_bz2(b, v), "decode:bz2", v, NULL) : NULL;
 	}
-	if (!decoding)
-		return NULL;
-	if (!strcmp(name, "hex") || !strcmp(name, "hex_codec"))
-		return ruled(decode_hex(b, v, false), "decode:hex", v, NULL);
-	if (!strcmp(name, "base64") || !strcmp(name, "base_64") || !strcmp(name, "base64_codec"))
-		return ruled(decode_base64(b, v, NULL, false), "decode:base64", v, NULL);
-	if (!strcmp(name, "zlib") || !strcmp(name, "zip") || !strcmp(name, "zlib_codec"))
-		return ruled(decompress_zlib(b, v, 15), "decode:zlib", v, NULL);
-	if (!strcmp(name, "bz2") || !strcmp(name, "bz2_codec"))
-		return ruled(decompress_bz2(b, v), "decode:bz2", v, NULL);
 	return NULL;
 }
 
@@ -1146,159 +1167,296 @@ static struct val *map(struct budget *b, const struct call_args *a)
 	return r;
 }
 
-/* A decoder's name as a provenance rule: "decode:b64decode". */
-static const char *decode_rule(const char *callee)
+/* ---- calls by canonical name ---- */
+
+/*
+ * One entry per function fold_call evaluates.  `variant` tells apart the functions one
+ * handler serves (bytes/bytearray, list/tuple, ...); a decoder's `rule` is the provenance
+ * its result carries ("decode:b64decode").
+ */
+struct call_handler {
+	const char *name;
+	struct val *(*fn)(struct budget *b, const struct call_args *a, const struct call_handler *h);
+	int variant;
+	const char *rule;
+};
+
+enum { PLAIN, DECODE, ENCODE, BYTEARRAY, BYTES, LIST, TUPLE, ENUMERATE, ZIP, A85, B32 };
+
+/* codecs.decode(x, 'rot13'), codecs.encode(x, 'base64'), ... */
+static struct val *call_codecs(struct budget *b, const struct call_args *a, const struct call_handler *h)
 {
-	static const char *const rules[] = {
-		"decode:b64decode", "decode:urlsafe_b64decode", "decode:b32decode", "decode:b16decode",
-		"decode:a85decode", "decode:b85decode", "decode:unhexlify", "decode:a2b_base64",
-		"decode:fromhex", "decode:zlib", "decode:gzip", "decode:bz2", "decode:lzma",
-		"decode:decodebytes", "decode:a2b_hex",
-	};
-	const char *last = strrchr(callee, '.');
-	last = last ? last + 1 : callee;
-	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
-		if (!strcmp(rules[i] + 7, last))
-			return rules[i];
-	if (!strcmp(last, "decompress")) {
-		const char *lib = !strncmp(callee, "gzip.", 5) ? "decode:gzip"
-				  : !strncmp(callee, "bz2.", 4) ? "decode:bz2"
-				  : !strncmp(callee, "lzma.", 5) ? "decode:lzma" : "decode:zlib";
-		return lib;
-	}
-	return "decode:other";
+	struct val *a0 = call_arg_val(a, 0, NULL), *enc = call_arg_val(a, 1, "encoding");
+	if (!a0 || !is_str(enc) || enc->s.n > 30)
+		return NULL;
+	char codec[32];
+	memcpy(codec, enc->s.p, enc->s.n);
+	codec[enc->s.n] = '\0';
+	/* rot13 is its own inverse: codecs.encode(x, 'rot13') decodes too. */
+	return run_codec(b, a0, codec, h->variant == DECODE || !strcmp(codec, "rot13") ||
+					       !strcmp(codec, "rot_13"));
 }
 
-static struct val *decoder(struct budget *b, const char *callee, const struct call_args *a)
+static struct val *call_attrgetter(struct budget *b, const struct call_args *a, const struct call_handler *h)
 {
-	struct val *in = call_arg_val(a, 0, NULL), *r = NULL;
-	if (!val_is_text(in))
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	return is_str(a0) && a->npos == 1 ? val_copy(V_GETTER, a0->s.p, a0->s.n) : NULL;
+}
+
+static struct val *call_chr(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	int64_t x;
+	if (!as_int(a0, &x) || a->npos != 1 || x < 0 || x >= 0x110000 || (x >= 0xD800 && x < 0xE000))
 		return NULL;
-	const char *f = callee;
-	if (!strcmp(f, "base64.b64decode") || !strcmp(f, "base64.decodebytes") ||
-	    !strcmp(f, "base64.decodestring") || !strcmp(f, "binascii.a2b_base64")) {
-		struct val *alt = call_arg_val(a, 1, "altchars"), *validate = call_arg_val(a, 2, "validate");
-		if (call_has_arg(a, 1, "altchars") && alt && alt->kind != V_NONE &&
-		    (!val_is_text(alt) || alt->s.n != 2))
-			return NULL;
-		bool known, strict = validate && val_truthy(validate, &known) && known;
-		r = decode_base64(b, in, alt && val_is_text(alt) ? alt->s.p : NULL, strict);
-	} else if (!strcmp(f, "base64.urlsafe_b64decode"))
-		r = decode_base64(b, in, "-_", false);
-	else if (!strcmp(f, "base64.b32decode")) {
-		struct val *cf = call_arg_val(a, 1, "casefold");
-		bool known;
-		r = decode_base32(b, in, cf && val_truthy(cf, &known));
-	} else if (!strcmp(f, "base64.b16decode") || !strcmp(f, "binascii.unhexlify") ||
-		   !strcmp(f, "binascii.a2b_hex"))
-		r = decode_hex(b, in, false);
-	else if (!strcmp(f, "builtins.bytes.fromhex") || !strcmp(f, "builtins.bytearray.fromhex"))
-		r = is_str(in) ? decode_hex(b, in, true) : NULL;
-	else if (!strcmp(f, "base64.a85decode")) {
-		struct val *adobe = call_arg_val(a, 1, "adobe");
-		bool known;
-		r = decode_a85(b, in, adobe && val_truthy(adobe, &known));
-	} else if (!strcmp(f, "base64.b85decode"))
-		r = decode_b85(b, in);
-	else if (!strcmp(f, "zlib.decompress")) {
-		struct val *wbits = call_arg_val(a, 1, "wbits");
-		int64_t w = 15;
-		if (call_has_arg(a, 1, "wbits") && !as_int(wbits, &w))
-			return NULL;
-		r = decompress_zlib(b, in, (int)w);
-	} else if (!strcmp(f, "gzip.decompress"))
-		r = decompress_zlib(b, in, 31);
-	else if (!strcmp(f, "bz2.decompress"))
-		r = decompress_bz2(b, in);
-	else if (!strcmp(f, "lzma.decompress"))
-		r = decompress_lzma(b, in);
-	else
+	char buf[4];
+	return ruled(val_copy(V_STR, buf, put_utf8(buf, (uint32_t)x)), "fold:chr", a0, NULL);
+}
+
+static struct val *call_ord(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	if (!val_is_text(a0) || a->npos != 1)
 		return NULL;
-	return ruled(r, decode_rule(f), in, NULL);
+	if (a0->kind == V_BYTES)
+		return a0->s.n == 1 ? ruled(val_int((unsigned char)a0->s.p[0]), "fold:ord", a0, NULL) : NULL;
+	size_t ncp;
+	uint32_t *cp = code_points(a0->s.p, a0->s.n, &ncp);
+	struct val *r = ncp == 1 ? val_int(cp[0]) : NULL;
+	free(cp);
+	return ruled(r, "fold:ord", a0, NULL);
+}
+
+/* str(x), and str(b'...', encoding) as bytes.decode. */
+static struct val *call_str(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL), *enc = call_arg_val(a, 1, "encoding");
+	if (a->npos == 1 && a->nkw == 0)
+		return fold_str(b, a0);
+	if (is_bytes(a0) && is_str(enc))
+		return fold_method(b, a0, "decode", &(struct call_args){
+			.npos = 1, .pos = { enc }, .complete = true });
+	return NULL;
+}
+
+static struct val *call_int(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	int64_t x, base = 10;
+	if (!a0)
+		return NULL;
+	if (call_has_arg(a, 1, "base") && !as_int(call_arg_val(a, 1, "base"), &base))
+		return NULL;
+	if (as_int(a0, &x) && !call_has_arg(a, 1, "base"))
+		return val_int(x);
+	return ruled(parse_int(a0, base), "fold:int", a0, NULL);
+}
+
+/* bytes('s', 'utf-8') encodes; bytes([104, 105]) and bytearray(...) build from ints. */
+static struct val *call_bytes(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL), *a1 = call_arg_val(a, 1, NULL);
+	if (a->npos < 1)
+		return NULL;
+	if (is_str(a0) && is_str(a1))
+		return fold_method(b, a0, "encode", &(struct call_args){ .npos = 1, .pos = { a1 }, .complete = true });
+	return a->npos == 1 ? ruled(from_int_list(b, a0, h->variant == BYTEARRAY), "fold:bytes", a0, NULL)
+			    : NULL;
+}
+
+static struct val *call_maketrans(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	return maketrans(b, call_arg_val(a, 0, NULL), call_arg_val(a, 1, NULL), call_arg_val(a, 2, NULL),
+			 h->variant == BYTES);
+}
+
+static struct val *call_list(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	return a->npos == 1 ? ruled(make_list(b, a0, h->variant == LIST ? V_LIST : V_TUPLE, false),
+				    "fold:list", a0, NULL) : NULL;
+}
+
+static struct val *call_reversed(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	return a->npos == 1 ? ruled(make_list(b, a0, V_LIST, true), "fold:reversed", a0, NULL) : NULL;
+}
+
+static struct val *call_sorted(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	return a->npos == 1 ? ruled(sorted(b, a0, call_arg_val(a, 99, "reverse")), "fold:sorted", a0, NULL)
+			    : NULL;
+}
+
+static struct val *call_map(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	return ruled(map(b, a), "fold:map", NULL, NULL);
+}
+
+static struct val *call_range(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	return range(b, a);
+}
+
+static struct val *call_tuples(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	return tuples(b, a, h->variant == ENUMERATE);
+}
+
+static struct val *call_len(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, NULL);
+	if (a->npos != 1 || !a0)
+		return NULL;
+	if (a0->kind == V_BYTES)
+		return val_int((int64_t)a0->s.n);
+	if (is_str(a0)) {
+		size_t ncp;
+		free(code_points(a0->s.p, a0->s.n, &ncp));
+		return val_int((int64_t)ncp);
+	}
+	if (is_seq(a0))
+		return val_int((int64_t)a0->seq.n);
+	return NULL;
+}
+
+/* ---- decoders: text in, bytes out, each with its provenance rule ---- */
+
+/* The decoded text of the first argument, with the handler's rule; NULL when unknown. */
+static struct val *decoded(struct val *r, const struct call_args *a, const struct call_handler *h)
+{
+	return ruled(r, h->rule, call_arg_val(a, 0, NULL), NULL);
+}
+
+static struct val *decode_input(const struct call_args *a)
+{
+	struct val *in = call_arg_val(a, 0, NULL);
+	return val_is_text(in) ? in : NULL;
+}
+
+static struct val *call_b64decode(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	struct val *alt = call_arg_val(a, 1, "altchars"), *validate = call_arg_val(a, 2, "validate");
+	if (!in || (call_has_arg(a, 1, "altchars") && alt && alt->kind != V_NONE &&
+		    (!val_is_text(alt) || alt->s.n != 2)))
+		return NULL;
+	bool known, strict = validate && val_truthy(validate, &known) && known;
+	return decoded(decode_base64(b, in, alt && val_is_text(alt) ? alt->s.p : NULL, strict), a, h);
+}
+
+static struct val *call_urlsafe_b64decode(struct budget *b, const struct call_args *a,
+					  const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in ? decoded(decode_base64(b, in, "-_", false), a, h) : NULL;
+}
+
+/* b32decode(s, casefold=False) and a85decode(s, adobe=False): one flag after the text. */
+static struct val *call_flag_decoder(struct budget *b, const struct call_args *a,
+				     const struct call_handler *h)
+{
+	bool a85 = h->variant == A85;
+	struct val *in = decode_input(a), *flag = call_arg_val(a, 1, a85 ? "adobe" : "casefold");
+	bool known, on = flag && val_truthy(flag, &known);
+	if (!in)
+		return NULL;
+	return decoded(a85 ? decode_a85(b, in, on) : decode_base32(b, in, on), a, h);
+}
+
+static struct val *call_unhexlify(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in ? decoded(decode_hex(b, in, false), a, h) : NULL;
+}
+
+static struct val *call_fromhex(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in && is_str(in) ? decoded(decode_hex(b, in, true), a, h) : NULL;
+}
+
+static struct val *call_b85decode(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in ? decoded(decode_b85(b, in), a, h) : NULL;
+}
+
+/* zlib.decompress(data, wbits=15); gzip.decompress is wbits 31 (variant). */
+static struct val *call_inflate(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	int64_t w = h->variant ? h->variant : 15;
+	if (!in || (!h->variant && call_has_arg(a, 1, "wbits") && !as_int(call_arg_val(a, 1, "wbits"), &w)))
+		return NULL;
+	return decoded(decompress_zlib(b, in, (int)w), a, h);
+}
+
+static struct val *call_bz2(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in ? decoded(decompress_bz2(b, in), a, h) : NULL;
+}
+
+static struct val *call_lzma(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *in = decode_input(a);
+	return in ? decoded(decompress_lzma(b, in), a, h) : NULL;
+}
+
+/* Sorted by name (strcmp) for bsearch. */
+static const struct call_handler call_handlers[] = {
+	{ "base64.a85decode", call_flag_decoder, A85, "decode:a85decode" },
+	{ "base64.b16decode", call_unhexlify, PLAIN, "decode:b16decode" },
+	{ "base64.b32decode", call_flag_decoder, B32, "decode:b32decode" },
+	{ "base64.b64decode", call_b64decode, PLAIN, "decode:b64decode" },
+	{ "base64.b85decode", call_b85decode, PLAIN, "decode:b85decode" },
+	{ "base64.decodebytes", call_b64decode, PLAIN, "decode:decodebytes" },
+	{ "base64.decodestring", call_b64decode, PLAIN, "decode:other" },
+	{ "base64.urlsafe_b64decode", call_urlsafe_b64decode, PLAIN, "decode:urlsafe_b64decode" },
+	{ "binascii.a2b_base64", call_b64decode, PLAIN, "decode:a2b_base64" },
+	{ "binascii.a2b_hex", call_unhexlify, PLAIN, "decode:a2b_hex" },
+	{ "binascii.unhexlify", call_unhexlify, PLAIN, "decode:unhexlify" },
+	{ "builtins.bytearray", call_bytes, BYTEARRAY, NULL },
+	{ "builtins.bytearray.fromhex", call_fromhex, PLAIN, "decode:fromhex" },
+	{ "builtins.bytes", call_bytes, BYTES, NULL },
+	{ "builtins.bytes.fromhex", call_fromhex, PLAIN, "decode:fromhex" },
+	{ "builtins.bytes.maketrans", call_maketrans, BYTES, NULL },
+	{ "builtins.chr", call_chr, PLAIN, NULL },
+	{ "builtins.enumerate", call_tuples, ENUMERATE, NULL },
+	{ "builtins.int", call_int, PLAIN, NULL },
+	{ "builtins.len", call_len, PLAIN, NULL },
+	{ "builtins.list", call_list, LIST, NULL },
+	{ "builtins.map", call_map, PLAIN, NULL },
+	{ "builtins.ord", call_ord, PLAIN, NULL },
+	{ "builtins.range", call_range, PLAIN, NULL },
+	{ "builtins.reversed", call_reversed, PLAIN, NULL },
+	{ "builtins.sorted", call_sorted, PLAIN, NULL },
+	{ "builtins.str", call_str, PLAIN, NULL },
+	{ "builtins.str.maketrans", call_maketrans, PLAIN, NULL },
+	{ "builtins.tuple", call_list, TUPLE, NULL },
+	{ "builtins.zip", call_tuples, ZIP, NULL },
+	{ "bz2.decompress", call_bz2, PLAIN, "decode:bz2" },
+	{ "codecs.decode", call_codecs, DECODE, NULL },
+	{ "codecs.encode", call_codecs, ENCODE, NULL },
+	{ "gzip.decompress", call_inflate, 31, "decode:gzip" },
+	{ "lzma.decompress", call_lzma, PLAIN, "decode:lzma" },
+	{ "operator.attrgetter", call_attrgetter, PLAIN, NULL },
+	{ "zlib.decompress", call_inflate, PLAIN, "decode:zlib" },
+};
+
+static int compare_call_handler(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct call_handler *)elem)->name);
 }
 
 struct val *fold_call(struct budget *b, const char *f, const struct call_args *a)
 {
 	if (!f || !a->complete || !budget_charge(b, 1))
 		return NULL;
-	struct val *a0 = call_arg_val(a, 0, NULL), *a1 = call_arg_val(a, 1, NULL);
-	int64_t x;
-	if (strncmp(f, "builtins.", 9) != 0) {
-		if (!strcmp(f, "codecs.decode") || !strcmp(f, "codecs.encode")) {
-			struct val *enc = call_arg_val(a, 1, "encoding");
-			if (!a0 || !is_str(enc) || enc->s.n > 30)
-				return NULL;
-			char codec[32];
-			memcpy(codec, enc->s.p, enc->s.n);
-			codec[enc->s.n] = '\0';
-			return run_codec(b, a0, codec, f[7] == 'd' || !strcmp(codec, "rot13") ||
-							      !strcmp(codec, "rot_13"));
-		}
-		if (!strcmp(f, "operator.attrgetter") && is_str(a0) && a->npos == 1) {
-			struct val *g = val_copy(V_GETTER, a0->s.p, a0->s.n);
-			return g;
-		}
-		return decoder(b, f, a);
-	}
-	const char *n = f + 9;
-	if (!strcmp(n, "chr") && as_int(a0, &x) && a->npos == 1) {
-		if (x < 0 || x >= 0x110000 || (x >= 0xD800 && x < 0xE000))
-			return NULL;
-		char buf[4];
-		return ruled(val_copy(V_STR, buf, put_utf8(buf, (uint32_t)x)), "fold:chr", a0, NULL);
-	}
-	if (!strcmp(n, "ord") && val_is_text(a0) && a->npos == 1) {
-		if (a0->kind == V_BYTES)
-			return a0->s.n == 1 ? ruled(val_int((unsigned char)a0->s.p[0]), "fold:ord", a0, NULL) : NULL;
-		size_t ncp;
-		uint32_t *cp = code_points(a0->s.p, a0->s.n, &ncp);
-		struct val *r = ncp == 1 ? val_int(cp[0]) : NULL;
-		free(cp);
-		return ruled(r, "fold:ord", a0, NULL);
-	}
-	if (!strcmp(n, "str") && a->npos == 1 && a->nkw == 0)
-		return fold_str(b, a0);
-	if (!strcmp(n, "str") && is_bytes(a0) && is_str(call_arg_val(a, 1, "encoding")))
-		return fold_method(b, a0, "decode", &(struct call_args){
-			.npos = 1, .pos = { call_arg_val(a, 1, "encoding") }, .complete = true });
-	if (!strcmp(n, "int") && a0) {
-		int64_t base = 10;
-		if (call_has_arg(a, 1, "base") && !as_int(call_arg_val(a, 1, "base"), &base))
-			return NULL;
-		if (as_int(a0, &x) && !call_has_arg(a, 1, "base"))
-			return val_int(x);
-		return ruled(parse_int(a0, base), "fold:int", a0, NULL);
-	}
-	if ((!strcmp(n, "bytes") || !strcmp(n, "bytearray")) && a->npos >= 1) {
-		if (is_str(a0) && is_str(a1))
-			return fold_method(b, a0, "encode", &(struct call_args){ .npos = 1, .pos = { a1 }, .complete = true });
-		return a->npos == 1 ? ruled(from_int_list(b, a0, n[4] == 'a'), "fold:bytes", a0, NULL) : NULL;
-	}
-	if (!strcmp(n, "str.maketrans") || !strcmp(n, "bytes.maketrans"))
-		return maketrans(b, a0, a1, call_arg_val(a, 2, NULL), n[0] == 'b');
-	if ((!strcmp(n, "list") || !strcmp(n, "tuple")) && a->npos == 1)
-		return ruled(make_list(b, a0, n[0] == 'l' ? V_LIST : V_TUPLE, false), "fold:list", a0, NULL);
-	if (!strcmp(n, "reversed") && a->npos == 1)
-		return ruled(make_list(b, a0, V_LIST, true), "fold:reversed", a0, NULL);
-	if (!strcmp(n, "sorted") && a->npos == 1)
-		return ruled(sorted(b, a0, call_arg_val(a, 99, "reverse")), "fold:sorted", a0, NULL);
-	if (!strcmp(n, "map"))
-		return ruled(map(b, a), "fold:map", NULL, NULL);
-	if (!strcmp(n, "range"))
-		return range(b, a);
-	if (!strcmp(n, "enumerate") || !strcmp(n, "zip"))
-		return tuples(b, a, n[0] == 'e');
-	if (!strcmp(n, "len") && a->npos == 1 && a0) {
-		if (a0->kind == V_BYTES)
-			return val_int((int64_t)a0->s.n);
-		if (is_str(a0)) {
-			size_t ncp;
-			free(code_points(a0->s.p, a0->s.n, &ncp));
-			return val_int((int64_t)ncp);
-		}
-		if (is_seq(a0))
-			return val_int((int64_t)a0->seq.n);
-		return NULL;
-	}
-	return decoder(b, f, a);
+	const struct call_handler *h = bsearch(f, call_handlers, sizeof call_handlers / sizeof *call_handlers,
+					       sizeof *call_handlers, compare_call_handler);
+	return h ? h->fn(b, a, h) : NULL;
 }

@@ -14,6 +14,7 @@
 #include "payload.h"
 #include "record.h"
 #include "resolve.h"
+#include "rewrite.h"
 #include "sandbox.h"
 
 static const char usage[] =
@@ -60,24 +61,6 @@ static void write_record(json_t *rec)
 	}
 }
 
-/* The findings of the walk, as hit records after the ast record they concern. */
-static void emit_hits(const json_t *rec, const json_t *hits)
-{
-	size_t i;
-	json_t *h;
-	json_array_foreach(hits, i, h) {
-		json_t *hit = hit_new(record_str(rec, "artifact"), record_str(h, "detection"),
-				      (int)record_int(h, "score", 0), record_str(h, "severity"),
-				      record_str(rec, "path"), (long)record_int(h, "line", 0),
-				      (long)record_int(h, "col", 0), record_str(h, "message"));
-		if (record_str(rec, "file"))
-			json_object_set_new(hit, "file", json_string(record_str(rec, "file")));
-		json_array_append_new(json_object_get(hit, "tags"), json_string("obfuscation"));
-		out_record(hit);
-		json_decref(hit);
-	}
-}
-
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	(void)ctx;
@@ -85,22 +68,20 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		pass_through(r);
 		return;
 	}
-	json_t *tree = json_object_get(rec, "tree");
-	if (!json_is_object(tree)) {
+	const char *why;
+	json_t *hits = rewrite_ast_record(rec, &why);
+	if (!hits) {
 		/* Keep the record for the stages after us, and say why it was not rewritten. */
 		pass_through(r);
-		record_error(record_str(rec, "artifact"), record_str(rec, "path"),
-			     "ast record without a tree object: not rewritten");
+		record_error(record_str(rec, "artifact"), record_str(rec, "path"), "%s", why);
 		return;
 	}
-	/* A second pass must not repeat the first one's hits: they are already in the stream. */
-	bool again = json_is_true(json_object_get(tree, "_rewritten"));
-	struct resolve_stats stats;
-	resolve_tree(tree, &stats);
-	write_record(rec);	/* the same record, same key order, plus `_` annotations */
-	if (!again)
-		emit_hits(rec, stats.hits);
-	json_decref(stats.hits);	/* a subtree too deep to follow is one of them (DeepNesting) */
+	write_record(rec);
+	size_t i;
+	json_t *hit;
+	json_array_foreach(hits, i, hit)
+		out_record(hit);
+	json_decref(hits);
 }
 
 /*

@@ -3,42 +3,25 @@
 #include <string.h>
 
 #include "err.h"
-#include "payload.h"
-#include "record.h"
-
-/*
- * The parser lives in lib/pyparse.h (shared with aura-parse) once it is there; until then
- * the decoded source is still attached, so reports show it, but it is not analysed.
- */
-#if defined(__has_include)
-#if __has_include("pyparse.h")
-#define HAVE_PYPARSE 1
 #include "jsonr.h"
 #include "jsonw.h"
+#include "payload.h"
 #include "pyparse.h"
-#endif
-#endif
+#include "record.h"
 
-#ifdef HAVE_PYPARSE
+/* The parser aura-parse uses (lib/pyparse.h), created before the sandbox is entered. */
 static struct pyparse *parser;
-#endif
 
 bool payload_init(void)
 {
-#ifdef HAVE_PYPARSE
 	parser = pyparse_new();
 	return parser != NULL;
-#else
-	return false;
-#endif
 }
 
 void payload_free(void)
 {
-#ifdef HAVE_PYPARSE
 	pyparse_free(parser);
 	parser = NULL;
-#endif
 }
 
 /* The text of the payload: str as is, bytes as UTF-8 (invalid bytes become U+FFFD). */
@@ -71,7 +54,6 @@ json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
 {
 	(void)depth;
 	json_object_set_new(call, "_payload_source", source_text(code, PAYLOAD_SOURCE_CAP));
-#ifdef HAVE_PYPARSE
 	struct jsonw w;
 	jw_init(&w);
 	json_t *tree = NULL;
@@ -90,7 +72,6 @@ json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
 		return tree;
 	}
 	/* Any other tree is left to the arena, like every value of the record. */
-#endif
 	payload_detach(call);
 	return NULL;
 }

@@ -10,14 +10,14 @@
 /* Most decoded source kept in `_payload_source` (the whole text is still parsed). */
 #define PAYLOAD_SOURCE_CAP (16 * 1024)
 
-/* Create the parser, before the sandbox is entered.  False when this build has none. */
+/* Create the parser, before the sandbox is entered (fatal when its grammar fails to load). */
 bool payload_init(void);
 void payload_free(void);
 
 /*
- * Annotate `call` with the decoded text `code` (str or bytes): `_payload_source`, and,
- * when a parser is available, `_payload`: the parsed Module, to be rewritten by the caller.
- * Returns that Module (borrowed from the call), or NULL when there is no tree.
+ * Annotate `call` with the decoded text `code` (str or bytes): `_payload_source`, and
+ * `_payload`: the parsed Module, to be rewritten by the caller.  Returns that Module
+ * (borrowed from the call), or NULL when there is no tree (the parse timed out).
  */
 json_t *payload_attach(json_t *call, const struct val *code, unsigned depth);
 

@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "resolve.h"
 #include "scope.h"
+#include "strbuf.h"
 
 /* Longest canonical name kept: a getattr chain of long strings must not grow without end. */
 #define MAX_NAME 512
@@ -191,7 +192,7 @@ static void check_budget(struct resolver *rs, const json_t *node)
 		add_hit(rs, node, "EvaluationBudget", "medium", 20, rs->budget.why);
 	if (rs->budget.exhausted)
 		rs->budget_reported = true;
-	rs->budget.why = NULL;
+	budget_report_done(&rs->budget);
 }
 
 /* C stack the walks may use below the frame of resolve_tree (resolve_init sets it). */
@@ -215,13 +216,13 @@ static bool too_deep(struct resolver *rs, int depth, const json_t *at)
 		return false;
 	if (!rs->stats->too_deep) {
 		rs->stats->too_deep = true;
-		char msg[200];
-		snprintf(msg, sizeof msg,
-			 "code nested deeper than the rewrite follows (%d JSON levels): below it "
-			 "names are resolved, but nothing is folded or decoded", depth);
+		char *msg = xasprintf("code nested deeper than the rewrite follows (%d JSON levels): "
+				      "below it names are resolved, but nothing is folded or decoded",
+				      depth);
 		if (json_is_array(at))	/* a body: its first statement has the lines */
 			at = json_array_get(at, 0);
 		add_hit(rs, at, "DeepNesting", "medium", 20, msg);
+		free(msg);
 	}
 	return true;
 }
@@ -592,11 +593,10 @@ static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob
 	/* A marshalled code object starts with TYPE_CODE ('c'), maybe with FLAG_REF (0x80). */
 	if (!blob || blob->kind != V_BYTES || blob->s.n < 16 || (blob->s.p[0] & 0x7f) != 'c')
 		return;
-	char msg[160];
-	snprintf(msg, sizeof msg,
-		 "marshal.loads() of an embedded %zu-byte blob: a hidden code object (not executed)",
-		 blob->s.n);
+	char *msg = xasprintf("marshal.loads() of an embedded %zu-byte blob: a hidden code object "
+			      "(not executed)", blob->s.n);
 	add_hit(rs, call, "MarshalPayload", "high", 60, msg);
+	free(msg);
 }
 
 static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, int depth)
@@ -1378,6 +1378,7 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 		run_function(&rs, rs.queue[i]);
 	if (json_is_object(tree))
 		json_object_set_new(tree, "_rewritten", json_true());
+	budget_report_done(&rs.budget);	/* a reason nobody reported */
 	free(rs.queue);
 	free(rs.kills);
 	scope_arena_free(&rs.arena);

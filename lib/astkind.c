@@ -27,7 +27,7 @@ static const unsigned char classes[AST_KIND_COUNT] = {
 /*
  * An open-addressing table of the ~110 names, filled on first use.  Measured on the
  * standard library's node names (bench note in docs/ast.md): hashing the short name and
- * one or two probes beat a binary search over the sorted names by about 3x, and cost
+ * one or two probes beat a binary search over the sorted names by 2.5-3x, and cost
  * nothing to keep in step with the list, unlike a hand-written switch.
  */
 #define SLOTS 512	/* a power of two, well over 3x the kinds: probes stay short */

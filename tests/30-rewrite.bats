@@ -235,3 +235,17 @@ PY
 @test "sealed: aura-rewrite cannot open files" {
 	run -3 aura-rewrite --sandbox-selftest open:/etc/hostname </dev/null
 }
+
+@test "vocabulary: every _type aura-parse writes is in lib/astkind.h's one list" {
+	# The kinds the stages dispatch on (docs/ast.md, "Vocabulary"): a node type missing
+	# from the list would be AST_UNKNOWN, walked but never handled.
+	grep -o 'X([A-Za-z_]*,' "$AURA_ROOT/lib/astkind.h" | sed 's/^X(//; s/,$//' | sort -u >known
+	for f in "$AURA_ROOT"/tests/fixtures/parse/*.py "$AURA_ROOT"/tests/fixtures/rewrite/*.py; do
+		file_record "$f"
+	done | parse_stage | records_of_type ast | jq -r '.tree | .. | objects | ._type // empty' |
+		sort -u >seen
+	[ "$(wc -l <seen)" -gt 80 ]	# the fixtures cover most of the grammar
+	run comm -23 seen known
+	assert_success
+	assert_output ''
+}
