@@ -468,7 +468,8 @@ int env_fetch(int fd, const char *path)
 			infos[n++] = xstrdup(e->d_name);
 		}
 	closedir(d);
-	qsort(infos, n, sizeof *infos, by_string);
+	if (n > 1)	/* qsort's array may not be NULL, even for no elements */
+		qsort(infos, n, sizeof *infos, by_string);
 	int failed = 0;
 	for (size_t i = 0; i < n; i++) {
 		failed += fetch_distribution(fd, path, infos[i]) < 0;

@@ -84,7 +84,7 @@ static int parse_level(const char *option, const char *arg)
 {
 	char lower[16];
 	size_t n = 0;
-	for (; arg[n] && n < sizeof lower - 1; n++)
+	for (; n < sizeof lower - 1 && arg[n]; n++)
 		lower[n] = (char)tolower((unsigned char)arg[n]);
 	lower[n] = '\0';
 	int rank = arg[n] ? -1 : level_rank(lower);
