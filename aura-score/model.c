@@ -331,6 +331,19 @@ static void note(json_t *notes, const char *fmt, ...)
 	json_array_append_new(notes, json_string(msg));
 }
 
+/* Whether any member of `a` is Python Aura analyses (source, .pth or bytecode). */
+static bool has_python(const struct artifact *a)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(a->file_list, i, f) {
+		const char *kind = record_str(f, "kind");
+		if (kind && (!strcmp(kind, "python") || !strcmp(kind, "pth") || !strcmp(kind, "pyc")))
+			return true;
+	}
+	return false;
+}
+
 /* Why the scan of `a` cannot be trusted to be whole; an empty list when it can. */
 static json_t *incomplete_reasons(const struct artifact *a)
 {
@@ -349,6 +362,10 @@ static json_t *incomplete_reasons(const struct artifact *a)
 	if (json_array_size(a->errors))
 		note(notes, "%zu error%s", json_array_size(a->errors),
 		     json_array_size(a->errors) == 1 ? "" : "s");
+	if (a->info && record_str(a->info, "ecosystem") &&
+	    strcmp(record_str(a->info, "ecosystem"), "npm") == 0 && !has_python(a))
+		note(notes, "not analysed: no Python source (JavaScript is not analysed yet; "
+			    "install scripts are checked)");
 	if (a->end) {
 		if (json_is_false(json_object_get(a->end, "complete")))
 			note(notes, "unpack could not read the whole artifact");
