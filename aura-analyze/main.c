@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "astwalk.h"
 #include "aura.h"
 #include "detect.h"
 #include "files.h"
@@ -176,6 +177,9 @@ int main(int argc, char **argv)
 	free(popular_path);
 
 	out_init(aura_opts.unbuffered);
+	/* Raise the soft stack limit while we still may (the walks recurse with the tree,
+	 * and a sanitizer build's frames are several times bigger). */
+	(void)ast_stack_budget();
 	sandbox_enter(SANDBOX_ANALYZE, NULL, 0);
 
 	struct analyze an = { .rules = rules, .popular = popular };
