@@ -201,7 +201,7 @@ SAN_DIR = build/san
 san-check: deps-if-missing
 	$(call COPY_TREE,$(SAN_DIR))
 	$(MAKE) -C $(SAN_DIR) SAN=1 all
-	cd $(SAN_DIR) && AURA_SHARED=$(abspath ..)/shared ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
+	cd $(SAN_DIR) && AURA_SHARED="$${AURA_SHARED:-$(abspath ..)/shared}" ASAN_OPTIONS=detect_leaks=0:symbolize=0:abort_on_error=0 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=0 BATS_LIB_PATH=/usr/lib/bats bats tests/
 
 # The same sources built with clang, every warning an error, in a copy (build/clang).
