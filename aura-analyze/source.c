@@ -96,5 +96,7 @@ char *source_evidence(struct source *src, const char *file_id, long line, long c
 		return NULL;
 	if (to == (size_t)-1 || to < from)	/* no end position: the rest of the line */
 		to = (size_t)line < src->nlines ? src->line_start[line] : src->len;
+	if (to < from)	/* a column past its line's end (a forged tree): nothing to quote */
+		to = from;
 	return utf8_cut(src->bytes + from, to - from, EVIDENCE_MAX);
 }

@@ -509,3 +509,12 @@ PY
 	assert_output "$(printf '%s\n' "3 ProcessExecution 2 info" "4 ProcessExecution 80 medium" \
 		"5 ShellCommand 100 high" "5 DownloadAndRun 100 high")"
 }
+
+@test "fuzz finding: a hit whose column lies past its line's end quotes nothing, never reads past the file" {
+	# From `make fuzz STAGE=analyze`: the evidence of a secret at a column beyond its line
+	# was cut from an unsigned underflow and read past the source (ASan: heap-buffer-overflow
+	# in utf8_cut; make san-check runs this test under ASan).
+	run --separate-stderr aura-analyze < "$AURA_ROOT/tests/fixtures/analyze/fuzz-evidence-past-line.ndjson"
+	assert_success
+	assert_valid_records
+}

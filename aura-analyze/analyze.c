@@ -1,0 +1,95 @@
+/* analyze.c: one record stream through the detections: hits after each ast, cross-file hits before each artifact_end. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "detect.h"
+#include "err.h"
+#include "files.h"
+#include "metadata.h"
+#include "ndjson.h"
+#include "npm.h"
+#include "opts.h"
+#include "record.h"
+#include "source.h"
+#include "xref.h"
+
+struct analyze {
+	const struct ruleset *rules;
+	const struct popular *popular;
+	struct source src;
+	struct xref *xref;	/* the open artifact's cross-file state (xref.c) */
+	char *format;		/* the open artifact's format: sdist, wheel, deb (files.c) */
+};
+
+/* The artifact's cross-file hits go out before its artifact_end (score closes it there). */
+static void close_artifact(struct analyze *an)
+{
+	if (!an->xref)
+		return;
+	xref_finish(an->xref);
+	xref_free(an->xref);
+	an->xref = NULL;
+}
+
+static struct xref *xref_for(struct analyze *an, const json_t *rec)
+{
+	const char *id = record_str(rec, "artifact");
+	return an->xref && id && !strcmp(id, xref_artifact(an->xref)) ? an->xref : NULL;
+}
+
+static void pass_through(struct ndjson_reader *r)
+{
+	size_t len;
+	const char *line = ndjson_line(r, &len);
+	out_raw(line, len);
+}
+
+/*
+ * A declared console script runs when the user runs the installed command: the function
+ * it names (and what it calls, in any file) weighs as import-time code.
+ */
+static void scan_entry_points(struct analyze *an, const json_t *rec)
+{
+	struct xref *x = xref_for(an, rec);
+	const char *path = record_str(rec, "path");
+	const char *enc = record_str(rec, "content_encoding");
+	const json_t *content = json_object_get(rec, "content");
+	if (x && path && enc && !strcmp(enc, "utf-8") && json_is_string(content))
+		xref_scan_entry_points(x, path, json_string_value(content),
+				       json_string_length(content), CTX_IMPORT);
+}
+
+static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
+{
+	struct analyze *an = ctx;
+	if (record_is(rec, "artifact_end") && xref_for(an, rec))
+		close_artifact(an);
+	pass_through(r);	/* hits come after the record they are about */
+	if (record_is(rec, "artifact")) {
+		close_artifact(an);	/* one without its artifact_end: what it had goes now */
+		an->xref = xref_new(record_str(rec, "id"));
+		free(an->format);
+		an->format = record_str(rec, "format") ? xstrdup(record_str(rec, "format")) : NULL;
+		metadata_check_artifact(an->popular, an->rules, rec);
+		npm_check_artifact(an->rules, rec);	/* npm.c: install scripts */
+	} else if (record_is(rec, "file")) {
+		source_keep(&an->src, rec);
+		scan_entry_points(an, rec);
+		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
+		npm_check_file(an->rules, rec);
+	} else if (record_is(rec, "ast")) {
+		detect_ast(an->rules, rec, &an->src, xref_for(an, rec));
+	}
+}
+
+void analyze_stream(int fd, const char *name, const struct ruleset *rules, const struct popular *popular)
+{
+	struct analyze an = { .rules = rules, .popular = popular };
+	struct ndjson_reader *in = ndjson_open(fd, name, aura_opts.max_line);
+	records_run(in, on_record, &an);
+	close_artifact(&an);
+	free(an.format);
+	ndjson_close(in);
+	source_clear(&an.src);
+}
