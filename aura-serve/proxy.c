@@ -599,10 +599,9 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 	}
 
 	pthread_mutex_lock(&scan_lock);
-	char dir[4096], path[4096], verdict_path[4096];
+	char dir[4096], path[4096];
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%.64s", cfg.cache_dir, want) >= sizeof dir - 300 ||
-	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path ||
-	    (size_t)snprintf(verdict_path, sizeof verdict_path, "%s/verdict", dir) >= sizeof verdict_path) {
+	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path) {
 		pthread_mutex_unlock(&scan_lock);
 		reply_text(r, 500, "aura-serve: the cache directory's path is too long\n");
 		free(href);
@@ -611,19 +610,13 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 	struct buf scan = { 0 }, line = { 0 };
 	int fd = -1;
 	struct stat st;
-	FILE *vf = fopen(verdict_path, "re");
 	int status = -1;
-	if (vf) {
-		/* Scanned before: the first line is the driver's exit status, the rest its output. */
-		char first[16];
-		if (fgets(first, sizeof first, vf))
-			status = atoi(first);
-		char chunk[65536];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof chunk, vf)) > 0)
-			buf_add(&scan, chunk, got);
-		fclose(vf);
-	} else {
+	/*
+	 * Every request is downloaded and scanned again: a decision kept on disk would sit in
+	 * a directory that code pip later runs as the same user can write, so a package could
+	 * pre-approve a future file's hash there.
+	 */
+	{
 		struct buf body = { 0 };
 		char why[CURL_ERROR_SIZE + 64];
 		char *url = strndup(href, strcspn(href, "#"));
@@ -654,14 +647,6 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 			goto done_body;
 		}
 		status = run_scan(path, &scan);
-		/* Keep the decision for the next request of the same bytes. */
-		FILE *w = fopen(verdict_path, "we");
-		if (w && status >= 0) {
-			fprintf(w, "%d\n", status);
-			fwrite(scan.data ? scan.data : "", 1, scan.len, w);
-		}
-		if (w)
-			fclose(w);
 done_body:
 		free(body.data);
 		if (r->status)
