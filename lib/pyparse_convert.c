@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "pyparse_convert.h"
+#include "astkind.h"
 #include "err.h"
 #include "pyparse_literals.h"
 
@@ -160,7 +161,8 @@ struct conv {
 };
 
 enum ctx { LOAD, STORE, DEL };
-static const char *const ctx_names[] = { "Load", "Store", "Del" };
+/* The expression context as its `ast` node kind. */
+static const enum ast_kind ctx_kinds[] = { AST_Load, AST_Store, AST_Del };
 
 /* tree-sitter 0.20 has no ts_node_is_error: an ERROR node has the reserved symbol. */
 static bool is_error(TSNode n)
@@ -189,6 +191,16 @@ static bool is_token(TSNode n, const char *t)
 	return !ts_node_is_null(n) && !ts_node_is_named(n) && strcmp(ts_node_type(n), t) == 0;
 }
 
+/* Push one node on the pool, the stack of nodes the walk lists children into. */
+static void pool_push(struct conv *c, struct kid k)
+{
+	if (c->pool_len == c->pool_cap) {
+		c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
+		c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
+	}
+	c->pool[c->pool_len++] = k;
+}
+
 /* List the children of `n` (skipping comments and other extras) on top of the pool. */
 static struct kids kids_of(struct conv *c, TSNode n, bool named_only)
 {
@@ -202,18 +214,20 @@ static struct kids kids_of(struct conv *c, TSNode n, bool named_only)
 		TSNode k = ts_tree_cursor_current_node(&c->cur);
 		if (ts_node_is_extra(k) || (named_only && !ts_node_is_named(k) && !ts_node_is_missing(k)))
 			continue;
-		if (c->pool_len == c->pool_cap) {
-			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
-			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
-		}
-		c->pool[c->pool_len++] = (struct kid){ k, ts_tree_cursor_current_field_id(&c->cur),
-						       (uint8_t)kind(k), ts_node_is_named(k) };
+		pool_push(c, (struct kid){ k, ts_tree_cursor_current_field_id(&c->cur), (uint8_t)kind(k),
+					   ts_node_is_named(k) });
 		ks.n++;
 	} while (ts_tree_cursor_goto_next_sibling(&c->cur));
 	return ks;
 }
 
 #define KID(ks, i) (c->pool[(ks).base + (i)])
+
+/* The i-th child listed, or a null node past the end (expr() writes a null node as null). */
+static TSNode kid_at(struct conv *c, struct kids ks, size_t i)
+{
+	return i < ks.n ? KID(ks, i).node : (TSNode){ 0 };
+}
 
 /* Drop the kids listed last (the pool is a stack that follows the recursion). */
 static void kids_done(struct conv *c, struct kids ks)
@@ -284,10 +298,10 @@ static void pos(struct conv *c, TSNode n)
 	span(c, s, end_pt(c, n));
 }
 
-static void begin(struct conv *c, const char *type)
+static void begin(struct conv *c, enum ast_kind type)
 {
 	jw_object_begin(c->w);
-	jw_kv_cstring(c->w, "_type", type);
+	jw_kv_cstring(c->w, "_type", ast_kind_name(type));
 }
 
 static void end(struct conv *c)
@@ -300,9 +314,18 @@ static void key(struct conv *c, const char *k)
 	jw_key(c->w, k);
 }
 
-static void tag(struct conv *c, const char *k, const char *type)
+/* A node with no fields, such as `"ctx": {"_type": "Load"}`. */
+static void tag(struct conv *c, const char *k, enum ast_kind type)
 {
-	jw_kv_node_tag(c->w, k, type);
+	jw_kv_node_tag(c->w, k, ast_kind_name(type));
+}
+
+/* A field with nothing in it: `"k": []`. */
+static void empty_list(struct conv *c, const char *k)
+{
+	key(c, k);
+	jw_array_begin(c->w);
+	jw_array_end(c->w);
 }
 
 /* An identifier: CPython NFKC-normalises non-ASCII ones (`ﬁle` is `file`). */
@@ -314,6 +337,18 @@ static void ident(struct conv *c, const char *s, size_t len)
 			return;
 		}
 	jw_string(c->w, s, len);
+}
+
+/* The identifier `n` spells, or null when there is no node. */
+static void ident_node(struct conv *c, TSNode n)
+{
+	if (ts_node_is_null(n)) {
+		jw_null(c->w);
+		return;
+	}
+	size_t len;
+	const char *s = text(c, n, &len);
+	ident(c, s, len);
 }
 
 static void name_text(struct conv *c, const char *k, TSNode n)
@@ -363,7 +398,7 @@ static bool enter(struct conv *c, TSNode n)
 /* Write a Truncated node for `n`, remembering the first cut for the DeepNesting hit. */
 static void cut(struct conv *c, TSNode n)
 {
-	begin(c, "Truncated");
+	begin(c, AST_Truncated);
 	pos(c, n);
 	end(c);
 	if (c->expired) {
@@ -468,7 +503,7 @@ static void stmt_item(struct conv *c, TSNode parent, struct kid k)
 			stmt(c, e);
 	} else if (kind(parent) == K_ERROR && k.kind != K_OTHER && !ts_node_is_missing(k.node)) {
 		/* Salvage: an expression stranded in a syntax error still counts. */
-		begin(c, "Expr");
+		begin(c, AST_Expr);
 		pos(c, k.node);
 		key(c, "value");
 		expr(c, k.node, LOAD);
@@ -489,12 +524,11 @@ static void stmt_list(struct conv *c, TSNode parent)
 
 static void body(struct conv *c, const char *k, TSNode block)
 {
-	key(c, k);
 	if (ts_node_is_null(block)) {
-		jw_array_begin(c->w);
-		jw_array_end(c->w);
+		empty_list(c, k);
 		return;
 	}
+	key(c, k);
 	stmt_list(c, block);
 }
 
@@ -529,54 +563,90 @@ static bool is_grouping(struct conv *c, TSNode n, TSNode *inner)
 }
 
 /* The `ast` class of an operator token: `+` is Add (UAdd when unary), `+=` is Add too. */
-static const char *op_name(const char *op, bool unary)
+static enum ast_kind op_kind(const char *op, bool unary)
 {
-	static const struct { const char *tok, *name; } binops[] = {
-		{ "+", "Add" }, { "-", "Sub" }, { "*", "Mult" }, { "@", "MatMult" }, { "/", "Div" },
-		{ "%", "Mod" }, { "**", "Pow" }, { "<<", "LShift" }, { ">>", "RShift" },
-		{ "|", "BitOr" }, { "^", "BitXor" }, { "&", "BitAnd" }, { "//", "FloorDiv" },
-		{ "==", "Eq" }, { "!=", "NotEq" }, { "<>", "NotEq" }, { "<", "Lt" }, { "<=", "LtE" },
-		{ ">", "Gt" }, { ">=", "GtE" }, { "is", "Is" }, { "is not", "IsNot" }, { "in", "In" },
-		{ "not in", "NotIn" }, { "and", "And" }, { "or", "Or" },
+	static const struct { const char *tok; enum ast_kind kind; } binops[] = {
+		{ "+", AST_Add }, { "-", AST_Sub }, { "*", AST_Mult }, { "@", AST_MatMult },
+		{ "/", AST_Div }, { "%", AST_Mod }, { "**", AST_Pow }, { "<<", AST_LShift },
+		{ ">>", AST_RShift }, { "|", AST_BitOr }, { "^", AST_BitXor }, { "&", AST_BitAnd },
+		{ "//", AST_FloorDiv }, { "==", AST_Eq }, { "!=", AST_NotEq }, { "<>", AST_NotEq },
+		{ "<", AST_Lt }, { "<=", AST_LtE }, { ">", AST_Gt }, { ">=", AST_GtE },
+		{ "is", AST_Is }, { "is not", AST_IsNot }, { "in", AST_In }, { "not in", AST_NotIn },
+		{ "and", AST_And }, { "or", AST_Or },
 	};
 	if (unary)
-		return strcmp(op, "+") == 0 ? "UAdd" : strcmp(op, "-") == 0 ? "USub" :
-		       strcmp(op, "~") == 0 ? "Invert" : "Not";
+		return strcmp(op, "+") == 0 ? AST_UAdd : strcmp(op, "-") == 0 ? AST_USub :
+		       strcmp(op, "~") == 0 ? AST_Invert : AST_Not;
 	size_t n = strlen(op);
 	if (n > 1 && op[n - 1] == '=' && strcmp(op, "==") && strcmp(op, "!=") && strcmp(op, "<=") &&
 	    strcmp(op, ">="))
 		n--;
 	for (size_t i = 0; i < sizeof binops / sizeof *binops; i++)
 		if (strlen(binops[i].tok) == n && memcmp(binops[i].tok, op, n) == 0)
-			return binops[i].name;
-	return "Error";
+			return binops[i].kind;
+	return AST_Error;
 }
 
-/* Elements of a sequence node (list, tuple, set, expression_list, patterns) as `elts`. */
-static void elts(struct conv *c, TSNode n, enum ctx ctx)
+/*
+ * The children listed in `ks` that are in field `f` (any field when f is 0), named ones
+ * only when `named`, as a JSON array of expressions.
+ */
+static void expr_array(struct conv *c, struct kids ks, TSFieldId f, bool named, enum ctx ctx)
 {
-	struct kids ks = kids_of(c, n, true);
-	key(c, "elts");
 	jw_array_begin(c->w);
-	for (size_t i = 0; i < ks.n; i++)
-		expr(c, KID(ks, i).node, ctx);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct kid k = KID(ks, i);
+		if ((!f || k.field == f) && (!named || k.named))
+			expr(c, k.node, ctx);
+	}
 	jw_array_end(c->w);
+}
+
+/* The named children of `n` when it is a `list_kind` node (`del a, b`), else `n` alone. */
+static void items_array(struct conv *c, TSNode n, enum kind list_kind, enum ctx ctx)
+{
+	if (kind(n) != list_kind) {
+		jw_array_begin(c->w);
+		expr(c, n, ctx);
+		jw_array_end(c->w);
+		return;
+	}
+	struct kids ks = kids_of(c, n, true);
+	expr_array(c, ks, 0, false, ctx);
 	kids_done(c, ks);
 }
 
-static void seq(struct conv *c, const char *type, TSNode n, enum ctx ctx)
+/*
+ * Several expressions where `ast` has one (`x[a, b]`, `match a, b:`, `a, b` as a statement):
+ * a Load Tuple from s to e of the children expr_array() would pick.
+ */
+static void load_tuple(struct conv *c, struct kids ks, TSFieldId f, bool named, TSPoint s, TSPoint e)
 {
+	begin(c, AST_Tuple);
+	span(c, s, e);
+	key(c, "elts");
+	expr_array(c, ks, f, named, LOAD);
+	tag(c, "ctx", AST_Load);
+	end(c);
+}
+
+/* A List, Tuple or Set of the named children of sequence node `n`. */
+static void seq(struct conv *c, enum ast_kind type, TSNode n, enum ctx ctx)
+{
+	struct kids ks = kids_of(c, n, true);
 	begin(c, type);
 	pos(c, n);
-	elts(c, n, ctx);
-	if (strcmp(type, "Set"))
-		tag(c, "ctx", ctx_names[ctx]);
+	key(c, "elts");
+	expr_array(c, ks, 0, false, ctx);
+	kids_done(c, ks);
+	if (type != AST_Set)
+		tag(c, "ctx", ctx_kinds[ctx]);
 	end(c);
 }
 
 static void string_expr(struct conv *c, TSNode n);
 static void arguments(struct conv *c, TSNode params);
-static void comprehension_expr(struct conv *c, const char *type, TSNode n);
+static void comprehension_expr(struct conv *c, enum ast_kind type, TSNode n);
 
 /* `f(args)` and `class C(bases)`: positional items, then keywords, each in source order. */
 static void call_args(struct conv *c, TSNode arglist, const char *args_key)
@@ -600,7 +670,7 @@ static void call_args(struct conv *c, TSNode arglist, const char *args_key)
 			continue;
 		if (!enter(c, k.node))
 			continue;
-		begin(c, "keyword");
+		begin(c, AST_keyword);
 		pos(c, k.node);
 		if (k.kind == K_keyword_argument) {
 			name_text(c, "arg", field(k.node, F.name));
@@ -648,16 +718,7 @@ static void subscript_slice(struct conv *c, TSNode n)
 	} else if (count == 0) {
 		jw_null(c->w);
 	} else if (enter(c, n)) {
-		begin(c, "Tuple");
-		span(c, start_pt(c, KID(ks, first).node), tup_end);
-		key(c, "elts");
-		jw_array_begin(c->w);
-		for (size_t i = 0; i < ks.n; i++)
-			if (KID(ks, i).field == F.subscript)
-				expr(c, KID(ks, i).node, LOAD);
-		jw_array_end(c->w);
-		tag(c, "ctx", "Load");
-		end(c);
+		load_tuple(c, ks, F.subscript, false, start_pt(c, KID(ks, first).node), tup_end);
 		leave(c);
 	}
 	kids_done(c, ks);
@@ -675,7 +736,7 @@ static void slice(struct conv *c, TSNode n)
 			part[colon] = KID(ks, i).node;
 	}
 	kids_done(c, ks);
-	begin(c, "Slice");
+	begin(c, AST_Slice);
 	pos(c, n);
 	static const char *const names[3] = { "lower", "upper", "step" };
 	for (int i = 0; i < 3; i++) {
@@ -692,22 +753,18 @@ static void boolop(struct conv *c, TSNode n)
 	size_t base = c->pool_len;
 	TSNode cur = n;
 	for (;;) {
-		if (c->pool_len == c->pool_cap) {
-			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
-			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
-		}
-		c->pool[c->pool_len++] = (struct kid){ field(cur, F.right), 0, 0, true };
+		pool_push(c, (struct kid){ field(cur, F.right), 0, 0, true });
 		TSNode left = field(cur, F.left);
 		if (kind(left) == K_boolean_operator && strcmp(token(field(left, F.operator)), op) == 0) {
 			cur = left;
 			continue;
 		}
-		c->pool[c->pool_len++] = (struct kid){ left, 0, 0, true };
+		pool_push(c, (struct kid){ left, 0, 0, true });
 		break;
 	}
-	begin(c, "BoolOp");
+	begin(c, AST_BoolOp);
 	pos(c, n);
-	tag(c, "op", op_name(op, false));
+	tag(c, "op", op_kind(op, false));
 	key(c, "values");
 	jw_array_begin(c->w);
 	for (size_t i = c->pool_len; i-- > base;)
@@ -720,7 +777,7 @@ static void boolop(struct conv *c, TSNode n)
 static void compare(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, false);
-	begin(c, "Compare");
+	begin(c, AST_Compare);
 	pos(c, n);
 	bool first = true;
 	key(c, "left");
@@ -735,7 +792,7 @@ static void compare(struct conv *c, TSNode n)
 	jw_array_begin(c->w);
 	for (size_t i = 0; i < ks.n; i++)
 		if (KID(ks, i).field == F.operators) {
-			begin(c, op_name(token(KID(ks, i).node), false));
+			begin(c, op_kind(token(KID(ks, i).node), false));
 			/* Python 2's `<>`: said on the op, which a chained Compare may mix with `!=`. */
 			if (is_token(KID(ks, i).node, "<>"))
 				jw_kv_cstring(c->w, "py2", "<>");
@@ -770,7 +827,7 @@ static const char *py2_int_form(const char *s, size_t len)
 
 static void constant_tag(struct conv *c, TSNode n, const char *json)
 {
-	begin(c, "Constant");
+	begin(c, AST_Constant);
 	pos(c, n);
 	key(c, "value");
 	jw_raw_value(c->w, json, strlen(json));
@@ -781,7 +838,7 @@ static void constant_tag(struct conv *c, TSNode n, const char *json)
 
 static void error_expr(struct conv *c, TSNode n)
 {
-	begin(c, "Error");
+	begin(c, AST_Error);
 	pos(c, n);
 	jw_kv_cstring(c->w, "node", ts_node_is_missing(n) ? "MISSING" : ts_node_type(n));
 	end(c);
@@ -800,7 +857,7 @@ static void yield_expr(struct conv *c, TSNode n)
 			value = KID(ks, i).node;
 	}
 	kids_done(c, ks);
-	begin(c, from ? "YieldFrom" : "Yield");
+	begin(c, from ? AST_YieldFrom : AST_Yield);
 	pos(c, n);
 	key(c, "value");
 	ts_node_is_null(value) ? jw_null(c->w) : expr(c, value, LOAD);
@@ -810,7 +867,7 @@ static void yield_expr(struct conv *c, TSNode n)
 static void dict_expr(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, true);
-	begin(c, "Dict");
+	begin(c, AST_Dict);
 	pos(c, n);
 	key(c, "keys");
 	jw_array_begin(c->w);
@@ -897,11 +954,11 @@ static void xa_and_chain(struct conv *c, struct xa_region *r, size_t lo, size_t 
 	}
 	if (!enter(c, r->opnd[hi]))
 		return;
-	begin(c, "BinOp");
+	begin(c, AST_BinOp);
 	span(c, start_pt(c, r->opnd[lo]), end_pt(c, r->opnd[hi]));
 	key(c, "left");
 	xa_and_chain(c, r, lo, hi - 1);
-	tag(c, "op", "BitAnd");
+	tag(c, "op", AST_BitAnd);
 	key(c, "right");
 	expr(c, r->opnd[hi], LOAD);
 	end(c);
@@ -920,11 +977,11 @@ static void xa_xor_chain(struct conv *c, struct xa_region *r, size_t hi)
 	}
 	if (!enter(c, r->opnd[hi]))
 		return;
-	begin(c, "BinOp");
+	begin(c, AST_BinOp);
 	span(c, start_pt(c, r->opnd[0]), end_pt(c, r->opnd[hi]));
 	key(c, "left");
 	xa_xor_chain(c, r, lo - 1);
-	tag(c, "op", "BitXor");
+	tag(c, "op", AST_BitXor);
 	key(c, "right");
 	xa_and_chain(c, r, lo, hi);
 	end(c);
@@ -1005,7 +1062,7 @@ static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
 		return false;
 	TSNode saved = c->elide;
 	TSPoint from = c->elide_from, to = c->elide_to;
-	begin(c, "Starred");
+	begin(c, AST_Starred);
 	pos(c, n);
 	key(c, "value");
 	if (enter(c, n)) {
@@ -1016,7 +1073,7 @@ static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
 		c->elide = saved, c->elide_from = from, c->elide_to = to;
 		leave(c);
 	}
-	tag(c, "ctx", ctx_names[ctx]);
+	tag(c, "ctx", ctx_kinds[ctx]);
 	end(c);
 	return true;
 }
@@ -1028,28 +1085,28 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	switch (kind(n)) {
 	case K_identifier:
-		begin(c, "Name");
+		begin(c, AST_Name);
 		pos(c, n);
 		name_text(c, "id", n);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_attribute:
-		begin(c, "Attribute");
+		begin(c, AST_Attribute);
 		pos(c, n);
 		key(c, "value");
 		expr(c, field(n, F.object), LOAD);
 		name_text(c, "attr", field(n, F.attribute));
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_subscript:
-		begin(c, "Subscript");
+		begin(c, AST_Subscript);
 		pos(c, n);
 		key(c, "value");
 		expr(c, field(n, F.value), LOAD);
 		subscript_slice(c, n);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_slice:
@@ -1057,7 +1114,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	case K_call:
 		inner = field(n, F.function);
-		begin(c, "Call");
+		begin(c, AST_Call);
 		pos(c, n);
 		key(c, "func");
 		expr(c, inner, LOAD);
@@ -1066,30 +1123,30 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	case K_list_splat:
 	case K_list_splat_pattern:
-		begin(c, "Starred");
+		begin(c, AST_Starred);
 		pos(c, n);
 		key(c, "value");
 		expr(c, first_named(c, n), ctx);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_binary_operator:
 		if (xor_and_region(c, n))
 			return;
-		begin(c, "BinOp");
+		begin(c, AST_BinOp);
 		pos(c, n);
 		key(c, "left");
 		expr(c, field(n, F.left), LOAD);
-		tag(c, "op", op_name(token(field(n, F.operator)), false));
+		tag(c, "op", op_kind(token(field(n, F.operator)), false));
 		key(c, "right");
 		expr(c, field(n, F.right), LOAD);
 		end(c);
 		return;
 	case K_unary_operator:
 	case K_not_operator:
-		begin(c, "UnaryOp");
+		begin(c, AST_UnaryOp);
 		pos(c, n);
-		tag(c, "op", kind(n) == K_not_operator ? "Not" : op_name(token(field(n, F.operator)), true));
+		tag(c, "op", kind(n) == K_not_operator ? AST_Not : op_kind(token(field(n, F.operator)), true));
 		key(c, "operand");
 		expr(c, field(n, F.argument), LOAD);
 		end(c);
@@ -1103,19 +1160,19 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 	case K_conditional_expression: {
 		/* body if test else orelse */
 		struct kids ks = kids_of(c, n, true);
-		begin(c, "IfExp");
+		begin(c, AST_IfExp);
 		pos(c, n);
 		static const char *const order[3] = { "body", "test", "orelse" };
 		for (size_t i = 0; i < 3; i++) {
 			key(c, order[i]);
-			i < ks.n ? expr(c, KID(ks, i).node, LOAD) : jw_null(c->w);
+			expr(c, kid_at(c, ks, i), LOAD);
 		}
 		end(c);
 		kids_done(c, ks);
 		return;
 	}
 	case K_named_expression:
-		begin(c, "NamedExpr");
+		begin(c, AST_NamedExpr);
 		pos(c, n);
 		key(c, "target");
 		expr(c, field(n, F.name), STORE);
@@ -1124,7 +1181,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		end(c);
 		return;
 	case K_lambda:
-		begin(c, "Lambda");
+		begin(c, AST_Lambda);
 		pos(c, n);
 		key(c, "args");
 		arguments(c, field(n, F.parameters));
@@ -1133,7 +1190,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		end(c);
 		return;
 	case K_await:
-		begin(c, "Await");
+		begin(c, AST_Await);
 		pos(c, n);
 		key(c, "value");
 		expr(c, first_named(c, n), LOAD);
@@ -1144,7 +1201,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	case K_list:
 	case K_list_pattern:
-		seq(c, "List", n, ctx);
+		seq(c, AST_List, n, ctx);
 		return;
 	case K_tuple:
 	case K_tuple_pattern:
@@ -1154,29 +1211,29 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 			c->depth++;
 			return;
 		}
-		seq(c, "Tuple", n, ctx);
+		seq(c, AST_Tuple, n, ctx);
 		return;
 	case K_expression_list:
 	case K_pattern_list:
-		seq(c, "Tuple", n, ctx);
+		seq(c, AST_Tuple, n, ctx);
 		return;
 	case K_set:
-		seq(c, "Set", n, ctx);
+		seq(c, AST_Set, n, ctx);
 		return;
 	case K_dictionary:
 		dict_expr(c, n);
 		return;
 	case K_list_comprehension:
-		comprehension_expr(c, "ListComp", n);
+		comprehension_expr(c, AST_ListComp, n);
 		return;
 	case K_set_comprehension:
-		comprehension_expr(c, "SetComp", n);
+		comprehension_expr(c, AST_SetComp, n);
 		return;
 	case K_dictionary_comprehension:
-		comprehension_expr(c, "DictComp", n);
+		comprehension_expr(c, AST_DictComp, n);
 		return;
 	case K_generator_expression:
-		comprehension_expr(c, "GeneratorExp", n);
+		comprehension_expr(c, AST_GeneratorExp, n);
 		return;
 	case K_string:
 	case K_concatenated_string:
@@ -1186,7 +1243,7 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 	case K_float: {
 		size_t len;
 		const char *s = text(c, n, &len);
-		begin(c, "Constant");
+		begin(c, AST_Constant);
 		pos(c, n);
 		key(c, "value");
 		lit_write_number(c->w, s, len);
@@ -1213,11 +1270,11 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 	case K_generic_type: {
 		/* `list[int]` in an annotation: a Subscript */
 		struct kids ks = kids_of(c, n, true);
-		begin(c, "Subscript");
+		begin(c, AST_Subscript);
 		pos(c, n);
 		key(c, "value");
-		ks.n ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
-		TSNode params = ks.n > 1 ? KID(ks, 1).node : (TSNode){ 0 };
+		expr(c, kid_at(c, ks, 0), LOAD);
+		TSNode params = kid_at(c, ks, 1);
 		kids_done(c, ks);
 		struct kids ps = kids_of(c, params, true);
 		key(c, "slice");
@@ -1227,56 +1284,48 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		if (ps.n == 1 && !splat) {
 			expr(c, KID(ps, 0).node, LOAD);
 		} else if (ps.n >= 1 && enter(c, params)) {
-			begin(c, "Tuple");
-			span(c, start_pt(c, KID(ps, 0).node), end_pt(c, KID(ps, ps.n - 1).node));
-			key(c, "elts");
-			jw_array_begin(c->w);
-			for (size_t i = 0; i < ps.n; i++)
-				expr(c, KID(ps, i).node, LOAD);
-			jw_array_end(c->w);
-			tag(c, "ctx", "Load");
-			end(c);
+			load_tuple(c, ps, 0, false, start_pt(c, KID(ps, 0).node), end_pt(c, KID(ps, ps.n - 1).node));
 			leave(c);
 		} else if (ps.n == 0) {
 			jw_null(c->w);
 		}
 		kids_done(c, ps);
-		tag(c, "ctx", "Load");
+		tag(c, "ctx", AST_Load);
 		end(c);
 		return;
 	}
 	case K_union_type: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, "BinOp");
+		begin(c, AST_BinOp);
 		pos(c, n);
 		key(c, "left");
-		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
-		tag(c, "op", "BitOr");
+		expr(c, kid_at(c, ks, 0), LOAD);
+		tag(c, "op", AST_BitOr);
 		key(c, "right");
-		ks.n > 1 ? expr(c, KID(ks, 1).node, LOAD) : jw_null(c->w);
+		expr(c, kid_at(c, ks, 1), LOAD);
 		end(c);
 		kids_done(c, ks);
 		return;
 	}
 	case K_member_type: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, "Attribute");
+		begin(c, AST_Attribute);
 		pos(c, n);
 		key(c, "value");
-		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		expr(c, kid_at(c, ks, 0), LOAD);
 		if (ks.n > 1)
 			name_text(c, "attr", KID(ks, ks.n - 1).node);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		kids_done(c, ks);
 		return;
 	}
 	case K_splat_type:
-		begin(c, "Starred");
+		begin(c, AST_Starred);
 		pos(c, n);
 		key(c, "value");
 		expr(c, first_named(c, n), LOAD);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_type:
@@ -1333,7 +1382,7 @@ static void fstr_flush(struct fstr *f)
 	struct conv *c = f->c;
 	if (f->lit.n == 0)
 		return;
-	begin(c, "Constant");
+	begin(c, AST_Constant);
 	span(c, f->cstart, f->cend);
 	key(c, "value");
 	lit_write_str(c->w, &f->lit);
@@ -1366,7 +1415,7 @@ static void fstr_spec(struct fstr *outer, TSNode spec, TSNode piece, bool raw)
 	struct fstr f = { c, outer->whole, start_pt(c, piece), end_pt(c, piece), { 0 }, 0 };
 	if (fields)
 		f.cstart = outer->cstart, f.cend = outer->cend;
-	begin(c, "JoinedStr");
+	begin(c, AST_JoinedStr);
 	pos(c, piece);
 	key(c, "values");
 	jw_array_begin(c->w);
@@ -1418,7 +1467,7 @@ static void fstr_field(struct fstr *f, TSNode n, TSNode piece, bool raw)
 	fstr_flush(f);
 	if (!enter(c, n))
 		return;
-	begin(c, "FormattedValue");
+	begin(c, AST_FormattedValue);
 	pos(c, f->whole);
 	key(c, "value");
 	expr(c, value, LOAD);
@@ -1466,7 +1515,7 @@ static void repr_expr(struct conv *c, TSNode n, TSNode start, TSNode end_tok)
 	uint32_t to = ts_node_is_null(end_tok) ? ts_node_end_byte(n) : ts_node_start_byte(end_tok);
 	if (to < from)
 		to = from;
-	begin(c, "Repr");
+	begin(c, AST_Repr);
 	pos(c, n);
 	key(c, "value");
 	char here;
@@ -1497,15 +1546,7 @@ static void repr_expr(struct conv *c, TSNode n, TSNode start, TSNode end_tok)
 		} else if (ks.n == 1 && !has_token(c, st, ",")) {
 			expr(c, KID(ks, 0).node, LOAD);
 		} else if (enter(c, st)) {	/* `` `a, b` ``: repr of a tuple */
-			begin(c, "Tuple");
-			span(c, start_pt(c, KID(ks, 0).node), end_pt(c, st));
-			key(c, "elts");
-			jw_array_begin(c->w);
-			for (size_t i = 0; i < ks.n; i++)
-				expr(c, KID(ks, i).node, LOAD);
-			jw_array_end(c->w);
-			tag(c, "ctx", "Load");
-			end(c);
+			load_tuple(c, ks, 0, false, start_pt(c, KID(ks, 0).node), end_pt(c, st));
 			leave(c);
 		}
 		kids_done(c, ks);
@@ -1532,11 +1573,7 @@ static void string_expr(struct conv *c, TSNode n)
 	struct kids pieces = kind(n) == K_concatenated_string ? kids_of(c, n, true)
 							       : (struct kids){ c->pool_len, 0 };
 	if (kind(n) != K_concatenated_string) {
-		if (c->pool_len == c->pool_cap) {
-			c->pool_cap = c->pool_cap ? c->pool_cap * 2 : 256;
-			c->pool = xrealloc(c->pool, c->pool_cap * sizeof *c->pool);
-		}
-		c->pool[c->pool_len++] = (struct kid){ n, 0, K_string, true };
+		pool_push(c, (struct kid){ n, 0, K_string, true });
 		pieces.n = 1;
 	}
 	bool any_f = false, any_bytes = false, unicode = false;
@@ -1553,7 +1590,7 @@ static void string_expr(struct conv *c, TSNode n)
 
 	struct fstr f = { c, n, start_pt(c, n), end_pt(c, n), { 0 }, 0 };
 	if (any_f) {
-		begin(c, "JoinedStr");
+		begin(c, AST_JoinedStr);
 		pos(c, n);
 		key(c, "values");
 		jw_array_begin(c->w);
@@ -1591,7 +1628,7 @@ static void string_expr(struct conv *c, TSNode n)
 		jw_array_end(c->w);
 		end(c);
 	} else {
-		begin(c, "Constant");
+		begin(c, AST_Constant);
 		pos(c, n);
 		key(c, "value");
 		any_bytes ? lit_write_bytes(c->w, &f.lit) : lit_write_str(c->w, &f.lit);
@@ -1605,7 +1642,7 @@ static void string_expr(struct conv *c, TSNode n)
 
 /* ---- comprehensions ---- */
 
-static void comprehension_expr(struct conv *c, const char *type, TSNode n)
+static void comprehension_expr(struct conv *c, enum ast_kind type, TSNode n)
 {
 	TSNode elt = field(n, F.body);
 	begin(c, type);
@@ -1626,7 +1663,7 @@ static void comprehension_expr(struct conv *c, const char *type, TSNode n)
 		struct kid k = KID(ks, i);
 		if (k.kind != K_for_in_clause || !enter(c, k.node))
 			continue;
-		begin(c, "comprehension");
+		begin(c, AST_comprehension);
 		key(c, "target");
 		expr(c, field(k.node, F.left), STORE);
 		/* `for x in a, b` has several `right` nodes: a Tuple. */
@@ -1643,16 +1680,7 @@ static void comprehension_expr(struct conv *c, const char *type, TSNode n)
 		if (nright == 1) {
 			expr(c, KID(parts, first).node, LOAD);
 		} else {
-			begin(c, "Tuple");
-			span(c, start_pt(c, KID(parts, first).node), end_pt(c, k.node));
-			key(c, "elts");
-			jw_array_begin(c->w);
-			for (size_t j = 0; j < parts.n; j++)
-				if (KID(parts, j).field == F.right && KID(parts, j).named)
-					expr(c, KID(parts, j).node, LOAD);
-			jw_array_end(c->w);
-			tag(c, "ctx", "Load");
-			end(c);
+			load_tuple(c, parts, F.right, true, start_pt(c, KID(parts, first).node), end_pt(c, k.node));
 		}
 		kids_done(c, parts);
 		key(c, "ifs");
@@ -1682,7 +1710,7 @@ static void arg_node(struct conv *c, const struct param *p)
 {
 	if (!enter(c, p->name))
 		return;
-	begin(c, "arg");
+	begin(c, AST_arg);
 	span(c, start_pt(c, p->name),
 	     ts_node_is_null(p->annotation) ? end_pt(c, p->name) : end_pt(c, p->annotation));
 	name_text(c, "arg", p->name);
@@ -1755,7 +1783,7 @@ static void arguments(struct conv *c, TSNode params)
 		free(ps);
 		return;
 	}
-	begin(c, "arguments");
+	begin(c, AST_arguments);
 	static const struct { const char *key; enum param_kind kind; } lists[] = {
 		{ "posonlyargs", P_POSONLY }, { "args", P_POS }, { "kwonlyargs", P_KWONLY },
 	};
@@ -1803,13 +1831,6 @@ static void stmt_pos(struct conv *c, TSNode n)
 	span(c, start_pt(c, n), last_token_end(c, n));
 }
 
-static void empty_list(struct conv *c, const char *k)
-{
-	key(c, k);
-	jw_array_begin(c->w);
-	jw_array_end(c->w);
-}
-
 /* `a = b = 1`, `x: int = 0`. */
 static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 {
@@ -1817,7 +1838,7 @@ static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 	if (!ts_node_is_null(annotation)) {
 		TSNode target = field(n, F.left), value = field(n, F.right), inner;
 		bool simple = kind(target) == K_identifier;
-		begin(c, "AnnAssign");
+		begin(c, AST_AnnAssign);
 		pos(c, stmt_node);
 		key(c, "target");
 		if (kind(target) == K_tuple_pattern && is_grouping(c, target, &inner))
@@ -1831,7 +1852,7 @@ static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 		end(c);
 		return;
 	}
-	begin(c, "Assign");
+	begin(c, AST_Assign);
 	pos(c, stmt_node);
 	key(c, "targets");
 	jw_array_begin(c->w);
@@ -1860,30 +1881,22 @@ static void expression_statement(struct conv *c, TSNode n)
 		assign(c, n, KID(ks, 0).node);
 	} else if (ks.n == 1 && KID(ks, 0).kind == K_augmented_assignment) {
 		TSNode a = KID(ks, 0).node;
-		begin(c, "AugAssign");
+		begin(c, AST_AugAssign);
 		pos(c, n);
 		key(c, "target");
 		expr(c, field(a, F.left), STORE);
-		tag(c, "op", op_name(token(field(a, F.operator)), false));
+		tag(c, "op", op_kind(token(field(a, F.operator)), false));
 		key(c, "value");
 		expr(c, field(a, F.right), LOAD);
 		end(c);
 	} else {
-		begin(c, "Expr");
+		begin(c, AST_Expr);
 		pos(c, n);
 		key(c, "value");
 		if (ks.n == 1 && !has_token(c, n, ",")) {
 			expr(c, KID(ks, 0).node, LOAD);
 		} else if (ks.n >= 1 && enter(c, n)) {	/* `a, b` or `f(),` as a statement: a Tuple */
-			begin(c, "Tuple");
-			span(c, start_pt(c, KID(ks, 0).node), end_pt(c, n));
-			key(c, "elts");
-			jw_array_begin(c->w);
-			for (size_t i = 0; i < ks.n; i++)
-				expr(c, KID(ks, i).node, LOAD);
-			jw_array_end(c->w);
-			tag(c, "ctx", "Load");
-			end(c);
+			load_tuple(c, ks, 0, false, start_pt(c, KID(ks, 0).node), end_pt(c, n));
 			leave(c);
 		} else if (ks.n == 0) {
 			jw_null(c->w);
@@ -1936,7 +1949,7 @@ static void alias_node(struct conv *c, TSNode n)
 {
 	if (!enter(c, n))
 		return;
-	begin(c, "alias");
+	begin(c, AST_alias);
 	pos(c, n);
 	if (kind(n) == K_aliased_import) {
 		dotted(c, "name", field(n, F.name));
@@ -1958,7 +1971,7 @@ static void import_stmt(struct conv *c, TSNode n)
 {
 	enum kind k = kind(n);
 	struct kids ks = kids_of(c, n, true);
-	begin(c, k == K_import_statement ? "Import" : "ImportFrom");
+	begin(c, k == K_import_statement ? AST_Import : AST_ImportFrom);
 	pos(c, n);
 	if (k != K_import_statement) {
 		TSNode mod = field(n, F.module_name);
@@ -2007,19 +2020,19 @@ static void import_stmt(struct conv *c, TSNode n)
 static void if_chain(struct conv *c, TSNode at, TSPoint stop, TSNode cond, TSNode block,
 		     struct kids alts, size_t next)
 {
-	begin(c, "If");
+	begin(c, AST_If);
 	span(c, start_pt(c, at), stop);
 	key(c, "test");
 	expr(c, cond, LOAD);
 	body(c, "body", block);
-	key(c, "orelse");
 	if (next >= alts.n) {
-		jw_array_begin(c->w);
-		jw_array_end(c->w);
+		empty_list(c, "orelse");
 	} else if (KID(alts, next).kind == K_else_clause) {
+		key(c, "orelse");
 		stmt_list(c, field(KID(alts, next).node, F.body));
 	} else {
 		TSNode elif = KID(alts, next).node;
+		key(c, "orelse");
 		jw_array_begin(c->w);
 		if (enter(c, elif)) {
 			if_chain(c, elif, stop, field(elif, F.condition), field(elif, F.consequence), alts, next + 1);
@@ -2080,7 +2093,7 @@ static void handler(struct conv *c, TSNode n)
 		type = first_named(c, type);
 	if (kind(name) == K_as_pattern_target)
 		name = first_named(c, name);
-	begin(c, "ExceptHandler");
+	begin(c, AST_ExceptHandler);
 	stmt_pos(c, n);
 	key(c, "type");
 	expr(c, type, LOAD);
@@ -2119,7 +2132,7 @@ static void try_stmt(struct conv *c, TSNode n)
 		else if (k.kind == K_finally_clause)
 			final = k.node;
 	}
-	begin(c, star ? "TryStar" : "Try");
+	begin(c, star ? AST_TryStar : AST_Try);
 	stmt_pos(c, n);
 	body(c, "body", field(n, F.body));
 	key(c, "handlers");
@@ -2142,7 +2155,7 @@ static void with_stmt(struct conv *c, TSNode n)
 		if (KID(ks, i).kind == K_with_clause)
 			clause = KID(ks, i).node;
 	kids_done(c, ks);
-	begin(c, has_token(c, n, "async") ? "AsyncWith" : "With");
+	begin(c, has_token(c, n, "async") ? AST_AsyncWith : AST_With);
 	stmt_pos(c, n);
 	key(c, "items");
 	jw_array_begin(c->w);
@@ -2159,7 +2172,7 @@ static void with_stmt(struct conv *c, TSNode n)
 			target = field(value, F.alias);
 			value = first_named(c, value);
 		}
-		begin(c, "withitem");
+		begin(c, AST_withitem);
 		key(c, "context_expr");
 		expr(c, value, LOAD);
 		key(c, "optional_vars");
@@ -2187,7 +2200,7 @@ static void decorators(struct conv *c, TSNode decorated)
 
 static void funcdef(struct conv *c, TSNode n, TSNode decorated)
 {
-	begin(c, has_token(c, n, "async") ? "AsyncFunctionDef" : "FunctionDef");
+	begin(c, has_token(c, n, "async") ? AST_AsyncFunctionDef : AST_FunctionDef);
 	stmt_pos(c, n);
 	name_text(c, "name", field(n, F.name));
 	key(c, "args");
@@ -2201,7 +2214,7 @@ static void funcdef(struct conv *c, TSNode n, TSNode decorated)
 
 static void classdef(struct conv *c, TSNode n, TSNode decorated)
 {
-	begin(c, "ClassDef");
+	begin(c, AST_ClassDef);
 	stmt_pos(c, n);
 	name_text(c, "name", field(n, F.name));
 	call_args(c, field(n, F.superclasses), "bases");
@@ -2220,16 +2233,12 @@ static void print_stmt(struct conv *c, TSNode n)
 			dest = first_named(c, KID(ks, i).node);
 		nl = !is_token(KID(ks, i).node, ",");	/* `print x,` keeps the line open */
 	}
-	begin(c, "Print");
+	begin(c, AST_Print);
 	pos(c, n);
 	key(c, "dest");
 	expr(c, dest, LOAD);
 	key(c, "values");
-	jw_array_begin(c->w);
-	for (size_t i = 0; i < ks.n; i++)
-		if (KID(ks, i).field == F.argument)
-			expr(c, KID(ks, i).node, LOAD);
-	jw_array_end(c->w);
+	expr_array(c, ks, F.argument, false, LOAD);
 	key(c, "nl");
 	jw_bool(c->w, nl);
 	end(c);
@@ -2245,7 +2254,7 @@ static void exec_stmt(struct conv *c, TSNode n)
 		if (KID(ks, i).field != F.code && np < 2)
 			part[np++] = KID(ks, i).node;
 	kids_done(c, ks);
-	begin(c, "Exec");
+	begin(c, AST_Exec);
 	pos(c, n);
 	key(c, "body");
 	expr(c, field(n, F.code), LOAD);
@@ -2269,25 +2278,25 @@ static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
 	TSPoint s = start_pt(c, kw), e = end_pt(c, n);
 	switch (kind(n)) {
 	case K_attribute:
-		begin(c, "Attribute");
+		begin(c, AST_Attribute);
 		span(c, s, e);
 		key(c, "value");
 		type_call_target(c, kw, field(n, F.object), LOAD);
 		name_text(c, "attr", field(n, F.attribute));
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		break;
 	case K_subscript:
-		begin(c, "Subscript");
+		begin(c, AST_Subscript);
 		span(c, s, e);
 		key(c, "value");
 		type_call_target(c, kw, field(n, F.value), LOAD);
 		subscript_slice(c, n);
-		tag(c, "ctx", ctx_names[ctx]);
+		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		break;
 	case K_call:
-		begin(c, "Call");
+		begin(c, AST_Call);
 		span(c, s, e);
 		key(c, "func");
 		type_call_target(c, kw, field(n, F.function), LOAD);
@@ -2295,25 +2304,16 @@ static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
 		end(c);
 		break;
 	default:	/* `(x)` or `(x, y)`: the arguments of type() */
-		begin(c, "Call");
+		begin(c, AST_Call);
 		span(c, s, e);
 		key(c, "func");
-		begin(c, "Name");
+		begin(c, AST_Name);
 		pos(c, kw);
 		jw_kv_cstring(c->w, "id", "type");
-		tag(c, "ctx", "Load");
+		tag(c, "ctx", AST_Load);
 		end(c);
 		key(c, "args");
-		jw_array_begin(c->w);
-		if (kind(n) == K_tuple) {
-			struct kids ks = kids_of(c, n, true);
-			for (size_t i = 0; i < ks.n; i++)
-				expr(c, KID(ks, i).node, LOAD);
-			kids_done(c, ks);
-		} else {
-			expr(c, n, LOAD);
-		}
-		jw_array_end(c->w);
+		items_array(c, n, K_tuple, LOAD);
 		empty_list(c, "keywords");
 		end(c);
 		break;
@@ -2326,7 +2326,7 @@ static void type_call_assign(struct conv *c, TSNode n, TSNode target)
 	struct kids ks = kids_of(c, n, false);
 	TSNode kw = ks.n ? KID(ks, 0).node : n;
 	kids_done(c, ks);
-	begin(c, "Assign");
+	begin(c, AST_Assign);
 	pos(c, n);
 	key(c, "targets");
 	jw_array_begin(c->w);
@@ -2348,12 +2348,12 @@ static void stmt_node(struct conv *c, TSNode n)
 	case K_pass_statement:
 	case K_break_statement:
 	case K_continue_statement:
-		begin(c, kind(n) == K_pass_statement ? "Pass" : kind(n) == K_break_statement ? "Break" : "Continue");
+		begin(c, kind(n) == K_pass_statement ? AST_Pass : kind(n) == K_break_statement ? AST_Break : AST_Continue);
 		pos(c, n);
 		end(c);
 		return;
 	case K_return_statement:
-		begin(c, "Return");
+		begin(c, AST_Return);
 		pos(c, n);
 		key(c, "value");
 		expr(c, only_expr(c, n, 0), LOAD);
@@ -2362,24 +2362,15 @@ static void stmt_node(struct conv *c, TSNode n)
 	case K_delete_statement: {
 		/* `del a, b` has two targets, not one Tuple. */
 		x = only_expr(c, n, 0);
-		begin(c, "Delete");
+		begin(c, AST_Delete);
 		pos(c, n);
 		key(c, "targets");
-		jw_array_begin(c->w);
-		if (kind(x) == K_expression_list) {
-			struct kids ks = kids_of(c, x, true);
-			for (size_t i = 0; i < ks.n; i++)
-				expr(c, KID(ks, i).node, DEL);
-			kids_done(c, ks);
-		} else {
-			expr(c, x, DEL);
-		}
-		jw_array_end(c->w);
+		items_array(c, x, K_expression_list, DEL);
 		end(c);
 		return;
 	}
 	case K_raise_statement:
-		begin(c, "Raise");
+		begin(c, AST_Raise);
 		pos(c, n);
 		key(c, "exc");
 		expr(c, only_expr(c, n, F.cause), LOAD);
@@ -2389,12 +2380,12 @@ static void stmt_node(struct conv *c, TSNode n)
 		return;
 	case K_assert_statement: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, "Assert");
+		begin(c, AST_Assert);
 		pos(c, n);
 		key(c, "test");
-		ks.n > 0 ? expr(c, KID(ks, 0).node, LOAD) : jw_null(c->w);
+		expr(c, kid_at(c, ks, 0), LOAD);
 		key(c, "msg");
-		ks.n > 1 ? expr(c, KID(ks, 1).node, LOAD) : jw_null(c->w);
+		expr(c, kid_at(c, ks, 1), LOAD);
 		end(c);
 		kids_done(c, ks);
 		return;
@@ -2402,15 +2393,12 @@ static void stmt_node(struct conv *c, TSNode n)
 	case K_global_statement:
 	case K_nonlocal_statement: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, kind(n) == K_global_statement ? "Global" : "Nonlocal");
+		begin(c, kind(n) == K_global_statement ? AST_Global : AST_Nonlocal);
 		pos(c, n);
 		key(c, "names");
 		jw_array_begin(c->w);
-		for (size_t i = 0; i < ks.n; i++) {
-			size_t len;
-			const char *s = text(c, KID(ks, i).node, &len);
-			ident(c, s, len);
-		}
+		for (size_t i = 0; i < ks.n; i++)
+			ident_node(c, KID(ks, i).node);
 		jw_array_end(c->w);
 		end(c);
 		kids_done(c, ks);
@@ -2435,7 +2423,7 @@ static void stmt_node(struct conv *c, TSNode n)
 		return;
 	}
 	case K_for_statement:
-		begin(c, has_token(c, n, "async") ? "AsyncFor" : "For");
+		begin(c, has_token(c, n, "async") ? AST_AsyncFor : AST_For);
 		stmt_pos(c, n);
 		key(c, "target");
 		expr(c, field(n, F.left), STORE);
@@ -2446,7 +2434,7 @@ static void stmt_node(struct conv *c, TSNode n)
 		end(c);
 		return;
 	case K_while_statement:
-		begin(c, "While");
+		begin(c, AST_While);
 		stmt_pos(c, n);
 		key(c, "test");
 		expr(c, field(n, F.condition), LOAD);
@@ -2491,7 +2479,7 @@ static void stmt_node(struct conv *c, TSNode n)
 			return;
 		}
 		/* Python 3.12 `type X = ...`, as 3.12's TypeAlias (no type parameters kept). */
-		begin(c, "TypeAlias");
+		begin(c, AST_TypeAlias);
 		pos(c, n);
 		key(c, "name");
 		expr(c, first_named(c, field(n, F.left)), STORE);
@@ -2502,7 +2490,7 @@ static void stmt_node(struct conv *c, TSNode n)
 		return;
 	case K_ERROR:
 		/* What tree-sitter could not parse; statements it still recognised inside are kept. */
-		begin(c, "Error");
+		begin(c, AST_Error);
 		pos(c, n);
 		key(c, "body");
 		stmt_list(c, n);
@@ -2531,17 +2519,17 @@ static void attr_chain(struct conv *c, struct kids ids, size_t last)
 	if (!enter(c, id))
 		return;
 	if (last == 0) {
-		begin(c, "Name");
+		begin(c, AST_Name);
 		pos(c, id);
 		name_text(c, "id", id);
 	} else {
-		begin(c, "Attribute");
+		begin(c, AST_Attribute);
 		span(c, start_pt(c, KID(ids, 0).node), end_pt(c, id));
 		key(c, "value");
 		attr_chain(c, ids, last - 1);
 		name_text(c, "attr", id);
 	}
-	tag(c, "ctx", "Load");
+	tag(c, "ctx", AST_Load);
 	end(c);
 	leave(c);
 }
@@ -2552,9 +2540,9 @@ static void pattern_value(struct conv *c, TSNode n, TSNode minus)
 	if (!ts_node_is_null(minus)) {	/* `-1`: the minus is a sibling token in patterns */
 		if (!enter(c, minus))
 			return;
-		begin(c, "UnaryOp");
+		begin(c, AST_UnaryOp);
 		span(c, start_pt(c, minus), end_pt(c, n));
-		tag(c, "op", "USub");
+		tag(c, "op", AST_USub);
 		key(c, "operand");
 		pattern_value(c, n, (TSNode){ 0 });
 		end(c);
@@ -2587,11 +2575,11 @@ static void pattern_value(struct conv *c, TSNode n, TSNode minus)
 		kids_done(c, ks);
 		if (!enter(c, n))
 			return;
-		begin(c, "BinOp");
+		begin(c, AST_BinOp);
 		pos(c, n);
 		key(c, "left");
 		pattern_value(c, real, lminus);
-		tag(c, "op", op_name(op, false));
+		tag(c, "op", op_kind(op, false));
 		key(c, "right");
 		expr(c, imag, LOAD);
 		end(c);
@@ -2621,18 +2609,12 @@ static void pattern_list_of(struct conv *c, struct kids ks, const char *sep)
 
 static void match_as(struct conv *c, TSPoint s, TSPoint e, TSNode sub, TSNode name)
 {
-	begin(c, "MatchAs");
+	begin(c, AST_MatchAs);
 	span(c, s, e);
 	key(c, "pattern");
 	ts_node_is_null(sub) ? jw_null(c->w) : pattern(c, sub);
 	key(c, "name");
-	if (ts_node_is_null(name)) {
-		jw_null(c->w);
-	} else {
-		size_t len;
-		const char *t = text(c, name, &len);
-		ident(c, t, len);
-	}
+	ident_node(c, name);
 	end(c);
 }
 
@@ -2657,7 +2639,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	case K_none:
 	case K_true:
 	case K_false:
-		begin(c, "MatchSingleton");
+		begin(c, AST_MatchSingleton);
 		pos(c, n);
 		key(c, "value");
 		jw_raw_value(c->w, kind(n) == K_none ? "null" : kind(n) == K_true ? "true" : "false",
@@ -2675,7 +2657,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	case K_list_pattern:
 		ks = kids_of(c, n, false);
 		/* drop the brackets: only patterns and commas stay in the list */
-		begin(c, "MatchSequence");
+		begin(c, AST_MatchSequence);
 		pos(c, n);
 		key(c, "patterns");
 		{
@@ -2693,7 +2675,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		return;
 	case K_union_pattern:
 		ks = kids_of(c, n, false);
-		begin(c, "MatchOr");
+		begin(c, AST_MatchOr);
 		pos(c, n);
 		key(c, "patterns");
 		pattern_list_of(c, ks, "|");
@@ -2709,16 +2691,10 @@ static void pattern_node(struct conv *c, TSNode n)
 			if (KID(ks, i).kind == K_identifier)
 				inner = KID(ks, i).node;
 		kids_done(c, ks);
-		begin(c, "MatchStar");
+		begin(c, AST_MatchStar);
 		pos(c, n);
 		key(c, "name");
-		if (ts_node_is_null(inner)) {
-			jw_null(c->w);
-		} else {
-			size_t len;
-			const char *t = text(c, inner, &len);
-			ident(c, t, len);
-		}
+		ident_node(c, inner);
 		end(c);
 		return;
 	case K_as_pattern: {
@@ -2733,7 +2709,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	}
 	case K_class_pattern: {
 		ks = kids_of(c, n, true);
-		begin(c, "MatchClass");
+		begin(c, AST_MatchClass);
 		pos(c, n);
 		key(c, "cls");
 		ks.n ? pattern_value(c, KID(ks, 0).node, (TSNode){ 0 }) : jw_null(c->w);
@@ -2749,9 +2725,7 @@ static void pattern_node(struct conv *c, TSNode n)
 				} else if (pass > 0 && is_kw) {
 					struct kids kk = kids_of(c, kw, false);
 					if (pass == 1 && kk.n) {
-						size_t len;
-						const char *t = text(c, KID(kk, 0).node, &len);
-						ident(c, t, len);
+						ident_node(c, KID(kk, 0).node);
 					} else if (pass == 2 && kk.n > 2) {
 						pattern_items(c, kk, 2, kk.n, start_pt(c, KID(kk, 2).node),
 							      end_pt(c, KID(kk, kk.n - 1).node));
@@ -2767,7 +2741,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	}
 	case K_dict_pattern: {
 		ks = kids_of(c, n, false);
-		begin(c, "MatchMapping");
+		begin(c, AST_MatchMapping);
 		pos(c, n);
 		key(c, "keys");
 		jw_array_begin(c->w);
@@ -2795,13 +2769,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		for (size_t i = 0; i < ks.n; i++)
 			if (KID(ks, i).kind == K_splat_pattern && KID(ks, i).field != F.key)
 				inner = first_named(c, KID(ks, i).node);
-		if (ts_node_is_null(inner)) {
-			jw_null(c->w);
-		} else {
-			size_t len;
-			const char *t = text(c, inner, &len);
-			ident(c, t, len);
-		}
+		ident_node(c, inner);
 		end(c);
 		kids_done(c, ks);
 		return;
@@ -2814,7 +2782,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		break;
 	}
 	/* Literals, dotted names, complex numbers: the pattern matches a value. */
-	begin(c, "MatchValue");
+	begin(c, AST_MatchValue);
 	pos(c, n);
 	key(c, "value");
 	pattern_value(c, n, (TSNode){ 0 });
@@ -2880,7 +2848,7 @@ static void pattern_items(struct conv *c, struct kids ks, size_t from, size_t to
 	if (wildcard && ts_node_is_null(node)) {
 		match_as(c, s, e, (TSNode){ 0 }, (TSNode){ 0 });
 	} else if (!ts_node_is_null(node)) {
-		begin(c, "MatchValue");
+		begin(c, AST_MatchValue);
 		span(c, s, e);
 		key(c, "value");
 		pattern_value(c, node, minus);
@@ -2905,22 +2873,13 @@ static void match_stmt(struct conv *c, TSNode n)
 			subj_end = end_pt(c, KID(ks, i).node);
 		}
 	}
-	begin(c, "Match");
+	begin(c, AST_Match);
 	stmt_pos(c, n);
 	key(c, "subject");
 	if (nsubj == 1 && !has_token(c, n, ",")) {
 		expr(c, KID(ks, first).node, LOAD);
 	} else if (nsubj && enter(c, n)) {	/* `match a, b:` matches a Tuple */
-		begin(c, "Tuple");
-		span(c, start_pt(c, KID(ks, first).node), subj_end);
-		key(c, "elts");
-		jw_array_begin(c->w);
-		for (size_t i = 0; i < ks.n; i++)
-			if (KID(ks, i).field == F.subject)
-				expr(c, KID(ks, i).node, LOAD);
-		jw_array_end(c->w);
-		tag(c, "ctx", "Load");
-		end(c);
+		load_tuple(c, ks, F.subject, false, start_pt(c, KID(ks, first).node), subj_end);
 		leave(c);
 	} else if (!nsubj) {
 		jw_null(c->w);
@@ -2934,7 +2893,7 @@ static void match_stmt(struct conv *c, TSNode n)
 		TSNode cc = KID(cases, i).node;
 		if (KID(cases, i).kind != K_case_clause || !enter(c, cc))
 			continue;
-		begin(c, "match_case");
+		begin(c, AST_match_case);
 		key(c, "pattern");
 		struct kids parts = kids_of(c, cc, false);
 		size_t np = 0, pfirst = 0, plast = 0;
@@ -2952,7 +2911,7 @@ static void match_stmt(struct conv *c, TSNode n)
 		if (np == 1 && !comma) {
 			pattern(c, KID(parts, pfirst).node);
 		} else if (np && enter(c, cc)) {	/* `case a, *rest:` is a sequence */
-			begin(c, "MatchSequence");
+			begin(c, AST_MatchSequence);
 			span(c, start_pt(c, KID(parts, pfirst).node), end_pt(c, KID(parts, plast).node));
 			key(c, "patterns");
 			jw_array_begin(c->w);
@@ -3007,7 +2966,7 @@ static TSNode first_error(struct conv *c, TSNode root)
 void convert_begin(struct jsonw *w)
 {
 	jw_object_begin(w);
-	jw_kv_cstring(w, "_type", "Module");
+	jw_kv_cstring(w, "_type", ast_kind_name(AST_Module));
 	jw_key(w, "body");
 	jw_array_begin(w);
 }
