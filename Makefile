@@ -1,7 +1,10 @@
 # Aura: build, test and demo targets. `make deps` installs every dependency (as root).
 #
 # Each stage lives in its own folder (aura-*/) and is built into bin/; lib/ is linked
-# into every stage as a static archive. Libraries are found with pkg-config.
+# into every stage as a static archive (lib/libaura.a: protocol, JSON, sandbox, options).
+# lib/pyparse/ is the Python parser aura-parse is made of, its own archive
+# (lib/pyparse/libpyparse.a) for the stages that parse Python. Libraries are found with
+# pkg-config.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -66,6 +69,11 @@ PKG_CFLAGS := $(call pc,--cflags,$(sort $(COMMON_LIBS) $(foreach s,$(STAGES) $(T
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
+# The Python parser (docs/ast.md): tree-sitter-python's tree to `ast`-shaped JSON, on top of
+# lib/ (jsonw, err, astkind).  Stages that parse Python link it before lib/libaura.a.
+PYPARSE_SRC = $(wildcard lib/pyparse/*.c)
+PYPARSE_OBJ = $(PYPARSE_SRC:.c=.o)
+PYPARSE_USERS = aura-parse aura-rewrite aura-analyze
 
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c $< -o $@
@@ -108,24 +116,29 @@ $(TSPY_OBJ): $(GRAMMAR)/src/parser.c
 	    $(if $(filter 1,$(SAN)),$(SAN_FLAGS))
 	ar rcs $@ $(GRAMMAR)/parser.o $(GRAMMAR)/scanner.o
 
+# Archives are written afresh: `ar rcs` on an old one would keep members no longer listed.
 lib/libaura.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
+
+lib/pyparse/libpyparse.a: $(PYPARSE_OBJ)
+	rm -f $@ && ar rcs $@ $^
 
 # One rule per stage: its own sources, lib/, and the libraries it declares above.
 define STAGE_RULE
 $(1)_SRC = $$(wildcard $(1)/*.c)
 $(1)_OBJ = $$($(1)_SRC:.c=.o)
+$(1)_PYPARSE = $$(if $$(filter $(1),$$(PYPARSE_USERS)),lib/pyparse/libpyparse.a)
 $(1)_EXTRA = $$(if $$(filter aura-parse aura-rewrite,$(1)),$$(TSPY_OBJ))
-bin/$(1): $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJ) lib/libaura.a $$($(1)_EXTRA) \
+bin/$(1): $$($(1)_OBJ) $$($(1)_PYPARSE) lib/libaura.a $$($(1)_EXTRA)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJ) $$($(1)_PYPARSE) lib/libaura.a $$($(1)_EXTRA) \
 	    $$(call pc,--libs,$$(COMMON_LIBS) $$(LIBS_$(1:aura-%=%))) $$(LDLIBS_$(1:aura-%=%))
 endef
 $(foreach s,$(STAGES) $(TOOLS),$(eval $(call STAGE_RULE,$(s))))
 
 # Stage sources that include tree-sitter need the grammar to exist first.
-aura-parse/%.o aura-rewrite/%.o: | $(GRAMMAR)/src/parser.c
+$(aura-parse_OBJ) $(aura-rewrite_OBJ): | $(GRAMMAR)/src/parser.c
 
--include $(wildcard lib/*.d aura-*/*.d)
+-include $(wildcard lib/*.d lib/pyparse/*.d aura-*/*.d)
 
 # The README's test command: installs what is missing, builds, runs every bats suite.
 check: deps-if-missing all
@@ -222,7 +235,8 @@ analyze:
 
 clean:
 	rm -rf build
-	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a aura-*/*.o aura-*/*.d $(TSPY_OBJ) $(GRAMMAR)/*.o
+	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a lib/pyparse/*.o lib/pyparse/*.d \
+	    lib/pyparse/libpyparse.a aura-*/*.o aura-*/*.d $(TSPY_OBJ) $(GRAMMAR)/*.o
 
 distclean: clean
 	rm -rf third_party
@@ -230,8 +244,9 @@ distclean: clean
 # ---- fuzzing (docs/testing.md) ----
 # `make fuzz STAGE=NAME SECONDS=N`: libFuzzer (clang, -fsanitize=fuzzer,address,undefined)
 # on one harness, from memory and unsealed.  The harness is aura-NAME/fuzz/fuzz_NAME.c for a
-# stage (linked with that stage's sources except main.c, lib/, the stage's libraries and,
-# for parse and rewrite, the grammar built with the same flags) or lib/fuzz/fuzz_NAME.c for
+# stage (linked with that stage's sources except main.c, lib/ (and lib/pyparse/ for the
+# stages that parse), the stage's libraries and, for parse and rewrite, the grammar built
+# with the same flags) or lib/fuzz/fuzz_NAME.c for
 # shared code (jsonr, ndjson).  Seeds: DIR/fuzz/seeds_NAME.sh OUT when present, else the
 # files of DIR/fuzz/seeds_NAME/, else of tests/fixtures/NAME/.  Extra libFuzzer options for
 # one harness: DIR/fuzz/fuzz_NAME.args.  Corpus and findings land in build/fuzz/.
@@ -251,6 +266,8 @@ FUZZ_STAGE_SRC = $(if $(filter aura-%,$(FUZZ_HOME)),\
 FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_STAGE_SRC) $(FUZZ_MAIN))
 # lib/ goes into an archive, so a harness links only the modules it uses.
 FUZZ_LIB_OBJ  = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(LIB_SRC))
+FUZZ_PYPARSE_OBJ = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(PYPARSE_SRC))
+FUZZ_PYPARSE  = $(if $(filter $(addprefix aura-,$(STAGE)),$(PYPARSE_USERS)),$(FUZZ_DIR)/libpyparse.a)
 FUZZ_TSPY     = $(if $(filter parse rewrite,$(STAGE)),$(FUZZ_DIR)/tree-sitter-python.a)
 FUZZ_SEEDS    = $(FUZZ_DIR)/$(STAGE)-seeds
 FUZZ_CORPUS   = $(FUZZ_DIR)/$(STAGE)-corpus
@@ -272,6 +289,9 @@ $(FUZZ_DIR)/%.o: %.c | fuzz-deps
 $(FUZZ_DIR)/libaura.a: $(FUZZ_LIB_OBJ)
 	ar rcs $@ $^
 
+$(FUZZ_DIR)/libpyparse.a: $(FUZZ_PYPARSE_OBJ)
+	ar rcs $@ $^
+
 $(FUZZ_DIR)/tree-sitter-python.a: $(GRAMMAR)/src/parser.c | fuzz-deps
 	@mkdir -p $(FUZZ_DIR)/grammar
 	$(FUZZ_CC) -O1 -g -I$(GRAMMAR)/src $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
@@ -281,7 +301,7 @@ $(FUZZ_DIR)/tree-sitter-python.a: $(GRAMMAR)/src/parser.c | fuzz-deps
 	ar rcs $@ $(FUZZ_DIR)/grammar/parser.o $(FUZZ_DIR)/grammar/scanner.o
 
 ifneq ($(STAGE),)
-$(FUZZ_DIR)/fuzz-$(STAGE): $(FUZZ_OBJ) $(FUZZ_DIR)/libaura.a $(FUZZ_TSPY)
+$(FUZZ_DIR)/fuzz-$(STAGE): $(FUZZ_OBJ) $(FUZZ_PYPARSE) $(FUZZ_DIR)/libaura.a $(FUZZ_TSPY)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ \
 	    $(call pc,--libs,$(COMMON_LIBS) $(LIBS_$(STAGE))) $(LDLIBS_$(STAGE))
 endif

@@ -5,7 +5,7 @@
 
 #include "err.h"
 #include "parse.h"
-#include "pyparse.h"
+#include "pyparse/pyparse.h"
 #include "record.h"
 
 void parse_ctx_init(struct parse_ctx *pc)

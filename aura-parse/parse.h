@@ -7,7 +7,7 @@
 
 #include "jsonw.h"
 #include "ndjson.h"
-#include "pyparse.h"
+#include "pyparse/pyparse.h"
 
 struct parse_ctx {
 	struct pyparse *pp;
@@ -17,7 +17,7 @@ struct parse_ctx {
 	size_t max_source;	/* --max-source: bigger sources are not parsed */
 };
 
-/* Create the Python parser (lib/pyparse.h); fatal when the grammar does not load. */
+/* Create the Python parser (lib/pyparse/pyparse.h); fatal when the grammar does not load. */
 void parse_ctx_init(struct parse_ctx *pc);
 void parse_ctx_free(struct parse_ctx *pc);
 

@@ -6,10 +6,10 @@
 #include "jsonr.h"
 #include "jsonw.h"
 #include "payload.h"
-#include "pyparse.h"
+#include "pyparse/pyparse.h"
 #include "record.h"
 
-/* The parser aura-parse uses (lib/pyparse.h), created before the sandbox is entered. */
+/* The parser aura-parse uses (lib/pyparse/pyparse.h), created before the sandbox is entered. */
 static struct pyparse *parser;
 
 bool payload_init(void)

@@ -6,7 +6,7 @@
 
 /*
  * Every `_type` aura-parse writes (docs/ast.md): the classes of CPython's `ast` module the
- * converter (lib/pyparse_convert.c) emits, then Aura's extension nodes.  X(name, class):
+ * converter (lib/pyparse/pyparse_convert.c) emits, then Aura's extension nodes.  X(name, class):
  * `name` is the `_type` string exactly as written (so `keyword`, `arg` stay lower case, as
  * in `ast`), `class` the abstract `ast` class it belongs to.  Adding a node type is one line
  * here; the enum, the name table and the lookup follow.  The converter writes these names

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""gen-pycodecs.py: write lib/pyparse_codecs.inc, every codec name CPython accepts for source.
+"""gen-pycodecs.py: write lib/pyparse/pyparse_codecs.inc, every codec name CPython accepts for source.
 
 Run with the CPython whose rules aura-parse follows (3.11) on the machine whose glibc iconv
 aura-parse uses: a codec is decoded with iconv only when iconv decodes every single byte
 and (for multibyte codecs) every two-byte sequence 0x81..0xFE x 0x40..0xFE exactly as Python
-does; unicode_escape and raw_unicode_escape are decoded by lib/pyparse_source.c; any other
+does; unicode_escape and raw_unicode_escape are decoded by lib/pyparse/pyparse_source.c; any other
 codec is DEC_NONE (aura-parse reports that it cannot read the file as CPython runs it).
-Usage: scripts/gen-pycodecs.py > lib/pyparse_codecs.inc   (needs cc for the iconv probe)
+Usage: scripts/gen-pycodecs.py > lib/pyparse/pyparse_codecs.inc   (needs cc for the iconv probe)
 """
 import codecs, encodings, encodings.aliases, os, pkgutil, subprocess, sys, tempfile
 
@@ -88,7 +88,7 @@ def main():
             elif canon == 'utf-7':
                 # glibc refuses some bytes Python takes directly (`\\`, `~`, 8-bit): valid
                 # text decodes alike, and a refused byte makes aura-parse report the file
-                # as one it cannot read as CPython does (lib/pyparse_source.c)
+                # as one it cannot read as CPython does (lib/pyparse/pyparse_source.c)
                 decided[canon] = ('DEC_ICONV', 'UTF-7')
             elif canon.startswith(('utf-16', 'utf-32')):
                 decided[canon] = ('DEC_NUL_BYTES', '')

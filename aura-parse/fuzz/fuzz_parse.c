@@ -9,7 +9,7 @@
 #include "jsonr.h"
 #include "jsonw.h"
 #include "parse.h"
-#include "pyparse.h"
+#include "pyparse/pyparse.h"
 
 /*
  * aura-parse's own settings (main.c), so that what the fuzzer finds is what a scan meets;

@@ -6,7 +6,7 @@
 #include "jsonr.h"
 #include "jsonw.h"
 #include "payload.h"
-#include "pyparse.h"
+#include "pyparse/pyparse.h"
 #include "resolve.h"
 #include "rewrite.h"
 

@@ -1,4 +1,4 @@
-/* pyparse_literals.h: internal to lib/pyparse*.c — Python literal decoding into docs/ast.md values. */
+/* pyparse_literals.h: internal to lib/pyparse/ — Python literal decoding into docs/ast.md values. */
 #ifndef AURA_PYPARSE_LITERALS_H
 #define AURA_PYPARSE_LITERALS_H
 

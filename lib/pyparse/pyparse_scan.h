@@ -1,4 +1,4 @@
-/* pyparse_scan.h: internal to lib/pyparse*.c — a token-level pre-scan that finds top-level statements and bracketed newlines. */
+/* pyparse_scan.h: internal to lib/pyparse/ — a token-level pre-scan that finds top-level statements and bracketed newlines. */
 #ifndef AURA_PYPARSE_SCAN_H
 #define AURA_PYPARSE_SCAN_H
 

@@ -1,4 +1,4 @@
-/* pyparse_convert.h: internal to lib/pyparse*.c — the CST→AST walk (use pyparse.h instead). */
+/* pyparse_convert.h: internal to lib/pyparse/ — the CST→AST walk (use pyparse.h instead). */
 #ifndef AURA_PYPARSE_CONVERT_H
 #define AURA_PYPARSE_CONVERT_H
 

@@ -1,4 +1,4 @@
-/* pyparse_source.h: internal to lib/pyparse*.c — decoding source bytes as CPython's tokenizer does. */
+/* pyparse_source.h: internal to lib/pyparse/ — decoding source bytes as CPython's tokenizer does. */
 #ifndef AURA_PYPARSE_SOURCE_H
 #define AURA_PYPARSE_SOURCE_H
 
