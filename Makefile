@@ -135,6 +135,13 @@ bin/$(1): $$($(1)_OBJ) $$($(1)_PYPARSE) lib/libaura.a $$($(1)_EXTRA)
 endef
 $(foreach s,$(STAGES) $(TOOLS),$(eval $(call STAGE_RULE,$(s))))
 
+# The weights of the hits unpack and rewrite raise themselves are data (data/stage-hits.tsv,
+# docs/rules.md), turned into a header here; their objects need it before they compile (an
+# explicit list: a pattern rule without a recipe adds no prerequisite).
+lib/stagehits.h: data/stage-hits.tsv scripts/gen-stagehits.sh
+	scripts/gen-stagehits.sh data/stage-hits.tsv >$@.tmp && mv $@.tmp $@
+$(aura-unpack_OBJ) $(aura-rewrite_OBJ): | lib/stagehits.h
+
 # Stage sources that include tree-sitter need the grammar to exist first.
 $(aura-parse_OBJ) $(aura-rewrite_OBJ): | $(GRAMMAR)/src/parser.c
 
@@ -230,12 +237,12 @@ CPPCHECK_FLAGS = --std=c11 --enable=warning,portability,performance --error-exit
        --inline-suppr --suppressions-list=.cppcheck-suppressions -q -j2 \
        -D_GNU_SOURCE -D__GNUC__ -D__x86_64__ -D__linux__ -Ilib --library=posix \
        --include=/usr/include/jansson.h
-analyze:
+analyze: lib/stagehits.h
 	cppcheck $(CPPCHECK_FLAGS) $(foreach d,$(STAGES),-I$(d)) lib aura-*/*.c
 
 clean:
 	rm -rf build
-	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a lib/pyparse/*.o lib/pyparse/*.d \
+	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a lib/stagehits.h lib/pyparse/*.o lib/pyparse/*.d \
 	    lib/pyparse/libpyparse.a aura-*/*.o aura-*/*.d $(TSPY_OBJ) $(GRAMMAR)/*.o
 
 distclean: clean
@@ -281,7 +288,7 @@ fuzz-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS); fi
 
 # The harness's own directory is on the include path (a stage's private headers).
-$(FUZZ_DIR)/%.o: %.c | fuzz-deps
+$(FUZZ_DIR)/%.o: %.c | fuzz-deps lib/stagehits.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(AURA_CFLAGS) $(PKG_CFLAGS) -O1 -g -I$(firstword $(subst /, ,$*)) $(FUZZ_SAN) \
 	    -fsanitize=fuzzer-no-link -c $< -o $@

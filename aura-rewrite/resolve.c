@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "resolve.h"
 #include "scope.h"
+#include "stagehits.h"
 #include "strbuf.h"
 
 /* Longest canonical name kept: a getattr chain of long strings must not grow without end. */
@@ -165,8 +166,9 @@ static void annotate_value(struct resolver *rs, json_t *node, const struct val *
 
 /* ---- findings ---- */
 
-static void add_hit(struct resolver *rs, const json_t *node, const char *detection,
-		    const char *severity, int score, const char *message)
+/* `detection, score, severity` come from data/stage-hits.tsv: HIT_REWRITE(name). */
+static void add_hit(struct resolver *rs, const json_t *node, const char *detection, int score,
+		    const char *severity, const char *message)
 {
 	if (json_array_size(rs->stats->hits) >= RESOLVE_MAX_HITS)
 		return;
@@ -189,7 +191,7 @@ static void check_budget(struct resolver *rs, const json_t *node)
 	if (!rs->budget.why)
 		return;
 	if (!rs->budget_reported)
-		add_hit(rs, node, "EvaluationBudget", "medium", 20, rs->budget.why);
+		add_hit(rs, node, HIT_REWRITE(EvaluationBudget), rs->budget.why);
 	if (rs->budget.exhausted)
 		rs->budget_reported = true;
 	budget_report_done(&rs->budget);
@@ -221,7 +223,7 @@ static bool too_deep(struct resolver *rs, int depth, const json_t *at)
 				      depth);
 		if (json_is_array(at))	/* a body: its first statement has the lines */
 			at = json_array_get(at, 0);
-		add_hit(rs, at, "DeepNesting", "medium", 20, msg);
+		add_hit(rs, at, HIT_REWRITE(DeepNesting), msg);
 		free(msg);
 	}
 	return true;
@@ -595,7 +597,7 @@ static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob
 		return;
 	char *msg = xasprintf("marshal.loads() of an embedded %zu-byte blob: a hidden code object "
 			      "(not executed)", blob->s.n);
-	add_hit(rs, call, "MarshalPayload", "high", 60, msg);
+	add_hit(rs, call, HIT_REWRITE(MarshalPayload), msg);
 	free(msg);
 }
 

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 /* Below this many uncompressed bytes the ratio is not judged: tiny archives vary wildly. */
 #define RATIO_FLOOR (1u << 20)
@@ -167,13 +168,13 @@ static void open_nested(struct unpacker *u, const struct level *parent, const st
 			const char *own)
 {
 	if (parent->depth + 1 > unpack_opts.max_nesting) {
-		emit_hit(u, "ArchiveBomb", 50, "high", m->name.text, m->id, "archive '%s' is nested "
+		emit_hit(u, HIT_UNPACK(ArchiveBomb), m->name.text, m->id, "archive '%s' is nested "
 			 "deeper than %u archives (--max-nesting); it was not opened",
 			 m->name.text, unpack_opts.max_nesting);
 		return;
 	}
 	if (m->overflow) {
-		emit_hit(u, "NestedTooLarge", 10, "low", m->name.text, m->id, "nested archive '%s' "
+		emit_hit(u, HIT_UNPACK(NestedTooLarge), m->name.text, m->id, "nested archive '%s' "
 			 "is %" PRIu64 " bytes, more than --max-nested; its members were not read",
 			 m->name.text, m->size);
 		return;
@@ -190,7 +191,7 @@ static void open_nested(struct unpacker *u, const struct level *parent, const st
 			    .depth = parent->depth + 1,
 			    .src = { .buf = m->head, .fd = -1, .size = m->head_len } };
 	if (archive_read_open_memory(a, m->head, m->head_len) != ARCHIVE_OK)
-		emit_hit(u, "UnsupportedArchive", 0, "info", m->name.text, m->id, "nested archive "
+		emit_hit(u, HIT_UNPACK(UnsupportedArchive), m->name.text, m->id, "nested archive "
 			 "'%s' is not in a format unpack reads (%s); its members were not read",
 			 m->name.text, la_error(a));
 	else
@@ -338,7 +339,7 @@ static void check_through_link(struct unpacker *u, struct level *lv, const char 
 		struct seen_entry *e = seen_find(&lv->seen, dir);
 		*slash = '/';
 		if (e && e->is_link) {
-			emit_hit(u, "PathTraversal", 50, "high", name->text, NULL, "member '%s' "
+			emit_hit(u, HIT_UNPACK(PathTraversal), name->text, NULL, "member '%s' "
 				 "would be written through the symbolic link member '%s'",
 				 name->text, e->name);
 			break;
@@ -355,13 +356,13 @@ static void check_name_clash(struct unpacker *u, struct level *lv, const char *o
 	const char *other;
 	*entry = seen_add(&lv->seen, own, &res, &other);
 	if (res == SEEN_DUPLICATE)
-		emit_hit(u, "DuplicateMember", 30, "medium", name->text, NULL, "member '%s' "
+		emit_hit(u, HIT_UNPACK(DuplicateMember), name->text, NULL, "member '%s' "
 			 "appears more than once; extractors disagree on which copy wins",
 			 name->text);
 	else if (res == SEEN_CASE) {
 		struct member_name o;
 		member_name_init(&o, other);
-		emit_hit(u, "CaseCollision", 20, "medium", name->text, NULL, "member '%s' differs "
+		emit_hit(u, HIT_UNPACK(CaseCollision), name->text, NULL, "member '%s' differs "
 			 "only in case from '%s'; on a case-insensitive filesystem one overwrites "
 			 "the other", name->text, o.text);
 		member_name_free(&o);
@@ -417,7 +418,7 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 	if (!entry_check(u, &name, own, perm))
 		goto done;
 	if (warned)
-		emit_hit(u, "ArchiveWarning", 0, "info", name.text, NULL, "libarchive: %s",
+		emit_hit(u, HIT_UNPACK(ArchiveWarning), name.text, NULL, "libarchive: %s",
 			 la_error(lv->a));
 	struct seen_entry *entry = NULL;
 	check_through_link(u, lv, own, &name);
@@ -428,7 +429,7 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 	if (link) {
 		struct member_name target;
 		member_name_init(&target, link);
-		emit_hit(u, "Hardlink", 20, "medium", name.text, NULL,
+		emit_hit(u, HIT_UNPACK(Hardlink), name.text, NULL,
 			 "member '%s' is a hard link to '%s'%s", name.text, target.text,
 			 escapes(link, 0) ? ", outside the archive" : "");
 		member_name_free(&target);
@@ -436,7 +437,7 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 	}
 	if (type == AE_IFREG) {
 		if (archive_entry_is_encrypted(e))
-			emit_hit(u, "EncryptedMember", 20, "medium", name.text, NULL,
+			emit_hit(u, HIT_UNPACK(EncryptedMember), name.text, NULL,
 				 "member '%s' is encrypted and cannot be scanned", name.text);
 		else
 			read_member(u, lv, e, full, own, perm, entry);
@@ -444,14 +445,14 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 		const char *to = archive_entry_symlink(e);
 		struct member_name target;
 		member_name_init(&target, to ? to : "");
-		emit_hit(u, "Symlink", 20, "medium", name.text, NULL,
+		emit_hit(u, HIT_UNPACK(Symlink), name.text, NULL,
 			 "member '%s' is a symbolic link to '%s'%s", name.text, target.text,
 			 escapes(to ? to : "", directories_in(own)) ? ", outside the archive" : "");
 		member_name_free(&target);
 		if (entry)
 			entry->is_link = true;
 	} else if (type != AE_IFDIR) {
-		emit_hit(u, "SpecialFile", 20, "medium", name.text, NULL, "member '%s' is a %s",
+		emit_hit(u, HIT_UNPACK(SpecialFile), name.text, NULL, "member '%s' is a %s",
 			 name.text, special_type(type));
 	}
 done:
@@ -473,12 +474,12 @@ static void check_structure(struct unpacker *u, struct level *lv)
 		return;
 	const char *path = lv->self ? lv->self->text : NULL;
 	if (lv->has_setup_py)
-		emit_hit(u, "SetupInWheel", 20, "medium", path, NULL, "a wheel with a setup.py at "
+		emit_hit(u, HIT_UNPACK(SetupInWheel), path, NULL, "a wheel with a setup.py at "
 			 "its top: pip never runs it, so the wheel was made by hand or renamed");
 	if (lv->record_name)
 		wheel_check(u, &lv->seen, lv->prefix, lv->record_name, lv->record, lv->record_len);
 	else
-		emit_hit(u, "RecordMissing", 20, "medium", path, NULL, "a wheel without a "
+		emit_hit(u, HIT_UNPACK(RecordMissing), path, NULL, "a wheel without a "
 			 "readable RECORD: its members cannot be checked");
 }
 
@@ -505,7 +506,7 @@ static void read_level(struct unpacker *u, struct level *lv)
 		 */
 		if (first && lv->depth > 0 && archive_format(lv->a) == ARCHIVE_FORMAT_RAW &&
 		    archive_filter_count(lv->a) <= 1) {
-			emit_hit(u, "UnsupportedArchive", 0, "info", lv->self->text, NULL, "nested "
+			emit_hit(u, HIT_UNPACK(UnsupportedArchive), lv->self->text, NULL, "nested "
 				 "archive '%s' is not in a format unpack reads; its members were "
 				 "not read", lv->self->text);
 			break;

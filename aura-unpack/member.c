@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 /* ---- names ---- */
 
@@ -71,19 +72,19 @@ bool entry_check(struct unpacker *u, const struct member_name *name, const char 
 	/* Names an extractor would write outside its target directory. */
 	if (own[0] == '/' || strchr(own, '\\') || has_dotdot_component(own) ||
 	    (isalpha((unsigned char)own[0]) && own[1] == ':'))
-		emit_hit(u, "PathTraversal", 50, "high", name->text, NULL,
+		emit_hit(u, HIT_UNPACK(PathTraversal), name->text, NULL,
 			 "member name '%s' would be written outside the extraction directory",
 			 name->text);
 	if (mode & 06000)
-		emit_hit(u, "SetuidMember", 30, "medium", name->text, NULL,
+		emit_hit(u, HIT_UNPACK(SetuidMember), name->text, NULL,
 			 "member '%s' has the %s bit set (mode %04o)", name->text,
 			 (mode & 04000) ? "setuid" : "setgid", mode & 07777);
 	const char *ctl = control_char(own);
 	if (ctl)
-		emit_hit(u, "ControlCharName", 20, "medium", name->text, NULL,
+		emit_hit(u, HIT_UNPACK(ControlCharName), name->text, NULL,
 			 "member name '%s' contains %s", name->text, ctl);
 	if (!name->is_utf8)
-		emit_hit(u, "InvalidUtf8Name", 10, "low", name->text, NULL,
+		emit_hit(u, HIT_UNPACK(InvalidUtf8Name), name->text, NULL,
 			 "member name '%s' is not valid UTF-8 (path_raw holds its bytes)",
 			 name->text);
 	return true;
@@ -186,7 +187,7 @@ static bool runs_at_install(const struct member *m)
 static void unread_source(struct unpacker *u, const struct member *m, size_t shown)
 {
 	bool install = runs_at_install(m);
-	json_t *hit = hit_record(u, "UnreadSource", 100, "high", m->name.text, m->id,
+	json_t *hit = hit_record(u, HIT_UNPACK(UnreadSource), m->name.text, m->id,
 				 "%s source '%s' is %" PRIu64 " bytes; only the first %zu went on to "
 				 "be analysed (--max-content): the rest was not%s",
 				 strcmp(m->kind, "pth") == 0 ? ".pth" : "Python", m->name.text,
@@ -237,7 +238,7 @@ void member_emit(struct unpacker *u, struct member *m)
 	if (m->truncated && (strcmp(m->kind, "python") == 0 || strcmp(m->kind, "pth") == 0))
 		unread_source(u, m, shown);
 	else if (m->truncated)
-		emit_hit(u, "LargeFile", 0, "info", m->name.text, m->id,
+		emit_hit(u, HIT_UNPACK(LargeFile), m->name.text, m->id,
 			 "member '%s' is %" PRIu64 " bytes; its record carries the first %zu "
 			 "(--max-content)", m->name.text, m->size, shown);
 }

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 #define BLOCK_SIZE 65536
 
@@ -175,11 +176,11 @@ static void handle_node(struct unpacker *u, const struct node *nd)
 		to[n < 0 ? 0 : n] = '\0';
 		struct member_name target;
 		member_name_init(&target, n < 0 ? "?" : to);
-		emit_hit(u, "Symlink", 20, "medium", name.text, NULL,
+		emit_hit(u, HIT_UNPACK(Symlink), name.text, NULL,
 			 "member '%s' is a symbolic link to '%s'", name.text, target.text);
 		member_name_free(&target);
 	} else if (!S_ISDIR(nd->mode)) {
-		emit_hit(u, "SpecialFile", 20, "medium", name.text, NULL, "member '%s' is a %s",
+		emit_hit(u, HIT_UNPACK(SpecialFile), name.text, NULL, "member '%s' is a %s",
 			 name.text, special_type(nd->mode));
 	}
 done:

@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 /* Hits of one kind per wheel, beyond which one summary hit counts the rest. */
 #define MAX_HITS_EACH 10
@@ -86,7 +87,7 @@ static char *chain(const char *prefix, const char *name)
 	return s;
 }
 
-static void member_hit(struct unpacker *u, const char *detection, int score,
+static void member_hit(struct unpacker *u, const char *detection, int score, const char *severity,
 		       const char *prefix, const char *name, unsigned *count, const char *what)
 {
 	if (++*count > MAX_HITS_EACH)
@@ -94,16 +95,16 @@ static void member_hit(struct unpacker *u, const char *detection, int score,
 	char *raw = chain(prefix, name);
 	struct member_name n;
 	member_name_init(&n, raw);
-	emit_hit(u, detection, score, "medium", n.text, NULL, "member '%s' %s", n.text, what);
+	emit_hit(u, detection, score, severity, n.text, NULL, "member '%s' %s", n.text, what);
 	member_name_free(&n);
 	free(raw);
 }
 
-static void summary_hit(struct unpacker *u, const char *detection, int score, unsigned count,
-			const char *what)
+static void summary_hit(struct unpacker *u, const char *detection, int score, const char *severity,
+			unsigned count, const char *what)
 {
 	if (count > MAX_HITS_EACH)
-		emit_hit(u, detection, score, "medium", NULL, NULL, "%u more members %s",
+		emit_hit(u, detection, score, severity, NULL, NULL, "%u more members %s",
 			 count - MAX_HITS_EACH, what);
 }
 
@@ -125,7 +126,7 @@ void wheel_check(struct unpacker *u, struct seen *s, const char *prefix,
 			e->listed = true;
 			/* Only sha256 is checked; a wheel may use a stronger hash, never a weaker. */
 			if (e->sha256[0] && record_sha256(digest, hex) && strcmp(hex, e->sha256) != 0)
-				member_hit(u, "RecordMismatch", 30, prefix, e->name, &mismatched,
+				member_hit(u, HIT_UNPACK(RecordMismatch), prefix, e->name, &mismatched,
 					   "does not match its hash in the wheel's RECORD");
 		}
 		free(path);
@@ -135,9 +136,9 @@ void wheel_check(struct unpacker *u, struct seen *s, const char *prefix,
 	for (size_t i = 0; i < s->n; i++) {
 		struct seen_entry *e = &s->v[i];
 		if (e->sha256[0] && !e->listed && !record_exempt(e->name, record_name))
-			member_hit(u, "RecordMissing", 20, prefix, e->name, &missing,
+			member_hit(u, HIT_UNPACK(RecordMissing), prefix, e->name, &missing,
 				   "is not listed in the wheel's RECORD");
 	}
-	summary_hit(u, "RecordMismatch", 30, mismatched, "do not match their RECORD hashes");
-	summary_hit(u, "RecordMissing", 20, missing, "are not listed in the wheel's RECORD");
+	summary_hit(u, HIT_UNPACK(RecordMismatch), mismatched, "do not match their RECORD hashes");
+	summary_hit(u, HIT_UNPACK(RecordMissing), missing, "are not listed in the wheel's RECORD");
 }

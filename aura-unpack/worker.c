@@ -12,6 +12,7 @@
 #include "opts.h"
 #include "sandbox.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 /* Worker exit statuses the parent reports (3 is the sandbox self-test's "refused"). */
 enum { WORKER_OK = 0, WORKER_PIPE_FAILED = 4, WORKER_OOM = 5, WORKER_NO_LIMIT = 6 };
@@ -106,7 +107,7 @@ void limit_crossed(struct unpacker *u, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	emit_hit(u, "ArchiveBomb", 50, "high", path, NULL, "%s; the rest of the artifact was "
+	emit_hit(u, HIT_UNPACK(ArchiveBomb), path, NULL, "%s; the rest of the artifact was "
 		 "not read", msg);
 	u->stop = true;
 }

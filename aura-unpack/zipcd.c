@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "unpack.h"
+#include "stagehits.h"
 
 /*
  * pip (Python's zipfile) lists a zip's members from its central directory (CD) and reads
@@ -172,7 +173,7 @@ static void name_mismatch(struct cd_check *c, const unsigned char *cd_name, size
 	if (++c->mismatches > MAX_HITS)
 		return;
 	char *cd = entry_path(c, cd_name, cd_len), *local = entry_path(c, local_name, local_len);
-	emit_hit(c->u, "ZipNameMismatch", 50, "high", cd, NULL, "the central directory names "
+	emit_hit(c->u, HIT_UNPACK(ZipNameMismatch), cd, NULL, "the central directory names "
 		 "a member '%s' but its local header names it '%s': readers of the central "
 		 "directory (zipfile, pip, unzip) and of local headers (streaming readers, this "
 		 "record's path) see different files", cd, local);
@@ -241,7 +242,7 @@ static void check_entries(struct cd_check *c, const struct zip_source *s,
 			"data of an earlier entry (an overlapping-entries bomb, or a member shown "
 			"under two names)";
 		char *path = entry_path(c, dir + spans[i].name_at, spans[i].name_len);
-		emit_hit(c->u, "ZipOverlap", 50, "high", path, NULL, "central directory entry "
+		emit_hit(c->u, HIT_UNPACK(ZipOverlap), path, NULL, "central directory entry "
 			 "%" PRIu32 " ('%s') %s", spans[i].index, path, what);
 		free(path);
 	}
@@ -264,11 +265,11 @@ void zip_check(struct unpacker *u, const struct zip_source *s, const char *prefi
 		struct cd_check c = { .u = u, .prefix = prefix };
 		check_entries(&c, s, &cd, dir);
 		if (c.mismatches > MAX_HITS)
-			emit_hit(u, "ZipNameMismatch", 50, "high", self, NULL, "%u more central "
+			emit_hit(u, HIT_UNPACK(ZipNameMismatch), self, NULL, "%u more central "
 				 "directory entries name their local header differently",
 				 c.mismatches - MAX_HITS);
 		if (c.overlaps > MAX_HITS)
-			emit_hit(u, "ZipOverlap", 50, "high", self, NULL, "%u more central directory "
+			emit_hit(u, HIT_UNPACK(ZipOverlap), self, NULL, "%u more central directory "
 				 "entries share or overlap local headers", c.overlaps - MAX_HITS);
 	}
 	free(dir);

@@ -1,0 +1,41 @@
+#!/bin/sh
+# gen-stagehits.sh: data/stage-hits.tsv (stage, detection, severity, score) to the C header
+# lib/stagehits.h on stdout: HIT_UNPACK(PathTraversal) is `"PathTraversal", 50, "high"`, the
+# detection, score and severity arguments of a stage's hit functions, in that order.
+# Usage: scripts/gen-stagehits.sh data/stage-hits.tsv > lib/stagehits.h
+set -eu
+awk -F'\t' '
+BEGIN {
+	print "/* stagehits.h: generated from data/stage-hits.tsv by scripts/gen-stagehits.sh; do not edit. */"
+	print "#ifndef AURA_STAGEHITS_H"
+	print "#define AURA_STAGEHITS_H"
+	print ""
+	print "/* A stage hit as the detection, score and severity arguments: HIT_UNPACK(Symlink). */"
+	print "#define HIT_UNPACK(name) HIT_UNPACK_##name"
+	print "#define HIT_REWRITE(name) HIT_REWRITE_##name"
+	print ""
+}
+/^#/ || /^[ \t]*$/ { next }
+{
+	if (NF != 4 || $1 !~ /^(unpack|rewrite)$/ || $2 !~ /^[A-Za-z][A-Za-z0-9]*$/ ||
+	    $3 !~ /^(info|low|medium|high|critical)$/ || $4 !~ /^[0-9]+$/ || $4 > 100) {
+		printf "%s:%d: expected stage, detection, severity, score (0-100), tab-separated\n",
+		       FILENAME, FNR > "/dev/stderr"
+		bad = 1
+		exit 1
+	}
+	key = toupper($1) "_" $2
+	if (key in seen) {
+		printf "%s:%d: %s %s listed twice\n", FILENAME, FNR, $1, $2 > "/dev/stderr"
+		bad = 1
+		exit 1
+	}
+	seen[key] = 1
+	printf "#define HIT_%s \"%s\", %d, \"%s\"\n", key, $2, $4, $3
+}
+END {
+	if (bad)
+		exit 1
+	print ""
+	print "#endif"
+}' "$1"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# 12-stage-hits.bats: the weights of unpack's and rewrite's own hits come from data/stage-hits.tsv.
+load helpers/common
+load helpers/parse
+bats_require_minimum_version 1.5.0
+
+TABLE="$AURA_ROOT/data/stage-hits.tsv"
+
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
+# The score data/stage-hits.tsv gives stage $1's detection $2.
+table_score() { awk -F'\t' -v s="$1" -v d="$2" '$1 == s && $2 == d { print $4 }' "$TABLE"; }
+
+# A tar with a `..` member: one PathTraversal hit.
+traversal_tar() {
+	python3 - "$1" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], 'w') as t:
+    ti = tarfile.TarInfo('../evil.py')
+    ti.size = 6
+    t.addfile(ti, io.BytesIO(b'x = 1\n'))
+PY
+}
+
+# The score of the PathTraversal hit aura-unpack binary $1 writes for tar $2.
+traversal_score() {
+	jq -nc --arg p "$2" '{type:"artifact",v:1,id:"a",path:$p,kind:"archive"}' |
+		"$1" | jq -r 'select(.type == "hit" and .detection == "PathTraversal") | .score'
+}
+
+@test "stage hits: the score unpack writes is the table's" {
+	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
+	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	assert_success
+	assert_output "$(table_score unpack PathTraversal)"
+}
+
+@test "stage hits: a weight changed in data/stage-hits.tsv is the score a rebuilt aura-unpack writes" {
+	command -v git >/dev/null && git -C "$AURA_ROOT" rev-parse --git-dir >/dev/null 2>&1 ||
+		skip "needs the git checkout to copy the tracked tree"
+	local tree="$BATS_TEST_TMPDIR/tree"
+	mkdir -p "$tree"
+	# The working tree's tracked files (as they are now, edits included), as make's COPY_TREE does.
+	git -C "$AURA_ROOT" ls-files -z | (cd "$AURA_ROOT" && xargs -0 tar -cf -) | tar -xf - -C "$tree"
+	assert_equal "$(table_score unpack PathTraversal)" 50
+	sed -i 's/^unpack\tPathTraversal\thigh\t50$/unpack\tPathTraversal\thigh\t77/' "$tree/data/stage-hits.tsv"
+	run make -s -C "$tree" -j2 bin/aura-unpack
+	assert_success
+	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
+	run traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
+	assert_output 77
+	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	assert_output 50
+}
+
+@test "stage hits: a malformed line in the table stops the build, naming the line" {
+	printf 'unpack\tPathTraversal\thgih\t50\n' >"$BATS_TEST_TMPDIR/bad.tsv"
+	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/bad.tsv"
+	assert_failure
+	[[ "$stderr" == *"bad.tsv:1: expected stage, detection, severity, score"* ]] ||
+		fail "stderr: $stderr"
+	printf 'unpack\tSymlink\tmedium\t20\nunpack\tSymlink\tmedium\t30\n' >"$BATS_TEST_TMPDIR/twice.tsv"
+	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/twice.tsv"
+	assert_failure
+	[[ "$stderr" == *"twice.tsv:2: unpack Symlink listed twice"* ]] || fail "stderr: $stderr"
+}
+
+@test "stage hits: the table in docs/rules.md says what data/stage-hits.tsv says" {
+	# docs rows: | `Name` | aura-stage | severity | score | when |
+	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(unpack\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
+		"$AURA_ROOT/docs/rules.md" | sort >doc.tsv
+	grep -v '^#' "$TABLE" | grep . | sort >table.tsv
+	run diff table.tsv doc.tsv
+	assert_success
+}
+
+@test "stage hits: MarshalPayload's score is the table's" {
+	file_record "$AURA_ROOT/tests/fixtures/rewrite/45-marshal.py" | aura-parse | aura-rewrite >rw.ndjson
+	run jq -r 'select(.type == "hit" and .detection == "MarshalPayload") | .score' rw.ndjson
+	assert_success
+	assert_output "$(table_score rewrite MarshalPayload)"
+}
