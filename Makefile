@@ -135,12 +135,19 @@ bin/$(1): $$($(1)_OBJ) $$($(1)_PYPARSE) lib/libaura.a $$($(1)_EXTRA)
 endef
 $(foreach s,$(STAGES) $(TOOLS),$(eval $(call STAGE_RULE,$(s))))
 
-# The weights of the hits unpack and rewrite raise themselves are data (data/stage-hits.tsv,
-# docs/rules.md), turned into a header here; their objects need it before they compile (an
-# explicit list: a pattern rule without a recipe adds no prerequisite).
+# Headers the build writes from data; every object waits for them (an explicit list: a
+# pattern rule without a recipe adds no prerequisite), and -MMD then records who uses them.
+# The weights of the hits unpack and rewrite raise themselves (data/stage-hits.tsv,
+# docs/rules.md), and the one version string (VERSION, which bin/aura reads too).
+GENERATED_H = lib/stagehits.h lib/version.h
 lib/stagehits.h: data/stage-hits.tsv scripts/gen-stagehits.sh
 	scripts/gen-stagehits.sh data/stage-hits.tsv >$@.tmp && mv $@.tmp $@
-$(aura-unpack_OBJ) $(aura-rewrite_OBJ): | lib/stagehits.h
+lib/version.h: VERSION
+	@v=$$(cat VERSION); case "$$v" in *[!0-9A-Za-z.+~-]*|"") \
+	    echo "VERSION: '$$v' is not a version string" >&2; exit 2;; esac; \
+	printf '/* version.h: generated from VERSION by the Makefile; do not edit. */\n#define AURA_VERSION "%s"\n' \
+	    "$$v" >$@
+$(LIB_OBJ) $(PYPARSE_OBJ) $(foreach s,$(STAGES) $(TOOLS),$($(s)_OBJ)): | $(GENERATED_H)
 
 # Stage sources that include tree-sitter need the grammar to exist first.
 $(aura-parse_OBJ) $(aura-rewrite_OBJ): | $(GRAMMAR)/src/parser.c
@@ -189,14 +196,14 @@ install: all
 	    $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPDIR)
 	install -m 755 bin/aura $(DESTDIR)$(BINDIR)/aura
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/
-	install -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+	install -m 644 $(DATA_FILES) VERSION $(DESTDIR)$(DATADIR)/
 	install -m 644 $(GRAMMAR)/VERSION $(DESTDIR)$(DATADIR)/tree-sitter-python.VERSION
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
 	install -m 644 completion/aura.bash $(DESTDIR)$(COMPDIR)/aura
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/aura $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(STAGES) $(TOOLS)) \
-	    $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)) tree-sitter-python.VERSION) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)) VERSION tree-sitter-python.VERSION) \
 	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES))) $(DESTDIR)$(COMPDIR)/aura
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
@@ -237,12 +244,12 @@ CPPCHECK_FLAGS = --std=c11 --enable=warning,portability,performance --error-exit
        --inline-suppr --suppressions-list=.cppcheck-suppressions -q -j2 \
        -D_GNU_SOURCE -D__GNUC__ -D__x86_64__ -D__linux__ -Ilib --library=posix \
        --include=/usr/include/jansson.h
-analyze: lib/stagehits.h
+analyze: $(GENERATED_H)
 	cppcheck $(CPPCHECK_FLAGS) $(foreach d,$(STAGES),-I$(d)) lib aura-*/*.c
 
 clean:
 	rm -rf build
-	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a lib/stagehits.h lib/pyparse/*.o lib/pyparse/*.d \
+	rm -f $(PROGRAMS) lib/*.o lib/*.d lib/libaura.a $(GENERATED_H) lib/pyparse/*.o lib/pyparse/*.d \
 	    lib/pyparse/libpyparse.a aura-*/*.o aura-*/*.d $(TSPY_OBJ) $(GRAMMAR)/*.o
 
 distclean: clean
@@ -288,7 +295,7 @@ fuzz-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS); fi
 
 # The harness's own directory is on the include path (a stage's private headers).
-$(FUZZ_DIR)/%.o: %.c | fuzz-deps lib/stagehits.h
+$(FUZZ_DIR)/%.o: %.c | fuzz-deps $(GENERATED_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(AURA_CFLAGS) $(PKG_CFLAGS) -O1 -g -I$(firstword $(subst /, ,$*)) $(FUZZ_SAN) \
 	    -fsanitize=fuzzer-no-link -c $< -o $@

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "../aura-score/score.h"	/* RISK_*_AT: the verdict's scale */
+#include "risk.h"	/* RISK_*_AT: the verdict's scale */
 #include "err.h"
 #include "record.h"
 #include "rules.h"

@@ -7,14 +7,11 @@
 #include <stdio.h>
 
 #include "ndjson.h"
+#include "risk.h"
 
 /* ---- model.c: the scoring model (docs/scoring.md) ---- */
 
-/* Risk levels share the severity names; these are the lower bounds of each level's score. */
-#define RISK_LOW_AT		20
-#define RISK_MEDIUM_AT		50
-#define RISK_HIGH_AT		100
-#define RISK_CRITICAL_AT	200
+/* RISK_LOW_AT .. RISK_CRITICAL_AT, the lowest score of each risk level, are in lib/risk.h. */
 /* Non-install hits of one detection add up to at most this many times its biggest hit. */
 #define SATURATION_FACTOR	3
 /* Weak findings outside the package's most suspicious file add at most this much. */

@@ -2,7 +2,8 @@
 #ifndef AURA_H
 #define AURA_H
 
-#define AURA_VERSION "0.1.0"
+/* AURA_VERSION: from the VERSION file, which bin/aura reads too (the Makefile writes version.h). */
+#include "version.h"
 #define AURA_PROTOCOL_VERSION 1
 
 /* Exit codes, shared by every program (documented in docs/protocol.md). */
