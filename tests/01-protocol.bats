@@ -38,7 +38,7 @@ make_stream() {
 		[[ $errors == *"<stdin>:7: not a record"* ]] || fail "$stage: $errors"
 		[[ $errors == *"<stdin>:8: truncated record"* ]] || fail "$stage: $errors"
 		[[ $stderr == *"$stage: <stdin>:2: invalid JSON"* ]] || fail "$stage stderr: $stderr"
-		[ "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .stage' | sort -u)" = "$stage" ]
+		assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .stage' | sort -u)" "$stage"
 	done
 }
 
@@ -49,10 +49,10 @@ make_stream() {
 		printf '{"type":"note","v":1,"n":2}\n'
 	} > "$BATS_TEST_TMPDIR/big"
 	run --separate-stderr /usr/bin/time -f 'maxrss=%M' aura-rewrite --max-line 1M < "$BATS_TEST_TMPDIR/big"
-	[ "$status" -eq 0 ]
+	assert_success
 	rss=$(printf '%s\n' "$stderr" | sed -n 's/^maxrss=//p')
 	[ "$rss" -lt 60000 ] || fail "peak RSS ${rss} KiB: the long line was buffered"
-	[ "$(printf '%s\n' "$output" | jq -c 'select(.type=="note") | .n' | tr '\n' ,)" = "1,2," ]
+	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.type=="note") | .n' | tr '\n' ,)" "1,2,"
 	[[ $output == *'"message":"<stdin>:2: line longer than 1048576 bytes"'* ]] || fail "$output"
 }
 
@@ -60,7 +60,7 @@ make_stream() {
 	line='{"v":1,"type":"custom","z":[1,2.50,{"k":"\u00e9"}],"a":"x"}'
 	for stage in $PASS_THROUGH; do
 		run --separate-stderr "$stage" <<<"$line"
-		[ "$status" -eq 0 ]
+		assert_success
 		[ "$output" = "$line" ] || fail "$stage changed the record: $output"
 	done
 }
@@ -68,7 +68,7 @@ make_stream() {
 @test "a write error on stdout is detected at exit" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr bash -c 'printf "{\"type\":\"note\",\"v\":1}\n" | aura-rewrite > /dev/full'
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr == *"error writing output"* ]]
 }
 
@@ -97,7 +97,7 @@ make_stream() {
 	run aura --help
 	[ "$status" -eq 0 ] && [[ $output == *"Usage: aura scan"* ]]
 	run aura frobnicate
-	[ "$status" -eq 2 ]
+	assert_failure 2
 }
 
 @test "records from several producers into one pipe never interleave (xargs -P)" {
