@@ -237,7 +237,7 @@ error - - -"
 	run --separate-stderr aura-fetch --index-url "$INDEX" --sandbox-selftest "write:$BATS_TEST_TMPDIR/outside" pypi:x
 	[ "$status" -eq 3 ] && [ ! -e "$BATS_TEST_TMPDIR/outside" ] || fail "write outside the cache allowed: $stderr"
 	run --separate-stderr aura-fetch --index-url "$INDEX" --sandbox-selftest exec pypi:x
-	[ "$status" -eq 159 ]
+	assert_failure 159
 	# A host that was not configured is refused before any connection, also in a redirect.
 	printf 'http://127.0.0.1:%s/x.tar.gz\n' "$OTHER" >requirements.txt
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" requirements.txt
