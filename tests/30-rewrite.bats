@@ -183,10 +183,10 @@ os.system('x' + str(1.5) + b'\x00'.decode())
 PY
 	file_record m.py | parse_stage | records_of_type ast >in.ndjson
 	aura-rewrite <in.ndjson >out.ndjson
-	[ "$(jq -c 'keys_unsorted' out.ndjson)" = "$(jq -c 'keys_unsorted' in.ndjson)" ]
+	assert_equal "$(jq -c 'keys_unsorted' out.ndjson)" "$(jq -c 'keys_unsorted' in.ndjson)"
 	run jq -c 'walk(if type == "object" then with_entries(select((.key | startswith("_") | not) or .key == "_type")) else . end)' out.ndjson
 	assert_output "$(jq -c . in.ndjson)"
-	[ "$(jq '.tree._rewritten' out.ndjson)" = true ]
+	assert_equal "$(jq '.tree._rewritten' out.ndjson)" true
 }
 
 @test "non-ast records pass through byte for byte, in order" {
@@ -204,8 +204,8 @@ PY
 	run --separate-stderr aura-rewrite <in.ndjson
 	assert_success
 	assert_valid_records
-	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "artifact,error,ast" ]
-	[ "$(printf '%s\n' "$output" | jq -r 'select(.type == "ast") | .tree.body[0].value._resolved')" = builtins.eval ]
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" "artifact,error,ast"
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type == "ast") | .tree.body[0].value._resolved')" builtins.eval
 	[[ "$stderr" == *"<stdin>:2:"* ]]
 }
 
@@ -213,7 +213,7 @@ PY
 	printf '%s\n' '{"type":"ast","v":1,"artifact":"x","path":"a.py"}' >in.ndjson
 	run --separate-stderr aura-rewrite <in.ndjson
 	assert_success
-	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "ast,error" ]
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" "ast,error"
 }
 
 @test "a tree nested near jansson's limit is resolved without recursion trouble" {
@@ -228,7 +228,7 @@ PY
 	run aura-rewrite <deep.ndjson
 	assert_success
 	# (jq cannot parse this deep either: look at the text)
-	[ "${#lines[@]}" -eq 1 ]
+	assert_equal "${#lines[@]}" 1
 	[[ "$output" == *'"keywords":[],"_resolved":"builtins.eval"}'* ]]
 }
 
