@@ -114,7 +114,7 @@ print('exec(zlib.decompress(base64.b64decode(%r)))' % base64.b64encode(zlib.comp
 	run --separate-stderr aura-rewrite <in.ndjson
 	assert_success
 	# (jq cannot parse this deep either: look at the text)
-	[ "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" -eq 1 ]
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 1
 }
 
 # deep_summary KIND N [MAX_DEPTH]: source with os.system('id') under N levels of KIND, through
