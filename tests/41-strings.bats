@@ -58,7 +58,7 @@ PY
 	assert_line --index 0 "2 DownloadAndRun curl -s {} | bash install 100"
 	assert_line --index 1 --partial "3 DownloadAndRun powershell -w hidden"
 	assert_line --index 2 --partial "4 DownloadAndRun certutil -urlcache"
-	[ "${#lines[@]}" -eq 3 ]
+	assert_equal "${#lines[@]}" 3
 }
 
 @test "DownloadAndRun: powershell -EncodedCommand built at run time; not a plain powershell call" {
@@ -70,7 +70,7 @@ PY
 	run dets m.py DownloadAndRun
 	assert_line --index 0 --partial "1 DownloadAndRun powershell.exe -ExecutionPolicy Bypass -EncodedCommand {}"
 	assert_line --index 1 --partial "3 DownloadAndRun powershell -enc {}"
-	[ "${#lines[@]}" -eq 2 ]
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "ReverseShell: /bin/sh -i and nc -e; not a plain /bin/sh" {
@@ -141,7 +141,7 @@ YAML
 	assert_output '["tok_0123456789abcdef",null]'
 	sed -i 's/secret: no/secret: maybe/' custom.yaml
 	run --separate-stderr aura-analyze --rules custom.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"custom.yaml:3:"*"secret: expected true or false"* ]]
 }
 
@@ -167,11 +167,11 @@ PY
 @test "a strings rule needs pattern or entropy; a bad pattern is a clear error" {
 	printf 'version: 1\nstrings:\n  - {detection: X, pattern: "a(b", category: c, severity: low, score: 1, message: m}\n' >bad.yaml
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"bad.yaml:3:"*"pattern: missing closing parenthesis"* ]]
 	printf 'version: 1\nstrings:\n  - {detection: X, category: c, severity: low, score: 1, message: m}\n' >none.yaml
 	run --separate-stderr aura-analyze --rules none.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"either 'pattern' or 'entropy'"* ]]
 }
 
