@@ -97,7 +97,7 @@ print(base64.b64decode("aGk="))
 PY
 	run flows m.py
 	assert_output --partial "3 ObfuscatedCodeExecution import 100"
-	[ "${#lines[@]}" -eq 1 ]
+	assert_equal "${#lines[@]}" 1
 }
 
 @test "flows inside a function reached from the top level weigh as top level and say so" {
@@ -114,7 +114,7 @@ PY
 @test "a flow rule naming an undeclared label is a clear error" {
 	printf 'version: 1\ntaint:\n  sources: [{label: a, names: [x.y]}]\n  sinks: [{label: b, names: [z]}]\n  flows:\n    - {detection: F, from: c, to: b, category: x, severity: low, score: 1, message: m}\n' >bad.yaml
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ "$stderr" == *"no taint source labelled 'c'"* ]]
 }
 
