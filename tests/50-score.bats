@@ -46,20 +46,20 @@ two_packages() {
 @test "score: one verdict per artifact, with total, risk and hits most severe first" {
 	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
 	assert_valid_records
-	[ "$(printf '%s\n' "$output" | jq -s 'map(.type) == ["verdict","verdict"]')" = true ]
+	assert_equal "$(printf '%s\n' "$output" | jq -s 'map(.type) == ["verdict","verdict"]')" true
 	local a b
 	a=$(printf '%s\n' "$output" | sed -n 1p)
 	b=$(printf '%s\n' "$output" | sed -n 2p)
-	[ "$(jq -c '[.artifact.id,.artifact.name,.artifact.version,.score,.risk,.complete,.files]' <<<"$a")" = '["A","evil","1.0",150,"high",true,2]' ]
-	[ "$(jq -c '[.hits[] | [.severity,.detection,.line]]' <<<"$a")" = '[["high","ShellCommand",3],["medium","Eval",5],["low","URL",2]]' ]
-	[ "$(jq -r .reason <<<"$a")" = "os.system() at install time in setup.py; eval() in evil/__init__.py; URL http://x.example in setup.py" ]
-	[ "$(jq -c '[.artifact.id,.score,.risk,.reason,.hits,.complete]' <<<"$b")" = '["B",0,"info","no findings",[],true]' ]
+	assert_equal "$(jq -c '[.artifact.id,.artifact.name,.artifact.version,.score,.risk,.complete,.files]' <<<"$a")" '["A","evil","1.0",150,"high",true,2]'
+	assert_equal "$(jq -c '[.hits[] | [.severity,.detection,.line]]' <<<"$a")" '[["high","ShellCommand",3],["medium","Eval",5],["low","URL",2]]'
+	assert_equal "$(jq -r .reason <<<"$a")" "os.system() at install time in setup.py; eval() in evil/__init__.py; URL http://x.example in setup.py"
+	assert_equal "$(jq -c '[.artifact.id,.score,.risk,.reason,.hits,.complete]' <<<"$b")" '["B",0,"info","no findings",[],true]'
 }
 
 @test "score: the same finding at several places counts once, with a count" {
 	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json | head -1"
-	[ "$(jq -c '[.hits[] | select(.detection == "Eval") | .count]' <<<"$output")" = '[2]' ]
-	[ "$(jq -c '[.hits[] | select(.detection != "Eval") | .count]' <<<"$output")" = '[1,1]' ]
+	assert_equal "$(jq -c '[.hits[] | select(.detection == "Eval") | .count]' <<<"$output")" '[2]'
+	assert_equal "$(jq -c '[.hits[] | select(.detection != "Eval") | .count]' <<<"$output")" '[1,1]'
 }
 
 @test "score: dedup key is detection, path and name (else message)" {
@@ -76,7 +76,7 @@ two_packages() {
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	[ "$(jq -c '[.hits[] | [.detection,.path,.line,.count]]' <<<"$output")" = \
 		'[["Eval","a.py",1,2],["Eval","b.py",1,1],["Str","a.py",1,2],["Str","a.py",2,1]]' ]
-	[ "$(jq .score <<<"$output")" = 30 ]
+	assert_equal "$(jq .score <<<"$output")" 30
 }
 
 @test "score: weak hits count by file (the worst in full, the others up to 30); install-time hits in full" {
@@ -88,7 +88,7 @@ two_packages() {
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	[ "$(jq .score <<<"$output")" = 80 ]	# f1.py 10 + min(50, 30) + 40
-	[ "$(jq .risk <<<"$output")" = '"medium"' ]
+	assert_equal "$(jq .risk <<<"$output")" '"medium"'
 }
 
 @test "score: a library's API use spread over many files stays below high; one file doing it all does not" {
@@ -101,7 +101,7 @@ two_packages() {
 		end_rec B 0
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(jq -sc '[.[] | [.score, .risk]]' <<<"$output")" = '[[70,"medium"],[120,"high"]]' ]
+	assert_equal "$(jq -sc '[.[] | [.score, .risk]]' <<<"$output")" '[[70,"medium"],[120,"high"]]'
 }
 
 @test "score: signatures, metadata and flows add per detection; a flow in an uncalled function only with a hard-coded host" {
@@ -116,7 +116,7 @@ two_packages() {
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	# weak files: f1 40, then f2 40 + f3 40 + b.py 30 capped at 30; strong: 30 + 20 + 100
-	[ "$(jq .score <<<"$output")" = 220 ]
+	assert_equal "$(jq .score <<<"$output")" 220
 }
 
 @test "score: risk levels at the documented thresholds" {
@@ -189,8 +189,8 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	rest=$(cat <&"$from")
 	exec {from}<&-
 	wait "$pid"
-	[ "$(jq -r .artifact.id <<<"$line")" = A ]
-	[ "$(jq -r .artifact.id <<<"$rest")" = B ]
+	assert_equal "$(jq -r .artifact.id <<<"$line")" A
+	assert_equal "$(jq -r .artifact.id <<<"$rest")" B
 }
 
 @test "score: records of interleaved artifacts are kept apart" {
@@ -201,13 +201,13 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		end_rec B 0; end_rec A 0
 	}
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.score,(.hits|length)])')" = '[["B",30,1],["A",60,1]]' ]
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.score,(.hits|length)])')" '[["B",30,1],["A",60,1]]'
 }
 
 @test "score: an interrupted stream gives complete:false and exit 2; --allow-errors gives 0" {
 	stream() { art A one; hit A X 10 low a.py 1 m; art B two; end_rec B 0; }
 	run -2 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.complete])')" = '[["B",true],["A",false]]' ]
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.complete])')" '[["B",true],["A",false]]'
 	[ "$(printf '%s\n' "$output" | jq -r 'select(.artifact.id == "A") | .reason')" = \
 		"m in a.py; incomplete: interrupted: no artifact_end" ]
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json --allow-errors"
@@ -278,7 +278,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 @test "score: --min-level filters the hits shown, not the score" {
 	local s="$(declare -f art file_rec hit end_rec two_packages)"
 	run -0 bash -c "$s; two_packages | aura-score --format json --min-level medium | head -1"
-	[ "$(jq -c '[.score,.risk,[.hits[].severity],.hits_hidden]' <<<"$output")" = '[150,"high",["high","medium"],1]' ]
+	assert_equal "$(jq -c '[.score,.risk,[.hits[].severity],.hits_hidden]' <<<"$output")" '[150,"high",["high","medium"],1]'
 	run -0 bash -c "$s; two_packages | aura-score --min-level high"
 	assert_output --partial "[high] ShellCommand"
 	refute_output --partial "[medium]"
@@ -342,14 +342,14 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		end_rec A 0
 	}
 	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map(.type)')" = '["verdict"]' ]
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map(.type)')" '["verdict"]'
 }
 
 @test "score: records that name no artifact are stream errors" {
 	stream() { art A one; jq -nc '{type:"hit",v:1,detection:"X",score:10,severity:"low"}'; end_rec A 0; }
 	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
 	[[ "$stderr" == *"hit record without an artifact id"* ]]
-	[ "$(jq .score <<<"$output")" = 0 ]
+	assert_equal "$(jq .score <<<"$output")" 0
 }
 
 @test "score: no input at all is zero packages and exit 0" {
@@ -438,7 +438,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	bash -c "$s; { two_packages; art C three; hit C X 10 low c.py 1 m; } | aura-score --format json --allow-errors" > "$run1"
 	bash -c "$s; { art C three; hit C X 10 low c.py 1 m; end_rec C 0; art B plain; end_rec B 0; } | aura-score --format json" > "$run2"
 	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id, .complete])')" = '[["A",true],["B",true],["C",true]]' ]
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id, .complete])')" '[["A",true],["B",true],["C",true]]'
 	run -1 bash -c "cat '$run1' '$run2' | aura-score --merge --fail-level high"
 	assert_output --partial "3 packages scanned: 1 high, 2 info; 0 incomplete"
 	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json --min-level high | head -1"
