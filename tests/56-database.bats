@@ -134,7 +134,7 @@ PY
 	assert_output --partial "fail  openat with Permission denied"
 	mkdir -p "$BATS_TEST_TMPDIR/d"
 	run -0 bash -c "$(declare -f synthetic_stream); synthetic_stream 2 A | aura-score --db '$BATS_TEST_TMPDIR/d/r.db'"
-	[ "$(ls "$BATS_TEST_TMPDIR/d" | tr '\n' ' ')" = "r.db r.db-shm r.db-wal " ]
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/d" | tr '\n' ' ')" "r.db r.db-shm r.db-wal "
 }
 
 @test "db sandbox: the score-db role is sealed (Seccomp 2, NoNewPrivs 1) while it runs" {
