@@ -77,7 +77,7 @@ make_archives() {
 	# a diff of two paths with --db also stores both scans
 	run -0 aura diff --db "$db" "$BATS_TEST_TMPDIR/tinyhttp-1.0.tar.gz" "$BATS_TEST_TMPDIR/tinyhttp-1.1.tar.gz"
 	run -0 python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from artifacts").fetchone()[0])' "$db"
-	[ "$output" = 4 ]
+	assert_output 4
 }
 
 @test "diff: aura-score --diff needs exactly two artifacts; usage errors exit 2" {
