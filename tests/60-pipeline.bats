@@ -10,7 +10,7 @@ EX="$AURA_ROOT/examples"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	assert_valid_records
 	risk() { printf '%s\n' "$output" | jq -r --arg n "$1" 'select(.type=="verdict" and .artifact.name==$n) | .risk'; }
-	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type=="verdict")) | length')" -eq 5 ]
+	assert_equal "$(printf '%s\n' "$output" | jq -s 'map(select(.type=="verdict")) | length')" 5
 	[[ $(risk install-dropper) =~ ^(high|critical)$ ]] || fail "install-dropper: $(risk install-dropper)"
 	[[ $(risk cmdclass-hook) =~ ^(high|critical)$ ]] || fail "cmdclass-hook: $(risk cmdclass-hook)"
 	[[ $(risk obfuscated-loader) =~ ^(medium|high|critical)$ ]] || fail "obfuscated-loader: $(risk obfuscated-loader)"
@@ -20,7 +20,7 @@ EX="$AURA_ROOT/examples"
 
 @test "json hits carry detection, score, severity, path, line, col and message" {
 	run --separate-stderr aura scan --format json "$EX/install-dropper"
-	[ "$status" -eq 0 ]
+	assert_success
 	v=$(verdict_of install-dropper)
 	assert_jq "$v" '.hits | length > 0'
 	assert_jq "$v" '.hits | all(
@@ -34,7 +34,7 @@ EX="$AURA_ROOT/examples"
 
 @test "the text report names the packages, the risk and the evidence" {
 	run --separate-stderr aura scan "$EX/install-dropper" "$EX/benign-greeting"
-	[ "$status" -eq 0 ]
+	assert_success
 	[[ $output == *"install-dropper"* ]]
 	[[ $output == *"os.system"* ]]
 	[[ $output == *"benign-greeting"* ]]
@@ -43,11 +43,11 @@ EX="$AURA_ROOT/examples"
 
 @test "gates: --fail-level high exits 1 on a dropper and 0 on a benign package" {
 	run aura scan --fail-level high "$EX/install-dropper"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	run aura scan --fail-level high "$EX/benign-greeting"
-	[ "$status" -eq 0 ]
+	assert_success
 	run aura scan --fail-score 1 "$EX/obfuscated-loader"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 }
 
 @test "composability: rewrite replaced by cat, and stages chained through jq, still scan" {
@@ -71,7 +71,7 @@ EX="$AURA_ROOT/examples"
 	assert_jq "$(verdict_of install-dropper)" '.complete'
 	assert_jq "$(verdict_of broken)" '.complete == false'
 	run aura scan --allow-errors --format json "$BATS_TEST_TMPDIR/missing" "$EX/benign-greeting"
-	[ "$status" -eq 0 ]
+	assert_success
 }
 
 @test "scanning an archive and a single .py file works end to end" {
@@ -89,6 +89,6 @@ EX="$AURA_ROOT/examples"
 	printf '#!/bin/sh\nexec %s --sandbox-selftest socket\n' "$AURA_BIN/aura-rewrite" > "$BATS_TEST_TMPDIR/bin/aura-rewrite"
 	chmod +x "$BATS_TEST_TMPDIR/bin/aura-rewrite"
 	run --separate-stderr "$BATS_TEST_TMPDIR/bin/aura" scan "$EX/benign-greeting"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr == *"aura-rewrite was killed by SYS (sandbox violation)"* ]] || fail "$stderr"
 }
