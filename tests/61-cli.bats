@@ -41,12 +41,12 @@ stub_stages() {
 	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
 	# Even with the variable that allows --no-sandbox set, a file name is not an option.
 	AURA_ALLOW_NO_SANDBOX=1 run --separate-stderr aura scan --format json *
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr != *"sandbox disabled"* ]] || fail "$stderr"
 	# A file named `-` does not switch to reading paths from stdin either.
 	: >-
 	run --separate-stderr aura scan - </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr == *"'-' is an option and also a file here"* ]] || fail "$stderr"
 }
 
@@ -75,7 +75,7 @@ stub_stages() {
 
 @test "--no-sandbox needs AURA_ALLOW_NO_SANDBOX=1, in the driver and in every stage" {
 	run --separate-stderr aura scan --no-sandbox "$EX/benign-greeting"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ -z "$output" ]
 	[[ $stderr == *"AURA_ALLOW_NO_SANDBOX=1"* ]] || fail "$stderr"
 	for s in $STAGES; do
@@ -120,9 +120,9 @@ stub_stages() {
 	done
 	# A value is one word of the list, not several.
 	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --format "json sarif"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	run --separate-stderr "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level "low high"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	run ls "$BATS_TEST_TMPDIR"
 	[[ $output != *ran-* ]] || fail "a stage started: $output"
 	# The stubs do run when the options are good: the check above can fail.
@@ -132,16 +132,16 @@ stub_stages() {
 
 @test "levels are case-insensitive, in the driver and in aura-score" {
 	run aura scan --fail-level High "$EX/install-dropper"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	run aura scan --fail-level HIGH "$EX/benign-greeting"
-	[ "$status" -eq 0 ]
+	assert_success
 	run --separate-stderr aura scan --format json --min-level CRITICAL "$EX/install-dropper"
-	[ "$status" -eq 0 ]
+	assert_success
 	assert_jq "$(verdict_of install-dropper)" 'all(.hits[]; .severity == "critical")'
 	run --separate-stderr bash -c "aura-fetch '$EX/install-dropper' | aura-unpack | aura-parse | aura-rewrite | aura-analyze | aura-score --fail-level MeDiUm"
 	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
 	run --separate-stderr aura-score --fail-level hgh </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr == *"not a level: 'hgh'"* ]]
 }
 
@@ -151,11 +151,11 @@ stub_stages() {
 	run --separate-stderr aura scan --format json - \
 		< <(printf '%s\n' "$EX/install-dropper" "$BATS_TEST_TMPDIR/with space/benign-greeting")
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type=="verdict")) | length')" -eq 2 ]
+	assert_equal "$(printf '%s\n' "$output" | jq -s 'map(select(.type=="verdict")) | length')" 2
 	assert_jq "$(verdict_of install-dropper)" '.risk | IN("high","critical")'
 	assert_jq "$(verdict_of benign-greeting)" '.risk == "info"'
 	run --separate-stderr aura scan - "$EX/install-dropper" </dev/null
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[[ $stderr == *"cannot be combined"* ]] || fail "$stderr"
 }
 
@@ -188,11 +188,11 @@ stub_stages() {
 @test "bash completion: commands, options, formats and levels" {
 	source "$AURA_ROOT/completion/aura.bash"
 	complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _aura; echo "${COMPREPLY[*]}"; }
-	[ "$(complete_words aura sc)" = scan ]
-	[ "$(complete_words aura scan --fo)" = --format ]
-	[ "$(complete_words aura scan --format j)" = json ]
-	[ "$(complete_words aura diff --format s)" = "" ]
-	[ "$(complete_words aura scan --fail-level cr)" = critical ]
+	assert_equal "$(complete_words aura sc)" scan
+	assert_equal "$(complete_words aura scan --fo)" --format
+	assert_equal "$(complete_words aura scan --format j)" json
+	assert_equal "$(complete_words aura diff --format s)" ""
+	assert_equal "$(complete_words aura scan --fail-level cr)" critical
 }
 
 @test "make install into a DESTDIR: the installed aura scans, man pages and completion are there; uninstall" {
