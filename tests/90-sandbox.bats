@@ -92,7 +92,7 @@ NO_FILE_STAGES="aura-parse aura-rewrite aura-analyze aura-score"
 @test "--print-sandbox shows each stage's table" {
 	for stage in $STAGES; do
 		run "$stage" --print-sandbox
-		[ "$status" -eq 0 ]
+		assert_success
 		[[ $output == *"allow read"* ]] || fail "$stage: $output"
 		[[ $output != *"execve"* ]] || fail "$stage allows execve"
 	done
