@@ -287,13 +287,13 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 }
 
 @test "score: text output matches the golden file" {
-	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score"
-	diff -u "$GOLDEN/two-packages.txt" <(printf '%s\n' "$output")
+	run -0 --separate-stderr bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score"
+	assert_golden score/two-packages.txt
 }
 
 @test "score: json output matches the golden file" {
-	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
-	diff -u "$GOLDEN/two-packages.ndjson" <(printf '%s\n' "$output")
+	run -0 --separate-stderr bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
+	assert_golden score/two-packages.ndjson
 }
 
 @test "score: text output escapes ESC sequences, C1 controls and bidi overrides from a package" {

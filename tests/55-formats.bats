@@ -6,16 +6,12 @@ load helpers/common
 GOLDEN="$AURA_ROOT/tests/golden/formats"
 SCHEMA="${AURA_SARIF_SCHEMA:-$AURA_SHARED/data/sarif-schema-2.1.0.json}"
 
-# Compare $output with a golden file; AURA_UPDATE_GOLDEN=1 rewrites it instead (after a
-# deliberate change in a stage: review the diff before committing).  Paths are relative
-# to the repository (the scans run from its root) and ids are content hashes, so nothing
-# needs normalising but the database's timestamps, which the db test leaves out.
+# The golden file formats/$1 (assert_golden, helpers/common.bash: AURA_UPDATE_GOLDEN=1
+# rewrites it).  Paths are relative to the repository (the scans run from its root) and ids
+# are content hashes, so nothing needs normalising but the database's timestamps, which the
+# db test leaves out.
 golden() {
-	if [ -n "${AURA_UPDATE_GOLDEN:-}" ]; then
-		printf '%s\n' "$output" > "$GOLDEN/$1"
-		return
-	fi
-	diff -u "$GOLDEN/$1" <(printf '%s\n' "$output") || fail "output differs from tests/golden/formats/$1 (AURA_UPDATE_GOLDEN=1 regenerates it)"
+	assert_golden "formats/$1"
 }
 
 setup() { cd "$AURA_ROOT"; }

@@ -34,3 +34,23 @@ assert_jq() { jq -e "$2" <<<"$1" >/dev/null || fail "jq '$2' is not true for: $1
 
 # The Landlock ABI version the kernel offers (0: none), as the stages see it.
 landlock_abi() { aura-parse --print-sandbox | sed -n 's/^kernel landlock abi: //p'; }
+
+# Compare $output with the golden file tests/golden/$1 (formats/examples.txt, ...).  With
+# AURA_UPDATE_GOLDEN=1 every golden file a test compares is rewritten instead, after a
+# deliberate change in a stage: review `git diff tests/golden` before committing.  NDJSON
+# goldens (*.ndjson) are kept pretty-printed, one indented record after the other (jq .),
+# so a diff names the field that changed rather than a 2,000-character line.
+assert_golden() {
+	local file="$AURA_ROOT/tests/golden/$1" got
+	if [[ $1 == *.ndjson ]]; then
+		got=$(printf '%s\n' "$output" | jq .) || fail "output for tests/golden/$1 is not JSON"
+	else
+		got=$output
+	fi
+	if [ -n "${AURA_UPDATE_GOLDEN:-}" ]; then
+		printf '%s\n' "$got" >"$file"
+		return
+	fi
+	diff -u "$file" <(printf '%s\n' "$got") ||
+		fail "output differs from tests/golden/$1 (AURA_UPDATE_GOLDEN=1 regenerates every golden file)"
+}
