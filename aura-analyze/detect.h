@@ -8,7 +8,12 @@
 #include "source.h"
 #include "xref.h"
 
-/* Deepest JSON nesting followed (jansson loads at most 2048 levels, so none is lost). */
+/*
+ * Deepest JSON nesting the walk follows.  Records are read with lib/jsonr.h, which has no
+ * depth limit, so a deeper tree does arrive (aura-parse keeps up to 10000 AST levels with
+ * --max-depth, about two JSON levels each): below this depth nothing is analysed, and
+ * detect_ast writes an `error` record saying so, which makes the artifact incomplete.
+ */
 #define DETECT_MAX_DEPTH 2100
 
 /* The name a call rule lists to match eval('exec'), a builtin fetched by evaluating its name

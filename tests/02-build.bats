@@ -31,3 +31,12 @@ bats_require_minimum_version 1.5.0
 	run grep -rln --include='*.[ch]' 'aura-score/score.h' "$AURA_ROOT"/aura-*/
 	assert_output ""
 }
+
+@test "one version: every manual page's header says the VERSION file's version" {
+	local v bad=""
+	v=$(cat "$AURA_ROOT/VERSION")
+	for m in "$AURA_ROOT"/man/*.1; do
+		grep -q "^\.TH .* \"aura $v\" " "$m" || bad="$bad $(basename "$m")"
+	done
+	assert_equal "$bad" ""
+}

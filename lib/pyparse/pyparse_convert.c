@@ -2337,7 +2337,11 @@ static void type_call_assign(struct conv *c, TSNode n, TSNode target)
 	end(c);
 }
 
-/* Statement names for the simple one-keyword statements. */
+/*
+ * One statement of any kind, `enter` passed: simple statements are written here, compound
+ * ones (if, for, while, try, with, def, class, match) and Python 2's print and exec by
+ * their own functions; an ERROR node keeps the statements tree-sitter still recognised.
+ */
 static void stmt_node(struct conv *c, TSNode n)
 {
 	TSNode x;
