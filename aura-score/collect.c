@@ -227,13 +227,19 @@ static void unattributed(struct score_ctx *ctx, struct ndjson_reader *r, const c
 	ctx->stream_errors++;
 }
 
+/*
+ * The record types a verdict is made of.  Every other line (ast above all: most of the
+ * stream's bytes) is only checked to be a record, by lib/jsonscan, and never built.
+ */
+static const char *const scored_types[] = { "artifact", "file", "hit", "error", "artifact_end", NULL };
+
 static void handle_record(json_t *rec, struct ndjson_reader *r, struct score_ctx *ctx)
 {
 	const char *type = record_str(rec, "type");
 	bool is_artifact = strcmp(type, "artifact") == 0;
 	if (!is_artifact && strcmp(type, "file") != 0 && strcmp(type, "hit") != 0 &&
 	    strcmp(type, "error") != 0 && strcmp(type, "artifact_end") != 0)
-		return;		/* ast, target, verdict, future types: nothing to score */
+		return;		/* a type with a NUL in it ("ast\u0000"): nothing to score */
 
 	const char *id = record_str(rec, is_artifact ? "id" : "artifact");
 	if (!id) {
@@ -278,7 +284,9 @@ void collect_run(struct ndjson_reader *r, struct score_ctx *ctx)
 	char why[512];
 	json_t *rec;
 	enum ndjson_status st;
-	while ((st = ndjson_next(r, &rec, why, sizeof why)) != NDJSON_EOF) {
+	while ((st = ndjson_next_of(r, scored_types, &rec, why, sizeof why)) != NDJSON_EOF) {
+		if (st == NDJSON_SKIPPED)
+			continue;	/* ast, target, …: checked as a record, never built */
 		if (st == NDJSON_BAD) {
 			aura_warn("%s:%lu: %s", ndjson_name(r), ndjson_lineno(r), why);
 			bad_line(ctx, r);

@@ -28,6 +28,7 @@ struct relay {
 	struct tally *t;
 	char *buf;
 	size_t len, cap, max_line;
+	size_t scanned;		/* bytes at the start of buf known to hold no newline */
 	bool overlong;		/* a line longer than max_line: the worker was stopped */
 };
 
@@ -70,18 +71,28 @@ static void relay_line(struct relay *r, const char *line, size_t len)
 	out_raw(line, len);
 }
 
-/* Relay every complete line in the buffer and keep the unfinished tail. */
+/*
+ * Relay every complete line in the buffer and keep the unfinished tail.  A big record
+ * arrives in many reads: the part already searched is not searched again, and the tail
+ * moves to the front only when a line was taken from before it (else every read of a
+ * 10 MB record would search and move all of it again: quadratic).
+ */
 static void relay_lines(struct relay *r)
 {
 	size_t start = 0;
 	char *nl;
-	while ((nl = memchr(r->buf + start, '\n', r->len - start))) {
+	while ((nl = memchr(r->buf + r->scanned, '\n', r->len - r->scanned))) {
 		size_t len = (size_t)(nl - (r->buf + start));
 		relay_line(r, r->buf + start, len);
 		start += len + 1;
+		r->scanned = start;
 	}
-	memmove(r->buf, r->buf + start, r->len - start);
-	r->len -= start;
+	r->scanned = r->len;
+	if (start > 0) {
+		memmove(r->buf, r->buf + start, r->len - start);
+		r->len -= start;
+		r->scanned -= start;
+	}
 }
 
 /* Read what is available; returns bytes read, 0 at end, -1 on error. */

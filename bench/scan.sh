@@ -1,12 +1,15 @@
 #!/bin/sh
 # scan.sh: the whole `aura scan` pipeline against bandit (Debian's) on the same tree (not a test).
 # Prints files, MB, wall seconds, files/s, MB/s and peak RSS (the largest process of each tool).
-# Corpus: the CPython standard library by default (STDLIB=/path to change it).
+# Corpus: the CPython standard library by default (STDLIB=/path to change it); the programs
+# are bin/ (AURA_BIN=/path/to/another/bin to measure another build).
 # Then the CPU seconds of each stage (run one after another over saved streams) beside a bare
 # tree-sitter parse and walk of the same files (bench/tsparse.c): the pipeline's cost floor.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${STDLIB:-/usr/lib/python3.11}
+# AURA_BIN=DIR: the programs to measure (another build, for a before/after table).
+bin=${AURA_BIN:-$root/bin}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -29,7 +32,7 @@ printf '%-34s %6s %7s %8s %8s %7s %9s\n' tool files MB seconds files/s MB/s "pea
 # Every stage runs concurrently in one pipe: /usr/bin/time on bash reports the largest
 # child's peak RSS (the maximum over the process tree is what getrusage gives for children).
 /usr/bin/time -f '%e %M' -o "$work/time" \
-	"$root/bin/aura" scan --format json --allow-errors "$corpus" >"$work/aura.out" 2>"$work/aura.err" || true
+	"$bin/aura" scan --format json --allow-errors "$corpus" >"$work/aura.out" 2>"$work/aura.err" || true
 row "aura scan (6 sandboxed stages)"
 /usr/bin/time -f '%e %M' -o "$work/time" \
 	bandit -q -r -f json -o "$work/bandit.out" "$corpus" 2>"$work/bandit.err" || true
@@ -54,12 +57,12 @@ cpu() {	# NAME INPUT OUTPUT COMMAND...: one row of the CPU table
 : >"$work/cpu"
 cpu tree-sitter "$work/pyfiles" "$work/ts.out" "$work/tsparse"
 echo "$corpus" >"$work/target"
-cpu aura-fetch "$work/target" "$work/s1" "$root/bin/aura-fetch"
-cpu aura-unpack "$work/s1" "$work/s2" "$root/bin/aura-unpack"
-cpu aura-parse "$work/s2" "$work/s3" "$root/bin/aura-parse"
-cpu aura-rewrite "$work/s3" "$work/s4" "$root/bin/aura-rewrite"
-cpu aura-analyze "$work/s4" "$work/s5" "$root/bin/aura-analyze"
-cpu aura-score "$work/s5" "$work/s6" "$root/bin/aura-score" --format json --allow-errors
+cpu aura-fetch "$work/target" "$work/s1" "$bin/aura-fetch"
+cpu aura-unpack "$work/s1" "$work/s2" "$bin/aura-unpack"
+cpu aura-parse "$work/s2" "$work/s3" "$bin/aura-parse"
+cpu aura-rewrite "$work/s3" "$work/s4" "$bin/aura-rewrite"
+cpu aura-analyze "$work/s4" "$work/s5" "$bin/aura-analyze"
+cpu aura-score "$work/s5" "$work/s6" "$bin/aura-score" --format json --allow-errors
 echo
 awk 'NR == 1 { base = $2 + $3 }
      { cpu = $2 + $3; if ($1 != "tree-sitter") total += cpu

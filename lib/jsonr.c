@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jsonlex.h"
 #include "jsonr.h"
 
 /*
@@ -111,71 +112,24 @@ static size_t utf8_len(const unsigned char *s, const unsigned char *end)
 	return 0;
 }
 
-static int hex4(const unsigned char *p)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		int c = p[i], d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-static size_t put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | cp >> 12);
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | cp >> 18);
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* A \uXXXX escape at p (pointing at the 'u'), with its low surrogate if any; -1 on error. */
 static long unicode_escape(struct reader *r, const unsigned char **pp)
 {
-	const unsigned char *p = *pp;
-	int hi = r->end - p >= 5 ? hex4(p + 1) : -1;
-	if (hi < 0) {
-		fail(r, p, "invalid \\u escape");
-		return -1;
+	uint32_t cp;
+	switch (json_unicode_escape(pp, r->end, &cp)) {
+	case JSON_U_OK:
+		return (long)cp;
+	case JSON_U_BAD:
+		fail(r, *pp, "invalid \\u escape");
+		break;
+	case JSON_U_LONE_LOW:
+		fail(r, *pp - 1, "invalid Unicode '\\u%04X' (a lone low surrogate)", (unsigned)cp);
+		break;
+	case JSON_U_UNPAIRED_HIGH:
+		fail(r, *pp - 1, "invalid Unicode '\\u%04X' (a high surrogate without its pair)", (unsigned)cp);
+		break;
 	}
-	p += 5;
-	if (hi >= 0xDC00 && hi <= 0xDFFF) {
-		fail(r, p - 6, "invalid Unicode '\\u%04X' (a lone low surrogate)", (unsigned)hi);
-		return -1;
-	}
-	if (hi < 0xD800 || hi > 0xDBFF) {
-		*pp = p;
-		return hi;
-	}
-	int lo = r->end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
-	if (lo < 0xDC00 || lo > 0xDFFF) {
-		fail(r, p - 6, "invalid Unicode '\\u%04X' (a high surrogate without its pair)", (unsigned)hi);
-		return -1;
-	}
-	*pp = p + 6;
-	return 0x10000 + ((long)(hi - 0xD800) << 10) + (lo - 0xDC00);
+	return -1;
 }
 
 /*
@@ -258,7 +212,7 @@ static bool scan_string(struct reader *r, const char **out, size_t *len)
 			long cp = unicode_escape(r, &p);
 			if (cp < 0)
 				return false;
-			o += put_utf8(o, (uint32_t)cp);	/* never longer than the escape it replaces */
+			o += json_put_utf8((unsigned char *)o, (uint32_t)cp);	/* never longer than the escape it replaces */
 			break;
 		}
 		default:
@@ -274,70 +228,43 @@ static bool scan_string(struct reader *r, const char **out, size_t *len)
 
 static json_t *parse_number(struct reader *r)
 {
-	const unsigned char *s = r->p, *p = s, *end = r->end;
-	bool neg = p < end && *p == '-';
-	p += neg;
-	if (p >= end || *p < '0' || *p > '9') {
+	const unsigned char *s = r->p;
+	struct json_number n;
+	switch (json_number_scan(s, r->end, &n)) {
+	case JSON_NUM_OK:
+		break;
+	case JSON_NUM_NO_DIGIT:
 		fail_near(r, s, "invalid token");
 		return NULL;
-	}
-	uint64_t v = 0;
-	bool overflow = false;
-	if (*p == '0')
-		p++;
-	else
-		for (; p < end && *p >= '0' && *p <= '9'; p++) {
-			unsigned d = *p - '0';
-			if (v > (UINT64_MAX - d) / 10)
-				overflow = true;
-			else
-				v = v * 10 + d;
-		}
-	bool real = false;
-	if (p < end && *p == '.') {
-		real = true;
-		if (++p >= end || *p < '0' || *p > '9') {
-			fail_near(r, p, "invalid number: digits expected after '.'");
-			return NULL;
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < end && (*p | 0x20) == 'e') {
-		real = true;
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= end || *p < '0' || *p > '9') {
-			fail_near(r, p, "invalid number: exponent digits expected");
-			return NULL;
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < end && *p >= '0' && *p <= '9') {	/* a leading zero followed by digits */
+	case JSON_NUM_NO_FRACTION:
+		fail_near(r, n.end, "invalid number: digits expected after '.'");
+		return NULL;
+	case JSON_NUM_NO_EXPONENT:
+		fail_near(r, n.end, "invalid number: exponent digits expected");
+		return NULL;
+	case JSON_NUM_LEADING_ZERO:
 		fail_near(r, s, "invalid number");
 		return NULL;
 	}
-	r->p = p;
-	if (!real) {
-		if (overflow || v > (uint64_t)INT64_MAX + neg) {
-			fail(r, s, neg ? "too big negative integer" : "too big integer");
+	r->p = n.end;
+	if (!n.real) {
+		if (!json_integer_fits(&n)) {
+			fail(r, s, n.negative ? "too big negative integer" : "too big integer");
 			return NULL;
 		}
-		return json_integer(neg ? (json_int_t)(0 - v) : (json_int_t)v);
+		return json_integer(n.negative ? (json_int_t)(0 - n.magnitude) : (json_int_t)n.magnitude);
 	}
 	char tmp[64], *buf = tmp;
-	size_t n = (size_t)(p - s);
-	if (n >= sizeof tmp)
-		buf = xmalloc(n + 1);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	errno = 0;
-	double d = strtod(buf, NULL);
+	size_t len = (size_t)(n.end - s);
+	if (len >= sizeof tmp)
+		buf = xmalloc(len + 1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	double d;
+	bool finite = json_real_read(buf, &d);
 	if (buf != tmp)
 		free(buf);
-	if (errno == ERANGE && (d > 1 || d < -1)) {	/* underflow to 0 is fine, as in jansson */
+	if (!finite) {
 		fail(r, s, "real number overflow");
 		return NULL;
 	}

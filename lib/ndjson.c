@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "jsonr.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "ndjson.h"
 #include "record.h"
@@ -26,6 +27,7 @@ struct ndjson_reader {
 	unsigned long lineno;
 	const char *line;	/* the line last returned */
 	size_t line_len;
+	struct jsonscan *scan;	/* for ndjson_next_of: checks the records it does not build */
 };
 
 struct ndjson_reader *ndjson_open(int fd, const char *name, size_t max_line)
@@ -42,6 +44,7 @@ void ndjson_close(struct ndjson_reader *r)
 	if (!r)
 		return;
 	free(r->buf);
+	jsonscan_free(r->scan);
 	free(r);
 }
 
@@ -109,12 +112,17 @@ static enum ndjson_status bad(char *why, size_t whylen, const char *fmt, ...)
 	return NDJSON_BAD;
 }
 
+/* The line without its \r of \r\n framing. */
+static size_t framed_len(const char *line, size_t len)
+{
+	return len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+}
+
 /* Parse one line (without its newline) as a record: an object with a string "type". */
 static json_t *parse_record(const char *line, size_t len, char *why, size_t whylen)
 {
 	struct jsonr_error jerr;
-	if (len > 0 && line[len - 1] == '\r')	/* accept \r\n framing */
-		len--;
+	len = framed_len(line, len);	/* accept \r\n framing */
 	/* lib's reader, not json_loadb: no 2048-level limit (deep syntax trees), faster, and
 	 * a repeated key is an error (see jsonr.h). */
 	json_t *j = jsonr_parse(line, len, &jerr);
@@ -130,8 +138,26 @@ static json_t *parse_record(const char *line, size_t len, char *why, size_t whyl
 	return j;
 }
 
-static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+/*
+ * The line as a record, or (with `wanted`) NDJSON_SKIPPED for a record of another type,
+ * checked by lib/jsonscan without being built.  jsonscan only says whether a line is a
+ * record; a line it refuses is parsed by jsonr for the reason, so the error is the one
+ * every stage gives.  (Should jsonr accept what jsonscan refused, jsonr is the reference
+ * and the record is built: the fuzz harness fuzz_jsonscan looks for such disagreements.)
+ */
+static enum ndjson_status decode(struct ndjson_reader *r, const char *const *wanted,
+				 json_t **rec, char *why, size_t whylen)
 {
+	if (wanted) {
+		struct jsonscan_type type;
+		if (!r->scan)
+			r->scan = jsonscan_new();
+		enum jsonscan_result res = jsonscan_line(r->scan, r->line,
+							 framed_len(r->line, r->line_len), wanted, &type);
+		/* A type with a NUL in it is built: readers that stop at the NUL see another type. */
+		if (res == JSONSCAN_RECORD && !type.has_nul)
+			return NDJSON_SKIPPED;
+	}
 	*rec = parse_record(r->line, r->line_len, why, whylen);
 	return *rec ? NDJSON_RECORD : NDJSON_BAD;
 }
@@ -139,24 +165,38 @@ static enum ndjson_status decode(struct ndjson_reader *r, json_t **rec, char *wh
 const char *ndjson_line_type(const char *line, size_t len, const char *const *allowed,
 			     char *why, size_t whylen)
 {
-	json_t *rec = parse_record(line, len, why, whylen);
-	if (!rec)
-		return NULL;
-	const char *type = json_string_value(json_object_get(rec, "type")), *found = NULL;
-	for (size_t i = 0; allowed[i] && !found; i++)
-		if (strcmp(type, allowed[i]) == 0)
-			found = allowed[i];
-	if (!found) {
-		char shown[40];
-		snprintf(shown, sizeof shown, "%s", type);
-		bad(why, whylen, "a record of type '%s'%s, not one this stage relays",
-		    utf8_valid(shown, strlen(shown)) ? shown : "?", strlen(type) >= sizeof shown ? "..." : "");
+	/* One scanner for the process: the relaying stage reads one worker at a time. */
+	static struct jsonscan *scan;
+	if (!scan)
+		scan = jsonscan_new();
+	struct jsonscan_type type;
+	if (jsonscan_line(scan, line, framed_len(line, len), NULL, &type) != JSONSCAN_RECORD) {
+		json_t *rec = parse_record(line, len, why, whylen);
+		if (!rec)
+			return NULL;
+		/* jsonr, the reference, read what jsonscan refused: believe jsonr. */
+		const char *s = json_string_value(json_object_get(rec, "type"));
+		type = (struct jsonscan_type){ .len = strlen(s) };
+		snprintf(type.name, sizeof type.name, "%s", s);
+		json_decref(rec);
 	}
-	json_decref(rec);
-	return found;
+	for (size_t i = 0; allowed[i]; i++)
+		if (jsonscan_type_is(&type, allowed[i]))
+			return allowed[i];
+	char shown[40];
+	snprintf(shown, sizeof shown, "%.*s", (int)strnlen(type.name, sizeof shown - 1), type.name);
+	bad(why, whylen, "a record of type '%s'%s, not one this stage relays",
+	    utf8_valid(shown, strlen(shown)) ? shown : "?", type.len >= sizeof shown ? "..." : "");
+	return NULL;
 }
 
 enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen)
+{
+	return ndjson_next_of(r, NULL, rec, why, whylen);
+}
+
+enum ndjson_status ndjson_next_of(struct ndjson_reader *r, const char *const *wanted,
+				  json_t **rec, char *why, size_t whylen)
 {
 	size_t scanned = 0;	/* bytes of the current line already searched for '\n' */
 	*rec = NULL;
@@ -174,7 +214,7 @@ enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why,
 				return bad(why, whylen, "line longer than %zu bytes", r->max_line);
 			if (r->line_len == 0 || (r->line_len == 1 && r->line[0] == '\r'))
 				return bad(why, whylen, "empty line");
-			return decode(r, rec, why, whylen);
+			return decode(r, wanted, rec, why, whylen);
 		}
 		scanned = r->end - r->start;
 		if (scanned > r->max_line) {

@@ -12,6 +12,7 @@ enum ndjson_status {
 	NDJSON_RECORD,	/* a JSON object with a string "type" */
 	NDJSON_BAD,	/* a line that is not a record: too long, invalid JSON/UTF-8, truncated */
 	NDJSON_EOF,
+	NDJSON_SKIPPED,	/* ndjson_next_of: a record of a type not asked for, checked, not built */
 };
 
 /* Read records from `fd`; lines longer than `max_line` bytes are rejected (not stored). */
@@ -26,11 +27,21 @@ void ndjson_close(struct ndjson_reader *r);
 enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen);
 
 /*
+ * ndjson_next for a stage that uses only the record types in `wanted` (NULL-terminated):
+ * a line that is a record of another type is checked as ndjson_next would check it, by
+ * lib/jsonscan without building it, and returned as NDJSON_SKIPPED (*rec NULL; its bytes
+ * in ndjson_line()).  Bad lines are NDJSON_BAD with the same reason ndjson_next gives.
+ */
+enum ndjson_status ndjson_next_of(struct ndjson_reader *r, const char *const *wanted,
+				  json_t **rec, char *why, size_t whylen);
+
+/*
  * For a stage that relays lines another process wrote (the unpack supervisor and its
  * worker): the line's parsed top-level "type" when it is one of `allowed` (a NULL-terminated
  * list), as that list's entry; else NULL and `why` says what is wrong (invalid JSON, a
- * repeated key, not a record, another type).  The whole line is parsed as ndjson_next
- * would, so the bytes relayed are a record every later stage reads the same way.
+ * repeated key, not a record, another type).  The whole line is checked as ndjson_next
+ * would check it (by lib/jsonscan, without building it), so the bytes relayed are a
+ * record every later stage reads the same way.
  */
 const char *ndjson_line_type(const char *line, size_t len, const char *const *allowed,
 			     char *why, size_t whylen);
