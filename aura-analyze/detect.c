@@ -43,6 +43,9 @@ struct walk {
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
+	/* cmdclass entries pip does not run (test, quality): command and class names */
+	const char *other_commands[64], *other_classes[64];
+	size_t nother_commands;
 	/* Cross-file reachability (xref.c): the module-level def whose body is being walked
 	 * (NULL at top level and in methods), and how many classes enclose the walk. */
 	struct xref *xref;
@@ -574,6 +577,31 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 }
 
 /*
+ * The C compiler the build is configured with: distutils' `self.compiler.compiler_so[0]`
+ * (from CC or Python's own build settings) or sysconfig.get_config_var("CC").  The user's
+ * or Python's choice, like a `build_tools` compiler: it counts as `cc`.
+ */
+static bool configured_compiler(const struct walk *w, const json_t *e)
+{
+	if (is_type(e, "Subscript")) {
+		const json_t *v = json_object_get(e, "value");
+		const char *attr = is_type(v, "Attribute") ? json_string_value(json_object_get(v, "attr")) : NULL;
+		static const char *const lists[] = { "compiler", "compiler_so", "compiler_cxx", "linker_so",
+						     "linker_exe" };
+		for (size_t i = 0; attr && i < sizeof lists / sizeof *lists; i++)
+			if (!strcmp(attr, lists[i]))
+				return true;
+		return false;
+	}
+	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	const char *var = const_text(json_array_get(json_object_get(e, "args"), 0));
+	bool cc = name && var && (!strcmp(var, "CC") || !strcmp(var, "CXX")) &&
+		  (!strcmp(name, "sysconfig.get_config_var") || !strcmp(name, "distutils.sysconfig.get_config_var"));
+	free(name);
+	return cc;
+}
+
+/*
  * The program a command's first word names, into buf: constant text (its first word), a
  * variable bound only to such text, or os.environ.get("PG_CONFIG", "pg_config") — the
  * user's environment may choose another, the package does not.
@@ -593,6 +621,8 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	}
 	if (is_type(e, "Name"))
 		return through_name(w, e, program_word, buf, len, depth);
+	if (configured_compiler(w, e))
+		return (size_t)snprintf(buf, len, "cc") < len;
 	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
 	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
 	/* shutil.which("gendef"), Path(which("gcc")): the program found on the user's PATH */
@@ -623,11 +653,12 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 	if (shell)	/* one program, nothing a shell would run besides it */
 		return plain_command(shell) && program_word(w, cmd, buf, len, depth + 1);
 	char *callee = is_type(cmd, "Call") ? callee_name(w, cmd) : NULL;
-	bool split = callee && !strcmp(callee, "shlex.split");
+	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
+				!strcmp(callee, "builtins.list"));
 	bool env = callee && (!strcmp(callee, "os.environ.get") || !strcmp(callee, "os.getenv"));
 	free(callee);
 	const json_t *args = json_object_get(cmd, "args");
-	if (split)	/* shlex.split("cc -E") */
+	if (split)	/* shlex.split("cc -E"), tuple(["pkg-config"] + args) */
 		return build_command(w, json_array_get(args, 0), buf, len, depth + 1);
 	if (env) {	/* os.environ.get("CPP", "cpp"): the user's choice, or the default */
 		const char *dflt = const_text(json_array_get(args, 1));
@@ -1233,6 +1264,101 @@ static bool derives_from_install_hook(const struct walk *w, const json_t *classd
 	return false;
 }
 
+/* The name a node is called or assigned by: x.attr, a bare name. */
+static const char *last_name(const json_t *n)
+{
+	if (is_type(n, "Attribute"))
+		return json_string_value(json_object_get(n, "attr"));
+	return is_type(n, "Name") ? json_string_value(json_object_get(n, "id")) : NULL;
+}
+
+/* True when `name` is a string anywhere in `node` (bounded; past the bound: assume so). */
+static bool has_text(const json_t *node, const char *name, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH)
+		return true;
+	if (is_type(node, "Constant")) {
+		const char *t = json_string_value(json_object_get(node, "value"));
+		return t && !strcmp(t, name);
+	}
+	if (!json_is_object(node) && !json_is_array(node))
+		return false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(node, i, e)
+		if (has_text(e, name, depth + 1))
+			return true;
+	const char *key;
+	json_object_foreach((json_t *)node, key, e)
+		if (key[0] != '_' && has_text(e, name, depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * True when code in `node` outside the classes `w->skip_classes` runs command `name`:
+ * run_command("name") (or get_finalized_command, reinitialize_command), or names it in
+ * a `sub_commands` list (assigned, or appended/inserted/extended).
+ */
+static bool runs_command(const struct walk *w, const json_t *node, const char *name,
+			 const char *const *skip, size_t nskip, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH)
+		return true;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			if (runs_command(w, e, name, skip, nskip, depth + 1))
+				return true;
+		return false;
+	}
+	if (!json_is_object(node))
+		return false;
+	if (is_type(node, "ClassDef")) {
+		const char *cls = json_string_value(json_object_get(node, "name"));
+		for (size_t i = 0; cls && i < nskip; i++)
+			if (!strcmp(skip[i], cls))
+				return false;	/* a command nothing runs: what it runs does not run */
+	}
+	const json_t *func = is_type(node, "Call") ? json_object_get(node, "func") : NULL;
+	const char *called = last_name(func);
+	const char *owner = is_type(func, "Attribute") ? last_name(json_object_get(func, "value")) : NULL;
+	if (called && (!strcmp(called, "run_command") || !strcmp(called, "get_finalized_command") ||
+		       !strcmp(called, "reinitialize_command")) &&
+	    has_text(json_object_get(node, "args"), name, depth + 1))
+		return true;
+	if (owner && !strcmp(owner, "sub_commands") && has_text(json_object_get(node, "args"), name, depth + 1))
+		return true;
+	if (is_type(node, "Assign") || is_type(node, "AugAssign")) {
+		const json_t *targets = json_object_get(node, "targets");
+		const json_t *one = targets ? json_array_get(targets, 0) : json_object_get(node, "target");
+		const char *target = last_name(one);
+		if (target && !strcmp(target, "sub_commands") &&
+		    has_text(json_object_get(node, "value"), name, depth + 1))
+			return true;
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && runs_command(w, child, name, skip, nskip, depth + 1))
+			return true;
+	return false;
+}
+
+/* A cmdclass entry whose command pip runs (install_commands); a key that is no constant
+ * text counts too (what it names is not known). */
+static bool pip_runs(const struct walk *w, const json_t *key)
+{
+	const char *name = is_type(key, "Constant") ? json_string_value(json_object_get(key, "value")) : NULL;
+	if (!name || !w->rules->ninstall_commands)
+		return true;
+	for (size_t i = 0; i < w->rules->ninstall_commands; i++)
+		if (!strcmp(w->rules->install_commands[i], name))
+			return true;
+	return false;
+}
+
 /* Classes named as values of a `cmdclass={...}` keyword anywhere in `node` (bounded). */
 static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 {
@@ -1253,9 +1379,20 @@ static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 		if (arg && !strcmp(arg, "cmdclass") && is_type(value, "Dict")) {
 			size_t i;
 			json_t *v;
-			json_array_foreach(json_object_get(value, "values"), i, v)
-				if (is_type(v, "Name"))
-					add_hook_class(w, json_string_value(json_object_get(v, "id")));
+			const json_t *keys = json_object_get(value, "keys");
+			json_array_foreach(json_object_get(value, "values"), i, v) {
+				const char *cls = json_string_value(json_object_get(v, "id"));
+				const json_t *key = json_array_get(keys, i);
+				if (!is_type(v, "Name") || !cls)
+					continue;
+				if (pip_runs(w, key))
+					add_hook_class(w, cls);
+				else if (w->nother_commands < sizeof w->other_commands / sizeof *w->other_commands) {
+					w->other_classes[w->nother_commands] = cls;
+					w->other_commands[w->nother_commands++] =
+						json_string_value(json_object_get(key, "value"));
+				}
+			}
 		}
 	}
 	const char *key;
@@ -1277,6 +1414,23 @@ static void collect_hook_classes(struct walk *w, const json_t *module)
 			add_hook_class(w, json_string_value(json_object_get(stmt, "name")));
 		else
 			find_cmdclass(w, stmt, 0);
+	}
+	/* A command pip does not run still runs when code that runs (setup.py's top level, a
+	 * command that runs) runs it by name: repeat until nothing more is found. */
+	bool counted[64] = { false }, more = true;
+	while (more) {
+		more = false;
+		const char *skip[64];
+		size_t nskip = 0;
+		for (size_t k = 0; k < w->nother_commands; k++)
+			if (!counted[k])
+				skip[nskip++] = w->other_classes[k];
+		for (size_t k = 0; k < w->nother_commands; k++)
+			if (!counted[k] && w->other_commands[k] &&
+			    runs_command(w, module, w->other_commands[k], skip, nskip, 0)) {
+				add_hook_class(w, w->other_classes[k]);
+				counted[k] = more = true;
+			}
 	}
 }
 

@@ -91,6 +91,10 @@ struct ruleset {
 	/* Base classes of setup commands: their methods run at install time (cmdclass). */
 	char **install_hooks;
 	size_t ninstall_hooks;
+	/* The setup commands pip and build frontends run (cmdclass keys): a class under
+	 * another key (test, lint, docs) runs only when a developer asks for it. */
+	char **install_commands;
+	size_t ninstall_commands;
 	/* Test, documentation and example code: a directory name ("tests/") or a file name
 	 * pattern ("test_*.py"); code there weighs like code inside a function. */
 	char **test_paths;

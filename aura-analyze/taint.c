@@ -510,7 +510,12 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		if (key) {
 			struct var *loc = lookup(s, key, true);
 			loc->mask |= out.mask;
-			snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			/* out.source is empty when an argument carried a source of its own */
+			if (out.source[0])
+				snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			else
+				snprintf(loc->source, sizeof loc->source, "%.100s() (line %ld)", name,
+					 pos(call, "lineno"));
 			merge_origin(&loc->from, &out.from);
 		}
 		free(key);

@@ -239,6 +239,44 @@ PY
 		'16 ShellCommand os.system function 2' '20 ShellCommand os.system function 2')"
 }
 
+@test "setup commands: a cmdclass entry pip never runs (test, quality) is ordinary code; named elsewhere in setup.py, it runs" {
+	mkdir -p pkg
+	py pkg/setup.py <<'PY'
+import os
+from setuptools import setup, Command
+
+class Tests(Command):
+    def run(self):
+        os.system('a')
+
+class Quality(Command):
+    def run(self):
+        os.system('b')
+
+class BuildTests(Command):
+    def run(self):
+        os.system('c')
+
+class Build(Command):
+    def run(self):
+        self.run_command("build_tests")
+
+class Lint(Command):
+    def run(self):
+        os.system('e')
+
+class Docs(Command):
+    def run(self):
+        self.run_command("lint")
+
+setup(name='x', cmdclass={'test': Tests, 'quality': Quality, 'build_tests': BuildTests, 'build_ext': Build,
+                          'lint': Lint, 'docs': Docs})
+PY
+	run hits pkg/setup.py
+	assert_output "$(printf '%s\n' '6 ShellCommand os.system function 2' '10 ShellCommand os.system function 2' \
+		'14 ShellCommand os.system install 100' '22 ShellCommand os.system function 2')"
+}
+
 @test "a setup.py inside a nested archive is still install context" {
 	py setup.py <<'PY'
 eval('x')
@@ -502,6 +540,19 @@ class Build:
 cpp = shlex.split(os.environ.get("CPP", "cpp"))
 subprocess.Popen(cpp + ["-Wp,-v", "-"])
 PY
+	py compilers.py <<'PY'
+import shutil, subprocess, sysconfig
+def version(obj):
+    cc = obj.compiler.compiler_so[0]
+    return subprocess.run([cc, "-dumpversion"], capture_output=True)
+gcc = shutil.which("gcc")
+subprocess.check_output([gcc, "-print-multiarch"])
+subprocess.check_output([sysconfig.get_config_var("CC"), "--version"])
+subprocess.check_output([obj.compiler, "--version"])
+PY
+	run dets compilers.py ProcessExecution
+	assert_output "$(printf '%s\n' "4 ProcessExecution subprocess.run function 1" "6 ProcessExecution subprocess.check_output import 5" \
+		"7 ProcessExecution subprocess.check_output import 5" "8 ProcessExecution subprocess.check_output import 40")"
 	run dets setup.py ProcessExecution
 	# (aura-rewrite resolves each call of the wrapper too: lines 4 and 7 weigh on their own)
 	assert_output "$(printf '%s\n' "3 ProcessExecution subprocess.check_output install 10" \
