@@ -34,6 +34,7 @@ struct walk {
 	const char *string_note;	/* replaces {name} in the message of an entropy hit */
 	const char *fixed_host;		/* the call's hard-coded destination (rule fixed_host) */
 	const char *build_tool;		/* the build tool the call runs (rule build_tool) */
+	const char *system_lib;		/* the system library the call loads (rule system_library) */
 	const char *decoded_from;	/* the string matched was decoded from this encoding */
 	bool test_code;			/* test, documentation or example code (test_paths) */
 	bool repo_code;			/* a repository script the package does not install */
@@ -42,11 +43,18 @@ struct walk {
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
+	/* cmdclass entries pip does not run (test, quality): command and class names */
+	const char *other_commands[64], *other_classes[64];
+	size_t nother_commands;
 	/* Cross-file reachability (xref.c): the module-level def whose body is being walked
 	 * (NULL at top level and in methods), and how many classes enclose the walk. */
 	struct xref *xref;
 	const char *def;
 	int in_class;
+	/* The innermost def around the walk (NULL at top level): a command that is one of
+	 * its parameters is followed back to the calls of the def (setup.py only). */
+	const json_t *func;
+	const json_t *tree;
 };
 
 static const char *node_type(const json_t *n)
@@ -212,7 +220,14 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
 	bool fixed = w->fixed_host && r->has_fixed_host[c];
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
-	bool own = !fixed && !tool && w->package_file && r->has_package_file[c];
+	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
+	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
+	if (syslib) {
+		char *m = xmalloc(strlen(msg) + strlen(w->system_lib) + 64);
+		sprintf(m, "%s: a system library (%s)", msg, w->system_lib);
+		free(msg);
+		msg = m;
+	}
 	if (own) {
 		char *m = xmalloc(strlen(msg) + strlen(w->package_file) + 96);
 		sprintf(m, "%s: the package's own file %s, whose code is analysed where it runs", msg,
@@ -242,8 +257,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
-	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : own ? r->package_file[c]
-			: r->score[c];
+	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : syslib ? r->system_library[c]
+			: own ? r->package_file[c] : r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
@@ -254,6 +269,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("fixed-host"));
 	if (tool)
 		json_array_append_new(tags, json_string("build-tool"));
+	if (syslib)
+		json_array_append_new(tags, json_string("system-library"));
 	if (own)
 		json_array_append_new(tags, json_string("package-file"));
 	if (w->repo_code)
@@ -489,6 +506,8 @@ static const char *const_text(const json_t *e)
 typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			     size_t len, int depth);
+static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			 size_t len, int depth);
 
 /* True when `name` is one of the calls that only compute a value from their arguments. */
 static bool is_pure_call(const char *name)
@@ -558,6 +577,31 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 }
 
 /*
+ * The C compiler the build is configured with: distutils' `self.compiler.compiler_so[0]`
+ * (from CC or Python's own build settings) or sysconfig.get_config_var("CC").  The user's
+ * or Python's choice, like a `build_tools` compiler: it counts as `cc`.
+ */
+static bool configured_compiler(const struct walk *w, const json_t *e)
+{
+	if (is_type(e, "Subscript")) {
+		const json_t *v = json_object_get(e, "value");
+		const char *attr = is_type(v, "Attribute") ? json_string_value(json_object_get(v, "attr")) : NULL;
+		static const char *const lists[] = { "compiler", "compiler_so", "compiler_cxx", "linker_so",
+						     "linker_exe" };
+		for (size_t i = 0; attr && i < sizeof lists / sizeof *lists; i++)
+			if (!strcmp(attr, lists[i]))
+				return true;
+		return false;
+	}
+	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	const char *var = const_text(json_array_get(json_object_get(e, "args"), 0));
+	bool cc = name && var && (!strcmp(var, "CC") || !strcmp(var, "CXX")) &&
+		  (!strcmp(name, "sysconfig.get_config_var") || !strcmp(name, "distutils.sysconfig.get_config_var"));
+	free(name);
+	return cc;
+}
+
+/*
  * The program a command's first word names, into buf: constant text (its first word), a
  * variable bound only to such text, or os.environ.get("PG_CONFIG", "pg_config") — the
  * user's environment may choose another, the package does not.
@@ -576,11 +620,25 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 		return true;
 	}
 	if (is_type(e, "Name"))
-		return through_bindings(w, e, program_word, buf, len, depth);
+		return through_name(w, e, program_word, buf, len, depth);
+	if (configured_compiler(w, e))
+		return (size_t)snprintf(buf, len, "cc") < len;
 	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
 	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
+	/* shutil.which("gendef"), Path(which("gcc")): the program found on the user's PATH */
+	bool lookup = name && (!strcmp(name, "shutil.which") || !strcmp(name, "pathlib.Path") ||
+			       !strcmp(name, "builtins.str") || !strcmp(name, "os.fspath"));
 	free(name);
-	return env && program_word(w, json_array_get(json_object_get(e, "args"), 1), buf, len, depth + 1);
+	const json_t *args = json_object_get(e, "args");
+	if (lookup && json_array_size(args) == 1)
+		return program_word(w, json_array_get(args, 0), buf, len, depth + 1);
+	return env && program_word(w, json_array_get(args, 1), buf, len, depth + 1);
+}
+
+/* Shell text that runs one program: no URL, pipe, list, redirection, substitution, glob. */
+static bool plain_command(const char *shell)
+{
+	return !strstr(shell, "://") && !shell[strcspn(shell, "|;&$`<>(){}*?!\n\r\\")];
 }
 
 /* A command list (or a variable bound only to such lists, or list + more arguments) whose
@@ -590,7 +648,22 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 	if (depth > BUILD_DEPTH)
 		return false;
 	if (is_type(cmd, "Name"))
-		return through_bindings(w, cmd, build_command, buf, len, depth);
+		return through_name(w, cmd, build_command, buf, len, depth);
+	const char *shell = const_text(cmd);
+	if (shell)	/* one program, nothing a shell would run besides it */
+		return plain_command(shell) && program_word(w, cmd, buf, len, depth + 1);
+	char *callee = is_type(cmd, "Call") ? callee_name(w, cmd) : NULL;
+	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
+				!strcmp(callee, "builtins.list"));
+	bool env = callee && (!strcmp(callee, "os.environ.get") || !strcmp(callee, "os.getenv"));
+	free(callee);
+	const json_t *args = json_object_get(cmd, "args");
+	if (split)	/* shlex.split("cc -E"), tuple(["pkg-config"] + args) */
+		return build_command(w, json_array_get(args, 0), buf, len, depth + 1);
+	if (env) {	/* os.environ.get("CPP", "cpp"): the user's choice, or the default */
+		const char *dflt = const_text(json_array_get(args, 1));
+		return dflt && plain_command(dflt) && program_word(w, cmd, buf, len, depth + 1);
+	}
 	if (is_type(cmd, "BinOp"))	/* [tool, "-x"] + flags */
 		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
 		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
@@ -627,15 +700,91 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 		if (arg && !strcmp(arg, "executable"))	/* runs another program than it says */
 			return false;
 	}
-	const char *shell = const_text(cmd);
-	if (shell) {
-		if (strstr(shell, "://") || shell[strcspn(shell, "|;&$`<>(){}*?!\n\r\\")] ||
-		    !program_word(w, cmd, buf, len, 0))
-			return false;
-	} else if (!build_command(w, cmd, buf, len, 0)) {
+	if (!build_command(w, cmd, buf, len, 0))
 		return false;
-	}
 	return buf[0] && !strchr(buf, '/') && !strchr(buf, '\\') && rules_is_build_tool(w->rules, buf);
+}
+
+/* ---- native libraries: the system's, or a file the package ships or fetches ---- */
+
+/* The ctypes calls that load a library (the others describe types or call into one). */
+static bool is_library_loader(const char *name)
+{
+	static const char *const loaders[] = { "ctypes.CDLL", "ctypes.PyDLL", "ctypes.WinDLL",
+					       "ctypes.OleDLL", "ctypes.cdll.LoadLibrary",
+					       "ctypes.windll.LoadLibrary", "ctypes.oledll.LoadLibrary",
+					       "ctypes.pydll.LoadLibrary" };
+	for (size_t i = 0; name && i < sizeof loaders / sizeof *loaders; i++)
+		if (!strcmp(name, loaders[i]))
+			return true;
+	return false;
+}
+
+/* Every binding of a Name (or the last before it) resolves: they may differ. */
+static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			 size_t len, int depth)
+{
+	const char *id = json_string_value(json_object_get(name, "id"));
+	const json_t *list = id ? json_object_get(w->bindings, id) : NULL;
+	if (!json_array_size(list))
+		return false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+		if (!fn(w, v, buf, len, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * A library the system provides, its description into buf: None (the running process),
+ * a bare name the loader looks up on the system's search path ("libssl.so"),
+ * ctypes.util.find_library(...), a value of the user's environment, a file in a directory
+ * the environment names (os.path.join(os.environ["X"], "lib.dll"), or a glob of one), or
+ * a name bound only to those.  A path the package writes (its own directory, a download,
+ * a relative file) is a file it ships or fetches, and never counts.
+ */
+static bool system_library(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (is_type(e, "Constant") && json_is_null(json_object_get(e, "value")))
+		return (size_t)snprintf(buf, len, "the running process") < len;
+	const char *text = const_text(e);
+	if (text)
+		return text[0] && !strchr(text, '/') && !strchr(text, '\\') && !strstr(text, "..") &&
+		       (size_t)snprintf(buf, len, "%s", text) < len;
+	if (is_type(e, "Name"))
+		return each_binding(w, e, system_library, buf, len, depth);
+	if (is_type(e, "Subscript"))	/* glob.glob(...)[0] */
+		return system_library(w, json_object_get(e, "value"), buf, len, depth + 1);
+	if (!is_type(e, "Call"))
+		return false;
+	char *name = callee_name(w, e);
+	const json_t *args = json_object_get(e, "args");
+	bool ok = false;
+	if (name && !strcmp(name, "ctypes.util.find_library"))
+		ok = (size_t)snprintf(buf, len, "found by find_library()") < len;
+	else if (name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv")))
+		ok = (size_t)snprintf(buf, len, "named by the environment") < len;
+	else if (name && (!strcmp(name, "glob.glob") || !strcmp(name, "os.path.join"))) {
+		/* the first part from the environment, the rest constant names */
+		const json_t *first = json_array_get(args, 0);
+		char *first_name = is_type(first, "Call") ? callee_name(w, first) : NULL;
+		ok = first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
+				    !strcmp(first_name, "os.path.join"));
+		ok = ok && system_library(w, first, buf, len, depth + 1);
+		free(first_name);
+		size_t i;
+		json_t *part;
+		json_array_foreach(args, i, part) {
+			const char *t = const_text(part);
+			if (i && (!t || strstr(t, "..")))
+				ok = false;
+		}
+	}
+	free(name);
+	return ok;
 }
 
 /* ---- the package's own files run as code: exec(open("pkg/version.py").read()) ---- */
@@ -714,6 +863,193 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 			ok = false;
 	free(other);
 	return ok;
+}
+
+/* ---- a command passed in as a parameter: followed back to every call of the def ---- */
+
+/* Where parameter `id` of def `fn` sits: its position among the positional parameters
+ * (-1 for keyword-only), and its default (NULL: none). False when it is no parameter or
+ * is *args / **kwargs (what they hold is not one argument). */
+static bool param_of(const json_t *fn, const char *id, long *pos, const json_t **dflt)
+{
+	const json_t *args = json_object_get(fn, "args");
+	const json_t *pos_only = json_object_get(args, "posonlyargs"), *plain = json_object_get(args, "args");
+	size_t npos = json_array_size(pos_only) + json_array_size(plain);
+	const json_t *defaults = json_object_get(args, "defaults");
+	for (size_t i = 0; i < npos; i++) {
+		const json_t *a = i < json_array_size(pos_only) ? json_array_get(pos_only, i)
+			: json_array_get(plain, i - json_array_size(pos_only));
+		const char *name = json_string_value(json_object_get(a, "arg"));
+		if (!name || strcmp(name, id))
+			continue;
+		*pos = (long)i;
+		size_t first_default = npos - json_array_size(defaults);	/* defaults end the list */
+		*dflt = i >= first_default ? json_array_get(defaults, i - first_default) : NULL;
+		return true;
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(args, "kwonlyargs"), i, a) {
+		const char *name = json_string_value(json_object_get(a, "arg"));
+		if (name && !strcmp(name, id)) {
+			*pos = -1;
+			*dflt = json_array_get(json_object_get(args, "kw_defaults"), i);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A def whose first parameter is self or cls is called as obj.name(...): one fewer argument. */
+static bool is_method(const json_t *fn)
+{
+	const json_t *first = json_array_get(json_object_get(json_object_get(fn, "args"), "args"), 0);
+	const char *name = json_string_value(json_object_get(first, "arg"));
+	return name && (!strcmp(name, "self") || !strcmp(name, "cls"));
+}
+
+/* True when `id` is assigned inside def `fn` (then the parameter may not be what it holds). */
+static bool bound_inside(const struct walk *w, const char *id, const json_t *fn)
+{
+	long from = position(fn, "lineno"), to = position(fn, "end_lineno");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(w->bindings, id), i, v) {
+		long line = position(v, "lineno");
+		if (line >= from && line <= to)
+			return true;
+	}
+	return false;
+}
+
+struct callers {
+	const struct walk *w;
+	const char *def;	/* the def's name */
+	const json_t *defnode;
+	bool method;
+	const char *param;
+	long pos;
+	const json_t *dflt;
+	resolve_fn fn;
+	char *buf;
+	size_t len;
+	int depth;
+	size_t calls;		/* calls checked */
+	size_t refs;		/* every mention of the def's name (calls included) */
+	bool ok;
+};
+
+/* The value a call gives the parameter, resolved in the caller's def. */
+static void check_caller(struct callers *k, const json_t *call, const json_t *caller)
+{
+	const json_t *value = NULL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(call, "args"), i, a) {
+		if (is_type(a, "Starred") && (long)i <= k->pos)
+			k->ok = false;	/* f(*cmd): which argument lands where is not written */
+		if ((long)i == k->pos)
+			value = a;
+	}
+	json_array_foreach(json_object_get(call, "keywords"), i, a) {
+		const char *arg = json_string_value(json_object_get(a, "arg"));
+		if (!arg)
+			k->ok = false;	/* f(**opts) */
+		else if (!strcmp(arg, k->param))
+			value = json_object_get(a, "value");
+	}
+	if (!value)
+		value = k->dflt;
+	k->calls++;
+	/* No value is a TypeError, None runs nothing: neither starts a program. */
+	if (!k->ok || !value || (is_type(value, "Constant") && json_is_null(json_object_get(value, "value"))))
+		return;
+	struct walk sub = *k->w;
+	sub.func = caller;
+	char *word = xmalloc(k->len);
+	word[0] = '\0';
+	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || !word[0] || strchr(word, '/') ||
+	    strchr(word, '\\') || !rules_is_build_tool(k->w->rules, word))
+		k->ok = false;
+	else
+		snprintf(k->buf, k->len, "%s", word);
+	free(word);
+}
+
+/* The name `node` mentions the def by: obj.name for a method, a bare name otherwise. */
+static const char *mention_of(const struct callers *k, const json_t *node)
+{
+	if (k->method)
+		return is_type(node, "Attribute") ? json_string_value(json_object_get(node, "attr")) : NULL;
+	return is_type(node, "Name") ? json_string_value(json_object_get(node, "id")) : NULL;
+}
+
+/* Every call of the def and every other mention of its name, with the def around each. */
+static void find_callers(struct callers *k, const json_t *node, const json_t *around, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH || !k->ok) {
+		k->ok = false;
+		return;
+	}
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			find_callers(k, e, around, depth + 1);
+		return;
+	}
+	if (!json_is_object(node))
+		return;
+	if (is_type(node, "FunctionDef") || is_type(node, "AsyncFunctionDef") || is_type(node, "Lambda"))
+		around = node;
+	const json_t *func = is_type(node, "Call") ? json_object_get(node, "func") : NULL;
+	const char *called = mention_of(k, func);
+	if (called && !strcmp(called, k->def) && around != k->defnode)	/* recursion passes it on */
+		check_caller(k, node, around);
+	const char *mention = mention_of(k, node);
+	if (mention && !strcmp(mention, k->def) && around != k->defnode)
+		k->refs++;
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
+			find_callers(k, child, around, depth + 1);
+}
+
+/*
+ * A Name that is a parameter of the def being walked (and not reassigned in it): what
+ * every call of the def in this file passes for it, each resolved with `fn` and each a
+ * build tool.  Only in setup.py, which nothing imports: a def of another module may be
+ * called from files this one never sees.  A def whose name is used other than by calling
+ * it (passed on, stored) has callers this cannot see, and is not followed.
+ */
+static bool through_callers(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			    size_t len, int depth)
+{
+	const char *id = json_string_value(json_object_get(name, "id"));
+	const char *def = json_string_value(json_object_get(w->func, "name"));
+	struct callers k = { .w = w, .def = def, .defnode = w->func, .method = is_method(w->func),
+			     .param = id, .fn = fn, .buf = buf, .len = len, .depth = depth, .ok = true };
+	if (!def || !param_of(w->func, id, &k.pos, &k.dflt))
+		return false;
+	if (k.method && k.pos >= 0)
+		k.pos--;	/* self is not written at the call */
+	buf[0] = '\0';
+	find_callers(&k, w->tree, NULL, 0);
+	return k.ok && k.calls && k.refs == k.calls && buf[0];
+}
+
+/* A Name in a command: a parameter of the def (its callers), else its bindings. */
+static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
+			 size_t len, int depth)
+{
+	const char *id = json_string_value(json_object_get(name, "id"));
+	long pos;
+	const json_t *dflt;
+	if (id && w->func && w->top == CTX_INSTALL && !w->test_code && param_of(w->func, id, &pos, &dflt) &&
+	    !bound_inside(w, id, w->func))
+		return through_callers(w, name, fn, buf, len, depth);
+	return through_bindings(w, name, fn, buf, len, depth);
 }
 
 /*
@@ -813,6 +1149,10 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	char tool[128];
 	if (r && r->has_build_tool[c] && build_tool_of_call(w, call, tool, sizeof tool))
 		w->build_tool = tool;
+	char lib[256];
+	if (r && r->has_system_library[c] && is_library_loader(name) &&
+	    system_library(w, json_array_get(json_object_get(call, "args"), 0), lib, sizeof lib, 0))
+		w->system_lib = lib;
 	char own[1024];
 	if (r && r->has_package_file[c] &&
 	    file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) && own[0])
@@ -821,6 +1161,7 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		emit_hit(w, r, name, call, c);
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
+	w->system_lib = NULL;
 	w->package_file = NULL;
 	/* eval('exec'): aura-rewrite found a builtin fetched by evaluating its name. */
 	const char *hidden = json_string_value(json_object_get(call, "_evaluates_to"));
@@ -923,6 +1264,101 @@ static bool derives_from_install_hook(const struct walk *w, const json_t *classd
 	return false;
 }
 
+/* The name a node is called or assigned by: x.attr, a bare name. */
+static const char *last_name(const json_t *n)
+{
+	if (is_type(n, "Attribute"))
+		return json_string_value(json_object_get(n, "attr"));
+	return is_type(n, "Name") ? json_string_value(json_object_get(n, "id")) : NULL;
+}
+
+/* True when `name` is a string anywhere in `node` (bounded; past the bound: assume so). */
+static bool has_text(const json_t *node, const char *name, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH)
+		return true;
+	if (is_type(node, "Constant")) {
+		const char *t = json_string_value(json_object_get(node, "value"));
+		return t && !strcmp(t, name);
+	}
+	if (!json_is_object(node) && !json_is_array(node))
+		return false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(node, i, e)
+		if (has_text(e, name, depth + 1))
+			return true;
+	const char *key;
+	json_object_foreach((json_t *)node, key, e)
+		if (key[0] != '_' && has_text(e, name, depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * True when code in `node` outside the classes `w->skip_classes` runs command `name`:
+ * run_command("name") (or get_finalized_command, reinitialize_command), or names it in
+ * a `sub_commands` list (assigned, or appended/inserted/extended).
+ */
+static bool runs_command(const struct walk *w, const json_t *node, const char *name,
+			 const char *const *skip, size_t nskip, int depth)
+{
+	if (depth > DETECT_MAX_DEPTH)
+		return true;
+	if (json_is_array(node)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(node, i, e)
+			if (runs_command(w, e, name, skip, nskip, depth + 1))
+				return true;
+		return false;
+	}
+	if (!json_is_object(node))
+		return false;
+	if (is_type(node, "ClassDef")) {
+		const char *cls = json_string_value(json_object_get(node, "name"));
+		for (size_t i = 0; cls && i < nskip; i++)
+			if (!strcmp(skip[i], cls))
+				return false;	/* a command nothing runs: what it runs does not run */
+	}
+	const json_t *func = is_type(node, "Call") ? json_object_get(node, "func") : NULL;
+	const char *called = last_name(func);
+	const char *owner = is_type(func, "Attribute") ? last_name(json_object_get(func, "value")) : NULL;
+	if (called && (!strcmp(called, "run_command") || !strcmp(called, "get_finalized_command") ||
+		       !strcmp(called, "reinitialize_command")) &&
+	    has_text(json_object_get(node, "args"), name, depth + 1))
+		return true;
+	if (owner && !strcmp(owner, "sub_commands") && has_text(json_object_get(node, "args"), name, depth + 1))
+		return true;
+	if (is_type(node, "Assign") || is_type(node, "AugAssign")) {
+		const json_t *targets = json_object_get(node, "targets");
+		const json_t *one = targets ? json_array_get(targets, 0) : json_object_get(node, "target");
+		const char *target = last_name(one);
+		if (target && !strcmp(target, "sub_commands") &&
+		    has_text(json_object_get(node, "value"), name, depth + 1))
+			return true;
+	}
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)node, key, child)
+		if (key[0] != '_' && runs_command(w, child, name, skip, nskip, depth + 1))
+			return true;
+	return false;
+}
+
+/* A cmdclass entry whose command pip runs (install_commands); a key that is no constant
+ * text counts too (what it names is not known). */
+static bool pip_runs(const struct walk *w, const json_t *key)
+{
+	const char *name = is_type(key, "Constant") ? json_string_value(json_object_get(key, "value")) : NULL;
+	if (!name || !w->rules->ninstall_commands)
+		return true;
+	for (size_t i = 0; i < w->rules->ninstall_commands; i++)
+		if (!strcmp(w->rules->install_commands[i], name))
+			return true;
+	return false;
+}
+
 /* Classes named as values of a `cmdclass={...}` keyword anywhere in `node` (bounded). */
 static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 {
@@ -943,9 +1379,20 @@ static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 		if (arg && !strcmp(arg, "cmdclass") && is_type(value, "Dict")) {
 			size_t i;
 			json_t *v;
-			json_array_foreach(json_object_get(value, "values"), i, v)
-				if (is_type(v, "Name"))
-					add_hook_class(w, json_string_value(json_object_get(v, "id")));
+			const json_t *keys = json_object_get(value, "keys");
+			json_array_foreach(json_object_get(value, "values"), i, v) {
+				const char *cls = json_string_value(json_object_get(v, "id"));
+				const json_t *key = json_array_get(keys, i);
+				if (!is_type(v, "Name") || !cls)
+					continue;
+				if (pip_runs(w, key))
+					add_hook_class(w, cls);
+				else if (w->nother_commands < sizeof w->other_commands / sizeof *w->other_commands) {
+					w->other_classes[w->nother_commands] = cls;
+					w->other_commands[w->nother_commands++] =
+						json_string_value(json_object_get(key, "value"));
+				}
+			}
 		}
 	}
 	const char *key;
@@ -968,6 +1415,23 @@ static void collect_hook_classes(struct walk *w, const json_t *module)
 		else
 			find_cmdclass(w, stmt, 0);
 	}
+	/* A command pip does not run still runs when code that runs (setup.py's top level, a
+	 * command that runs) runs it by name: repeat until nothing more is found. */
+	bool counted[64] = { false }, more = true;
+	while (more) {
+		more = false;
+		const char *skip[64];
+		size_t nskip = 0;
+		for (size_t k = 0; k < w->nother_commands; k++)
+			if (!counted[k])
+				skip[nskip++] = w->other_classes[k];
+		for (size_t k = 0; k < w->nother_commands; k++)
+			if (!counted[k] && w->other_commands[k] &&
+			    runs_command(w, module, w->other_commands[k], skip, nskip, 0)) {
+				add_hook_class(w, w->other_classes[k]);
+				counted[k] = more = true;
+			}
+	}
 }
 
 /* A setup command class: its methods' bodies run at install time, not "in a function". */
@@ -982,7 +1446,10 @@ static void walk_hook_class(struct walk *w, const json_t *classdef, enum context
 		if (is_type(stmt, "FunctionDef") || is_type(stmt, "AsyncFunctionDef")) {
 			walk(w, json_object_get(stmt, "decorator_list"), c, depth + 2);
 			walk(w, json_object_get(stmt, "args"), c, depth + 2);
+			const json_t *saved_func = w->func;
+			w->func = stmt;
 			walk(w, json_object_get(stmt, "body"), CTX_INSTALL, depth + 2);
+			w->func = saved_func;
 		} else {
 			walk(w, stmt, c, depth + 2);
 		}
@@ -1040,7 +1507,10 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 			w->via = chain;
 		if (!w->def && !w->in_class && strcmp(type, "Lambda"))
 			w->def = json_string_value(json_object_get(node, "name"));
+		const json_t *saved_func = w->func;
+		w->func = node;
 		walk_field(w, node, "body", chain ? c : CTX_FUNCTION, depth);
+		w->func = saved_func;
 		w->via = saved_via;
 		w->def = saved_def;
 		free(chain);
@@ -1125,6 +1595,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.repo_code = rules_is_repo_path(rules, record_str(ast_rec, "path")),
 		.xref = xref,
 		.bindings = json_object(),
+		.tree = tree,
 	};
 	if (!w.bindings)
 		aura_oom();

@@ -304,10 +304,16 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->build_tool, r->has_build_tool);
 		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
 			ok = load_scores(ld, v, r->package_file, r->has_package_file);
+		else if (!is_strings && !is_flow && !strcmp(key, "system_library"))
+			ok = load_scores(ld, v, r->system_library, r->has_system_library);
+		else if (is_flow && !strcmp(key, "unshipped"))
+			ok = load_scores(ld, v, r->unshipped, r->has_unshipped);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
-				     is_strings ? ", pattern, entropy, secret" : ", fixed_host, build_tool, package_file");
+				     is_strings ? ", pattern, entropy, secret"
+				     : is_flow ? ", from, to, fixed_host, unshipped"
+				     : ", fixed_host, build_tool, package_file, system_library");
 		if (!ok)
 			return false;
 	}
@@ -483,6 +489,8 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = load_taint(ld, v, rs);
 		else if (key && !strcmp(key, "install_hooks"))
 			ok = want_strings(ld, v, key, &rs->install_hooks, &rs->ninstall_hooks);
+		else if (key && !strcmp(key, "install_commands"))
+			ok = want_strings(ld, v, key, &rs->install_commands, &rs->ninstall_commands);
 		else if (key && !strcmp(key, "test_paths"))
 			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
 		else if (key && !strcmp(key, "build_tools"))
@@ -491,7 +499,8 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
-					    "taint, typosquat, install_hooks, test_paths, build_tools, repo_paths)",
+					    "taint, typosquat, install_hooks, install_commands, test_paths, build_tools, "
+					    "repo_paths)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -571,6 +580,9 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->ninstall_hooks; i++)
 		free(rs->install_hooks[i]);
 	free(rs->install_hooks);
+	for (size_t i = 0; i < rs->ninstall_commands; i++)
+		free(rs->install_commands[i]);
+	free(rs->install_commands);
 	for (size_t i = 0; i < rs->ntest_paths; i++)
 		free(rs->test_paths[i]);
 	free(rs->test_paths);

@@ -32,6 +32,15 @@ struct rule {
 	 * (exec(open("pkg/version.py").read())): that file is analysed where it runs */
 	int package_file[CTX_COUNT];
 	bool has_package_file[CTX_COUNT];
+	/* calls: the score when the native library loaded is the system's (a bare library
+	 * name the loader looks up, find_library's answer, the process itself, a file in a
+	 * directory the user's environment names), not a file the package ships or fetches */
+	int system_library[CTX_COUNT];
+	bool has_system_library[CTX_COUNT];
+	/* flows: the score in test code or a repository script nothing runs on install or
+	 * import (a developer's script downloading a toolchain is not a payload) */
+	int unshipped[CTX_COUNT];
+	bool has_unshipped[CTX_COUNT];
 	unsigned long line;	/* where the rule starts in its file, for messages */
 	/* strings: rules only (strings.c) */
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
@@ -82,6 +91,10 @@ struct ruleset {
 	/* Base classes of setup commands: their methods run at install time (cmdclass). */
 	char **install_hooks;
 	size_t ninstall_hooks;
+	/* The setup commands pip and build frontends run (cmdclass keys): a class under
+	 * another key (test, lint, docs) runs only when a developer asks for it. */
+	char **install_commands;
+	size_t ninstall_commands;
 	/* Test, documentation and example code: a directory name ("tests/") or a file name
 	 * pattern ("test_*.py"); code there weighs like code inside a function. */
 	char **test_paths;

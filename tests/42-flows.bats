@@ -77,6 +77,18 @@ PY
 	assert_output "4 Dropper function 40 urllib.request.urlretrieve() (line 3) |  | os.chmod"
 }
 
+@test "Dropper: urlretrieve whose URL argument is itself tainted still names the download as the source" {
+	py m.py <<'PY'
+import urllib.request, os
+def fetch(base):
+    target = os.path.expanduser("~/.cache/tool")
+    urllib.request.urlretrieve(os.path.join(os.environ.get("MIRROR"), "tool"), target)
+    os.chmod(target, 0o755)
+PY
+	run flows m.py
+	assert_output "5 Dropper function 40 urllib.request.urlretrieve() (line 4) | target | os.chmod"
+}
+
 @test "RemoteCodeExecution: a response body into exec; a constant string is not" {
 	py m.py <<'PY'
 import requests

@@ -153,3 +153,23 @@ PY
 	run hits pkg ShellCommand
 	assert_output "pkg/tools/x.py 2 import 50"
 }
+
+@test "a build-tool command in a helper module keeps its build_tool score when setup.py calls it; another command does not" {
+	mkdir -p pkg/buildutils
+	printf 'from setuptools import setup\nfrom buildutils.build import build_lib\nbuild_lib("x")\nsetup(name="pkg")\n' > pkg/setup.py
+	printf 'import subprocess\ndef build_lib(d):\n    subprocess.Popen(["cmake", "-S", d], cwd=d)\n    subprocess.check_call(["./bootstrap.sh"], cwd=d)\n' > pkg/buildutils/build.py
+	run hits pkg ProcessExecution
+	assert_output "$(printf '%s\n' "buildutils/build.py 3 function 1" "buildutils/build.py 4 function 2" \
+		"buildutils/build.py 3 install 10" "buildutils/build.py 4 install 80")"
+}
+
+@test "repository scripts: a data flow in code nothing runs weighs its unshipped score; run from setup.py, in full" {
+	mkdir -p pkg/ci
+	printf 'from setuptools import setup\nsetup(name="pkg")\n' > pkg/setup.py
+	printf 'import os, urllib.request\ntoken = os.environ.get("GITHUB_TOKEN")\nurllib.request.urlopen("https://api.github.com/x?t=" + token)\n' > pkg/ci/status.py
+	run hits pkg Exfiltration
+	assert_output "ci/status.py 3 function 5"
+	printf 'from setuptools import setup\nimport ci.status\nsetup(name="pkg")\n' > pkg/setup.py
+	run hits pkg Exfiltration
+	assert_output "$(printf '%s\n' "ci/status.py 3 function 5" "ci/status.py 3 install 150")"
+}
