@@ -546,6 +546,34 @@ static char *call_value(const char *callee, json_t *call, const struct call_args
 	return NULL;
 }
 
+/*
+ * oct.__str__(), repr(hex), str(copyright): the text of a builtin object (builtins.c),
+ * which obfuscators slice for letters.
+ */
+static struct val *builtin_str(const char *callee, const char *method, const struct call_args *a)
+{
+	const char *name = NULL;
+	char *whole = NULL;
+	if (!callee)
+		return NULL;
+	if (method && (!strcmp(method, "__str__") || !strcmp(method, "__repr__")) && a->npos == 0 &&
+	    a->nkw == 0 && !strncmp(callee, "builtins.", 9)) {
+		whole = capped_dup(callee + 9, strlen(callee + 9) - strlen(method) - 1);
+		name = whole;
+	} else if ((!strcmp(callee, "builtins.str") || !strcmp(callee, "builtins.repr")) &&
+		   a->npos == 1 && a->nkw == 0 && !a->pos[0] && a->posname[0] &&
+		   !strncmp(a->posname[0], "builtins.", 9)) {
+		name = a->posname[0] + 9;
+	}
+	char *text = name && !strchr(name, '.') ? builtin_text(name) : NULL;
+	free(whole);
+	if (!text)
+		return NULL;
+	struct val *v = val_take(V_STR, text, strlen(text));
+	val_add_rule(v, "fold:builtin_text");
+	return v;
+}
+
 static bool is_code_runner(const char *callee)
 {
 	return callee && (!strcmp(callee, "builtins.exec") || !strcmp(callee, "builtins.eval") ||
@@ -666,7 +694,9 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 		marks_clear(node);
 	marks_call(node, callee);	/* command lines, callables handed on, builtins written */
 
-	if (!rs->budget.exhausted) {
+	if (!rs->budget.exhausted)
+		out.v = builtin_str(callee, method, &a);
+	if (!rs->budget.exhausted && !out.v) {
 		if (recv && method)
 			out.v = fold_method(&rs->budget, recv, method, &a);
 		else if (callee && !strcmp(callee, "builtins.map") && a.npos == 2 && a.pos[1] &&

@@ -202,3 +202,57 @@ PY
 	run dets m.py ObfuscatorStub
 	assert_output ""
 }
+
+@test "str() of a builtin is its text: letters sliced from oct.__str__() and copyright fold" {
+	py m.py <<'PY'
+c = ''.join(map(getattr(__builtins__, oct.__str__()[-3 << 0] + hex.__str__()[-1 << 2] + copyright.__str__()[4 << 0]), [(((1 << 4) - 1) << 3) - 1, 111, 115]))
+s = str(oct) + repr(str)
+PY
+	run jq -c '[.tree | .. | objects | select(._type == "Assign") | .value._value]' \
+		< <(file_record m.py | aura-parse | aura-rewrite | records_of_type ast)
+	assert_output "[\"wos\",\"<built-in function oct><class 'str'>\"]"
+}
+
+@test "look-alike: a name that shadows a builtin, or a site helper whose text varies, folds nothing" {
+	py m.py <<'PY'
+oct = load()
+a = oct.__str__()
+b = str(license)
+PY
+	run jq -c '[.tree | .. | objects | select(._value) | ._value]' \
+		< <(file_record m.py | aura-parse | aura-rewrite | records_of_type ast)
+	assert_output "[]"
+}
+
+@test "a clipper: clipboard text matched against wallet-address patterns is Clipper" {
+	py m.py <<'PY'
+JS = """function swap() {
+    document.execCommand('paste');
+    var t = inputElement.value.replace(/^(0x)[A-Fa-f0-9]{40}$/g, '0x6eb2103839011Ed56c98145b3d3f9d6BE1b4dA63');
+    document.execCommand('copy');
+}"""
+PY
+	run dets m.py Clipper
+	assert_output "1 Clipper [A-Fa-f0-9]{40} import 80"
+}
+
+@test "look-alike: an address validator reads no clipboard; a clipboard helper matches no address" {
+	py m.py <<'PY'
+ETH = r"^0x[a-fA-F0-9]{40}$"
+BTC = r"^[13][a-km-zA-HJ-NP-Z1-9]{25,34}$"
+HELP = "Copies the result to the clipboard (pyperclip)"
+PY
+	run dets m.py Clipper
+	assert_output ""
+}
+
+@test "ClipboardAccess: pyperclip at import time weighs, inside a function almost nothing" {
+	py m.py <<'PY'
+import pyperclip
+data = pyperclip.paste()
+def copy_result(x):
+    pyperclip.copy(x)
+PY
+	run dets m.py ClipboardAccess
+	assert_output "$(printf '2 ClipboardAccess pyperclip.paste import 30\n4 ClipboardAccess pyperclip.copy function 2')"
+}
