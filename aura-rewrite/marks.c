@@ -250,7 +250,84 @@ static void builtins_write_mark(json_t *call, const char *callee)
 		marks_add(call, MARK_BUILTINS_WRITE);
 }
 
-void marks_call(json_t *call, const char *callee)
+/* ---- decoded values that reach exec through a def ---- */
+
+/* A decoder by its last name part: base64.b64decode, zlib.decompress, bytes.fromhex, ... */
+static bool is_decoder_call(const json_t *e)
+{
+	static const char *const names[] = { "b64decode", "b32decode", "b16decode", "b85decode",
+					     "a85decode", "urlsafe_b64decode", "decodebytes",
+					     "decodestring", "unhexlify", "a2b_base64", "a2b_hex",
+					     "decompress", "fromhex" };
+	const json_t *f = json_object_get(e, "func");
+	const char *last = ast_is(f, AST_Attribute) ? str_field(f, "attr") : str_field(f, "id");
+	for (size_t i = 0; last && i < sizeof names / sizeof *names; i++)
+		if (!strcmp(last, names[i]))
+			return true;
+	return false;
+}
+
+/* Some call in expression `e` (bounded walk, not into lambdas) is a decoder. */
+static bool has_decoder(const json_t *e, int depth)
+{
+	if (depth > 64 || !e)
+		return false;
+	if (json_is_array(e)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(e, i, x)
+			if (has_decoder(x, depth + 1))
+				return true;
+		return false;
+	}
+	if (!json_is_object(e) || ast_is(e, AST_Lambda))
+		return false;
+	if (ast_is(e, AST_Call) && is_decoder_call(e))
+		return true;
+	const char *key;
+	json_t *child;
+	json_object_foreach((json_t *)e, key, child)
+		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)) && has_decoder(child, depth + 1))
+			return true;
+	return false;
+}
+
+/* A def of the file whose `return` statements (its own, not nested defs') return decoded data. */
+static bool returns_decoded(const json_t *def)
+{
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(json_object_get(def, "body"), i, stmt)
+		if (ast_is(stmt, AST_Return) && has_decoder(json_object_get(stmt, "value"), 0))
+			return true;
+	return false;
+}
+
+/*
+ * exec(self.decode(blob)), exec(unpack(x).decode()): code run is what a def of this file
+ * returns after decoding it.  The evaluator could not compute the value (a loop, a key),
+ * but where it comes from is plain: marked MARK_DECODED_EXEC.
+ */
+static void decoded_exec_mark(json_t *call, const char *callee, const json_t *defs)
+{
+	if (strcmp(callee, "builtins.exec") && strcmp(callee, "builtins.eval") &&
+	    strcmp(callee, "builtins.compile"))
+		return;
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	/* .decode() / .encode() of it, or compile(...) of it */
+	for (int hop = 0; hop < 4 && ast_is(arg, AST_Call); hop++) {
+		const json_t *f = json_object_get(arg, "func");
+		const char *name = ast_is(f, AST_Attribute) ? str_field(f, "attr") : str_field(f, "id");
+		const json_t *def = name ? json_object_get(defs, name) : NULL;
+		if (def && returns_decoded(def)) {
+			marks_add(call, MARK_DECODED_EXEC);
+			return;
+		}
+		arg = ast_is(f, AST_Attribute) ? json_object_get(f, "value") : json_array_get(json_object_get(arg, "args"), 0);
+	}
+}
+
+void marks_call(json_t *call, const char *callee, const json_t *defs)
 {
 	if (!callee)
 		return;
@@ -258,6 +335,26 @@ void marks_call(json_t *call, const char *callee)
 		command_line(call);
 	callback_marks(call, callee);
 	builtins_write_mark(call, callee);
+	decoded_exec_mark(call, callee, defs);
+}
+
+/*
+ * sys.modules['requests'] = Proxy('requests'): an installed module replaced, for every
+ * later importer, by an object this code builds.  A key computed at run time
+ * (`sys.modules[__name__] = LazyModule(...)`, the lazy-loading idiom) is not marked.
+ */
+void marks_assign(json_t *assign)
+{
+	const json_t *targets = json_object_get(assign, "targets");
+	const json_t *t = json_array_get(targets, 0);
+	if (json_array_size(targets) != 1 || !ast_is(t, AST_Subscript) ||
+	    !ast_is(json_object_get(assign, "value"), AST_Call))
+		return;
+	const char *base = str_field(json_object_get(t, "value"), "_resolved");
+	const json_t *key = json_object_get(t, "slice");
+	if (base && !strcmp(base, "sys.modules") && ast_is(key, AST_Constant) &&
+	    json_is_string(json_object_get(key, "value")))
+		marks_add(assign, MARK_MODULE_REPLACED);
 }
 
 /* ---- decorators that call what they decorate ---- */

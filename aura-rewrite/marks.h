@@ -8,6 +8,8 @@
 /* Not Python names: aura-analyze's call rules give them their detection (data/rules.yaml). */
 #define MARK_BUILTINS_WRITE "__aura__.builtins_write"
 #define MARK_BUILTIN_ALIAS "__aura__.builtin_alias"
+#define MARK_DECODED_EXEC "__aura__.decoded_exec"
+#define MARK_MODULE_REPLACED "__aura__.module_replaced"
 
 /* Add `name` to `node`'s `_marks` (once). */
 void marks_add(json_t *node, const char *name);
@@ -19,9 +21,13 @@ void marks_clear(json_t *node);
  * A call to `callee` (canonical name): a process call's list argument as one command line
  * (`_command`, with PowerShell -EncodedCommand text decoded); a library function handed to
  * a thread, timer or executor (marked with its name: it is called); setattr(builtins, NAME,
- * ...) with a computed NAME (marked MARK_BUILTINS_WRITE).
+ * ...) with a computed NAME (marked MARK_BUILTINS_WRITE); exec/eval/compile of what a def
+ * of the file (in `defs`, name -> FunctionDef) returns decoded (MARK_DECODED_EXEC).
  */
-void marks_call(json_t *call, const char *callee);
+void marks_call(json_t *call, const char *callee, const json_t *defs);
+
+/* `sys.modules['name'] = Something(...)`: an installed module replaced (MARK_MODULE_REPLACED). */
+void marks_assign(json_t *assign);
 
 /*
  * A decorator that calls what it decorates at once: `@(lambda f: f())`, or `@run` where

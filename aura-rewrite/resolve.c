@@ -692,7 +692,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	annotate(rs, node, callee);
 	if (rs->rerun)
 		marks_clear(node);
-	marks_call(node, callee);	/* command lines, callables handed on, builtins written */
+	marks_call(node, callee, rs->defs);	/* command lines, callables handed on, builtins written */
 
 	if (!rs->budget.exhausted)
 		out.v = builtin_str(callee, method, &a);
@@ -1108,6 +1108,9 @@ static struct res on_assign(struct resolver *rs, json_t *node, struct scope *sc,
 	struct res v = visit_field(rs, node, "value", sc, depth);
 	bind_targets_field(rs, node, "targets", sc, &v, depth);
 	res_free(v);
+	if (rs->rerun)
+		json_object_del(node, "_marks");
+	marks_assign(node);
 	return NONE;
 }
 

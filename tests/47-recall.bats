@@ -283,3 +283,54 @@ PY
 	run dets m.py Exfiltration
 	assert_output ""
 }
+
+@test "exec of what a def of the file returns decoded is ObfuscatedCodeExecution (a method through self)" {
+	py m.py <<'PY'
+import base64
+class Proxy:
+    def run(self):
+        exec(self.decode(self.blob))
+    def decode(self, s):
+        def xor(m, k):
+            return bytes(c ^ k[i % len(k)] for i, c in enumerate(m))
+        return xor(base64.b64decode(s), b'k').decode()
+PY
+	run dets m.py ObfuscatedCodeExecution
+	assert_line "4 ObfuscatedCodeExecution __aura__.decoded_exec function 40"
+}
+
+@test "look-alike: exec of what a def returns without decoding is not ObfuscatedCodeExecution" {
+	py m.py <<'PY'
+import base64
+def template(name):
+    return "def %s(): pass" % name
+def decode_header(h):
+    return h.strip()
+exec(template("f"))
+exec(decode_header(line))
+PY
+	run dets m.py ObfuscatedCodeExecution
+	assert_output ""
+}
+
+@test "an installed module replaced in sys.modules by this code's object is ModuleHijack" {
+	py m.py <<'PY'
+import sys
+class Proxy:
+    def __init__(self, name):
+        self.name = name
+sys.modules['requests'] = Proxy('requests')
+PY
+	run dets m.py ModuleHijack
+	assert_output "5 ModuleHijack __aura__.module_replaced import 60"
+}
+
+@test "look-alike: the lazy-module idiom (a computed key) and aliasing a module are no ModuleHijack" {
+	py m.py <<'PY'
+import sys, pickle
+sys.modules[__name__] = LazyModule(__name__)
+sys.modules['cPickle'] = pickle
+PY
+	run dets m.py ModuleHijack
+	assert_output ""
+}
