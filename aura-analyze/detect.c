@@ -69,6 +69,10 @@ static enum context top_context(const char *path)
 	for (const char *p = path; *p; p++)
 		if (*p == '/' || *p == '!')	/* a!b: a member of a nested archive */
 			base = p + 1;
+	/* A .pth file's import lines (aura-rewrite parses them) run at every interpreter start. */
+	size_t n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".pth"))
+		return CTX_INSTALL;
 	return strcmp(base, "setup.py") == 0 ? CTX_INSTALL : CTX_IMPORT;
 }
 

@@ -338,12 +338,28 @@ void marks_call(json_t *call, const char *callee, const json_t *defs)
 	decoded_exec_mark(call, callee, defs);
 }
 
+/* A class of the file that stands in for a module: it derives from types.ModuleType. */
+static bool is_module_type(const json_t *classdef)
+{
+	size_t i;
+	json_t *base;
+	json_array_foreach(json_object_get(classdef, "bases"), i, base) {
+		const char *r = str_field(base, "_resolved");
+		const char *attr = str_field(base, "attr"), *id = str_field(base, "id");
+		if ((r && strstr(r, "ModuleType")) || (attr && !strcmp(attr, "ModuleType")) ||
+		    (id && !strcmp(id, "ModuleType")))
+			return true;
+	}
+	return false;
+}
+
 /*
  * sys.modules['requests'] = Proxy('requests'): an installed module replaced, for every
- * later importer, by an object this code builds.  A key computed at run time
- * (`sys.modules[__name__] = LazyModule(...)`, the lazy-loading idiom) is not marked.
+ * later importer, by an instance of a class this file defines that is no module (a stand-in
+ * deriving from types.ModuleType, as pygobject's for its old static bindings, is one).  A
+ * key computed at run time (`sys.modules[__name__] = LazyModule(...)`) is not marked.
  */
-void marks_assign(json_t *assign)
+void marks_assign(json_t *assign, const json_t *classes)
 {
 	const json_t *targets = json_object_get(assign, "targets");
 	const json_t *t = json_array_get(targets, 0);
@@ -352,8 +368,11 @@ void marks_assign(json_t *assign)
 		return;
 	const char *base = str_field(json_object_get(t, "value"), "_resolved");
 	const json_t *key = json_object_get(t, "slice");
+	const json_t *func = json_object_get(json_object_get(assign, "value"), "func");
+	const json_t *cls = ast_is(func, AST_Name) && str_field(func, "id")
+				    ? json_object_get(classes, str_field(func, "id")) : NULL;
 	if (base && !strcmp(base, "sys.modules") && ast_is(key, AST_Constant) &&
-	    json_is_string(json_object_get(key, "value")))
+	    json_is_string(json_object_get(key, "value")) && cls && !is_module_type(cls))
 		marks_add(assign, MARK_MODULE_REPLACED);
 }
 

@@ -10,6 +10,7 @@
 #define MARK_BUILTIN_ALIAS "__aura__.builtin_alias"
 #define MARK_DECODED_EXEC "__aura__.decoded_exec"
 #define MARK_MODULE_REPLACED "__aura__.module_replaced"
+#define MARK_PAYLOAD_TOO_DEEP "__aura__.payload_too_deep"
 
 /* Add `name` to `node`'s `_marks` (once). */
 void marks_add(json_t *node, const char *name);
@@ -26,8 +27,11 @@ void marks_clear(json_t *node);
  */
 void marks_call(json_t *call, const char *callee, const json_t *defs);
 
-/* `sys.modules['name'] = Something(...)`: an installed module replaced (MARK_MODULE_REPLACED). */
-void marks_assign(json_t *assign);
+/*
+ * `sys.modules['name'] = K(...)`, K a class in `classes` (name -> ClassDef) that does not
+ * derive from types.ModuleType: an installed module replaced (MARK_MODULE_REPLACED).
+ */
+void marks_assign(json_t *assign, const json_t *classes);
 
 /*
  * A decorator that calls what it decorates at once: `@(lambda f: f())`, or `@run` where

@@ -55,6 +55,7 @@ struct resolver {
 	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
 	unsigned payload_depth;
 	json_t *defs;		/* def name -> its FunctionDef (the last one seen): decorators */
+	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
 };
 
 /* What walking an expression found out: its canonical name and/or its constant value. */
@@ -593,6 +594,8 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 		budget_fail(&rs->budget, "payload nested more than %u layers deep: not followed",
 			    rs->budget.max_payload_depth);
 		check_budget(rs, call);
+		/* Layer upon layer of exec is what packers do: a signal of its own (rules.yaml). */
+		marks_add(call, MARK_PAYLOAD_TOO_DEEP);
 		json_object_set_new(call, "_payload_source", json_string("…"));
 		payload_detach(call);
 		return;
@@ -1012,6 +1015,8 @@ static void called_at_definition(struct resolver *rs, json_t *node)
 	const char *name = str_field(node, "name");
 	if (name && ast_is(node, AST_FunctionDef))
 		json_object_set(rs->defs, name, node);
+	else if (name && ast_is(node, AST_ClassDef))
+		json_object_set(rs->classes, name, node);
 }
 
 /* Decorators, defaults and annotations run at definition time; the body later. */
@@ -1110,7 +1115,7 @@ static struct res on_assign(struct resolver *rs, json_t *node, struct scope *sc,
 	res_free(v);
 	if (rs->rerun)
 		json_object_del(node, "_marks");
-	marks_assign(node);
+	marks_assign(node, rs->classes);
 	return NONE;
 }
 
@@ -1474,8 +1479,8 @@ static void run_function(struct resolver *rs, struct deferred d)
 
 void resolve_tree(json_t *tree, struct resolve_stats *stats)
 {
-	struct resolver rs = { .stats = stats, .defs = json_object() };
-	if (!rs.defs)
+	struct resolver rs = { .stats = stats, .defs = json_object(), .classes = json_object() };
+	if (!rs.defs || !rs.classes)
 		aura_oom();
 	ast_guard_start(&rs.guard, stack_budget, RESOLVE_MAX_DEPTH);
 	*stats = (struct resolve_stats){ .hits = json_array() };
@@ -1493,5 +1498,6 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	free(rs.queue);
 	free(rs.kills);
 	json_decref(rs.defs);
+	json_decref(rs.classes);
 	scope_arena_free(&rs.arena);
 }

