@@ -10,6 +10,7 @@
 #include "ndjson.h"
 #include "npm.h"
 #include "opts.h"
+#include "pyproject.h"
 #include "record.h"
 #include "source.h"
 #include "xref.h"
@@ -55,9 +56,11 @@ static void scan_entry_points(struct analyze *an, const json_t *rec)
 	const char *path = record_str(rec, "path");
 	const char *enc = record_str(rec, "content_encoding");
 	const json_t *content = json_object_get(rec, "content");
-	if (x && path && enc && !strcmp(enc, "utf-8") && json_is_string(content))
+	if (x && path && enc && !strcmp(enc, "utf-8") && json_is_string(content)) {
 		xref_scan_entry_points(x, path, json_string_value(content),
 				       json_string_length(content), CTX_IMPORT);
+		pyproject_scan_backend(x, path, json_string_value(content), json_string_length(content));
+	}
 }
 
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)

@@ -77,6 +77,10 @@ static enum context top_context(const char *path)
 	for (const char *p = path; *p; p++)
 		if (*p == '/' || *p == '!')	/* a!b: a member of a nested archive */
 			base = p + 1;
+	/* A .pth file's import lines (aura-rewrite parses them) run at every interpreter start. */
+	size_t n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".pth"))
+		return CTX_INSTALL;
 	return strcmp(base, "setup.py") == 0 ? CTX_INSTALL : CTX_IMPORT;
 }
 
@@ -1176,6 +1180,27 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	free(name);
 }
 
+/*
+ * What aura-rewrite learnt a node does besides its name (docs/rewrite.md, "Marks"): each
+ * name in `_marks` is matched like a call's (os.system handed to a thread; the
+ * __aura__.* facts); a process call's list argument joined into `_command` is matched by
+ * the string rules, like a shell string.
+ */
+static void check_marks(struct walk *w, const json_t *node, enum context c)
+{
+	size_t i, len = 0;
+	json_t *mark;
+	json_array_foreach(json_object_get(node, "_marks"), i, mark) {
+		const char *name = json_string_value(mark);
+		const struct rule *r = name ? rules_match(&w->rules->calls, name, false) : NULL;
+		if (r)
+			emit_hit(w, r, name, node, c);
+	}
+	char *text = constant_text(node, "_command", &len);
+	check_string(w, node, text, len, c);
+	free(text);
+}
+
 static void check_exec_statement(struct walk *w, const json_t *node, enum context c)
 {
 	const struct rule *r = rules_match(&w->rules->calls, "builtins.exec", false);
@@ -1559,6 +1584,7 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		check_string(w, node, text, len, c);
 		free(text);
 	}
+	check_marks(w, node, c);
 	if (type && !strcmp(type, "Call"))
 		check_call(w, node, c);
 	else if (type && !strcmp(type, "Exec"))	/* Python 2's `exec code in ns` statement */

@@ -251,6 +251,10 @@ static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, 
 	if (!json_is_object(node))
 		return;
 	if (is_def(node) && tracked(r, node)) {
+		/* A decorator that calls the def at once (aura-rewrite's mark): its body runs here. */
+		for (size_t i = 0; json_is_true(json_object_get(node, "_called_at_definition")) && i < r->ndefs; i++)
+			if (r->defs[i].node == node)
+				make_live(r, i, caller);
 		scan_refs(r, json_object_get(node, "decorator_list"), caller, cls, depth + 1);
 		scan_refs(r, json_object_get(node, "args"), caller, cls, depth + 1);
 		return;

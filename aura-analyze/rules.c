@@ -628,7 +628,9 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
 	for (size_t i = 0; i < labels->n; i++)
 		for (size_t j = 0; j < labels->nnames[i]; j++)
 			if (specificity(labels->names[i][j], name, false) >= 0)
-				mask |= 1u << i;
+				/* A label given again later (an appended `taint:` block) is the same
+				 * label: flows name its first entry. */
+				mask |= 1u << label_index(labels, labels->label[i]);
 	return mask;
 }
 

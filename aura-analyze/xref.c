@@ -228,6 +228,13 @@ void xref_note_call(struct xref *x, const char *callee, bool resolved, const cha
 
 void xref_note_entry(struct xref *x, const char *target, enum context c)
 {
+	xref_note_root(x, target, "a console script", c);
+}
+
+
+
+void xref_note_root(struct xref *x, const char *target, const char *where, enum context c)
+{
 	char *buf = xmalloc(strlen(target) + 1);
 	size_t n = 0;
 	for (const char *p = target; *p; p++)
@@ -238,7 +245,7 @@ void xref_note_entry(struct xref *x, const char *target, enum context c)
 	if (bracket)
 		*bracket = '\0';
 	if (buf[0] && strchr(buf, '.'))
-		add_edge(x, NULL, xstrdup(buf), "a console script", c);
+		add_edge(x, NULL, xstrdup(buf), where, c);
 	free(buf);
 }
 
@@ -319,6 +326,32 @@ void xref_note_run_file(struct xref *x, const char *relpath, enum context c, con
 	x->runs = xrealloc(x->runs, (x->nruns + 1) * sizeof *x->runs);
 	x->runs[x->nruns++] = (struct run){ .path = path, .from = xstrdup(x->path), .c = c,
 					    .fallback = fallback ? json_deep_copy(fallback) : NULL };
+}
+
+void xref_note_backend(struct xref *x, const char *path, const char *dir, const char *module)
+{
+	/* pyproject.toml's directory + the backend-path entry + the module as a path */
+	char *base = xstrdup(path);
+	char *slash = strrchr(base, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		base[0] = '\0';
+	char *rel = xmalloc(strlen(dir) + strlen(module) + sizeof "/__init__.py" + 1);
+	sprintf(rel, "%s/%s", dir, module);
+	for (char *p = rel + strlen(dir) + 1; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	size_t n = strlen(rel);
+	static const char *const tails[] = { ".py", "/__init__.py" };
+	for (size_t t = 0; t < 2; t++) {	/* a module, or a package */
+		strcpy(rel + n, tails[t]);
+		char *file = normalise_path(base, rel);
+		x->runs = xrealloc(x->runs, (x->nruns + 1) * sizeof *x->runs);
+		x->runs[x->nruns++] = (struct run){ .path = file, .from = xstrdup(path), .c = CTX_INSTALL };
+	}
+	free(rel);
+	free(base);
 }
 
 void xref_note_import(struct xref *x, const char *module, enum context c)

@@ -41,6 +41,15 @@ void xref_note_call(struct xref *x, const char *callee, bool resolved, const cha
 /* A console-script entry point "pkg.mod:func": a root in context `c`. */
 void xref_note_entry(struct xref *x, const char *target, enum context c);
 
+/* A function something outside the code runs ("pkg.mod:f" or "pkg.mod.f"), `where` naming
+ * that something in the chain ("a console script", "the in-tree build backend"). */
+void xref_note_root(struct xref *x, const char *target, const char *where, enum context c);
+
+/* The module `module`, in directory `dir` relative to the file `path` (pyproject.toml's
+ * in-tree build backend and its backend-path), is imported at install time: its top level is
+ * install-time code.  A run the artifact has no file for is dropped (an installed backend). */
+void xref_note_backend(struct xref *x, const char *path, const char *dir, const char *module);
+
 /*
  * The console and GUI scripts that `entry_points.txt`, `setup.cfg` ([options.entry_points])
  * or `pyproject.toml` ([project.scripts]) declare, as roots in context `c`; other files

@@ -12,6 +12,7 @@
 #include "ndjson.h"
 #include "opts.h"
 #include "payload.h"
+#include "pth.h"
 #include "record.h"
 #include "resolve.h"
 #include "rewrite.h"
@@ -61,18 +62,37 @@ static void write_record(json_t *rec)
 	}
 }
 
+static void rewrite_and_write(json_t *rec, struct ndjson_reader *r, bool as_read);
+
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	(void)ctx;
+	if (record_is(rec, "file")) {
+		/* A .pth file's import lines run at every start-up: they follow as Python. */
+		pass_through(r);
+		json_t *pth = pth_ast_record(rec);
+		if (pth)
+			rewrite_and_write(pth, r, false);
+		return;
+	}
 	if (!record_is(rec, "ast")) {
 		pass_through(r);
 		return;
 	}
+	rewrite_and_write(rec, r, true);
+}
+
+/* An `ast` record rewritten and written, with its hits; `as_read`: the line read is it. */
+static void rewrite_and_write(json_t *rec, struct ndjson_reader *r, bool as_read)
+{
 	const char *why;
 	json_t *hits = rewrite_ast_record(rec, &why);
 	if (!hits) {
 		/* Keep the record for the stages after us, and say why it was not rewritten. */
-		pass_through(r);
+		if (as_read)
+			pass_through(r);
+		else
+			write_record(rec);
 		record_error(record_str(rec, "artifact"), record_str(rec, "path"), "%s", why);
 		return;
 	}

@@ -50,22 +50,28 @@ void payload_detach(json_t *call)
 	json_object_del(call, "_payload");
 }
 
-json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
+json_t *payload_parse(const char *src, size_t n)
 {
-	(void)depth;
-	json_object_set_new(call, "_payload_source", source_text(code, PAYLOAD_SOURCE_CAP));
 	struct jsonw w;
 	jw_init(&w);
 	json_t *tree = NULL;
 	/* A payload is small code: a short time limit keeps a crafted one from stalling us. */
 	struct pyparse_limits lim = { .max_depth = PYPARSE_DEFAULT_DEPTH, .timeout_ms = 2000 };
 	struct pyparse_report rep;
-	if (parser && pyparse_to_json(parser, code->s.p, code->s.n, &lim, &w, &rep) == 0) {
+	if (parser && pyparse_to_json(parser, src, n, &lim, &w, &rep) == 0) {
 		/* lib/jsonr, not json_loadb: a payload may nest deeper than jansson's 2048 levels. */
 		struct jsonr_error err;
 		tree = jsonr_parse(w.buf, w.len, &err);
 	}
 	jw_free(&w);
+	return tree;
+}
+
+json_t *payload_attach(json_t *call, const struct val *code, unsigned depth)
+{
+	(void)depth;
+	json_object_set_new(call, "_payload_source", source_text(code, PAYLOAD_SOURCE_CAP));
+	json_t *tree = payload_parse(code->s.p, code->s.n);
 	if (json_is_object(tree)) {
 		payload_detach(call);	/* an earlier run's */
 		json_object_set_new(call, "_payload", tree);

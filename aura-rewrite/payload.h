@@ -21,6 +21,9 @@ void payload_free(void);
  */
 json_t *payload_attach(json_t *call, const struct val *code, unsigned depth);
 
+/* Parse `src` (n bytes) with the payload parser: the Module tree, or NULL (timed out, no parser). */
+json_t *payload_parse(const char *src, size_t n);
+
 /* Remove `call`'s `_payload` (from an earlier run), without a recursive release. */
 void payload_detach(json_t *call);
 

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "eval.h"
 #include "fold.h"
+#include "marks.h"
 #include "payload.h"
 #include "resolve.h"
 #include "scope.h"
@@ -54,6 +55,8 @@ struct resolver {
 	bool budget_reported;	/* the "work limit reached" hit is given once */
 	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
 	unsigned payload_depth;
+	json_t *defs;		/* def name -> its FunctionDef (the last one seen): decorators */
+	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
 };
 
 /* What walking an expression found out: its canonical name and/or its constant value. */
@@ -546,6 +549,34 @@ static char *call_value(const char *callee, json_t *call, const struct call_args
 	return NULL;
 }
 
+/*
+ * oct.__str__(), repr(hex), str(copyright): the text of a builtin object (builtins.c),
+ * which obfuscators slice for letters.
+ */
+static struct val *builtin_str(const char *callee, const char *method, const struct call_args *a)
+{
+	const char *name = NULL;
+	char *whole = NULL;
+	if (!callee)
+		return NULL;
+	if (method && (!strcmp(method, "__str__") || !strcmp(method, "__repr__")) && a->npos == 0 &&
+	    a->nkw == 0 && !strncmp(callee, "builtins.", 9)) {
+		whole = capped_dup(callee + 9, strlen(callee + 9) - strlen(method) - 1);
+		name = whole;
+	} else if ((!strcmp(callee, "builtins.str") || !strcmp(callee, "builtins.repr")) &&
+		   a->npos == 1 && a->nkw == 0 && !a->pos[0] && a->posname[0] &&
+		   !strncmp(a->posname[0], "builtins.", 9)) {
+		name = a->posname[0] + 9;
+	}
+	char *text = name && !strchr(name, '.') ? builtin_text(name) : NULL;
+	free(whole);
+	if (!text)
+		return NULL;
+	struct val *v = val_take(V_STR, text, strlen(text));
+	val_add_rule(v, "fold:builtin_text");
+	return v;
+}
+
 static bool is_code_runner(const char *callee)
 {
 	return callee && (!strcmp(callee, "builtins.exec") || !strcmp(callee, "builtins.eval") ||
@@ -565,6 +596,8 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 		budget_fail(&rs->budget, "payload nested more than %u layers deep: not followed",
 			    rs->budget.max_payload_depth);
 		check_budget(rs, call);
+		/* Layer upon layer of exec is what packers do: a signal of its own (rules.yaml). */
+		marks_add(call, MARK_PAYLOAD_TOO_DEEP);
 		json_object_set_new(call, "_payload_source", json_string("…"));
 		payload_detach(call);
 		return;
@@ -662,8 +695,13 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	else
 		json_object_del(node, "_evaluates_to");	/* stale, from an earlier run */
 	annotate(rs, node, callee);
+	if (rs->rerun)
+		marks_clear(node);
+	marks_call(node, callee, rs->defs);	/* command lines, callables handed on, builtins written */
 
-	if (!rs->budget.exhausted) {
+	if (!rs->budget.exhausted)
+		out.v = builtin_str(callee, method, &a);
+	if (!rs->budget.exhausted && !out.v) {
 		if (recv && method)
 			out.v = fold_method(&rs->budget, recv, method, &a);
 		else if (callee && !strcmp(callee, "builtins.map") && a.npos == 2 && a.pos[1] &&
@@ -961,10 +999,33 @@ static char *forwarded_callee(const json_t *fn, const json_t *body, struct scope
 	return name;
 }
 
+/*
+ * A decorator that calls what it decorates (`@(lambda f: f())`) runs the body where the
+ * def is: `_called_at_definition` tells aura-analyze's reachability (docs/rewrite.md).
+ */
+static void called_at_definition(struct resolver *rs, json_t *node)
+{
+	bool called = false;
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(node, "decorator_list"), i, d)
+		called = called || marks_decorator_calls(d, rs->defs);
+	if (called)
+		json_object_set_new(node, "_called_at_definition", json_true());
+	else if (rs->rerun)
+		json_object_del(node, "_called_at_definition");
+	const char *name = str_field(node, "name");
+	if (name && ast_is(node, AST_FunctionDef))
+		json_object_set(rs->defs, name, node);
+	else if (name && ast_is(node, AST_ClassDef))
+		json_object_set(rs->classes, name, node);
+}
+
 /* Decorators, defaults and annotations run at definition time; the body later. */
 static struct res on_function_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "decorator_list", sc, depth);
+	called_at_definition(rs, node);
 	walk_field(rs, node, "args", sc, depth);
 	walk_field(rs, node, "returns", sc, depth);
 	const char *name = str_field(node, "name");
@@ -989,6 +1050,7 @@ static struct res on_lambda(struct resolver *rs, json_t *node, struct scope *sc,
 static struct res on_class_def(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "decorator_list", sc, depth);
+	called_at_definition(rs, node);
 	walk_field(rs, node, "bases", sc, depth);
 	walk_field(rs, node, "keywords", sc, depth);
 	struct scope *cs = scope_new(&rs->arena, SCOPE_CLASS, sc);
@@ -999,11 +1061,63 @@ static struct res on_class_def(struct resolver *rs, json_t *node, struct scope *
 	return NONE;
 }
 
+static bool runs_code(const char *name)
+{
+	return name && (is_code_runner(name) || !strcmp(name, "builtins.__import__") ||
+			!strcmp(name, "builtins.execfile"));
+}
+
+/*
+ * `_a, _b = exec, str`: each name of the target stands for the element at its place, so
+ * `_a(...)` is exec.  An obfuscator hides its exec this way; the assignment is marked when
+ * it renames a builtin that runs code (MARK_BUILTIN_ALIAS).  Only for a single target whose
+ * elements pair up one to one (no starred element).
+ */
+static bool bind_parallel(struct resolver *rs, json_t *node, struct scope *sc, int depth)
+{
+	json_t *targets = json_object_get(node, "targets");
+	json_t *t = json_array_get(targets, 0), *value = json_object_get(node, "value");
+	if (json_array_size(targets) != 1 || !(ast_is(t, AST_Tuple) || ast_is(t, AST_List)) ||
+	    !(ast_is(value, AST_Tuple) || ast_is(value, AST_List)))
+		return false;
+	json_t *names = json_object_get(t, "elts"), *values = json_object_get(value, "elts");
+	size_t n = json_array_size(names), i;
+	json_t *e;
+	if (n != json_array_size(values))
+		return false;
+	json_array_foreach(names, i, e)
+		if (ast_is(e, AST_Starred) || ast_is(json_array_get(values, i), AST_Starred))
+			return false;
+	/* Python evaluates every value before binding any name. */
+	struct res *items = xmalloc((n + 1) * sizeof *items);
+	json_array_foreach(values, i, e)
+		items[i] = visit(rs, e, sc, depth + 2);
+	bool alias = false;
+	json_array_foreach(names, i, e) {
+		const char *id = ast_is(e, AST_Name) ? str_field(e, "id") : NULL;
+		alias = alias || (runs_code(items[i].name) && id &&
+				  strcmp(id, strrchr(items[i].name, '.') + 1));
+		bind_target(rs, e, sc, &items[i], depth + 2);
+		res_free(items[i]);
+	}
+	free(items);
+	if (rs->rerun)
+		json_object_del(node, "_marks");
+	if (alias)
+		marks_add(node, MARK_BUILTIN_ALIAS);
+	return true;
+}
+
 static struct res on_assign(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
+	if (bind_parallel(rs, node, sc, depth))
+		return NONE;
 	struct res v = visit_field(rs, node, "value", sc, depth);
 	bind_targets_field(rs, node, "targets", sc, &v, depth);
 	res_free(v);
+	if (rs->rerun)
+		json_object_del(node, "_marks");
+	marks_assign(node, rs->classes);
 	return NONE;
 }
 
@@ -1367,7 +1481,9 @@ static void run_function(struct resolver *rs, struct deferred d)
 
 void resolve_tree(json_t *tree, struct resolve_stats *stats)
 {
-	struct resolver rs = { .stats = stats };
+	struct resolver rs = { .stats = stats, .defs = json_object(), .classes = json_object() };
+	if (!rs.defs || !rs.classes)
+		aura_oom();
 	ast_guard_start(&rs.guard, stack_budget, RESOLVE_MAX_DEPTH);
 	*stats = (struct resolve_stats){ .hits = json_array() };
 	budget_init(&rs.budget);
@@ -1383,5 +1499,7 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	budget_report_done(&rs.budget);	/* a reason nobody reported */
 	free(rs.queue);
 	free(rs.kills);
+	json_decref(rs.defs);
+	json_decref(rs.classes);
 	scope_arena_free(&rs.arena);
 }

@@ -1,0 +1,101 @@
+/* pyproject.c: a PEP 517 build backend kept in the source tree is install-time code. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "pyproject.h"
+
+/* The hooks pip (through the build frontend) calls on a backend while installing. */
+static const char *const hooks[] = {
+	"build_wheel", "build_sdist", "build_editable", "get_requires_for_build_wheel",
+	"get_requires_for_build_sdist", "get_requires_for_build_editable",
+	"prepare_metadata_for_build_wheel", "prepare_metadata_for_build_editable",
+};
+
+/* The quoted value of a `key = "value"` line (single or double quotes), malloc'd, or NULL. */
+static char *quoted_value(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	const char *q = eq ? strpbrk(eq, "\"'") : NULL;
+	if (!q)
+		return NULL;
+	const char *end = strchr(q + 1, *q);
+	if (!end)
+		return NULL;
+	char *out = xmalloc((size_t)(end - q));
+	memcpy(out, q + 1, (size_t)(end - q - 1));
+	out[end - q - 1] = '\0';
+	return out;
+}
+
+/* `key =` at the start of the (stripped) line s, TOML's bare or quoted key. */
+static bool is_key(const char *s, const char *key)
+{
+	size_t n = strlen(key);
+	if (*s == '"' || *s == '\'')
+		s++;
+	if (strncmp(s, key, n))
+		return false;
+	s += n;
+	if (*s == '"' || *s == '\'')
+		s++;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '=';
+}
+
+void pyproject_scan_backend(struct xref *x, const char *path, const char *text, size_t len)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '!')
+			base = p + 1;
+	if (strcmp(base, "pyproject.toml"))
+		return;
+	bool in_build_system = false;
+	char *backend = NULL, *dir = NULL;
+	const char *end = text + len;
+	for (const char *p = text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = xmalloc(n + 1);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+		const char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '[')
+			in_build_system = !strncmp(s, "[build-system]", 14);
+		else if (in_build_system && is_key(s, "build-backend")) {
+			free(backend);
+			backend = quoted_value(s);
+		} else if (in_build_system && is_key(s, "backend-path")) {
+			free(dir);	/* its first entry (on this line); "." when none is */
+			dir = quoted_value(s);
+			if (!dir)
+				dir = xstrdup(".");
+		}
+		free(line);
+	}
+	/* Without backend-path the backend is an installed package (setuptools.build_meta). */
+	if (backend && dir && backend[0]) {
+		char *colon = strchr(backend, ':');	/* "pkg.mod:object": hooks are its methods */
+		if (colon)
+			*colon = '\0';
+		xref_note_backend(x, path, dir, backend);
+		for (size_t i = 0; i < sizeof hooks / sizeof *hooks; i++) {
+			char *target = xmalloc(strlen(backend) + (colon ? strlen(colon + 1) + 1 : 0) +
+					       strlen(hooks[i]) + 3);
+			if (colon)
+				sprintf(target, "%s.%s.%s", backend, colon + 1, hooks[i]);
+			else
+				sprintf(target, "%s.%s", backend, hooks[i]);
+			xref_note_root(x, target, "the in-tree build backend", CTX_INSTALL);
+			free(target);
+		}
+	}
+	free(backend);
+	free(dir);
+}
