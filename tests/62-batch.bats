@@ -126,6 +126,21 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM artifacts WHERE json_extract(verdict, '\$.custom_stages[0].command') = 'cat'")" -eq 4 ]
 }
 
+@test "batch: a worker that cannot be reached: every target is recorded as failed, with the reason" {
+	mkdir "$BATS_TEST_TMPDIR/ssh"
+	printf '#!/bin/sh\necho "ssh: connect to host $1: Connection refused" >&2\nexit 255\n' >"$BATS_TEST_TMPDIR/ssh/ssh"
+	chmod +x "$BATS_TEST_TMPDIR/ssh/ssh"
+	printf '%s\n' "$EX/benign-cli" "$EX/benign-greeting" >"$LIST"
+	PARALLEL_SSH=$BATS_TEST_TMPDIR/ssh/ssh run --separate-stderr aura batch --db "$DB" -S 1/gone "$LIST"
+	[ "$status" -eq 2 ] || fail "exit $status: $stderr"
+	[[ $stderr == *"2 targets returned no result"* ]] || fail "$stderr"
+	[[ $(rows "status || ': ' || reason" | sort -u) == "failed: no result came back from its job (parallel exit "[1-9]*")" ]] || fail "$(rows reason)"
+	# Reachable again: --retry-failed scans them.
+	run --separate-stderr aura batch --db "$DB" --retry-failed "$LIST"
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	[ "$(rows "status || attempts" | sort -u)" = ok2 ]
+}
+
 @test "batch: usage — --db needed, one list, batch options refused by scan" {
 	run --separate-stderr aura batch "$LIST"
 	[ "$status" -eq 2 ]; [[ $stderr == *"--db FILE is needed"* ]]
