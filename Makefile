@@ -48,7 +48,7 @@ DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev 
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
        python3 python3-jsonschema ca-certificates valgrind time zip \
-       libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip
+       libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip parallel sqlite3
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 

@@ -126,11 +126,64 @@ static bool is_registry_artifact(const json_t *artifact)
 	return !(n > 4 && !strcmp(path + n - 4, ".deb"));
 }
 
+/*
+ * The package name when the artifact record carries none (a replacement fetch may emit only
+ * id, path and kind: docs/extending.md): from the file name, as aura-fetch reads it — an
+ * archive's stem up to the "-" before its version, a directory's or file's own name.
+ */
+static const char *name_from_path(const json_t *artifact, char *buf, size_t len)
+{
+	static const char *const suffixes[] = { ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip",
+						".whl", ".tar", ".egg", NULL };
+	const char *path = record_str(artifact, "path"), *base;
+	if (!path)
+		return NULL;
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (base = path + n; base > path && base[-1] != '/'; base--)
+		;
+	size_t stem = (size_t)(path + n - base);
+	bool archive = false;
+	for (const char *const *x = suffixes; *x && !archive; x++) {
+		size_t sl = strlen(*x);
+		if (stem > sl && !strncmp(base + stem - sl, *x, sl))
+			stem -= sl, archive = true;
+	}
+	for (size_t i = 0; archive && i + 1 < stem; i++)
+		if (base[i] == '-' && isdigit((unsigned char)base[i + 1])) {
+			stem = i;
+			break;
+		}
+	if (stem == 0)
+		return NULL;
+	if (stem >= len)
+		return "";	/* longer than any name compared (NAME_MAX_LEN): nothing to check */
+	memcpy(buf, base, stem);
+	buf[stem] = '\0';
+	return buf;
+}
+
+/* Said as a hit, not skipped: a verdict must not look checked when it was not. */
+static void name_unknown(const json_t *artifact)
+{
+	json_t *hit = hit_new(record_str(artifact, "id"), "PackageNameUnknown", 0, "info", NULL, 0, 0,
+			      "the artifact record names no package and has no path to take a name "
+			      "from: the typosquat check was not run");
+	json_array_append_new(json_object_get(hit, "tags"), json_string("metadata"));
+	out_record(hit);
+	json_decref(hit);
+}
+
 void metadata_check_artifact(const struct popular *p, const struct ruleset *rules,
 			     const json_t *artifact)
 {
 	const char *raw = record_str(artifact, "name");
-	char name[NAME_MAX_LEN + 1];
+	char name[NAME_MAX_LEN + 1], from_path[NAME_MAX_LEN + 2];
+	if (p && !raw && !(raw = name_from_path(artifact, from_path, sizeof from_path))) {
+		name_unknown(artifact);
+		return;
+	}
 	if (!p || !raw || !is_registry_artifact(artifact) || !normalise(raw, name, sizeof name) ||
 	    strlen(name) < MIN_LEN || json_object_get(p->set, name))
 		return;

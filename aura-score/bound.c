@@ -276,6 +276,35 @@ static bool merged_notes(json_t *out, const json_t *v, char *why, size_t whylen)
 	return true;
 }
 
+/* custom_stages: [{action, stage, command}] (docs/extending.md), kept when a run had them. */
+static bool merged_custom_stages(json_t *out, const json_t *v, char *why, size_t whylen)
+{
+	json_t *in = json_object_get(v, "custom_stages"), *x;
+	size_t i;
+	if (!in)
+		return true;
+	json_t *kept = json_array();
+	if (!kept)
+		aura_oom();
+	json_object_set_new(out, "custom_stages", kept);
+	if (!json_is_array(in)) {
+		snprintf(why, whylen, "verdict field 'custom_stages' is not an array");
+		return false;
+	}
+	json_array_foreach(in, i, x) {
+		json_t *e = json_object();
+		if (!e)
+			aura_oom();
+		json_array_append_new(kept, e);
+		if (!json_is_object(x) || !keep_string(e, x, "action") || !keep_string(e, x, "stage") ||
+		    !keep_string(e, x, "command")) {
+			snprintf(why, whylen, "verdict custom_stages %zu: not {action, stage, command} strings", i);
+			return false;
+		}
+	}
+	return true;
+}
+
 json_t *verdict_bounded(const json_t *v, char *why, size_t whylen)
 {
 	if (!record_fields_valid(v, why, whylen))
@@ -294,6 +323,7 @@ json_t *verdict_bounded(const json_t *v, char *why, size_t whylen)
 	json_object_set_new(out, "files", json_integer(record_int(v, "files", 0)));
 	ok = ok && merged_hits(out, json_object_get(v, "hits"), why, whylen);
 	json_object_set_new(out, "hits_hidden", json_integer(record_int(v, "hits_hidden", 0)));
+	ok = ok && merged_custom_stages(out, v, why, whylen);
 	if (!ok) {
 		json_decref(out);
 		return NULL;

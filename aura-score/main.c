@@ -46,6 +46,11 @@ static const char usage[] =
 	"      --min-level L    show only hits of severity L or above (the score still\n"
 	"                       counts every hit)\n"
 	"      --allow-errors   do not exit 2 for incomplete artifacts or stream errors\n"
+	"      --custom-stage ACTION:NAME=COMMAND\n"
+	"                       record in every verdict (\"custom_stages\") that the\n"
+	"                       pipeline's stage NAME was replaced (ACTION replaced) or\n"
+	"                       followed (inserted-after) by a user's COMMAND; repeatable;\n"
+	"                       given by `aura scan --stage/--insert-after`\n"
 	"\n"
 	"Colours are used when stdout is a terminal and NO_COLOR is unset.\n"
 	"Exit status: 0 ok; 1 a package reached --fail-score/--fail-level; 2 usage or fatal\n"
@@ -63,6 +68,7 @@ enum {
 	OPT_MERGE,
 	OPT_DIFF,
 	OPT_VERSIONS,
+	OPT_CUSTOM_STAGE,
 };
 
 static const struct option longopts[] = {
@@ -75,6 +81,7 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "diff", no_argument, NULL, OPT_DIFF },
+	{ "custom-stage", required_argument, NULL, OPT_CUSTOM_STAGE },
 	{ "versions", no_argument, NULL, OPT_VERSIONS },	/* hidden: for `aura info` */
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,6 +110,31 @@ static enum report_format parse_format(const char *arg)
 	if (strcmp(arg, "sarif") == 0)
 		return FORMAT_SARIF;
 	aura_usage_error("--format: '%s': expected text, json or sarif", arg);
+}
+
+/*
+ * --custom-stage ACTION:NAME=COMMAND: one entry of the verdicts' "custom_stages", so that a
+ * verdict says when it did not come from Aura's own stages alone.
+ */
+static void add_custom_stage(struct report *rep, const char *arg)
+{
+	const char *colon = strchr(arg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+	if (!colon || !eq || eq == colon + 1 || !eq[1])
+		aura_usage_error("--custom-stage: expected ACTION:NAME=COMMAND, got '%s'", arg);
+	size_t action_len = (size_t)(colon - arg);
+	if (!((action_len == 8 && !strncmp(arg, "replaced", 8)) ||
+	      (action_len == 14 && !strncmp(arg, "inserted-after", 14))))
+		aura_usage_error("--custom-stage: ACTION is replaced or inserted-after, not '%.*s'",
+				 (int)action_len, arg);
+	if (!rep->custom_stages && !(rep->custom_stages = json_array()))
+		aura_oom();
+	json_t *entry = json_object();
+	if (!entry)
+		aura_oom();
+	json_object_set_new(entry, "action", json_stringn(arg, action_len));
+	json_object_set_new(entry, "stage", json_string_lossy(colon + 1, (size_t)(eq - colon - 1)));
+	json_object_set_new(entry, "command", json_string_lossy(eq + 1, strlen(eq + 1)));
+	json_array_append_new(rep->custom_stages, entry);
 }
 
 /* The libraries this program runs with (not the headers it was built against). */
@@ -171,6 +203,9 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 			break;
 		case OPT_DIFF:
 			run->diff = true;
+			break;
+		case OPT_CUSTOM_STAGE:
+			add_custom_stage(rep, optarg);
 			break;
 		case OPT_VERSIONS:
 			print_versions();

@@ -16,6 +16,9 @@ void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx 
 	long long score = record_int(verdict, "score", 0);
 	int rank = level_rank(record_str(verdict, "risk"));
 
+	/* Before anything keeps the verdict: the database and every format record it. */
+	if (rep->custom_stages)
+		json_object_set(verdict, "custom_stages", rep->custom_stages);
 	rep->packages++;
 	if (rank >= 0)
 		rep->by_risk[rank]++;
@@ -27,6 +30,8 @@ void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx 
 	if (rep->db) {
 		/* The database keeps every hit: --min-level is about what is printed. */
 		json_t *whole = a && ctx->min_rank > 0 ? verdict_build(a, 0) : json_incref(verdict);
+		if (whole != verdict && rep->custom_stages)
+			json_object_set(whole, "custom_stages", rep->custom_stages);
 		if (db_store(rep->db, whole, a) != 0)
 			rep->db_failed = true;
 		json_decref(whole);

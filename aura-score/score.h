@@ -130,6 +130,9 @@ struct report {
 	bool db_failed;		/* a verdict could not be stored: exit 2 */
 	bool nothing_compared;	/* --diff found no two sides to compare: exit 2 */
 	json_t *diff_sides;	/* --diff on a stream: the artifacts to compare, in order */
+	/* --custom-stage: the stages of the pipeline a user replaced or inserted, recorded in
+	 * every verdict as "custom_stages" (docs/extending.md); NULL when there were none. */
+	json_t *custom_stages;
 };
 
 /* Tally one verdict against the gates, store it (--db), then write it in the chosen format. */

@@ -9,9 +9,11 @@ _aura() {
 		words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
 	fi
 
-	local commands="scan diff merge info" levels="info low medium high critical"
+	local commands="scan diff merge batch info" levels="info low medium high critical"
 	local options="--format --db --fail-score --fail-level --min-level --allow-errors --rules
-		--no-sandbox --unbuffered --help"
+		--no-sandbox --unbuffered --help --jobs --no-progress --fetch-timeout --unpack-timeout
+		--stage --insert-after"
+	local batch_options="--sshlogin --slf --retry-failed --cpu-time --memory --wall-time"
 
 	if [ "$cword" -eq 1 ]; then
 		mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
@@ -27,9 +29,13 @@ _aura() {
 	--fail-level|--min-level)
 		mapfile -t COMPREPLY < <(compgen -W "$levels" -- "$cur")
 		return ;;
-	--fail-score)
+	--fail-score|--jobs|-j|--fetch-timeout|--timeout|--unpack-timeout|--cpu-time|--wall-time|--memory|--sshlogin|-S)
 		return ;;
-	--db|--rules)
+	--stage|--insert-after)	# NAME=, then the command is the user's
+		[[ $cur == *=* ]] || mapfile -t COMPREPLY < <(compgen -S = -W "fetch unpack parse rewrite analyze score" -- "$cur")
+		compopt -o nospace 2>/dev/null
+		return ;;
+	--db|--rules|--slf)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	esac
@@ -40,7 +46,8 @@ _aura() {
 		[ "${words[i]}" != -- ] || { mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return; }
 	done
 	case ${words[1]} in
-	scan|diff|merge)
+	scan|diff|merge|batch)
+		[ "${words[1]}" != batch ] || options+=" $batch_options"
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "$options --" -- "$cur")
 		else

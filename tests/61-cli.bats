@@ -215,3 +215,117 @@ stub_stages() {
 	[ "$status" -eq 0 ] || fail "$output"
 	[ -z "$(find "$dest" -type f)" ] || fail "left behind: $(find "$dest" -type f)"
 }
+
+# The report of several targets through the stages as one pipeline, by hand: what `aura scan`
+# printed before -j existed.
+one_pipeline() {	# format targets...
+	local format=$1; shift
+	aura-fetch -- "$@" | aura-unpack | aura-parse | aura-rewrite | aura-analyze | aura-score --format "$format"
+}
+
+@test "scan -j 3 gives the report -j 1 and a single pipeline give: text, json, sarif, with a failing target" {
+	t=("$EX/install-dropper" "$EX/benign-greeting" "$BATS_TEST_TMPDIR/missing.tar.gz" \
+	   "$EX/obfuscated-loader" "$EX/benign-cli" "$EX/cmdclass-hook")
+	for f in text json sarif; do
+		run --separate-stderr one_pipeline "$f" "${t[@]}"
+		[ "$status" -eq 2 ] || fail "$f: the pipeline by hand exited $status"
+		ref=$output
+		for j in 1 3; do
+			run --separate-stderr aura scan -f "$f" -j "$j" "${t[@]}"
+			[ "$status" -eq 2 ] || fail "$f -j $j: exit $status: $stderr"
+			[ "$output" = "$ref" ] || fail "$f -j $j differs: $(diff <(echo "$ref") <(echo "$output") | head -20)"
+			[[ $stderr == *"missing.tar.gz: cannot open"* ]] || fail "$f -j $j: $stderr"
+		done
+	done
+	# Order is the targets' order even when the first is the slowest.
+	run --separate-stderr aura scan -f json -j 4 "$EX/cmdclass-hook" "$EX/benign-cli" "$EX/install-dropper"
+	[ "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" = "cmdclass-hook benign-cli install-dropper " ]
+	# The gates and --db as with one pipeline: exit 1, every verdict stored once.
+	run --separate-stderr aura scan -j 3 --fail-level high --db "$BATS_TEST_TMPDIR/j.db" \
+		"$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli"
+	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/j.db" 'SELECT count(*) FROM artifacts')" -eq 3 ]
+	run aura scan -j 0 "$EX/benign-cli"
+	[ "$status" -eq 2 ]
+	run aura diff -j 2 "$EX/benign-cli" "$EX/benign-greeting"
+	[ "$status" -eq 2 ]
+}
+
+@test "scan -j reads '-' (targets on stdin) and says which stage failed in a job" {
+	run --separate-stderr aura scan -f json -j 2 - < <(printf '%s\n' "$EX/install-dropper" "$EX/benign-cli")
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	[ "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" = "install-dropper benign-cli " ]
+	# A stage that fails in one job makes the scan incomplete (2) and is named once.
+	run --separate-stderr aura scan -f json -j 2 --insert-after parse='grep -q . || exit 0; cat; exit 3' \
+		"$EX/benign-cli" "$EX/benign-greeting"
+	[ "$status" -eq 2 ] || fail "exit $status: $stderr"
+	[ "$(grep -c "the stage inserted after aura-parse ('grep -q . || exit 0; cat; exit 3') failed (exit 3)" <<<"$stderr")" -eq 2 ] || fail "$stderr"
+}
+
+@test "progress: a line on a terminal's stderr, stdout unchanged; periodic lines in a log; none with --no-progress" {
+	t=("$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli")
+	run --separate-stderr aura scan -f json -j 2 "${t[@]}"
+	[ "$status" -eq 0 ]
+	ref=$output
+	[ -z "$stderr" ] || fail "a short scan in a log said: $stderr"
+	# stderr a terminal (script(1) gives the command a pty), stdout a file.
+	out=$BATS_TEST_TMPDIR/out.json
+	script -qec "aura scan -f json -j 2 $(printf '%q ' "${t[@]}") >$out" "$BATS_TEST_TMPDIR/tty" >/dev/null
+	[ "$(cat "$out")" = "$ref" ] || fail "stdout changed: $(diff <(echo "$ref") "$out")"
+	tty=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty")
+	[[ $tty == *"aura: 3/3 targets, "*"/s, ETA 0:00:00, "*" findings, 0 failed"* ]] || fail "no progress line: $tty"
+	[[ $(cat "$BATS_TEST_TMPDIR/tty") == *$'\033[K'* ]] || fail "the line is not redrawn in place"
+	script -qec "aura scan --no-progress -f json -j 2 $(printf '%q ' "${t[@]}") >$out" "$BATS_TEST_TMPDIR/tty2" >/dev/null
+	[[ $(cat "$BATS_TEST_TMPDIR/tty2") != *"targets, "* ]] || fail "progress despite --no-progress"
+	# In a log: one line per interval (0: every update), on stderr only.
+	AURA_PROGRESS_INTERVAL=0 run --separate-stderr aura scan -f json -j 2 "${t[@]}"
+	[ "$output" = "$ref" ]
+	[ "$(grep -c '^aura: [0-9]/3 targets, ' <<<"$stderr")" -ge 1 ] || fail "$stderr"
+	[[ $stderr == *"aura: 3/3 targets, "* ]] || fail "$stderr"
+	[[ $stderr != *$'\033'* ]] || fail "terminal codes in a log: $stderr"
+}
+
+# A copy of the driver beside stub stages that write their arguments to ran-STAGE.
+arg_stubs() {
+	local b=$BATS_TEST_TMPDIR/argbin s
+	mkdir -p "$b"
+	cp "$AURA_BIN/aura" "$b/"
+	for s in $STAGES; do
+		printf '#!/bin/sh\necho "$*" >"%s/ran-%s"\ncat >/dev/null\n' "$BATS_TEST_TMPDIR" "$s" >"$b/$s"
+		chmod +x "$b/$s"
+	done
+	printf '%s' "$b"
+}
+
+@test "time limits: --fetch-timeout (and its old name --timeout) reach aura-fetch, --unpack-timeout aura-unpack" {
+	b=$(arg_stubs)
+	touch "$BATS_TEST_TMPDIR/t.py"
+	run "$b/aura" scan --fetch-timeout 7 --unpack-timeout 120 "$BATS_TEST_TMPDIR/t.py"
+	[[ $(cat "$BATS_TEST_TMPDIR/ran-aura-fetch") == "--timeout 7 -- "* ]] || fail "$(cat "$BATS_TEST_TMPDIR/ran-aura-fetch")"
+	[ "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" = "--timeout 120" ]
+	run "$b/aura" scan --timeout 9 "$BATS_TEST_TMPDIR/t.py"
+	[[ $(cat "$BATS_TEST_TMPDIR/ran-aura-fetch") == "--timeout 9 -- "* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" = "" ]
+	rm -f "$BATS_TEST_TMPDIR"/ran-*
+	for bad in "--unpack-timeout 0" "--unpack-timeout 1.5" "--fetch-timeout x" "--timeout 90000"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$b/aura" scan $bad "$BATS_TEST_TMPDIR/t.py"
+		[ "$status" -eq 2 ] || fail "$bad: exit $status"
+		[[ $stderr == *"not a number of seconds"* ]] || fail "$bad: $stderr"
+	done
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep ran-)" ]
+	run aura --help
+	[[ $output == *"--fetch-timeout S   aura-fetch's network time-out"* ]]
+	[[ $output == *"--timeout S         the older name of --fetch-timeout"* ]]
+	[[ $output == *"--unpack-timeout S  CPU seconds aura-unpack"* ]]
+}
+
+@test "bash completion: batch and the new options" {
+	source "$AURA_ROOT/completion/aura.bash"
+	complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _aura; echo "${COMPREPLY[*]}"; }
+	[ "$(complete_words aura ba)" = batch ]
+	[ "$(complete_words aura scan --unpack)" = --unpack-timeout ]
+	[ "$(complete_words aura batch --retry)" = --retry-failed ]
+	[ "$(complete_words aura scan --retry)" = "" ]
+	[ "$(complete_words aura scan --stage an)" = analyze= ]
+}
