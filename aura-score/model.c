@@ -263,21 +263,30 @@ json_t *hits_sorted(const json_t *hits)
 	return out;
 }
 
-/* Append at most `max` bytes of s, cut on a UTF-8 boundary, marking the cut with "...". */
-static void append_cut(char **buf, size_t *len, const char *s, size_t max)
+void text_append_cut(char **buf, size_t *len, const char *s, size_t max)
 {
 	size_t n = strlen(s), take = n;
 	if (n > max) {
 		take = max;
 		while (take > 0 && ((unsigned char)s[take] & 0xC0) == 0x80)
 			take--;
+		/* Back to the last space, when that keeps at least half: "from the hard-co…"
+		 * reads as a typo, "from the…" as a cut. */
+		size_t space = take;
+		while (space > max / 2 && s[space] != ' ')
+			space--;
+		if (s[space] == ' ') {
+			while (space > 0 && s[space - 1] == ' ')
+				space--;
+			take = space;
+		}
 	}
-	*buf = xrealloc(*buf, *len + take + 4);
+	*buf = xrealloc(*buf, *len + take + CUT_MARK_LEN + 1);
 	memcpy(*buf + *len, s, take);
 	*len += take;
 	if (take < n) {
-		memcpy(*buf + *len, "...", 3);
-		*len += 3;
+		memcpy(*buf + *len, CUT_MARK, CUT_MARK_LEN);
+		*len += CUT_MARK_LEN;
 	}
 	(*buf)[*len] = '\0';
 }
@@ -295,23 +304,23 @@ static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 		if (!msg)
 			msg = record_str(hit, "detection");
 		if (i)
-			append_cut(&buf, &len, "; ", 2);
-		append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
+			text_append_cut(&buf, &len, "; ", 2);
+		text_append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
 		if (path) {
-			append_cut(&buf, &len, " in ", 4);
-			append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
+			text_append_cut(&buf, &len, " in ", 4);
+			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
 		}
 	}
 	if (json_array_size(sorted) > REASON_HITS) {
 		char more[64];
 		snprintf(more, sizeof more, "; and %zu more", json_array_size(sorted) - REASON_HITS);
-		append_cut(&buf, &len, more, sizeof more);
+		text_append_cut(&buf, &len, more, sizeof more);
 	}
 	if (!len)
-		append_cut(&buf, &len, "no findings", 16);
+		text_append_cut(&buf, &len, "no findings", 16);
 	json_array_foreach(why_incomplete, i, note) {
-		append_cut(&buf, &len, i ? "; " : "; incomplete: ", 16);
-		append_cut(&buf, &len, json_string_value(note), REASON_MESSAGE_MAX);
+		text_append_cut(&buf, &len, i ? "; " : "; incomplete: ", 16);
+		text_append_cut(&buf, &len, json_string_value(note), REASON_MESSAGE_MAX);
 	}
 	/* Everything in buf came from valid JSON strings, cut on character boundaries. */
 	json_t *out = json_string(buf);
@@ -424,6 +433,7 @@ json_t *verdict_build(const struct artifact *a, int min_rank)
 	json_object_set_new(v, "incomplete_reasons", notes);
 	json_object_set(v, "errors", a->errors);
 	json_object_set_new(v, "files", json_integer(a->files));
+	json_object_set_new(v, "capabilities", capabilities_of(sorted));
 	json_object_set_new(v, "hits", shown);
 	json_object_set_new(v, "hits_hidden", json_integer((json_int_t)hidden));
 	json_decref(sorted);

@@ -124,14 +124,17 @@ void report_text_hit(const json_t *hit, const struct report *rep)
 	fputc('\n', stdout);
 	/* The line as written, then what it does once de-obfuscated, then what it decoded. */
 	if (source && *source) {
-		char prefix[32];
-		snprintf(prefix, sizeof prefix, "%lld | ", line);
-		print_quote(prefix, source);
+		/* The column in the quote: a window (collect.c) starts past a cut mark. */
+		long long from = record_int(json_object_get(hit, "source_window"), "from", 0);
+		long long at = from > 0 ? col - from + CUT_MARK_LEN : col;
+		printf("      %lld | ", line);
+		text_escape_window(stdout, source, at > 0 ? (size_t)at : 0, SHOW_MAX);
+		fputc('\n', stdout);
 	}
 	if (evidence && *evidence && !(source && same_trimmed(source, evidence)))
 		print_quote("> ", evidence);
 	if (payload && *payload)
-		print_quote("decoded: ", payload);
+		print_quote("decoded: ", payload);	/* bounded and escaped like every quote */
 	/* What score left out of the hit's fields (bound.c), so a reader knows it is not all. */
 	size_t i;
 	json_t *note;
@@ -149,6 +152,7 @@ void report_text_verdict(const json_t *v, const struct report *rep)
 	fputs("  ", stdout);
 	text_escape(stdout, record_str(v, "reason") ? record_str(v, "reason") : "", 4 * SHOW_MAX);
 	fputc('\n', stdout);
+	capabilities_text(stdout, json_object_get(v, "capabilities"), "can:");
 	json_array_foreach(json_object_get(v, "errors"), i, e) {
 		const char *stage = record_str(e, "stage"), *path = record_str(e, "path");
 		fputs("  error: ", stdout);
