@@ -35,20 +35,31 @@ void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx 
 		json_decref(whole);
 	}
 
+	/* --explain: the terms come from every hit, whatever --min-level hides. */
+	json_t *why = NULL;
+	if (rep->explain)
+		why = score_explain(a ? a->hits : json_object_get(verdict, "hits"));
+
 	switch (rep->format) {
 	case FORMAT_JSON:
+		if (why)
+			json_object_set(verdict, "explain", why);
 		report_json_verdict(verdict);
-		return;
+		break;
 	case FORMAT_SARIF:
 		sarif_add_verdict(rep->sarif, verdict);
-		return;
+		break;
 	case FORMAT_TEXT:
-		report_text_verdict(verdict, rep);
+		if (why)
+			report_text_explain(verdict, why, rep);
+		else
+			report_text_verdict(verdict, rep);
 		/* Text is written with stdio directly; out_record flushes JSON itself. */
 		if (rep->unbuffered)
 			fflush(stdout);
-		return;
+		break;
 	}
+	json_decref(why);
 }
 
 json_t *source_window(const char *line, size_t len, long long col, json_t *hit)

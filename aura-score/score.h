@@ -156,6 +156,8 @@ void report_text_summary(const struct report *rep, long stream_errors);
 /* One hit as the text report shows it: location, message, source line, evidence, payload. */
 void report_text_hit(const json_t *hit, const struct report *rep);
 void report_json_verdict(json_t *verdict);
+/* --explain: the verdict with the terms of its score (score_explain) and each hit's chain. */
+void report_text_explain(const json_t *verdict, const json_t *why, const struct report *rep);
 
 /* SARIF 2.1.0: one log with one run; every verdict's hits become that run's results. */
 /*
@@ -258,8 +260,16 @@ json_t *capabilities_checked(const json_t *caps, char *why, size_t whylen);
 /* One line per capability: "  LABEL id (title): path:line, …". */
 void capabilities_text(FILE *out, const json_t *caps, const char *label);
 
-/* ---- model.c: also used by diff ---- */
+/* ---- model.c: also used by diff and --explain ---- */
 long long hits_total_score(const json_t *hits);
+/*
+ * The terms of hits_total_score (--explain): {total, install: {hits, value}, strong:
+ * [{detection, hits, sum, cap, value}], files: [{path, value, in_full, detections: […]}],
+ * spread: {sum, cap, value}, repeats}.
+ */
+json_t *score_explain(const json_t *hits);
+/* The term a hit adds to: "install" (in full), "strong" (per detection) or "file". */
+const char *hit_term(const json_t *hit);
 /* The dedup key of a hit: detection, path and name (else message), joined by U+001F. */
 char *hit_dedup_key(const json_t *hit);
 /* A new array of the same hits, most severe first (the verdict's order). */
