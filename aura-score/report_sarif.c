@@ -215,7 +215,7 @@ static json_t *artifact_location(struct sarif *s, const json_t *art, const char 
 		json_t *idx = json_object_get(s->member_index, key);
 		if (!idx) {
 			json_t *a = obj(), *roles = json_array();
-			json_object_set(a, "location", loc);
+			json_object_set_new(a, "location", json_deep_copy(loc));
 			json_object_set_new(a, "parentIndex", json_integer((json_int_t)pkg));
 			json_array_append_new(roles, json_string("analysisTarget"));
 			json_object_set_new(a, "roles", roles);

@@ -16,7 +16,7 @@ make_archives() {
 @test "diff: the new install-time download in 1.1 is the verdict on the change" {
 	run -0 --separate-stderr aura diff tests/fixtures/diff/tinyhttp-1.0 tests/fixtures/diff/tinyhttp-1.1
 	assert_line --index 0 "change  risk MEDIUM  score 80"
-	assert_line --index 1 "  new in tinyhttp-1.1: urllib.request.urlretrieve() talks to the network at install time in setup.py"
+	assert_line --index 1 "  new in tinyhttp-1.1: urllib.request.urlretrieve() talks to the network at install time in setup.py; adds capabilities: network, file-write, install-hook"
 	assert_output --partial "files: 1 added, 0 removed, 2 modified"
 	assert_output --partial "+ added     tinyhttp/compat.py"
 	assert_output --partial "~ modified  setup.py"
@@ -66,7 +66,7 @@ make_archives() {
 	run -0 aura scan --db "$db" "$BATS_TEST_TMPDIR/tinyhttp-1.0.tar.gz"
 	run -0 aura scan --db "$db" "$BATS_TEST_TMPDIR/tinyhttp-1.1.tar.gz"
 	run -0 --separate-stderr aura diff --db "$db" --format json tinyhttp 1.0 1.1
-	assert_jq "$output" '.score == 80 and .reason == "new in 1.1: urllib.request.urlretrieve() talks to the network at install time in ./setup.py"'
+	assert_jq "$output" '.score == 80 and .reason == "new in 1.1: urllib.request.urlretrieve() talks to the network at install time in ./setup.py; adds capabilities: network, file-write, install-hook"'
 	assert_jq "$output" '.files.added | map(.path) == ["./tinyhttp/compat.py"]'
 	assert_jq "$output" '[.old.artifact.version, .new.artifact.version] == ["1.0", "1.1"]'
 	run -1 aura diff --db "$db" --fail-level medium tinyhttp 1.0 1.1
