@@ -208,6 +208,8 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		aura_usage_error("--merge and --diff do not go together");
 	if (run->diff && rep->format == FORMAT_SARIF)
 		aura_usage_error("--diff writes text or json");
+	if (rep->explain && (run->diff || rep->format == FORMAT_SARIF))
+		aura_usage_error("--explain explains verdicts, in text or json (not --diff, not sarif)");
 	if (run->stored_diff && (!run->db_path || argc - optind != 2))
 		aura_usage_error("--diff OLD NEW compares stored scans: it needs --db FILE and two names");
 	if (!run->stored_diff && optind < argc)

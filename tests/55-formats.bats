@@ -332,4 +332,6 @@ YAML
 				([.explain.files[] | select(.in_full) | .value] | add // 0) + .explain.spread.value'
 	done
 	run -2 aura explain examples/benign-cli examples/cmdclass-hook
+	run -2 aura-score --explain --format sarif </dev/null
+	run -2 aura-score --explain --diff </dev/null
 }
