@@ -59,7 +59,7 @@ LIBS_parse    = tree-sitter icu-uc
 LIBS_rewrite  = tree-sitter zlib icu-uc liblzma
 LDLIBS_rewrite = -lbz2
 LIBS_analyze  = yaml-0.1 libpcre2-8
-LIBS_score    = sqlite3
+LIBS_score    = sqlite3 yaml-0.1
 LIBS_serve    = libmicrohttpd libcurl
 LDLIBS_serve  = -lpthread
 LDLIBS_unpack = -lm
@@ -188,7 +188,7 @@ LIBEXECDIR  = $(PREFIX)/libexec/aura
 DATADIR     = $(PREFIX)/share/aura
 MAN1DIR     = $(PREFIX)/share/man/man1
 COMPDIR     = $(PREFIX)/share/bash-completion/completions
-DATA_FILES  = data/rules.yaml data/top-pypi-packages-30-days.min.json
+DATA_FILES  = data/rules.yaml data/capabilities.yaml data/top-pypi-packages-30-days.min.json
 MANPAGES    = man/aura.1 $(addprefix man/,$(addsuffix .1,$(STAGES) $(TOOLS)))
 
 install: all

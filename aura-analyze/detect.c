@@ -302,6 +302,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (evidence)
 		json_object_set_new(hit, "evidence", json_string(evidence));
 	free(evidence);
+	/* The code aura-rewrite decoded for the call the hit is at: the reports quote it. */
+	const char *decoded = json_string_value(json_object_get(at, "_payload_source"));
+	if (decoded)
+		json_object_set_new(hit, "payload", json_string(decoded));
 	/* Another file may call this def at install or import time: kept for artifact_end. */
 	if (c == CTX_FUNCTION && w->def && w->xref && !w->test_code)
 		xref_keep_hit(w->xref, w->def, r, fixed, hit);

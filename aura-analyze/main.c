@@ -1,7 +1,5 @@
 /* main.c: aura-analyze — match each `ast` record's calls and imports against the rules file. */
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +8,7 @@
 #include "analyze.h"
 #include "astwalk.h"
 #include "aura.h"
+#include "datapath.h"
 #include "detect.h"
 #include "files.h"
 #include "metadata.h"
@@ -35,45 +34,6 @@ static const char usage[] =
 
 enum { OPT_RULES = OPT_STAGE_FIRST };
 
-static char *path_join(const char *dir, const char *rest)
-{
-	char *out = xmalloc(strlen(dir) + strlen(rest) + 2);
-	sprintf(out, "%s/%s", dir, rest);
-	return out;
-}
-
-/*
- * The default data files (rules, popular names), found before sealing (afterwards nothing
- * can be opened): $AURA_DATA_DIR/FILE, else beside this executable: ../data/FILE in the
- * source tree (bin/), ../../share/aura/FILE in an install prefix (libexec/aura/).
- */
-static char *data_path(const char *argv0, const char *file)
-{
-	const char *env = getenv("AURA_DATA_DIR");
-	if (env && env[0])
-		return path_join(env, file);
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0)
-		exe[n] = '\0';
-	else if (strchr(argv0, '/') && strlen(argv0) < sizeof exe)
-		strcpy(exe, argv0);
-	else
-		return path_join("data", file);
-	static const char *const layouts[] = { "../data", "../../share/aura" };
-	const char *exe_dir = dirname(exe);	/* once: dirname() edits exe in place */
-	char rel[PATH_MAX];
-	char *path = NULL;
-	for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
-		free(path);
-		snprintf(rel, sizeof rel, "%s/%s", layouts[i], file);
-		path = path_join(exe_dir, rel);
-		if (access(path, F_OK) == 0)
-			break;
-	}
-	return path;	/* the last layout when none has it: the error names a real place */
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,13 +58,13 @@ int main(int argc, char **argv)
 		aura_usage_error("unexpected argument '%s' (records are read from stdin)", argv[optind]);
 
 	if (!rules_path)
-		rules_path = data_path(argv[0], "rules.yaml");
+		rules_path = aura_data_path(argv[0], "rules.yaml");
 	char err[1024];
 	struct ruleset *rules = rules_load(rules_path, err, sizeof err);
 	if (!rules)
 		aura_die("%s", err);
 	free(rules_path);
-	char *popular_path = data_path(argv[0], "top-pypi-packages-30-days.min.json");
+	char *popular_path = aura_data_path(argv[0], "top-pypi-packages-30-days.min.json");
 	struct popular *popular = popular_load(popular_path);
 	free(popular_path);
 

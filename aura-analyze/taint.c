@@ -356,6 +356,10 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		if (ev)
 			json_object_set_new(hit, "evidence", json_string(ev));
 		free(ev);
+		/* The code aura-rewrite decoded for the sink call (exec of a payload): quoted. */
+		const char *decoded = json_string_value(json_object_get(at, "_payload_source"));
+		if (decoded)
+			json_object_set_new(hit, "payload", json_string(decoded));
 		if (t->ctx == CTX_FUNCTION && t->current && !t->current->method && t->site->xref &&
 		    !t->site->test_code)
 			xref_keep_hit(t->site->xref, t->current->name, r, fixed_host != NULL, hit);

@@ -321,6 +321,11 @@ json_t *verdict_bounded(const json_t *v, char *why, size_t whylen)
 	json_object_set(out, "complete", json_object_get(v, "complete"));
 	ok = ok && merged_notes(out, v, why, whylen);
 	json_object_set_new(out, "files", json_integer(record_int(v, "files", 0)));
+	json_t *caps = ok ? capabilities_checked(json_object_get(v, "capabilities"), why, whylen) : NULL;
+	if (caps)
+		json_object_set_new(out, "capabilities", caps);
+	else
+		ok = false;
 	ok = ok && merged_hits(out, json_object_get(v, "hits"), why, whylen);
 	json_object_set_new(out, "hits_hidden", json_integer(record_int(v, "hits_hidden", 0)));
 	ok = ok && merged_custom_stages(out, v, why, whylen);

@@ -101,8 +101,12 @@ static void add_file(struct artifact *a, const json_t *rec)
 		? json_incref(content) : NULL;
 }
 
-/* Line `lineno` (1-based) of `text`, without its line ending; NULL when there is none. */
-static json_t *source_line(const char *text, size_t len, long long lineno)
+/*
+ * Line `lineno` (1-based) of `text`, without its line ending; NULL when there is none.  A
+ * line longer than SOURCE_LINE_MAX is quoted as a window around byte `col` (report.c).
+ */
+static json_t *source_line(const char *text, size_t len, long long lineno, long long col,
+			   json_t *hit)
 {
 	const char *p = text, *end = text + len;
 	for (long long n = 1; n < lineno; n++) {
@@ -115,11 +119,8 @@ static json_t *source_line(const char *text, size_t len, long long lineno)
 	size_t n = (size_t)((eol ? eol : end) - p);
 	if (n && p[n - 1] == '\r')
 		n--;
-	if (n > SOURCE_LINE_MAX) {
-		n = SOURCE_LINE_MAX;
-		while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)	/* do not split a character */
-			n--;
-	}
+	if (n > SOURCE_LINE_MAX)
+		return source_window(p, n, col, hit);
 	return json_stringn(p, n);
 }
 
@@ -132,7 +133,8 @@ static void attach_source(const struct artifact *a, json_t *hit)
 	    !file || !a->last_file_id || strcmp(file, a->last_file_id) != 0)
 		return;
 	json_t *src = source_line(json_string_value(a->last_file_text),
-				  json_string_length(a->last_file_text), line);
+				  json_string_length(a->last_file_text), line,
+				  record_int(hit, "col", 0), hit);
 	if (src)
 		json_object_set_new(hit, "source", src);
 }

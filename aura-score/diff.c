@@ -1,5 +1,4 @@
 /* diff.c: what changed between two versions of a package — files, new findings, a verdict on the change. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,47 +112,51 @@ static const char *version_label(const json_t *art)
 	return s ? s : "NEW";
 }
 
-/* Append to a fixed buffer, never past its end. */
-static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+/*
+ * "new in 1.1: <message> in <path>; …", from the most severe new findings, then the
+ * capabilities the new version adds and the count of gone findings.  Each message is cut
+ * at a word boundary, like a verdict's reason.
+ */
+static json_t *change_reason(const json_t *new_hits, const json_t *gone, const json_t *added,
+			     const json_t *new_art)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
-}
-
-/* "new in 1.1: <message> in <path>; …", from the most severe new findings. */
-static json_t *change_reason(const json_t *new_hits, const json_t *gone, const json_t *new_art)
-{
-	char buf[2048];
+	char *buf = xstrdup(""), head[256];
 	size_t len = 0, i;
-	json_t *hit;
+	json_t *hit, *cap;
 	const char *label = version_label(new_art);
-	if (!json_array_size(new_hits))
-		add(buf, sizeof buf, &len, "no new findings in %.200s", label);
-	else
-		add(buf, sizeof buf, &len, "new in %.200s: ", label);
+	snprintf(head, sizeof head, json_array_size(new_hits) ? "new in %.200s: " : "no new findings in %.200s",
+		 label);
+	text_append_cut(&buf, &len, head, sizeof head);
 	json_array_foreach(new_hits, i, hit) {
 		if (i == REASON_HITS) {
-			add(buf, sizeof buf, &len, "; and %zu more", json_array_size(new_hits) - i);
+			snprintf(head, sizeof head, "; and %zu more", json_array_size(new_hits) - i);
+			text_append_cut(&buf, &len, head, sizeof head);
 			break;
 		}
 		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
 		if (!msg)
 			msg = record_str(hit, "detection");
-		add(buf, sizeof buf, &len, "%s%.*s%s%.*s", i ? "; " : "", REASON_MESSAGE_MAX,
-		    msg ? msg : "?", path ? " in " : "", REASON_MESSAGE_MAX, path ? path : "");
+		if (i)
+			text_append_cut(&buf, &len, "; ", 2);
+		text_append_cut(&buf, &len, msg ? msg : "?", REASON_MESSAGE_MAX);
+		if (path) {
+			text_append_cut(&buf, &len, " in ", 4);
+			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
+		}
 	}
-	if (json_array_size(gone))
-		add(buf, sizeof buf, &len, "; %zu finding%s gone", json_array_size(gone),
-		    json_array_size(gone) == 1 ? "" : "s");
-	/* Messages were cut at byte counts: keep the result valid UTF-8 whatever was cut. */
-	return json_string_lossy(buf, len);
+	json_array_foreach(added, i, cap) {
+		text_append_cut(&buf, &len, i ? ", " : "; adds capabilities: ", 32);
+		text_append_cut(&buf, &len, record_str(cap, "id") ? record_str(cap, "id") : "?", 64);
+	}
+	if (json_array_size(gone)) {
+		snprintf(head, sizeof head, "; %zu finding%s gone", json_array_size(gone),
+			 json_array_size(gone) == 1 ? "" : "s");
+		text_append_cut(&buf, &len, head, sizeof head);
+	}
+	/* Cut on character boundaries from valid strings; lossy only as a safeguard. */
+	json_t *out = json_string_lossy(buf, len);
+	free(buf);
+	return out;
 }
 
 static json_t *side_summary(const json_t *v)
@@ -172,15 +175,25 @@ json_t *diff_build(const json_t *old, const json_t *new_)
 	const json_t *oh = json_object_get(ov, "hits"), *nh = json_object_get(nv, "hits");
 	json_t *fresh = hits_not_in(nh, oh), *gone = hits_not_in(oh, nh);
 	long long score = hits_total_score(fresh);
+	/* From every hit of each side (a stored verdict may predate capabilities). */
+	json_t *old_caps = capabilities_of(oh), *new_caps = capabilities_of(nh);
+	json_t *caps = json_pack("{s:o, s:o}", "added", capabilities_added(old_caps, new_caps),
+				 "removed", capabilities_added(new_caps, old_caps));
+	if (!caps)
+		aura_oom();
+	json_decref(old_caps);
+	json_decref(new_caps);
 
 	json_t *d = record_new("diff");
 	json_object_set_new(d, "old", side_summary(ov));
 	json_object_set_new(d, "new", side_summary(nv));
 	json_object_set_new(d, "score", json_integer(score));
 	json_object_set_new(d, "risk", json_string(risk_for_score(score)));
-	json_object_set_new(d, "reason", change_reason(fresh, gone, json_object_get(nv, "artifact")));
+	json_object_set_new(d, "reason", change_reason(fresh, gone, json_object_get(caps, "added"),
+						       json_object_get(nv, "artifact")));
 	json_object_set_new(d, "complete", json_boolean(json_is_true(json_object_get(ov, "complete")) &&
 							json_is_true(json_object_get(nv, "complete"))));
+	json_object_set_new(d, "capabilities", caps);
 	json_object_set_new(d, "files", compare_files(json_object_get(old, "files"),
 						      json_object_get(new_, "files")));
 	json_t *hits = json_pack("{s:o, s:o}", "new", fresh, "gone", gone);
@@ -245,6 +258,12 @@ void diff_text(const json_t *d, const struct report *rep)
 	print_files("added", "+", json_object_get(files, "added"));
 	print_files("removed", "-", json_object_get(files, "removed"));
 	print_files("modified", "~", json_object_get(files, "modified"));
+	/* What the new version can do that the old could not: a hijacked release's signal. */
+	const json_t *caps = json_object_get(d, "capabilities");
+	printf("  capabilities: %zu added, %zu removed\n", json_array_size(json_object_get(caps, "added")),
+	       json_array_size(json_object_get(caps, "removed")));
+	capabilities_text(stdout, json_object_get(caps, "added"), "  + can:");
+	capabilities_text(stdout, json_object_get(caps, "removed"), "  - can:");
 
 	size_t i;
 	json_t *hit;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "aura.h"
+#include "datapath.h"
 #include "err.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -51,6 +52,15 @@ static const char usage[] =
 	"                       pipeline's stage NAME was replaced (ACTION replaced) or\n"
 	"                       followed (inserted-after) by a user's COMMAND; repeatable;\n"
 	"                       given by `aura scan --stage/--insert-after`\n"
+	"      --explain        per package, how the score adds up: each hit with its\n"
+	"                       context, chain and contribution (text; json adds an\n"
+	"                       \"explain\" object to each verdict)\n"
+	"      --srcroot DIR    SARIF: uris of files under DIR are relative to it (base id\n"
+	"                       SRCROOT, run.originalUriBaseIds); others are absolute\n"
+	"                       file: URIs (default: the current directory)\n"
+	"      --capabilities FILE  the capabilities file (default:\n"
+	"                       $AURA_DATA_DIR/capabilities.yaml, else ../data/ or\n"
+	"                       ../../share/aura/ beside this program)\n"
 	"\n"
 	"Colours are used when stdout is a terminal and NO_COLOR is unset.\n"
 	"Exit status: 0 ok; 1 a package reached --fail-score/--fail-level; 2 usage or fatal\n"
@@ -69,6 +79,9 @@ enum {
 	OPT_DIFF,
 	OPT_VERSIONS,
 	OPT_CUSTOM_STAGE,
+	OPT_EXPLAIN,
+	OPT_SRCROOT,
+	OPT_CAPABILITIES,
 };
 
 static const struct option longopts[] = {
@@ -83,6 +96,9 @@ static const struct option longopts[] = {
 	{ "diff", no_argument, NULL, OPT_DIFF },
 	{ "custom-stage", required_argument, NULL, OPT_CUSTOM_STAGE },
 	{ "versions", no_argument, NULL, OPT_VERSIONS },	/* hidden: for `aura info` */
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "srcroot", required_argument, NULL, OPT_SRCROOT },
+	{ "capabilities", required_argument, NULL, OPT_CAPABILITIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -168,6 +184,8 @@ struct run {
 	bool stored_diff;	/* --diff OLD NEW: the two come from the database */
 	const char *db_path;	/* --db */
 	const char *old_spec, *new_spec;	/* OLD and NEW of a stored diff */
+	const char *srcroot;	/* --srcroot */
+	const char *capabilities;	/* --capabilities */
 };
 
 static void parse_args(int argc, char **argv, struct run *run, struct report *rep,
@@ -207,6 +225,15 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		case OPT_CUSTOM_STAGE:
 			add_custom_stage(rep, optarg);
 			break;
+		case OPT_EXPLAIN:
+			rep->explain = true;
+			break;
+		case OPT_SRCROOT:
+			run->srcroot = optarg;
+			break;
+		case OPT_CAPABILITIES:
+			run->capabilities = optarg;
+			break;
 		case OPT_VERSIONS:
 			print_versions();
 		}
@@ -216,6 +243,8 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		aura_usage_error("--merge and --diff do not go together");
 	if (run->diff && rep->format == FORMAT_SARIF)
 		aura_usage_error("--diff writes text or json");
+	if (rep->explain && (run->diff || rep->format == FORMAT_SARIF))
+		aura_usage_error("--explain explains verdicts, in text or json (not --diff, not sarif)");
 	if (run->stored_diff && (!run->db_path || argc - optind != 2))
 		aura_usage_error("--diff OLD NEW compares stored scans: it needs --db FILE and two names");
 	if (!run->stored_diff && optind < argc)
@@ -234,8 +263,14 @@ static struct ndjson_reader *prepare(const struct run *run, struct report *rep, 
 	rep->json = rep->format == FORMAT_JSON;
 	rep->color = rep->format == FORMAT_TEXT && isatty(STDOUT_FILENO) && !(no_color && *no_color);
 	rep->unbuffered = aura_opts.unbuffered;
+	char err[1024];
+	char *caps_path = run->capabilities ? xstrdup(run->capabilities)
+					    : aura_data_path(argv[0], "capabilities.yaml");
+	if (!capabilities_load(caps_path, err, sizeof err))
+		aura_die("%s", err);
+	free(caps_path);
 	if (rep->format == FORMAT_SARIF)
-		rep->sarif = sarif_new();
+		rep->sarif = sarif_new(run->srcroot);
 	if (run->db_path)	/* a stored diff only reads: it is not a scan */
 		rep->db = db_open(run->db_path, run->stored_diff ? 0 : argc, argv);
 	out_init(aura_opts.unbuffered);

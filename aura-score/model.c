@@ -81,7 +81,7 @@ static bool hit_is_strong(const json_t *hit)
  * groups are found through a hash (`index`, "key U+001F detection" -> position): a stream
  * of 50,000 distinct findings took a minute with a linear search.
  */
-struct group { const char *key, *det; long long sum, max; };
+struct group { const char *key, *det; long long sum, max, hits; };
 struct groups { struct group *g; size_t n; json_t *index; };
 
 static void groups_init(struct groups *gs, size_t cap)
@@ -112,11 +112,12 @@ static void group_add(struct groups *gs, const char *key, const char *det, long 
 		i = (size_t)json_integer_value(at);
 	} else {
 		i = gs->n++;
-		gs->g[i] = (struct group){ key, det, 0, 0 };
+		gs->g[i] = (struct group){ key, det, 0, 0, 0 };
 		json_object_setn_new_nocheck(gs->index, name, klen + dlen + 1, json_integer((json_int_t)i));
 	}
 	free(name);
 	gs->g[i].sum += s;
+	gs->g[i].hits++;
 	if (s > gs->g[i].max)
 		gs->g[i].max = s;
 }
@@ -127,19 +128,31 @@ static long long group_value(const struct group *g)
 	return g->sum < cap ? g->sum : cap;
 }
 
+/* {detection, hits, sum, cap, value} of a saturating group, for --explain. */
+static json_t *group_json(const struct group *g)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "detection", g->det, "hits", (json_int_t)g->hits,
+			      "sum", (json_int_t)g->sum, "cap", (json_int_t)(g->max * SATURATION_FACTOR),
+			      "value", (json_int_t)group_value(g));
+	if (!o)
+		aura_oom();
+	return o;
+}
+
 /*
  * Sum of the deduplicated hits (docs/scoring.md).  Install-time hits count in full: code
  * that runs on `pip install` is what does the damage.  Strong hits (flows, signatures,
  * metadata) saturate per detection.  The rest (API use at import time or in functions)
  * counts by file: the most suspicious file in full, all the others together at most
  * SPREAD_CAP, so a large library does not reach "high" by breadth alone while one module
- * doing several suspicious things still does.
+ * doing several suspicious things still does.  With `why`, the terms are written into it
+ * (--explain): the same code computes the score and its explanation.
  */
-long long hits_total_score(const json_t *hits)
+static long long score_model(const json_t *hits, json_t *why)
 {
 	size_t n = json_array_size(hits) + 1, i;
 	struct groups strong, weak, files;
-	long long total = 0;
+	long long total = 0, install_hits = 0, repeats = 0;
 	json_t *hit;
 
 	groups_init(&strong, n);
@@ -148,33 +161,88 @@ long long hits_total_score(const json_t *hits)
 		long long s = hit_score(hit);
 		const char *det = record_str(hit, "detection");
 		const char *path = record_str(hit, "path");
-		if (hit_is_install(hit))
+		if (record_int(hit, "count", 1) > 1)
+			repeats += record_int(hit, "count", 1) - 1;
+		if (hit_is_install(hit)) {
 			total += s;
-		else if (hit_is_strong(hit))
+			install_hits++;
+		} else if (hit_is_strong(hit)) {
 			group_add(&strong, "", det ? det : "", s);
-		else
+		} else {
 			group_add(&weak, path ? path : "", det ? det : "", s);
+		}
 	}
-	for (size_t g = 0; g < strong.n; g++)
+	long long install = total;
+	json_t *strong_json = json_array(), *files_json = json_array();
+	if (!strong_json || !files_json)
+		aura_oom();
+	for (size_t g = 0; g < strong.n; g++) {
 		total += group_value(&strong.g[g]);
+		json_array_append_new(strong_json, group_json(&strong.g[g]));
+	}
 	/* Per file: the sum of its detections' saturated values. */
 	groups_init(&files, n);
 	for (size_t g = 0; g < weak.n; g++)
 		group_add(&files, weak.g[g].key, "", group_value(&weak.g[g]));
 	long long best = 0, rest = 0;
+	size_t best_at = 0;
 	for (size_t f = 0; f < files.n; f++) {
 		if (files.g[f].sum > best) {
 			rest += best;
 			best = files.g[f].sum;
+			best_at = f;
 		} else {
 			rest += files.g[f].sum;
 		}
 	}
 	total += best + (rest < SPREAD_CAP ? rest : SPREAD_CAP);
+	for (size_t f = 0; why && f < files.n; f++) {
+		json_t *dets = json_array();
+		for (size_t g = 0; g < weak.n; g++)
+			if (!strcmp(weak.g[g].key, files.g[f].key))
+				json_array_append_new(dets, group_json(&weak.g[g]));
+		json_array_append_new(files_json, json_pack("{s:s, s:I, s:b, s:o}", "path", files.g[f].key,
+							    "value", (json_int_t)files.g[f].sum,
+							    "in_full", f == best_at && best > 0,
+							    "detections", dets));
+	}
+	if (why) {
+		json_object_set_new(why, "total", json_integer(total));
+		json_object_set_new(why, "install", json_pack("{s:I, s:I}", "hits", (json_int_t)install_hits,
+							      "value", (json_int_t)install));
+		json_object_set_new(why, "strong", strong_json);
+		json_object_set_new(why, "files", files_json);
+		json_object_set_new(why, "spread", json_pack("{s:I, s:I, s:I}", "sum", (json_int_t)rest,
+							     "cap", (json_int_t)SPREAD_CAP, "value",
+							     (json_int_t)(rest < SPREAD_CAP ? rest : SPREAD_CAP)));
+		json_object_set_new(why, "repeats", json_integer(repeats));
+	} else {
+		json_decref(strong_json);
+		json_decref(files_json);
+	}
 	groups_free(&files);
 	groups_free(&strong);
 	groups_free(&weak);
 	return total;
+}
+
+long long hits_total_score(const json_t *hits)
+{
+	return score_model(hits, NULL);
+}
+
+json_t *score_explain(const json_t *hits)
+{
+	json_t *why = json_object();
+	if (!why)
+		aura_oom();
+	score_model(hits, why);
+	return why;
+}
+
+const char *hit_term(const json_t *hit)
+{
+	return hit_is_install(hit) ? "install" : hit_is_strong(hit) ? "strong" : "file";
 }
 
 static const char *str_or_empty(const json_t *rec, const char *key)
@@ -263,21 +331,30 @@ json_t *hits_sorted(const json_t *hits)
 	return out;
 }
 
-/* Append at most `max` bytes of s, cut on a UTF-8 boundary, marking the cut with "...". */
-static void append_cut(char **buf, size_t *len, const char *s, size_t max)
+void text_append_cut(char **buf, size_t *len, const char *s, size_t max)
 {
 	size_t n = strlen(s), take = n;
 	if (n > max) {
 		take = max;
 		while (take > 0 && ((unsigned char)s[take] & 0xC0) == 0x80)
 			take--;
+		/* Back to the last space, when that keeps at least half: "from the hard-co…"
+		 * reads as a typo, "from the…" as a cut. */
+		size_t space = take;
+		while (space > max / 2 && s[space] != ' ')
+			space--;
+		if (s[space] == ' ') {
+			while (space > 0 && s[space - 1] == ' ')
+				space--;
+			take = space;
+		}
 	}
-	*buf = xrealloc(*buf, *len + take + 4);
+	*buf = xrealloc(*buf, *len + take + CUT_MARK_LEN + 1);
 	memcpy(*buf + *len, s, take);
 	*len += take;
 	if (take < n) {
-		memcpy(*buf + *len, "...", 3);
-		*len += 3;
+		memcpy(*buf + *len, CUT_MARK, CUT_MARK_LEN);
+		*len += CUT_MARK_LEN;
 	}
 	(*buf)[*len] = '\0';
 }
@@ -295,23 +372,23 @@ static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 		if (!msg)
 			msg = record_str(hit, "detection");
 		if (i)
-			append_cut(&buf, &len, "; ", 2);
-		append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
+			text_append_cut(&buf, &len, "; ", 2);
+		text_append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
 		if (path) {
-			append_cut(&buf, &len, " in ", 4);
-			append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
+			text_append_cut(&buf, &len, " in ", 4);
+			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
 		}
 	}
 	if (json_array_size(sorted) > REASON_HITS) {
 		char more[64];
 		snprintf(more, sizeof more, "; and %zu more", json_array_size(sorted) - REASON_HITS);
-		append_cut(&buf, &len, more, sizeof more);
+		text_append_cut(&buf, &len, more, sizeof more);
 	}
 	if (!len)
-		append_cut(&buf, &len, "no findings", 16);
+		text_append_cut(&buf, &len, "no findings", 16);
 	json_array_foreach(why_incomplete, i, note) {
-		append_cut(&buf, &len, i ? "; " : "; incomplete: ", 16);
-		append_cut(&buf, &len, json_string_value(note), REASON_MESSAGE_MAX);
+		text_append_cut(&buf, &len, i ? "; " : "; incomplete: ", 16);
+		text_append_cut(&buf, &len, json_string_value(note), REASON_MESSAGE_MAX);
 	}
 	/* Everything in buf came from valid JSON strings, cut on character boundaries. */
 	json_t *out = json_string(buf);
@@ -424,6 +501,7 @@ json_t *verdict_build(const struct artifact *a, int min_rank)
 	json_object_set_new(v, "incomplete_reasons", notes);
 	json_object_set(v, "errors", a->errors);
 	json_object_set_new(v, "files", json_integer(a->files));
+	json_object_set_new(v, "capabilities", capabilities_of(sorted));
 	json_object_set_new(v, "hits", shown);
 	json_object_set_new(v, "hits_hidden", json_integer((json_int_t)hidden));
 	json_decref(sorted);

@@ -1,6 +1,9 @@
 /* report.c: each verdict through the gates, into the database (--db) and to the chosen output. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "err.h"
 #include "record.h"
 #include "score.h"
 
@@ -37,18 +40,53 @@ void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx 
 		json_decref(whole);
 	}
 
+	/* --explain: the terms come from every hit, whatever --min-level hides. */
+	json_t *why = NULL;
+	if (rep->explain)
+		why = score_explain(a ? a->hits : json_object_get(verdict, "hits"));
+
 	switch (rep->format) {
 	case FORMAT_JSON:
+		if (why)
+			json_object_set(verdict, "explain", why);
 		report_json_verdict(verdict);
-		return;
+		break;
 	case FORMAT_SARIF:
 		sarif_add_verdict(rep->sarif, verdict);
-		return;
+		break;
 	case FORMAT_TEXT:
-		report_text_verdict(verdict, rep);
+		if (why)
+			report_text_explain(verdict, why, rep);
+		else
+			report_text_verdict(verdict, rep);
 		/* Text is written with stdio directly; out_record flushes JSON itself. */
 		if (rep->unbuffered)
 			fflush(stdout);
-		return;
+		break;
 	}
+	json_decref(why);
+}
+
+json_t *source_window(const char *line, size_t len, long long col, json_t *hit)
+{
+	struct window w = quote_window(line, len, col > 0 ? (size_t)col : 0, SOURCE_LINE_MAX);
+	size_t n = w.to - w.from;
+	char *quote = xmalloc(n + 2 * CUT_MARK_LEN + 1), *q = quote;
+	if (w.from > 0)
+		q = mempcpy(q, CUT_MARK, CUT_MARK_LEN);
+	q = mempcpy(q, line + w.from, n);
+	if (w.to < len)
+		q = mempcpy(q, CUT_MARK, CUT_MARK_LEN);
+	long long from_chars = 0;
+	for (size_t i = 0; i < w.from; i++)
+		if (((unsigned char)line[i] & 0xC0) != 0x80)
+			from_chars++;
+	json_t *win = json_pack("{s:I, s:I, s:I}", "from", (json_int_t)w.from, "from_chars",
+				(json_int_t)from_chars, "line_bytes", (json_int_t)len);
+	if (!win)
+		aura_oom();
+	json_object_set_new(hit, "source_window", win);
+	json_t *out = json_stringn(quote, (size_t)(q - quote));
+	free(quote);
+	return out;
 }

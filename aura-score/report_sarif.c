@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aura.h"
 #include "err.h"
+#include "opts.h"
 #include "record.h"
 #include "score.h"
 
@@ -18,9 +21,12 @@ struct sarif {
 	json_t *rule_index;	/* detection -> index in rules */
 	json_t *rule_rank;	/* detection -> highest severity rank seen */
 	json_t *results;
-	json_t *base_ids;	/* originalUriBaseIds: PKGn -> the archive a result is inside */
+	json_t *base_ids;	/* originalUriBaseIds: SRCROOT, once a uri is relative to it */
+	json_t *artifacts;	/* run.artifacts: each package, and the archive members with results */
+	json_t *member_index;	/* "package index U+001F member" -> index in artifacts */
 	json_t *notifications;	/* incomplete artifacts, as toolExecutionNotifications */
-	long artifacts;
+	char *srcroot;		/* absolute, normalised, no trailing slash ("" for /) */
+	char *cwd;		/* what relative artifact paths are relative to */
 };
 
 static json_t *obj(void)
@@ -39,14 +45,56 @@ static json_t *message(const char *s)
 	return m;
 }
 
-struct sarif *sarif_new(void)
+/*
+ * `path` made absolute (relative to `cwd`) and normalised lexically: no "." or empty
+ * segments, ".." applied, no trailing slash; "" stands for the root.  Malloc'd.
+ */
+static char *absolute_path(const char *cwd, const char *path)
+{
+	size_t n = strlen(cwd) + strlen(path) + 2;
+	char *joined = xmalloc(n), *out = xmalloc(n);
+	snprintf(joined, n, "%s/%s", path[0] == '/' ? "" : cwd, path);
+	size_t len = 0;
+	for (char *seg = joined, *next; seg; seg = next) {
+		next = strchr(seg, '/');
+		if (next)
+			*next++ = '\0';
+		if (!*seg || !strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;	/* the slash before the segment dropped */
+			continue;
+		}
+		out[len++] = '/';
+		memcpy(out + len, seg, strlen(seg));
+		len += strlen(seg);
+	}
+	out[len] = '\0';
+	free(joined);
+	return out;
+}
+
+struct sarif *sarif_new(const char *srcroot)
 {
 	struct sarif *s = xmalloc(sizeof *s);
 	*s = (struct sarif){ .rules = json_array(), .rule_index = obj(), .rule_rank = obj(),
-			     .results = json_array(), .base_ids = obj(),
-			     .notifications = json_array() };
-	if (!s->rules || !s->results || !s->notifications)
+			     .results = json_array(), .base_ids = obj(), .artifacts = json_array(),
+			     .member_index = obj(), .notifications = json_array() };
+	if (!s->rules || !s->results || !s->notifications || !s->artifacts)
 		aura_oom();
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		aura_die("cannot tell the current directory: %m");
+	s->cwd = absolute_path(cwd, ".");
+	free(cwd);
+	/* The root as given, through symlinks: uris are compared with paths as given too. */
+	struct stat st;
+	if (srcroot && (stat(srcroot, &st) != 0 || !S_ISDIR(st.st_mode)))
+		aura_usage_error("--srcroot: '%s' is not a directory", srcroot);
+	s->srcroot = absolute_path(s->cwd, srcroot ? srcroot : ".");
 	return s;
 }
 
@@ -84,76 +132,135 @@ static void uri_append(char **buf, size_t *len, const char *path)
 }
 
 /*
- * Where a path on disk goes in a uri: relative paths stay relative (a scan of "." in a
- * checkout gives repository-relative uris, which is what code scanning expects), with
- * "./" and trailing slashes dropped; absolute paths become file: URIs.
+ * An artifactLocation for a path on disk: under --srcroot (default: the current
+ * directory) a relative uri with uriBaseId SRCROOT, which run.originalUriBaseIds defines as
+ * the root's file: URI, so a checkout scanned from its root gives repository-relative
+ * uris; elsewhere an absolute file: URI.  `fragment` (an archive member) is appended as
+ * "#/member".
  */
-static void disk_uri_append(char **buf, size_t *len, const char *path)
+static json_t *disk_location(struct sarif *s, const char *path, const char *fragment)
 {
-	if (path[0] == '/') {
-		*buf = xrealloc(*buf, *len + 8);
-		memcpy(*buf + *len, "file://", 8);
-		*len += 7;
+	char *abs = absolute_path(s->cwd, path), *uri = xstrdup("");
+	size_t len = 0, root = strlen(s->srcroot);
+	json_t *loc = obj();
+	if (!strncmp(abs, s->srcroot, root) && (abs[root] == '/' || abs[root] == '\0')) {
+		uri_append(&uri, &len, abs[root] ? abs + root + 1 : "");
+		json_object_set_new(loc, "uriBaseId", json_string("SRCROOT"));
+		if (!json_object_get(s->base_ids, "SRCROOT")) {
+			char *base = xstrdup("file://");
+			size_t blen = 7;
+			uri_append(&base, &blen, s->srcroot);
+			uri_append(&base, &blen, "/");
+			json_t *b = obj();
+			json_object_set_new(b, "uri", json_string(base));
+			json_object_set_new(b, "description", message("the directory relative uris start from (--srcroot)"));
+			json_object_set_new(s->base_ids, "SRCROOT", b);
+			free(base);
+		}
+	} else {
+		uri = xrealloc(uri, 8);
+		memcpy(uri, "file://", 8);
+		len = 7;
+		uri_append(&uri, &len, abs[0] ? abs : "/");
 	}
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	if (strcmp(path, ".") == 0)
-		path = "";
-	char *trimmed = xstrdup(path);
-	size_t n = strlen(trimmed);
-	while (n > 1 && trimmed[n - 1] == '/')
-		trimmed[--n] = '\0';
-	uri_append(buf, len, trimmed);
-	free(trimmed);
+	if (fragment) {
+		uri = xrealloc(uri, len + 3);
+		memcpy(uri + len, "#/", 3);
+		len += 2;
+		uri_append(&uri, &len, fragment);
+	}
+	json_object_set_new(loc, "uri", json_string(uri));
+	free(uri);
+	free(abs);
+	return loc;
+}
+
+/* The package as a run.artifacts entry (an analysis target); returns its index. */
+static size_t package_artifact(struct sarif *s, const json_t *v)
+{
+	const json_t *art = json_object_get(v, "artifact");
+	const char *path = record_str(art, "path");
+	json_t *a = obj(), *props = obj(), *roles = json_array();
+	if (path)
+		json_object_set_new(a, "location", disk_location(s, path, NULL));
+	else
+		json_object_set_new(a, "description", message(record_str(art, "id")));
+	json_array_append_new(roles, json_string("analysisTarget"));
+	json_object_set_new(a, "roles", roles);
+	json_object_set(props, "package", json_object_get(art, "name"));
+	json_object_set(props, "version", json_object_get(art, "version"));
+	json_object_set(props, "artifact", json_object_get(art, "id"));
+	json_object_set(props, "risk", json_object_get(v, "risk"));
+	json_object_set(props, "score", json_object_get(v, "score"));
+	json_object_set(props, "capabilities", json_object_get(v, "capabilities"));
+	json_object_set_new(a, "properties", props);
+	json_array_append_new(s->artifacts, a);
+	return json_array_size(s->artifacts) - 1;
 }
 
 /*
  * A result's artifactLocation.  A member of a directory artifact: the directory's path
- * joined with the member's.  A single-file artifact: its own path.  A member of an archive:
- * the path inside the archive, relative to the uriBaseId PKGn that names the archive.
- * A hit about the whole artifact (no path): the artifact's own path.
+ * joined with the member's.  A member of an archive: the archive's location with the
+ * member as fragment ("pkgs/x.tar.gz#/x-1.0/setup.py"), and a nested run.artifacts entry
+ * (parentIndex: the archive) it points to by index.  A single-file artifact, or a hit about
+ * the whole artifact (no path): the artifact's own path.
  */
-static json_t *artifact_location(struct sarif *s, const json_t *art, const char *member, long n)
+static json_t *artifact_location(struct sarif *s, const json_t *art, const char *member, size_t pkg)
 {
 	const char *kind = record_str(art, "kind"), *path = record_str(art, "path");
+	if (member && kind && !strcmp(kind, "archive") && path) {
+		json_t *loc = disk_location(s, path, member);
+		char *key = xmalloc(strlen(member) + 32);
+		sprintf(key, "%zu\x1f%s", pkg, member);
+		json_t *idx = json_object_get(s->member_index, key);
+		if (!idx) {
+			json_t *a = obj(), *roles = json_array();
+			json_object_set_new(a, "location", json_deep_copy(loc));
+			json_object_set_new(a, "parentIndex", json_integer((json_int_t)pkg));
+			json_array_append_new(roles, json_string("analysisTarget"));
+			json_object_set_new(a, "roles", roles);
+			idx = json_integer((json_int_t)json_array_size(s->artifacts));
+			json_array_append_new(s->artifacts, a);
+			json_object_set_new(s->member_index, key, idx);
+		}
+		free(key);
+		json_object_set(loc, "index", idx);
+		return loc;
+	}
+	if (member && kind && !strcmp(kind, "directory") && path) {
+		char *joined = xmalloc(strlen(path) + strlen(member) + 2);
+		sprintf(joined, "%s/%s", path, member);
+		json_t *loc = disk_location(s, joined, NULL);
+		free(joined);
+		return loc;
+	}
+	if (path)
+		return disk_location(s, path, NULL);
+	/* No path on disk at all (a stream without one): the member as given, relative. */
 	char *uri = xstrdup("");
 	size_t len = 0;
+	uri_append(&uri, &len, member ? member : "");
 	json_t *loc = obj();
-	bool archive = kind && strcmp(kind, "archive") == 0;
-
-	if (member && archive) {
-		char base[32];
-		snprintf(base, sizeof base, "PKG%ld", n);
-		uri_append(&uri, &len, member);
-		json_object_set_new(loc, "uriBaseId", json_string(base));
-		if (!json_object_get(s->base_ids, base)) {
-			/* SARIF wants an absolute URI for a base; the archive's own is not one. */
-			json_t *b = obj();
-			json_object_set_new(b, "description", message(path ? path : record_str(art, "id")));
-			json_object_set_new(s->base_ids, base, b);
-		}
-	} else if (member && kind && strcmp(kind, "directory") == 0 && path) {
-		disk_uri_append(&uri, &len, path);
-		if (len && uri[len - 1] != '/')
-			uri_append(&uri, &len, "/");
-		uri_append(&uri, &len, member);
-	} else if (path) {
-		disk_uri_append(&uri, &len, path);
-	} else {
-		uri_append(&uri, &len, member ? member : "");
-	}
 	json_object_set_new(loc, "uri", json_string(uri));
 	free(uri);
 	return loc;
 }
 
-/* SARIF columns are 1-based characters; ours are 0-based bytes.  Count characters when the line is known. */
-static long long sarif_column(const char *source, long long col)
+/*
+ * SARIF columns are 1-based characters; ours are 0-based bytes.  Count characters when the
+ * line is known: in the quoted source, plus the characters a window left out on its left
+ * (source_window, collect.c).
+ */
+static long long sarif_column(const json_t *hit, const char *source, long long col)
 {
-	if (!source || col < 0 || (size_t)col > strlen(source))
+	const json_t *win = json_object_get(hit, "source_window");
+	long long from = record_int(win, "from", 0), from_chars = record_int(win, "from_chars", 0);
+	long long at = from > 0 ? col - from + CUT_MARK_LEN : col;
+	if (!source || from < 0 || from_chars < 0 || at < (from > 0 ? CUT_MARK_LEN : 0) ||
+	    (size_t)at > strlen(source))
 		return col + 1;
-	long long chars = 0;
-	for (long long i = 0; i < col; i++)
+	long long chars = from > 0 ? from_chars : 0;
+	for (long long i = from > 0 ? CUT_MARK_LEN : 0; i < at; i++)
 		if (((unsigned char)source[i] & 0xC0) != 0x80)
 			chars++;
 	return chars + 1;
@@ -167,7 +274,7 @@ static json_t *region(const json_t *hit)
 		return NULL;
 	json_t *r = obj();
 	json_object_set_new(r, "startLine", json_integer(line));
-	json_object_set_new(r, "startColumn", json_integer(sarif_column(source, col)));
+	json_object_set_new(r, "startColumn", json_integer(sarif_column(hit, source, col)));
 	if (source)
 		json_object_set_new(r, "snippet", message(source));
 	return r;
@@ -230,7 +337,7 @@ static json_t *fingerprint(const json_t *art, const json_t *hit)
 static json_t *result_properties(const json_t *v, const json_t *hit)
 {
 	static const char *const copied[] = { "score", "severity", "count", "name", "context",
-					      "evidence", "payload", "tags", "stage", "cut" };
+					      "evidence", "payload", "flow", "tags", "stage", "cut" };
 	const json_t *art = json_object_get(v, "artifact");
 	json_t *p = obj();
 	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
@@ -243,10 +350,35 @@ static json_t *result_properties(const json_t *v, const json_t *hit)
 	json_object_set(p, "artifact", json_object_get(art, "id"));
 	json_object_set(p, "packageRisk", json_object_get(v, "risk"));
 	json_object_set(p, "packageScore", json_object_get(v, "score"));
+	/* What the package can do, by id (run.artifacts holds where: the package's entry). */
+	json_t *ids = json_array(), *cap;
+	size_t i;
+	json_array_foreach(json_object_get(v, "capabilities"), i, cap)
+		json_array_append(ids, json_object_get(cap, "id"));
+	json_object_set_new(p, "packageCapabilities", ids);
 	return p;
 }
 
-static void add_result(struct sarif *s, const json_t *v, const json_t *hit, long n)
+/*
+ * The hit's message; with the code a stage decoded for it (payload) on a second line,
+ * escaped and cut like the text report: viewers show a message as it is.
+ */
+static json_t *result_message(const json_t *hit)
+{
+	const char *msg = record_str(hit, "message"), *payload = record_str(hit, "payload");
+	if (!payload || !*payload)
+		return message(msg);
+	char *shown = text_escaped(payload, DECODED_SHOW_MAX);
+	size_t n = (msg ? strlen(msg) : 0) + strlen(shown) + 32;
+	char *text = xmalloc(n);
+	snprintf(text, n, "%s\ndecoded: %s", msg && *msg ? msg : "(no message)", shown);
+	json_t *m = message(text);
+	free(text);
+	free(shown);
+	return m;
+}
+
+static void add_result(struct sarif *s, const json_t *v, const json_t *hit, size_t pkg)
 {
 	const json_t *art = json_object_get(v, "artifact");
 	const char *det = record_str(hit, "detection");
@@ -256,7 +388,7 @@ static void add_result(struct sarif *s, const json_t *v, const json_t *hit, long
 	size_t ri = rule_for(s, det, hit, rank);
 
 	json_t *phys = obj(), *loc = obj(), *locs = json_array(), *r = obj();
-	json_object_set_new(phys, "artifactLocation", artifact_location(s, art, record_str(hit, "path"), n));
+	json_object_set_new(phys, "artifactLocation", artifact_location(s, art, record_str(hit, "path"), pkg));
 	json_t *reg = region(hit);
 	if (reg)
 		json_object_set_new(phys, "region", reg);
@@ -266,7 +398,7 @@ static void add_result(struct sarif *s, const json_t *v, const json_t *hit, long
 	json_object_set_new(r, "ruleId", json_string(det));
 	json_object_set_new(r, "ruleIndex", json_integer((json_int_t)ri));
 	json_object_set_new(r, "level", json_string(sarif_level(rank)));
-	json_object_set_new(r, "message", message(record_str(hit, "message")));
+	json_object_set_new(r, "message", result_message(hit));
 	json_object_set_new(r, "locations", locs);
 	json_object_set_new(r, "partialFingerprints", fingerprint(art, hit));
 	json_object_set_new(r, "properties", result_properties(v, hit));
@@ -275,11 +407,10 @@ static void add_result(struct sarif *s, const json_t *v, const json_t *hit, long
 
 void sarif_add_verdict(struct sarif *s, const json_t *v)
 {
-	long n = s->artifacts++;
-	size_t i;
+	size_t pkg = package_artifact(s, v), i;
 	json_t *hit;
 	json_array_foreach(json_object_get(v, "hits"), i, hit)
-		add_result(s, v, hit, n);
+		add_result(s, v, hit, pkg);
 	if (!json_is_true(json_object_get(v, "complete"))) {
 		const json_t *art = json_object_get(v, "artifact");
 		const char *path = record_str(art, "path"), *reason = record_str(v, "reason");
@@ -323,6 +454,7 @@ void sarif_finish(struct sarif *s)
 	json_object_set_new(run, "tool", tool);
 	if (json_object_size(s->base_ids))
 		json_object_set(run, "originalUriBaseIds", s->base_ids);
+	json_object_set(run, "artifacts", s->artifacts);
 	json_object_set_new(run, "columnKind", json_string("unicodeCodePoints"));
 	json_object_set(run, "results", s->results);
 	json_object_set_new(inv, "executionSuccessful", json_boolean(json_array_size(s->notifications) == 0));
@@ -343,6 +475,10 @@ void sarif_finish(struct sarif *s)
 	json_decref(s->rule_rank);
 	json_decref(s->results);
 	json_decref(s->base_ids);
+	json_decref(s->artifacts);
+	json_decref(s->member_index);
 	json_decref(s->notifications);
+	free(s->srcroot);
+	free(s->cwd);
 	free(s);
 }

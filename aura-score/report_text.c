@@ -96,12 +96,12 @@ static bool same_trimmed(const char *line, const char *evidence)
 	return strlen(evidence) == n && strncmp(line, evidence, n) == 0;
 }
 
+static void print_quotes(const json_t *hit);
+
 void report_text_hit(const json_t *hit, const struct report *rep)
 {
 	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
 	const char *path = record_str(hit, "path"), *msg = record_str(hit, "message");
-	const char *evidence = record_str(hit, "evidence"), *source = record_str(hit, "source");
-	const char *payload = record_str(hit, "payload");
 	long long line = record_int(hit, "line", 0), col = record_int(hit, "col", 0);
 	long long count = record_int(hit, "count", 1);
 
@@ -122,22 +122,173 @@ void report_text_hit(const json_t *hit, const struct report *rep)
 	if (count > 1)
 		printf("  (x%lld)", count);
 	fputc('\n', stdout);
+	print_quotes(hit);
+}
+
+/* Under a hit: its source line, evidence, decoded payload and what score cut from it. */
+static void print_quotes(const json_t *hit)
+{
+	const char *evidence = record_str(hit, "evidence"), *source = record_str(hit, "source");
+	const char *payload = record_str(hit, "payload");
+	long long line = record_int(hit, "line", 0), col = record_int(hit, "col", 0);
 	/* The line as written, then what it does once de-obfuscated, then what it decoded. */
 	if (source && *source) {
-		char prefix[32];
-		snprintf(prefix, sizeof prefix, "%lld | ", line);
-		print_quote(prefix, source);
+		/* The column in the quote: a window (collect.c) starts past a cut mark. */
+		long long from = record_int(json_object_get(hit, "source_window"), "from", 0);
+		long long at = from > 0 ? col - from + CUT_MARK_LEN : col;
+		printf("      %lld | ", line);
+		text_escape_window(stdout, source, at > 0 ? (size_t)at : 0, SHOW_MAX);
+		fputc('\n', stdout);
 	}
 	if (evidence && *evidence && !(source && same_trimmed(source, evidence)))
 		print_quote("> ", evidence);
 	if (payload && *payload)
-		print_quote("decoded: ", payload);
+		print_quote("decoded: ", payload);	/* bounded and escaped like every quote */
 	/* What score left out of the hit's fields (bound.c), so a reader knows it is not all. */
 	size_t i;
 	json_t *note;
 	json_array_foreach(json_object_get(hit, "cut"), i, note)
 		if (json_is_string(note))
 			print_quote("cut: ", json_string_value(note));
+}
+
+/* ---- --explain: how the score adds up, and each hit with its context and chain ---- */
+
+/* "Dropper 250 from 2 hits, capped at 300; Eval 5" for saturating groups. */
+static void print_group(const json_t *g, bool first)
+{
+	long long sum = record_int(g, "sum", 0), cap = record_int(g, "cap", 0);
+	long long hits = record_int(g, "hits", 0);
+	fputs(first ? "" : "; ", stdout);
+	text_escape(stdout, record_str(g, "detection") ? record_str(g, "detection") : "?", 100);
+	printf(" %lld", sum);
+	if (hits > 1)
+		printf(" from %lld hits", hits);
+	if (sum > cap)
+		printf(", capped at %lld", cap);
+}
+
+/* The terms of the total (model.c's score_model), one line each, with their value. */
+static void print_score_terms(const json_t *why)
+{
+	const json_t *install = json_object_get(why, "install"), *spread = json_object_get(why, "spread");
+	const json_t *files = json_object_get(why, "files");
+	long long n = record_int(install, "hits", 0);
+	size_t i, k;
+	json_t *t, *g;
+	printf("  how the score adds up: %lld\n", (long long)record_int(why, "total", 0));
+	if (n)
+		printf("    %+5lld  install time: %lld %s, each in full\n",
+		       (long long)record_int(install, "value", 0), n, n == 1 ? "hit" : "hits");
+	json_array_foreach(json_object_get(why, "strong"), i, t) {
+		printf("    %+5lld  a flow or signature (at most %d x the biggest of its detection): ",
+		       (long long)record_int(t, "value", 0), SATURATION_FACTOR);
+		print_group(t, true);
+		fputc('\n', stdout);
+	}
+	json_array_foreach(files, i, t) {
+		if (!json_is_true(json_object_get(t, "in_full")))
+			continue;
+		printf("    %+5lld  the most suspicious file, ", (long long)record_int(t, "value", 0));
+		text_escape(stdout, record_str(t, "path") ? record_str(t, "path") : "?", SHOW_MAX);
+		fputs(": ", stdout);
+		json_array_foreach(json_object_get(t, "detections"), k, g)
+			print_group(g, k == 0);
+		fputc('\n', stdout);
+	}
+	if (record_int(spread, "sum", 0))
+		printf("    %+5lld  %zu other %s together (at most %lld): %lld\n",
+		       (long long)record_int(spread, "value", 0), json_array_size(files) - 1,
+		       json_array_size(files) == 2 ? "file" : "files",
+		       (long long)record_int(spread, "cap", 0), (long long)record_int(spread, "sum", 0));
+	n = record_int(why, "repeats", 0);
+	if (n)
+		printf("    (%lld repeated %s of the same findings counted once)\n", n,
+		       n == 1 ? "sighting" : "sightings");
+}
+
+/* How a hit takes part in the total, after its score. */
+static const char *term_text(const json_t *hit)
+{
+	const char *term = hit_term(hit);
+	return !strcmp(term, "install") ? "install time, counted in full"
+	       : !strcmp(term, "strong") ? "a flow or signature, counted with its detection"
+	       : "counted with its file";
+}
+
+/* One hit for --explain: place, score and term, message, context and the chain behind it. */
+static void explain_hit(const json_t *hit, const struct report *rep)
+{
+	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
+	const char *path = record_str(hit, "path"), *context = record_str(hit, "context");
+	const json_t *flow = json_object_get(hit, "flow");
+	long long line = record_int(hit, "line", 0), count = record_int(hit, "count", 1);
+	size_t i;
+	json_t *tag;
+
+	fputs("  ", stdout);
+	color_on(rep, sev);
+	fputc('[', stdout);
+	text_escape(stdout, sev ? sev : "?", 16);
+	fputc(']', stdout);
+	color_off(rep);
+	fputc(' ', stdout);
+	text_escape(stdout, det ? det : "?", SHOW_MAX);
+	fputs("  ", stdout);
+	text_escape(stdout, path ? path : "(artifact)", SHOW_MAX);
+	if (line > 0)
+		printf(":%lld:%lld", line, (long long)record_int(hit, "col", 0));
+	printf("  score %lld, %s", hit_score(hit), term_text(hit));
+	if (count > 1)
+		printf("  seen %lld times, counted once", count);
+	fputc('\n', stdout);
+	print_quote("", record_str(hit, "message") ? record_str(hit, "message") : "");
+	fputs("      context: ", stdout);
+	text_escape(stdout, context ? context : "?", 32);
+	json_array_foreach(json_object_get(hit, "tags"), i, tag) {
+		fputs(i ? ", " : "  tags: ", stdout);
+		text_escape(stdout, json_is_string(tag) ? json_string_value(tag) : "?", 64);
+	}
+	fputc('\n', stdout);
+	/* The chain aura-analyze recorded: where the data came from, what it went through. */
+	if (json_is_object(flow)) {
+		const char *from = record_str(flow, "source"), *via = record_str(flow, "path");
+		const char *sink = record_str(flow, "sink"), *host = record_str(flow, "host");
+		fputs("      chain: ", stdout);
+		text_escape(stdout, from ? from : "?", SHOW_MAX);
+		if (via && *via) {
+			fputs(" \xe2\x86\x92 ", stdout);	/* → */
+			text_escape(stdout, via, SHOW_MAX);
+		}
+		fputs(" \xe2\x86\x92 ", stdout);
+		text_escape(stdout, sink ? sink : "?", SHOW_MAX);
+		if (host) {
+			fputs("  (host ", stdout);
+			text_escape(stdout, host, SHOW_MAX);
+			fputc(')', stdout);
+		}
+		fputc('\n', stdout);
+	}
+	print_quotes(hit);
+}
+
+void report_text_explain(const json_t *v, const json_t *why, const struct report *rep)
+{
+	size_t i;
+	json_t *hit;
+	print_header(v, rep);
+	/* A partial scan explains a partial score: say so before anything else. */
+	json_array_foreach(json_object_get(v, "incomplete_reasons"), i, hit)
+		print_quote("incomplete: ", json_is_string(hit) ? json_string_value(hit) : "?");
+	capabilities_text(stdout, json_object_get(v, "capabilities"), "can:");
+	print_score_terms(why);
+	json_array_foreach(json_object_get(v, "hits"), i, hit)
+		explain_hit(hit, rep);
+	long long hidden = record_int(v, "hits_hidden", 0);
+	if (hidden > 0)
+		printf("  (%lld lower-severity %s not shown; they count above)\n", hidden,
+		       hidden == 1 ? "hit" : "hits");
+	fputc('\n', stdout);
 }
 
 void report_text_verdict(const json_t *v, const struct report *rep)
@@ -149,6 +300,7 @@ void report_text_verdict(const json_t *v, const struct report *rep)
 	fputs("  ", stdout);
 	text_escape(stdout, record_str(v, "reason") ? record_str(v, "reason") : "", 4 * SHOW_MAX);
 	fputc('\n', stdout);
+	capabilities_text(stdout, json_object_get(v, "capabilities"), "can:");
 	json_array_foreach(json_object_get(v, "errors"), i, e) {
 		const char *stage = record_str(e, "stage"), *path = record_str(e, "path");
 		fputs("  error: ", stdout);

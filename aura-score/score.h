@@ -19,8 +19,12 @@
 /* The reason quotes this many top hits, each message cut at REASON_MESSAGE_MAX bytes. */
 #define REASON_HITS		3
 #define REASON_MESSAGE_MAX	120
-/* A hit's quoted source line ("source") is cut at this many bytes: minified code is one line. */
+/*
+ * A hit's quoted source line ("source") is a window of at most this many bytes around the
+ * hit's column: minified code is one line.  Reports show DECODED_SHOW_MAX bytes of a payload.
+ */
 #define SOURCE_LINE_MAX		1000
+#define DECODED_SHOW_MAX	300
 
 /* Everything the stream said about one artifact, until its verdict is out. */
 struct artifact {
@@ -118,6 +122,7 @@ struct report {
 	bool json;		/* format == FORMAT_JSON */
 	bool color;
 	bool unbuffered;
+	bool explain;		/* --explain: how each verdict's score adds up */
 	long long fail_score;	/* -1: no gate */
 	int fail_rank;		/* -1: no gate */
 	/* tallies for the summary and the exit status */
@@ -135,6 +140,13 @@ struct report {
 	json_t *custom_stages;
 };
 
+/*
+ * The quote of a `len`-byte source line longer than SOURCE_LINE_MAX: the window around the
+ * hit's byte column `col`, CUT_MARK on each side that was cut; sets the hit's
+ * "source_window": {from: the line's first quoted byte, from_chars: the characters before
+ * it, line_bytes: the line's length}.
+ */
+json_t *source_window(const char *line, size_t len, long long col, json_t *hit);
 /* Tally one verdict against the gates, store it (--db), then write it in the chosen format. */
 void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx *ctx);
 /* True when the verdict reaches --fail-score or --fail-level. */
@@ -144,9 +156,15 @@ void report_text_summary(const struct report *rep, long stream_errors);
 /* One hit as the text report shows it: location, message, source line, evidence, payload. */
 void report_text_hit(const json_t *hit, const struct report *rep);
 void report_json_verdict(json_t *verdict);
+/* --explain: the verdict with the terms of its score (score_explain) and each hit's chain. */
+void report_text_explain(const json_t *verdict, const json_t *why, const struct report *rep);
 
 /* SARIF 2.1.0: one log with one run; every verdict's hits become that run's results. */
-struct sarif *sarif_new(void);
+/*
+ * `srcroot` (--srcroot, else NULL: the current directory) is the base of relative uris;
+ * resolved here, before sealing.  Fatal when it is not a directory.
+ */
+struct sarif *sarif_new(const char *srcroot);
 void sarif_add_verdict(struct sarif *s, const json_t *verdict);
 /* Write the log to stdout and free it. */
 void sarif_finish(struct sarif *s);
@@ -156,6 +174,28 @@ void sarif_finish(struct sarif *s);
  * and line separators become visible escapes; at most `max` bytes of `s` are shown, then "...".
  */
 void text_escape(FILE *out, const char *s, size_t max);
+/* The same as a malloc'd string (for SARIF messages, which viewers display as they are). */
+char *text_escaped(const char *s, size_t max);
+
+/* What stands for text left out of a quote: a window's cut sides, a reason's cut message. */
+#define CUT_MARK	"\xe2\x80\xa6"	/* U+2026 … */
+#define CUT_MARK_LEN	3
+
+/*
+ * The part [from, to) of a `len`-byte line to quote so that byte `col` (a hit's column) is
+ * in it: all of it when it fits in `max` bytes, else `max` bytes or a little less (whole
+ * UTF-8 characters) starting about a third of `max` before `col`.  Minified code hides a
+ * call thousands of bytes to the right: the start of its line shows nothing of it.
+ */
+struct window { size_t from, to; };
+struct window quote_window(const char *s, size_t len, size_t col, size_t max);
+/* text_escape of the window of `s` around byte `col`, CUT_MARK on each side that was cut. */
+void text_escape_window(FILE *out, const char *s, size_t col, size_t max);
+/*
+ * Append `s` to the malloc'd buffer, cut at about `max` bytes at a word boundary (a space
+ * in the last half of the room; else a character boundary), CUT_MARK marking the cut.
+ */
+void text_append_cut(char **buf, size_t *len, const char *s, size_t max);
 
 /* ---- db.c: the results database (docs/database.md) ---- */
 
@@ -201,8 +241,35 @@ void diff_report(const json_t *old, const json_t *new_, struct report *rep, int 
  */
 void merge_run(struct ndjson_reader *r, struct score_ctx *ctx);
 
-/* ---- model.c: also used by diff ---- */
+/* ---- capability.c: what a package can do (data/capabilities.yaml, docs/scoring.md) ---- */
+
+/* Places (file:line) a capability lists, most severe hit first. */
+#define CAPABILITY_PLACES	3
+
+/* Load the capabilities file (before sealing); false with `err` set when it is unusable. */
+bool capabilities_load(const char *path, char *err, size_t errlen);
+/*
+ * [{id, title, hits, where: [{path, line, detection}]}] for the capabilities the hits
+ * show, in the file's order; `sorted_hits` most severe first (hits_sorted).
+ */
+json_t *capabilities_of(const json_t *sorted_hits);
+/* The capabilities of `new_caps` whose id is not among `old_caps`. */
+json_t *capabilities_added(const json_t *old_caps, const json_t *new_caps);
+/* A merged verdict's "capabilities", checked and bounded; NULL (and `why`) when malformed. */
+json_t *capabilities_checked(const json_t *caps, char *why, size_t whylen);
+/* One line per capability: "  LABEL id (title): path:line, …". */
+void capabilities_text(FILE *out, const json_t *caps, const char *label);
+
+/* ---- model.c: also used by diff and --explain ---- */
 long long hits_total_score(const json_t *hits);
+/*
+ * The terms of hits_total_score (--explain): {total, install: {hits, value}, strong:
+ * [{detection, hits, sum, cap, value}], files: [{path, value, in_full, detections: […]}],
+ * spread: {sum, cap, value}, repeats}.
+ */
+json_t *score_explain(const json_t *hits);
+/* The term a hit adds to: "install" (in full), "strong" (per detection) or "file". */
+const char *hit_term(const json_t *hit);
 /* The dedup key of a hit: detection, path and name (else message), joined by U+001F. */
 char *hit_dedup_key(const json_t *hit);
 /* A new array of the same hits, most severe first (the verdict's order). */
