@@ -21,6 +21,10 @@ struct fetch_config {
 	long retries;		/* further attempts after a failed transfer */
 	size_t max_download;	/* biggest body accepted */
 	long max_redirects;
+	/* The install target environment markers are evaluated for (marker.c). */
+	const char *python_version;	/* "3.11" */
+	const char *platform;	/* "linux", "windows", "macos" */
+	const char *machine;	/* platform_machine: "x86_64" */
 };
 extern struct fetch_config fetch_cfg;
 
@@ -143,6 +147,14 @@ int pypi_fetch(const struct requirement *req, const char *target);
 /* The PyPI JSON API root (".../pypi/") on the index's host, malloc'd. */
 char *pypi_json_root(const char *index_url);
 
+/* ---- marker.c: PEP 508 environment markers ---- */
+bool marker_platform_known(const char *platform);
+/*
+ * Evaluate a marker for the stated target with `extra` ("" or NULL for none): 1 true,
+ * 0 false, -1 when Aura cannot evaluate it (why says which part).
+ */
+int marker_evaluate(const char *text, const char *extra, char *why, size_t cap);
+
 /* ---- npm.c ---- */
 int npm_fetch(const char *spec, const char *target);
 
@@ -150,5 +162,16 @@ int npm_fetch(const char *spec, const char *target);
 /* true when a regular file's name or first bytes say it is a requirements file. */
 bool requirements_recognised(const char *path, const unsigned char *head, size_t n);
 int requirements_fetch(const char *path);
+/*
+ * One PEP 508 string ("name[extra] >=1 ; marker") from pyproject.toml or a lock file, its
+ * marker evaluated with `extra` ("*": every extra); origin names it in messages.
+ */
+int requirement_fetch_pep508(const char *text, const char *origin, const char *extra);
+
+/* ---- lockfile.c: pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, package-lock.json ---- */
+enum lock_kind { LOCK_NONE, LOCK_PYPROJECT, LOCK_POETRY, LOCK_UV, LOCK_PIPFILE, LOCK_NPM };
+/* What a regular file is, by its name or its first bytes. */
+enum lock_kind lockfile_recognised(const char *path, const unsigned char *head, size_t n);
+int lockfile_fetch(const char *path, enum lock_kind kind);
 
 #endif

@@ -1,5 +1,6 @@
 /* aura-fetch: turn scan targets (paths, pypi:/npm: names, URLs, requirement files) into artifact records. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,15 @@ static const char usage[] =
 	"  --timeout SECONDS   connect time-out and longest stall (default 10)\n"
 	"  --retries N         further attempts after a failed transfer (default 2)\n"
 	"  --max-download SIZE biggest response accepted (default 1G)\n"
-	"  --max-redirects N   redirects followed (default 5)\n";
+	"  --max-redirects N   redirects followed (default 5)\n"
+	"  --python-version V  environment markers are evaluated for Python V (default 3.11)\n"
+	"  --platform P        ... on linux, windows or macos (default linux)\n"
+	"  --machine M         ... with platform_machine M (default x86_64)\n";
 
 enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS,
+	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
 };
 
 static const struct option longopts[] = {
@@ -62,6 +66,9 @@ static const struct option longopts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "max-download", required_argument, NULL, OPT_MAX_DOWNLOAD },
 	{ "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
+	{ "python-version", required_argument, NULL, OPT_PYTHON_VERSION },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,8 +144,11 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Does an argument target need the PyPI index (a name, or a requirements file)? */
-static bool needs_index(const char *target)
+/*
+ * Does an argument target need the PyPI index (a name, a requirements or Python lock
+ * file) or the npm registry (package-lock.json)?
+ */
+static bool needs_index(const char *target, bool *npm)
 {
 	if (starts_with(target, "pypi:"))
 		return true;
@@ -146,9 +156,14 @@ static bool needs_index(const char *target)
 	if (fd < 0)
 		return false;
 	unsigned char head[512];
-	ssize_t n = pread(fd, head, sizeof head, 0);
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, head, sizeof head, 0) : 0;
 	close(fd);
-	return n > 0 && requirements_recognised(target, head, (size_t)n);
+	enum lock_kind lock = n > 0 ? lockfile_recognised(target, head, (size_t)n) : LOCK_NONE;
+	if (lock == LOCK_NPM)
+		*npm = true;
+	return (lock != LOCK_NONE && lock != LOCK_NPM) ||
+	       (n > 0 && requirements_recognised(target, head, (size_t)n));
 }
 
 static void allow(const char *url)
@@ -169,8 +184,9 @@ static void allow_hosts(int argc, char **argv, bool index_given, bool registry_g
 	for (int i = optind; i < argc; i++) {
 		if (starts_with(argv[i], "https://") || starts_with(argv[i], "http://"))
 			allow(argv[i]);
-		need_index |= needs_index(argv[i]);
-		need_registry |= starts_with(argv[i], "npm:");
+		bool npm_lock = false;
+		need_index |= needs_index(argv[i], &npm_lock);
+		need_registry |= starts_with(argv[i], "npm:") || npm_lock;
 	}
 	if (need_index && !(optind >= argc && !index_given)) {
 		allow(fetch_cfg.index_url);
@@ -223,6 +239,7 @@ int main(int argc, char **argv)
 		.max_files = 100000, .index_url = "https://pypi.org/simple/",
 		.registry_url = "https://registry.npmjs.org/", .timeout = 10, .retries = 2,
 		.max_download = (size_t)1 << 30, .max_redirects = 5,
+		.python_version = "3.11", .platform = "linux", .machine = "x86_64",
 	};
 
 	aura_set_progname(argv[0]);
@@ -262,6 +279,20 @@ int main(int argc, char **argv)
 		case OPT_RETRIES: fetch_cfg.retries = aura_parse_long("--retries", optarg); break;
 		case OPT_MAX_DOWNLOAD: fetch_cfg.max_download = aura_parse_size("--max-download", optarg); break;
 		case OPT_MAX_REDIRECTS: fetch_cfg.max_redirects = aura_parse_long("--max-redirects", optarg); break;
+		case OPT_PYTHON_VERSION: {
+			struct pep440 v;
+			if (!pep440_parse(optarg, &v) || v.nrelease < 2 || v.nrelease > 3 || v.epoch ||
+			    pep440_is_prerelease(&v) || v.has_post || v.local[0])
+				aura_usage_error("--python-version: expected X.Y or X.Y.Z, not '%s'", optarg);
+			fetch_cfg.python_version = optarg;
+			break;
+		}
+		case OPT_PLATFORM:
+			if (!marker_platform_known(optarg))
+				aura_usage_error("--platform: expected linux, windows or macos, not '%s'", optarg);
+			fetch_cfg.platform = optarg;
+			break;
+		case OPT_MACHINE: fetch_cfg.machine = optarg; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)

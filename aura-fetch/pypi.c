@@ -573,7 +573,16 @@ int pypi_fetch(const struct requirement *req, const char *target)
 		else
 			emitted++;
 	}
-	if (emitted + failed == 0) {
+	if (emitted + failed == 0 && req->hashes) {
+		/* The lock or --hash and the index disagree: one of them was tampered with. */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "release %s of '%s' has no %s matching the --hash values "
+			 "(%zu hashes; the index publishes others)", r->version, p.norm,
+			 fetch_cfg.only ? fetch_cfg.only : fetch_cfg.all_files ? "file" : "sdist or wheel",
+			 req->nhashes);
+		report_mismatch(where, fetch_cfg.index_url, msg);
+		failed++;
+	} else if (emitted + failed == 0) {
 		record_error(NULL, where, "release %s of '%s' has no %s%s", r->version, p.norm,
 			     fetch_cfg.only ? fetch_cfg.only : fetch_cfg.all_files ? "file" :
 			     "sdist or wheel", req->hashes ? " matching the --hash values" : "");

@@ -3,19 +3,7 @@
 # site-packages, against a fixture registry served on 127.0.0.1 (no internet needed).
 
 load helpers/common
-
-FIX="$BATS_TEST_DIRNAME/fixtures/registry"
-
-# start_server NAME [CERT KEY]: serve $BATS_FILE_TMPDIR/NAME/web; sets the port in NAME/port.
-start_server() {
-	local dir="$BATS_FILE_TMPDIR/$1"
-	mkdir -p "$dir/web"
-	python3 "$FIX/serve.py" "$dir/web" "$dir/port" "${2:--}" "${3:-}" 3>&- &
-	echo $! >"$dir/pid"
-	for _ in $(seq 100); do [ -s "$dir/port" ] && return 0; sleep 0.1; done
-	echo "fixture server $1 did not start" >&2
-	return 1
-}
+load fixtures/registry/server
 
 setup_file() {
 	start_server plain
@@ -44,8 +32,6 @@ setup() {
 	LOG="$BATS_FILE_TMPDIR/plain/requests.log"
 }
 
-# fields: "type name version filename" per record of $output.
-fields() { printf '%s\n' "$output" | jq -r '[.type, .name // "-", .version // "-", .filename // .message // "-"] | join(" ")'; }
 
 @test "pypi:NAME is the newest release by PEP 440 that is not yanked or a pre-release; sdist and wheels" {
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" pypi:Demo_Pkg
@@ -270,10 +256,12 @@ artifact local 0.1 -
 artifact pep691 3.0 pep691-3.0.tar.gz"
 	assert_jq "${lines[0]}" '.path == "requirements.txt:7"'
 	assert_jq "${lines[2]}" '.origin == "more.txt:1" and .target == "pypi:evil==1.0"'
-	# A --hash that matches no published file is an error, never a skip.
+	# A --hash that matches no published file is refused with a DigestMismatch hit, never a skip.
 	printf 'demo-pkg==1.0 --hash=sha256:%s\n' "$(printf '1%.0s' $(seq 64))" >requirements.txt
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" requirements.txt
-	assert_jq "$output" '.type == "error" and .path == "requirements.txt:1" and (.message | test("matching the --hash values"))'
+	assert_equal "${#lines[@]}" 2
+	assert_jq "${lines[0]}" '.type == "hit" and .detection == "DigestMismatch" and .artifact == "requirements.txt:1"'
+	assert_jq "${lines[1]}" '.type == "error" and .artifact == "requirements.txt:1" and (.message | test("matching the --hash values"))'
 	# The driver exits 2 for the bad line and still scans the rest.
 	printf 'evil==1.0\nnot/a requirement\n' >requirements.txt
 	run -2 --separate-stderr aura scan --format json --index-url "$INDEX" --only sdist requirements.txt
