@@ -155,6 +155,12 @@ bool marker_platform_known(const char *platform);
  */
 int marker_evaluate(const char *text, const char *extra, char *why, size_t cap);
 
+/* ---- semver.c: npm versions and ranges ---- */
+/* 1 when version satisfies the node-semver range, 0 when not, -1 when the range is malformed. */
+int semver_satisfies(const char *range, const char *version, bool include_pre);
+/* 1 when semver a is newer than b (a version that is not semver is older than any). */
+int semver_newer(const char *a, const char *b);
+
 /* ---- npm.c ---- */
 int npm_fetch(const char *spec, const char *target);
 

