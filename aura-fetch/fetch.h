@@ -99,6 +99,14 @@ int http_transfer(const char *url, const char *accept, size_t limit, http_write_
 		  http_reset_fn reset, void *ctx, struct http_body *body, char *why, size_t cap);
 int http_get(const char *url, const char *accept, struct http_body *body, char *why, size_t cap);
 void http_body_free(struct http_body *body);
+/*
+ * A mirror on disk: --index-url file:///M/web/simple/ makes /M/web the only folder file://
+ * URLs may read (before sealing; 0, or -1 with why).  http_mirror_url maps a
+ * files.pythonhosted.org URL to the mirror's copy (malloc'd), NULL when there is none.
+ */
+int http_set_mirror(const char *index_url, char *why, size_t cap);
+const char *http_mirror_root(void);
+char *http_mirror_url(const char *url);
 
 /* ---- cache.c: the content-addressed download cache ---- */
 enum digest_kind { DIGEST_NONE, DIGEST_SHA256, DIGEST_SHA512, DIGEST_SHA1 };
@@ -144,6 +152,12 @@ struct requirement {
 	const char *origin;	/* "requirements.txt:3" for messages, or NULL */
 };
 int pypi_fetch(const struct requirement *req, const char *target);
+/* The release "pypi:NAME" means (newest, not yanked, final unless --pre); -1 with why. */
+int pypi_latest(const char *name, char *version, size_t vcap, char *why, size_t cap);
+
+/* ---- list.c: aura-fetch --list ---- */
+/* Print the index's projects as targets, one per line ("pypi:NAME" or, latest, "pypi:NAME==V"). */
+int list_index(bool latest);
 /* The PyPI JSON API root (".../pypi/") on the index's host, malloc'd. */
 char *pypi_json_root(const char *index_url);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -282,10 +283,138 @@ done:
 	return rc;
 }
 
+/* ---- a mirror on disk (bandersnatch's web/ folder) behind a file:// index ---- */
+
+static char *mirror_root;	/* realpath of the mirror's web/ folder, or NULL */
+
+static bool is_file_url(const char *url)
+{
+	return strncasecmp(url, "file://", 7) == 0;
+}
+
+int http_set_mirror(const char *index_url, char *why, size_t cap)
+{
+	/* file:///M/web/simple/ -> /M/web (or the folder itself when it is not .../simple/) */
+	CURLU *u = curl_url();
+	char *path = NULL;
+	int rc = -1;
+	if (u && curl_url_set(u, CURLUPART_URL, index_url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+		size_t n = strlen(path);
+		if (n >= 8 && strcmp(path + n - 8, "/simple/") == 0)
+			path[n - 7] = '\0';
+		mirror_root = realpath(path, NULL);
+		if (!mirror_root)
+			snprintf(why, cap, "--index-url %s: %s: %s", index_url, path, strerror(errno));
+		else
+			rc = 0;
+	} else {
+		snprintf(why, cap, "--index-url %s: not a file:// URL Aura can read", index_url);
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+const char *http_mirror_root(void)
+{
+	return mirror_root;
+}
+
+char *http_mirror_url(const char *url)
+{
+	/* The JSON API names files.pythonhosted.org; bandersnatch keeps the same paths under packages/. */
+	if (!mirror_root || is_file_url(url))
+		return NULL;
+	const char *path = strstr(url, "://");
+	path = path ? strchr(path + 3, '/') : NULL;
+	if (!path || strncmp(path, "/packages/", 10) != 0)
+		return NULL;
+	char *out;
+	if (asprintf(&out, "file://%s%.*s", mirror_root, (int)strcspn(path, "?"), path) < 0)
+		aura_oom();
+	return out;
+}
+
+/* GET a file:// URL: only under the mirror, a folder is its index.html, absent is a 404. */
+static int file_transfer(const char *url, size_t limit, http_write_fn fn, void *ctx,
+			 struct http_body *body, char *why, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *real = NULL;
+	int rc = -1;
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) != CURLUE_OK) {
+		snprintf(why, cap, "%s: not a file URL Aura can read", url);
+		goto done;
+	}
+	/*
+	 * Only under the mirror, by name: no ".." component (realpath needs system calls the
+	 * sealed stage does not have).  When only the mirror is readable, Landlock holds this
+	 * for symlinks too (docs/targets.md).
+	 */
+	size_t rootlen = mirror_root ? strlen(mirror_root) : 0;
+	if (!mirror_root || strncmp(path, mirror_root, rootlen) != 0 ||
+	    (path[rootlen] != '/' && path[rootlen] != '\0') || strstr(path, "/../") ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0)) {
+		snprintf(why, cap, "%s: outside the mirror given as --index-url: refused", url);
+		goto done;
+	}
+	real = xstrdup(path);
+	char *file = real;
+	struct stat st;
+	if (stat(real, &st) == 0 && S_ISDIR(st.st_mode) && asprintf(&file, "%s/index.html", real) < 0)
+		aura_oom();
+	FILE *f = fopen(file, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			body->status = 404, rc = 0;
+		else
+			snprintf(why, cap, "%s: %s", url, strerror(errno));
+	} else {
+		unsigned char buf[65536];
+		size_t n, total = 0;
+		rc = 0;
+		while (rc == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+			total += n;
+			if (total > limit) {
+				snprintf(why, cap, "response larger than the size cap of %zu bytes "
+					 "(--max-download)", limit);
+				rc = -1;
+			} else if (fn ? fn(buf, n, ctx) < 0 : 0) {
+				snprintf(why, cap, "%s: write error", url);
+				rc = -1;
+			} else if (!fn) {
+				body->data = xrealloc(body->data, total + 1);
+				memcpy(body->data + total - n, buf, n);
+				body->len = total;
+			}
+		}
+		if (ferror(f)) {
+			snprintf(why, cap, "%s: read error", url);
+			rc = -1;
+		}
+		fclose(f);
+		body->status = rc == 0 ? 200 : 0;
+	}
+	if (file != real)
+		free(file);
+done:
+	free(real);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 int http_transfer(const char *url, const char *accept, size_t limit, http_write_fn fn,
 		  http_reset_fn reset, void *ctx, struct http_body *body, char *why, size_t cap)
 {
 	memset(body, 0, sizeof *body);
+	if (is_file_url(url)) {
+		if (reset)
+			reset(ctx);
+		return file_transfer(url, limit, fn, ctx, body, why, cap);
+	}
 	if (fetch_cfg.offline) {
 		snprintf(why, cap, "%s: not in the cache (--offline)", url);
 		return -1;
@@ -313,6 +442,10 @@ int http_get(const char *url, const char *accept, struct http_body *body, char *
 	if (asprintf(&key, "%s\n%s", url, accept ? accept : "") < 0)
 		aura_oom();
 	memset(body, 0, sizeof *body);
+	if (is_file_url(url)) {	/* the mirror is on disk: nothing to cache */
+		free(key);
+		return http_transfer(url, accept, fetch_cfg.max_download, NULL, NULL, NULL, body, why, cap);
+	}
 	if (fetch_cfg.offline) {
 		body->data = cache_get_response(key, &body->len);
 		free(key);

@@ -1,5 +1,7 @@
 /* aura-fetch: turn scan targets (paths, pypi:/npm: names, URLs, requirement files) into artifact records. */
 #include <fcntl.h>
+#include <libgen.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +44,17 @@ static const char usage[] =
 	"  --max-redirects N   redirects followed (default 5)\n"
 	"  --python-version V  environment markers are evaluated for Python V (default 3.11)\n"
 	"  --platform P        ... on linux, windows or macos (default linux)\n"
-	"  --machine M         ... with platform_machine M (default x86_64)\n";
+	"  --machine M         ... with platform_machine M (default x86_64)\n"
+	"  --list              print the index's projects as targets (pypi:NAME), one a line\n"
+	"  --latest            with --list: each project's latest release (pypi:NAME==V)\n"
+	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
+	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 
 enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
+	OPT_LIST, OPT_LATEST,
 };
 
 static const struct option longopts[] = {
@@ -69,6 +76,8 @@ static const struct option longopts[] = {
 	{ "python-version", required_argument, NULL, OPT_PYTHON_VERSION },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "latest", no_argument, NULL, OPT_LATEST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -188,6 +197,8 @@ static void allow_hosts(int argc, char **argv, bool index_given, bool registry_g
 		need_index |= needs_index(argv[i], &npm_lock);
 		need_registry |= starts_with(argv[i], "npm:") || npm_lock;
 	}
+	if (http_mirror_root())
+		need_index = false;	/* on disk: no host to allow */
 	if (need_index && !(optind >= argc && !index_given)) {
 		allow(fetch_cfg.index_url);
 		/* pypi.org serves its files from another host. */
@@ -232,7 +243,7 @@ static char *default_cache_dir(void)
 int main(int argc, char **argv)
 {
 	int opt;
-	bool index_given = false, registry_given = false;
+	bool index_given = false, registry_given = false, list = false, latest = false;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
@@ -293,15 +304,29 @@ int main(int argc, char **argv)
 			fetch_cfg.platform = optarg;
 			break;
 		case OPT_MACHINE: fetch_cfg.machine = optarg; break;
+		case OPT_LIST: list = true; break;
+		case OPT_LATEST: latest = true; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
 		aura_usage_error("--cacert: cannot read '%s'", fetch_cfg.cacert);
+	if (latest && !list)
+		aura_usage_error("--latest goes with --list");
+	if (list && optind < argc)
+		aura_usage_error("--list takes no targets: it lists the --index-url");
+	bool mirror = strncasecmp(fetch_cfg.index_url, "file://", 7) == 0;
+	if (mirror) {
+		char why[1024];
+		if (http_set_mirror(fetch_cfg.index_url, why, sizeof why) < 0)
+			aura_usage_error("%s", why);
+	}
 
 	out_init(aura_opts.unbuffered);
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
 	http_init();
+	if (list)
+		index_given = true;
 	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
 	unsigned short ports[64];
 	int nports = http_allowed_ports(ports, 64);
@@ -311,9 +336,9 @@ int main(int argc, char **argv)
 	 * Read everywhere (targets may arrive on stdin).  Only a run that downloads (or gathers
 	 * installed distributions) gets sockets and writes, and those only in the cache.
 	 */
-	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline ||
+	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline || mirror ||
 					      any_site_packages(argc, argv));
-	struct sandbox_grant grants[] = {
+	struct sandbox_grant grants[2 + 64] = {
 		{ .path = "/", .access = SANDBOX_READ },
 		{ .path = fetch_cfg.cache_dir, .access = SANDBOX_READ | SANDBOX_WRITE },
 	};
@@ -323,8 +348,27 @@ int main(int argc, char **argv)
 	}
 	if (!writes)
 		fetch_cfg.cache_dir = NULL;	/* said in an error if a target needs it */
-	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, writes ? 2 : 1);
+	int ngrants = writes ? 2 : 1;
+	/*
+	 * A mirror with nothing on the network (no TLS, whose CA files load late): only the
+	 * mirror, the cache and the folders of the targets named are readable.
+	 */
+	if (mirror && nports == 0 && (optind < argc || list) && argc - optind <= 64) {
+		grants[0].path = http_mirror_root();
+		for (int i = optind; i < argc; i++)
+			if (!starts_with(argv[i], "pypi:")) {
+				char *copy = xstrdup(argv[i]);
+				grants[ngrants++] = (struct sandbox_grant){ .path = xstrdup(dirname(copy)),
+									    .access = SANDBOX_READ };
+				free(copy);
+			}
+	}
+	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, ngrants);
 
+	if (list) {	/* what cannot be listed is an error record among the lines */
+		list_index(latest);
+		return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+	}
 	if (optind < argc)
 		for (int i = optind; i < argc; i++)
 			fetch_target(argv[i]);

@@ -412,3 +412,73 @@ artifact oldpkg 0.5"
 	run -0 aura-fetch --registry "$BASE/" npm:ranged
 	assert_jq "$output" '.version == "2.0.0"'
 }
+
+@test "a bandersnatch mirror on disk is an index (file://): JSON API where present, else simple pages; a tampered file is refused" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha pypi:onlysimple pypi:bad-one==0.1 pypi:nope
+	assert_equal "$(fields)" "artifact alpha 2.0 alpha-2.0.tar.gz
+artifact onlysimple 0.5 onlysimple-0.5.tar.gz
+artifact bad-one 0.1 bad_one-0.1.tar.gz
+error - - unknown project 'nope' on $M (HTTP 404)"
+	# The JSON API's files.pythonhosted.org URLs are read from the mirror's packages/.
+	assert_jq "${lines[0]}" '(.url | startswith("file://") and contains("/mirror/web/packages/")) and .registry.api == "json" and .registry.summary == "mirror fixture"'
+	assert_jq "${lines[1]}" '.registry.api == "simple-html"'
+	run --separate-stderr aura scan --format json --index-url "$M" pypi:bad-one
+	assert_jq "$output" '.risk == "critical"'
+	# A file changed in the mirror does not match its digest.
+	f=$(ls mirror/web/packages/*/*/*/alpha-2.0.tar.gz)
+	printf 'x' >>"$f"
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha
+	assert_equal "$(fields | head -1)" "hit - - DigestMismatch"
+	# Not a folder: a usage error.
+	run -2 aura-fetch --index-url "file://$PWD/nothing/simple/" pypi:alpha
+	assert_output --partial "No such file or directory"
+}
+
+@test "a mirror: links out of it are refused, and Landlock lets the stage read only the mirror, the cache and the targets' folders" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	cp "$BATS_FILE_TMPDIR/plain/web/packages/evil-1.0.tar.gz" outside.tar.gz
+	sha=$(sha256sum outside.tar.gz | cut -d' ' -f1)
+	mkdir -p mirror/web/simple/escape mirror/web/simple/linked
+	echo "<a href=\"../../../../outside.tar.gz#sha256=$sha\">escape-1.0.tar.gz</a>" >mirror/web/simple/escape/index.html
+	ln -s "$PWD/outside.tar.gz" mirror/web/packages/linked-1.0.tar.gz
+	echo "<a href=\"../../packages/linked-1.0.tar.gz#sha256=$sha\">linked-1.0.tar.gz</a>" >mirror/web/simple/linked/index.html
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:escape
+	assert_jq "$output" '.type == "error" and (.message | test("outside the mirror given as --index-url: refused"))'
+	[ "$(landlock_abi)" -ge 1 ] || skip "no Landlock on this kernel: the symlink case is confined only by name"
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:linked
+	assert_jq "$output" '.type == "error" and (.message | test("Permission denied"))'
+	# Control: unconfined, the same link is read.
+	AURA_ALLOW_NO_SANDBOX=1 run -0 --separate-stderr aura-fetch --no-sandbox --index-url "$M" pypi:linked
+	assert_jq "$output" '.type == "artifact" and .name == "linked"'
+}
+
+@test "aura-fetch --list: every project of an index or a mirror as targets, or --latest releases; piped back in, they are fetched" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list
+	assert_equal "$output" "pypi:alpha
+pypi:bad-one
+pypi:onlysimple"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list --latest
+	assert_equal "$output" "pypi:alpha==2.0
+pypi:bad-one==0.1
+pypi:onlysimple==0.5"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list --latest --pre
+	assert_line -n 0 "pypi:alpha==3.0b1"
+	run -0 --separate-stderr bash -c "aura-fetch --index-url '$M' --list --latest | aura-fetch --index-url '$M'"
+	assert_equal "$(fields)" "artifact alpha 2.0 alpha-2.0.tar.gz
+artifact bad-one 0.1 bad_one-0.1.tar.gz
+artifact onlysimple 0.5 onlysimple-0.5.tar.gz"
+	# An HTTP index: PEP 503 HTML root and PEP 691 JSON root.
+	printf '<html><a href="evil/">evil</a><a href="/simple/pep691/">pep691</a><a>bad name!</a></html>' >"$BATS_FILE_TMPDIR/plain/web/simple/index.html"
+	run -0 --separate-stderr aura-fetch --index-url "$INDEX" --list --latest
+	assert_equal "$(printf '%s\n' "$output" | sed 's/{.*"message":"\([^"]*\)".*/error: \1/')" "pypi:evil==1.0
+pypi:pep691==3.0
+error: the index lists 'bad name!', which is not a project name"
+	rm "$BATS_FILE_TMPDIR/plain/web/simple/index.html"
+	run -2 aura-fetch --latest
+	run -2 aura-fetch --list pypi:x
+}
