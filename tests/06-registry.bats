@@ -429,7 +429,7 @@ error - - unknown project 'nope' on $M (HTTP 404)"
 	# A file changed in the mirror does not match its digest.
 	f=$(ls mirror/web/packages/*/*/*/alpha-2.0.tar.gz)
 	printf 'x' >>"$f"
-	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha
+	XDG_CACHE_HOME=$PWD/fresh-cache run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha
 	assert_equal "$(fields | head -1)" "hit - - DigestMismatch"
 	# Not a folder: a usage error.
 	run -2 aura-fetch --index-url "file://$PWD/nothing/simple/" pypi:alpha
