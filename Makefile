@@ -50,7 +50,7 @@ DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 COMMON_LIBS   = jansson libseccomp nettle
-LIBS_fetch    = libcurl libarchive
+LIBS_fetch    = libcurl libarchive sqlite3
 LIBS_unpack   = libarchive libmagic zlib
 LIBS_parse    = tree-sitter icu-uc
 LIBS_rewrite  = tree-sitter zlib icu-uc liblzma

@@ -155,6 +155,12 @@ int pypi_fetch(const struct requirement *req, const char *target);
 /* The release "pypi:NAME" means (newest, not yanked, final unless --pre); -1 with why. */
 int pypi_latest(const char *name, char *version, size_t vcap, char *why, size_t cap);
 
+/* ---- reuse.c: --db, artifacts already scanned under the same key ---- */
+/* Read the stored sha256s before sealing; -1 (said) when the database cannot be read. */
+int reuse_load(const char *db_path, const char *rules_digest, const char *limits);
+/* When the artifact was scanned before: a `reused` record instead, and true. */
+bool reuse_emit(const json_t *artifact);
+
 /* ---- list.c: aura-fetch --list ---- */
 /* Print the index's projects as targets, one per line ("pypi:NAME" or, latest, "pypi:NAME==V"). */
 int list_index(bool latest);

@@ -410,7 +410,7 @@ int fetch_local(const char *path)
 		rc = describe_file(fd, path, artifact);
 		close(fd);
 	}
-	if (rc == 0)
+	if (rc == 0 && !reuse_emit(artifact))
 		out_record(artifact);
 	json_decref(artifact);
 	return rc;

@@ -47,6 +47,11 @@ static const char usage[] =
 	"  --machine M         ... with platform_machine M (default x86_64)\n"
 	"  --list              print the index's projects as targets (pypi:NAME), one a line\n"
 	"  --latest            with --list: each project's latest release (pypi:NAME==V)\n"
+	"  --db FILE           an artifact whose sha256 FILE holds a complete verdict for,\n"
+	"                      under this Aura version and --rules-digest/--limits, becomes\n"
+	"                      a `reused` record (aura-score --db reports the stored verdict)\n"
+	"  --rules-digest HEX, --limits TEXT  the scan key (docs/database.md)\n"
+	"  --rescan            with --db: scan everything again\n"
 	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
 	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 
@@ -54,7 +59,7 @@ enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
-	OPT_LIST, OPT_LATEST,
+	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN,
 };
 
 static const struct option longopts[] = {
@@ -78,6 +83,10 @@ static const struct option longopts[] = {
 	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "latest", no_argument, NULL, OPT_LATEST },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
+	{ "limits", required_argument, NULL, OPT_LIMITS },
+	{ "rescan", no_argument, NULL, OPT_RESCAN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -243,7 +252,8 @@ static char *default_cache_dir(void)
 int main(int argc, char **argv)
 {
 	int opt;
-	bool index_given = false, registry_given = false, list = false, latest = false;
+	bool index_given = false, registry_given = false, list = false, latest = false, rescan = false;
+	const char *db_path = NULL, *rules_digest = NULL, *limits = NULL;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
@@ -306,12 +316,20 @@ int main(int argc, char **argv)
 		case OPT_MACHINE: fetch_cfg.machine = optarg; break;
 		case OPT_LIST: list = true; break;
 		case OPT_LATEST: latest = true; break;
+		case OPT_DB: db_path = optarg; break;
+		case OPT_RULES_DIGEST: rules_digest = optarg; break;
+		case OPT_LIMITS: limits = optarg; break;
+		case OPT_RESCAN: rescan = true; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
 		aura_usage_error("--cacert: cannot read '%s'", fetch_cfg.cacert);
 	if (latest && !list)
 		aura_usage_error("--latest goes with --list");
+	if (db_path && (!rules_digest || !limits))
+		aura_usage_error("--db needs --rules-digest and --limits (the scan key; aura scan gives them)");
+	if (db_path && !rescan)
+		reuse_load(db_path, rules_digest, limits);	/* before sealing: the file is read now */
 	if (list && optind < argc)
 		aura_usage_error("--list takes no targets: it lists the --index-url");
 	bool mirror = strncasecmp(fetch_cfg.index_url, "file://", 7) == 0;

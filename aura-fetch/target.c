@@ -78,7 +78,8 @@ int emit_download(const char *target, const char *path, const char *sha256,
 			json_object_set_new(artifact, "version", json_string(version));
 		if (extra)
 			json_object_update(artifact, extra);
-		out_record(artifact);
+		if (!reuse_emit(artifact))
+			out_record(artifact);
 	}
 	json_decref(extra);
 	json_decref(artifact);

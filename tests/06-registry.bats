@@ -482,3 +482,38 @@ error: the index lists 'bad name!', which is not a project name"
 	run -2 aura-fetch --latest
 	run -2 aura-fetch --list pypi:x
 }
+
+@test "--db: an artifact already scanned under the same Aura version, rules and limits is not scanned again; --rescan, other rules, schema 1" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	scan() { aura scan --format json --db t.db --index-url "$M" "$@" 2>/dev/null | jq -c '[.artifact.name, .risk, (.reused | if . then "reused" else "scanned" end)] | join(" ")' -r; }
+	assert_equal "$(scan pypi:bad-one pypi:alpha)" "bad-one critical scanned
+alpha info scanned"
+	assert_equal "$(scan pypi:bad-one pypi:alpha pypi:onlysimple)" "bad-one critical reused
+alpha info reused
+onlysimple info scanned"
+	# What aura-fetch sends instead of the artifact: no unpacking, parsing or analysis.
+	digest=$(sha256sum <"$AURA_ROOT/data/rules.yaml" | cut -d' ' -f1)
+	run -0 --separate-stderr aura-fetch --index-url "$M" --db t.db --rules-digest "$digest" --limits defaults pypi:alpha
+	assert_jq "$output" '.type == "reused" and .name == "alpha" and (.sha256 | length == 64)'
+	# The reused verdict is not stored again: 3 verdicts for 3 artifacts.
+	assert_equal "$(sqlite3 t.db 'select count(*) from artifacts')" 3
+	assert_equal "$(scan --rescan pypi:alpha)" "alpha info scanned"
+	# Other rules: another key.
+	cp "$AURA_ROOT/data/rules.yaml" rules.yaml && echo '# changed' >>rules.yaml
+	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info scanned"
+	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info reused"
+	# An incomplete verdict is never reused.
+	sqlite3 t.db "update artifacts set complete = 0"
+	assert_equal "$(scan pypi:alpha)" "alpha info scanned"
+	# A schema-1 database is migrated; its verdicts have no key and are scanned again.
+	sqlite3 t.db "alter table scans drop column rules_digest; alter table scans drop column limits; update meta set value = '1' where key = 'schema'"
+	assert_equal "$(scan pypi:bad-one)" "bad-one critical scanned"
+	assert_equal "$(sqlite3 t.db "select value from meta where key = 'schema'")" 2
+	assert_equal "$(scan pypi:bad-one)" "bad-one critical reused"
+	# A reused record with no database to read it from: an error, never a silent pass.
+	run -2 --separate-stderr bash -c "aura-fetch --index-url '$M' --db t.db --rules-digest '$digest' --limits defaults pypi:bad-one | aura-score --format json"
+	[[ "$stderr" == *"no --db to read its verdict from"* ]]
+	run -2 aura-fetch --db t.db pypi:alpha
+	assert_output --partial "needs --rules-digest and --limits"
+}
