@@ -105,6 +105,16 @@ void http_body_free(struct http_body *body);
  * files.pythonhosted.org URL to the mirror's copy (malloc'd), NULL when there is none.
  */
 int http_set_mirror(const char *index_url, char *why, size_t cap);
+/* Validators the next requests send (If-None-Match, If-Modified-Since; NULL/"" for none). */
+void http_set_conditional(const char *etag, const char *last_modified);
+/* The ETag and Last-Modified of the last response ("" when absent). */
+void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap);
+
+/* ---- watch.c: aura-fetch --feed, one poll of a registry's feed of new uploads ---- */
+/* Read the state before sealing (absent: start from now); -1 when it is unreadable. */
+int watch_load_state(const char *state_path, const char *feed);
+/* Poll once: new targets one per line, then a watch_state record; -1 on failure. */
+int watch_poll(const char *feed);
 const char *http_mirror_root(void);
 char *http_mirror_url(const char *url);
 

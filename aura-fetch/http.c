@@ -184,6 +184,50 @@ static void back_off(int attempt)
 		;
 }
 
+/* ---- conditional requests (watch.c): validators sent and received ---- */
+
+static char cond_etag[256], cond_modified[128];	/* sent: If-None-Match, If-Modified-Since */
+static char got_etag[256], got_modified[128];	/* received: ETag, Last-Modified */
+
+void http_set_conditional(const char *etag, const char *last_modified)
+{
+	snprintf(cond_etag, sizeof cond_etag, "%s", etag ? etag : "");
+	snprintf(cond_modified, sizeof cond_modified, "%s", last_modified ? last_modified : "");
+}
+
+void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap)
+{
+	snprintf(etag, ecap, "%s", got_etag);
+	snprintf(last_modified, lcap, "%s", got_modified);
+}
+
+/* A response header: keep the validators (printable ASCII only). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *userdata)
+{
+	(void)userdata;
+	size_t n = size * nmemb;
+	static const struct { const char *name; char *out; size_t cap; } keep[] = {
+		{ "etag:", got_etag, sizeof got_etag },
+		{ "last-modified:", got_modified, sizeof got_modified },
+	};
+	for (size_t k = 0; k < 2; k++) {
+		size_t l = strlen(keep[k].name);
+		if (n <= l || strncasecmp(p, keep[k].name, l) != 0)
+			continue;
+		size_t start = l, end = n;
+		while (start < end && (p[start] == ' ' || p[start] == '\t'))
+			start++;
+		while (end > start && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' '))
+			end--;
+		bool printable = end - start < keep[k].cap;
+		for (size_t i = start; i < end && printable; i++)
+			printable = p[i] >= 0x20 && p[i] < 0x7f;
+		if (printable)
+			snprintf(keep[k].out, keep[k].cap, "%.*s", (int)(end - start), p + start);
+	}
+	return n;
+}
+
 /* One GET, following at most --max-redirects redirects to allowed hosts. */
 static int get_once(const char *start_url, const char *accept, struct sink *s, long *status,
 		    char *why, size_t cap, bool *retryable)
@@ -214,6 +258,17 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			snprintf(accept_header, sizeof accept_header, "Accept: %s", accept);
 			headers = curl_slist_append(headers, accept_header);
 		}
+		char cond_header[400];
+		if (*cond_etag) {
+			snprintf(cond_header, sizeof cond_header, "If-None-Match: %s", cond_etag);
+			headers = curl_slist_append(headers, cond_header);
+		}
+		char since_header[200];
+		if (*cond_modified) {
+			snprintf(since_header, sizeof since_header, "If-Modified-Since: %s", cond_modified);
+			headers = curl_slist_append(headers, since_header);
+		}
+		got_etag[0] = got_modified[0] = '\0';
 		curl_easy_reset(curl);
 		curl_easy_setopt(curl, CURLOPT_URL, url);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -235,6 +290,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			curl_easy_setopt(curl, CURLOPT_CAINFO, fetch_cfg.cacert);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");	/* gzip is counted decoded */
 		char errbuf[CURL_ERROR_SIZE] = "";
 		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -253,7 +309,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 				     res != CURLE_WRITE_ERROR;
 			break;
 		}
-		if (*status >= 300 && *status < 400) {
+		if (*status >= 300 && *status < 400 && *status != 304) {	/* 304: not modified */
 			char *next = NULL;
 			curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next);
 			if (!next) {

@@ -52,6 +52,9 @@ static const char usage[] =
 	"                      a `reused` record (aura-score --db reports the stored verdict)\n"
 	"  --rules-digest HEX, --limits TEXT  the scan key (docs/database.md)\n"
 	"  --rescan            with --db: scan everything again\n"
+	"  --feed pypi|npm --state FILE  poll the registry's feed of new uploads once (PyPI\n"
+	"                      RSS, npm _changes): new releases as targets, then a\n"
+	"                      watch_state record for FILE (what `aura watch` runs)\n"
 	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
 	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 
@@ -59,7 +62,7 @@ enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
-	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN,
+	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN, OPT_FEED, OPT_STATE,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +90,8 @@ static const struct option longopts[] = {
 	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
 	{ "limits", required_argument, NULL, OPT_LIMITS },
 	{ "rescan", no_argument, NULL, OPT_RESCAN },
+	{ "feed", required_argument, NULL, OPT_FEED },
+	{ "state", required_argument, NULL, OPT_STATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -253,7 +258,7 @@ int main(int argc, char **argv)
 {
 	int opt;
 	bool index_given = false, registry_given = false, list = false, latest = false, rescan = false;
-	const char *db_path = NULL, *rules_digest = NULL, *limits = NULL;
+	const char *db_path = NULL, *rules_digest = NULL, *limits = NULL, *feed = NULL, *state_path = NULL;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
@@ -320,6 +325,12 @@ int main(int argc, char **argv)
 		case OPT_RULES_DIGEST: rules_digest = optarg; break;
 		case OPT_LIMITS: limits = optarg; break;
 		case OPT_RESCAN: rescan = true; break;
+		case OPT_FEED:
+			if (strcmp(optarg, "pypi") != 0 && strcmp(optarg, "npm") != 0)
+				aura_usage_error("--feed: expected pypi or npm, not '%s'", optarg);
+			feed = optarg;
+			break;
+		case OPT_STATE: state_path = optarg; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
@@ -328,6 +339,10 @@ int main(int argc, char **argv)
 		aura_usage_error("--latest goes with --list");
 	if (db_path && (!rules_digest || !limits))
 		aura_usage_error("--db needs --rules-digest and --limits (the scan key; aura scan gives them)");
+	if (feed && (!state_path || optind < argc || list))
+		aura_usage_error("--feed needs --state FILE and takes no targets");
+	if (feed && watch_load_state(state_path, feed) < 0)
+		aura_usage_error("--state %s: unreadable (remove it to start from the feed's present)", state_path);
 	if (db_path && !rescan)
 		reuse_load(db_path, rules_digest, limits);	/* before sealing: the file is read now */
 	if (list && optind < argc)
@@ -343,8 +358,10 @@ int main(int argc, char **argv)
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
 	http_init();
-	if (list)
+	if (list || (feed && strcmp(feed, "pypi") == 0))
 		index_given = true;
+	if (feed && strcmp(feed, "npm") == 0)
+		registry_given = true;
 	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
 	unsigned short ports[64];
 	int nports = http_allowed_ports(ports, 64);
@@ -383,6 +400,10 @@ int main(int argc, char **argv)
 	}
 	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, ngrants);
 
+	if (feed) {	/* a feed that cannot be read is an error record; the state stays */
+		watch_poll(feed);
+		return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+	}
 	if (list) {	/* what cannot be listed is an error record among the lines */
 		list_index(latest);
 		return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
