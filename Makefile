@@ -41,19 +41,21 @@ TSPY_OBJ = $(GRAMMAR)/tree-sitter-python.a
 PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-dev \
        tree-sitter:libtree-sitter-dev libpcre2-8:libpcre2-dev yaml-0.1:libyaml-dev \
        nettle:nettle-dev libmagic:libmagic-dev sqlite3:libsqlite3-dev zlib:zlib1g-dev \
-       icu-uc:libicu-dev libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev
+       icu-uc:libicu-dev libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev \
+       libxml-2.0:libxml2-dev
 
 # Debian packages `make deps` installs.
 DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
        python3 python3-jsonschema ca-certificates valgrind time zip \
-       libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip parallel sqlite3
+       libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip parallel sqlite3 \
+       libxml2-dev
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 COMMON_LIBS   = jansson libseccomp nettle
-LIBS_fetch    = libcurl libarchive
+LIBS_fetch    = libcurl libarchive sqlite3 libxml-2.0
 LIBS_unpack   = libarchive libmagic zlib
 LIBS_parse    = tree-sitter icu-uc
 LIBS_rewrite  = tree-sitter zlib icu-uc liblzma

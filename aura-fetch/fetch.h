@@ -21,6 +21,10 @@ struct fetch_config {
 	long retries;		/* further attempts after a failed transfer */
 	size_t max_download;	/* biggest body accepted */
 	long max_redirects;
+	/* The install target environment markers are evaluated for (marker.c). */
+	const char *python_version;	/* "3.11" */
+	const char *platform;	/* "linux", "windows", "macos" */
+	const char *machine;	/* platform_machine: "x86_64" */
 };
 extern struct fetch_config fetch_cfg;
 
@@ -95,6 +99,24 @@ int http_transfer(const char *url, const char *accept, size_t limit, http_write_
 		  http_reset_fn reset, void *ctx, struct http_body *body, char *why, size_t cap);
 int http_get(const char *url, const char *accept, struct http_body *body, char *why, size_t cap);
 void http_body_free(struct http_body *body);
+/*
+ * A mirror on disk: --index-url file:///M/web/simple/ makes /M/web the only folder file://
+ * URLs may read (before sealing; 0, or -1 with why).  http_mirror_url maps a
+ * files.pythonhosted.org URL to the mirror's copy (malloc'd), NULL when there is none.
+ */
+int http_set_mirror(const char *index_url, char *why, size_t cap);
+/* Validators the next requests send (If-None-Match, If-Modified-Since; NULL/"" for none). */
+void http_set_conditional(const char *etag, const char *last_modified);
+/* The ETag and Last-Modified of the last response ("" when absent). */
+void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap);
+
+/* ---- watch.c: aura-fetch --feed, one poll of a registry's feed of new uploads ---- */
+/* Read the state before sealing (absent: start from now); -1 when it is unreadable. */
+int watch_load_state(const char *state_path, const char *feed);
+/* Poll once: new targets one per line, then a watch_state record; -1 on failure. */
+int watch_poll(const char *feed);
+const char *http_mirror_root(void);
+char *http_mirror_url(const char *url);
 
 /* ---- cache.c: the content-addressed download cache ---- */
 enum digest_kind { DIGEST_NONE, DIGEST_SHA256, DIGEST_SHA512, DIGEST_SHA1 };
@@ -140,8 +162,34 @@ struct requirement {
 	const char *origin;	/* "requirements.txt:3" for messages, or NULL */
 };
 int pypi_fetch(const struct requirement *req, const char *target);
+/* The release "pypi:NAME" means (newest, not yanked, final unless --pre); -1 with why. */
+int pypi_latest(const char *name, char *version, size_t vcap, char *why, size_t cap);
+
+/* ---- reuse.c: --db, artifacts already scanned under the same key ---- */
+/* Read the stored sha256s before sealing; -1 (said) when the database cannot be read. */
+int reuse_load(const char *db_path, const char *rules_digest, const char *limits);
+/* When the artifact was scanned before: a `reused` record instead, and true. */
+bool reuse_emit(const json_t *artifact);
+
+/* ---- list.c: aura-fetch --list ---- */
+/* Print the index's projects as targets, one per line ("pypi:NAME" or, latest, "pypi:NAME==V"). */
+int list_index(bool latest);
 /* The PyPI JSON API root (".../pypi/") on the index's host, malloc'd. */
 char *pypi_json_root(const char *index_url);
+
+/* ---- marker.c: PEP 508 environment markers ---- */
+bool marker_platform_known(const char *platform);
+/*
+ * Evaluate a marker for the stated target with `extra` ("" or NULL for none): 1 true,
+ * 0 false, -1 when Aura cannot evaluate it (why says which part).
+ */
+int marker_evaluate(const char *text, const char *extra, char *why, size_t cap);
+
+/* ---- semver.c: npm versions and ranges ---- */
+/* 1 when version satisfies the node-semver range, 0 when not, -1 when the range is malformed. */
+int semver_satisfies(const char *range, const char *version, bool include_pre);
+/* 1 when semver a is newer than b (a version that is not semver is older than any). */
+int semver_newer(const char *a, const char *b);
 
 /* ---- npm.c ---- */
 int npm_fetch(const char *spec, const char *target);
@@ -150,5 +198,16 @@ int npm_fetch(const char *spec, const char *target);
 /* true when a regular file's name or first bytes say it is a requirements file. */
 bool requirements_recognised(const char *path, const unsigned char *head, size_t n);
 int requirements_fetch(const char *path);
+/*
+ * One PEP 508 string ("name[extra] >=1 ; marker") from pyproject.toml or a lock file, its
+ * marker evaluated with `extra` ("*": every extra); origin names it in messages.
+ */
+int requirement_fetch_pep508(const char *text, const char *origin, const char *extra);
+
+/* ---- lockfile.c: pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, package-lock.json ---- */
+enum lock_kind { LOCK_NONE, LOCK_PYPROJECT, LOCK_POETRY, LOCK_UV, LOCK_PIPFILE, LOCK_NPM };
+/* What a regular file is, by its name or its first bytes. */
+enum lock_kind lockfile_recognised(const char *path, const unsigned char *head, size_t n);
+int lockfile_fetch(const char *path, enum lock_kind kind);
 
 #endif

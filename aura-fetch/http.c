@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,6 +184,50 @@ static void back_off(int attempt)
 		;
 }
 
+/* ---- conditional requests (watch.c): validators sent and received ---- */
+
+static char cond_etag[256], cond_modified[128];	/* sent: If-None-Match, If-Modified-Since */
+static char got_etag[256], got_modified[128];	/* received: ETag, Last-Modified */
+
+void http_set_conditional(const char *etag, const char *last_modified)
+{
+	snprintf(cond_etag, sizeof cond_etag, "%s", etag ? etag : "");
+	snprintf(cond_modified, sizeof cond_modified, "%s", last_modified ? last_modified : "");
+}
+
+void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap)
+{
+	snprintf(etag, ecap, "%s", got_etag);
+	snprintf(last_modified, lcap, "%s", got_modified);
+}
+
+/* A response header: keep the validators (printable ASCII only). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *userdata)
+{
+	(void)userdata;
+	size_t n = size * nmemb;
+	static const struct { const char *name; char *out; size_t cap; } keep[] = {
+		{ "etag:", got_etag, sizeof got_etag },
+		{ "last-modified:", got_modified, sizeof got_modified },
+	};
+	for (size_t k = 0; k < 2; k++) {
+		size_t l = strlen(keep[k].name);
+		if (n <= l || strncasecmp(p, keep[k].name, l) != 0)
+			continue;
+		size_t start = l, end = n;
+		while (start < end && (p[start] == ' ' || p[start] == '\t'))
+			start++;
+		while (end > start && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' '))
+			end--;
+		bool printable = end - start < keep[k].cap;
+		for (size_t i = start; i < end && printable; i++)
+			printable = p[i] >= 0x20 && p[i] < 0x7f;
+		if (printable)
+			snprintf(keep[k].out, keep[k].cap, "%.*s", (int)(end - start), p + start);
+	}
+	return n;
+}
+
 /* One GET, following at most --max-redirects redirects to allowed hosts. */
 static int get_once(const char *start_url, const char *accept, struct sink *s, long *status,
 		    char *why, size_t cap, bool *retryable)
@@ -213,6 +258,17 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			snprintf(accept_header, sizeof accept_header, "Accept: %s", accept);
 			headers = curl_slist_append(headers, accept_header);
 		}
+		char cond_header[400];
+		if (*cond_etag) {
+			snprintf(cond_header, sizeof cond_header, "If-None-Match: %s", cond_etag);
+			headers = curl_slist_append(headers, cond_header);
+		}
+		char since_header[200];
+		if (*cond_modified) {
+			snprintf(since_header, sizeof since_header, "If-Modified-Since: %s", cond_modified);
+			headers = curl_slist_append(headers, since_header);
+		}
+		got_etag[0] = got_modified[0] = '\0';
 		curl_easy_reset(curl);
 		curl_easy_setopt(curl, CURLOPT_URL, url);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -234,6 +290,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			curl_easy_setopt(curl, CURLOPT_CAINFO, fetch_cfg.cacert);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");	/* gzip is counted decoded */
 		char errbuf[CURL_ERROR_SIZE] = "";
 		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -252,7 +309,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 				     res != CURLE_WRITE_ERROR;
 			break;
 		}
-		if (*status >= 300 && *status < 400) {
+		if (*status >= 300 && *status < 400 && *status != 304) {	/* 304: not modified */
 			char *next = NULL;
 			curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next);
 			if (!next) {
@@ -282,10 +339,138 @@ done:
 	return rc;
 }
 
+/* ---- a mirror on disk (bandersnatch's web/ folder) behind a file:// index ---- */
+
+static char *mirror_root;	/* realpath of the mirror's web/ folder, or NULL */
+
+static bool is_file_url(const char *url)
+{
+	return strncasecmp(url, "file://", 7) == 0;
+}
+
+int http_set_mirror(const char *index_url, char *why, size_t cap)
+{
+	/* file:///M/web/simple/ -> /M/web (or the folder itself when it is not .../simple/) */
+	CURLU *u = curl_url();
+	char *path = NULL;
+	int rc = -1;
+	if (u && curl_url_set(u, CURLUPART_URL, index_url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+		size_t n = strlen(path);
+		if (n >= 8 && strcmp(path + n - 8, "/simple/") == 0)
+			path[n - 7] = '\0';
+		mirror_root = realpath(path, NULL);
+		if (!mirror_root)
+			snprintf(why, cap, "--index-url %s: %s: %s", index_url, path, strerror(errno));
+		else
+			rc = 0;
+	} else {
+		snprintf(why, cap, "--index-url %s: not a file:// URL Aura can read", index_url);
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+const char *http_mirror_root(void)
+{
+	return mirror_root;
+}
+
+char *http_mirror_url(const char *url)
+{
+	/* The JSON API names files.pythonhosted.org; bandersnatch keeps the same paths under packages/. */
+	if (!mirror_root || is_file_url(url))
+		return NULL;
+	const char *path = strstr(url, "://");
+	path = path ? strchr(path + 3, '/') : NULL;
+	if (!path || strncmp(path, "/packages/", 10) != 0)
+		return NULL;
+	char *out;
+	if (asprintf(&out, "file://%s%.*s", mirror_root, (int)strcspn(path, "?"), path) < 0)
+		aura_oom();
+	return out;
+}
+
+/* GET a file:// URL: only under the mirror, a folder is its index.html, absent is a 404. */
+static int file_transfer(const char *url, size_t limit, http_write_fn fn, void *ctx,
+			 struct http_body *body, char *why, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *real = NULL;
+	int rc = -1;
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) != CURLUE_OK) {
+		snprintf(why, cap, "%s: not a file URL Aura can read", url);
+		goto done;
+	}
+	/*
+	 * Only under the mirror, by name: no ".." component (realpath needs system calls the
+	 * sealed stage does not have).  When only the mirror is readable, Landlock holds this
+	 * for symlinks too (docs/targets.md).
+	 */
+	size_t rootlen = mirror_root ? strlen(mirror_root) : 0;
+	if (!mirror_root || strncmp(path, mirror_root, rootlen) != 0 ||
+	    (path[rootlen] != '/' && path[rootlen] != '\0') || strstr(path, "/../") ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0)) {
+		snprintf(why, cap, "%s: outside the mirror given as --index-url: refused", url);
+		goto done;
+	}
+	real = xstrdup(path);
+	char *file = real;
+	struct stat st;
+	if (stat(real, &st) == 0 && S_ISDIR(st.st_mode) && asprintf(&file, "%s/index.html", real) < 0)
+		aura_oom();
+	FILE *f = fopen(file, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			body->status = 404, rc = 0;
+		else
+			snprintf(why, cap, "%s: %s", url, strerror(errno));
+	} else {
+		unsigned char buf[65536];
+		size_t n, total = 0;
+		rc = 0;
+		while (rc == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+			total += n;
+			if (total > limit) {
+				snprintf(why, cap, "response larger than the size cap of %zu bytes "
+					 "(--max-download)", limit);
+				rc = -1;
+			} else if (fn ? fn(buf, n, ctx) < 0 : 0) {
+				snprintf(why, cap, "%s: write error", url);
+				rc = -1;
+			} else if (!fn) {
+				body->data = xrealloc(body->data, total + 1);
+				memcpy(body->data + total - n, buf, n);
+				body->len = total;
+			}
+		}
+		if (ferror(f)) {
+			snprintf(why, cap, "%s: read error", url);
+			rc = -1;
+		}
+		fclose(f);
+		body->status = rc == 0 ? 200 : 0;
+	}
+	if (file != real)
+		free(file);
+done:
+	free(real);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 int http_transfer(const char *url, const char *accept, size_t limit, http_write_fn fn,
 		  http_reset_fn reset, void *ctx, struct http_body *body, char *why, size_t cap)
 {
 	memset(body, 0, sizeof *body);
+	if (is_file_url(url)) {
+		if (reset)
+			reset(ctx);
+		return file_transfer(url, limit, fn, ctx, body, why, cap);
+	}
 	if (fetch_cfg.offline) {
 		snprintf(why, cap, "%s: not in the cache (--offline)", url);
 		return -1;
@@ -313,6 +498,10 @@ int http_get(const char *url, const char *accept, struct http_body *body, char *
 	if (asprintf(&key, "%s\n%s", url, accept ? accept : "") < 0)
 		aura_oom();
 	memset(body, 0, sizeof *body);
+	if (is_file_url(url)) {	/* the mirror is on disk: nothing to cache */
+		free(key);
+		return http_transfer(url, accept, fetch_cfg.max_download, NULL, NULL, NULL, body, why, cap);
+	}
 	if (fetch_cfg.offline) {
 		body->data = cache_get_response(key, &body->len);
 		free(key);

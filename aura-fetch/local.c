@@ -393,6 +393,11 @@ int fetch_local(const char *path)
 	} else {
 		unsigned char head[HEAD_BYTES];
 		ssize_t got = pread(fd, head, sizeof head, 0);
+		enum lock_kind lock = got > 0 ? lockfile_recognised(path, head, (size_t)got) : LOCK_NONE;
+		if (lock != LOCK_NONE) {
+			close(fd);
+			return lockfile_fetch(path, lock);
+		}
 		if (got > 0 && requirements_recognised(path, head, (size_t)got)) {
 			close(fd);
 			return requirements_fetch(path);
@@ -405,7 +410,7 @@ int fetch_local(const char *path)
 		rc = describe_file(fd, path, artifact);
 		close(fd);
 	}
-	if (rc == 0)
+	if (rc == 0 && !reuse_emit(artifact))
 		out_record(artifact);
 	json_decref(artifact);
 	return rc;

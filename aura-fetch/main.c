@@ -1,5 +1,8 @@
 /* aura-fetch: turn scan targets (paths, pypi:/npm: names, URLs, requirement files) into artifact records. */
 #include <fcntl.h>
+#include <libgen.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +41,28 @@ static const char usage[] =
 	"  --timeout SECONDS   connect time-out and longest stall (default 10)\n"
 	"  --retries N         further attempts after a failed transfer (default 2)\n"
 	"  --max-download SIZE biggest response accepted (default 1G)\n"
-	"  --max-redirects N   redirects followed (default 5)\n";
+	"  --max-redirects N   redirects followed (default 5)\n"
+	"  --python-version V  environment markers are evaluated for Python V (default 3.11)\n"
+	"  --platform P        ... on linux, windows or macos (default linux)\n"
+	"  --machine M         ... with platform_machine M (default x86_64)\n"
+	"  --list              print the index's projects as targets (pypi:NAME), one a line\n"
+	"  --latest            with --list: each project's latest release (pypi:NAME==V)\n"
+	"  --db FILE           an artifact whose sha256 FILE holds a complete verdict for,\n"
+	"                      under this Aura version and --rules-digest/--limits, becomes\n"
+	"                      a `reused` record (aura-score --db reports the stored verdict)\n"
+	"  --rules-digest HEX, --limits TEXT  the scan key (docs/database.md)\n"
+	"  --rescan            with --db: scan everything again\n"
+	"  --feed pypi|npm --state FILE  poll the registry's feed of new uploads once (PyPI\n"
+	"                      RSS, npm _changes): new releases as targets, then a\n"
+	"                      watch_state record for FILE (what `aura watch` runs)\n"
+	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
+	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 
 enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS,
+	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
+	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN, OPT_FEED, OPT_STATE,
 };
 
 static const struct option longopts[] = {
@@ -62,6 +81,17 @@ static const struct option longopts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "max-download", required_argument, NULL, OPT_MAX_DOWNLOAD },
 	{ "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
+	{ "python-version", required_argument, NULL, OPT_PYTHON_VERSION },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "latest", no_argument, NULL, OPT_LATEST },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
+	{ "limits", required_argument, NULL, OPT_LIMITS },
+	{ "rescan", no_argument, NULL, OPT_RESCAN },
+	{ "feed", required_argument, NULL, OPT_FEED },
+	{ "state", required_argument, NULL, OPT_STATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,8 +167,11 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Does an argument target need the PyPI index (a name, or a requirements file)? */
-static bool needs_index(const char *target)
+/*
+ * Does an argument target need the PyPI index (a name, a requirements or Python lock
+ * file) or the npm registry (package-lock.json)?
+ */
+static bool needs_index(const char *target, bool *npm)
 {
 	if (starts_with(target, "pypi:"))
 		return true;
@@ -146,9 +179,14 @@ static bool needs_index(const char *target)
 	if (fd < 0)
 		return false;
 	unsigned char head[512];
-	ssize_t n = pread(fd, head, sizeof head, 0);
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, head, sizeof head, 0) : 0;
 	close(fd);
-	return n > 0 && requirements_recognised(target, head, (size_t)n);
+	enum lock_kind lock = n > 0 ? lockfile_recognised(target, head, (size_t)n) : LOCK_NONE;
+	if (lock == LOCK_NPM)
+		*npm = true;
+	return (lock != LOCK_NONE && lock != LOCK_NPM) ||
+	       (n > 0 && requirements_recognised(target, head, (size_t)n));
 }
 
 static void allow(const char *url)
@@ -169,9 +207,12 @@ static void allow_hosts(int argc, char **argv, bool index_given, bool registry_g
 	for (int i = optind; i < argc; i++) {
 		if (starts_with(argv[i], "https://") || starts_with(argv[i], "http://"))
 			allow(argv[i]);
-		need_index |= needs_index(argv[i]);
-		need_registry |= starts_with(argv[i], "npm:");
+		bool npm_lock = false;
+		need_index |= needs_index(argv[i], &npm_lock);
+		need_registry |= starts_with(argv[i], "npm:") || npm_lock;
 	}
+	if (http_mirror_root())
+		need_index = false;	/* on disk: no host to allow */
 	if (need_index && !(optind >= argc && !index_given)) {
 		allow(fetch_cfg.index_url);
 		/* pypi.org serves its files from another host. */
@@ -216,13 +257,15 @@ static char *default_cache_dir(void)
 int main(int argc, char **argv)
 {
 	int opt;
-	bool index_given = false, registry_given = false;
+	bool index_given = false, registry_given = false, list = false, latest = false, rescan = false;
+	const char *db_path = NULL, *rules_digest = NULL, *limits = NULL, *feed = NULL, *state_path = NULL;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
 		.max_files = 100000, .index_url = "https://pypi.org/simple/",
 		.registry_url = "https://registry.npmjs.org/", .timeout = 10, .retries = 2,
 		.max_download = (size_t)1 << 30, .max_redirects = 5,
+		.python_version = "3.11", .platform = "linux", .machine = "x86_64",
 	};
 
 	aura_set_progname(argv[0]);
@@ -262,15 +305,63 @@ int main(int argc, char **argv)
 		case OPT_RETRIES: fetch_cfg.retries = aura_parse_long("--retries", optarg); break;
 		case OPT_MAX_DOWNLOAD: fetch_cfg.max_download = aura_parse_size("--max-download", optarg); break;
 		case OPT_MAX_REDIRECTS: fetch_cfg.max_redirects = aura_parse_long("--max-redirects", optarg); break;
+		case OPT_PYTHON_VERSION: {
+			struct pep440 v;
+			if (!pep440_parse(optarg, &v) || v.nrelease < 2 || v.nrelease > 3 || v.epoch ||
+			    pep440_is_prerelease(&v) || v.has_post || v.local[0])
+				aura_usage_error("--python-version: expected X.Y or X.Y.Z, not '%s'", optarg);
+			fetch_cfg.python_version = optarg;
+			break;
+		}
+		case OPT_PLATFORM:
+			if (!marker_platform_known(optarg))
+				aura_usage_error("--platform: expected linux, windows or macos, not '%s'", optarg);
+			fetch_cfg.platform = optarg;
+			break;
+		case OPT_MACHINE: fetch_cfg.machine = optarg; break;
+		case OPT_LIST: list = true; break;
+		case OPT_LATEST: latest = true; break;
+		case OPT_DB: db_path = optarg; break;
+		case OPT_RULES_DIGEST: rules_digest = optarg; break;
+		case OPT_LIMITS: limits = optarg; break;
+		case OPT_RESCAN: rescan = true; break;
+		case OPT_FEED:
+			if (strcmp(optarg, "pypi") != 0 && strcmp(optarg, "npm") != 0)
+				aura_usage_error("--feed: expected pypi or npm, not '%s'", optarg);
+			feed = optarg;
+			break;
+		case OPT_STATE: state_path = optarg; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
 		aura_usage_error("--cacert: cannot read '%s'", fetch_cfg.cacert);
+	if (latest && !list)
+		aura_usage_error("--latest goes with --list");
+	if (db_path && (!rules_digest || !limits))
+		aura_usage_error("--db needs --rules-digest and --limits (the scan key; aura scan gives them)");
+	if (feed && (!state_path || optind < argc || list))
+		aura_usage_error("--feed needs --state FILE and takes no targets");
+	if (feed && watch_load_state(state_path, feed) < 0)
+		aura_usage_error("--state %s: unreadable (remove it to start from the feed's present)", state_path);
+	if (db_path && !rescan)
+		reuse_load(db_path, rules_digest, limits);	/* before sealing: the file is read now */
+	if (list && optind < argc)
+		aura_usage_error("--list takes no targets: it lists the --index-url");
+	bool mirror = strncasecmp(fetch_cfg.index_url, "file://", 7) == 0;
+	if (mirror) {
+		char why[1024];
+		if (http_set_mirror(fetch_cfg.index_url, why, sizeof why) < 0)
+			aura_usage_error("%s", why);
+	}
 
 	out_init(aura_opts.unbuffered);
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
 	http_init();
+	if (list || (feed && strcmp(feed, "pypi") == 0))
+		index_given = true;
+	if (feed && strcmp(feed, "npm") == 0)
+		registry_given = true;
 	allow_hosts(argc, argv, index_given, registry_given, extra_hosts, nextra);
 	unsigned short ports[64];
 	int nports = http_allowed_ports(ports, 64);
@@ -280,9 +371,9 @@ int main(int argc, char **argv)
 	 * Read everywhere (targets may arrive on stdin).  Only a run that downloads (or gathers
 	 * installed distributions) gets sockets and writes, and those only in the cache.
 	 */
-	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline ||
+	bool writes = fetch_cfg.cache_dir && (nports > 0 || fetch_cfg.offline || mirror ||
 					      any_site_packages(argc, argv));
-	struct sandbox_grant grants[] = {
+	struct sandbox_grant grants[2 + 64] = {
 		{ .path = "/", .access = SANDBOX_READ },
 		{ .path = fetch_cfg.cache_dir, .access = SANDBOX_READ | SANDBOX_WRITE },
 	};
@@ -292,8 +383,31 @@ int main(int argc, char **argv)
 	}
 	if (!writes)
 		fetch_cfg.cache_dir = NULL;	/* said in an error if a target needs it */
-	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, writes ? 2 : 1);
+	int ngrants = writes ? 2 : 1;
+	/*
+	 * A mirror with nothing on the network (no TLS, whose CA files load late): only the
+	 * mirror, the cache and the folders of the targets named are readable.
+	 */
+	if (mirror && nports == 0 && (optind < argc || list) && argc - optind <= 64) {
+		grants[0].path = http_mirror_root();
+		for (int i = optind; i < argc; i++)
+			if (!starts_with(argv[i], "pypi:")) {
+				char *copy = xstrdup(argv[i]);
+				grants[ngrants++] = (struct sandbox_grant){ .path = xstrdup(dirname(copy)),
+									    .access = SANDBOX_READ };
+				free(copy);
+			}
+	}
+	sandbox_enter(writes ? SANDBOX_FETCH_NET : SANDBOX_FETCH, grants, ngrants);
 
+	if (feed) {	/* a feed that cannot be read is an error record; the state stays */
+		watch_poll(feed);
+		return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+	}
+	if (list) {	/* what cannot be listed is an error record among the lines */
+		list_index(latest);
+		return out_finish() == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
+	}
 	if (optind < argc)
 		for (int i = optind; i < argc; i++)
 			fetch_target(argv[i]);

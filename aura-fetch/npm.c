@@ -70,6 +70,17 @@ static json_t *npm_facts(const json_t *doc, const json_t *ver, const char *versi
 	return reg;
 }
 
+/* The newest published version a range allows (node-semver: pre-releases only with --pre). */
+static const char *newest_in_range(json_t *versions, const char *range)
+{
+	const char *best = NULL, *key;
+	json_t *v;
+	json_object_foreach(versions, key, v)
+		if (semver_satisfies(range, key, fetch_cfg.pre) == 1 && (!best || semver_newer(key, best)))
+			best = key;
+	return best;
+}
+
 int npm_fetch(const char *spec, const char *target)
 {
 	char name[256], why[1024];
@@ -111,14 +122,25 @@ int npm_fetch(const char *spec, const char *target)
 	}
 	http_body_free(&b);
 	free(url);
-	/* An exact version, or a dist-tag ("latest" when none is given). */
-	const char *tagged = rc == 0 ? jstr(json_object_get(doc, "dist-tags"),
-					    version ? version : "latest") : NULL;
-	const char *chosen = tagged ? tagged : version;
-	json_t *ver = chosen ? json_object_get(json_object_get(doc, "versions"), chosen) : NULL;
+	/* An exact version, a dist-tag ("latest" when none is given), or a range. */
+	json_t *versions = json_object_get(doc, "versions");
+	const char *chosen = NULL;
+	if (rc == 0 && version && json_is_object(json_object_get(versions, version)))
+		chosen = version;
+	else if (rc == 0)
+		chosen = jstr(json_object_get(doc, "dist-tags"), version ? version : "latest");
+	if (rc == 0 && !chosen && version && (chosen = newest_in_range(versions, version)) == NULL) {
+		if (semver_satisfies(version, "0.0.0", false) < 0)
+			snprintf(why, sizeof why, "'%s' is not a version, dist-tag or range of '%s'",
+				 version, name);
+		else
+			snprintf(why, sizeof why, "no version of '%s' matches '%s'%s", name, version,
+				 fetch_cfg.pre ? "" : " (pre-releases only with --pre)");
+		rc = -1;
+	}
+	json_t *ver = chosen ? json_object_get(versions, chosen) : NULL;
 	if (rc == 0 && !json_is_object(ver)) {
-		snprintf(why, sizeof why, "no version '%s' of '%s' (npm ranges are not resolved: "
-			 "give an exact version or a dist-tag)", version ? version : "latest", name);
+		snprintf(why, sizeof why, "no version '%s' of '%s'", version ? version : "latest", name);
 		rc = -1;
 	}
 	json_t *dist = json_object_get(ver, "dist");

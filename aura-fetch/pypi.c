@@ -76,6 +76,14 @@ static void project_free(struct project *p)
 
 char *pypi_json_root(const char *index_url)
 {
+	/* A bandersnatch mirror: web/simple/ beside web/pypi/NAME/json. */
+	size_t n = strlen(index_url);
+	if (strncasecmp(index_url, "file://", 7) == 0 && n >= 8 && strcmp(index_url + n - 8, "/simple/") == 0) {
+		char *root;
+		if (asprintf(&root, "%.*spypi/", (int)(n - 7), index_url) < 0)
+			aura_oom();
+		return root;
+	}
 	/* scheme://host[:port] of the simple-API URL, then /pypi/ (as pypi.org lays it out). */
 	const char *host = strstr(index_url, "://");
 	size_t end = host ? (size_t)(host + 3 - index_url) + strcspn(host + 3, "/") : strlen(index_url);
@@ -92,6 +100,11 @@ static struct dist_file file_from_json(const json_t *f)
 	const char *v;
 	d.filename = xstrdup((v = jstr(f, "filename")) ? v : "");
 	d.url = xstrdup((v = jstr(f, "url")) ? v : "");
+	char *local = http_mirror_url(d.url);	/* a mirror holds the file itself */
+	if (local) {
+		free(d.url);
+		d.url = local;
+	}
 	d.packagetype = xstrdup((v = jstr(f, "packagetype")) ? v : "");
 	d.upload_time = (v = jstr(f, "upload_time_iso_8601")) || (v = jstr(f, "upload_time")) ?
 		xstrdup(v) : NULL;
@@ -154,6 +167,9 @@ static int load_json_api(struct project *p, char *why, size_t cap)
 		}
 	if (rc == 0)
 		p->api = "json";
+	/* A mirror keeps the project's document only: its info is the release's. */
+	if (rc == 0 && http_mirror_root() && json_is_object(json_object_get(doc, "info")))
+		p->info = json_incref(json_object_get(doc, "info"));
 	json_decref(doc);
 	http_body_free(&b);
 	free(url);
@@ -462,7 +478,7 @@ static bool hash_allowed(const struct requirement *req, const struct dist_file *
 /* The JSON API's "info" for one release: the metadata attached for analyze. */
 static void load_release_info(struct project *p, const struct release *r)
 {
-	if (strcmp(p->api, "json") != 0)
+	if (strcmp(p->api, "json") != 0 || p->info)
 		return;
 	char *root = pypi_json_root(fetch_cfg.index_url), *url, why[512];
 	if (asprintf(&url, "%s%s/%s/json", root, p->norm, r->version) < 0)
@@ -520,6 +536,20 @@ static json_t *registry_facts(const struct project *p, const struct release *r,
 	return reg;
 }
 
+int pypi_latest(const char *name, char *version, size_t vcap, char *why, size_t cap)
+{
+	struct project p = { .api = NULL };
+	pep503_normalize(name, p.norm, sizeof p.norm);
+	int rc = load_json_api(&p, why, cap);
+	if (rc == 1)
+		rc = load_simple_api(&p, why, cap);
+	struct release *r = rc == 0 ? choose_release(&p, "", why, cap) : NULL;
+	if (r)
+		snprintf(version, vcap, "%s", r->version);
+	project_free(&p);
+	return r ? 0 : -1;
+}
+
 int pypi_fetch(const struct requirement *req, const char *target)
 {
 	struct project p = { .api = NULL };
@@ -573,7 +603,16 @@ int pypi_fetch(const struct requirement *req, const char *target)
 		else
 			emitted++;
 	}
-	if (emitted + failed == 0) {
+	if (emitted + failed == 0 && req->hashes) {
+		/* The lock or --hash and the index disagree: one of them was tampered with. */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "release %s of '%s' has no %s matching the --hash values "
+			 "(%zu hashes; the index publishes others)", r->version, p.norm,
+			 fetch_cfg.only ? fetch_cfg.only : fetch_cfg.all_files ? "file" : "sdist or wheel",
+			 req->nhashes);
+		report_mismatch(where, fetch_cfg.index_url, msg);
+		failed++;
+	} else if (emitted + failed == 0) {
 		record_error(NULL, where, "release %s of '%s' has no %s%s", r->version, p.norm,
 			     fetch_cfg.only ? fetch_cfg.only : fetch_cfg.all_files ? "file" :
 			     "sdist or wheel", req->hashes ? " matching the --hash values" : "");

@@ -174,7 +174,8 @@ static void add_item(struct reqs *r, struct item it)
 }
 
 /* A line naming a release: name[extras] specifier [; marker] [--hash=...]. */
-static void parse_requirement(struct reqs *r, char *s, bool constraint, const char *origin)
+static void parse_requirement(struct reqs *r, char *s, bool constraint, const char *origin,
+			      const char *extra)
 {
 	struct item it = { .kind = ITEM_PYPI };
 	snprintf(it.origin, sizeof it.origin, "%s", origin);
@@ -184,8 +185,21 @@ static void parse_requirement(struct reqs *r, char *s, bool constraint, const ch
 	if (opts)
 		*opts++ = '\0';
 	char *marker = strchr(s, ';');
-	if (marker)
-		*marker = '\0';	/* markers: every listed release is audited (docs/targets.md) */
+	if (marker) {
+		/* Evaluated for the stated target; one Aura cannot evaluate is an error. */
+		*marker++ = '\0';
+		char why[512];
+		int m = marker_evaluate(marker, extra, why, sizeof why);
+		if (m < 0) {
+			line_error(r, origin, "%s", why);
+			return;
+		}
+		if (m == 0) {
+			aura_warn("%s: not installed on the target (Python %s, %s):%s", origin,
+				  fetch_cfg.python_version, fetch_cfg.platform, marker);
+			return;
+		}
+	}
 	size_t n = name_length(s);
 	if (!n || n >= sizeof it.req.name) {
 		line_error(r, origin, "'%s' is not a requirement, an option, a URL or a path", s);
@@ -205,6 +219,16 @@ static void parse_requirement(struct reqs *r, char *s, bool constraint, const ch
 	}
 	while (isspace((unsigned char)*rest))
 		rest++;
+	/* "name (>=1.0)": the older PEP 508 spelling, used by metadata and poetry's extras. */
+	if (*rest == '(') {
+		char *close = strrchr(rest, ')');
+		if (!close || close[1 + strspn(close + 1, " \t")] != '\0') {
+			line_error(r, origin, "unclosed '(' in '%s'", s);
+			return;
+		}
+		*close = '\0';
+		rest++;
+	}
 	if (*rest == '@') {	/* name @ URL (PEP 508 direct reference) */
 		rest++;
 		while (isspace((unsigned char)*rest))
@@ -345,7 +369,7 @@ static void parse_line(struct reqs *r, char *s, const char *dir, bool constraint
 		add_item(r, it);
 		return;
 	}
-	parse_requirement(r, s, constraint, origin);
+	parse_requirement(r, s, constraint, origin, NULL);
 }
 
 static void parse_file(struct reqs *r, const char *path, bool constraints, int depth,
@@ -413,23 +437,22 @@ static void parse_file(struct reqs *r, const char *path, bool constraints, int d
 	free(copy);
 }
 
-int requirements_fetch(const char *path)
+/* Fetch what the parsed lines name; returns -1 when anything failed. */
+static int fetch_items(struct reqs *r)
 {
-	struct reqs r = { 0 };
-	parse_file(&r, path, false, 0, NULL);
-	int failed = r.errors;
-	for (size_t i = 0; i < r.n; i++) {
-		struct item *it = &r.items[i];
+	int failed = r->errors;
+	for (size_t i = 0; i < r->n; i++) {
+		struct item *it = &r->items[i];
 		if (it->kind == ITEM_PYPI) {
 			/* A constraint narrows the requirement of the same name (-c files). */
 			char norm[256];
 			pep503_normalize(it->req.name, norm, sizeof norm);
-			for (size_t c = 0; c < r.nconstraints; c++) {
-				if (strcmp(r.constraints[c].norm, norm) != 0 || !*r.constraints[c].spec)
+			for (size_t c = 0; c < r->nconstraints; c++) {
+				if (strcmp(r->constraints[c].norm, norm) != 0 || !*r->constraints[c].spec)
 					continue;
 				size_t len = strlen(it->req.spec);
 				snprintf(it->req.spec + len, sizeof it->req.spec - len, "%s%s",
-					 len ? "," : "", r.constraints[c].spec);
+					 len ? "," : "", r->constraints[c].spec);
 			}
 			it->req.origin = it->origin;
 			char target[1024];
@@ -441,7 +464,29 @@ int requirements_fetch(const char *path)
 			free(it->text);
 		}
 	}
-	free(r.items);
-	free(r.constraints);
+	free(r->items);
+	free(r->constraints);
 	return failed ? -1 : 0;
+}
+
+int requirements_fetch(const char *path)
+{
+	struct reqs r = { 0 };
+	parse_file(&r, path, false, 0, NULL);
+	return fetch_items(&r);
+}
+
+int requirement_fetch_pep508(const char *text, const char *origin, const char *extra)
+{
+	struct reqs r = { 0 };
+	char *s = xstrdup(text);
+	/* A PEP 508 string: never an option, a comment or an include. */
+	if (strchr(s, '\n') || s[strspn(s, " \t")] == '-')
+		line_error(&r, origin, "'%s' is not a PEP 508 requirement", s);
+	else if (strstr(s, "://") && !strchr(s, '@'))
+		line_error(&r, origin, "'%s': a bare URL is not a PEP 508 requirement", s);
+	else
+		parse_requirement(&r, s, false, origin, extra);
+	free(s);
+	return fetch_items(&r);
 }

@@ -78,7 +78,8 @@ int emit_download(const char *target, const char *path, const char *sha256,
 			json_object_set_new(artifact, "version", json_string(version));
 		if (extra)
 			json_object_update(artifact, extra);
-		out_record(artifact);
+		if (!reuse_emit(artifact))
+			out_record(artifact);
 	}
 	json_decref(extra);
 	json_decref(artifact);
@@ -92,8 +93,8 @@ void report_mismatch(const char *target, const char *url, const char *why)
 	 * that the verdict names what was tampered with; the error makes the scan exit 2.
 	 */
 	json_t *hit = hit_new(target, "DigestMismatch", 100, "critical", NULL, 0, 0,
-			      "downloaded file does not match the digest the index published: "
-			      "a tampered mirror, proxy or index; refused");
+			      "downloaded file does not match the digest the index or lock file "
+			      "published: a tampered mirror, proxy, index or lock; refused");
 	json_object_set_new(hit, "evidence", json_string_lossy(why, strlen(why)));
 	json_object_set_new(hit, "url", json_string_lossy(url, strlen(url)));
 	json_object_set_new(hit, "stage", json_string("aura-fetch"));

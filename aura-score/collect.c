@@ -233,12 +233,42 @@ static void unattributed(struct score_ctx *ctx, struct ndjson_reader *r, const c
  * The record types a verdict is made of.  Every other line (ast above all: most of the
  * stream's bytes) is only checked to be a record, by lib/jsonscan, and never built.
  */
-static const char *const scored_types[] = { "artifact", "file", "hit", "error", "artifact_end", NULL };
+static const char *const scored_types[] = { "artifact", "file", "hit", "error", "artifact_end",
+					      "reused", NULL };
+
+/*
+ * A `reused` record: aura-fetch found this artifact's sha256 already scanned under the same
+ * key; the stored verdict is reported (marked "reused"), not stored again.  One that cannot
+ * be found is an error: the artifact was then not scanned at all.
+ */
+static void reuse_verdict(const json_t *rec, struct ndjson_reader *r, struct score_ctx *ctx)
+{
+	const char *sha = record_str(rec, "sha256");
+	json_t *stored = ctx->reuse_db && sha ? db_reused(ctx->reuse_db, sha) : NULL;
+	char why[400];
+	json_t *v = stored ? verdict_bounded(stored, why, sizeof why) : NULL;
+	if (v) {
+		json_object_set(v, "reused", json_object_get(stored, "reused"));
+		ctx->emit(v, NULL, ctx);
+	} else {
+		aura_warn("%s:%lu: reused artifact %s: %s", ndjson_name(r), ndjson_lineno(r),
+			  sha ? sha : "(no sha256)", stored ? why : ctx->reuse_db ?
+			  "no stored verdict under this key (rescan it with --rescan)" :
+			  "no --db to read its verdict from");
+		ctx->stream_errors++;
+	}
+	json_decref(v);
+	json_decref(stored);
+}
 
 static void handle_record(json_t *rec, struct ndjson_reader *r, struct score_ctx *ctx)
 {
 	const char *type = record_str(rec, "type");
 	bool is_artifact = strcmp(type, "artifact") == 0;
+	if (strcmp(type, "reused") == 0) {	/* aura-fetch --db: scanned before, same key */
+		reuse_verdict(rec, r, ctx);
+		return;
+	}
 	if (!is_artifact && strcmp(type, "file") != 0 && strcmp(type, "hit") != 0 &&
 	    strcmp(type, "error") != 0 && strcmp(type, "artifact_end") != 0)
 		return;		/* a type with a NUL in it ("ast\u0000"): nothing to score */

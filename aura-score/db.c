@@ -11,7 +11,7 @@
 #include "score.h"
 
 /* Bumped when the schema changes incompatibly; stored in meta('schema'). */
-#define DB_SCHEMA_VERSION	"1"
+#define DB_SCHEMA_VERSION	"2"
 /* How long a writer waits for another one to commit before giving up. */
 #define DB_BUSY_TIMEOUT_MS	30000
 
@@ -21,6 +21,9 @@ struct db {
 	char *paths[3];		/* database, -wal, -shm */
 	sqlite3_int64 scan_id;
 };
+
+/* What makes a stored verdict reusable (schema 2): set by --rules-digest and --limits. */
+static const char *key_rules_digest, *key_limits;
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -32,7 +35,9 @@ static const char schema[] =
 	"  aura_version TEXT NOT NULL,\n"
 	"  command TEXT NOT NULL,\n"
 	"  pid INTEGER NOT NULL,\n"
-	"  artifacts INTEGER NOT NULL DEFAULT 0);\n"
+	"  artifacts INTEGER NOT NULL DEFAULT 0,\n"
+	"  rules_digest TEXT,\n"
+	"  limits TEXT);\n"
 	"CREATE TABLE IF NOT EXISTS packages(\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  ecosystem TEXT NOT NULL,\n"
@@ -142,8 +147,8 @@ static char *command_line(int argc, char **argv)
 
 static int start_scan(struct db *db, int argc, char **argv)
 {
-	sqlite3_stmt *st = prepare(db, "INSERT INTO scans(started_at, aura_version, command, pid) "
-				       "VALUES (" NOW_UTC ", ?, ?, ?)");
+	sqlite3_stmt *st = prepare(db, "INSERT INTO scans(started_at, aura_version, command, pid, "
+				       "rules_digest, limits) VALUES (" NOW_UTC ", ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	char *cmd = command_line(argc, argv);
@@ -152,6 +157,10 @@ static int start_scan(struct db *db, int argc, char **argv)
 		rc = sqlite3_bind_text(st, 2, cmd, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
+	if (rc == SQLITE_OK)
+		rc = bind_str(st, 4, key_rules_digest);
+	if (rc == SQLITE_OK)
+		rc = bind_str(st, 5, key_limits);
 	free(cmd);
 	if (step_done(db, st, rc, "record the scan") != 0)
 		return -1;
@@ -176,6 +185,64 @@ static int enter_wal_mode(struct db *db)
 		}
 		sqlite3_sleep(10);
 	}
+}
+
+void db_set_scan_key(const char *rules_digest, const char *limits)
+{
+	key_rules_digest = rules_digest;
+	key_limits = limits;
+}
+
+/* Schema 1 had no scan key: its scans are never reused (NULL never matches). */
+static int migrate(struct db *db)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT value FROM meta WHERE key = 'schema'");
+	if (!st)
+		return -1;
+	char version[16] = "";
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(version, sizeof version, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (strcmp(version, DB_SCHEMA_VERSION) == 0)
+		return 0;
+	if (strcmp(version, "1") != 0) {
+		aura_warn("%s: database schema '%s': this aura writes schema %s", db->path, version,
+			  DB_SCHEMA_VERSION);
+		return -1;
+	}
+	return exec_sql(db, "ALTER TABLE scans ADD COLUMN rules_digest TEXT; "
+			    "ALTER TABLE scans ADD COLUMN limits TEXT; "
+			    "UPDATE meta SET value = '" DB_SCHEMA_VERSION "' WHERE key = 'schema'", "migrate");
+}
+
+json_t *db_reused(struct db *db, const char *sha256)
+{
+	sqlite3_stmt *st = prepare(db,
+		"SELECT a.verdict, a.scanned_at, a.scan_id FROM artifacts a JOIN scans s ON a.scan_id = s.id"
+		" WHERE a.sha256 = ? AND a.complete = 1 AND s.aura_version = ? AND s.rules_digest = ?"
+		" AND s.limits = ? ORDER BY a.id DESC LIMIT 1");
+	if (!st)
+		return NULL;
+	json_t *v = NULL;
+	int rc = bind_str(st, 1, sha256);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, AURA_VERSION, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_str(st, 3, key_rules_digest);
+	if (rc == SQLITE_OK)
+		rc = bind_str(st, 4, key_limits);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		json_error_t err;
+		v = json_loads((const char *)sqlite3_column_text(st, 0), 0, &err);
+		if (json_is_object(v)) {
+			json_t *from = json_object();
+			json_object_set_new(from, "scanned_at", json_string((const char *)sqlite3_column_text(st, 1)));
+			json_object_set_new(from, "scan", json_integer(sqlite3_column_int64(st, 2)));
+			json_object_set_new(v, "reused", from);
+		}
+	}
+	sqlite3_finalize(st);
+	return v;
 }
 
 struct db *db_open(const char *path, int argc, char **argv)
@@ -219,7 +286,7 @@ struct db *db_open(const char *path, int argc, char **argv)
 	sqlite3_randomness(sizeof seed, seed);
 	/* IMMEDIATE: two scans creating a new database at once queue instead of failing. */
 	if (exec_sql(db, "BEGIN IMMEDIATE", "begin") != 0 || exec_sql(db, schema, "schema") != 0 ||
-	    start_scan(db, argc, argv) != 0 || exec_sql(db, "COMMIT", "commit") != 0)
+	    migrate(db) != 0 || start_scan(db, argc, argv) != 0 || exec_sql(db, "COMMIT", "commit") != 0)
 		aura_die("%s: cannot prepare the database", path);
 	return db;
 }

@@ -34,6 +34,9 @@ static const char usage[] =
 	"      --db FILE        also append every verdict, its files and hits to the SQLite\n"
 	"                       database FILE (created when missing; safe with concurrent\n"
 	"                       writers)\n"
+	"      --rules-digest HEX, --limits TEXT\n"
+	"                       the scan key stored with --db: a verdict is reused (aura-fetch\n"
+	"                       --db) only under the same Aura version, rules and limits\n"
 	"      --merge          input is verdict records from several runs: keep one per\n"
 	"                       artifact (a complete one first) and report them together\n"
 	"      --diff           compare two versions of a package: the first and second\n"
@@ -82,6 +85,8 @@ enum {
 	OPT_EXPLAIN,
 	OPT_SRCROOT,
 	OPT_CAPABILITIES,
+	OPT_RULES_DIGEST,
+	OPT_LIMITS,
 };
 
 static const struct option longopts[] = {
@@ -99,6 +104,8 @@ static const struct option longopts[] = {
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "srcroot", required_argument, NULL, OPT_SRCROOT },
 	{ "capabilities", required_argument, NULL, OPT_CAPABILITIES },
+	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
+	{ "limits", required_argument, NULL, OPT_LIMITS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -183,6 +190,7 @@ struct run {
 	bool diff;		/* --diff: compare two artifacts */
 	bool stored_diff;	/* --diff OLD NEW: the two come from the database */
 	const char *db_path;	/* --db */
+	const char *rules_digest, *limits;	/* the scan key (docs/database.md) */
 	const char *old_spec, *new_spec;	/* OLD and NEW of a stored diff */
 	const char *srcroot;	/* --srcroot */
 	const char *capabilities;	/* --capabilities */
@@ -236,6 +244,13 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 			break;
 		case OPT_VERSIONS:
 			print_versions();
+			break;
+		case OPT_RULES_DIGEST:
+			run->rules_digest = optarg;
+			break;
+		case OPT_LIMITS:
+			run->limits = optarg;
+			break;
 		}
 	}
 	run->stored_diff = run->diff && optind < argc;
@@ -271,6 +286,7 @@ static struct ndjson_reader *prepare(const struct run *run, struct report *rep, 
 	free(caps_path);
 	if (rep->format == FORMAT_SARIF)
 		rep->sarif = sarif_new(run->srcroot);
+	db_set_scan_key(run->rules_digest, run->limits);
 	if (run->db_path)	/* a stored diff only reads: it is not a scan */
 		rep->db = db_open(run->db_path, run->stored_diff ? 0 : argc, argv);
 	out_init(aura_opts.unbuffered);
@@ -339,6 +355,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &run, &rep, &ctx);
 	struct ndjson_reader *in = prepare(&run, &rep, argc, argv);
 	seal(rep.db);
+	ctx.reuse_db = rep.db;
 
 	if (run.stored_diff) {
 		diff_stored(&run, &rep, ctx.min_rank);

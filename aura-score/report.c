@@ -30,7 +30,7 @@ void report_verdict(json_t *verdict, const struct artifact *a, struct score_ctx 
 	if (report_gate(rep, score, rank))
 		rep->gate_reached = true;
 
-	if (rep->db) {
+	if (rep->db && !json_object_get(verdict, "reused")) {	/* a reused one is stored already */
 		/* The database keeps every hit: --min-level is about what is printed. */
 		json_t *whole = a && ctx->min_rank > 0 ? verdict_build(a, 0) : json_incref(verdict);
 		if (whole != verdict && rep->custom_stages)

@@ -96,6 +96,7 @@ struct score_ctx {
 	int min_rank;		/* --min-level */
 	verdict_fn emit;	/* called once per verdict; the callee does not keep it */
 	void *report;		/* the report's own state */
+	struct db *reuse_db;	/* --db: where `reused` records find their verdicts */
 };
 
 /* Consume every record of `r`, emitting each verdict as soon as its artifact_end arrives. */
@@ -210,6 +211,13 @@ struct db *db_open(const char *path, int argc, char **argv);
 const char *db_file_path(const struct db *db, int which);
 /* Store one verdict (with its artifact's files when `a` is known).  0, or -1 (reported). */
 int db_store(struct db *db, const json_t *verdict, const struct artifact *a);
+/* The scan key stored with each scan (--rules-digest, --limits); before db_open. */
+void db_set_scan_key(const char *rules_digest, const char *limits);
+/*
+ * The newest complete verdict stored for an artifact sha256 under the same Aura version,
+ * rules digest and limits, with "reused": {scanned_at, scan}; NULL when there is none.
+ */
+json_t *db_reused(struct db *db, const char *sha256);
 /*
  * The stored scan of `spec` (an artifact id, or NAME==VERSION: the latest scan of it), as
  * {"verdict": …, "files": […]}; NULL when there is none (reported).

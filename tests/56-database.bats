@@ -36,7 +36,7 @@ for row in c.execute(sys.argv[2]): print(*row, sep="|")' "$@"; }
 		"artifacts files hits meta packages scans versions " ]
 	[ "$(sql "$db" "pragma journal_mode")" = wal ]
 	[ "$(sql "$db" "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" -ge 8 ]
-	[ "$(sql "$db" "select value from meta where key='schema'")" = 1 ]
+	[ "$(sql "$db" "select value from meta where key='schema'")" = 2 ]
 	[ "$(sql "$db" "select count(*), sum(artifacts), count(finished_at) from scans")" = "1|3|1" ]
 	[ "$(sql "$db" "select count(*) from artifacts")" = 3 ]
 	[ "$(sql "$db" "select count(*) from files")" = 9 ]
