@@ -20,16 +20,26 @@
 #include "proxy.h"
 
 static const char usage[] =
-	"Usage: aura-serve --upstream URL [OPTION]...\n"
+	"Usage: aura-serve --upstream URL [--npm-upstream URL] [OPTION]...\n"
+	"       aura-serve --npm-upstream URL [OPTION]...\n"
 	"Serve a PEP 503 simple index at http://HOST:PORT/simple/ that stands between a client\n"
 	"(pip) and the upstream index URL: project pages come from upstream with every file\n"
 	"link pointing back at this proxy; each file is downloaded once, checked against the\n"
 	"sha256 its page published, scanned with `aura scan`, and served unchanged only when\n"
 	"its risk is below --fail-level and the scan was complete. Refused files get HTTP 403\n"
-	"with the package, the risk and the reason, and a line on stderr. Once listening, the\n"
-	"first line on stdout is the index URL.\n"
+	"with the package, the risk and the reason, and a line on stderr. With --npm-upstream\n"
+	"it also serves an npm registry at http://HOST:PORT/npm/ (every dist.tarball pointing\n"
+	"back here, checked against dist.integrity or dist.shasum); JavaScript is not analysed\n"
+	"yet, so an npm package is refused unless --allow-unanalysed lets it through (its\n"
+	"install scripts are still checked). Once listening, stdout has one line per side:\n"
+	"the index URL (.../simple/), then the registry URL (.../npm/).\n"
 	"\n"
 	"  --upstream URL      the upstream simple index (e.g. https://pypi.org/simple/)\n"
+	"  --npm-upstream URL  the upstream npm registry (e.g. https://registry.npmjs.org/)\n"
+	"  --min-age AGE       withhold releases uploaded less than AGE ago (48h, 2d, 90m,\n"
+	"                      3600s; plain seconds); with no upload time known, withheld\n"
+	"  --allow-unanalysed  serve npm packages although their JavaScript is not analysed\n"
+	"  --allow-unanalysed-name NAME  the same for the npm package NAME only (repeatable)\n"
 	"  --listen HOST:PORT  address to listen on (default 127.0.0.1:0, a free port)\n"
 	"  --cache DIR         downloaded files and verdicts (default $XDG_CACHE_HOME/aura/serve)\n"
 	"  --fail-level LEVEL  lowest risk refused: low, medium, high, critical (default high)\n"
@@ -40,7 +50,8 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
 
-enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT };
+enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT,
+       OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME };
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -52,6 +63,10 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "max-file", required_argument, NULL, OPT_MAX_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "npm-upstream", required_argument, NULL, OPT_NPM_UPSTREAM },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+	{ "allow-unanalysed", no_argument, NULL, OPT_ALLOW_UNANALYSED },
+	{ "allow-unanalysed-name", required_argument, NULL, OPT_ALLOW_UNANALYSED_NAME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -67,6 +82,38 @@ static _Noreturn void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'aura-serve --help' for more information.\n");
 	exit(AURA_EXIT_FATAL);
+}
+
+/* --min-age: a number with an optional unit s, m, h or d, as seconds. */
+static long parse_age(const char *text)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	long unit = 1;
+	if (*end == 'm')
+		unit = 60;
+	else if (*end == 'h')
+		unit = 3600;
+	else if (*end == 'd')
+		unit = 86400;
+	else if (*end != 's' && *end != '\0')
+		usage_error("--min-age: expected a number with s, m, h or d (48h), not '%s'", text);
+	if (end == text || errno || n < 0 || (*end && end[1]) || n > 100L * 365 * 86400 / unit)
+		usage_error("--min-age: expected a non-negative age such as 48h, not '%s'", text);
+	return n * unit;
+}
+
+/* An http(s) URL given for an option, with a '/' added at its end when missing. */
+static const char *upstream_url(const char *opt, const char *url)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		usage_error("%s must be an http:// or https:// URL, not '%s'", opt, url);
+	char *with_slash = NULL;
+	size_t len = strlen(url);
+	if (asprintf(&with_slash, "%s%s", url, url[len - 1] == '/' ? "" : "/") < 0)
+		aura_oom();
+	return with_slash;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -128,9 +175,11 @@ static char *find_driver(void)
 
 int main(int argc, char **argv)
 {
-	struct proxy_config cfg = { .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
+	struct proxy_config config = { .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
 	const char *listen_at = "127.0.0.1:0";
 	char *cache = NULL;
+	static const char *allowed_names[256];
+	size_t n_allowed = 0;
 	int opt;
 
 	aura_set_progname(argv[0]);
@@ -142,17 +191,25 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("aura-serve %s\n", AURA_VERSION);
 			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
-		case OPT_UPSTREAM: cfg.upstream = optarg; break;
+		case OPT_UPSTREAM: config.upstream = upstream_url("--upstream", optarg); break;
+		case OPT_NPM_UPSTREAM: config.npm_upstream = upstream_url("--npm-upstream", optarg); break;
+		case OPT_MIN_AGE: config.min_age_s = parse_age(optarg); break;
+		case OPT_ALLOW_UNANALYSED: config.allow_unanalysed = true; break;
+		case OPT_ALLOW_UNANALYSED_NAME:
+			if (n_allowed + 1 >= sizeof allowed_names / sizeof allowed_names[0])
+				usage_error("%s", "--allow-unanalysed-name given too many times");
+			allowed_names[n_allowed++] = optarg;
+			break;
 		case OPT_LISTEN: listen_at = optarg; break;
 		case OPT_CACHE: cache = optarg; break;
-		case OPT_DB: cfg.db = optarg; break;
-		case OPT_MAX_FILE: cfg.max_file = aura_parse_size("--max-file", optarg); break;
-		case OPT_TIMEOUT: cfg.timeout_s = aura_parse_long("--timeout", optarg); break;
+		case OPT_DB: config.db = optarg; break;
+		case OPT_MAX_FILE: config.max_file = aura_parse_size("--max-file", optarg); break;
+		case OPT_TIMEOUT: config.timeout_s = aura_parse_long("--timeout", optarg); break;
 		case OPT_FAIL_LEVEL:
 			if (strcasecmp(optarg, "low") && strcasecmp(optarg, "medium") &&
 			    strcasecmp(optarg, "high") && strcasecmp(optarg, "critical"))
 				usage_error("--fail-level: unknown level '%s' (low, medium, high, critical)", optarg);
-			cfg.fail_level = optarg;
+			config.fail_level = optarg;
 			break;
 		default:
 			fprintf(stderr, "Try 'aura-serve --help' for more information.\n");
@@ -161,15 +218,9 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!cfg.upstream)
-		usage_error("%s", "--upstream URL is required");
-	if (strncmp(cfg.upstream, "http://", 7) && strncmp(cfg.upstream, "https://", 8))
-		usage_error("--upstream must be an http:// or https:// URL, not '%s'", cfg.upstream);
-	char *upstream = NULL;
-	size_t ulen = strlen(cfg.upstream);
-	if (asprintf(&upstream, "%s%s", cfg.upstream, cfg.upstream[ulen - 1] == '/' ? "" : "/") < 0)
-		aura_oom();
-	cfg.upstream = upstream;
+	if (!config.upstream && !config.npm_upstream)
+		usage_error("%s", "--upstream URL is required (or --npm-upstream URL)");
+	config.allow_unanalysed_names = allowed_names;
 
 	/* HOST:PORT, IPv4 only for now. */
 	const char *colon = strrchr(listen_at, ':');
@@ -198,11 +249,11 @@ int main(int argc, char **argv)
 		}
 	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
 		aura_die("cannot create the cache directory %s: %s", cache, strerror(errno));
-	cfg.cache_dir = cache;
-	cfg.aura = find_driver();
-	if (!cfg.aura)
+	config.cache_dir = cache;
+	config.aura = find_driver();
+	if (!config.aura)
 		aura_die("cannot find the aura driver beside %s", argv[0]);
-	if (!proxy_init(&cfg))
+	if (!proxy_init(&config))
 		return AURA_EXIT_FATAL;
 
 	/* SIGINT/SIGTERM are waited for below; block them before MHD starts its threads. */
@@ -224,12 +275,14 @@ int main(int argc, char **argv)
 		aura_die("cannot listen on %s", listen_at);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	snprintf(base_url, sizeof base_url, "http://%s:%u", host, info ? info->port : (unsigned)port);
-	printf("%s/simple/\n", base_url);
+	if (config.upstream)
+		printf("%s/simple/\n", base_url);
+	if (config.npm_upstream)
+		printf("%s/npm/\n", base_url);
 	fflush(stdout);
 
 	int sig;
 	sigwait(&stop, &sig);
 	MHD_stop_daemon(d);
-	free(upstream);
 	return AURA_EXIT_OK;
 }
