@@ -13,6 +13,7 @@
 #include "ndjson.h"
 #include "opts.h"
 #include "record.h"
+#include "policy.h"
 #include "sandbox.h"
 #include "score.h"
 
@@ -46,6 +47,9 @@ static const char usage[] =
 	"      --min-level L    show only hits of severity L or above (the score still\n"
 	"                       counts every hit)\n"
 	"      --allow-errors   do not exit 2 for incomplete artifacts or stream errors\n"
+	"      --policy FILE    apply the auditor's policy (docs/policy.md): suppressions,\n"
+	"                       allowed capabilities, approvals by sha256, thresholds\n"
+	"      --list-policy    with --policy: list what it holds and exit\n"
 	"\n"
 	"Colours are used when stdout is a terminal and NO_COLOR is unset.\n"
 	"Exit status: 0 ok; 1 a package reached --fail-score/--fail-level; 2 usage or fatal\n"
@@ -63,6 +67,8 @@ enum {
 	OPT_MERGE,
 	OPT_DIFF,
 	OPT_VERSIONS,
+	OPT_POLICY,
+	OPT_LIST_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +82,8 @@ static const struct option longopts[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "diff", no_argument, NULL, OPT_DIFF },
 	{ "versions", no_argument, NULL, OPT_VERSIONS },	/* hidden: for `aura info` */
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "list-policy", no_argument, NULL, OPT_LIST_POLICY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -136,6 +144,8 @@ struct run {
 	bool stored_diff;	/* --diff OLD NEW: the two come from the database */
 	const char *db_path;	/* --db */
 	const char *old_spec, *new_spec;	/* OLD and NEW of a stored diff */
+	const char *policy_path;	/* --policy */
+	bool list_policy;	/* --list-policy */
 };
 
 static void parse_args(int argc, char **argv, struct run *run, struct report *rep,
@@ -174,6 +184,12 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 			break;
 		case OPT_VERSIONS:
 			print_versions();
+			break;
+		case OPT_POLICY:
+			run->policy_path = optarg;
+			break;
+		case OPT_LIST_POLICY:
+			run->list_policy = true;
 		}
 	}
 	run->stored_diff = run->diff && optind < argc;
@@ -185,6 +201,8 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		aura_usage_error("--diff OLD NEW compares stored scans: it needs --db FILE and two names");
 	if (!run->stored_diff && optind < argc)
 		aura_usage_error("unexpected argument '%s' (records come on stdin)", argv[optind]);
+	if (run->list_policy && !run->policy_path)
+		aura_usage_error("--list-policy needs --policy FILE");
 	if (run->stored_diff) {
 		run->old_spec = argv[optind];
 		run->new_spec = argv[optind + 1];
@@ -199,6 +217,14 @@ static struct ndjson_reader *prepare(const struct run *run, struct report *rep, 
 	rep->json = rep->format == FORMAT_JSON;
 	rep->color = rep->format == FORMAT_TEXT && isatty(STDOUT_FILENO) && !(no_color && *no_color);
 	rep->unbuffered = aura_opts.unbuffered;
+	if (run->policy_path) {	/* the auditor's file, read before sealing */
+		policy_load(run->policy_path);
+		if (run->list_policy) {
+			policy_list();
+			exit(fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL);
+		}
+		policy_thresholds(&rep->fail_score, &rep->fail_rank);
+	}
 	if (rep->format == FORMAT_SARIF)
 		rep->sarif = sarif_new();
 	if (run->db_path)	/* a stored diff only reads: it is not a scan */
@@ -268,6 +294,8 @@ int main(int argc, char **argv)
 	aura_set_progname(argv[0]);
 	parse_args(argc, argv, &run, &rep, &ctx);
 	struct ndjson_reader *in = prepare(&run, &rep, argc, argv);
+	if (policy_loaded())
+		ctx.emit = policy_emit;	/* diff sets its own; the policy is about verdicts */
 	seal(rep.db);
 
 	if (run.stored_diff) {

@@ -44,6 +44,8 @@ static const char usage[] =
 	"  --cache DIR         downloaded files and verdicts (default $XDG_CACHE_HOME/aura/serve)\n"
 	"  --fail-level LEVEL  lowest risk refused: low, medium, high, critical (default high)\n"
 	"  --db FILE           also record every scan in the results database FILE\n"
+	"  --policy FILE       the auditor's policy, applied to every scan (docs/policy.md);\n"
+	"                      without it, aura scan's default ($XDG_CONFIG_HOME/aura/policy.yaml)\n"
 	"  --max-file SIZE     biggest upstream file accepted (default 512M)\n"
 	"  --timeout SECONDS   upstream transfer time-out (default 60)\n"
 	"  -h, --help          this text;  -V, --version  the version\n"
@@ -51,7 +53,7 @@ static const char usage[] =
 	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
 
 enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT,
-       OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME };
+       OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME, OPT_POLICY };
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -65,6 +67,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "npm-upstream", required_argument, NULL, OPT_NPM_UPSTREAM },
 	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "allow-unanalysed", no_argument, NULL, OPT_ALLOW_UNANALYSED },
 	{ "allow-unanalysed-name", required_argument, NULL, OPT_ALLOW_UNANALYSED_NAME },
 	{ NULL, 0, NULL, 0 },
@@ -203,6 +206,11 @@ int main(int argc, char **argv)
 		case OPT_LISTEN: listen_at = optarg; break;
 		case OPT_CACHE: cache = optarg; break;
 		case OPT_DB: config.db = optarg; break;
+		case OPT_POLICY:
+			if (access(optarg, R_OK) != 0)
+				usage_error("--policy: cannot read '%s'", optarg);
+			config.policy = optarg;
+			break;
 		case OPT_MAX_FILE: config.max_file = aura_parse_size("--max-file", optarg); break;
 		case OPT_TIMEOUT: config.timeout_s = aura_parse_long("--timeout", optarg); break;
 		case OPT_FAIL_LEVEL:

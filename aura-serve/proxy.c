@@ -676,7 +676,7 @@ static int run_scan(const char *path, struct buf *out)
 	}
 	if (pid == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
-		const char *argv[12];
+		const char *argv[14];
 		int n = 0;
 		argv[n++] = cfg.aura;
 		argv[n++] = "scan";
@@ -687,6 +687,10 @@ static int run_scan(const char *path, struct buf *out)
 		if (cfg.db) {
 			argv[n++] = "--db";
 			argv[n++] = cfg.db;
+		}
+		if (cfg.policy) {
+			argv[n++] = "--policy";
+			argv[n++] = cfg.policy;
 		}
 		argv[n++] = "--";
 		argv[n++] = path;
@@ -715,8 +719,10 @@ static int run_scan(const char *path, struct buf *out)
 }
 
 /* One line on what the scan decided, from the verdict record(s) in `out`. */
-static void describe_verdict(const struct buf *out, const char *file, struct buf *line)
+static void describe_verdict(const struct buf *out, const char *file, struct buf *line,
+			     bool *policy_allows_unanalysed)
 {
+	*policy_allows_unanalysed = false;
 	const char *p = out->data ? out->data : "";
 	bool any = false;
 	while (*p) {
@@ -730,6 +736,11 @@ static void describe_verdict(const struct buf *out, const char *file, struct buf
 			const char *risk = json_string_value(json_object_get(v, "risk"));
 			const char *reason = json_string_value(json_object_get(v, "reason"));
 			json_t *complete = json_object_get(v, "complete");
+			/* The auditor's policy (aura-score --policy) approved this archive by its
+			 * sha256, or lets this unanalysed package through by name. */
+			json_t *pol = json_object_get(v, "policy");
+			if (json_object_get(pol, "approved") || json_is_true(json_object_get(pol, "allow_unanalysed")))
+				*policy_allows_unanalysed = true;
 			buf_addf(line, "%s%s%s%s (%s): risk %s, score %lld%s: %s", any ? "; " : "",
 				 name ? name : "?", version ? " " : "", version ? version : "", file,
 				 risk ? risk : "?", (long long)json_integer_value(json_object_get(v, "score")),
@@ -848,7 +859,8 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 		goto done;
 	}
 	status = run_scan(path, &scan);
-	describe_verdict(&scan, fname, &line);
+	bool policy_allows = false;
+	describe_verdict(&scan, fname, &line, &policy_allows);
 	const char *said = line.data ? line.data : fname;
 	if (status == 1) {
 		refuse(r, "refused %s", said);
@@ -861,7 +873,7 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 	/* JavaScript is not analysed yet: a clean verdict on an npm package only covers its
 	 * install scripts and whatever Python it holds, so it passes only when let through. */
 	bool unanalysed = kind == LINK_NPM;
-	if (unanalysed && !unanalysed_allowed(npm_name)) {
+	if (unanalysed && !unanalysed_allowed(npm_name) && !policy_allows) {
 		refuse(r, "refused %s (%s): not analysed: Aura cannot analyse JavaScript yet, so it cannot "
 		       "vouch for this package (failing closed); --allow-unanalysed or a policy "
 		       "allow_unanalysed entry lets it through, its install scripts still checked",
