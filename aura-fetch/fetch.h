@@ -150,5 +150,8 @@ int npm_fetch(const char *spec, const char *target);
 /* true when a regular file's name or first bytes say it is a requirements file. */
 bool requirements_recognised(const char *path, const unsigned char *head, size_t n);
 int requirements_fetch(const char *path);
+/* --list-requirements: one `requirement` record per line that names something (kind pypi,
+ * url or path; text; origin FILE:LINE), errors as for a fetch; nothing is downloaded. */
+int requirements_list(const char *path);
 
 #endif

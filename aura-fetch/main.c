@@ -38,12 +38,15 @@ static const char usage[] =
 	"  --timeout SECONDS   connect time-out and longest stall (default 10)\n"
 	"  --retries N         further attempts after a failed transfer (default 2)\n"
 	"  --max-download SIZE biggest response accepted (default 1G)\n"
+	"  --list-requirements  the arguments are requirements files: write one `requirement`\n"
+	"                       record (kind pypi, url or path; text; origin) per line that names\n"
+	"                       something, errors as usual, and fetch nothing (exit 1 on an error)\n"
 	"  --max-redirects N   redirects followed (default 5)\n";
 
 enum {
 	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS,
+	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_LIST_REQUIREMENTS,
 };
 
 static const struct option longopts[] = {
@@ -62,6 +65,7 @@ static const struct option longopts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "max-download", required_argument, NULL, OPT_MAX_DOWNLOAD },
 	{ "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
+	{ "list-requirements", no_argument, NULL, OPT_LIST_REQUIREMENTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -216,7 +220,7 @@ static char *default_cache_dir(void)
 int main(int argc, char **argv)
 {
 	int opt;
-	bool index_given = false, registry_given = false;
+	bool index_given = false, registry_given = false, list_requirements = false;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
@@ -262,12 +266,23 @@ int main(int argc, char **argv)
 		case OPT_RETRIES: fetch_cfg.retries = aura_parse_long("--retries", optarg); break;
 		case OPT_MAX_DOWNLOAD: fetch_cfg.max_download = aura_parse_size("--max-download", optarg); break;
 		case OPT_MAX_REDIRECTS: fetch_cfg.max_redirects = aura_parse_long("--max-redirects", optarg); break;
+		case OPT_LIST_REQUIREMENTS: list_requirements = true; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
 		aura_usage_error("--cacert: cannot read '%s'", fetch_cfg.cacert);
 
 	out_init(aura_opts.unbuffered);
+	if (list_requirements) {	/* read the files, name what they ask for; no network, no writes */
+		if (optind >= argc)
+			aura_usage_error("--list-requirements: no requirements file given");
+		struct sandbox_grant read_all = { .path = "/", .access = SANDBOX_READ };
+		sandbox_enter(SANDBOX_FETCH, &read_all, 1);
+		int failed = 0;
+		for (int i = optind; i < argc; i++)
+			failed += requirements_list(argv[i]) < 0;
+		return out_finish() != 0 ? AURA_EXIT_FATAL : failed ? AURA_EXIT_FINDINGS : AURA_EXIT_OK;
+	}
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
 	http_init();
