@@ -12,12 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <microhttpd.h>
+#include <sys/socket.h>
 
 #include "aura.h"
 #include "err.h"
 #include "opts.h"
 #include "proxy.h"
+#include "sandbox.h"
+#include "supervisor.h"
 
 static const char usage[] =
 	"Usage: aura-serve --upstream URL [--npm-upstream URL] [OPTION]...\n"
@@ -56,8 +60,7 @@ enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_
        OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME, OPT_POLICY };
 
 static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	AURA_COMMON_LONGOPTS,
 	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "cache", required_argument, NULL, OPT_CACHE },
@@ -152,8 +155,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ret;
 }
 
-/* The `aura` driver beside this program (bin/ or libexec/aura/ next to bin/). */
-static char *find_driver(void)
+static struct proxy_config config;
+
+/* The directory this program is in: the stage programs are beside it (bin/, libexec/aura/). */
+static char *own_dir(void)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -164,21 +169,46 @@ static char *find_driver(void)
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	/* In the source tree both live in bin/; installed, this is in libexec/aura/. */
-	for (int installed = 0; installed < 2; installed++) {
-		char *path = NULL;
-		if (asprintf(&path, installed ? "%s/../../bin/aura" : "%s/aura", self) < 0)
-			return NULL;
-		if (access(path, X_OK) == 0)
-			return path;
-		free(path);
-	}
-	return NULL;
+	return strdup(self);
+}
+
+/* The TCP port of an upstream URL (80/443 when it names none), for Landlock's connect rule. */
+static unsigned short url_port(const char *url)
+{
+	CURLU *u = curl_url();
+	char *port = NULL;
+	unsigned short p = 0;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		p = (unsigned short)atoi(port);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return p;
+}
+
+/*
+ * Seal the front end: it may read files, write only beneath the cache, connect only to the
+ * upstreams' ports, never bind (its socket is bound already) and never execute anything.
+ */
+static void seal_front_end(const char *cache_dir)
+{
+	unsigned short ports[2];
+	int n = 0;
+	if (config.upstream)
+		ports[n++] = url_port(config.upstream);
+	if (config.npm_upstream)
+		ports[n++] = url_port(config.npm_upstream);
+	sandbox_allow_connect(ports, n);
+	struct sandbox_grant grants[] = {
+		{ .path = "/", .fd = -1, .access = SANDBOX_READ },
+		{ .path = cache_dir, .fd = -1, .access = SANDBOX_READ | SANDBOX_WRITE | SANDBOX_MAKE_DIR },
+	};
+	sandbox_enter(SANDBOX_SERVE, grants, 2);
 }
 
 int main(int argc, char **argv)
 {
-	struct proxy_config config = { .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
+	config = (struct proxy_config){ .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
 	const char *listen_at = "127.0.0.1:0";
 	char *cache = NULL;
 	static const char *allowed_names[256];
@@ -187,13 +217,9 @@ int main(int argc, char **argv)
 
 	aura_set_progname(argv[0]);
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		if (aura_common_option(opt, optarg, usage, SANDBOX_SERVE))
+			continue;
 		switch (opt) {
-		case 'h':
-			fputs(usage, stdout);
-			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
-		case 'V':
-			printf("aura-serve %s\n", AURA_VERSION);
-			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
 		case OPT_UPSTREAM: config.upstream = upstream_url("--upstream", optarg); break;
 		case OPT_NPM_UPSTREAM: config.npm_upstream = upstream_url("--npm-upstream", optarg); break;
 		case OPT_MIN_AGE: config.min_age_s = parse_age(optarg); break;
@@ -258,11 +284,25 @@ int main(int argc, char **argv)
 	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
 		aura_die("cannot create the cache directory %s: %s", cache, strerror(errno));
 	config.cache_dir = cache;
-	config.aura = find_driver();
-	if (!config.aura)
-		aura_die("cannot find the aura driver beside %s", argv[0]);
-	if (!proxy_init(&config))
+	char *stage_dir = own_dir();
+	if (!stage_dir)
+		aura_die("cannot find the directory of %s", argv[0]);
+	if (!proxy_init(&config) || !supervisor_start(stage_dir))
 		return AURA_EXIT_FATAL;
+	/* A self-test meant for the supervisor (tests/71-serve-sandbox.bats): its result is ours. */
+	if (aura_opts.selftest && strncmp(aura_opts.selftest, "supervisor:", 11) == 0)
+		return supervisor_wait();
+
+	/* The listening socket is bound before sealing: the sealed front end never binds. */
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (listener < 0 || setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(listener, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(listener, 64) < 0)
+		aura_die("cannot listen on %s: %s", listen_at, strerror(errno));
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof bound;
+	getsockname(listener, (struct sockaddr *)&bound, &blen);
+	seal_front_end(cache);
 
 	/* SIGINT/SIGTERM are waited for below; block them before MHD starts its threads. */
 	sigset_t stop;
@@ -275,14 +315,13 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_LISTEN_SOCKET, listener,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 		MHD_OPTION_END);
 	if (!d)
 		aura_die("cannot listen on %s", listen_at);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof base_url, "http://%s:%u", host, info ? info->port : (unsigned)port);
+	snprintf(base_url, sizeof base_url, "http://%s:%u", host, (unsigned)ntohs(bound.sin_port));
 	if (config.upstream)
 		printf("%s/simple/\n", base_url);
 	if (config.npm_upstream)

@@ -32,6 +32,7 @@
 #include <nettle/sha2.h>
 
 #include "proxy.h"
+#include "supervisor.h"
 
 struct proxy_config cfg;
 static uint8_t sign_key[32];
@@ -659,65 +660,6 @@ static bool write_file(const char *path, const char *data, size_t len)
 	return close(fd) == 0;
 }
 
-/*
- * Run `aura scan --format json` on the file; the verdict output goes to `out`.  Returns
- * the driver's exit status (0 clean, 1 gate reached, 2 incomplete or failed), or -1.
- */
-static int run_scan(const char *path, struct buf *out)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		const char *argv[14];
-		int n = 0;
-		argv[n++] = cfg.aura;
-		argv[n++] = "scan";
-		argv[n++] = "--format";
-		argv[n++] = "json";
-		argv[n++] = "--fail-level";
-		argv[n++] = cfg.fail_level;
-		if (cfg.db) {
-			argv[n++] = "--db";
-			argv[n++] = cfg.db;
-		}
-		if (cfg.policy) {
-			argv[n++] = "--policy";
-			argv[n++] = cfg.policy;
-		}
-		argv[n++] = "--";
-		argv[n++] = path;
-		argv[n] = NULL;
-		execv(cfg.aura, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char chunk[65536];
-	ssize_t got;
-	out->max = 256u << 20;
-	while ((got = read(pipefd[0], chunk, sizeof chunk)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		buf_add(out, chunk, (size_t)got);
-	}
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* One line on what the scan decided, from the verdict record(s) in `out`. */
 static void describe_verdict(const struct buf *out, const char *file, struct buf *line,
 			     bool *policy_allows_unanalysed)
@@ -849,6 +791,7 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 	}
 	/* The cache is by sha256 whatever the index's algorithm. */
 	digest_hex("sha256", body.data ? body.data : "", body.len, sha256_hex);
+	/* CACHE/SHA256/FILE: the file keeps its name, which the scan reads the version from. */
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%s", cfg.cache_dir, sha256_hex) >= sizeof dir - 300 ||
 	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path) {
 		reply_text(r, 500, "aura-serve: the cache directory's path is too long\n");
@@ -858,7 +801,7 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 		reply_text(r, 500, "aura-serve: cannot write %s to the cache: %s\n", fname, strerror(errno));
 		goto done;
 	}
-	status = run_scan(path, &scan);
+	status = supervisor_scan(path, &scan);
 	bool policy_allows = false;
 	describe_verdict(&scan, fname, &line, &policy_allows);
 	const char *said = line.data ? line.data : fname;

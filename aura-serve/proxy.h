@@ -11,7 +11,6 @@ struct proxy_config {
 	const char *upstream;	/* simple-API URL of the upstream index, ending in '/'; or NULL */
 	const char *npm_upstream;	/* npm registry URL, ending in '/'; or NULL */
 	const char *cache_dir;	/* downloaded files, by sha256 */
-	const char *aura;	/* the `aura` driver that scans a file */
 	const char *db;		/* optional results database passed to the scan */
 	const char *policy;	/* optional policy file passed to the scan (docs/policy.md) */
 	const char *fail_level;	/* lowest risk that refuses a file */
