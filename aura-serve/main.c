@@ -52,7 +52,9 @@ static const char usage[] =
 	"                      without it, aura scan's default ($XDG_CONFIG_HOME/aura/policy.yaml)\n"
 	"  --max-file SIZE     biggest upstream file accepted (default 512M)\n"
 	"  --timeout SECONDS   upstream transfer time-out (default 60)\n"
-	"  -h, --help          this text;  -V, --version  the version\n"
+	"\n"
+	"Confinement: the network front end may not execute anything and writes only beneath\n"
+	"its cache; a supervisor process runs the six stage programs, and only those.\n"
 	"\n"
 	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
 
