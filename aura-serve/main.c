@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "aura.h"
@@ -192,8 +193,32 @@ static unsigned short url_port(const char *url)
  * Seal the front end: it may read files, write only beneath the cache, connect only to the
  * upstreams' ports, never bind (its socket is bound already) and never execute anything.
  */
+/*
+ * Resolve an upstream's host once before sealing: glibc loads the name-service modules
+ * nsswitch.conf names (mdns, myhostname, ...) on first use, mapping code, which the sealed
+ * front end may not do.  Later look-ups reuse them.  A failure here is not fatal: the
+ * upstream may be unreachable now and come back.
+ */
+static void warm_resolver(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		struct addrinfo *res = NULL, hints = { .ai_socktype = SOCK_STREAM };
+		if (getaddrinfo(host, NULL, &hints, &res) == 0)
+			freeaddrinfo(res);
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
 static void seal_front_end(const char *cache_dir)
 {
+	if (config.upstream)
+		warm_resolver(config.upstream);
+	if (config.npm_upstream)
+		warm_resolver(config.npm_upstream);
 	unsigned short ports[2];
 	int n = 0;
 	if (config.upstream)

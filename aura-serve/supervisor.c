@@ -114,6 +114,7 @@ static int run_pipeline(const char *path, char **out, size_t *len)
 			if (in >= 0)
 				dup2(in, STDIN_FILENO);
 			dup2(p[1], STDOUT_FILENO);
+			signal(SIGPIPE, SIG_DFL);	/* the supervisor ignores it; a stage must not */
 			execv(stage_paths[started], (char *const *)argv[started]);
 			fprintf(stderr, "aura-serve: supervisor: cannot run %s: %s\n", stage_paths[started],
 				strerror(errno));
