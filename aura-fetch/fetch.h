@@ -209,5 +209,8 @@ enum lock_kind { LOCK_NONE, LOCK_PYPROJECT, LOCK_POETRY, LOCK_UV, LOCK_PIPFILE, 
 /* What a regular file is, by its name or its first bytes. */
 enum lock_kind lockfile_recognised(const char *path, const unsigned char *head, size_t n);
 int lockfile_fetch(const char *path, enum lock_kind kind);
+/* --list-requirements: one `requirement` record per line that names something (kind pypi,
+ * url or path; text; origin FILE:LINE), errors as for a fetch; nothing is downloaded. */
+int requirements_list(const char *path);
 
 #endif

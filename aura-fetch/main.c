@@ -42,6 +42,9 @@ static const char usage[] =
 	"  --retries N         further attempts after a failed transfer (default 2)\n"
 	"  --max-download SIZE biggest response accepted (default 1G)\n"
 	"  --max-redirects N   redirects followed (default 5)\n"
+	"  --list-requirements  the arguments are requirements files: write one `requirement`\n"
+	"                       record (kind pypi, url or path; text; origin) per line that names\n"
+	"                       something, errors as usual, and fetch nothing (exit 1 on an error)\n"
 	"  --python-version V  environment markers are evaluated for Python V (default 3.11)\n"
 	"  --platform P        ... on linux, windows or macos (default linux)\n"
 	"  --machine M         ... with platform_machine M (default x86_64)\n"
@@ -63,6 +66,7 @@ enum {
 	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
 	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN, OPT_FEED, OPT_STATE,
+	OPT_LIST_REQUIREMENTS,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +96,7 @@ static const struct option longopts[] = {
 	{ "rescan", no_argument, NULL, OPT_RESCAN },
 	{ "feed", required_argument, NULL, OPT_FEED },
 	{ "state", required_argument, NULL, OPT_STATE },
+	{ "list-requirements", no_argument, NULL, OPT_LIST_REQUIREMENTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -259,6 +264,7 @@ int main(int argc, char **argv)
 	int opt;
 	bool index_given = false, registry_given = false, list = false, latest = false, rescan = false;
 	const char *db_path = NULL, *rules_digest = NULL, *limits = NULL, *feed = NULL, *state_path = NULL;
+	bool list_requirements = false;
 	char *extra_hosts[32];
 	int nextra = 0;
 	fetch_cfg = (struct fetch_config){
@@ -331,6 +337,7 @@ int main(int argc, char **argv)
 			feed = optarg;
 			break;
 		case OPT_STATE: state_path = optarg; break;
+		case OPT_LIST_REQUIREMENTS: list_requirements = true; break;
 		}
 	}
 	if (fetch_cfg.cacert && access(fetch_cfg.cacert, R_OK) < 0)
@@ -355,6 +362,16 @@ int main(int argc, char **argv)
 	}
 
 	out_init(aura_opts.unbuffered);
+	if (list_requirements) {	/* read the files, name what they ask for; no network, no writes */
+		if (optind >= argc)
+			aura_usage_error("--list-requirements: no requirements file given");
+		struct sandbox_grant read_all = { .path = "/", .access = SANDBOX_READ };
+		sandbox_enter(SANDBOX_FETCH, &read_all, 1);
+		int failed = 0;
+		for (int i = optind; i < argc; i++)
+			failed += requirements_list(argv[i]) < 0;
+		return out_finish() != 0 ? AURA_EXIT_FATAL : failed ? AURA_EXIT_FINDINGS : AURA_EXIT_OK;
+	}
 	if (!fetch_cfg.cache_dir)
 		fetch_cfg.cache_dir = default_cache_dir();
 	http_init();

@@ -490,3 +490,29 @@ int requirement_fetch_pep508(const char *text, const char *origin, const char *e
 	free(s);
 	return fetch_items(&r);
 }
+
+int requirements_list(const char *path)
+{
+	static const char *const kinds[] = { [ITEM_PYPI] = "pypi", [ITEM_URL] = "url", [ITEM_PATH] = "path" };
+	struct reqs r = { 0 };
+	parse_file(&r, path, false, 0, NULL);
+	for (size_t i = 0; i < r.n; i++) {
+		struct item *it = &r.items[i];
+		json_t *rec = record_new("requirement");
+		char text[1024];
+		if (it->kind == ITEM_PYPI)
+			snprintf(text, sizeof text, "%s%s", it->req.name, it->req.spec);
+		json_object_set_new(rec, "kind", json_string(kinds[it->kind]));
+		json_object_set_new(rec, "text", json_string_lossy(it->kind == ITEM_PYPI ? text : it->text,
+								   strlen(it->kind == ITEM_PYPI ? text : it->text)));
+		json_object_set_new(rec, "origin", json_string_lossy(it->origin, strlen(it->origin)));
+		out_record(rec);
+		if (it->kind == ITEM_PYPI)
+			free(it->req.hashes);
+		else
+			free(it->text);
+	}
+	free(r.items);
+	free(r.constraints);
+	return r.errors ? -1 : 0;
+}

@@ -14,6 +14,7 @@
 #include "ndjson.h"
 #include "opts.h"
 #include "record.h"
+#include "policy.h"
 #include "sandbox.h"
 #include "score.h"
 
@@ -64,6 +65,9 @@ static const char usage[] =
 	"      --capabilities FILE  the capabilities file (default:\n"
 	"                       $AURA_DATA_DIR/capabilities.yaml, else ../data/ or\n"
 	"                       ../../share/aura/ beside this program)\n"
+	"      --policy FILE    apply the auditor's policy (docs/policy.md): suppressions,\n"
+	"                       allowed capabilities, approvals by sha256, thresholds\n"
+	"      --list-policy    with --policy: list what it holds and exit\n"
 	"\n"
 	"Colours are used when stdout is a terminal and NO_COLOR is unset.\n"
 	"Exit status: 0 ok; 1 a package reached --fail-score/--fail-level; 2 usage or fatal\n"
@@ -87,6 +91,8 @@ enum {
 	OPT_CAPABILITIES,
 	OPT_RULES_DIGEST,
 	OPT_LIMITS,
+	OPT_POLICY,
+	OPT_LIST_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -106,6 +112,8 @@ static const struct option longopts[] = {
 	{ "capabilities", required_argument, NULL, OPT_CAPABILITIES },
 	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
 	{ "limits", required_argument, NULL, OPT_LIMITS },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "list-policy", no_argument, NULL, OPT_LIST_POLICY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -194,6 +202,8 @@ struct run {
 	const char *old_spec, *new_spec;	/* OLD and NEW of a stored diff */
 	const char *srcroot;	/* --srcroot */
 	const char *capabilities;	/* --capabilities */
+	const char *policy_path;	/* --policy */
+	bool list_policy;	/* --list-policy */
 };
 
 static void parse_args(int argc, char **argv, struct run *run, struct report *rep,
@@ -251,6 +261,11 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		case OPT_LIMITS:
 			run->limits = optarg;
 			break;
+		case OPT_POLICY:
+			run->policy_path = optarg;
+			break;
+		case OPT_LIST_POLICY:
+			run->list_policy = true;
 		}
 	}
 	run->stored_diff = run->diff && optind < argc;
@@ -264,6 +279,8 @@ static void parse_args(int argc, char **argv, struct run *run, struct report *re
 		aura_usage_error("--diff OLD NEW compares stored scans: it needs --db FILE and two names");
 	if (!run->stored_diff && optind < argc)
 		aura_usage_error("unexpected argument '%s' (records come on stdin)", argv[optind]);
+	if (run->list_policy && !run->policy_path)
+		aura_usage_error("--list-policy needs --policy FILE");
 	if (run->stored_diff) {
 		run->old_spec = argv[optind];
 		run->new_spec = argv[optind + 1];
@@ -284,6 +301,14 @@ static struct ndjson_reader *prepare(const struct run *run, struct report *rep, 
 	if (!capabilities_load(caps_path, err, sizeof err))
 		aura_die("%s", err);
 	free(caps_path);
+	if (run->policy_path) {	/* the auditor's file, read before sealing */
+		policy_load(run->policy_path);
+		if (run->list_policy) {
+			policy_list();
+			exit(fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL);
+		}
+		policy_thresholds(&rep->fail_score, &rep->fail_rank);
+	}
 	if (rep->format == FORMAT_SARIF)
 		rep->sarif = sarif_new(run->srcroot);
 	db_set_scan_key(run->rules_digest, run->limits);
@@ -354,6 +379,8 @@ int main(int argc, char **argv)
 	aura_set_progname(argv[0]);
 	parse_args(argc, argv, &run, &rep, &ctx);
 	struct ndjson_reader *in = prepare(&run, &rep, argc, argv);
+	if (policy_loaded())
+		ctx.emit = policy_emit;	/* diff sets its own; the policy is about verdicts */
 	seal(rep.db);
 	ctx.reuse_db = rep.db;
 

@@ -471,6 +471,10 @@ static json_t *artifact_summary(const struct artifact *a)
 		json_t *v = a->info ? json_object_get(a->info, keys[i]) : NULL;
 		json_object_set_new(o, keys[i], json_is_string(v) ? string_bounded(v) : json_null());
 	}
+	/* The requirement line that named it (aura-fetch), for reports that point there. */
+	json_t *origin = a->info ? json_object_get(a->info, "origin") : NULL;
+	if (json_is_string(origin))
+		json_object_set_new(o, "origin", string_bounded(origin));
 	return o;
 }
 

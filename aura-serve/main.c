@@ -12,39 +12,58 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <microhttpd.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include "aura.h"
 #include "err.h"
 #include "opts.h"
 #include "proxy.h"
+#include "sandbox.h"
+#include "supervisor.h"
 
 static const char usage[] =
-	"Usage: aura-serve --upstream URL [OPTION]...\n"
+	"Usage: aura-serve --upstream URL [--npm-upstream URL] [OPTION]...\n"
+	"       aura-serve --npm-upstream URL [OPTION]...\n"
 	"Serve a PEP 503 simple index at http://HOST:PORT/simple/ that stands between a client\n"
 	"(pip) and the upstream index URL: project pages come from upstream with every file\n"
 	"link pointing back at this proxy; each file is downloaded once, checked against the\n"
 	"sha256 its page published, scanned with `aura scan`, and served unchanged only when\n"
 	"its risk is below --fail-level and the scan was complete. Refused files get HTTP 403\n"
-	"with the package, the risk and the reason, and a line on stderr. Once listening, the\n"
-	"first line on stdout is the index URL.\n"
+	"with the package, the risk and the reason, and a line on stderr. With --npm-upstream\n"
+	"it also serves an npm registry at http://HOST:PORT/npm/ (every dist.tarball pointing\n"
+	"back here, checked against dist.integrity or dist.shasum); JavaScript is not analysed\n"
+	"yet, so an npm package is refused unless --allow-unanalysed lets it through (its\n"
+	"install scripts are still checked). Once listening, stdout has one line per side:\n"
+	"the index URL (.../simple/), then the registry URL (.../npm/).\n"
 	"\n"
 	"  --upstream URL      the upstream simple index (e.g. https://pypi.org/simple/)\n"
+	"  --npm-upstream URL  the upstream npm registry (e.g. https://registry.npmjs.org/)\n"
+	"  --min-age AGE       withhold releases uploaded less than AGE ago (48h, 2d, 90m,\n"
+	"                      3600s; plain seconds); with no upload time known, withheld\n"
+	"  --allow-unanalysed  serve npm packages although their JavaScript is not analysed\n"
+	"  --allow-unanalysed-name NAME  the same for the npm package NAME only (repeatable)\n"
 	"  --listen HOST:PORT  address to listen on (default 127.0.0.1:0, a free port)\n"
 	"  --cache DIR         downloaded files and verdicts (default $XDG_CACHE_HOME/aura/serve)\n"
 	"  --fail-level LEVEL  lowest risk refused: low, medium, high, critical (default high)\n"
 	"  --db FILE           also record every scan in the results database FILE\n"
+	"  --policy FILE       the auditor's policy, applied to every scan (docs/policy.md);\n"
+	"                      without it, aura scan's default ($XDG_CONFIG_HOME/aura/policy.yaml)\n"
 	"  --max-file SIZE     biggest upstream file accepted (default 512M)\n"
 	"  --timeout SECONDS   upstream transfer time-out (default 60)\n"
-	"  -h, --help          this text;  -V, --version  the version\n"
+	"\n"
+	"Confinement: the network front end may not execute anything and writes only beneath\n"
+	"its cache; a supervisor process runs the six stage programs, and only those.\n"
 	"\n"
 	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
 
-enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT };
+enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT,
+       OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME, OPT_POLICY };
 
 static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	AURA_COMMON_LONGOPTS,
 	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "cache", required_argument, NULL, OPT_CACHE },
@@ -52,6 +71,11 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "max-file", required_argument, NULL, OPT_MAX_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "npm-upstream", required_argument, NULL, OPT_NPM_UPSTREAM },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "allow-unanalysed", no_argument, NULL, OPT_ALLOW_UNANALYSED },
+	{ "allow-unanalysed-name", required_argument, NULL, OPT_ALLOW_UNANALYSED_NAME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -67,6 +91,38 @@ static _Noreturn void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'aura-serve --help' for more information.\n");
 	exit(AURA_EXIT_FATAL);
+}
+
+/* --min-age: a number with an optional unit s, m, h or d, as seconds. */
+static long parse_age(const char *text)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	long unit = 1;
+	if (*end == 'm')
+		unit = 60;
+	else if (*end == 'h')
+		unit = 3600;
+	else if (*end == 'd')
+		unit = 86400;
+	else if (*end != 's' && *end != '\0')
+		usage_error("--min-age: expected a number with s, m, h or d (48h), not '%s'", text);
+	if (end == text || errno || n < 0 || (*end && end[1]) || n > 100L * 365 * 86400 / unit)
+		usage_error("--min-age: expected a non-negative age such as 48h, not '%s'", text);
+	return n * unit;
+}
+
+/* An http(s) URL given for an option, with a '/' added at its end when missing. */
+static const char *upstream_url(const char *opt, const char *url)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		usage_error("%s must be an http:// or https:// URL, not '%s'", opt, url);
+	char *with_slash = NULL;
+	size_t len = strlen(url);
+	if (asprintf(&with_slash, "%s%s", url, url[len - 1] == '/' ? "" : "/") < 0)
+		aura_oom();
+	return with_slash;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -102,8 +158,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ret;
 }
 
-/* The `aura` driver beside this program (bin/ or libexec/aura/ next to bin/). */
-static char *find_driver(void)
+static struct proxy_config config;
+
+/* The directory this program is in: the stage programs are beside it (bin/, libexec/aura/). */
+static char *own_dir(void)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -114,45 +172,105 @@ static char *find_driver(void)
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	/* In the source tree both live in bin/; installed, this is in libexec/aura/. */
-	for (int installed = 0; installed < 2; installed++) {
-		char *path = NULL;
-		if (asprintf(&path, installed ? "%s/../../bin/aura" : "%s/aura", self) < 0)
-			return NULL;
-		if (access(path, X_OK) == 0)
-			return path;
-		free(path);
+	return strdup(self);
+}
+
+/* The TCP port of an upstream URL (80/443 when it names none), for Landlock's connect rule. */
+static unsigned short url_port(const char *url)
+{
+	CURLU *u = curl_url();
+	char *port = NULL;
+	unsigned short p = 0;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		p = (unsigned short)atoi(port);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return p;
+}
+
+/*
+ * Seal the front end: it may read files, write only beneath the cache, connect only to the
+ * upstreams' ports, never bind (its socket is bound already) and never execute anything.
+ */
+/*
+ * Resolve an upstream's host once before sealing: glibc loads the name-service modules
+ * nsswitch.conf names (mdns, myhostname, ...) on first use, mapping code, which the sealed
+ * front end may not do.  Later look-ups reuse them.  A failure here is not fatal: the
+ * upstream may be unreachable now and come back.
+ */
+static void warm_resolver(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		struct addrinfo *res = NULL, hints = { .ai_socktype = SOCK_STREAM };
+		if (getaddrinfo(host, NULL, &hints, &res) == 0)
+			freeaddrinfo(res);
 	}
-	return NULL;
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
+static void seal_front_end(const char *cache_dir)
+{
+	if (config.upstream)
+		warm_resolver(config.upstream);
+	if (config.npm_upstream)
+		warm_resolver(config.npm_upstream);
+	unsigned short ports[2];
+	int n = 0;
+	if (config.upstream)
+		ports[n++] = url_port(config.upstream);
+	if (config.npm_upstream)
+		ports[n++] = url_port(config.npm_upstream);
+	sandbox_allow_connect(ports, n);
+	struct sandbox_grant grants[] = {
+		{ .path = "/", .fd = -1, .access = SANDBOX_READ },
+		{ .path = cache_dir, .fd = -1, .access = SANDBOX_READ | SANDBOX_WRITE | SANDBOX_MAKE_DIR },
+	};
+	sandbox_enter(SANDBOX_SERVE, grants, 2);
 }
 
 int main(int argc, char **argv)
 {
-	struct proxy_config cfg = { .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
+	config = (struct proxy_config){ .fail_level = "high", .max_file = 512u << 20, .timeout_s = 60 };
 	const char *listen_at = "127.0.0.1:0";
 	char *cache = NULL;
+	static const char *allowed_names[256];
+	size_t n_allowed = 0;
 	int opt;
 
 	aura_set_progname(argv[0]);
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		if (aura_common_option(opt, optarg, usage, SANDBOX_SERVE))
+			continue;
 		switch (opt) {
-		case 'h':
-			fputs(usage, stdout);
-			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
-		case 'V':
-			printf("aura-serve %s\n", AURA_VERSION);
-			return fclose(stdout) == 0 ? AURA_EXIT_OK : AURA_EXIT_FATAL;
-		case OPT_UPSTREAM: cfg.upstream = optarg; break;
+		case OPT_UPSTREAM: config.upstream = upstream_url("--upstream", optarg); break;
+		case OPT_NPM_UPSTREAM: config.npm_upstream = upstream_url("--npm-upstream", optarg); break;
+		case OPT_MIN_AGE: config.min_age_s = parse_age(optarg); break;
+		case OPT_ALLOW_UNANALYSED: config.allow_unanalysed = true; break;
+		case OPT_ALLOW_UNANALYSED_NAME:
+			if (n_allowed + 1 >= sizeof allowed_names / sizeof allowed_names[0])
+				usage_error("%s", "--allow-unanalysed-name given too many times");
+			allowed_names[n_allowed++] = optarg;
+			break;
 		case OPT_LISTEN: listen_at = optarg; break;
 		case OPT_CACHE: cache = optarg; break;
-		case OPT_DB: cfg.db = optarg; break;
-		case OPT_MAX_FILE: cfg.max_file = aura_parse_size("--max-file", optarg); break;
-		case OPT_TIMEOUT: cfg.timeout_s = aura_parse_long("--timeout", optarg); break;
+		case OPT_DB: config.db = optarg; break;
+		case OPT_POLICY:
+			if (access(optarg, R_OK) != 0)
+				usage_error("--policy: cannot read '%s'", optarg);
+			config.policy = optarg;
+			break;
+		case OPT_MAX_FILE: config.max_file = aura_parse_size("--max-file", optarg); break;
+		case OPT_TIMEOUT: config.timeout_s = aura_parse_long("--timeout", optarg); break;
 		case OPT_FAIL_LEVEL:
 			if (strcasecmp(optarg, "low") && strcasecmp(optarg, "medium") &&
 			    strcasecmp(optarg, "high") && strcasecmp(optarg, "critical"))
 				usage_error("--fail-level: unknown level '%s' (low, medium, high, critical)", optarg);
-			cfg.fail_level = optarg;
+			config.fail_level = optarg;
 			break;
 		default:
 			fprintf(stderr, "Try 'aura-serve --help' for more information.\n");
@@ -161,15 +279,9 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!cfg.upstream)
-		usage_error("%s", "--upstream URL is required");
-	if (strncmp(cfg.upstream, "http://", 7) && strncmp(cfg.upstream, "https://", 8))
-		usage_error("--upstream must be an http:// or https:// URL, not '%s'", cfg.upstream);
-	char *upstream = NULL;
-	size_t ulen = strlen(cfg.upstream);
-	if (asprintf(&upstream, "%s%s", cfg.upstream, cfg.upstream[ulen - 1] == '/' ? "" : "/") < 0)
-		aura_oom();
-	cfg.upstream = upstream;
+	if (!config.upstream && !config.npm_upstream)
+		usage_error("%s", "--upstream URL is required (or --npm-upstream URL)");
+	config.allow_unanalysed_names = allowed_names;
 
 	/* HOST:PORT, IPv4 only for now. */
 	const char *colon = strrchr(listen_at, ':');
@@ -198,12 +310,26 @@ int main(int argc, char **argv)
 		}
 	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
 		aura_die("cannot create the cache directory %s: %s", cache, strerror(errno));
-	cfg.cache_dir = cache;
-	cfg.aura = find_driver();
-	if (!cfg.aura)
-		aura_die("cannot find the aura driver beside %s", argv[0]);
-	if (!proxy_init(&cfg))
+	config.cache_dir = cache;
+	char *stage_dir = own_dir();
+	if (!stage_dir)
+		aura_die("cannot find the directory of %s", argv[0]);
+	if (!proxy_init(&config) || !supervisor_start(stage_dir))
 		return AURA_EXIT_FATAL;
+	/* A self-test meant for the supervisor (tests/71-serve-sandbox.bats): its result is ours. */
+	if (aura_opts.selftest && strncmp(aura_opts.selftest, "supervisor:", 11) == 0)
+		return supervisor_wait();
+
+	/* The listening socket is bound before sealing: the sealed front end never binds. */
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (listener < 0 || setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(listener, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(listener, 64) < 0)
+		aura_die("cannot listen on %s: %s", listen_at, strerror(errno));
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof bound;
+	getsockname(listener, (struct sockaddr *)&bound, &blen);
+	seal_front_end(cache);
 
 	/* SIGINT/SIGTERM are waited for below; block them before MHD starts its threads. */
 	sigset_t stop;
@@ -216,20 +342,21 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_LISTEN_SOCKET, listener,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 		MHD_OPTION_END);
 	if (!d)
 		aura_die("cannot listen on %s", listen_at);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof base_url, "http://%s:%u", host, info ? info->port : (unsigned)port);
-	printf("%s/simple/\n", base_url);
+	snprintf(base_url, sizeof base_url, "http://%s:%u", host, (unsigned)ntohs(bound.sin_port));
+	if (config.upstream)
+		printf("%s/simple/\n", base_url);
+	if (config.npm_upstream)
+		printf("%s/npm/\n", base_url);
 	fflush(stdout);
 
 	int sig;
 	sigwait(&stop, &sig);
 	MHD_stop_daemon(d);
-	free(upstream);
 	return AURA_EXIT_OK;
 }

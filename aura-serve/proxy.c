@@ -11,6 +11,7 @@
  * served as it was, or refused with 403 and a body naming the package, the risk and why.
  * An incomplete scan refuses too: the proxy fails closed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,16 +22,19 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 #include <nettle/hmac.h>
+#include <nettle/sha1.h>
 #include <nettle/sha2.h>
 
 #include "proxy.h"
+#include "supervisor.h"
 
-static struct proxy_config cfg;
+struct proxy_config cfg;
 static uint8_t sign_key[32];
 static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;	/* one download+scan at a time */
 
@@ -50,14 +54,7 @@ bool proxy_init(const struct proxy_config *config)
 
 /* ---- small helpers ---- */
 
-/* A growable byte buffer; `failed` is set once an allocation fails or the cap is crossed. */
-struct buf {
-	char *data;
-	size_t len, cap, max;
-	bool failed;
-};
-
-static void buf_add(struct buf *b, const void *p, size_t n)
+void buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (b->failed)
 		return;
@@ -82,8 +79,7 @@ static void buf_add(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-static void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_addf(struct buf *b, const char *fmt, ...)
+void buf_addf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -98,9 +94,7 @@ static void buf_addf(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
-static void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
+void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -115,7 +109,7 @@ static void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, 
 
 static const char hexdigits[] = "0123456789abcdef";
 
-static void hex_encode(const uint8_t *p, size_t n, char *out)
+void hex_encode(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		out[2 * i] = hexdigits[p[i] >> 4];
@@ -145,21 +139,28 @@ static void mac_of(const char *s, size_t n, uint8_t mac[MAC_BYTES])
 	hmac_sha256_digest(&ctx, MAC_BYTES, mac);
 }
 
-static char *token_make(const char *href)
+char *token_make(char kind, const char *href)
 {
-	size_t n = strlen(href);
-	char *t = malloc(2 * n + 1 + 2 * MAC_BYTES + 1);
-	if (!t)
+	/* The kind is signed with the URL: a PyPI link cannot be replayed as an npm one. */
+	char *signed_text = NULL;
+	if (asprintf(&signed_text, "%c%s", kind, href) < 0)
 		return NULL;
+	size_t n = strlen(signed_text);
+	char *t = malloc(2 * n + 1 + 2 * MAC_BYTES + 1);
+	if (!t) {
+		free(signed_text);
+		return NULL;
+	}
 	uint8_t mac[MAC_BYTES];
-	mac_of(href, n, mac);
-	hex_encode((const uint8_t *)href, n, t);
+	mac_of(signed_text, n, mac);
+	hex_encode((const uint8_t *)signed_text, n, t);
 	t[2 * n] = '-';
 	hex_encode(mac, MAC_BYTES, t + 2 * n + 1);
+	free(signed_text);
 	return t;
 }
 
-/* The href a token carries, or NULL when the token is malformed or not ours. */
+/* The kind and href a token carries (kind first), or NULL when it is malformed or not ours. */
 static char *token_open(const char *t, size_t len)
 {
 	const char *dash = memchr(t, '-', len);
@@ -207,7 +208,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
  * when the transfer failed (time-out, refused, too big, TLS).  Redirects are followed
  * (at most 5, http/https only); `final_url` (malloc'd) is where the body came from.
  */
-static long http_get(const char *url, const char *accept, size_t max, struct buf *out,
+long http_get(const char *url, const char *accept, size_t max, struct buf *out,
 		     char **final_url, char *why, size_t whylen)
 {
 	CURL *c = curl_easy_init();
@@ -302,7 +303,7 @@ static char *resolve_url(const char *base, const char *href)
 }
 
 /* The last path segment of a URL (before ? and #), as a pointer range into it. */
-static const char *url_basename(const char *url, size_t *len)
+const char *url_basename(const char *url, size_t *len)
 {
 	size_t end = strcspn(url, "?#");
 	const char *start = url;
@@ -367,7 +368,7 @@ static bool rewrite_page(const char *page, size_t len, const char *page_url, con
 		buf_add(out, p, (size_t)(v - p));
 		char *href = html_unescape(v, (size_t)(close - v));
 		char *abs = href ? resolve_url(page_url, href) : NULL;
-		char *token = abs ? token_make(abs) : NULL;
+		char *token = abs ? token_make(LINK_PYPI, abs) : NULL;
 		if (token) {
 			size_t blen;
 			const char *bname = url_basename(abs, &blen);
@@ -381,6 +382,137 @@ static bool rewrite_page(const char *page, size_t len, const char *page_url, con
 		free(href);
 		p = close;
 	}
+	return !out->failed;
+}
+
+/* Refuse with 403: the same line on stderr (the driver collects these) and in the body. */
+static void refuse(struct proxy_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct proxy_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		reply_text(r, 403, "aura-serve: refused (out of memory describing why)\n");
+		return;
+	}
+	fprintf(stderr, "aura-serve: %s\n", s);
+	reply_text(r, 403, "aura-serve: %s\n", s);
+	free(s);
+}
+
+time_t parse_iso_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end)
+		return -1;
+	if (*end == '.')	/* fractions of a second */
+		for (end++; isdigit((unsigned char)*end); end++)
+			;
+	if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0)
+		return -1;
+	return timegm(&tm);
+}
+
+bool too_young(time_t uploaded)
+{
+	if (cfg.min_age_s <= 0)
+		return false;
+	/* An unknown upload time cannot prove the release is old enough: fail closed. */
+	return uploaded < 0 || time(NULL) - uploaded < cfg.min_age_s;
+}
+
+bool unanalysed_allowed(const char *name)
+{
+	if (cfg.allow_unanalysed)
+		return true;
+	for (const char *const *n = cfg.allow_unanalysed_names; n && *n; n++)
+		if (name && strcmp(*n, name) == 0)
+			return true;
+	return false;
+}
+
+/* Text with the characters HTML gives meaning to escaped (for attribute values). */
+static void buf_add_html(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_add(b, "&amp;", 5); break;
+		case '<': buf_add(b, "&lt;", 4); break;
+		case '>': buf_add(b, "&gt;", 4); break;
+		case '"': buf_add(b, "&quot;", 6); break;
+		default: buf_add(b, s, 1);
+		}
+	}
+}
+
+/*
+ * A PEP 691 JSON project page as a PEP 503 HTML one with every link signed back to this
+ * proxy; files younger than --min-age (or without an upload time, when it is set) are left
+ * out and named on stderr.  False when the page is not the JSON it claims to be.
+ */
+static bool rewrite_json_page(const char *page, size_t len, const char *page_url, const char *base_url,
+			      const char *project, struct buf *out)
+{
+	json_t *doc = json_loadb(page, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *files = json_object_get(doc, "files");
+	if (!json_is_array(files)) {
+		json_decref(doc);
+		return false;
+	}
+	buf_addf(out, "<!DOCTYPE html>\n<html><body><h1>Links for %s</h1>\n", project);
+	size_t i, young = 0;
+	json_t *f;
+	json_array_foreach(files, i, f) {
+		const char *url = json_string_value(json_object_get(f, "url"));
+		const char *sha = json_string_value(json_object_get(json_object_get(f, "hashes"), "sha256"));
+		const char *fn = json_string_value(json_object_get(f, "filename"));
+		if (!url || !fn)
+			continue;
+		if (too_young(parse_iso_time(json_string_value(json_object_get(f, "upload-time"))))) {
+			fprintf(stderr, "aura-serve: withheld %s: uploaded %s, younger than --min-age\n", fn,
+				json_string_value(json_object_get(f, "upload-time")) ?
+				json_string_value(json_object_get(f, "upload-time")) : "at an unknown time");
+			young++;
+			continue;
+		}
+		char *href = NULL, *abs = NULL, *token = NULL;
+		if (asprintf(&href, "%s%s%s", url, sha ? "#sha256=" : "", sha ? sha : "") >= 0)
+			abs = resolve_url(page_url, href);
+		token = abs ? token_make(LINK_PYPI, abs) : NULL;
+		if (token) {
+			size_t blen;
+			const char *bname = url_basename(abs, &blen);
+			const char *frag = strchr(abs, '#');
+			buf_addf(out, "<a href=\"%s/files/%s/%.*s%s\"", base_url, token, (int)blen, bname,
+				 frag ? frag : "");
+			const char *rp = json_string_value(json_object_get(f, "requires-python"));
+			if (rp) {
+				buf_add(out, " data-requires-python=\"", 23);
+				buf_add_html(out, rp);
+				buf_add(out, "\"", 1);
+			}
+			json_t *y = json_object_get(f, "yanked");
+			if (json_is_true(y) || json_is_string(y)) {
+				buf_add(out, " data-yanked=\"", 14);
+				buf_add_html(out, json_is_string(y) ? json_string_value(y) : "");
+				buf_add(out, "\"", 1);
+			}
+			buf_add(out, ">", 1);
+			buf_add_html(out, fn);
+			buf_add(out, "</a><br/>\n", 10);
+		}
+		free(token);
+		free(abs);
+		free(href);
+	}
+	if (young)
+		buf_addf(out, "<!-- aura-serve: %zu file(s) younger than --min-age withheld -->\n", young);
+	buf_add(out, "</body></html>\n", 15);
+	json_decref(doc);
 	return !out->failed;
 }
 
@@ -399,12 +531,21 @@ static void serve_project(const char *name, size_t len, const char *base_url, st
 	}
 	struct buf page = { 0 }, out = { 0 };
 	char *final_url = NULL, why[CURL_ERROR_SIZE + 64];
-	long status = http_get(url, "text/html", 32u << 20, &page, &final_url, why, sizeof why);
+	/* Upload times are only in the JSON form of the page (PEP 691): --min-age needs it. */
+	const char *accept = cfg.min_age_s > 0 ? "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+					       : "text/html, application/vnd.pypi.simple.v1+json;q=0.5";
+	long status = http_get(url, accept, 32u << 20, &page, &final_url, why, sizeof why);
+	const char *body = page.data ? page.data : "";
+	bool is_json = status == 200 && body[strspn(body, " \t\r\n")] == '{';
 	if (status == 0)
 		reply_text(r, 502, "aura-serve: upstream %s: %s\n", url, why);
 	else if (status != 200)
 		reply_text(r, status == 404 ? 404 : 502, "aura-serve: upstream %s answered %ld\n", url, status);
-	else if (!rewrite_page(page.data ? page.data : "", page.len, final_url, base_url, &out))
+	else if (!is_json && cfg.min_age_s > 0)
+		refuse(r, "refused the page for %s: --min-age needs upload times, and the upstream page is "
+		       "HTML without them (an index with the PEP 691 JSON API gives them)", norm);
+	else if (is_json ? !rewrite_json_page(body, page.len, final_url, base_url, norm, &out)
+			 : !rewrite_page(body, page.len, final_url, base_url, &out))
 		reply_text(r, 502, "aura-serve: upstream page %s could not be rewritten (malformed)\n", url);
 	else {
 		r->status = 200;
@@ -439,16 +580,64 @@ static void safe_name(const char *s, size_t n, char *out, size_t outlen)
 		out[1] = '\0';
 }
 
-/* The expected sha256 (64 hex digits) from a #sha256= fragment, or NULL. */
-static const char *expected_sha256(const char *href)
+/*
+ * The digest a link promises, from its signed fragment: PyPI pages give #sha256=HEX; npm
+ * documents give sha512 (dist.integrity) or, for old packages, sha1 (dist.shasum), which
+ * npm.c puts in the fragment as #sha512=HEX or #sha1=HEX.  NULL algo when there is none.
+ */
+struct digest_want {
+	const char *algo;	/* "sha256", "sha512", "sha1" */
+	const char *hex;	/* into the href */
+	size_t hexlen;
+};
+
+static struct digest_want expected_digest(char kind, const char *href)
 {
-	const char *f = strstr(href, "#sha256=");
-	if (!f || strlen(f + 8) != 64)
-		return NULL;
-	for (int i = 0; i < 64; i++)
-		if (hex_value(f[8 + i]) < 0)
-			return NULL;
-	return f + 8;
+	static const struct { const char *frag, *algo; size_t hexlen; char kind; } known[] = {
+		{ "#sha256=", "sha256", 64, LINK_PYPI },
+		{ "#sha512=", "sha512", 128, LINK_NPM },
+		{ "#sha1=", "sha1", 40, LINK_NPM },
+	};
+	struct digest_want d = { NULL, NULL, 0 };
+	const char *f = strchr(href, '#');
+	for (size_t k = 0; f && k < sizeof known / sizeof known[0]; k++) {
+		size_t fl = strlen(known[k].frag);
+		if (known[k].kind != kind || strncmp(f, known[k].frag, fl) != 0 ||
+		    strlen(f + fl) != known[k].hexlen)
+			continue;
+		for (size_t i = 0; i < known[k].hexlen; i++)
+			if (hex_value((char)tolower((unsigned char)f[fl + i])) < 0)
+				return d;
+		d.algo = known[k].algo;
+		d.hex = f + fl;
+		d.hexlen = known[k].hexlen;
+	}
+	return d;
+}
+
+/* The hex digest of `data` with the algorithm `algo` names, into out (129 bytes). */
+static void digest_hex(const char *algo, const char *data, size_t len, char *out)
+{
+	uint8_t d[SHA512_DIGEST_SIZE];
+	if (strcmp(algo, "sha512") == 0) {
+		struct sha512_ctx c;
+		sha512_init(&c);
+		sha512_update(&c, len, (const uint8_t *)data);
+		sha512_digest(&c, SHA512_DIGEST_SIZE, d);
+		hex_encode(d, SHA512_DIGEST_SIZE, out);
+	} else if (strcmp(algo, "sha1") == 0) {
+		struct sha1_ctx c;
+		sha1_init(&c);
+		sha1_update(&c, len, (const uint8_t *)data);
+		sha1_digest(&c, SHA1_DIGEST_SIZE, d);
+		hex_encode(d, SHA1_DIGEST_SIZE, out);
+	} else {
+		struct sha256_ctx c;
+		sha256_init(&c);
+		sha256_update(&c, len, (const uint8_t *)data);
+		sha256_digest(&c, SHA256_DIGEST_SIZE, d);
+		hex_encode(d, SHA256_DIGEST_SIZE, out);
+	}
 }
 
 /* Write the whole buffer to path (created 0644), false on any error. */
@@ -471,64 +660,11 @@ static bool write_file(const char *path, const char *data, size_t len)
 	return close(fd) == 0;
 }
 
-/*
- * Run `aura scan --format json` on the file; the verdict output goes to `out`.  Returns
- * the driver's exit status (0 clean, 1 gate reached, 2 incomplete or failed), or -1.
- */
-static int run_scan(const char *path, struct buf *out)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		const char *argv[12];
-		int n = 0;
-		argv[n++] = cfg.aura;
-		argv[n++] = "scan";
-		argv[n++] = "--format";
-		argv[n++] = "json";
-		argv[n++] = "--fail-level";
-		argv[n++] = cfg.fail_level;
-		if (cfg.db) {
-			argv[n++] = "--db";
-			argv[n++] = cfg.db;
-		}
-		argv[n++] = "--";
-		argv[n++] = path;
-		argv[n] = NULL;
-		execv(cfg.aura, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char chunk[65536];
-	ssize_t got;
-	out->max = 256u << 20;
-	while ((got = read(pipefd[0], chunk, sizeof chunk)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		buf_add(out, chunk, (size_t)got);
-	}
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* One line on what the scan decided, from the verdict record(s) in `out`. */
-static void describe_verdict(const struct buf *out, const char *file, struct buf *line)
+static void describe_verdict(const struct buf *out, const char *file, struct buf *line,
+			     bool *policy_allows_unanalysed)
 {
+	*policy_allows_unanalysed = false;
 	const char *p = out->data ? out->data : "";
 	bool any = false;
 	while (*p) {
@@ -542,6 +678,11 @@ static void describe_verdict(const struct buf *out, const char *file, struct buf
 			const char *risk = json_string_value(json_object_get(v, "risk"));
 			const char *reason = json_string_value(json_object_get(v, "reason"));
 			json_t *complete = json_object_get(v, "complete");
+			/* The auditor's policy (aura-score --policy) approved this archive by its
+			 * sha256, or lets this unanalysed package through by name. */
+			json_t *pol = json_object_get(v, "policy");
+			if (json_object_get(pol, "approved") || json_is_true(json_object_get(pol, "allow_unanalysed")))
+				*policy_allows_unanalysed = true;
 			buf_addf(line, "%s%s%s%s (%s): risk %s, score %lld%s: %s", any ? "; " : "",
 				 name ? name : "?", version ? " " : "", version ? version : "", file,
 				 risk ? risk : "?", (long long)json_integer_value(json_object_get(v, "score")),
@@ -557,57 +698,72 @@ static void describe_verdict(const struct buf *out, const char *file, struct buf
 		buf_addf(line, "%s: the scan gave no verdict", file);
 }
 
+/* PEP 658 metadata next to a file: plain text, no code; passed through unscanned. */
+static void serve_metadata(const char *href, struct proxy_reply *r)
+{
+	char *url = NULL;
+	struct buf body = { 0 };
+	char why[CURL_ERROR_SIZE + 64];
+	if (asprintf(&url, "%.*s.metadata", (int)strcspn(href, "#"), href) >= 0 &&
+	    http_get(url, NULL, 1u << 20, &body, NULL, why, sizeof why) == 200) {
+		r->status = 200;
+		r->content_type = "text/plain";
+		r->body = body.data;
+		r->body_len = body.len;
+		body.data = NULL;
+	} else {
+		reply_text(r, 404, "aura-serve: no metadata upstream\n");
+	}
+	free(body.data);
+	free(url);
+}
+
 static void serve_file(const char *token, size_t tlen, const char *rest, struct proxy_reply *r)
 {
-	char *href = token_open(token, tlen);
-	if (!href) {
+	char *signed_text = token_open(token, tlen);
+	if (!signed_text) {
 		reply_text(r, 403, "aura-serve: this link was not made by this proxy\n");
 		return;
 	}
-	/* PEP 658 metadata next to a file: plain text, no code; passed through unscanned. */
-	size_t rlen = strlen(rest);
-	if (rlen > 9 && strcmp(rest + rlen - 9, ".metadata") == 0) {
-		char *url = NULL;
-		struct buf body = { 0 };
-		char why[CURL_ERROR_SIZE + 64];
-		if (asprintf(&url, "%.*s.metadata", (int)strcspn(href, "#"), href) >= 0 &&
-		    http_get(url, NULL, 1u << 20, &body, NULL, why, sizeof why) == 200) {
-			r->status = 200;
-			r->content_type = "text/plain";
-			r->body = body.data;
-			r->body_len = body.len;
-			body.data = NULL;
-		} else {
-			reply_text(r, 404, "aura-serve: no metadata upstream\n");
+	char kind = signed_text[0];
+	const char *href = signed_text + 1, *npm_name = NULL;
+	char name_buf[512] = "";
+	if (kind == LINK_NPM) {
+		/* npm links carry "NAME@VERSION URL#digest": the package is judged by its name. */
+		size_t sp = strcspn(href, " ");
+		if (href[sp] != ' ' || sp >= sizeof name_buf) {
+			reply_text(r, 403, "aura-serve: malformed npm link\n");
+			free(signed_text);
+			return;
 		}
-		free(body.data);
-		free(url);
-		free(href);
+		memcpy(name_buf, href, sp);
+		name_buf[sp] = '\0';
+		href += sp + 1;
+		npm_name = name_buf;
+	}
+	size_t rlen = strlen(rest);
+	if (kind == LINK_PYPI && rlen > 9 && strcmp(rest + rlen - 9, ".metadata") == 0) {
+		serve_metadata(href, r);
+		free(signed_text);
 		return;
 	}
-	const char *want = expected_sha256(href);
+	struct digest_want want = expected_digest(kind, href);
 	size_t blen;
 	const char *bname = url_basename(href, &blen);
 	char fname[256];
 	safe_name(bname, blen, fname, sizeof fname);
-	if (!want) {
-		/* pip checks digests only when the page gives them: without one, nothing ties
-		 * the scanned bytes to what the index published.  Fail closed. */
-		reply_text(r, 403, "aura-serve: refused %s: the index page published no sha256 for it\n", fname);
-		free(href);
+	if (!want.algo) {
+		/* pip and npm check digests only when the index gives them: without one, nothing
+		 * ties the scanned bytes to what the index published.  Fail closed. */
+		refuse(r, "refused %s: the index published no %s for it", fname,
+		       kind == LINK_NPM ? "integrity (sha512) or shasum" : "sha256");
+		free(signed_text);
 		return;
 	}
 
 	pthread_mutex_lock(&scan_lock);
 	char dir[4096], path[4096];
-	if ((size_t)snprintf(dir, sizeof dir, "%s/%.64s", cfg.cache_dir, want) >= sizeof dir - 300 ||
-	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path) {
-		pthread_mutex_unlock(&scan_lock);
-		reply_text(r, 500, "aura-serve: the cache directory's path is too long\n");
-		free(href);
-		return;
-	}
-	struct buf scan = { 0 }, line = { 0 };
+	struct buf scan = { 0 }, line = { 0 }, body = { 0 };
 	int fd = -1;
 	struct stat st;
 	int status = -1;
@@ -616,47 +772,55 @@ static void serve_file(const char *token, size_t tlen, const char *rest, struct 
 	 * a directory that code pip later runs as the same user can write, so a package could
 	 * pre-approve a future file's hash there.
 	 */
-	{
-		struct buf body = { 0 };
-		char why[CURL_ERROR_SIZE + 64];
-		char *url = strndup(href, strcspn(href, "#"));
-		long http = url ? http_get(url, NULL, cfg.max_file, &body, NULL, why, sizeof why) : 0;
-		free(url);
-		if (http != 200) {
-			if (http)
-				snprintf(why, sizeof why, "upstream answered %ld", http);
-			reply_text(r, 502, "aura-serve: cannot download %s: %s\n", fname, why);
-			goto done_body;
-		}
-		uint8_t digest[SHA256_DIGEST_SIZE];
-		char got_hex[2 * SHA256_DIGEST_SIZE + 1];
-		struct sha256_ctx sha;
-		sha256_init(&sha);
-		sha256_update(&sha, body.len, (const uint8_t *)body.data);
-		sha256_digest(&sha, sizeof digest, digest);
-		hex_encode(digest, sizeof digest, got_hex);
-		if (strncasecmp(got_hex, want, 64) != 0) {
-			fprintf(stderr, "aura-serve: refused %s: sha256 %s differs from the %.64s its index page published (tampered upstream?)\n",
-				fname, got_hex, want);
-			reply_text(r, 403, "aura-serve: refused %s: its sha256 %s differs from the %.64s its index page published (tampered upstream or mirror)\n",
-				   fname, got_hex, want);
-			goto done_body;
-		}
-		if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || !write_file(path, body.data, body.len)) {
-			reply_text(r, 500, "aura-serve: cannot write %s to the cache: %s\n", fname, strerror(errno));
-			goto done_body;
-		}
-		status = run_scan(path, &scan);
-done_body:
-		free(body.data);
-		if (r->status)
-			goto done;
+	char why[CURL_ERROR_SIZE + 64];
+	char *url = strndup(href, strcspn(href, "#"));
+	long http = url ? http_get(url, NULL, cfg.max_file, &body, NULL, why, sizeof why) : 0;
+	free(url);
+	if (http != 200) {
+		if (http)
+			snprintf(why, sizeof why, "upstream answered %ld", http);
+		reply_text(r, 502, "aura-serve: cannot download %s: %s\n", fname, why);
+		goto done;
 	}
-	describe_verdict(&scan, fname, &line);
+	char got_hex[2 * 64 + 1], sha256_hex[2 * 32 + 1];
+	digest_hex(want.algo, body.data ? body.data : "", body.len, got_hex);
+	if (strncasecmp(got_hex, want.hex, want.hexlen) != 0) {
+		refuse(r, "refused %s: its %s %s differs from the %.*s its index published (tampered upstream or mirror)",
+		       fname, want.algo, got_hex, (int)want.hexlen, want.hex);
+		goto done;
+	}
+	/* The cache is by sha256 whatever the index's algorithm. */
+	digest_hex("sha256", body.data ? body.data : "", body.len, sha256_hex);
+	/* CACHE/SHA256/FILE: the file keeps its name, which the scan reads the version from. */
+	if ((size_t)snprintf(dir, sizeof dir, "%s/%s", cfg.cache_dir, sha256_hex) >= sizeof dir - 300 ||
+	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, fname) >= sizeof path) {
+		reply_text(r, 500, "aura-serve: the cache directory's path is too long\n");
+		goto done;
+	}
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || !write_file(path, body.data, body.len)) {
+		reply_text(r, 500, "aura-serve: cannot write %s to the cache: %s\n", fname, strerror(errno));
+		goto done;
+	}
+	status = supervisor_scan(path, &scan);
+	bool policy_allows = false;
+	describe_verdict(&scan, fname, &line, &policy_allows);
+	const char *said = line.data ? line.data : fname;
+	if (status == 1) {
+		refuse(r, "refused %s", said);
+		goto done;
+	}
 	if (status != 0) {
-		const char *why = status == 1 ? "refused" : "refused (the scan could not finish; failing closed)";
-		fprintf(stderr, "aura-serve: %s %s\n", why, line.data ? line.data : fname);
-		reply_text(r, 403, "aura-serve: %s %s\n", why, line.data ? line.data : fname);
+		refuse(r, "refused (the scan could not finish; failing closed) %s", said);
+		goto done;
+	}
+	/* JavaScript is not analysed yet: a clean verdict on an npm package only covers its
+	 * install scripts and whatever Python it holds, so it passes only when let through. */
+	bool unanalysed = kind == LINK_NPM;
+	if (unanalysed && !unanalysed_allowed(npm_name) && !policy_allows) {
+		refuse(r, "refused %s (%s): not analysed: Aura cannot analyse JavaScript yet, so it cannot "
+		       "vouch for this package (failing closed); --allow-unanalysed or a policy "
+		       "allow_unanalysed entry lets it through, its install scripts still checked",
+		       npm_name, fname);
 		goto done;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -666,23 +830,28 @@ done_body:
 			close(fd);
 		goto done;
 	}
-	fprintf(stderr, "aura-serve: passed %s\n", line.data ? line.data : fname);
+	if (unanalysed)
+		fprintf(stderr, "aura-serve: passed unanalysed %s (%s): JavaScript not analysed, let through "
+			"by policy; install scripts checked: %s\n", npm_name, fname, said);
+	else
+		fprintf(stderr, "aura-serve: passed %s\n", said);
 	r->status = 200;
 	r->content_type = "application/octet-stream";
 	r->fd = fd;
 	r->fd_len = (size_t)st.st_size;
 done:
 	pthread_mutex_unlock(&scan_lock);
+	free(body.data);
 	free(scan.data);
 	free(line.data);
-	free(href);
+	free(signed_text);
 }
 
 void proxy_get(const char *path, const char *base_url, struct proxy_reply *r)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
-	if (strncmp(path, "/simple/", 8) == 0) {
+	if (strncmp(path, "/simple/", 8) == 0 && cfg.upstream) {
 		const char *name = path + 8;
 		size_t len = strcspn(name, "/");
 		if (len == 0 || (name[len] == '/' && name[len + 1] != '\0')) {
@@ -692,6 +861,10 @@ void proxy_get(const char *path, const char *base_url, struct proxy_reply *r)
 		serve_project(name, len, base_url, r);
 		return;
 	}
+	/* npm's --replace-registry-host=always (which aura npm install sets, so lock-file URLs
+	 * cannot name another host) puts the registry's path before a tarball link's. */
+	if (strncmp(path, "/npm/files/", 11) == 0)
+		path += 4;
 	if (strncmp(path, "/files/", 7) == 0) {
 		const char *token = path + 7;
 		size_t tlen = strcspn(token, "/");
@@ -699,6 +872,10 @@ void proxy_get(const char *path, const char *base_url, struct proxy_reply *r)
 			serve_file(token, tlen, token + tlen + 1, r);
 			return;
 		}
+	}
+	if (strncmp(path, "/npm/", 5) == 0 && cfg.npm_upstream) {
+		serve_npm_document(path + 5, base_url, r);
+		return;
 	}
 	reply_text(r, 404, "aura-serve: not found\n");
 }

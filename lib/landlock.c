@@ -93,6 +93,10 @@ static uint64_t fs_rights_for_abi(int abi)
 static uint64_t rights_for_grant(int access, uint64_t handled, bool is_dir)
 {
 	uint64_t r = LL_FS_READ_FILE | (is_dir ? LL_FS_READ_DIR : 0);
+	if ((access & SANDBOX_MAKE_DIR) && is_dir)
+		r |= LL_FS_MAKE_DIR;
+	if (access & SANDBOX_EXEC)	/* only where a role names it: no other program runs */
+		r |= LL_FS_EXECUTE;
 	if (access & SANDBOX_WRITE)	/* REFER: rename from one folder to another beneath */
 		r |= LL_FS_WRITE_FILE | LL_FS_TRUNCATE |
 		     (is_dir ? LL_FS_REMOVE_FILE | LL_FS_MAKE_REG | LL_FS_REFER : 0);

@@ -289,11 +289,14 @@ static const struct selftest_action {
 /* Run the hidden --sandbox-selftest action, then exit: 0 when it succeeded, 3 when refused. */
 static void selftest(enum sandbox_role role, const char *action)
 {
-	bool worker_test = strncmp(action, "worker:", 7) == 0;
-	if (worker_test != (role == SANDBOX_UNPACK_WORKER || role == SANDBOX_UNPACK_TREE_WORKER))
+	/* A child process's role takes the actions meant for it: "worker:…", "supervisor:…". */
+	const char *prefix = role == SANDBOX_UNPACK_WORKER || role == SANDBOX_UNPACK_TREE_WORKER ? "worker:"
+			   : role == SANDBOX_SERVE_SUPERVISOR ? "supervisor:" : NULL;
+	bool prefixed = strncmp(action, "worker:", 7) == 0 || strncmp(action, "supervisor:", 11) == 0;
+	if (prefix ? strncmp(action, prefix, strlen(prefix)) != 0 : prefixed)
 		return;
-	if (worker_test)
-		action += 7;
+	if (prefix)
+		action += strlen(prefix);
 	const struct selftest_action *a = NULL;
 	for (size_t i = 0; i < sizeof selftest_actions / sizeof *selftest_actions && !a; i++) {
 		size_t n = strlen(selftest_actions[i].name);

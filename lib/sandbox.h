@@ -17,6 +17,8 @@ enum sandbox_role {
 	SANDBOX_ANALYZE,
 	SANDBOX_SCORE,
 	SANDBOX_SCORE_DB,	/* score --db: reads and writes the database's files only */
+	SANDBOX_SERVE,		/* aura-serve's network front end: HTTP, upstream, its cache; no exec */
+	SANDBOX_SERVE_SUPERVISOR,	/* aura-serve's scan supervisor: executes the stages only */
 	SANDBOX_ROLE_COUNT
 };
 
@@ -24,6 +26,8 @@ enum sandbox_role {
 enum sandbox_access {
 	SANDBOX_READ = 1,	/* read files and list directories beneath */
 	SANDBOX_WRITE = 2,	/* also create, write, truncate, remove beneath */
+	SANDBOX_EXEC = 4,	/* also execute (a program file, or files beneath a directory) */
+	SANDBOX_MAKE_DIR = 8,	/* with SANDBOX_WRITE: also create directories beneath */
 };
 
 struct sandbox_grant {

@@ -151,6 +151,58 @@ static const struct sc_rule database[] = {
 	END
 };
 
+/* glibc's pthread_create: clone with exactly these flags (after clone3 fails with ENOSYS). */
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+		      CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
+/*
+ * aura-serve's network front end (libmicrohttpd, one thread per connection; libcurl with
+ * its threaded resolver): accept connections on the socket bound before sealing, send
+ * cached files, write the cache (Landlock: beneath it only), resolve and connect upstream
+ * (Landlock: the upstreams' ports only).  Never execve: scans go to the supervisor.
+ * Measured with strace -f on tests/70-serve.bats and tests/71-npm.bats.
+ */
+static const struct sc_rule serve_front[] = {
+	ALLOW_IF(clone, "with pthread_create's flags only (threads, no processes)", ARG_EQ(0, THREAD_FLAGS)),
+	DENY(clone3, ENOSYS),
+	ALLOW(set_robust_list), ALLOW(rseq), ALLOW(sched_yield), ALLOW(sched_getaffinity),
+	ALLOW(accept4), ALLOW(accept), ALLOW(listen), ALLOW(select), ALLOW(pselect6),
+	ALLOW(epoll_create1), ALLOW(epoll_ctl), ALLOW(epoll_wait), ALLOW(epoll_pwait),
+	ALLOW(eventfd2), ALLOW(pipe2), ALLOW(sendfile), ALLOW(mkdir), ALLOW(mkdirat),
+	ALLOW(rt_sigaction), ALLOW(rt_sigtimedwait), ALLOW(uname), ALLOW(getuid), ALLOW(geteuid),
+	ALLOW(getgid), ALLOW(getegid), ALLOW(access), ALLOW(faccessat), ALLOW(faccessat2),
+	ALLOW(statfs), ALLOW(fstatfs), ALLOW(fchmod), ALLOW(getcwd),
+	/* the socket to the supervisor, a pair made before sealing */
+	ALLOW_IF(socket, "AF_NETLINK (glibc's getaddrinfo asks the kernel for addresses)", ARG_EQ(0, AF_NETLINK)),
+	ALLOW_IF(socket, "AF_UNIX (nscd, tried by getaddrinfo)", ARG_EQ(0, AF_UNIX)),
+	ALLOW(bind),	/* netlink only: Landlock refuses every TCP bind */
+	ALLOW(sendmmsg),	/* the resolver's A and AAAA queries */
+	ALLOW_IF(prctl, "PR_SET_NAME (libmicrohttpd names its threads)", ARG_EQ(0, PR_SET_NAME)),
+	END
+};
+
+/*
+ * aura-serve's scan supervisor: forks and executes the six stage programs, whose own
+ * start-up (the dynamic loader, library set-up, their sandbox_enter) runs under this filter
+ * too, so it admits what they do before they seal.  What it may execute is Landlock's
+ * part: only the stages and their ELF interpreter.
+ */
+static const struct sc_rule serve_supervisor[] = {
+	ALLOW(execve), ALLOW(mmap), ALLOW(mprotect),	/* the loader maps code */
+	ALLOW(arch_prctl), ALLOW(set_tid_address), ALLOW(rseq), ALLOW(access), ALLOW(faccessat),
+	ALLOW(faccessat2), ALLOW(getuid), ALLOW(geteuid), ALLOW(getgid), ALLOW(getegid),
+	ALLOW(getppid), ALLOW(uname), ALLOW(statfs), ALLOW(fstatfs), ALLOW(sched_getaffinity),
+	ALLOW(dup2), ALLOW(dup3), ALLOW(dup), ALLOW(getcwd), ALLOW(socketpair),
+	ALLOW(clock_nanosleep), ALLOW(nanosleep), ALLOW(sched_yield),
+	/* aura-score --db: SQLite (its role's table, measured there) */
+	ALLOW(pwrite64), ALLOW(fdatasync), ALLOW(fsync), ALLOW(ftruncate),
+	ALLOW_IF(fcntl, "F_GETLK", ARG_EQ(1, F_GETLK)), ALLOW_IF(fcntl, "F_SETLK", ARG_EQ(1, F_SETLK)),
+	ALLOW_IF(fcntl, "F_DUPFD_CLOEXEC", ARG_EQ(1, F_DUPFD_CLOEXEC)),
+	ALLOW(openat), ALLOW(unlink), ALLOW(unlinkat), ALLOW(rename), ALLOW(mkdir),
+	ALLOW(ioctl),
+	END
+};
+
 #define TABLES(...) (const struct sc_rule *const[]){ __VA_ARGS__, NULL }
 
 /*
@@ -188,4 +240,13 @@ const struct sandbox_policy sandbox_policies[SANDBOX_ROLE_COUNT] = {
 	[SANDBOX_SCORE_DB] = { "score-db", TABLES(base, database), false,
 		"read-write: the database file and its -wal and -shm files (opened before sealing)",
 		{ .nofile = 32, .no_fork = true } },
+	[SANDBOX_SERVE] = { "serve", TABLES(base, read_files, fetch_net, serve_front), false,
+		"read-only: /; read-write: its cache only; TCP connect: only the upstreams' ports, "
+		"bind: none (the listening socket is bound before sealing); execute: nothing "
+		"(ABI >= 4 for the network rules)",
+		{ .nofile = 1024 } },
+	[SANDBOX_SERVE_SUPERVISOR] = { "serve-supervisor", TABLES(base, read_files, supervise, serve_supervisor), false,
+		"read-only: /; execute: only the six stage programs and their ELF interpreter; "
+		"read-write: the results database's directory (--db) only",
+		{ .nofile = 1024 } },
 };

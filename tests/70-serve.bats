@@ -136,7 +136,19 @@ file_link() {
 	printf '# pinned\n--find-links http://127.0.0.1:1/\n' > "$T/inner.txt"
 	run aura pip install -r "$T/outer.txt"
 	assert_equal "$status" 2
-	assert_output --partial "inner.txt:2: --find-links would reach around the scanning proxy"
+	assert_output --partial "inner.txt:2: cannot handle this requirement line: unsupported option '--find-links'"
+	assert_output --partial "reach around the scanning proxy; refused"
+	# aura-fetch reads the files (pip's rules: comments, continuation lines, includes): a URL,
+	# an editable and a local path are named with their line; a constraints file passes.
+	printf 'goodlib \\\n  >=1.0\n-c cons.txt\n-e ./src\nhttp://127.0.0.1:1/x.whl\n./local.tar.gz\n' > "$T/three.txt"
+	printf 'goodlib<2\n' > "$T/cons.txt"
+	run aura pip install -r "$T/three.txt"
+	assert_equal "$status" 2
+	assert_output --partial "three.txt:4: ./src: a local path is installed unscanned"
+	assert_output --partial "three.txt:5: http://127.0.0.1:1/x.whl: a URL is installed unscanned"
+	assert_output --partial "three.txt:6: ./local.tar.gz: a local path"
+	refute_output --partial "three.txt:1"
+	refute_output --partial "cons.txt"
 	run aura pip install --fail-level hgh goodlib
 	assert_equal "$status" 2
 }
