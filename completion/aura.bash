@@ -9,10 +9,10 @@ _aura() {
 		words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
 	fi
 
-	local commands="scan diff merge batch info" levels="info low medium high critical"
+	local commands="scan diff merge explain batch serve pip npm audit approve approvals watch info" levels="info low medium high critical"
 	local options="--format --db --fail-score --fail-level --min-level --allow-errors --rules
 		--no-sandbox --unbuffered --help --jobs --no-progress --fetch-timeout --unpack-timeout
-		--stage --insert-after"
+		--stage --insert-after --policy --srcroot --rescan --python-version --platform --machine"
 	local batch_options="--sshlogin --slf --retry-failed --cpu-time --memory --wall-time"
 
 	if [ "$cword" -eq 1 ]; then
@@ -31,11 +31,14 @@ _aura() {
 		return ;;
 	--fail-score|--jobs|-j|--fetch-timeout|--timeout|--unpack-timeout|--cpu-time|--wall-time|--memory|--sshlogin|-S)
 		return ;;
+	--srcroot)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return ;;
 	--stage|--insert-after)	# NAME=, then the command is the user's
 		[[ $cur == *=* ]] || mapfile -t COMPREPLY < <(compgen -S = -W "fetch unpack parse rewrite analyze score" -- "$cur")
 		compopt -o nospace 2>/dev/null
 		return ;;
-	--db|--rules|--slf)
+	--db|--rules|--slf|--policy)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	esac
@@ -46,7 +49,7 @@ _aura() {
 		[ "${words[i]}" != -- ] || { mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return; }
 	done
 	case ${words[1]} in
-	scan|diff|merge|batch)
+	scan|diff|merge|batch|explain|audit)
 		[ "${words[1]}" != batch ] || options+=" $batch_options"
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "$options --" -- "$cur")

@@ -329,3 +329,16 @@ arg_stubs() {
 	[ "$(complete_words aura scan --retry)" = "" ]
 	[ "$(complete_words aura scan --stage an)" = analyze= ]
 }
+
+@test "aura scan --srcroot DIR: SARIF URIs relative to DIR; a missing DIR is a usage error before any stage" {
+	run -0 --separate-stderr aura scan --format sarif --srcroot examples examples/cmdclass-hook
+	assert_jq "$output" '.runs[0].originalUriBaseIds.SRCROOT.uri | endswith("/examples/")'
+	assert_jq "$output" '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uriBaseId] | unique == ["SRCROOT"]'
+	run -2 --separate-stderr aura scan --format sarif --srcroot "$BATS_TEST_TMPDIR/none" examples/cmdclass-hook
+	assert_equal "$output" ""
+	[[ $stderr == *"--srcroot: not a directory"* ]] || fail "$stderr"
+	source "$AURA_ROOT/completion/aura.bash"
+	complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _aura; echo "${COMPREPLY[*]}"; }
+	assert_equal "$(complete_words aura ex)" explain
+	assert_equal "$(complete_words aura scan --srcr)" --srcroot
+}
