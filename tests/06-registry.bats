@@ -494,7 +494,7 @@ alpha info reused
 onlysimple info scanned"
 	# What aura-fetch sends instead of the artifact: no unpacking, parsing or analysis.
 	digest=$(sha256sum <"$AURA_ROOT/data/rules.yaml" | cut -d' ' -f1)
-	run -0 --separate-stderr aura-fetch --index-url "$M" --db t.db --rules-digest "$digest" --limits defaults pypi:alpha
+	run -0 --separate-stderr aura-fetch --index-url "$M" --db t.db --rules-digest "$digest" --limits unpack-cpu=default pypi:alpha
 	assert_jq "$output" '.type == "reused" and .name == "alpha" and (.sha256 | length == 64)'
 	# The reused verdict is not stored again: 3 verdicts for 3 artifacts.
 	assert_equal "$(sqlite3 t.db 'select count(*) from artifacts')" 3
@@ -503,6 +503,10 @@ onlysimple info scanned"
 	cp "$AURA_ROOT/data/rules.yaml" rules.yaml && echo '# changed' >>rules.yaml
 	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info scanned"
 	assert_equal "$(scan --rules rules.yaml pypi:alpha)" "alpha info reused"
+	# Other limits: another key.  A user's stage may change any verdict: never reused.
+	assert_equal "$(scan --rules rules.yaml --unpack-timeout 30 pypi:alpha)" "alpha info scanned"
+	assert_equal "$(scan --rules rules.yaml --unpack-timeout 30 pypi:alpha)" "alpha info reused"
+	assert_equal "$(scan --rules rules.yaml --insert-after analyze=cat pypi:alpha)" "alpha info scanned"
 	# An incomplete verdict is never reused.
 	sqlite3 t.db "update artifacts set complete = 0"
 	assert_equal "$(scan pypi:alpha)" "alpha info scanned"
@@ -512,7 +516,7 @@ onlysimple info scanned"
 	assert_equal "$(sqlite3 t.db "select value from meta where key = 'schema'")" 2
 	assert_equal "$(scan pypi:bad-one)" "bad-one critical reused"
 	# A reused record with no database to read it from: an error, never a silent pass.
-	run -2 --separate-stderr bash -c "aura-fetch --index-url '$M' --db t.db --rules-digest '$digest' --limits defaults pypi:bad-one | aura-score --format json"
+	run -2 --separate-stderr bash -c "aura-fetch --index-url '$M' --db t.db --rules-digest '$digest' --limits unpack-cpu=default pypi:bad-one | aura-score --format json"
 	[[ "$stderr" == *"no --db to read its verdict from"* ]]
 	run -2 aura-fetch --db t.db pypi:alpha
 	assert_output --partial "needs --rules-digest and --limits"
