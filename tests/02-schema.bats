@@ -92,3 +92,11 @@ setup_file() {
 	[ "$status" -eq 1 ] || fail "$output"
 	[[ $output == *"failures=8" ]] || fail "$output"
 }
+
+@test "aura-fetch --list-requirements writes requirement records valid against their schema" {
+	printf 'goodlib>=1.0\nhttps://example.invalid/x-1.0.tar.gz\n./vendor/y\n' > "$BATS_TEST_TMPDIR/requirements.txt"
+	aura-fetch --list-requirements -- "$BATS_TEST_TMPDIR/requirements.txt" > "$BATS_TEST_TMPDIR/out" 2>/dev/null || true
+	run -0 validate "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "requirement"
+	assert_equal "$(jq -r .kind "$BATS_TEST_TMPDIR/out" | sort | tr '\n' ' ')" "path pypi url "
+}
