@@ -430,7 +430,8 @@ PY
 	run --separate-stderr aura-analyze <in.ndjson
 	assert_success
 	assert_valid_records
-	assert_equal "$(printf '%s\n' "$output" | jq -r .type | paste -sd,)" "artifact,error,ast,hit"
+	# An artifact with neither name nor path: PackageNameUnknown (no typosquat check) comes first.
+	assert_equal "$(printf '%s\n' "$output" | jq -r '.detection // .type' | paste -sd,)" "artifact,PackageNameUnknown,error,ast,CodeExecution"
 	[[ "$stderr" == *"<stdin>:2:"* ]]
 }
 
