@@ -443,6 +443,7 @@ static int file_transfer(const char *url, size_t limit, http_write_fn fn, void *
 			} else if (!fn) {
 				body->data = xrealloc(body->data, total + 1);
 				memcpy(body->data + total - n, buf, n);
+				body->data[total] = '\0';	/* as the network path: readers treat it as text */
 				body->len = total;
 			}
 		}
