@@ -84,12 +84,17 @@ jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))'
 	assert_line --regexp '^evil +1\.0 +critical \(approved\) '
 }
 
-@test "aura audit refuses lock-file formats it cannot read yet, and bad options" {
+@test "aura audit refuses lock-file formats it cannot read yet, a broken lock file, and bad options" {
 	cd "$T/proj"
+	printf '# yarn lockfile v1\n' > yarn.lock
+	run aura audit yarn.lock
+	assert_equal "$status" 2
+	assert_output --partial "this lock-file format is not read yet"
+	# Lock files aura-fetch reads go through it; a broken one is its precise error, exit 2.
 	printf '{}' > package-lock.json
 	run aura audit package-lock.json
 	assert_equal "$status" 2
-	assert_output --partial "this lock-file format is not read yet"
+	assert_output --partial "package-lock.json: cannot handle this lock entry: lockfileVersion is not 1, 2 or 3"
 	run aura audit --format xml requirements.txt
 	assert_equal "$status" 2
 	run aura audit
