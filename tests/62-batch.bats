@@ -92,15 +92,21 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 		--insert-after 'parse=python3 -c "while True: pass"' "$LIST"
 	[ "$status" -eq 2 ] || fail "exit $status: $stderr"
 	[[ $(rows "status || ': ' || reason") == "timeout: CPU time limit of 1 s reached: "*"killed by XCPU"* ]] || fail "$(rows reason)"
-	run --separate-stderr aura batch --db "$DB" --retry-failed --memory 200M \
-		--insert-after 'parse=python3 -c "x = bytearray(400 << 20)"' "$LIST"
-	[ "$status" -eq 2 ]
-	[[ $(rows "status || ': ' || reason") == "failed: "*"failed (exit 1)"* ]] || fail "$(rows reason)"
-	[ "$(rows attempts)" -eq 3 ]
+	# The memory limit (an address-space limit, which an ASan build cannot run under: there
+	# batch leaves it off, and this part is make check's alone).
+	local attempts=2
+	if ! grep -qa __asan_init "$AURA_ROOT/bin/aura-unpack"; then
+		run --separate-stderr aura batch --db "$DB" --retry-failed --memory 200M \
+			--insert-after 'parse=python3 -c "x = bytearray(400 << 20)"' "$LIST"
+		[ "$status" -eq 2 ]
+		[[ $(rows "status || ': ' || reason") == "failed: "*"failed (exit 1)"* ]] || fail "$(rows reason)"
+		[ "$(rows attempts)" -eq 3 ]
+		attempts=3
+	fi
 	# Retried with nothing in the way: ok, the row updated, the verdict stored.
 	run --separate-stderr aura batch --db "$DB" --retry-failed "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(rows "status || ' ' || attempts || ' ' || verdicts")" = "ok 4 1" ]
+	[ "$(rows "status || ' ' || attempts || ' ' || verdicts")" = "ok $((attempts + 1)) 1" ]
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" -eq 1 ]
 }
 
