@@ -111,14 +111,16 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 }
 
 @test "batch: workers reached with GNU parallel -S (an ssh stand-in runs the command here); custom stages recorded" {
-	# ssh HOST [--] COMMAND: what sshd would run, run here; each host named in a log.
+	# ssh HOST [--] COMMAND: what sshd would run, run here; each host named in a log.  sshd
+	# sets SHELL (the login shell) for the command, and GNU parallel's remote wrapper runs the
+	# job with it: a CI runner's environment may have none.
 	mkdir "$BATS_TEST_TMPDIR/ssh"
 	cat >"$BATS_TEST_TMPDIR/ssh/ssh" <<-SH
 	#!/bin/sh
 	while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
 	echo "\$1" >>"$BATS_TEST_TMPDIR/ssh/hosts"
 	shift; [ "\$1" != -- ] || shift
-	exec sh -c "\$*"
+	SHELL=/bin/sh exec sh -c "\$*"
 	SH
 	chmod +x "$BATS_TEST_TMPDIR/ssh/ssh"
 	printf '%s\n' "$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli" "$EX/cmdclass-hook" >"$LIST"
