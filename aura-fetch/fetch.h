@@ -109,6 +109,20 @@ int http_set_mirror(const char *index_url, char *why, size_t cap);
 void http_set_conditional(const char *etag, const char *last_modified);
 /* The ETag and Last-Modified of the last response ("" when absent). */
 void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap);
+/* The next transfers POST data (kept by the caller) as content_type; NULL: GET again. */
+void http_set_post(const char *content_type, const char *data, size_t len);
+
+/* ---- xmlrpc.c: one XML-RPC call (PyPI's changelog) ---- */
+enum { XMLRPC_OK = 0, XMLRPC_ERROR = -1, XMLRPC_ABSENT = 1 };
+/* One element of an array result; <0 (with why) stops the reading. */
+typedef int (*xmlrpc_item_fn)(json_t *item, size_t index, void *ctx, char *why, size_t cap);
+/*
+ * POST METHOD(arg) to URL (arg < 0: no parameter).  With `each`, the result must be an array
+ * and each element goes to it in turn; else the result is returned in *result.  XMLRPC_ABSENT
+ * when the URL answers 404, 405 or 501 (no XML-RPC there), XMLRPC_ERROR with why otherwise.
+ */
+int xmlrpc_call(const char *url, const char *method, long long arg, xmlrpc_item_fn each, void *ctx,
+		json_t **result, char *why, size_t cap);
 
 /* ---- watch.c: aura-fetch --feed, one poll of a registry's feed of new uploads ---- */
 /* Read the state before sealing (absent: start from now); -1 when it is unreadable. */

@@ -201,6 +201,19 @@ void http_validators(char *etag, size_t ecap, char *last_modified, size_t lcap)
 	snprintf(last_modified, lcap, "%s", got_modified);
 }
 
+/* ---- a POST body (xmlrpc.c): the next transfers send it instead of a GET ---- */
+
+static const char *post_type;	/* Content-Type, NULL: GET */
+static const char *post_data;
+static size_t post_len;
+
+void http_set_post(const char *content_type, const char *data, size_t len)
+{
+	post_type = content_type;
+	post_data = data;
+	post_len = len;
+}
+
 /* A response header: keep the validators (printable ASCII only). */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *userdata)
 {
@@ -268,6 +281,11 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			snprintf(since_header, sizeof since_header, "If-Modified-Since: %s", cond_modified);
 			headers = curl_slist_append(headers, since_header);
 		}
+		char type_header[200];
+		if (post_type) {
+			snprintf(type_header, sizeof type_header, "Content-Type: %s", post_type);
+			headers = curl_slist_append(headers, type_header);
+		}
 		got_etag[0] = got_modified[0] = '\0';
 		curl_easy_reset(curl);
 		curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -278,6 +296,10 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_USERAGENT, "aura/" AURA_VERSION);
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		if (post_type) {	/* the same body again after a redirect or a retry */
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post_data);
+		}
 		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, fetch_cfg.timeout);
 		/* A stalled transfer (under 1 byte/s for --timeout seconds) is abandoned. */
 		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
