@@ -349,7 +349,7 @@ static int get_once(const char *start_url, const char *accept, struct sink *s, l
 			continue;
 		}
 		rc = 0;
-		if (*status >= 500 || *status == 429) {
+		if ((*status >= 500 && *status != 501) || *status == 429) {	/* 501: final, as 404 */
 			snprintf(why, cap, "%s: HTTP %ld", url, *status);
 			*retryable = true;
 			rc = -1;

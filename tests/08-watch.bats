@@ -1,13 +1,21 @@
 #!/usr/bin/env bats
-# 08-watch.bats: aura watch pypi|npm against the fixture registry's feeds: new releases are
-# scanned into the database, one line per finding, the position survives restarts.
+# 08-watch.bats: aura watch pypi|npm against the fixture registry's feeds (PyPI's XML-RPC
+# changelog, its RSS feeds, npm's _changes): new releases are scanned into the database, one
+# line per finding, the position survives restarts, hostile answers are errors that say why.
 
 load helpers/common
 load fixtures/registry/server
 
 setup_file() { start_registry; }
 teardown_file() { stop_servers plain; }
-setup() { registry_env; WEB="$BATS_FILE_TMPDIR/plain/web"; }
+setup() {
+	registry_env
+	WEB="$BATS_FILE_TMPDIR/plain/web"
+	# PyPI's XML-RPC (serve.py's POST /pypi): absent unless a test gives it a changelog.
+	XRPC="$BATS_FILE_TMPDIR/plain/xmlrpc"
+	rm -rf "$XRPC" "$XRPC.log" "$WEB/rss"
+	mkdir -p "$XRPC" "$WEB/rss"
+}
 
 # stored DB NAME: how many verdicts of package NAME the database holds.
 stored() { sqlite3 "$1" "select count(*) from artifacts a join versions v on a.version_id = v.id join packages p on v.package_id = p.id where p.name = '$2'"; }
@@ -26,11 +34,41 @@ rss() {
 	touch -d "@$(( $(date +%s) + ${BUMP:-0} ))" "$WEB/rss/updates.xml"
 }
 
+# changelog ENTRY...: the XML-RPC changelog; an entry is NAME|VERSION|ACTION|SERIAL (VERSION - is nil).
+changelog() {
+	printf '%s\n' "$@" | jq -R -s 'split("\n") | map(select(length > 0) | split("|") |
+		[.[0], (if .[1] == "-" then null else .[1] end), 1790000000, .[2], (.[3] | tonumber)])' >"$XRPC/changelog.json"
+}
+
+# projects NAME...: PyPI's /rss/packages.xml (new projects), newest first.
+projects() {
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>PyPI newest packages</title>'
+		for n in "$@"; do
+			printf '<item><title>%s added to PyPI</title><link>https://pypi.org/project/%s/</link></item>\n' "$n" "$n"
+		done
+		echo '</channel></rss>'
+	} >"$WEB/rss/packages.xml"
+	touch -d "@$(( $(date +%s) + ${BUMP:-0} ))" "$WEB/rss/packages.xml"
+}
+
+# poll [OPTION...]: one poll by aura-fetch itself (target lines and records in $output); the
+# new position is stored as the driver stores it.
+poll() {
+	run --separate-stderr aura-fetch --feed pypi --state st.json --index-url "$INDEX" --retries 0 "$@"
+	if rec watch_state >/dev/null; then rec watch_state | jq -c .state >st.json; fi
+}
+# rec TYPE: the TYPE records of $output (records start with their "type").
+rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
+
 @test "watch pypi: new releases from the RSS feed are scanned into the database; a release added between polls; a restart repeats nothing" {
-	mkdir -p "$WEB/rss"
 	BUMP=0 rss demo-pkg/1.0
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
 	assert_output ""	# demo-pkg has no findings
+	# The fixture index has no XML-RPC: said, and which feeds were read instead.
+	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 404): following the RSS feeds"* ]]
+	[[ "$stderr" == *"rss/packages.xml: absent (404): following updates.xml alone"* ]]
+	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the RSS feeds"* ]]
 	assert_equal "$(sqlite3 w.db 'select count(*) from artifacts')" 1
 	assert_jq "$(cat st.json)" '.feed == "pypi" and .seen == ["demo-pkg 1.0"] and (.last_modified | length > 0)'
 	# Nothing changed: a conditional request, answered 304, scans nothing.
@@ -57,7 +95,6 @@ rss() {
 }
 
 @test "watch pypi: a malformed feed or item is an error and the position does not move" {
-	mkdir -p "$WEB/rss"
 	BUMP=20 rss evil/1.0
 	aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" >/dev/null 2>&1 || true
 	cp st.json before.json
@@ -68,6 +105,12 @@ rss() {
 	cmp st.json before.json
 	# An unreadable state is refused, never reset silently.
 	echo '{"feed": "npm"}' >bad.json
+	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
+	# A position that is not a whole number is refused too.
+	echo '{"feed": "pypi", "serial": "12"}' >bad.json
+	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
+	[[ "$stderr" == *'"serial" is not a whole number'* ]]
+	echo '{"feed": "pypi", "serial": -1}' >bad.json
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
 	run -2 aura watch rubygems --once --db w.db
 	run -2 aura watch pypi --once
@@ -91,4 +134,144 @@ rss() {
 	run -0 --separate-stderr aura watch npm --once --db n.db --state npm.json --registry "$REGISTRY"
 	assert_output ""
 	assert_equal "$(sqlite3 n.db 'select count(*) from artifacts')" 2
+}
+
+@test "watch pypi: XML-RPC changelog from the stored serial: release actions only, names normalised, each release once, resumed from the stored serial" {
+	changelog "Demo_Pkg|1.0|create|1" "Demo_Pkg|1.0|new release|2" "Demo_Pkg|1.0|add source file demo_pkg-1.0.tar.gz|3"
+	# The first poll learns where the changelog is: what is uploaded from then on is scanned.
+	poll
+	assert_success
+	assert_jq "$(rec watch_state)" '.source == "xmlrpc" and .state.serial == 3'
+	refute_output --partial "pypi:"
+	[[ "$stderr" == *"following the changelog from serial 3"* ]]
+	assert_equal "$(cat "$XRPC.log")" "changelog_last_serial "
+	# Since a serial: the release once, by its PEP 503 name, however many of its actions.
+	echo '{"feed": "pypi", "serial": 1}' >st.json
+	poll
+	assert_success
+	assert_equal "$(grep -v '^{' <<<"$output")" "pypi:demo-pkg==1.0"
+	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 1"
+	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
+	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the XML-RPC changelog (serial 3)"* ]]
+	assert_equal "$(stored w.db demo-pkg)" 1
+	assert_jq "$(cat st.json)" '.serial == 3'
+	# New changes: a file added to a new release, an owner, a removal, the PyPI spelling
+	# twice.  Only the release is scanned, and the next call starts at the stored serial.
+	changelog "Demo_Pkg|1.0|new release|2" "Demo_Pkg|1.0|add source file demo_pkg-1.0.tar.gz|3" \
+		"evil|1.0|add py3 file evil-1.0-py3-none-any.whl|4" "Evil|1.0|add source file evil-1.0.tar.gz|5" \
+		"evil|-|add Owner mallory|6" "demo.pkg|0.9|remove file demo_pkg-0.9.tar.gz|7" "demo-pkg|0.9|yank release|8"
+	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" --min-level high
+	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 3"
+	assert_line --partial "evil 1.0 high DownloadAndRun"
+	refute_output --partial "demo-pkg"
+	assert_equal "$(stored w.db evil)" 1
+	assert_equal "$(stored w.db demo-pkg)" 1
+	assert_jq "$(cat st.json)" '.serial == 8'
+	# Nothing new: nothing scanned, the serial stays.
+	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
+	assert_output ""
+	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 8"
+	[[ "$stderr" == *"0 new release(s) from the XML-RPC changelog (serial 8)"* ]]
+	assert_equal "$(sqlite3 w.db 'select count(*) from artifacts')" 2
+}
+
+# hostile ANSWER MESSAGE [OPTION...]: XML-RPC answers ANSWER; the poll is an error saying
+# MESSAGE, the serial stays at 10, and the poll falls back to the RSS feed (and says so).
+hostile() {
+	printf '%s' "$1" >"$XRPC/answer"
+	echo '{"feed": "pypi", "serial": 10}' >st.json
+	poll "${@:3}"
+	assert_success
+	assert_jq "$(rec error)" ".message | startswith(\"PyPI's XML-RPC changelog_since_serial(10): $2\")"
+	assert_jq "$(rec watch_state)" '.source == "rss" and .state.serial == 10 and .state.seen == ["demo-pkg 1.0"]'
+	assert_line "pypi:demo-pkg==1.0"
+	[[ "$stderr" == *"the XML-RPC changelog failed (the error above): this poll follows the RSS feeds instead; the serial stays"* ]]
+}
+
+# An XML-RPC answer holding these changes (each: <value>...</value><value>...</value>...).
+changes() {
+	printf '<?xml version="1.0"?><methodResponse><params><param><value><array><data>'
+	for c in "$@"; do printf '<value><array><data>%s</data></array></value>' "$c"; done
+	printf '</data></array></value></param></params></methodResponse>'
+}
+
+@test "watch pypi: hostile XML-RPC answers are errors that say why; the serial stays; the poll falls back to RSS" {
+	rss demo-pkg/1.0
+	projects demo-pkg
+	hostile '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>-32500</int></value></member><member><name>faultString</name><value><string>HTTPTooManyRequests: slow down</string></value></member></struct></value></fault></methodResponse>' \
+		"XML-RPC fault -32500: HTTPTooManyRequests: slow down"
+	hostile '<?xml version="1.0"?><methodResponse><params><param><value><array><data><value><array><data><value>x</value>' \
+		"malformed XML, line 1:"
+	hostile '' "an empty answer"
+	hostile '<!DOCTYPE m [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><methodResponse><params><param><value><string>&b;</string></value></param></params></methodResponse>' \
+		"the answer has a DOCTYPE"
+	hostile "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><string>12</string></value>')" \
+		"change 0 is not [name, version, timestamp, action, serial]"
+	hostile "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value>')" \
+		"change 0 is not [name, version, timestamp, action, serial]"
+	hostile "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>99999999999</int></value>')" \
+		"<int> is not a 32-bit integer"
+	hostile "$(changes '<value>evil</value><value><nil/></value><value><int>1</int></value><value>new release</value><value><int>11</int></value>')" \
+		"change 0 ('new release') names no release"
+	hostile '<?xml version="1.0"?><methodResponse><params><param><value><string>no</string></value></param></params></methodResponse>' \
+		"the result is not an array"
+	hostile "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>12</int></value>' \
+		'<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>4</int></value>')" \
+		"change 1 has serial 4, not above the stored serial 10: the changelog went backwards"
+	hostile "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>12</int></value>' \
+		'<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>11</int></value>')" \
+		"change 1 has serial 11, below the 12 before it: not in serial order"
+	hostile "$(changes "<value>evil</value>$(printf '<value><array><data>%.0s' $(seq 20))$(printf '</data></array></value>%.0s' $(seq 20))")" \
+		"values nested deeper than 16"
+	hostile "$(changes '<value><string>evil</string>junk</value>')" \
+		"text inside <value>, where XML-RPC has only elements"
+	hostile "$(changes "$(printf '<value>n%04d</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>%d</int></value>' $(seq 20 60 | sed 'p'))")" \
+		"response larger than the size cap of 1024 bytes" --max-download 1K
+	# Through the driver: the error is printed, the once-poll exits 2, the serial is kept.
+	printf '%s' "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>3</int></value>')" >"$XRPC/answer"
+	echo '{"feed": "pypi", "serial": 10}' >st.json
+	run -2 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
+	[[ "$stderr" == *"aura: watch: http://127.0.0.1:$PORT/pypi: PyPI's XML-RPC changelog_since_serial(10): change 0 has serial 3"* ]]
+	[[ "$stderr" == *"1 new release(s) from the RSS feeds"* ]]
+	assert_jq "$(cat st.json)" '.serial == 10'
+	refute_output --partial evil
+	# changelog_last_serial (the first poll) must answer a serial.
+	printf '%s' '<?xml version="1.0"?><methodResponse><params><param><value><string>12</string></value></param></params></methodResponse>' >"$XRPC/answer"
+	rm st.json
+	poll
+	assert_jq "$(rec error)" '.message == "PyPI'"'"'s XML-RPC changelog_last_serial(): the answer is not a serial (an int, 0 or more)"'
+	assert_jq "$(rec watch_state)" '.state | has("serial") | not'
+}
+
+@test "watch pypi: without XML-RPC, updates.xml and packages.xml: new projects not in updates.xml scanned as their latest release" {
+	echo 501 >"$XRPC/status"
+	BUMP=0 rss demo-pkg/1.0
+	BUMP=0 projects evil Demo_Pkg
+	poll
+	assert_success
+	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 501): following the RSS feeds"* ]]
+	assert_equal "$(grep -v '^{' <<<"$output")" "pypi:demo-pkg==1.0
+pypi:evil"
+	assert_jq "$(rec watch_state)" '.source == "rss" and .state.new_projects.seen == ["evil", "demo-pkg"] and (.state.new_projects.last_modified | length > 0)'
+	# Nothing new in either (304 for both): nothing.
+	poll
+	refute_output --partial "pypi:"
+	grep -q '^/rss/packages.xml If-Modified-Since: ' "$BATS_FILE_TMPDIR/plain/conditional.log"
+	# A new project; then one the feed rolled past (a gap, said); then an item naming no project.
+	BUMP=5 projects simpleonly evil Demo_Pkg
+	poll
+	assert_equal "$(grep -v '^{' <<<"$output")" "pypi:simpleonly"
+	BUMP=10 projects leftover
+	poll
+	assert_jq "$(rec watch_state)" '.gap'
+	[[ "$stderr" == *"rss/packages.xml: none of the items seen last time is still in the feed"* ]]
+	BUMP=15 projects 'x/1.0'
+	poll
+	assert_jq "$(rec error)" '.message | startswith("feed item with a link that names no project")'
+	# The driver scans what it names.
+	rm st.json
+	BUMP=20 projects evil
+	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" --min-level high
+	assert_line --partial "evil 1.0 high DownloadAndRun"
+	[[ "$stderr" == *"2 new release(s) from the RSS feeds"* ]]
 }
