@@ -55,9 +55,10 @@ static const char usage[] =
 	"                      a `reused` record (aura-score --db reports the stored verdict)\n"
 	"  --rules-digest HEX, --limits TEXT  the scan key (docs/database.md)\n"
 	"  --rescan            with --db: scan everything again\n"
-	"  --feed pypi|npm --state FILE  poll the registry's feed of new uploads once (PyPI\n"
-	"                      RSS, npm _changes): new releases as targets, then a\n"
-	"                      watch_state record for FILE (what `aura watch` runs)\n"
+	"  --feed pypi|npm --state FILE  poll the registry's feed of new uploads once (PyPI's\n"
+	"                      XML-RPC changelog from the serial in FILE, else its RSS feeds;\n"
+	"                      npm _changes): new releases as targets, then a watch_state\n"
+	"                      record for FILE (what `aura watch` runs)\n"
 	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
 	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 

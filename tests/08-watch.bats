@@ -56,6 +56,9 @@ projects() {
 # new position is stored as the driver stores it.
 poll() {
 	run --separate-stderr aura-fetch --feed pypi --state st.json --index-url "$INDEX" --retries 0 "$@"
+	grep '^{' <<<"$output" >records.ndjson || true
+	/usr/bin/python3 "$AURA_ROOT/tests/helpers/validate-records.py" "$AURA_ROOT/docs/schema" records.ndjson >/dev/null ||
+		fail "records not valid against docs/schema: $output"
 	if rec watch_state >/dev/null; then rec watch_state | jq -c .state >st.json; fi
 }
 # rec TYPE: the TYPE records of $output (records start with their "type").
