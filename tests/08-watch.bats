@@ -154,6 +154,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	assert_success
 	assert_equal "$(grep -v '^{' <<<"$output")" "pypi:demo-pkg==1.0"
 	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 1"
+	echo '{"feed": "pypi", "serial": 1}' >st.json	# poll stored serial 3: again, through the driver
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
 	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the XML-RPC changelog (serial 3)"* ]]
 	assert_equal "$(stored w.db demo-pkg)" 1
