@@ -115,6 +115,8 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	[[ "$stderr" == *'"serial" is not a whole number'* ]]
 	echo '{"feed": "pypi", "serial": -1}' >bad.json
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
+	AURA_WATCH_CHUNK=0 run -2 aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
+	assert_output --partial "AURA_WATCH_CHUNK: a number of releases"
 	run -2 aura watch rubygems --once --db w.db
 	run -2 aura watch pypi --once
 	assert_output --partial "--db FILE is needed"
@@ -275,7 +277,10 @@ pypi:evil"
 	# The driver scans what it names.
 	rm st.json
 	BUMP=20 projects evil
-	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" --min-level high
+	# One scan per AURA_WATCH_CHUNK releases (a catch-up may bring more than a command line holds).
+	AURA_WATCH_CHUNK=1 run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" --min-level high
 	assert_line --partial "evil 1.0 high DownloadAndRun"
 	[[ "$stderr" == *"2 new release(s) from the RSS feeds"* ]]
+	assert_equal "$(sqlite3 w.db 'select count(*) from scans')" 2
+	assert_equal "$(stored w.db demo-pkg) $(stored w.db evil)" "1 1"
 }
