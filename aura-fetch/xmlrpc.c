@@ -428,6 +428,9 @@ int xmlrpc_call(const char *url, const char *method, long long arg, xmlrpc_item_
 	rc = read_answer(r, each, ctx, result, why, cap);
 	if (rc < 0 && !*why)
 		malformed(why, cap);
+	for (char *p = why; rc < 0 && *p; p++)	/* the server's words go to a terminal: no controls */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	xmlFreeTextReader(r);
 	http_body_free(&b);
 	return rc < 0 ? XMLRPC_ERROR : XMLRPC_OK;

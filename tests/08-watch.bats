@@ -204,8 +204,8 @@ changes() {
 @test "watch pypi: hostile XML-RPC answers are errors that say why; the serial stays; the poll falls back to RSS" {
 	rss demo-pkg/1.0
 	projects demo-pkg
-	hostile '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>-32500</int></value></member><member><name>faultString</name><value><string>HTTPTooManyRequests: slow down</string></value></member></struct></value></fault></methodResponse>' \
-		"XML-RPC fault -32500: HTTPTooManyRequests: slow down"
+	hostile '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>-32500</int></value></member><member><name>faultString</name><value><string>HTTPTooManyRequests:&#10;&#127;[2J slow down</string></value></member></struct></value></fault></methodResponse>' \
+		"XML-RPC fault -32500: HTTPTooManyRequests:??[2J slow down"
 	hostile '<?xml version="1.0"?><methodResponse><params><param><value><array><data><value><array><data><value>x</value>' \
 		"malformed XML, line 1:"
 	hostile '' "an empty answer"
