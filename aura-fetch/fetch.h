@@ -123,6 +123,9 @@ typedef int (*xmlrpc_item_fn)(json_t *item, size_t index, void *ctx, char *why, 
  */
 int xmlrpc_call(const char *url, const char *method, long long arg, xmlrpc_item_fn each, void *ctx,
 		json_t **result, char *why, size_t cap);
+/* Read an answer (url only names it in messages): 0, or -1 with why.  Also the fuzz harness's entry. */
+int xmlrpc_parse(const unsigned char *data, size_t len, const char *url, xmlrpc_item_fn each, void *ctx,
+		 json_t **result, char *why, size_t cap);
 
 /* ---- watch.c: aura-fetch --feed, one poll of a registry's feed of new uploads ---- */
 /* Read the state before sealing (absent: start from now); -1 when it is unreadable. */

@@ -383,6 +383,40 @@ fail:
 	return -1;
 }
 
+/* libxml2's encoding layer writes some errors to stderr whatever the options: they are ours to say. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int xmlrpc_parse(const unsigned char *data, size_t len, const char *url, xmlrpc_item_fn each, void *ctx,
+		 json_t **result, char *why, size_t cap)
+{
+	*result = NULL;
+	why[0] = '\0';
+	if (len == 0 || len > INT32_MAX) {	/* INT32_MAX: libxml2 takes an int */
+		snprintf(why, cap, len ? "an answer of %zu bytes" : "an empty answer", len);
+		return -1;
+	}
+	/* No network, no entity substitution, no DTD loaded; errors are ours to report. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlTextReaderPtr r = xmlReaderForMemory((const char *)data, (int)len, url, NULL,
+						XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+						XML_PARSE_NOCDATA);
+	if (!r)
+		aura_oom();
+	xmlResetLastError();
+	int rc = read_answer(r, each, ctx, result, why, cap);
+	if (rc < 0 && !*why)
+		malformed(why, cap);
+	for (char *p = why; rc < 0 && *p; p++)	/* the server's words go to a terminal: no controls */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	xmlFreeTextReader(r);
+	return rc;
+}
+
 int xmlrpc_call(const char *url, const char *method, long long arg, xmlrpc_item_fn each, void *ctx,
 		json_t **result, char *why, size_t cap)
 {
@@ -413,25 +447,7 @@ int xmlrpc_call(const char *url, const char *method, long long arg, xmlrpc_item_
 		http_body_free(&b);
 		return XMLRPC_ERROR;
 	}
-	if (b.len == 0 || b.len > INT32_MAX) {	/* INT32_MAX: libxml2 takes an int */
-		snprintf(why, cap, b.len ? "an answer of %zu bytes" : "an empty answer", b.len);
-		http_body_free(&b);
-		return XMLRPC_ERROR;
-	}
-	/* No network, no entity substitution, no DTD loaded; errors are ours to report. */
-	xmlTextReaderPtr r = xmlReaderForMemory(b.data ? (const char *)b.data : "", (int)b.len, url, NULL,
-						XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-						XML_PARSE_NOCDATA);
-	if (!r)
-		aura_oom();
-	xmlResetLastError();
-	rc = read_answer(r, each, ctx, result, why, cap);
-	if (rc < 0 && !*why)
-		malformed(why, cap);
-	for (char *p = why; rc < 0 && *p; p++)	/* the server's words go to a terminal: no controls */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	xmlFreeTextReader(r);
+	rc = xmlrpc_parse(b.data, b.len, url, each, ctx, result, why, cap);
 	http_body_free(&b);
 	return rc < 0 ? XMLRPC_ERROR : XMLRPC_OK;
 }
