@@ -278,6 +278,13 @@ static int poll_changelog(const char *url, char *why, size_t cap)
 
 /* ---- PyPI's RSS feeds ---- */
 
+/* libxml2's encoding layer writes some errors to stderr whatever the options. */
+static void xml_quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 /* The text of the first child element `name` of an RSS <item>, or NULL. */
 static char *child_text(xmlNode *item, const char *name)
 {
@@ -338,9 +345,15 @@ static int read_rss(const char *root, const char *file, json_t *where, bool rele
 		free(url);
 		return rc;
 	}
-	/* No network and no entity expansion: the feed is data, never a fetch. */
+	/*
+	 * No network and no entity expansion: the feed is data, never a fetch.  UTF-8 whatever
+	 * it declares (PyPI's is): another encoding would load an iconv module, which the
+	 * sealed stage may not map (xmlrpc.c).
+	 */
+	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	xmlDoc *doc = xmlReadMemory((const char *)(b.data ? b.data : (unsigned char *)""), (int)b.len,
-				    url, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+				    url, "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_IGNORE_ENC);
 	http_body_free(&b);
 	xmlNode *rss = doc ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *channel = NULL;

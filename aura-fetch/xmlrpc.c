@@ -399,11 +399,15 @@ int xmlrpc_parse(const unsigned char *data, size_t len, const char *url, xmlrpc_
 		snprintf(why, cap, len ? "an answer of %zu bytes" : "an empty answer", len);
 		return -1;
 	}
-	/* No network, no entity substitution, no DTD loaded; errors are ours to report. */
+	/*
+	 * No network, no entity substitution, no DTD loaded; errors are ours to report.  UTF-8
+	 * whatever the declaration says: another encoding would load an iconv module, code the
+	 * sealed stage may not map (seccomp kills it), so a hostile answer could end the poll.
+	 */
 	xmlSetGenericErrorFunc(NULL, quiet);
-	xmlTextReaderPtr r = xmlReaderForMemory((const char *)data, (int)len, url, NULL,
+	xmlTextReaderPtr r = xmlReaderForMemory((const char *)data, (int)len, url, "UTF-8",
 						XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-						XML_PARSE_NOCDATA);
+						XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC);
 	if (!r)
 		aura_oom();
 	xmlResetLastError();
