@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "arena.h"
 #include "detect.h"
 #include "err.h"
 #include "files.h"
@@ -86,11 +87,36 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 	}
 }
 
+/*
+ * records_run, with each record's tree built in the arena and dropped with it (arena.c):
+ * never json_decref'd, whose release recurses once per level of a deep tree.
+ */
+static void read_records(struct ndjson_reader *in, struct analyze *an)
+{
+	char why[512];
+	json_t *rec;
+	enum ndjson_status st;
+	arena_install();
+	for (;;) {
+		arena_begin();
+		st = ndjson_next(in, &rec, why, sizeof why);
+		arena_end();
+		if (st == NDJSON_EOF)
+			break;
+		if (st == NDJSON_BAD)
+			record_error(NULL, NULL, "%s:%lu: %s", ndjson_name(in), ndjson_lineno(in), why);
+		else
+			on_record(rec, in, an);
+		arena_reset();
+	}
+	arena_reset();
+}
+
 void analyze_stream(int fd, const char *name, const struct ruleset *rules, const struct popular *popular)
 {
 	struct analyze an = { .rules = rules, .popular = popular };
 	struct ndjson_reader *in = ndjson_open(fd, name, aura_opts.max_line);
-	records_run(in, on_record, &an);
+	read_records(in, &an);
 	close_artifact(&an);
 	free(an.format);
 	ndjson_close(in);

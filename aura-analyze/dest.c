@@ -3,15 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "dest.h"
 
 #define DEST_MAX_DEPTH 8	/* nesting of concatenations and format calls followed */
-
-static bool is_type(const json_t *n, const char *t)
-{
-	const char *s = json_string_value(json_object_get(n, "_type"));
-	return s && !strcmp(s, t);
-}
 
 /* Hosts that say nothing about where data goes: this machine, private networks, docs. */
 static bool host_is_local(const char *h)
@@ -93,39 +88,39 @@ static bool dest_expr(const json_t *e, char *buf, size_t len, dest_lookup_fn loo
 	if (depth > DEST_MAX_DEPTH || !e)
 		return false;
 	const json_t *v = json_object_get(e, "value");
-	if (is_type(e, "Constant"))
+	if (ast_is(e, AST_Constant))
 		return json_is_string(v) && host_of_text(json_string_value(v), true, buf, len);
-	if (is_type(e, "JoinedStr")) {	/* f"https://h/{x}" or f"{x}.h.example" */
+	if (ast_is(e, AST_JoinedStr)) {	/* f"https://h/{x}" or f"{x}.h.example" */
 		size_t i;
 		json_t *part;
 		const json_t *first = json_array_get(json_object_get(e, "values"), 0);
-		if (is_type(first, "FormattedValue") &&	/* f"{base_url}?{query}" */
-		    is_type(json_object_get(first, "value"), "Name") &&
+		if (ast_is(first, AST_FormattedValue) &&	/* f"{base_url}?{query}" */
+		    ast_is(json_object_get(first, "value"), AST_Name) &&
 		    dest_expr(json_object_get(first, "value"), buf, len, lookup, ctx, depth + 1))
 			return true;
 		json_array_foreach(json_object_get(e, "values"), i, part) {
 			const json_t *pv = json_object_get(part, "value");
-			if (is_type(part, "Constant") && json_is_string(pv) &&
+			if (ast_is(part, AST_Constant) && json_is_string(pv) &&
 			    host_of_text(json_string_value(pv), i > 0 || json_array_size(
 					 json_object_get(e, "values")) == 1, buf, len))
 				return true;
 		}
 		return false;
 	}
-	if (is_type(e, "Tuple"))	/* socket.connect(("h.example", 443)) */
+	if (ast_is(e, AST_Tuple))	/* socket.connect(("h.example", 443)) */
 		return dest_expr(json_array_get(json_object_get(e, "elts"), 0), buf, len, lookup, ctx,
 				 depth + 1);
-	if (is_type(e, "BinOp"))	/* "https://h/" + x, "https://h/%s" % x, x + ".h.example" */
+	if (ast_is(e, AST_BinOp))	/* "https://h/" + x, "https://h/%s" % x, x + ".h.example" */
 		return dest_expr(json_object_get(e, "left"), buf, len, lookup, ctx, depth + 1) ||
-		       (!is_type(json_object_get(e, "op"), "Mod") &&
+		       (!ast_is(json_object_get(e, "op"), AST_Mod) &&
 			dest_expr(json_object_get(e, "right"), buf, len, lookup, ctx, depth + 1));
-	if (is_type(e, "Call")) {	/* "https://h/{}".format(x) */
+	if (ast_is(e, AST_Call)) {	/* "https://h/{}".format(x) */
 		const json_t *func = json_object_get(e, "func");
 		const char *attr = json_string_value(json_object_get(func, "attr"));
-		return is_type(func, "Attribute") && attr && !strcmp(attr, "format") &&
+		return ast_is(func, AST_Attribute) && attr && !strcmp(attr, "format") &&
 		       dest_expr(json_object_get(func, "value"), buf, len, lookup, ctx, depth + 1);
 	}
-	if (is_type(e, "Name") && lookup) {
+	if (ast_is(e, AST_Name) && lookup) {
 		const char *id = json_string_value(json_object_get(e, "id"));
 		return id && lookup(id, buf, len, ctx);
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "err.h"
 #include "ndjson.h"
 #include "record.h"
@@ -22,7 +23,7 @@ struct walk {
 	const char *artifact, *path, *file;
 	enum context top;	/* the context of top-level code in this file */
 	bool rewritten;		/* aura-rewrite has resolved the names (root "_rewritten") */
-	bool too_deep;
+	struct tree_guard *guard;	/* every walk of this tree (started in detect_ast) */
 	/* Inside an exec payload aura-rewrite decoded (`_payload`): the outer call, where
 	 * its hits are reported, and the decoded text the inner positions refer to. */
 	const json_t *anchor;
@@ -57,15 +58,21 @@ struct walk {
 	const json_t *tree;
 };
 
-static const char *node_type(const json_t *n)
+/* C stack the walks may use below the frame of detect_ast (detect_init measures it). */
+static size_t stack_budget = 1u << 20;
+
+void detect_init(void)
 {
-	return json_string_value(json_object_get(n, "_type"));
+	stack_budget = ast_stack_budget();
 }
 
-static bool is_type(const json_t *n, const char *type)
+bool tree_guard_ok(struct tree_guard *tg, int depth)
 {
-	const char *t = node_type(n);
-	return t && strcmp(t, type) == 0;
+	if (ast_guard_ok(&tg->guard, depth))
+		return true;
+	if (!tg->cut)
+		tg->cut = depth;
+	return false;
 }
 
 /* setup.py runs at install time; any other module's top level when it is imported. */
@@ -73,10 +80,7 @@ static enum context top_context(const char *path)
 {
 	if (!path)
 		return CTX_IMPORT;
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '!')	/* a!b: a member of a nested archive */
-			base = p + 1;
+	const char *base = source_base_name(path);
 	/* A .pth file's import lines (aura-rewrite parses them) run at every interpreter start. */
 	size_t n = strlen(base);
 	if (n > 4 && !strcmp(base + n - 4, ".pth"))
@@ -91,11 +95,11 @@ static char *plain_dotted(const json_t *n)
 	size_t len = 0;
 	const char *parts[64];
 	int np = 0;
-	while (is_type(n, "Attribute") && np < 63) {
+	while (ast_is(n, AST_Attribute) && np < 63) {
 		parts[np++] = json_string_value(json_object_get(n, "attr"));
 		n = json_object_get(n, "value");
 	}
-	if (!is_type(n, "Name") || np == 63)
+	if (!ast_is(n, AST_Name) || np == 63)
 		return NULL;
 	parts[np++] = json_string_value(json_object_get(n, "id"));
 	for (int i = np - 1; i >= 0; i--) {
@@ -124,7 +128,7 @@ static char *callee_name(const struct walk *w, const json_t *call)
 		r = json_string_value(json_object_get(func, "_resolved"));
 	if (r)
 		return xstrdup(r);
-	if (w->rewritten || !is_type(func, "Name"))
+	if (w->rewritten || !ast_is(func, AST_Name))
 		return plain_dotted(func);
 	const char *id = json_string_value(json_object_get(func, "id"));
 	if (!id)
@@ -463,7 +467,7 @@ static void check_joinedstr(struct walk *w, const json_t *node, enum context c)
 	json_array_foreach(json_object_get(node, "values"), i, part) {
 		const char *piece = "{}";
 		size_t n = 2;
-		if (is_type(part, "Constant") && json_is_string(json_object_get(part, "value"))) {
+		if (ast_is(part, AST_Constant) && json_is_string(json_object_get(part, "value"))) {
 			piece = json_string_value(json_object_get(part, "value"));
 			n = json_string_length(json_object_get(part, "value"));
 		}
@@ -488,7 +492,7 @@ static void check_joinedstr(struct walk *w, const json_t *node, enum context c)
  */
 static const char *const_text(const json_t *e)
 {
-	if (is_type(e, "Constant")) {
+	if (ast_is(e, AST_Constant)) {
 		const json_t *v = json_object_get(e, "value");
 		return json_is_string(v) ? json_string_value(v) : NULL;
 	}
@@ -543,15 +547,15 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 	const char *text = const_text(e);
 	if (text)
 		return !strstr(text, "://") && !(strchr(text, '@') && strchr(text, ':'));
-	if (is_type(e, "Constant") || is_type(e, "Name"))
+	if (ast_is(e, AST_Constant) || ast_is(e, AST_Name))
 		return true;
-	if (is_type(e, "Starred") || is_type(e, "FormattedValue") || is_type(e, "Attribute") ||
-	    is_type(e, "Subscript"))	/* self.include_dir, opts[k]: what they hang on decides */
+	if (ast_is(e, AST_Starred) || ast_is(e, AST_FormattedValue) || ast_is(e, AST_Attribute) ||
+	    ast_is(e, AST_Subscript))	/* self.include_dir, opts[k]: what they hang on decides */
 		return build_argument(w, json_object_get(e, "value"), depth + 1);
 	const json_t *parts = NULL;
-	if (is_type(e, "JoinedStr"))
+	if (ast_is(e, AST_JoinedStr))
 		parts = json_object_get(e, "values");
-	else if (is_type(e, "List") || is_type(e, "Tuple"))
+	else if (ast_is(e, AST_List) || ast_is(e, AST_Tuple))
 		parts = json_object_get(e, "elts");
 	if (parts) {
 		size_t i;
@@ -561,16 +565,16 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 				return false;
 		return true;
 	}
-	if (is_type(e, "BinOp"))
+	if (ast_is(e, AST_BinOp))
 		return build_argument(w, json_object_get(e, "left"), depth + 1) &&
 		       build_argument(w, json_object_get(e, "right"), depth + 1);
-	if (!is_type(e, "Call"))
+	if (!ast_is(e, AST_Call))
 		return false;
 	char *name = callee_name(w, e);
 	bool pure = is_pure_call(name);
 	free(name);
 	const json_t *func = json_object_get(e, "func");
-	const char *attr = is_type(func, "Attribute") ? json_string_value(json_object_get(func, "attr")) : NULL;
+	const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
 	/* "-I{}".format(d), " ".join(flags), text.split(): string methods */
 	pure |= attr && (!strcmp(attr, "format") || !strcmp(attr, "join") || !strcmp(attr, "split") ||
 			 !strcmp(attr, "strip"));
@@ -591,9 +595,9 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
  */
 static bool configured_compiler(const struct walk *w, const json_t *e)
 {
-	if (is_type(e, "Subscript")) {
+	if (ast_is(e, AST_Subscript)) {
 		const json_t *v = json_object_get(e, "value");
-		const char *attr = is_type(v, "Attribute") ? json_string_value(json_object_get(v, "attr")) : NULL;
+		const char *attr = ast_is(v, AST_Attribute) ? json_string_value(json_object_get(v, "attr")) : NULL;
 		static const char *const lists[] = { "compiler", "compiler_so", "compiler_cxx", "linker_so",
 						     "linker_exe" };
 		for (size_t i = 0; attr && i < sizeof lists / sizeof *lists; i++)
@@ -601,7 +605,7 @@ static bool configured_compiler(const struct walk *w, const json_t *e)
 				return true;
 		return false;
 	}
-	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 	const char *var = const_text(json_array_get(json_object_get(e, "args"), 0));
 	bool cc = name && var && (!strcmp(var, "CC") || !strcmp(var, "CXX")) &&
 		  (!strcmp(name, "sysconfig.get_config_var") || !strcmp(name, "distutils.sysconfig.get_config_var"));
@@ -627,11 +631,11 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 		buf[n] = '\0';
 		return true;
 	}
-	if (is_type(e, "Name"))
+	if (ast_is(e, AST_Name))
 		return through_name(w, e, program_word, buf, len, depth);
 	if (configured_compiler(w, e))
 		return (size_t)snprintf(buf, len, "cc") < len;
-	char *name = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
 	/* shutil.which("gendef"), Path(which("gcc")): the program found on the user's PATH */
 	bool lookup = name && (!strcmp(name, "shutil.which") || !strcmp(name, "pathlib.Path") ||
@@ -655,12 +659,12 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 {
 	if (depth > BUILD_DEPTH)
 		return false;
-	if (is_type(cmd, "Name"))
+	if (ast_is(cmd, AST_Name))
 		return through_name(w, cmd, build_command, buf, len, depth);
 	const char *shell = const_text(cmd);
 	if (shell)	/* one program, nothing a shell would run besides it */
 		return plain_command(shell) && program_word(w, cmd, buf, len, depth + 1);
-	char *callee = is_type(cmd, "Call") ? callee_name(w, cmd) : NULL;
+	char *callee = ast_is(cmd, AST_Call) ? callee_name(w, cmd) : NULL;
 	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
 				!strcmp(callee, "builtins.list"));
 	bool env = callee && (!strcmp(callee, "os.environ.get") || !strcmp(callee, "os.getenv"));
@@ -672,10 +676,10 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 		const char *dflt = const_text(json_array_get(args, 1));
 		return dflt && plain_command(dflt) && program_word(w, cmd, buf, len, depth + 1);
 	}
-	if (is_type(cmd, "BinOp"))	/* [tool, "-x"] + flags */
+	if (ast_is(cmd, AST_BinOp))	/* [tool, "-x"] + flags */
 		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
 		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
-	if (!is_type(cmd, "List") && !is_type(cmd, "Tuple"))
+	if (!ast_is(cmd, AST_List) && !ast_is(cmd, AST_Tuple))
 		return false;
 	const json_t *elts = json_object_get(cmd, "elts");
 	if (!program_word(w, json_array_get(elts, 0), buf, len, depth + 1))
@@ -756,17 +760,17 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 {
 	if (depth > BUILD_DEPTH)
 		return false;
-	if (is_type(e, "Constant") && json_is_null(json_object_get(e, "value")))
+	if (ast_is(e, AST_Constant) && json_is_null(json_object_get(e, "value")))
 		return (size_t)snprintf(buf, len, "the running process") < len;
 	const char *text = const_text(e);
 	if (text)
 		return text[0] && !strchr(text, '/') && !strchr(text, '\\') && !strstr(text, "..") &&
 		       (size_t)snprintf(buf, len, "%s", text) < len;
-	if (is_type(e, "Name"))
+	if (ast_is(e, AST_Name))
 		return each_binding(w, e, system_library, buf, len, depth);
-	if (is_type(e, "Subscript"))	/* glob.glob(...)[0] */
+	if (ast_is(e, AST_Subscript))	/* glob.glob(...)[0] */
 		return system_library(w, json_object_get(e, "value"), buf, len, depth + 1);
-	if (!is_type(e, "Call"))
+	if (!ast_is(e, AST_Call))
 		return false;
 	char *name = callee_name(w, e);
 	const json_t *args = json_object_get(e, "args");
@@ -778,7 +782,7 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 	else if (name && (!strcmp(name, "glob.glob") || !strcmp(name, "os.path.join"))) {
 		/* the first part from the environment, the rest constant names */
 		const json_t *first = json_array_get(args, 0);
-		char *first_name = is_type(first, "Call") ? callee_name(w, first) : NULL;
+		char *first_name = ast_is(first, AST_Call) ? callee_name(w, first) : NULL;
 		ok = first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
 				    !strcmp(first_name, "os.path.join"));
 		ok = ok && system_library(w, first, buf, len, depth + 1);
@@ -800,42 +804,40 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 #define RUN_FILE_DEPTH 6	/* variables followed from the exec to the open */
 
 /* Every `name = value` and `with value as name` of the file, by name. */
-static void collect_bindings(json_t *bindings, const json_t *node, int depth)
+static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
-	if (depth > DETECT_MAX_DEPTH)
-		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			collect_bindings(bindings, e, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
+	if (!tree_guard_ok(w->guard, depth))
 		return;
 	const json_t *target = NULL, *value = NULL;
-	if (is_type(node, "Assign") && json_array_size(json_object_get(node, "targets")) == 1) {
-		target = json_array_get(json_object_get(node, "targets"), 0);
-		value = json_object_get(node, "value");
-	} else if (is_type(node, "AnnAssign")) {
+	switch (ast_kind(node)) {
+	case AST_Assign:
+		if (json_array_size(json_object_get(node, "targets")) == 1) {
+			target = json_array_get(json_object_get(node, "targets"), 0);
+			value = json_object_get(node, "value");
+		}
+		break;
+	case AST_AnnAssign:
 		target = json_object_get(node, "target");
 		value = json_object_get(node, "value");
-	} else if (is_type(node, "withitem")) {
+		break;
+	case AST_withitem:
 		target = json_object_get(node, "optional_vars");
 		value = json_object_get(node, "context_expr");
+		break;
+	default:
+		break;
 	}
-	const char *id = is_type(target, "Name") ? json_string_value(json_object_get(target, "id")) : NULL;
+	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
 	if (id && value && !json_is_null(value)) {
-		json_t *list = json_object_get(bindings, id);
+		json_t *list = json_object_get(w->bindings, id);
 		if (!list)
-			json_object_set_new(bindings, id, list = json_array());
+			json_object_set_new(w->bindings, id, list = json_array());
 		json_array_append(list, (json_t *)value);
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			collect_bindings(bindings, child, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		collect_bindings(w, child, depth + 1);
 }
 
 /*
@@ -954,7 +956,7 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 	size_t i;
 	json_t *a;
 	json_array_foreach(json_object_get(call, "args"), i, a) {
-		if (is_type(a, "Starred") && (long)i <= k->pos)
+		if (ast_is(a, AST_Starred) && (long)i <= k->pos)
 			k->ok = false;	/* f(*cmd): which argument lands where is not written */
 		if ((long)i == k->pos)
 			value = a;
@@ -970,7 +972,7 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 		value = k->dflt;
 	k->calls++;
 	/* No value is a TypeError, None runs nothing: neither starts a program. */
-	if (!k->ok || !value || (is_type(value, "Constant") && json_is_null(json_object_get(value, "value"))))
+	if (!k->ok || !value || (ast_is(value, AST_Constant) && json_is_null(json_object_get(value, "value"))))
 		return;
 	struct walk sub = *k->w;
 	sub.func = caller;
@@ -988,40 +990,31 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 static const char *mention_of(const struct callers *k, const json_t *node)
 {
 	if (k->method)
-		return is_type(node, "Attribute") ? json_string_value(json_object_get(node, "attr")) : NULL;
-	return is_type(node, "Name") ? json_string_value(json_object_get(node, "id")) : NULL;
+		return ast_is(node, AST_Attribute) ? json_string_value(json_object_get(node, "attr")) : NULL;
+	return ast_is(node, AST_Name) ? json_string_value(json_object_get(node, "id")) : NULL;
 }
 
 /* Every call of the def and every other mention of its name, with the def around each. */
 static void find_callers(struct callers *k, const json_t *node, const json_t *around, int depth)
 {
-	if (depth > DETECT_MAX_DEPTH || !k->ok) {
-		k->ok = false;
+	if (!k->ok || !ast_guard_ok(&k->w->guard->guard, depth)) {
+		k->ok = false;	/* a caller not seen: the parameter is not followed */
 		return;
 	}
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			find_callers(k, e, around, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	if (is_type(node, "FunctionDef") || is_type(node, "AsyncFunctionDef") || is_type(node, "Lambda"))
+	enum ast_kind kind = ast_kind(node);
+	if (kind == AST_FunctionDef || kind == AST_AsyncFunctionDef || kind == AST_Lambda)
 		around = node;
-	const json_t *func = is_type(node, "Call") ? json_object_get(node, "func") : NULL;
+	const json_t *func = kind == AST_Call ? json_object_get(node, "func") : NULL;
 	const char *called = mention_of(k, func);
 	if (called && !strcmp(called, k->def) && around != k->defnode)	/* recursion passes it on */
 		check_caller(k, node, around);
 	const char *mention = mention_of(k, node);
 	if (mention && !strcmp(mention, k->def) && around != k->defnode)
 		k->refs++;
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			find_callers(k, child, around, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		find_callers(k, child, around, depth + 1);
 }
 
 /*
@@ -1073,9 +1066,9 @@ static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t l
 	const char *text = const_text(e);
 	if (text)
 		return (size_t)snprintf(buf, len, "%s", text) < len;
-	if (is_type(e, "Name") && through_bindings(w, e, path_text, buf, len, depth))
+	if (ast_is(e, AST_Name) && through_bindings(w, e, path_text, buf, len, depth))
 		return true;
-	if (is_type(e, "BinOp") && is_type(json_object_get(e, "op"), "Div")) {	/* pathlib */
+	if (ast_is(e, AST_BinOp) && ast_is(json_object_get(e, "op"), AST_Div)) {	/* pathlib */
 		char *left = xmalloc(len);
 		bool base = !path_text(w, json_object_get(e, "left"), left, len, depth + 1);
 		const char *right = const_text(json_object_get(e, "right"));
@@ -1084,7 +1077,7 @@ static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t l
 		free(left);
 		return ok;
 	}
-	char *callee = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	char *callee = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 	bool join = callee && (!strcmp(callee, "os.path.join") || !strcmp(callee, "posixpath.join"));
 	free(callee);
 	if (!join)
@@ -1111,9 +1104,9 @@ static bool opened_path(const struct walk *w, const json_t *e, char *buf, size_t
 {
 	if (depth > RUN_FILE_DEPTH)
 		return false;
-	if (is_type(e, "Name"))
+	if (ast_is(e, AST_Name))
 		return through_bindings(w, e, opened_path, buf, len, depth);
-	char *callee = is_type(e, "Call") ? callee_name(w, e) : NULL;
+	char *callee = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 	bool open = callee && (!strcmp(callee, "builtins.open") || !strcmp(callee, "io.open") ||
 			       !strcmp(callee, "codecs.open"));
 	free(callee);
@@ -1126,8 +1119,8 @@ static bool opened_path(const struct walk *w, const json_t *e, char *buf, size_t
  */
 static bool file_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
 {
-	if (depth > RUN_FILE_DEPTH || !is_type(e, "Call"))
-		return is_type(e, "Name") && depth <= RUN_FILE_DEPTH &&
+	if (depth > RUN_FILE_DEPTH || !ast_is(e, AST_Call))
+		return ast_is(e, AST_Name) && depth <= RUN_FILE_DEPTH &&
 		       through_bindings(w, e, file_text, buf, len, depth);
 	const json_t *func = json_object_get(e, "func");
 	const json_t *args = json_object_get(e, "args");
@@ -1136,7 +1129,7 @@ static bool file_text(const struct walk *w, const json_t *e, char *buf, size_t l
 	free(callee);
 	if (compile)
 		return file_text(w, json_array_get(args, 0), buf, len, depth + 1);
-	const char *attr = is_type(func, "Attribute") ? json_string_value(json_object_get(func, "attr")) : NULL;
+	const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
 	if (!attr || json_array_size(args))
 		return false;
 	const json_t *obj = json_object_get(func, "value");
@@ -1223,7 +1216,7 @@ static void check_import(struct walk *w, const json_t *node, enum context c)
 {
 	size_t i;
 	json_t *alias;
-	if (is_type(node, "ImportFrom")) {
+	if (ast_is(node, AST_ImportFrom)) {
 		/* Relative imports name the package's own modules. */
 		const char *module = json_string_value(json_object_get(node, "module"));
 		if (record_int(node, "level", 0) != 0 || !module)
@@ -1296,30 +1289,24 @@ static bool derives_from_install_hook(const struct walk *w, const json_t *classd
 /* The name a node is called or assigned by: x.attr, a bare name. */
 static const char *last_name(const json_t *n)
 {
-	if (is_type(n, "Attribute"))
+	if (ast_is(n, AST_Attribute))
 		return json_string_value(json_object_get(n, "attr"));
-	return is_type(n, "Name") ? json_string_value(json_object_get(n, "id")) : NULL;
+	return ast_is(n, AST_Name) ? json_string_value(json_object_get(n, "id")) : NULL;
 }
 
 /* True when `name` is a string anywhere in `node` (bounded; past the bound: assume so). */
-static bool has_text(const json_t *node, const char *name, int depth)
+static bool has_text(const struct walk *w, const json_t *node, const char *name, int depth)
 {
-	if (depth > DETECT_MAX_DEPTH)
+	if (!ast_guard_ok(&w->guard->guard, depth))
 		return true;
-	if (is_type(node, "Constant")) {
+	if (ast_is(node, AST_Constant)) {
 		const char *t = json_string_value(json_object_get(node, "value"));
 		return t && !strcmp(t, name);
 	}
-	if (!json_is_object(node) && !json_is_array(node))
-		return false;
-	size_t i;
-	json_t *e;
-	json_array_foreach(node, i, e)
-		if (has_text(e, name, depth + 1))
-			return true;
-	const char *key;
-	json_object_foreach((json_t *)node, key, e)
-		if (key[0] != '_' && has_text(e, name, depth + 1))
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (has_text(w, child, name, depth + 1))
 			return true;
 	return false;
 }
@@ -1332,45 +1319,35 @@ static bool has_text(const json_t *node, const char *name, int depth)
 static bool runs_command(const struct walk *w, const json_t *node, const char *name,
 			 const char *const *skip, size_t nskip, int depth)
 {
-	if (depth > DETECT_MAX_DEPTH)
+	if (!ast_guard_ok(&w->guard->guard, depth))
 		return true;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			if (runs_command(w, e, name, skip, nskip, depth + 1))
-				return true;
-		return false;
-	}
-	if (!json_is_object(node))
-		return false;
-	if (is_type(node, "ClassDef")) {
+	if (ast_is(node, AST_ClassDef)) {
 		const char *cls = json_string_value(json_object_get(node, "name"));
 		for (size_t i = 0; cls && i < nskip; i++)
 			if (!strcmp(skip[i], cls))
 				return false;	/* a command nothing runs: what it runs does not run */
 	}
-	const json_t *func = is_type(node, "Call") ? json_object_get(node, "func") : NULL;
+	const json_t *func = ast_is(node, AST_Call) ? json_object_get(node, "func") : NULL;
 	const char *called = last_name(func);
-	const char *owner = is_type(func, "Attribute") ? last_name(json_object_get(func, "value")) : NULL;
+	const char *owner = ast_is(func, AST_Attribute) ? last_name(json_object_get(func, "value")) : NULL;
 	if (called && (!strcmp(called, "run_command") || !strcmp(called, "get_finalized_command") ||
 		       !strcmp(called, "reinitialize_command")) &&
-	    has_text(json_object_get(node, "args"), name, depth + 1))
+	    has_text(w, json_object_get(node, "args"), name, depth + 1))
 		return true;
-	if (owner && !strcmp(owner, "sub_commands") && has_text(json_object_get(node, "args"), name, depth + 1))
+	if (owner && !strcmp(owner, "sub_commands") && has_text(w, json_object_get(node, "args"), name, depth + 1))
 		return true;
-	if (is_type(node, "Assign") || is_type(node, "AugAssign")) {
+	if (ast_is(node, AST_Assign) || ast_is(node, AST_AugAssign)) {
 		const json_t *targets = json_object_get(node, "targets");
 		const json_t *one = targets ? json_array_get(targets, 0) : json_object_get(node, "target");
 		const char *target = last_name(one);
 		if (target && !strcmp(target, "sub_commands") &&
-		    has_text(json_object_get(node, "value"), name, depth + 1))
+		    has_text(w, json_object_get(node, "value"), name, depth + 1))
 			return true;
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && runs_command(w, child, name, skip, nskip, depth + 1))
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (runs_command(w, child, name, skip, nskip, depth + 1))
 			return true;
 	return false;
 }
@@ -1379,7 +1356,7 @@ static bool runs_command(const struct walk *w, const json_t *node, const char *n
  * text counts too (what it names is not known). */
 static bool pip_runs(const struct walk *w, const json_t *key)
 {
-	const char *name = is_type(key, "Constant") ? json_string_value(json_object_get(key, "value")) : NULL;
+	const char *name = ast_is(key, AST_Constant) ? json_string_value(json_object_get(key, "value")) : NULL;
 	if (!name || !w->rules->ninstall_commands)
 		return true;
 	for (size_t i = 0; i < w->rules->ninstall_commands; i++)
@@ -1388,31 +1365,22 @@ static bool pip_runs(const struct walk *w, const json_t *key)
 	return false;
 }
 
-/* Classes named as values of a `cmdclass={...}` keyword anywhere in `node` (bounded). */
+/* Classes named as values of a `cmdclass={...}` keyword anywhere in `node`. */
 static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 {
-	if (depth > 64)
+	if (!tree_guard_ok(w->guard, depth))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *elt;
-		json_array_foreach(node, i, elt)
-			find_cmdclass(w, elt, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	if (is_type(node, "keyword")) {
+	if (ast_is(node, AST_keyword)) {
 		const char *arg = json_string_value(json_object_get(node, "arg"));
 		const json_t *value = json_object_get(node, "value");
-		if (arg && !strcmp(arg, "cmdclass") && is_type(value, "Dict")) {
+		if (arg && !strcmp(arg, "cmdclass") && ast_is(value, AST_Dict)) {
 			size_t i;
 			json_t *v;
 			const json_t *keys = json_object_get(value, "keys");
 			json_array_foreach(json_object_get(value, "values"), i, v) {
 				const char *cls = json_string_value(json_object_get(v, "id"));
 				const json_t *key = json_array_get(keys, i);
-				if (!is_type(v, "Name") || !cls)
+				if (!ast_is(v, AST_Name) || !cls)
 					continue;
 				if (pip_runs(w, key))
 					add_hook_class(w, cls);
@@ -1424,11 +1392,10 @@ static void find_cmdclass(struct walk *w, const json_t *node, int depth)
 			}
 		}
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			find_cmdclass(w, child, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		find_cmdclass(w, child, depth + 1);
 }
 
 /* In setup.py: which top-level classes are setup commands (install, develop, ...). */
@@ -1439,7 +1406,7 @@ static void collect_hook_classes(struct walk *w, const json_t *module)
 	size_t i;
 	json_t *stmt;
 	json_array_foreach(json_object_get(module, "body"), i, stmt) {
-		if (is_type(stmt, "ClassDef") && derives_from_install_hook(w, stmt))
+		if (ast_is(stmt, AST_ClassDef) && derives_from_install_hook(w, stmt))
 			add_hook_class(w, json_string_value(json_object_get(stmt, "name")));
 		else
 			find_cmdclass(w, stmt, 0);
@@ -1472,7 +1439,7 @@ static void walk_hook_class(struct walk *w, const json_t *classdef, enum context
 	size_t i;
 	json_t *stmt;
 	json_array_foreach(json_object_get(classdef, "body"), i, stmt) {
-		if (is_type(stmt, "FunctionDef") || is_type(stmt, "AsyncFunctionDef")) {
+		if (ast_is(stmt, AST_FunctionDef) || ast_is(stmt, AST_AsyncFunctionDef)) {
 			walk(w, json_object_get(stmt, "decorator_list"), c, depth + 2);
 			walk(w, json_object_get(stmt, "args"), c, depth + 2);
 			const json_t *saved_func = w->func;
@@ -1509,22 +1476,10 @@ static void walk_payload(struct walk *w, const json_t *call, const json_t *paylo
 /* Source order: a node's own finding comes before those of the nodes inside it. */
 static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 {
-	if (depth > DETECT_MAX_DEPTH) {
-		w->too_deep = true;
+	if (!tree_guard_ok(w->guard, depth))
 		return;
-	}
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *elt;
-		json_array_foreach(node, i, elt)
-			walk(w, elt, c, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	const char *type = node_type(node);
-	if (type && (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") ||
-		     !strcmp(type, "Lambda"))) {
+	enum ast_kind kind = ast_kind(node);
+	if (kind == AST_FunctionDef || kind == AST_AsyncFunctionDef || kind == AST_Lambda) {
 		/* Decorators and defaults run where the def is; the body only when called. */
 		walk_field(w, node, "decorator_list", c, depth);
 		walk_field(w, node, "args", c, depth);
@@ -1534,7 +1489,7 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		const char *saved_via = w->via, *saved_def = w->def;
 		if (chain)
 			w->via = chain;
-		if (!w->def && !w->in_class && strcmp(type, "Lambda"))
+		if (!w->def && !w->in_class && kind != AST_Lambda)
 			w->def = json_string_value(json_object_get(node, "name"));
 		const json_t *saved_func = w->func;
 		w->func = node;
@@ -1552,19 +1507,19 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		walk_field(w, node, "orelse", c, depth);
 		return;
 	}
-	if (type && !strcmp(type, "ClassDef") && c == CTX_INSTALL &&
+	if (kind == AST_ClassDef && c == CTX_INSTALL &&
 	    is_hook_class(w, json_string_value(json_object_get(node, "name")))) {
 		walk_hook_class(w, node, c, depth);
 		return;
 	}
-	if (type && !strcmp(type, "Expr") && is_type(json_object_get(node, "value"), "Constant"))
+	if (kind == AST_Expr && ast_is(json_object_get(node, "value"), AST_Constant))
 		return;	/* a docstring or a bare literal: text for people, never run */
 	/*
 	 * What aura-rewrite folded ('/etc/' + 'passwd', ''.join(map(chr, [...]))) carries the
 	 * value it computed in `_value`: matched like a literal.  A Name's `_value` was
 	 * propagated from where it was computed and matched there; a Constant is its value.
 	 */
-	bool folded = type && strcmp(type, "Name") && strcmp(type, "Constant") &&
+	bool folded = kind != AST_NONE && kind != AST_Name && kind != AST_Constant &&
 		      json_object_get(node, "_value");
 	if (folded) {
 		size_t len = 0;
@@ -1572,39 +1527,42 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		check_string(w, node, text, len, c);
 		free(text);
 	}
-	if (type && !strcmp(type, "JoinedStr")) {
+	if (kind == AST_JoinedStr) {
 		if (!folded)
 			check_joinedstr(w, node, c);
 		size_t i;
 		json_t *part;	/* its constant pieces were matched as part of the whole */
 		json_array_foreach(json_object_get(node, "values"), i, part)
-			if (!is_type(part, "Constant"))
+			if (!ast_is(part, AST_Constant))
 				walk(w, part, c, depth + 1);
 		return;
 	}
-	if (type && !strcmp(type, "Constant")) {
+	if (kind == AST_Constant) {
 		size_t len = 0;
 		char *text = constant_text(node, "value", &len);
 		check_string(w, node, text, len, c);
 		free(text);
 	}
 	check_marks(w, node, c);
-	if (type && !strcmp(type, "Call"))
+	if (kind == AST_Call)
 		check_call(w, node, c);
-	else if (type && !strcmp(type, "Exec"))	/* Python 2's `exec code in ns` statement */
+	else if (kind == AST_Exec)	/* Python 2's `exec code in ns` statement */
 		check_exec_statement(w, node, c);
-	else if (type && (!strcmp(type, "Import") || !strcmp(type, "ImportFrom")))
+	else if (kind == AST_Import || kind == AST_ImportFrom)
 		check_import(w, node, c);
-	bool is_class = type && !strcmp(type, "ClassDef");
+	bool is_class = kind == AST_ClassDef;
 	w->in_class += is_class;
-	const char *key;
+	/* The tree aura-rewrite decoded from an exec/eval/compile call or a Python 2 exec
+	 * statement (`_payload`, which the child iterator leaves out): walked after the
+	 * node's own fields, as it was added after them, so the hits keep their order. */
+	const json_t *payload = kind == AST_Call || kind == AST_Exec ?
+				json_object_get(node, "_payload") : NULL;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child) {
-		if (key[0] == '_' && !strcmp(key, "_payload") && json_is_object(child))
-			walk_payload(w, node, child, c, depth);
-		else if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			walk(w, child, c, depth + 1);
-	}
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		walk(w, child, c, depth + 1);
+	if (json_is_object(payload))
+		walk_payload(w, node, payload, c, depth);
 	w->in_class -= is_class;
 }
 
@@ -1629,9 +1587,13 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	};
 	if (!w.bindings)
 		aura_oom();
-	collect_bindings(w.bindings, tree, 0);
+	/* One guard for every walk below, all started from this frame. */
+	struct tree_guard guard = { .cut = 0 };
+	ast_guard_start(&guard.guard, stack_budget, DETECT_MAX_DEPTH);
+	w.guard = &guard;
+	collect_bindings(&w, tree, 0);
 	if (xref)
-		xref_begin_file(xref, w.path, tree);
+		xref_begin_file(xref, w.path, tree, &guard);
 	/* Nothing runs test code on install or import; a repository script runs only when
 	 * the package's own code runs it (xref follows that). */
 	if (w.test_code || (w.repo_code && w.top != CTX_INSTALL))
@@ -1639,17 +1601,17 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	else
 		w.repo_code = false;
 	collect_hook_classes(&w, tree);
-	w.reach = reach_build(tree, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
+	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,
 				 .hook_classes = (char *const *)w.hook_classes,
 				 .nhook_classes = w.nhook_classes, .test_code = w.test_code,
-				 .repo_code = w.repo_code, .xref = xref };
+				 .repo_code = w.repo_code, .xref = xref, .guard = &guard };
 	taint_module(&ts, tree);
 	reach_free(w.reach);
 	json_decref(w.bindings);
-	if (w.too_deep)
-		record_error(w.artifact, w.path, "tree deeper than %d levels: not analysed below",
-			     DETECT_MAX_DEPTH);
+	if (guard.cut)
+		record_error(w.artifact, w.path, "code nested deeper than the analysis follows "
+			     "(%d JSON levels): not analysed below", guard.cut);
 }

@@ -9,6 +9,7 @@
 #include "pyparse_cookie.h"
 #include "ndjson.h"
 #include "record.h"
+#include "source.h"
 
 /*
  * The facts a member shows, as names the `files:` rules match (docs/rules.md):
@@ -20,15 +21,6 @@
  *                            runs it with and aura-parse cannot decode exactly (lib/pyparse_cookie.h)
  */
 #define FACT_MAX 5
-
-static const char *basename_of(const char *path)
-{
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '!')
-			base = p + 1;
-	return base;
-}
 
 /* Source distributions: what pip builds from (a wheel or a .deb ships built files). */
 static bool is_sdist(const char *format)
@@ -69,7 +61,7 @@ void files_check(const struct ruleset *rules, const json_t *file, const char *ar
 	const char *kind = record_str(file, "kind");
 	if (!rules->files.n || !path || !kind)
 		return;
-	const char *base = basename_of(path);
+	const char *base = source_base_name(path);
 	char facts[FACT_MAX][300];
 	size_t n = 0;
 	if (!strcmp(kind, "pth") && json_is_true(json_object_get(file, "pth_has_code")))

@@ -1,4 +1,4 @@
-/* main.c: aura-analyze — match each `ast` record's calls and imports against the rules file. */
+/* main.c: aura-analyze — the rules file and the record loop: each record in, its hits after it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "astwalk.h"
 #include "aura.h"
 #include "datapath.h"
 #include "detect.h"
@@ -24,10 +23,15 @@
 
 static const char usage[] =
 	"Usage: aura-analyze [OPTION]... < records\n"
-	"Emit a `hit` record after each `ast` record for every call and import that a rule\n"
-	"of the rules file matches (docs/rules.md).  Run aura-rewrite first so aliases\n"
-	"(import os as o; from os import system as s) resolve to canonical names.  Other\n"
-	"records are copied unchanged; a `file` record's content is kept to quote evidence.\n"
+	"Emit `hit` records for what the rules file matches (docs/rules.md, docs/analyze.md):\n"
+	"after each `ast` record, its calls, imports, strings (patterns, secrets, entropy),\n"
+	"decoded payloads and data flows from sources to sinks, weighed by when the code\n"
+	"runs (install, import, a function) and followed across the package's files; after\n"
+	"`file` records, disguised archives, binaries, .pth hooks, shipped credentials and npm\n"
+	"install scripts; after `artifact` records, names close to popular packages\n"
+	"(Typosquat).  Run aura-rewrite first so aliases (import os as o) resolve to\n"
+	"canonical names.  Every record is copied through; a `file` record's content is\n"
+	"kept to quote evidence.\n"
 	"\n"
 	"  --rules FILE        the rules file (default: $AURA_DATA_DIR/rules.yaml, else\n"
 	"                      ../data/ or ../../share/aura/ beside this program)\n";
@@ -69,9 +73,9 @@ int main(int argc, char **argv)
 	free(popular_path);
 
 	out_init(aura_opts.unbuffered);
-	/* Raise the soft stack limit while we still may (the walks recurse with the tree,
-	 * and a sanitizer build's frames are several times bigger). */
-	(void)ast_stack_budget();
+	/* Raise the soft stack limit and measure what the walks may use while we still may
+	 * (they recurse with the tree, and a sanitizer build's frames are several times bigger). */
+	detect_init();
 	sandbox_enter(SANDBOX_ANALYZE, NULL, 0);
 
 	analyze_stream(0, "<stdin>", rules, popular);

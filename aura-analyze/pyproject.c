@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "pyproject.h"
+#include "source.h"
 
 /* The hooks pip (through the build frontend) calls on a backend while installing. */
 static const char *const hooks[] = {
@@ -47,22 +48,13 @@ static bool is_key(const char *s, const char *key)
 
 void pyproject_scan_backend(struct xref *x, const char *path, const char *text, size_t len)
 {
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '!')
-			base = p + 1;
-	if (strcmp(base, "pyproject.toml"))
+	if (strcmp(source_base_name(path), "pyproject.toml"))
 		return;
 	bool in_build_system = false;
 	char *backend = NULL, *dir = NULL;
-	const char *end = text + len;
-	for (const char *p = text; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = xmalloc(n + 1);
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : end;
+	const char *p = text;
+	char *line;
+	while ((line = source_next_line(&p, text + len))) {
 		const char *s = line;
 		while (*s == ' ' || *s == '\t')
 			s++;

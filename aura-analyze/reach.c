@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
+#include "detect.h"
 #include "err.h"
 #include "reach.h"
 
-#define REACH_MAX_DEPTH 2100	/* as detect.c: jansson's trees are at most 2048 deep */
 #define CHAIN_MAX 6		/* callers named in a chain before "…" */
 
 struct def {
@@ -32,23 +33,13 @@ struct reach {
 	json_t *class_index;	/* name -> [class index...] */
 	int *work;		/* defs made live, not yet scanned */
 	bool main_runs;		/* `if __name__ == '__main__':` runs with the top level (setup.py) */
+	struct tree_guard *guard;	/* the tree's depth guard (detect.h): a cut is reported */
 	size_t nwork;
 };
 
-static const char *node_type(const json_t *n)
-{
-	return json_string_value(json_object_get(n, "_type"));
-}
-
-static bool is_type(const json_t *n, const char *t)
-{
-	const char *s = node_type(n);
-	return s && !strcmp(s, t);
-}
-
 static bool is_def(const json_t *n)
 {
-	return is_type(n, "FunctionDef") || is_type(n, "AsyncFunctionDef");
+	return ast_is(n, AST_FunctionDef) || ast_is(n, AST_AsyncFunctionDef);
 }
 
 static void index_add(json_t *index, const char *name, size_t i)
@@ -79,14 +70,14 @@ static void add_def(struct reach *r, const json_t *node, int cls)
 /* Defs and classes of a module body, also under if/try/with/for/while (not inside defs). */
 static void collect_body(struct reach *r, const json_t *body, int depth)
 {
-	if (depth > REACH_MAX_DEPTH || !json_is_array(body))
+	if (!json_is_array(body) || !tree_guard_ok(r->guard, depth))
 		return;
 	size_t i;
 	json_t *stmt;
 	json_array_foreach(body, i, stmt) {
 		if (is_def(stmt)) {
 			add_def(r, stmt, -1);
-		} else if (is_type(stmt, "ClassDef")) {
+		} else if (ast_is(stmt, AST_ClassDef)) {
 			const char *name = json_string_value(json_object_get(stmt, "name"));
 			if (!name)
 				continue;
@@ -161,35 +152,35 @@ static void reach_name(struct reach *r, const char *name, int caller)
 
 bool reach_is_main_guard(const json_t *node)
 {
-	if (!is_type(node, "If"))
+	if (!ast_is(node, AST_If))
 		return false;
 	const json_t *test = json_object_get(node, "test");
-	if (!is_type(test, "Compare"))
+	if (!ast_is(test, AST_Compare))
 		return false;
 	const json_t *left = json_object_get(test, "left");
 	const json_t *right = json_array_get(json_object_get(test, "comparators"), 0);
-	const json_t *name = is_type(left, "Name") ? left : right;
+	const json_t *name = ast_is(left, AST_Name) ? left : right;
 	const json_t *value = name == left ? right : left;
 	const char *id = json_string_value(json_object_get(name, "id"));
 	const char *s = json_string_value(json_object_get(value, "value"));
 	return id && s && !strcmp(id, "__name__") && !strcmp(s, "__main__") &&
-	       is_type(json_array_get(json_object_get(test, "ops"), 0), "Eq");
+	       ast_is(json_array_get(json_object_get(test, "ops"), 0), AST_Eq);
 }
 
 /* What a call calls: f(), K() (its constructor), self.m(), K.m(). */
 static void scan_callee(struct reach *r, const json_t *func, int caller, int cls)
 {
-	if (is_type(func, "Name")) {
+	if (ast_is(func, AST_Name)) {
 		const char *id = json_string_value(json_object_get(func, "id"));
 		if (id)
 			reach_name(r, id, caller);
 		return;
 	}
-	if (!is_type(func, "Attribute"))
+	if (!ast_is(func, AST_Attribute))
 		return;
 	const json_t *value = json_object_get(func, "value");
 	const char *attr = json_string_value(json_object_get(func, "attr"));
-	const char *base = is_type(value, "Name") ? json_string_value(json_object_get(value, "id")) : NULL;
+	const char *base = ast_is(value, AST_Name) ? json_string_value(json_object_get(value, "id")) : NULL;
 	if (!attr || !base)
 		return;
 	if (cls >= 0 && (!strcmp(base, "self") || !strcmp(base, "cls")))
@@ -210,7 +201,7 @@ static bool passes_callback(const json_t *call)
 					      "start_new_thread", "submit", "run_in_executor",
 					      "call_soon", "call_later", "apply_async", "map" };
 	const json_t *func = json_object_get(call, "func");
-	const char *last = is_type(func, "Name") ? json_string_value(json_object_get(func, "id"))
+	const char *last = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id"))
 						 : json_string_value(json_object_get(func, "attr"));
 	for (size_t i = 0; last && i < sizeof takers / sizeof *takers; i++)
 		if (!strcmp(last, takers[i]))
@@ -224,11 +215,11 @@ static void scan_callbacks(struct reach *r, const json_t *call, int caller)
 	size_t i;
 	json_t *a;
 	json_array_foreach(json_object_get(call, "args"), i, a)
-		if (is_type(a, "Name"))
+		if (ast_is(a, AST_Name))
 			reach_name(r, json_string_value(json_object_get(a, "id")), caller);
 	json_array_foreach(json_object_get(call, "keywords"), i, a) {
 		const json_t *v = json_object_get(a, "value");
-		if (is_type(v, "Name"))
+		if (ast_is(v, AST_Name))
 			reach_name(r, json_string_value(json_object_get(v, "id")), caller);
 	}
 }
@@ -239,18 +230,10 @@ static void scan_callbacks(struct reach *r, const json_t *call, int caller)
  */
 static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, int depth)
 {
-	if (depth > REACH_MAX_DEPTH)
+	if (!tree_guard_ok(r->guard, depth))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			scan_refs(r, e, caller, cls, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	if (is_def(node) && tracked(r, node)) {
+	enum ast_kind kind = ast_kind(node);
+	if ((kind == AST_FunctionDef || kind == AST_AsyncFunctionDef) && tracked(r, node)) {
 		/* A decorator that calls the def at once (aura-rewrite's mark): its body runs here. */
 		for (size_t i = 0; json_is_true(json_object_get(node, "_called_at_definition")) && i < r->ndefs; i++)
 			if (r->defs[i].node == node)
@@ -259,62 +242,58 @@ static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, 
 		scan_refs(r, json_object_get(node, "args"), caller, cls, depth + 1);
 		return;
 	}
-	if (!r->main_runs && caller < 0 && reach_is_main_guard(node)) {
+	if (kind == AST_If && !r->main_runs && caller < 0 && reach_is_main_guard(node)) {
 		scan_refs(r, json_object_get(node, "orelse"), caller, cls, depth + 1);
 		return;
 	}
-	if (is_type(node, "Call")) {
+	if (kind == AST_Call) {
 		scan_callee(r, json_object_get(node, "func"), caller, cls);
 		if (passes_callback(node))
 			scan_callbacks(r, node, caller);
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			scan_refs(r, child, caller, cls, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		scan_refs(r, child, caller, cls, depth + 1);
 }
 
 /* The file's Module and the Modules aura-rewrite decoded under `_payload` keys. */
-static void find_modules(const json_t *node, const json_t ***out, size_t *n, int depth)
+static void find_modules(struct reach *r, const json_t *node, const json_t ***out, size_t *n,
+			 int depth)
 {
-	if (depth > REACH_MAX_DEPTH)
+	if (!tree_guard_ok(r->guard, depth))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			find_modules(e, out, n, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	if (is_type(node, "Module")) {
+	enum ast_kind kind = ast_kind(node);
+	if (kind == AST_Module) {
 		*out = xrealloc(*out, (*n + 1) * sizeof **out);
 		(*out)[(*n)++] = node;
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if ((key[0] != '_' || !strcmp(key, "_payload")) &&
-		    (json_is_object(child) || json_is_array(child)))
-			find_modules(child, out, n, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		find_modules(r, child, out, n, depth + 1);
+	/* A payload hangs on its exec call (or statement), after the node's own fields. */
+	const json_t *payload = kind == AST_Call || kind == AST_Exec ?
+				json_object_get(node, "_payload") : NULL;
+	if (json_is_object(payload))
+		find_modules(r, payload, out, n, depth + 1);
 }
 
-struct reach *reach_build(const json_t *module, bool main_runs, const char *const *root_classes,
-			  size_t nroots)
+struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool main_runs,
+			  const char *const *root_classes, size_t nroots)
 {
 	struct reach *r = xmalloc(sizeof *r);
 	*r = (struct reach){
 		.funcs = json_object(),
 		.class_index = json_object(),
 		.main_runs = main_runs,
+		.guard = guard,
 	};
 	if (!r->funcs || !r->class_index)
 		aura_oom();
 	const json_t **modules = NULL;
 	size_t nmodules = 0;
-	find_modules(module, &modules, &nmodules, 0);
+	find_modules(r, module, &modules, &nmodules, 0);
 	for (size_t i = 0; i < nmodules; i++)
 		collect_body(r, json_object_get(modules[i], "body"), 0);
 	r->work = xmalloc((r->ndefs + 1) * sizeof *r->work);	/* each def is pushed once */

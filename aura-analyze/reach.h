@@ -8,6 +8,7 @@
 /* Every function and method of a file is tracked (the tables grow with the file). */
 
 struct reach;
+struct tree_guard;
 
 /*
  * The call graph of one module (and of the payload modules aura-rewrite decoded inside
@@ -16,10 +17,11 @@ struct reach;
  * body calls; a class instantiated there reaches its `__init__`/`__new__`/`__call__`, and
  * `self.m()` in a reached method reaches method `m` of the same class.  Without
  * `main_runs`, the body of an `if __name__ == '__main__':` at top level is not top-level code.  Every method of a class named in `root_classes` (setup commands, which
- * setuptools calls) is reached too.
+ * setuptools calls) is reached too.  Every walk checks `guard` (detect.h), which
+ * remembers a cut for the caller to report.
  */
-struct reach *reach_build(const json_t *module, bool main_runs, const char *const *root_classes,
-			  size_t nroots);
+struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool main_runs,
+			  const char *const *root_classes, size_t nroots);
 
 /*
  * `if __name__ == '__main__':` — its body runs when the file is run as a script (setup.py

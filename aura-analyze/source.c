@@ -100,3 +100,25 @@ char *source_evidence(struct source *src, const char *file_id, long line, long c
 		to = from;
 	return utf8_cut(src->bytes + from, to - from, EVIDENCE_MAX);
 }
+
+const char *source_base_name(const char *path)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '!')
+			base = p + 1;
+	return base;
+}
+
+char *source_next_line(const char **p, const char *end)
+{
+	if (*p >= end)
+		return NULL;
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	char *line = xmalloc(n + 1);
+	memcpy(line, *p, n);
+	line[n] = '\0';
+	*p = nl ? nl + 1 : end;
+	return line;
+}

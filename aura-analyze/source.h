@@ -31,4 +31,14 @@ void source_clear(struct source *src);
 char *source_evidence(struct source *src, const char *file_id, long line, long col,
 		      long end_line, long end_col);
 
+/* The file name of a member path: after its last '/' or '!' (a!b: a nested archive's member). */
+const char *source_base_name(const char *path);
+
+/*
+ * The line of text at *p (before `end`), whole and NUL-terminated (malloc'd), *p moved past
+ * its newline; NULL once *p reaches `end`.  For the config files read line by line
+ * (pyproject.toml, setup.cfg, entry_points.txt): a long line is never cut.
+ */
+char *source_next_line(const char **p, const char *end);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "dest.h"
 #include "detect.h"
 #include "err.h"
@@ -23,11 +24,10 @@
  * No table here has a fixed size: a name that could not be tracked, or a variable past a
  * cap, would be data the analysis silently loses (a 100-byte variable name or 520 dummy
  * assignments would hide a flow).  Variables, defs and names grow with the input, which
- * bounds them.  Nesting is followed as deep as detect.c walks (each level here is at least
- * one level of its walk); deeper code is reported as not analysed, never skipped quietly.
+ * bounds them.  Nesting is followed as deep as the tree's guard lets every walk go
+ * (detect.h); deeper code is reported as not analysed, never skipped quietly.
  */
 #define PARAM_BIT (1u << 31)	/* "came from a parameter": for function summaries */
-#define MAX_DEPTH DETECT_MAX_DEPTH
 #define DESC 160		/* descriptions for messages only: cutting them loses no flow */
 #define HOST_MAX 256		/* DNS names are at most 253 bytes */
 
@@ -76,7 +76,7 @@ struct taint {
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
-	bool too_deep;		/* nesting past MAX_DEPTH was not followed */
+	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
 };
 
 struct flowdesc {
@@ -93,15 +93,14 @@ static void merge_origin(struct origin *a, const struct origin *b)
 		*a = *b;
 }
 
-static const char *node_type(const json_t *n)
+/* May the analysis go down to `depth`?  The first cut is reported by taint_module. */
+static bool deep_enough(struct taint *t, int depth)
 {
-	return json_string_value(json_object_get(n, "_type"));
-}
-
-static bool is_type(const json_t *n, const char *t)
-{
-	const char *s = node_type(n);
-	return s && !strcmp(s, t);
+	if (tree_guard_ok(t->site->guard, depth))
+		return true;
+	if (!t->too_deep)
+		t->too_deep = depth;
+	return false;
 }
 
 static long pos(const json_t *n, const char *k)
@@ -164,13 +163,13 @@ static char *dotted(const json_t *n)
 {
 	size_t len = 0;
 	const json_t *at = n;
-	for (; is_type(at, "Attribute"); at = json_object_get(at, "value")) {
+	for (; ast_is(at, AST_Attribute); at = json_object_get(at, "value")) {
 		const char *attr = json_string_value(json_object_get(at, "attr"));
 		if (!attr)
 			return NULL;
 		len += strlen(attr) + 1;
 	}
-	const char *id = is_type(at, "Name") ? json_string_value(json_object_get(at, "id")) : NULL;
+	const char *id = ast_is(at, AST_Name) ? json_string_value(json_object_get(at, "id")) : NULL;
 	if (!id)
 		return NULL;
 	len += strlen(id);
@@ -178,7 +177,7 @@ static char *dotted(const json_t *n)
 	char *out = xmalloc(len + 1);
 	out[len] = '\0';
 	size_t end = len;
-	for (at = n; is_type(at, "Attribute"); at = json_object_get(at, "value")) {
+	for (at = n; ast_is(at, AST_Attribute); at = json_object_get(at, "value")) {
 		const char *attr = json_string_value(json_object_get(at, "attr"));
 		size_t k = strlen(attr);
 		memcpy(out + end - k, attr, k);
@@ -217,19 +216,19 @@ static bool is_sanitiser(const char *name)
 static char *location_key(const json_t *e)
 {
 	const json_t *v = json_object_get(e, "value");
-	if (is_type(e, "Constant") && json_is_string(v)) {
+	if (ast_is(e, AST_Constant) && json_is_string(v)) {
 		const char *text = json_string_value(v);
 		char *out = xmalloc(strlen(text) + 2);
 		out[0] = '\'';
 		strcpy(out + 1, text);
 		return out;
 	}
-	if (is_type(e, "JoinedStr")) {	/* f'C:/x/a.exe': an f-string with no {expression} */
+	if (ast_is(e, AST_JoinedStr)) {	/* f'C:/x/a.exe': an f-string with no {expression} */
 		size_t n = 1, i;
 		json_t *part;
 		json_array_foreach(json_object_get(e, "values"), i, part) {
 			const char *text = json_string_value(json_object_get(part, "value"));
-			if (!is_type(part, "Constant") || !text)
+			if (!ast_is(part, AST_Constant) || !text)
 				return NULL;
 			n += strlen(text);
 		}
@@ -395,7 +394,7 @@ static bool opens_credentials(struct taint *t, const char *name, const json_t *c
 		return false;
 	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
 	const json_t *v = json_object_get(arg, "value");
-	const char *text = is_type(arg, "Constant") && json_is_string(v) ? json_string_value(v) : NULL;
+	const char *text = ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
 	const struct rule_list *rl = &t->site->rules->strings;
 	bool hit = false;
 	size_t n = text ? strlen(text) : 0;
@@ -429,7 +428,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		merge(&args, &d);
 	}
 	const json_t *func = json_object_get(call, "func");
-	bool method = is_type(func, "Attribute") && !json_object_get(call, "_resolved") &&
+	bool method = ast_is(func, AST_Attribute) && !json_object_get(call, "_resolved") &&
 		      !json_object_get(func, "_resolved");
 	const char *attr = method ? json_string_value(json_object_get(func, "attr")) : NULL;
 	if (method) {	/* data.encode(): the object's taint flows on */
@@ -454,7 +453,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		if (sinks && (args.mask & PARAM_BIT) && t->current)
 			t->current->param_sinks |= sinks;
 		/* A function of this module: its summary. */
-		const char *bare = is_type(func, "Name") ? json_string_value(json_object_get(func, "id")) : NULL;
+		const char *bare = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
 		struct fsum *f = bare ? find_def(t, bare, false) : attr ? find_def(t, attr, true) : NULL;
 		if (f && f != t->current) {
 			if (f->ret_mask & ~PARAM_BIT) {
@@ -482,7 +481,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 	static const char *const mutators[] = { "write", "writelines", "append", "extend", "update",
 						"add", "insert", "writestr" };
 	const json_t *recv = method ? json_object_get(func, "value") : NULL;
-	for (size_t m = 0; attr && is_type(recv, "Name") && args.mask && m < 8; m++)
+	for (size_t m = 0; attr && ast_is(recv, AST_Name) && args.mask && m < 8; m++)
 		if (!strcmp(attr, mutators[m])) {
 			struct var *v = lookup(s, json_string_value(json_object_get(recv, "id")), true);
 			if (v && !(v->mask & args.mask & ~PARAM_BIT)) {
@@ -532,28 +531,25 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, int depth)
 {
 	struct flowdesc out = { 0 };
-	if (depth > MAX_DEPTH)
-		t->too_deep = true;
-	if (depth > MAX_DEPTH || !e)
+	if (!e || !deep_enough(t, depth))
 		return out;
-	if (json_is_array(e)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(e, i, x) {
-			struct flowdesc d = expr(t, s, x, depth + 1);
-			merge(&out, &d);
-		}
+	enum ast_kind kind = ast_kind(e);
+	switch (kind) {
+	case AST_Lambda:
+	case AST_FunctionDef:
+	case AST_ClassDef:
 		return out;
-	}
-	if (!json_is_object(e))
-		return out;
-	const char *type = node_type(e);
-	if (!type || !strcmp(type, "Lambda") || !strcmp(type, "FunctionDef") || !strcmp(type, "ClassDef"))
-		return out;
-	if (!strcmp(type, "Call"))
+	case AST_Call:
 		return call_expr(t, s, e, depth);
-	if (!strcmp(type, "Name") || !strcmp(type, "Attribute") ||
-	    (!strcmp(type, "Constant") && json_is_string(json_object_get(e, "value")))) {
+	case AST_NONE:	/* an array, or an object that is no node (no `_type`) */
+		if (!json_is_array(e))
+			return out;
+		break;
+	default:
+		break;
+	}
+	if (kind == AST_Name || kind == AST_Attribute ||
+	    (kind == AST_Constant && json_is_string(json_object_get(e, "value")))) {
 		const char *r = json_string_value(json_object_get(e, "_resolved"));
 		char *name = r ? xstrdup(r) : location_key(e);
 		if (name) {
@@ -579,39 +575,36 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 			}
 			free(name);
 		}
-		if (!strcmp(type, "Attribute"))	/* r.text: the object's taint */
+		if (kind == AST_Attribute)	/* r.text: the object's taint */
 			return expr(t, s, json_object_get(e, "value"), depth + 1);
 		return out;
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)e, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child))) {
-			struct flowdesc d = expr(t, s, child, depth + 1);
-			merge(&out, &d);
-		}
+	for (ast_children_init(&it, (json_t *)e); (child = ast_children_next(&it));) {
+		struct flowdesc d = expr(t, s, child, depth + 1);
+		merge(&out, &d);
+	}
 	return out;
 }
 
 static void assign(struct taint *t, struct scope *s, const json_t *target, const struct flowdesc *d,
 		   const json_t *value, int depth)
 {
-	if (depth > MAX_DEPTH) {
-		t->too_deep = true;
+	if (!deep_enough(t, depth))
 		return;
-	}
-	if (is_type(target, "Tuple") || is_type(target, "List")) {
+	if (ast_is(target, AST_Tuple) || ast_is(target, AST_List)) {
 		size_t i;
 		json_t *e;
 		json_array_foreach(json_object_get(target, "elts"), i, e)
 			assign(t, s, e, d, NULL, depth + 1);
 		return;
 	}
-	if (is_type(target, "Starred")) {
+	if (ast_is(target, AST_Starred)) {
 		assign(t, s, json_object_get(target, "value"), d, NULL, depth + 1);
 		return;
 	}
-	if (is_type(target, "Subscript")) {	/* d[k] = v: the container holds it */
+	if (ast_is(target, AST_Subscript)) {	/* d[k] = v: the container holds it */
 		const json_t *base = json_object_get(target, "value");
 		if (d->mask)
 			assign(t, s, base, d, NULL, depth + 1);
@@ -632,7 +625,7 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 	if (value && !v->host[0])
 		dest_of_expr(value, v->host, sizeof v->host, var_host, s);
 	/* f = open(path, 'wb'): remember which path f writes to. */
-	char *fn = value && is_type(value, "Call") ? callee(value) : NULL;
+	char *fn = value && ast_is(value, AST_Call) ? callee(value) : NULL;
 	if (fn && !strcmp(fn, "builtins.open")) {
 		free(v->loc);
 		v->loc = location_key(json_array_get(json_object_get(value, "args"), 0));
@@ -644,14 +637,17 @@ static void body(struct taint *t, struct scope *s, const json_t *stmts, int dept
 
 static void statement(struct taint *t, struct scope *s, const json_t *st, int depth)
 {
-	const char *type = node_type(st);
-	if (depth > MAX_DEPTH)
-		t->too_deep = true;
-	if (!type || depth > MAX_DEPTH)
+	enum ast_kind kind = ast_kind(st);
+	if (kind == AST_NONE || !deep_enough(t, depth))
 		return;
-	if (!strcmp(type, "FunctionDef") || !strcmp(type, "AsyncFunctionDef") || !strcmp(type, "ClassDef"))
+	switch (kind) {
+	case AST_FunctionDef:
+	case AST_AsyncFunctionDef:
+	case AST_ClassDef:
 		return;	/* analysed on their own */
-	if (!strcmp(type, "Assign") || !strcmp(type, "AnnAssign") || !strcmp(type, "AugAssign")) {
+	case AST_Assign:
+	case AST_AnnAssign:
+	case AST_AugAssign: {
 		const json_t *value = json_object_get(st, "value");
 		struct flowdesc d = expr(t, s, value, depth + 1);
 		const json_t *targets = json_object_get(st, "targets");
@@ -665,7 +661,8 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 		}
 		return;
 	}
-	if (!strcmp(type, "With") || !strcmp(type, "AsyncWith")) {
+	case AST_With:
+	case AST_AsyncWith: {
 		size_t i;
 		json_t *item;
 		json_array_foreach(json_object_get(st, "items"), i, item) {
@@ -678,14 +675,15 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 		body(t, s, json_object_get(st, "body"), depth + 1);
 		return;
 	}
-	if (!strcmp(type, "For") || !strcmp(type, "AsyncFor")) {
+	case AST_For:
+	case AST_AsyncFor: {
 		struct flowdesc d = expr(t, s, json_object_get(st, "iter"), depth + 1);
 		assign(t, s, json_object_get(st, "target"), &d, NULL, 0);
 		body(t, s, json_object_get(st, "body"), depth + 1);
 		body(t, s, json_object_get(st, "orelse"), depth + 1);
 		return;
 	}
-	if (!strcmp(type, "Return")) {
+	case AST_Return: {
 		struct flowdesc d = expr(t, s, json_object_get(st, "value"), depth + 1);
 		if (t->current && d.mask) {
 			if (!t->current->ret_source[0]) {
@@ -697,7 +695,8 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 		}
 		return;
 	}
-	if (!strcmp(type, "Try") || !strcmp(type, "TryStar")) {
+	case AST_Try:
+	case AST_TryStar: {
 		body(t, s, json_object_get(st, "body"), depth + 1);
 		size_t i;
 		json_t *h;
@@ -707,27 +706,30 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 		body(t, s, json_object_get(st, "finalbody"), depth + 1);
 		return;
 	}
-	if (!strcmp(type, "If") || !strcmp(type, "While")) {
+	case AST_If:
+	case AST_While:
 		expr(t, s, json_object_get(st, "test"), depth + 1);
 		body(t, s, json_object_get(st, "body"), depth + 1);
 		body(t, s, json_object_get(st, "orelse"), depth + 1);
 		return;
-	}
-	if (!strcmp(type, "Expr") || !strcmp(type, "Raise") || !strcmp(type, "Assert")) {
-		const char *key;
+	case AST_Expr:
+	case AST_Raise:
+	case AST_Assert: {
+		struct ast_children it;
 		json_t *child;
-		json_object_foreach((json_t *)st, key, child)
-			if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-				expr(t, s, child, depth + 1);
+		for (ast_children_init(&it, (json_t *)st); (child = ast_children_next(&it));)
+			expr(t, s, child, depth + 1);
+		return;
+	}
+	default:
+		return;
 	}
 }
 
 static void body(struct taint *t, struct scope *s, const json_t *stmts, int depth)
 {
-	if (depth > MAX_DEPTH) {
-		t->too_deep = true;
+	if (!deep_enough(t, depth))
 		return;
-	}
 	size_t i;
 	json_t *st;
 	json_array_foreach(stmts, i, st)
@@ -736,14 +738,12 @@ static void body(struct taint *t, struct scope *s, const json_t *stmts, int dept
 
 static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool hook, int depth)
 {
-	if (depth > MAX_DEPTH) {
-		t->too_deep = true;
+	if (!deep_enough(t, depth))
 		return;
-	}
 	size_t i;
 	json_t *st;
 	json_array_foreach(stmts, i, st) {
-		if (is_type(st, "FunctionDef") || is_type(st, "AsyncFunctionDef")) {
+		if (ast_is(st, AST_FunctionDef) || ast_is(st, AST_AsyncFunctionDef)) {
 			const char *name = json_string_value(json_object_get(st, "name"));
 			if (name && t->ndefs == t->capdefs) {
 				t->capdefs = t->capdefs ? 2 * t->capdefs : 64;
@@ -752,13 +752,13 @@ static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool
 			if (name)
 				t->defs[t->ndefs++] = (struct fsum){ .node = st, .name = name, .method = method,
 								     .hook = hook };
-		} else if (is_type(st, "ClassDef") && !method) {
+		} else if (ast_is(st, AST_ClassDef) && !method) {
 			const char *cname = json_string_value(json_object_get(st, "name"));
 			bool h = false;
 			for (size_t k = 0; cname && k < t->site->nhook_classes; k++)
 				h |= !strcmp(cname, t->site->hook_classes[k]);
 			collect_defs(t, json_object_get(st, "body"), true, h, depth + 1);
-		} else if (is_type(st, "If") || is_type(st, "Try")) {
+		} else if (ast_is(st, AST_If) || ast_is(st, AST_Try)) {
 			collect_defs(t, json_object_get(st, "body"), method, hook, depth + 1);
 			collect_defs(t, json_object_get(st, "orelse"), method, hook, depth + 1);
 		}
@@ -835,8 +835,8 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	}
 	scope_free(&mod);
 	if (t->too_deep)
-		record_error(site->artifact, site->path, "code nested deeper than %d levels: data flow "
-			     "not followed below", MAX_DEPTH);
+		record_error(site->artifact, site->path, "code nested deeper than the analysis follows "
+			     "(%d levels): data flow not followed below", t->too_deep);
 	json_decref(t->seen);
 	free(t->defs);
 	free(t);

@@ -9,6 +9,8 @@
 #include "source.h"
 #include "xref.h"
 
+struct tree_guard;
+
 /* Where the hits go and how a def's context is found. */
 struct taint_site {
 	const struct ruleset *rules;
@@ -21,6 +23,7 @@ struct taint_site {
 	bool test_code;			/* test or example code: says so in the message */
 	bool repo_code;			/* a repository script the package does not install */
 	struct xref *xref;		/* flows in uncalled defs, kept for cross-file reach */
+	struct tree_guard *guard;	/* the tree's depth guard (detect.h) */
 };
 
 /* Emit one hit per flow rule whose sources reach its sink in `module`. */

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "detect.h"
 #include "err.h"
 #include "ndjson.h"
 #include "record.h"
+#include "source.h"
 #include "xref.h"
 
-#define XREF_MAX_DEPTH DETECT_MAX_DEPTH	/* as deep as the walk itself goes */
 #define TOP_DEF "<module>"	/* the pseudo-def holding a file's top-level hits */
 #define VIA_MAX 300		/* bytes of the chain named in a message */
 
@@ -129,21 +130,12 @@ static void parent(char *m)
 }
 
 /* `from .mod import f as g` anywhere in the file: g means pkg.mod.f. */
-static void collect_aliases(struct xref *x, const json_t *node, int depth)
+static void collect_aliases(struct xref *x, const json_t *node, struct tree_guard *guard,
+			    int depth)
 {
-	if (depth > XREF_MAX_DEPTH)
+	if (!tree_guard_ok(guard, depth))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(node, i, e)
-			collect_aliases(x, e, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	const char *type = json_string_value(json_object_get(node, "_type"));
-	if (type && !strcmp(type, "ImportFrom")) {
+	if (ast_is(node, AST_ImportFrom)) {
 		json_int_t level = json_integer_value(json_object_get(node, "level"));
 		const char *mod = json_string_value(json_object_get(node, "module"));
 		char *base;
@@ -173,14 +165,13 @@ static void collect_aliases(struct xref *x, const json_t *node, int depth)
 		free(base);
 		return;
 	}
-	const char *key;
+	struct ast_children it;
 	json_t *child;
-	json_object_foreach((json_t *)node, key, child)
-		if (key[0] != '_' && (json_is_object(child) || json_is_array(child)))
-			collect_aliases(x, child, depth + 1);
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		collect_aliases(x, child, guard, depth + 1);
 }
 
-void xref_begin_file(struct xref *x, const char *path, const json_t *tree)
+void xref_begin_file(struct xref *x, const char *path, const json_t *tree, struct tree_guard *guard)
 {
 	free(x->module);
 	free(x->path);
@@ -188,7 +179,7 @@ void xref_begin_file(struct xref *x, const char *path, const json_t *tree)
 	x->module = module_of(x->path, &x->is_init);
 	json_object_set_new(x->paths, x->path, json_string(x->module));
 	json_object_clear(x->aliases);
-	collect_aliases(x, tree, 0);
+	collect_aliases(x, tree, guard, 0);
 }
 
 /* The callee as a dotted name in the package: local aliases and same-file defs expanded. */
@@ -640,24 +631,16 @@ static void entry_line(struct xref *x, const char *line, enum context c)
 void xref_scan_entry_points(struct xref *x, const char *path, const char *text, size_t len,
 			    enum context c)
 {
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '!')
-			base = p + 1;
+	const char *base = source_base_name(path);
 	if (strcmp(base, "entry_points.txt") && strcmp(base, "setup.cfg") &&
 	    strcmp(base, "pyproject.toml"))
 		return;
 	/* A section name longer than this is none of the script sections: "" (another one). */
 	char section[64] = "";
 	bool in_options = false, in_scripts_key = false;
-	const char *end = text + len;
-	for (const char *p = text; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = xmalloc(n + 1);	/* whole: a long target line is never cut */
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : end;
+	const char *p = text;
+	char *line;
+	while ((line = source_next_line(&p, text + len))) {	/* whole: a long target is never cut */
 		const char *s = line;
 		while (*s == ' ' || *s == '\t')
 			s++;

@@ -21,14 +21,16 @@
  * the higher-scoring copy of a finding, so the upgrade replaces the function-context hit.
  */
 struct xref;
+struct tree_guard;
 
 struct xref *xref_new(const char *artifact);
 void xref_free(struct xref *x);
 /* The artifact the state is for. */
 const char *xref_artifact(const struct xref *x);
 
-/* A new `ast`: its path gives the module name; its imports give local names. */
-void xref_begin_file(struct xref *x, const char *path, const json_t *tree);
+/* A new `ast`: its path gives the module name; its imports give local names (a walk
+ * of the tree that checks `guard`, detect.h). */
+void xref_begin_file(struct xref *x, const char *path, const json_t *tree, struct tree_guard *guard);
 
 /*
  * A call to `callee` in the current file: from top-level code in context `c` when `def`
