@@ -431,13 +431,36 @@ static bool type_value(struct scan *c, struct jsonscan_type *type)
 	return true;
 }
 
+/* The field of `fields` whose key is k (a key of the record's own object), or NULL. */
+static struct jsonscan_field *field_of(const struct key *k, struct jsonscan_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct key want = { (const unsigned char *)fields[i].key, strlen(fields[i].key), false };
+		if (keys_equal(k, &want))
+			return &fields[i];
+	}
+	return NULL;
+}
+
 enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t len,
 				   const char *const *wanted, struct jsonscan_type *type)
+{
+	return jsonscan_line_fields(s, line, len, wanted, type, NULL, 0);
+}
+
+enum jsonscan_result jsonscan_line_fields(struct jsonscan *s, const char *line, size_t len,
+					  const char *const *wanted, struct jsonscan_type *type,
+					  struct jsonscan_field *fields, size_t n)
 {
 	struct scan c = { .s = s, .p = (const unsigned char *)line,
 			  .end = (const unsigned char *)line + len };
 	bool type_seen = false, key_next = false;
+	struct jsonscan_field *capture = NULL;	/* the field whose value is being read */
 	*type = (struct jsonscan_type){ 0 };
+	for (size_t i = 0; i < n; i++) {
+		fields[i].value = NULL;
+		fields[i].len = 0;
+	}
 	skip_ws(&c);
 	if (c.p >= c.end || *c.p != '{')	/* valid JSON perhaps, but not a record */
 		return JSONSCAN_INVALID;
@@ -455,6 +478,10 @@ enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t 
 					return JSONSCAN_WANTED;
 				type_seen = true;
 				value_read = true;
+			} else if (n && c.depth == 1 &&
+				   (capture = field_of(&s->keys[c.nkeys - 1], fields, n))) {
+				skip_ws(&c);
+				capture->value = (const char *)c.p;
 			}
 		}
 		if (!value_read) {
@@ -468,8 +495,14 @@ enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t 
 		}
 		/* A value was read: close every container that ends right after it. */
 		int next = 0;
-		while (c.depth > 0 && (next = separator(&c, &key_next)) == 0)
-			;
+		for (;;) {
+			if (capture && c.depth == 1) {	/* the field's value ends here */
+				capture->len = (size_t)((const char *)c.p - capture->value);
+				capture = NULL;
+			}
+			if (c.depth == 0 || (next = separator(&c, &key_next)) != 0)
+				break;
+		}
 		if (next < 0)
 			return JSONSCAN_INVALID;
 		if (c.depth == 0)
