@@ -21,6 +21,7 @@
 struct key {
 	const unsigned char *raw;
 	size_t len;
+	uint64_t head;	/* its first (up to) eight bytes, zero-padded: most pairs differ there */
 	bool escaped;	/* holds a backslash: compare it decoded */
 };
 
@@ -68,6 +69,8 @@ void jsonscan_free(struct jsonscan *s)
 
 static inline void skip_ws(struct scan *c)
 {
+	if (c->p < c->end && *c->p > ' ')	/* compact JSON, as the stages write it */
+		return;
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r'))
 		c->p++;
 }
@@ -138,11 +141,28 @@ static int key_order_qsort(const void *a, const void *b)
 	return key_order(a, b);
 }
 
-static bool keys_equal(const struct key *a, const struct key *b)
+static inline __attribute__((always_inline)) bool keys_equal(const struct key *a, const struct key *b)
 {
-	if (!a->escaped && !b->escaped && a->len != b->len)
-		return false;	/* the common case, decided without looking at a byte */
+	if (!a->escaped && !b->escaped) {	/* the common case, mostly decided by the heads */
+		if (a->len != b->len || a->head != b->head)
+			return false;
+		return a->len <= 8 || memcmp(a->raw + 8, b->raw + 8, a->len - 8) == 0;
+	}
 	return key_order(a, b) == 0;
+}
+
+/* The first (up to) eight bytes of raw[0, len), zero-padded; `end` bounds what may be read. */
+static inline uint64_t key_head(const unsigned char *raw, size_t len, const unsigned char *end)
+{
+	uint64_t w = 0;
+	if (end - raw >= 8) {
+		memcpy(&w, raw, 8);
+		w = htole64(w);
+		return len >= 8 ? w : w & ((1ULL << (8 * len)) - 1);
+	}
+	for (size_t i = 0; i < len && i < 8; i++)
+		w |= (uint64_t)raw[i] << (8 * i);
+	return w;
 }
 
 /*
@@ -264,6 +284,19 @@ static bool real_fits(struct jsonscan *s, const unsigned char *num, size_t n)
 /* A number at c->p, as jsonr's parse_number reads it. */
 static bool number(struct scan *c)
 {
+	/*
+	 * Most numbers are line and column numbers: an integer of at most 18 digits fits in
+	 * int64 whatever its digits, so it needs no value.  Anything else takes the full path.
+	 */
+	const unsigned char *p = c->p + (c->p < c->end && *c->p == '-'), *q = p;
+	if (q < c->end && *q >= '1' && *q <= '9') {
+		while (++q < c->end && *q >= '0' && *q <= '9')
+			;
+		if (q - p <= 18 && (q == c->end || (*q != '.' && (*q | 0x20) != 'e'))) {
+			c->p = q;
+			return true;
+		}
+	}
 	struct json_number n;
 	if (json_number_scan(c->p, c->end, &n) != JSON_NUM_OK)
 		return false;
@@ -323,7 +356,8 @@ static bool object_key(struct scan *c, bool *is_type)
 	if (!string(c, &k->escaped, &nul) || nul)	/* jsonr refuses a NUL in a key */
 		return false;
 	k->len = (size_t)(c->p - 1 - k->raw);
-	static const struct key type_key = { (const unsigned char *)"type", 4, false };
+	k->head = key_head(k->raw, k->len, c->end);
+	static const struct key type_key = { (const unsigned char *)"type", 4, 0x65707974, false };
 	*is_type = c->depth == 1 && keys_equal(k, &type_key);
 	skip_ws(c);
 	if (c->p >= c->end || *c->p != ':')
@@ -435,7 +469,9 @@ static bool type_value(struct scan *c, struct jsonscan_type *type)
 static struct jsonscan_field *field_of(const struct key *k, struct jsonscan_field *fields, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct key want = { (const unsigned char *)fields[i].key, strlen(fields[i].key), false };
+		size_t len = strlen(fields[i].key);
+		const unsigned char *raw = (const unsigned char *)fields[i].key;
+		struct key want = { raw, len, key_head(raw, len, raw + len), false };
 		if (keys_equal(k, &want))
 			return &fields[i];
 	}
