@@ -59,7 +59,7 @@ cpu() {	# NAME INPUT OUTPUT COMMAND...: one row of the CPU table, the least of R
 		tail -1 "$work/time" >>"$work/runs"
 		i=$((i + 1))
 	done
-	awk -v n="$name" '!best || $1 + $2 < best { best = $1 + $2; row = $0 } END { print n, row }' \
+	awk -v n="$name" 'NR == 1 || $1 + $2 < best { best = $1 + $2; row = $0 } END { print n, row }' \
 		"$work/runs" >>"$work/cpu"
 }
 : >"$work/cpu"
