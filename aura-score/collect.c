@@ -52,7 +52,7 @@ static void artifact_free(struct artifact *a)
 	json_decref(a->end);
 	json_decref(a->file_list);
 	free(a->last_file_id);
-	json_decref(a->last_file_text);
+	file_text_free(&a->last_file_text);
 	free(a);
 }
 
@@ -93,12 +93,8 @@ static void add_file(struct artifact *a, const json_t *rec)
 	 * after its ast, so the hits that quote a source line follow their file record.
 	 */
 	free(a->last_file_id);
-	json_decref(a->last_file_text);
 	a->last_file_id = record_str(rec, "id") ? xstrdup(record_str(rec, "id")) : NULL;
-	json_t *content = json_object_get(rec, "content");
-	const char *enc = record_str(rec, "content_encoding");
-	a->last_file_text = json_is_string(content) && (!enc || strcmp(enc, "utf-8") == 0)
-		? json_incref(content) : NULL;
+	file_text_keep(&a->last_file_text, rec);
 }
 
 /*
@@ -125,15 +121,17 @@ static json_t *source_line(const char *text, size_t len, long long lineno, long 
 }
 
 /* Quote the line a hit points at, when its file is the one whose text is kept. */
-static void attach_source(const struct artifact *a, json_t *hit)
+static void attach_source(struct artifact *a, json_t *hit)
 {
 	long long line = record_int(hit, "line", 0);
 	const char *file = record_str(hit, "file");
-	if (line <= 0 || !a->last_file_text || json_object_get(hit, "source") ||
+	if (line <= 0 || json_object_get(hit, "source") ||
 	    !file || !a->last_file_id || strcmp(file, a->last_file_id) != 0)
 		return;
-	json_t *src = source_line(json_string_value(a->last_file_text),
-				  json_string_length(a->last_file_text), line,
+	const json_t *text = file_text_get(&a->last_file_text);
+	if (!text)
+		return;
+	json_t *src = source_line(json_string_value(text), json_string_length(text), line,
 				  record_int(hit, "col", 0), hit);
 	if (src)
 		json_object_set_new(hit, "source", src);
@@ -230,13 +228,6 @@ static void unattributed(struct score_ctx *ctx, struct ndjson_reader *r, const c
 }
 
 /*
- * The record types a verdict is made of.  Every other line (ast above all: most of the
- * stream's bytes) is only checked to be a record, by lib/jsonscan, and never built.
- */
-static const char *const scored_types[] = { "artifact", "file", "hit", "error", "artifact_end",
-					      "reused", NULL };
-
-/*
  * A `reused` record: aura-fetch found this artifact's sha256 already scanned under the same
  * key; the stored verdict is reported (marked "reused"), not stored again.  One that cannot
  * be found is an error: the artifact was then not scanned at all.
@@ -316,7 +307,7 @@ void collect_run(struct ndjson_reader *r, struct score_ctx *ctx)
 	char why[512];
 	json_t *rec;
 	enum ndjson_status st;
-	while ((st = ndjson_next_of(r, scored_types, &rec, why, sizeof why)) != NDJSON_EOF) {
+	while ((st = read_record(r, &rec, why, sizeof why)) != NDJSON_EOF) {
 		if (st == NDJSON_SKIPPED)
 			continue;	/* ast, target, …: checked as a record, never built */
 		if (st == NDJSON_BAD) {

@@ -26,6 +26,27 @@
 #define SOURCE_LINE_MAX		1000
 #define DECODED_SHOW_MAX	300
 
+/* ---- read.c: reading the stream (only what a verdict needs) ---- */
+
+/*
+ * The next record of `r` that score uses, as ndjson_next_of returns it; NDJSON_SKIPPED for
+ * the types it does not use (checked whole, never built).  A `file` record holds only the
+ * fields score reads; its content stays in the line, for file_text_keep.
+ */
+enum ndjson_status read_record(struct ndjson_reader *r, json_t **rec, char *why, size_t whylen);
+
+/* A file's text, kept as the bytes of its JSON string and decoded only when a hit quotes it. */
+struct file_text {
+	char *raw;		/* the string with its quotes (a buffer reused from file to file) */
+	size_t len, cap;	/* len 0: nothing kept */
+	json_t *text;		/* decoded, once asked for */
+};
+/* Keep the text of `file`, the record read_record returned last (nothing when not UTF-8). */
+void file_text_keep(struct file_text *t, const json_t *file);
+/* The kept text as a JSON string, or NULL. */
+const json_t *file_text_get(struct file_text *t);
+void file_text_free(struct file_text *t);
+
 /* Everything the stream said about one artifact, until its verdict is out. */
 struct artifact {
 	char *id;
@@ -37,7 +58,7 @@ struct artifact {
 	json_t *file_list;	/* [{index, path, sha256, size, kind}] for diff and the database */
 	/* The latest file's text, to quote the source line of the hits that follow it. */
 	char *last_file_id;
-	json_t *last_file_text;	/* a JSON string, or NULL when the content was not text */
+	struct file_text last_file_text;	/* nothing when the content was not text */
 	json_t *end;		/* the `artifact_end` record, or NULL */
 	long bad_lines;		/* lines that were not records, read while this artifact was open */
 	char first_bad_line[64];	/* "<stdin>:12": where the first of them was */

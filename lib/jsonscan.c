@@ -1,6 +1,9 @@
 /* jsonscan.c: checking a record line and finding its type without building it (pass-through). */
 #include <endian.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,7 @@
 struct key {
 	const unsigned char *raw;
 	size_t len;
+	uint64_t head;	/* its first (up to) eight bytes, zero-padded: most pairs differ there */
 	bool escaped;	/* holds a backslash: compare it decoded */
 };
 
@@ -68,6 +72,8 @@ void jsonscan_free(struct jsonscan *s)
 
 static inline void skip_ws(struct scan *c)
 {
+	if (c->p < c->end && *c->p > ' ')	/* compact JSON, as the stages write it */
+		return;
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r'))
 		c->p++;
 }
@@ -138,11 +144,28 @@ static int key_order_qsort(const void *a, const void *b)
 	return key_order(a, b);
 }
 
-static bool keys_equal(const struct key *a, const struct key *b)
+static inline __attribute__((always_inline)) bool keys_equal(const struct key *a, const struct key *b)
 {
-	if (!a->escaped && !b->escaped && a->len != b->len)
-		return false;	/* the common case, decided without looking at a byte */
+	if (!a->escaped && !b->escaped) {	/* the common case, mostly decided by the heads */
+		if (a->len != b->len || a->head != b->head)
+			return false;
+		return a->len <= 8 || memcmp(a->raw + 8, b->raw + 8, a->len - 8) == 0;
+	}
 	return key_order(a, b) == 0;
+}
+
+/* The first (up to) eight bytes of raw[0, len), zero-padded; `end` bounds what may be read. */
+static inline uint64_t key_head(const unsigned char *raw, size_t len, const unsigned char *end)
+{
+	uint64_t w = 0;
+	if (end - raw >= 8) {
+		memcpy(&w, raw, 8);
+		w = htole64(w);
+		return len >= 8 ? w : w & ((1ULL << (8 * len)) - 1);
+	}
+	for (size_t i = 0; i < len && i < 8; i++)
+		w |= (uint64_t)raw[i] << (8 * i);
+	return w;
 }
 
 /*
@@ -194,6 +217,21 @@ static bool string(struct scan *c, bool *escaped, bool *nul)
 	const unsigned char *p = c->p + 1, *end = c->end;
 	*escaped = *nul = false;
 	for (;;) {
+#ifdef __SSE2__
+		if (end - p >= 16) {	/* sixteen at a time (file contents are long strings) */
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* Signed: a byte at or above 0x80 is below 0x20 too. */
+			__m128i special = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+					     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned mask = (unsigned)_mm_movemask_epi8(special);
+			if (!mask) {
+				p += 16;
+				continue;
+			}
+			p += __builtin_ctz(mask);
+		} else
+#endif
 		if (end - p >= 8) {	/* skip plain ASCII eight bytes at a time */
 			uint64_t w;
 			memcpy(&w, p, 8);
@@ -264,6 +302,19 @@ static bool real_fits(struct jsonscan *s, const unsigned char *num, size_t n)
 /* A number at c->p, as jsonr's parse_number reads it. */
 static bool number(struct scan *c)
 {
+	/*
+	 * Most numbers are line and column numbers: an integer of at most 18 digits fits in
+	 * int64 whatever its digits, so it needs no value.  Anything else takes the full path.
+	 */
+	const unsigned char *p = c->p + (c->p < c->end && *c->p == '-'), *q = p;
+	if (q < c->end && *q >= '1' && *q <= '9') {
+		while (++q < c->end && *q >= '0' && *q <= '9')
+			;
+		if (q - p <= 18 && (q == c->end || (*q != '.' && (*q | 0x20) != 'e'))) {
+			c->p = q;
+			return true;
+		}
+	}
 	struct json_number n;
 	if (json_number_scan(c->p, c->end, &n) != JSON_NUM_OK)
 		return false;
@@ -323,7 +374,8 @@ static bool object_key(struct scan *c, bool *is_type)
 	if (!string(c, &k->escaped, &nul) || nul)	/* jsonr refuses a NUL in a key */
 		return false;
 	k->len = (size_t)(c->p - 1 - k->raw);
-	static const struct key type_key = { (const unsigned char *)"type", 4, false };
+	k->head = key_head(k->raw, k->len, c->end);
+	static const struct key type_key = { (const unsigned char *)"type", 4, 0x65707974, false };
 	*is_type = c->depth == 1 && keys_equal(k, &type_key);
 	skip_ws(c);
 	if (c->p >= c->end || *c->p != ':')
@@ -431,13 +483,38 @@ static bool type_value(struct scan *c, struct jsonscan_type *type)
 	return true;
 }
 
+/* The field of `fields` whose key is k (a key of the record's own object), or NULL. */
+static struct jsonscan_field *field_of(const struct key *k, struct jsonscan_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(fields[i].key);
+		const unsigned char *raw = (const unsigned char *)fields[i].key;
+		struct key want = { raw, len, key_head(raw, len, raw + len), false };
+		if (keys_equal(k, &want))
+			return &fields[i];
+	}
+	return NULL;
+}
+
 enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t len,
 				   const char *const *wanted, struct jsonscan_type *type)
+{
+	return jsonscan_line_fields(s, line, len, wanted, type, NULL, 0);
+}
+
+enum jsonscan_result jsonscan_line_fields(struct jsonscan *s, const char *line, size_t len,
+					  const char *const *wanted, struct jsonscan_type *type,
+					  struct jsonscan_field *fields, size_t n)
 {
 	struct scan c = { .s = s, .p = (const unsigned char *)line,
 			  .end = (const unsigned char *)line + len };
 	bool type_seen = false, key_next = false;
+	struct jsonscan_field *capture = NULL;	/* the field whose value is being read */
 	*type = (struct jsonscan_type){ 0 };
+	for (size_t i = 0; i < n; i++) {
+		fields[i].value = NULL;
+		fields[i].len = 0;
+	}
 	skip_ws(&c);
 	if (c.p >= c.end || *c.p != '{')	/* valid JSON perhaps, but not a record */
 		return JSONSCAN_INVALID;
@@ -455,6 +532,10 @@ enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t 
 					return JSONSCAN_WANTED;
 				type_seen = true;
 				value_read = true;
+			} else if (n && c.depth == 1 &&
+				   (capture = field_of(&s->keys[c.nkeys - 1], fields, n))) {
+				skip_ws(&c);
+				capture->value = (const char *)c.p;
 			}
 		}
 		if (!value_read) {
@@ -468,8 +549,14 @@ enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t 
 		}
 		/* A value was read: close every container that ends right after it. */
 		int next = 0;
-		while (c.depth > 0 && (next = separator(&c, &key_next)) == 0)
-			;
+		for (;;) {
+			if (capture && c.depth == 1) {	/* the field's value ends here */
+				capture->len = (size_t)((const char *)c.p - capture->value);
+				capture = NULL;
+			}
+			if (c.depth == 0 || (next = separator(&c, &key_next)) != 0)
+				break;
+		}
 		if (next < 0)
 			return JSONSCAN_INVALID;
 		if (c.depth == 0)

@@ -49,6 +49,26 @@ enum jsonscan_result {
 enum jsonscan_result jsonscan_line(struct jsonscan *s, const char *line, size_t len,
 				   const char *const *wanted, struct jsonscan_type *type);
 
+/*
+ * A top-level field of a record whose value a reader wants without building the record:
+ * where its value lies in the line (a string with its quotes, a container with its
+ * brackets), to be read with jsonr_parse or kept as bytes.
+ */
+struct jsonscan_field {
+	const char *key;	/* in: the key, as its decoded bytes (NUL-terminated) */
+	const char *value;	/* out: the value's first byte; NULL when the key is absent */
+	size_t len;		/* out: the value's bytes */
+};
+
+/*
+ * jsonscan_line that also finds the values of `fields` (n of them) in the record's own
+ * object.  They are meaningful only when the result is JSONSCAN_RECORD: then the line was
+ * checked whole, so no key is repeated and each value is valid JSON.
+ */
+enum jsonscan_result jsonscan_line_fields(struct jsonscan *s, const char *line, size_t len,
+					  const char *const *wanted, struct jsonscan_type *type,
+					  struct jsonscan_field *fields, size_t n);
+
 /* True when `type` is exactly `name` (and not "name\0..."). */
 bool jsonscan_type_is(const struct jsonscan_type *type, const char *name);
 

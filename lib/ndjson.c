@@ -72,7 +72,7 @@ static size_t fill(struct ndjson_reader *r)
 		r->buf = xrealloc(r->buf, r->cap);
 	}
 	for (;;) {
-		ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		ssize_t n = read(r->fd, r->buf + r->end, READ_CHUNK);
 		if (n > 0) {
 			r->end += (size_t)n;
 			return (size_t)n;
@@ -146,16 +146,17 @@ static json_t *parse_record(const char *line, size_t len, char *why, size_t whyl
  * and the record is built: the fuzz harness fuzz_jsonscan looks for such disagreements.)
  */
 static enum ndjson_status decode(struct ndjson_reader *r, const char *const *wanted,
+				 struct jsonscan_field *fields, size_t n, struct jsonscan_type *type,
 				 json_t **rec, char *why, size_t whylen)
 {
 	if (wanted) {
-		struct jsonscan_type type;
 		if (!r->scan)
 			r->scan = jsonscan_new();
-		enum jsonscan_result res = jsonscan_line(r->scan, r->line,
-							 framed_len(r->line, r->line_len), wanted, &type);
+		enum jsonscan_result res = jsonscan_line_fields(r->scan, r->line,
+								framed_len(r->line, r->line_len),
+								wanted, type, fields, n);
 		/* A type with a NUL in it is built: readers that stop at the NUL see another type. */
-		if (res == JSONSCAN_RECORD && !type.has_nul)
+		if (res == JSONSCAN_RECORD && !type->has_nul)
 			return NDJSON_SKIPPED;
 	}
 	*rec = parse_record(r->line, r->line_len, why, whylen);
@@ -198,6 +199,15 @@ enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why,
 enum ndjson_status ndjson_next_of(struct ndjson_reader *r, const char *const *wanted,
 				  json_t **rec, char *why, size_t whylen)
 {
+	struct jsonscan_type type;
+	return ndjson_next_fields(r, wanted, NULL, 0, &type, rec, why, whylen);
+}
+
+enum ndjson_status ndjson_next_fields(struct ndjson_reader *r, const char *const *wanted,
+				      struct jsonscan_field *fields, size_t n,
+				      struct jsonscan_type *type, json_t **rec, char *why,
+				      size_t whylen)
+{
 	size_t scanned = 0;	/* bytes of the current line already searched for '\n' */
 	*rec = NULL;
 	r->line = NULL;
@@ -214,7 +224,7 @@ enum ndjson_status ndjson_next_of(struct ndjson_reader *r, const char *const *wa
 				return bad(why, whylen, "line longer than %zu bytes", r->max_line);
 			if (r->line_len == 0 || (r->line_len == 1 && r->line[0] == '\r'))
 				return bad(why, whylen, "empty line");
-			return decode(r, wanted, rec, why, whylen);
+			return decode(r, wanted, fields, n, type, rec, why, whylen);
 		}
 		scanned = r->end - r->start;
 		if (scanned > r->max_line) {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jsonscan.h"
+
 struct ndjson_reader;
 
 enum ndjson_status {
@@ -34,6 +36,17 @@ enum ndjson_status ndjson_next(struct ndjson_reader *r, json_t **rec, char *why,
  */
 enum ndjson_status ndjson_next_of(struct ndjson_reader *r, const char *const *wanted,
 				  json_t **rec, char *why, size_t whylen);
+
+/*
+ * ndjson_next_of that also says, for a NDJSON_SKIPPED record, its type (*type) and where
+ * the values of `fields` (n of them, top-level keys) lie in ndjson_line() (see
+ * lib/jsonscan.h): a stage reads the few fields it needs of a big record, or keeps a value
+ * as bytes, without building the record.  The line was checked whole, as for any record.
+ */
+enum ndjson_status ndjson_next_fields(struct ndjson_reader *r, const char *const *wanted,
+				      struct jsonscan_field *fields, size_t n,
+				      struct jsonscan_type *type, json_t **rec, char *why,
+				      size_t whylen);
 
 /*
  * For a stage that relays lines another process wrote (the unpack supervisor and its

@@ -262,6 +262,35 @@ one_pipeline() {	# format targets...
 	[ "$(grep -c "the stage inserted after aura-parse ('grep -q . || exit 0; cat; exit 3') failed (exit 3)" <<<"$stderr")" -eq 2 ] || fail "$stderr"
 }
 
+@test "scan -j interrupted with SIGINT: exit 130, the targets finished before are reported, no job runs on" {
+	local d=$BATS_TEST_TMPDIR t=5.$((RANDOM % 900 + 100))
+	# Each target takes a few seconds (an inserted stage sleeps): the signal finds jobs running.
+	# In a process group of its own, as a shell's job: Ctrl-C signals the whole group.  (A
+	# background job of a script starts with SIGINT ignored; a terminal's job does not.)
+	AURA_PROGRESS_INTERVAL=0 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' bash -c 'echo $$ >"$1/pid"; aura scan -f json -j 2 --insert-after "parse=sleep $5; cat" "$2" "$3" "$4" \
+		>"$1/out" 2>"$1/err"; echo $? >"$1/status"' - "$d" "$EX/install-dropper" "$EX/benign-cli" "$EX/benign-greeting" "$t" 3>&- &
+	# Once a target is reported (the progress line in the log), the others are still running.
+	for _ in $(seq 200); do
+		grep -q '^aura: [12]/3 targets' "$d/err" 2>/dev/null && break
+		sleep 0.3
+	done
+	grep -q '^aura: [12]/3 targets' "$d/err" || fail "no target finished: $(cat "$d/err")"
+	kill -INT -- -"$(cat "$d/pid")"
+	for _ in $(seq 100); do [ -s "$d/status" ] && break; sleep 0.3; done
+	[ "$(cat "$d/status")" -eq 130 ] || fail "exit $(cat "$d/status"): $(cat "$d/err")"
+	grep -q '^aura: interrupted: [12] of 3 targets reported$' "$d/err" || fail "$(cat "$d/err")"
+	# What was reported: whole verdicts of the first targets, in order, and nothing else.
+	reported=$(jq -r 'select(.type == "verdict") | "\(.artifact.name) \(.complete)"' "$d/out" | tr '\n' ,)
+	[[ $reported == "install-dropper true," || $reported == "install-dropper true,benign-cli true," ]] ||
+		fail "reported: $reported"
+	[ "$(grep -c "interrupted: $(jq -s 'length' "$d/out") of 3" "$d/err")" -eq 1 ] || fail "$(cat "$d/err")"
+	# No job's stage, nor the command it ran, outlives the scan (signalled, they go at once).
+	for _ in $(seq 50); do pgrep -f "sleep $t" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "sleep $t; cat" || fail "a job outlived the scan"
+	! pgrep -x -f "sleep $t" || fail "a job's command outlived the scan"
+}
+
 @test "progress: a line on a terminal's stderr, stdout unchanged; periodic lines in a log; none with --no-progress" {
 	t=("$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli")
 	run --separate-stderr aura scan -f json -j 2 "${t[@]}"

@@ -14,6 +14,7 @@
  * to the stage that let it through and another to the next: so any disagreement aborts.
  * The first input byte picks a list of wanted types, so the early stop (JSONSCAN_WANTED) is
  * fuzzed too: it may be given only for a line whose first top-level "type" is wanted.
+ * The values jsonscan_line_fields finds for a few top-level keys must be those jsonr built.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,10 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool record = json_is_object(v) && json_is_string(t);
 
 	struct jsonscan_type type;
-	enum jsonscan_result res = jsonscan_line(scan, line, len, wanted, &type);
+	struct jsonscan_field fields[] = { { .key = "a" }, { .key = "id" }, { .key = "content" },
+					   { .key = "\xc3\xa9" } };
+	size_t nfields = sizeof fields / sizeof fields[0];
+	enum jsonscan_result res = jsonscan_line_fields(scan, line, len, wanted, &type, fields,
+							nfields);
 	if (res == JSONSCAN_RECORD) {
 		if (!record || type.len != json_string_length(t))
 			abort();	/* jsonscan let through what jsonr refuses, or misread the type */
+		for (size_t i = 0; i < nfields; i++) {
+			json_t *built = json_object_get(v, fields[i].key), *found = NULL;
+			if (fields[i].value && !(found = jsonr_parse(fields[i].value, fields[i].len, &err)))
+				abort();	/* a field's bytes are not the value */
+			if (!built != !found || (found && !json_equal(built, found)))
+				abort();	/* another value than jsonr's, or none */
+			json_decref(found);
+		}
 		if (type.len <= JSONSCAN_TYPE_MAX && memcmp(type.name, json_string_value(t), type.len))
 			abort();
 		for (size_t i = 0; wanted && wanted[i]; i++)

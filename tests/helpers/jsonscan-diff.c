@@ -11,9 +11,40 @@
 /*
  * Reads lines on stdin (any bytes; the last one may lack its newline) and asks both readers
  * about each: is it a record (a JSON object with a string "type", as ndjson_next reads it),
- * and of which type.  A disagreement is printed with its line number and makes the exit
+ * and of which type; and for a record, whether the values jsonscan_line_fields finds for
+ * its top-level keys (and for a key it lacks) are the values jsonr built.  A disagreement is printed with its line number and makes the exit
  * status 1.  The last line of output counts lines, records and non-records.
  */
+/* jsonscan_line_fields on a record jsonr built as `v`: 0 when every field is found as built. */
+static int fields_differ(struct jsonscan *scan, const char *line, size_t len, json_t *v)
+{
+	struct jsonscan_field fields[17];
+	size_t n = 0;
+	const char *key;
+	json_t *value;
+	json_object_foreach(v, key, value) {
+		if (n == 16)
+			break;
+		if (strcmp(key, "type") != 0)
+			fields[n++] = (struct jsonscan_field){ .key = key };
+	}
+	fields[n++] = (struct jsonscan_field){ .key = "no such key" };
+	struct jsonscan_type type;
+	if (jsonscan_line_fields(scan, line, len, NULL, &type, fields, n) != JSONSCAN_RECORD)
+		return 1;
+	if (fields[n - 1].value)
+		return 1;
+	for (size_t i = 0; i + 1 < n; i++) {
+		struct jsonr_error err;
+		json_t *found = fields[i].value ? jsonr_parse(fields[i].value, fields[i].len, &err) : NULL;
+		int same = found && json_equal(found, json_object_get(v, fields[i].key));
+		json_decref(found);
+		if (!same)
+			return 1;
+	}
+	return 0;
+}
+
 int main(void)
 {
 	aura_set_progname("jsonscan-diff");
@@ -46,6 +77,10 @@ int main(void)
 					    memcmp(type.name, json_string_value(t), type.len) != 0))) {
 			printf("line %lu: type '%s' (jsonr) and '%s' (jsonscan)\n", lineno,
 			       json_string_value(t), type.name);
+			disagree++;
+		} else if (full_record && fields_differ(scan, line, len, v)) {
+			printf("line %lu: jsonscan_line_fields does not find the values jsonr built\n",
+			       lineno);
 			disagree++;
 		}
 		records += full_record;
