@@ -4,6 +4,7 @@
 
 #include "analyze.h"
 #include "bytecode.h"
+#include "deps.h"
 #include "detect.h"
 #include "err.h"
 #include "files.h"
@@ -85,6 +86,7 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 			bytecode_note(an->pyc, rec);
 		scan_entry_points(an, rec);
 		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
+		deps_check_file(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
 		npm_check_file(an->rules, rec);
 	} else if (record_is(rec, "ast")) {
 		const json_t *text = json_object_get(rec, "recovered_source");
@@ -92,6 +94,7 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 			source_keep_text(&an->src, record_str(rec, "file"), json_string_value(text),
 					 json_string_length(text));
 		detect_ast(an->rules, rec, &an->src, xref_for(an, rec));
+		deps_check_ast(an->rules, rec);
 	}
 }
 

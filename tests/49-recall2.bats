@@ -112,3 +112,68 @@ PY
 	n=$(jq -r 'select(.type == "ast" or (.type == "hit" and (.detection == "UnreadableBytecode" or .detection == "BytecodeCut"))) | .file' <<<"$output" | sort -u | wc -l)
 	[ "$n" -eq 300 ]
 }
+
+@test "dependencies from URLs in setup.cfg, pyproject.toml, PKG-INFO, requires.txt and dependency_links are DirectURLDependency" {
+	mkdir -p p/p.egg-info
+	cat > p/setup.cfg <<'CFG'
+[metadata]
+name = p
+[options]
+install_requires =
+    requests>=2
+    helper @ https://files.example/helper-1.0.tar.gz
+dependency_links = https://files.example/links/
+    http://203.0.113.9/simple/
+CFG
+	cat > p/pyproject.toml <<'TOML'
+[project]
+name = "p"
+dependencies = ["six", "evil[x] @ git+https://git.example/evil.git@main ; python_version>'3'"]
+[tool.poetry.dependencies]
+tool = { git = "https://git.example/tool.git", branch = "main" }
+TOML
+	printf 'Metadata-Version: 2.1\nName: p\nRequires-Dist: pay @ https://files.example/pay.whl\n' > p/PKG-INFO
+	printf 'six\nlib @ file:///tmp/lib.tar.gz\n' > p/p.egg-info/requires.txt
+	printf 'from setuptools import setup\nsetup(name="p", dependency_links=["https://files.example/dl/p-1.0.tar.gz"])\n' > p/setup.py
+	run tree_hits p DirectURLDependency
+	assert_output "$(printf '%s\n' \
+		"PKG-INFO 3 DirectURLDependency pay @ https://files.example/pay.whl install 60" \
+		"p.egg-info/requires.txt 2 DirectURLDependency lib @ file:///tmp/lib.tar.gz install 60" \
+		"pyproject.toml 3 DirectURLDependency evil[x] @ git+https://git.example/evil.git@main install 60" \
+		"pyproject.toml 5 DirectURLDependency tool @ https://git.example/tool.git install 60" \
+		"setup.cfg 6 DirectURLDependency helper @ https://files.example/helper-1.0.tar.gz install 60" \
+		"setup.cfg 7 DirectURLDependency https://files.example/links/ install 60" \
+		"setup.cfg 8 DirectURLDependency http://203.0.113.9/simple/ install 60" \
+		"setup.py 2 DirectURLDependency https://files.example/dl/p-1.0.tar.gz install 60")"
+}
+
+@test "look-alike: project URLs, e-mail addresses, index requirements and a nested project's URL dependency are not the package's" {
+	mkdir -p p/vendor/sub
+	cat > p/setup.cfg <<'CFG'
+[metadata]
+name = p
+url = https://github.com/x/p
+author_email = me@example.org
+project_urls =
+    Docs = https://p.example/docs
+[options]
+install_requires =
+    requests>=2
+    six; python_version < "3"
+CFG
+	cat > p/pyproject.toml <<'TOML'
+[project]
+name = "p"
+authors = [{name = "Me", email = "me@example.org"}]
+dependencies = ["requests (>=2)", "foo; extra == 'x'"]
+[project.urls]
+Homepage = "https://p.example"
+[tool.poetry.dependencies]
+ok = { version = "1.0" }
+TOML
+	printf 'Metadata-Version: 2.1\nName: p\nHome-page: https://p.example\nProject-URL: Docs, https://p.example/docs\nAuthor-email: me@example.org\nRequires-Dist: requests (>=2)\n' > p/PKG-INFO
+	printf 'from setuptools import setup\nsetup(name="p", url="https://github.com/x/p", download_url="https://p.example/p.tar.gz")\n' > p/setup.py
+	printf '[options]\ninstall_requires =\n    nested @ https://x.example/n.tgz\n' > p/vendor/sub/setup.cfg
+	run tree_hits p DirectURLDependency
+	assert_output "vendor/sub/setup.cfg 3 DirectURLDependency nested @ https://x.example/n.tgz function 5"
+}
