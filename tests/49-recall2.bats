@@ -177,3 +177,19 @@ TOML
 	run tree_hits p DirectURLDependency
 	assert_output "vendor/sub/setup.cfg 3 DirectURLDependency nested @ https://x.example/n.tgz function 5"
 }
+
+@test "an in-tree build backend whose backend-path spans lines: its top level runs at install" {
+	mkdir -p pkg/_build/mybackend
+	printf '[build-system]\nrequires = []\nbuild-backend = "mybackend"\nbackend-path = [\n    "_build",\n]\n' > pkg/pyproject.toml
+	printf 'import os\nos.system("id")\n' > pkg/_build/mybackend/__init__.py
+	run tree_hits pkg ShellCommand
+	assert_line "_build/mybackend/__init__.py 2 ShellCommand os.system install 100"
+}
+
+@test "look-alike: a backend-path array in another table, with an installed backend, leaves the tree's module at import" {
+	mkdir -p pkg/_build/mybackend
+	printf '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "mybackend"\n[tool.other]\nbackend-path = [\n    "_build",\n]\n' > pkg/pyproject.toml
+	printf 'import os\nos.system("id")\n' > pkg/_build/mybackend/__init__.py
+	run tree_hits pkg ShellCommand
+	assert_output "_build/mybackend/__init__.py 2 ShellCommand os.system import 50"
+}
