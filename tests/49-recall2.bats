@@ -193,3 +193,45 @@ TOML
 	run tree_hits pkg ShellCommand
 	assert_output "_build/mybackend/__init__.py 2 ShellCommand os.system import 50"
 }
+
+@test "persistence paths built with os.path.join and pathlib fold into templates the Persistence rule reads" {
+	py m.py <<'PY'
+import os, shutil
+from pathlib import Path
+startup = os.path.join(os.environ["APPDATA"], "Microsoft", "Windows", "Start Menu", "Programs", "Startup")
+shutil.copy("x.exe", startup)
+rc = Path.home() / ".bashrc"
+unit = Path.home().joinpath(".config", "systemd", "user", "upd.service")
+profile = os.path.join(os.path.expanduser("~"), ".bash_profile")
+agent = os.path.join(os.getenv("HOME"), "Library", "LaunchAgents", "com.x.plist")
+zrc = Path(os.environ.get("USERPROFILE"), ".zprofile")
+PY
+	run dets m.py Persistence
+	assert_output "$(printf '%s\n' \
+		"3 Persistence Start Menu/Programs/Startup import 40" \
+		"5 Persistence ~/.bashrc import 40" \
+		"6 Persistence .config/systemd/user/ import 40" \
+		"7 Persistence ~/.bash_profile import 40" \
+		"8 Persistence Library/LaunchAgents import 40" \
+		"9 Persistence ~/.zprofile import 40")"
+	run jq -r 'select(.type == "ast") | .tree.body[2].value | "\(._value) \(._origin.rules | join(","))"' \
+		< <(file_record m.py | aura-parse | aura-rewrite)
+	assert_output "%APPDATA%/Microsoft/Windows/Start Menu/Programs/Startup fold:path"
+}
+
+@test "look-alike: config and cache paths, other environment variables and str / str fold to no persistence" {
+	py m.py <<'PY'
+import os
+from pathlib import Path
+cfg = Path.home() / ".config" / "mytool" / "settings.toml"
+cache = os.path.join(os.environ["LOCALAPPDATA"], "mytool", "cache")
+token = os.environ["GITHUB_TOKEN"]
+ci = os.getenv("CI") == "true"
+half = "a" / "b" if False else None
+PY
+	run dets m.py Persistence
+	assert_output ""
+	run jq -r 'select(.type == "ast") | .tree.body[] | select(._type == "Assign") | .value._value // "unknown"' \
+		< <(file_record m.py | aura-parse | aura-rewrite)
+	assert_output "$(printf '%s\n' "~/.config/mytool/settings.toml" "%LOCALAPPDATA%/mytool/cache" unknown unknown unknown)"
+}
