@@ -21,6 +21,15 @@ static const char *basename_of(const char *path)
 	return base;
 }
 
+/* ASCII case-insensitive prefix (<strings.h> is shadowed here by aura-analyze/strings.h). */
+static bool prefix_ci(const char *s, const char *prefix, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tolower((unsigned char)s[i]) != tolower((unsigned char)prefix[i]))
+			return false;
+	return true;
+}
+
 static bool url_scheme(const char *s, size_t n, size_t *len)
 {
 	static const char *const schemes[] = { "https://", "http://", "ftp://", "file://", NULL };
@@ -33,7 +42,7 @@ static bool url_scheme(const char *s, size_t n, size_t *len)
 		}
 	for (const char *const *x = schemes; *x; x++) {
 		size_t k = strlen(*x);
-		if (n - at > k && !strncasecmp(s + at, *x, k) && !isspace((unsigned char)s[at + k])) {
+		if (n - at > k && prefix_ci(s + at, *x, k) && !isspace((unsigned char)s[at + k])) {
 			*len = at + k;
 			return true;
 		}
@@ -226,7 +235,7 @@ void deps_check_file(const struct ruleset *rules, const json_t *file, const char
 			continue;
 		}
 		if (meta) {
-			if (n > 14 && !strncasecmp(s, "Requires-Dist:", 14))
+			if (n > 14 && prefix_ci(s, "Requires-Dist:", 14))
 				scan_requirements(&st, s + 14 + strspn(s + 14, " \t"), n - 14 - strspn(s + 14, " \t"), line + 1);
 			continue;
 		}
