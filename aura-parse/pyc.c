@@ -1097,7 +1097,10 @@ static void step(struct frame *f, enum op op, unsigned arg, unsigned raw)
 	case X_BUILD_STRING: build(f, arg, "(", " + ", ")"); break;
 	case X_LIST_TO_TUPLE: break;
 	case X_LIST_EXTEND:	/* [a, *b] and constant lists: list + what extends it */
-		binary(f, "+");
+		if (minor >= 9)
+			binary(f, "+");
+		else	/* 3.8's CALL_FINALLY, 3.7's nothing */
+			spill(f);
 		break;
 	case X_FORMAT_VALUE:
 		if (arg & 4) {	/* a format spec above the value */
