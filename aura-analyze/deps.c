@@ -190,6 +190,23 @@ static void scan_poetry(const struct site *st, const char *s, size_t n, long lin
 	}
 }
 
+/*
+ * The tables whose requirements an install reads: pyproject's [build-system], [project]
+ * (dependencies), [project.optional-dependencies] and [tool.poetry.dependencies];
+ * setup.cfg's [options] and [options.extras_require].  Not PEP 735 [dependency-groups],
+ * poetry's dev groups or tox's deps: developers install those, not the package's users.
+ */
+static bool section_read(const char *s, size_t n, bool toml)
+{
+	static const char *const tables[] = { "[build-system]", "[project]",
+		"[project.optional-dependencies]", "[tool.poetry.dependencies]", NULL };
+	static const char *const sections[] = { "[options]", "[options.extras_require]", NULL };
+	for (const char *const *t = toml ? tables : sections; *t; t++)
+		if (n >= strlen(*t) && !strncmp(s, *t, strlen(*t)))
+			return true;
+	return false;
+}
+
 void deps_check_file(const struct ruleset *rules, const json_t *file, const char *format)
 {
 	const char *path = record_str(file, "path");
@@ -216,6 +233,7 @@ void deps_check_file(const struct ruleset *rules, const json_t *file, const char
 	const char *text = json_string_value(content);
 	size_t len = json_string_length(content);
 	bool links = false, deps_table = false;
+	bool read = !toml && !cfg;	/* in a table pip reads requirements from */
 	long line = 0;
 	for (size_t at = 0; at < len; line++) {
 		const char *nl = memchr(text + at, '\n', len - at);
@@ -230,10 +248,13 @@ void deps_check_file(const struct ruleset *rules, const json_t *file, const char
 		if (!n || *s == '#' || *s == ';')
 			continue;
 		if (*s == '[') {
-			deps_table = toml && memmem(s, n, "dependencies", 12) != NULL;
+			read = section_read(s, n, toml);
+			deps_table = toml && read && memmem(s, n, "poetry", 6) != NULL;
 			links = false;
 			continue;
 		}
+		if (!read)
+			continue;
 		if (meta) {
 			if (n > 14 && prefix_ci(s, "Requires-Dist:", 14))
 				scan_requirements(&st, s + 14 + strspn(s + 14, " \t"), n - 14 - strspn(s + 14, " \t"), line + 1);

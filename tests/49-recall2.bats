@@ -235,3 +235,19 @@ PY
 		< <(file_record m.py | aura-parse | aura-rewrite)
 	assert_output "$(printf '%s\n' "~/.config/mytool/settings.toml" "%LOCALAPPDATA%/mytool/cache" unknown unknown unknown)"
 }
+
+@test "look-alike: URL requirements in development tables (PEP 735 groups, poetry dev groups, tox) are not installed with the package" {
+	mkdir -p p
+	cat > p/pyproject.toml <<'TOML'
+[project]
+name = "p"
+dependencies = ["six"]
+[dependency-groups]
+doc = ["sphinx-csharp @ git+https://github.com/x/sphinx-csharp.git"]
+[tool.poetry.group.dev.dependencies]
+tool = { git = "https://git.example/tool.git" }
+TOML
+	printf '[options]\ninstall_requires = six\n[tox:tox]\ndeps =\n    helper @ https://files.example/h.tar.gz\n' > p/setup.cfg
+	run tree_hits p DirectURLDependency
+	assert_output ""
+}
