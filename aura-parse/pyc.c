@@ -570,8 +570,11 @@ static void put_const(struct sb *b, const struct obj *o, unsigned depth)
 	case O_ELLIPSIS: sb_puts(b, "..."); return;
 	case O_INT: sb_printf(b, "%" PRId64, o->i); return;
 	case O_FLOAT:
+		/* whole numbers print without a point: add ".0" so the text stays a float
+		 * (no floor(): aura-parse links no libm) */
 		if (isfinite(o->f))
-			sb_printf(b, "%.17g%s", o->f, fabs(o->f) < 1e16 && o->f == floor(o->f) ? ".0" : "");
+			sb_printf(b, "%.17g%s", o->f, o->f > -1e15 && o->f < 1e15 &&
+				  o->f == (double)(int64_t)o->f ? ".0" : "");
 		else
 			sb_puts(b, "_");
 		return;
