@@ -4,6 +4,8 @@
 
 #include "analyze.h"
 #include "arena.h"
+#include "bytecode.h"
+#include "deps.h"
 #include "detect.h"
 #include "err.h"
 #include "files.h"
@@ -21,12 +23,14 @@ struct analyze {
 	const struct popular *popular;
 	struct source src;
 	struct xref *xref;	/* the open artifact's cross-file state (xref.c) */
+	struct bytecode *pyc;	/* the open artifact's .py and .pyc members (bytecode.c) */
 	char *format;		/* the open artifact's format: sdist, wheel, deb (files.c) */
 };
 
 /* The artifact's cross-file hits go out before its artifact_end (score closes it there). */
 static void close_artifact(struct analyze *an)
 {
+	bytecode_finish(an->pyc, an->rules);
 	if (!an->xref)
 		return;
 	xref_finish(an->xref);
@@ -79,11 +83,19 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		npm_check_artifact(an->rules, rec);	/* npm.c: install scripts */
 	} else if (record_is(rec, "file")) {
 		source_keep(&an->src, rec);
+		if (xref_for(an, rec))
+			bytecode_note(an->pyc, rec);
 		scan_entry_points(an, rec);
 		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
+		deps_check_file(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
 		npm_check_file(an->rules, rec);
 	} else if (record_is(rec, "ast")) {
+		const json_t *text = json_object_get(rec, "recovered_source");
+		if (json_is_string(text))	/* a .pyc's: quote what was recovered, not its bytes */
+			source_keep_text(&an->src, record_str(rec, "file"), json_string_value(text),
+					 json_string_length(text));
 		detect_ast(an->rules, rec, &an->src, xref_for(an, rec));
+		deps_check_ast(an->rules, rec);
 	}
 }
 
@@ -114,10 +126,11 @@ static void read_records(struct ndjson_reader *in, struct analyze *an)
 
 void analyze_stream(int fd, const char *name, const struct ruleset *rules, const struct popular *popular)
 {
-	struct analyze an = { .rules = rules, .popular = popular };
+	struct analyze an = { .rules = rules, .popular = popular, .pyc = bytecode_new() };
 	struct ndjson_reader *in = ndjson_open(fd, name, aura_opts.max_line);
 	read_records(in, &an);
 	close_artifact(&an);
+	bytecode_free(an.pyc);
 	free(an.format);
 	ndjson_close(in);
 	source_clear(&an.src);

@@ -55,6 +55,14 @@ static void emit(const struct rule *r, const json_t *file, const char *fact, enu
 	json_decref(hit);
 }
 
+void files_check_fact(const struct ruleset *rules, const json_t *file, const char *fact)
+{
+	const char *path = record_str(file, "path");
+	const struct rule *r = path ? rules_match(&rules->files, fact, false) : NULL;
+	if (r)
+		emit(r, file, fact, rules_is_test_path(rules, path) ? CTX_FUNCTION : CTX_IMPORT);
+}
+
 void files_check(const struct ruleset *rules, const json_t *file, const char *artifact_format)
 {
 	const char *path = record_str(file, "path");

@@ -13,4 +13,7 @@
  */
 void files_check(const struct ruleset *rules, const json_t *file, const char *artifact_format);
 
+/* One fact found later than the member's own record (bytecode.c): its rule's hit, if any. */
+void files_check_fact(const struct ruleset *rules, const json_t *file, const char *fact);
+
 #endif

@@ -64,8 +64,22 @@ void pyproject_scan_backend(struct xref *x, const char *path, const char *text, 
 			free(backend);
 			backend = quoted_value(s);
 		} else if (in_build_system && is_key(s, "backend-path")) {
-			free(dir);	/* its first entry (on this line); "." when none is */
+			free(dir);	/* its first entry; "." when none is */
 			dir = quoted_value(s);
+			/* an array over several lines: the first string before its `]` */
+			const char *q = strchr(s, '[');
+			if (!dir && q && !strchr(q, ']')) {
+				const char *close = memchr(p, ']', (size_t)(end - p));
+				const char *quote = strpbrk(p, "\"'");
+				if (close && quote && quote < close) {
+					const char *qe = memchr(quote + 1, *quote, (size_t)(close - quote - 1));
+					if (qe) {
+						dir = xmalloc((size_t)(qe - quote));
+						memcpy(dir, quote + 1, (size_t)(qe - quote - 1));
+						dir[qe - quote - 1] = '\0';
+					}
+				}
+			}
 			if (!dir)
 				dir = xstrdup(".");
 		}

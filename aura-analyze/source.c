@@ -29,6 +29,17 @@ void source_keep(struct source *src, const json_t *rec)
 	src->len = len;
 }
 
+void source_keep_text(struct source *src, const char *file_id, const char *text, size_t len)
+{
+	source_clear(src);
+	if (!file_id)
+		return;
+	src->file_id = xstrdup(file_id);
+	src->bytes = xmalloc(len + 1);
+	memcpy(src->bytes, text, len);
+	src->len = len;
+}
+
 /* Line starts as CPython counts lines: \n, \r\n and a lone \r each end one. */
 static void index_lines(struct source *src)
 {

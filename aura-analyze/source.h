@@ -22,6 +22,8 @@ struct source {
 /* Replace the kept content by that of file record `rec` (nothing kept if it has none). */
 void source_keep(struct source *src, const json_t *rec);
 void source_clear(struct source *src);
+/* Keep `text` as file `file_id`'s content: the source aura-parse recovered from a .pyc. */
+void source_keep_text(struct source *src, const char *file_id, const char *text, size_t len);
 
 /*
  * The source text from (line, col) to (end_line, end_col), ast positions (1-based lines,

@@ -5,8 +5,11 @@
 
 #include "err.h"
 #include "parse.h"
+#include "pyc.h"
 #include "pyparse/pyparse.h"
 #include "record.h"
+#include "stagehits.h"
+#include "strbuf.h"
 
 void parse_ctx_init(struct parse_ctx *pc)
 {
@@ -36,8 +39,13 @@ static void emit_hit(const char *artifact, const char *file, const char *path, c
 	json_decref(hit);
 }
 
-/* Parse `src` and write the `ast` record, then the hits the conversion calls for. */
-static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *src, size_t len)
+/*
+ * Parse `src` and write the `ast` record, then the hits the conversion calls for.  `pyc`:
+ * the source was recovered from that version's bytecode (pyc.c); the record says so and
+ * carries the text, which is what the tree's positions refer to.
+ */
+static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *src, size_t len,
+			 const char *pyc)
 {
 	const char *artifact = record_str(rec, "artifact");
 	const char *file = record_str(rec, "id");
@@ -53,6 +61,12 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	kv_or_null(w, "artifact", artifact);
 	kv_or_null(w, "file", file);
 	kv_or_null(w, "path", path);
+	if (pyc) {
+		jw_kv_cstring(w, "recovered_from", "pyc");
+		jw_kv_cstring(w, "pyc_python", pyc);
+		jw_key(w, "recovered_source");
+		jw_string(w, src, len);
+	}
 	jw_key(w, "tree");
 	pyparse_to_json(pc->pp, src, len, &lim, w, &res);
 	jw_object_end(w);
@@ -120,6 +134,33 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 	}
 }
 
+/*
+ * A .pyc: Python imports it without any source beside it, so what its code objects hold
+ * (names, constants, calls, nested defs) is recovered as text and parsed like a module.
+ * Malformed bytecode is a hit (CPython refuses it too, but it was shipped for a reason).
+ */
+static void parse_pyc(struct parse_ctx *pc, const json_t *rec, const unsigned char *p, size_t n)
+{
+	const char *artifact = record_str(rec, "artifact");
+	const char *file = record_str(rec, "id");
+	const char *path = record_str(rec, "path");
+	struct pyc_report rep;
+	char *text = pyc_recover(p, n, pc->max_source, &rep);
+	if (text)
+		parse_source(pc, rec, text, strlen(text), rep.version);
+	if (!text || rep.malformed || rep.cut) {
+		char *msg = xasprintf("%s%s bytecode %s: %s", rep.version[0] ? "CPython " : "",
+				      rep.version[0] ? rep.version : "Python",
+				      text ? "only partly recovered" : "not recovered", rep.error);
+		if (rep.malformed || !text)
+			emit_hit(artifact, file, path, HIT_PARSE(UnreadableBytecode), 0, 0, msg);
+		else
+			emit_hit(artifact, file, path, HIT_PARSE(BytecodeCut), 0, 0, msg);
+		free(msg);
+	}
+	free(text);
+}
+
 void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	struct parse_ctx *pc = ctx;
@@ -128,7 +169,17 @@ void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 	out_raw(line, line_len);	/* pass-through, byte for byte */
 
 	const char *kind = record_str(rec, "kind");
-	if (!record_is(rec, "file") || !kind || strcmp(kind, "python") != 0)
+	if (!record_is(rec, "file") || !kind)
+		return;
+	if (!strcmp(kind, "pyc")) {
+		size_t n = 0;
+		unsigned char *bytes = record_get_bytes(rec, "content", &n);
+		if (bytes)
+			parse_pyc(pc, rec, bytes, n);
+		free(bytes);
+		return;
+	}
+	if (strcmp(kind, "python") != 0)
 		return;
 
 	const char *artifact = record_str(rec, "artifact");
@@ -154,6 +205,6 @@ void parse_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		free(content);
 		return;
 	}
-	parse_source(pc, rec, (const char *)content, len);
+	parse_source(pc, rec, (const char *)content, len, NULL);
 	free(content);
 }

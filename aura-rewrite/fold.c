@@ -118,6 +118,10 @@ static bool as_int(const struct val *v, int64_t *out)
 }
 
 static bool is_str(const struct val *v) { return v && v->kind == V_STR; }
+static bool is_path(const struct val *v);
+static struct val *path_join(struct budget *b, struct val *const *parts, size_t n, const struct val *base);
+static struct val *path_method(struct budget *b, const struct val *v, const char *m,
+			       const struct call_args *a);
 static bool is_bytes(const struct val *v) { return v && v->kind == V_BYTES; }
 static bool is_seq(const struct val *v) { return v && (v->kind == V_LIST || v->kind == V_TUPLE); }
 
@@ -292,6 +296,8 @@ struct val *fold_binop(struct budget *b, enum ast_kind op, const struct val *l, 
 	}
 	if (op == AST_Mod && val_is_text(l))
 		return ruled(percent_format(b, l, r), "fold:format", l, r);
+	if (op == AST_Div && is_path(l) && is_str(r))	/* Path.home() / ".bashrc" */
+		return path_join(b, (struct val *const[]){ (struct val *)r }, 1, l);
 	return NULL;
 }
 
@@ -919,6 +925,8 @@ struct val *fold_method(struct budget *b, const struct val *v, const char *m,
 		struct val *r = fold_subscript(b, v, a->pos[0]);
 		return r ? r : a->npos >= 2 ? val_ref(a->pos[1]) : val_new(V_NONE);
 	}
+	if (is_path(v))
+		return path_method(b, v, m, a);
 	if (!val_is_text(v))
 		return NULL;
 	struct val *a0 = call_arg_val(a, 0, NULL), *a1 = call_arg_val(a, 1, NULL);
@@ -1406,6 +1414,122 @@ static struct val *call_lzma(struct budget *b, const struct call_args *a, const 
 	return in ? decoded(decompress_lzma(b, in), a, h) : NULL;
 }
 
+/* ---- paths: where a file goes, as a template the string rules can read ---- */
+
+/*
+ * A path built with os.path.join or pathlib from constants and the user's folders is a
+ * str carrying the rule `fold:path`: `os.path.join(os.environ["APPDATA"], "Microsoft",
+ * ...)` is "%APPDATA%/Microsoft/...", `Path.home() / ".bashrc"` is "~/.bashrc".  Only
+ * the variables that name a user or system folder become a template; any other
+ * environment variable stays unknown (its value is not the evaluator's to guess).
+ */
+static bool is_path(const struct val *v)
+{
+	if (!is_str(v))
+		return false;
+	for (unsigned i = 0; i < v->nrules; i++)
+		if (!strcmp(v->rules[i], "fold:path"))
+			return true;
+	return false;
+}
+
+static struct val *path_value(struct val *v)
+{
+	if (v)
+		val_add_rule(v, "fold:path");
+	return v;
+}
+
+struct val *fold_env_folder(const char *name)
+{
+	static const struct { const char *var, *template; } folders[] = {
+		{ "HOME", "~" }, { "USERPROFILE", "~" }, { "XDG_CONFIG_HOME", "~/.config" },
+		{ "APPDATA", "%APPDATA%" }, { "LOCALAPPDATA", "%LOCALAPPDATA%" },
+		{ "PROGRAMDATA", "%PROGRAMDATA%" }, { "ALLUSERSPROFILE", "%PROGRAMDATA%" },
+		{ "WINDIR", "%WINDIR%" }, { "SYSTEMROOT", "%WINDIR%" },
+	};
+	for (size_t i = 0; name && i < sizeof folders / sizeof *folders; i++)
+		if (!strcasecmp(name, folders[i].var))
+			return path_value(val_copy(V_STR, folders[i].template, strlen(folders[i].template)));
+	return NULL;
+}
+
+/* posixpath.join: an absolute part starts afresh; one '/' between parts. */
+static struct val *path_join(struct budget *b, struct val *const *parts, size_t n, const struct val *base)
+{
+	size_t total = base ? base->s.n : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_str(parts[i]))
+			return NULL;
+		total += parts[i]->s.n + 1;
+	}
+	if (!budget_size_ok(b, total, "path") || !budget_charge(b, total / 16 + 1))
+		return NULL;
+	char *out = xmalloc(total + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < n + (base != NULL); i++) {
+		const struct val *part = base ? (i ? parts[i - 1] : base) : parts[i];
+		if (part->s.n && part->s.p[0] == '/')
+			len = 0;
+		else if (len && out[len - 1] != '/' && part->s.n)
+			out[len++] = '/';
+		memcpy(out + len, part->s.p, part->s.n);
+		len += part->s.n;
+	}
+	struct val *v = val_take(V_STR, out, len);
+	for (size_t i = 0; i < n; i++)
+		val_merge_rules(v, parts[i]);
+	if (base)
+		val_merge_rules(v, base);
+	return path_value(v);
+}
+
+/* os.path.join(a, *p), pathlib.Path(*parts) (no part: "."). */
+static struct val *call_path_join(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	if (a->nkw)
+		return NULL;
+	if (a->npos == 0)
+		return h->variant ? path_value(val_copy(V_STR, ".", 1)) : NULL;
+	return path_join(b, a->pos, a->npos, NULL);
+}
+
+/* os.path.expanduser("~/x") keeps the "~" (the template of the home folder). */
+static struct val *call_expanduser(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, "path");
+	return a->npos + a->nkw == 1 && is_str(a0) ? path_value(val_copy(V_STR, a0->s.p, a0->s.n)) : NULL;
+}
+
+static struct val *call_home(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	return a->npos + a->nkw == 0 ? fold_env_folder("HOME") : NULL;
+}
+
+/* os.getenv("APPDATA"), os.environ.get("APPDATA"): a folder's template, else unknown. */
+static struct val *call_getenv(struct budget *b, const struct call_args *a, const struct call_handler *h)
+{
+	struct val *a0 = call_arg_val(a, 0, "key");
+	if (!is_str(a0) || a0->s.n > 64 || memchr(a0->s.p, '\0', a0->s.n))
+		return NULL;
+	char name[65];
+	memcpy(name, a0->s.p, a0->s.n);
+	name[a0->s.n] = '\0';
+	return fold_env_folder(name);
+}
+
+/* Path methods that keep or extend the path: joinpath, expanduser, resolve, absolute. */
+static struct val *path_method(struct budget *b, const struct val *v, const char *m,
+			       const struct call_args *a)
+{
+	if (!strcmp(m, "joinpath") && !a->nkw)
+		return path_join(b, a->pos, a->npos, v);
+	if ((!strcmp(m, "expanduser") || !strcmp(m, "resolve") || !strcmp(m, "absolute")) &&
+	    !a->npos && !a->nkw)
+		return path_value(val_copy(V_STR, v->s.p, v->s.n));
+	return NULL;
+}
+
 /* Sorted by name (strcmp) for bsearch. */
 static const struct call_handler call_handlers[] = {
 	{ "base64.a85decode", call_flag_decoder, A85, "decode:a85decode" },
@@ -1443,7 +1567,20 @@ static const struct call_handler call_handlers[] = {
 	{ "codecs.encode", call_codecs, ENCODE, NULL },
 	{ "gzip.decompress", call_inflate, 31, "decode:gzip" },
 	{ "lzma.decompress", call_lzma, PLAIN, "decode:lzma" },
+	{ "ntpath.join", call_path_join, 0, NULL },
 	{ "operator.attrgetter", call_attrgetter, PLAIN, NULL },
+	{ "os.environ.get", call_getenv, 0, NULL },
+	{ "os.getenv", call_getenv, 0, NULL },
+	{ "os.path.expanduser", call_expanduser, 0, NULL },
+	{ "os.path.join", call_path_join, 0, NULL },
+	{ "pathlib.Path", call_path_join, 1, NULL },
+	{ "pathlib.Path.home", call_home, 0, NULL },
+	{ "pathlib.PosixPath", call_path_join, 1, NULL },
+	{ "pathlib.PurePath", call_path_join, 1, NULL },
+	{ "pathlib.PurePosixPath", call_path_join, 1, NULL },
+	{ "pathlib.PureWindowsPath", call_path_join, 1, NULL },
+	{ "pathlib.WindowsPath", call_path_join, 1, NULL },
+	{ "posixpath.join", call_path_join, 0, NULL },
 	{ "zlib.decompress", call_inflate, PLAIN, "decode:zlib" },
 };
 

@@ -43,4 +43,10 @@ bool fold_iter(struct budget *b, const struct val *v, struct val ***items, size_
 /* Is `callee` something fold_call can evaluate with a single argument (map(chr, ...))? */
 bool fold_known_function(const char *callee);
 
+/*
+ * The template of an environment variable that names a user or system folder (HOME → "~",
+ * APPDATA → "%APPDATA%", ...) as a path value (rule fold:path), or NULL for any other.
+ */
+struct val *fold_env_folder(const char *name);
+
 #endif

@@ -758,6 +758,8 @@ static struct res on_subscript(struct resolver *rs, json_t *node, struct scope *
 		size_t n = strlen(base.name), suffix = strlen(".__dict__");
 		if (strcmp(base.name, "sys.modules") == 0)
 			r.name = capped_dup(key, strlen(key));
+		else if (strcmp(base.name, "os.environ") == 0)	/* a folder's template, or unknown */
+			r.v = fold_env_folder(key);
 		else if (strcmp(base.name, "builtins") == 0)
 			r.name = dotted(base.name, key);
 		else if (strcmp(base.name, "<globals>") == 0) {

@@ -12,12 +12,13 @@ BEGIN {
 	print ""
 	print "/* A stage hit as the detection, score and severity arguments: HIT_UNPACK(Symlink). */"
 	print "#define HIT_UNPACK(name) HIT_UNPACK_##name"
+	print "#define HIT_PARSE(name) HIT_PARSE_##name"
 	print "#define HIT_REWRITE(name) HIT_REWRITE_##name"
 	print ""
 }
 /^#/ || /^[ \t]*$/ { next }
 {
-	if (NF != 4 || $1 !~ /^(unpack|rewrite)$/ || $2 !~ /^[A-Za-z][A-Za-z0-9]*$/ ||
+	if (NF != 4 || $1 !~ /^(unpack|parse|rewrite)$/ || $2 !~ /^[A-Za-z][A-Za-z0-9]*$/ ||
 	    $3 !~ /^(info|low|medium|high|critical)$/ || $4 !~ /^[0-9]+$/ || $4 > 100) {
 		printf "%s:%d: expected stage, detection, severity, score (0-100), tab-separated\n",
 		       FILENAME, FNR > "/dev/stderr"

@@ -69,7 +69,7 @@ traversal_score() {
 
 @test "stage hits: the table in docs/rules.md says what data/stage-hits.tsv says" {
 	# docs rows: | `Name` | aura-stage | severity | score | when |
-	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(unpack\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
+	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(unpack\|parse\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
 		"$AURA_ROOT/docs/rules.md" | sort >doc.tsv
 	grep -v '^#' "$TABLE" | grep . | sort >table.tsv
 	run diff table.tsv doc.tsv
