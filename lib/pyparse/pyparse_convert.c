@@ -903,7 +903,7 @@ static void yield_expr(struct conv *c, TSNode n)
 	end(c);
 }
 
-/* A Dict's `keys`, then its `values`: a pair's key and value; `**d` has no key (null), `d` as value. */
+/* A Dict's `keys`, then its `values`: of a pair its key and value; `**d` has no key, `d` as value. */
 static void dict_expr(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, true);
@@ -2259,7 +2259,8 @@ static void stmt_node(struct conv *c, TSNode n)
 	case K_pass_statement:
 	case K_break_statement:
 	case K_continue_statement:
-		begin_at(c, kind(n) == K_pass_statement ? AST_Pass : kind(n) == K_break_statement ? AST_Break : AST_Continue, n);
+		begin_at(c, kind(n) == K_pass_statement ? AST_Pass :
+			    kind(n) == K_break_statement ? AST_Break : AST_Continue, n);
 		end(c);
 		return;
 	case K_return_statement:
