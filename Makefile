@@ -200,7 +200,10 @@ install: all
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(DATA_FILES) VERSION $(DESTDIR)$(DATADIR)/
 	install -m 644 $(GRAMMAR)/VERSION $(DESTDIR)$(DATADIR)/tree-sitter-python.VERSION
-	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	@# The pages' header version is VERSION's (tests/02-build.bats checks the tree's copies).
+	for m in $(MANPAGES); do \
+	    sed '2s/"aura [^"]*"/"aura $(shell cat VERSION)"/' $$m >$(DESTDIR)$(MAN1DIR)/$${m#man/} && \
+	    chmod 644 $(DESTDIR)$(MAN1DIR)/$${m#man/} || exit 1; done
 	install -m 644 completion/aura.bash $(DESTDIR)$(COMPDIR)/aura
 
 uninstall:

@@ -6,7 +6,7 @@
 
 #include "err.h"
 #include "files.h"
-#include "pyparse_cookie.h"
+#include "pyparse/pyparse_cookie.h"
 #include "ndjson.h"
 #include "record.h"
 #include "source.h"
@@ -18,7 +18,7 @@
  *   archive_as.EXT           an archive whose name ends in .EXT (server.crt, logo.png)
  *   file.BASENAME            the member's own name (.pypirc, id_rsa, .env)
  *   source.encoding_unread   Python source whose coding declaration names a codec CPython
- *                            runs it with and aura-parse cannot decode exactly (lib/pyparse_cookie.h)
+ *                            runs it with and aura-parse cannot decode exactly (lib/pyparse/pyparse_cookie.h)
  */
 #define FACT_MAX 5
 

@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "ndjson.h"
 #include "record.h"
+#include "stagehits.h"
 
 /*
  * A distribution's files are spread over site-packages (its package, its .dist-info,
@@ -193,7 +194,7 @@ static void record_line(char *line, void *ctx)
 	if (rel)
 		dist_add(c->d, rel, hash);
 	else {
-		json_t *hit = hit_new(NULL, "RecordOutsideEnvironment", 0, "info", path, 0, 0,
+		json_t *hit = hit_new(NULL, HIT_FETCH(RecordOutsideEnvironment), path, 0, 0,
 				      "RECORD names a file outside site-packages (a script or data "
 				      "file): not part of this distribution's scan");
 		json_array_append_new(c->d->hits, hit);
@@ -329,7 +330,7 @@ static void check_record(int root, struct dist *d)
 		struct stat st;
 		bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 		if (!regular) {
-			json_array_append_new(d->hits, hit_new(NULL, "RecordFileMissing", 10, "low",
+			json_array_append_new(d->hits, hit_new(NULL, HIT_FETCH(RecordFileMissing),
 				f->rel, 0, 0, "a file the distribution's RECORD lists is missing"));
 		} else if (strncmp(f->hash, "sha256=", 7) != 0 || !record_hash_matches(f->hash, fd)) {
 			/* Distributions strip shared libraries after installing them (Debian's
@@ -337,10 +338,10 @@ static void check_record(int root, struct dist *d)
 			bool native = ends_with(f->rel, ".so") || strstr(f->rel, ".so.") ||
 				      ends_with(f->rel, ".pyd") || ends_with(f->rel, ".dylib");
 			json_array_append_new(d->hits, native ?
-				hit_new(NULL, "RecordMismatchNative", 10, "low", f->rel, 0, 0,
+				hit_new(NULL, HIT_FETCH(RecordMismatchNative), f->rel, 0, 0,
 					"an installed native module differs from the hash in its RECORD "
 					"(stripped by the distribution, or replaced)") :
-				hit_new(NULL, "RecordMismatch", 50, "high", f->rel, 0, 0,
+				hit_new(NULL, HIT_FETCH(RecordMismatch), f->rel, 0, 0,
 					"an installed file differs from the hash in its RECORD: it was "
 					"changed after installation"));
 		}

@@ -12,6 +12,7 @@
 #include "fetch.h"
 #include "ndjson.h"
 #include "record.h"
+#include "stagehits.h"
 
 struct fetch_config fetch_cfg;
 
@@ -92,7 +93,7 @@ void report_mismatch(const char *target, const char *url, const char *why)
 	 * The bytes are refused (no artifact record).  The hit is attributed to the target so
 	 * that the verdict names what was tampered with; the error makes the scan exit 2.
 	 */
-	json_t *hit = hit_new(target, "DigestMismatch", 100, "critical", NULL, 0, 0,
+	json_t *hit = hit_new(target, HIT_FETCH(DigestMismatch), NULL, 0, 0,
 			      "downloaded file does not match the digest the index or lock file "
 			      "published: a tampered mirror, proxy, index or lock; refused");
 	json_object_set_new(hit, "evidence", json_string_lossy(why, strlen(why)));

@@ -77,7 +77,7 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 		snprintf(msg, sizeof msg, "syntax error at line %u%s; the tree holds what parsed",
 			 res.error_line, json_is_true(json_object_get(rec, "truncated")) ?
 			 " (the content was truncated)" : "");
-		emit_hit(artifact, file, path, "SyntaxError", 0, "info", res.error_line, res.error_col, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(SyntaxError), res.error_line, res.error_col, msg);
 	}
 	if (res.unsupported_encoding) {
 		/* CPython decodes and runs this file; what we parsed is not what it runs */
@@ -85,7 +85,7 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 "with it and runs it, but Aura cannot decode it exactly (read as UTF-8): "
 			 "the code that runs was not analysed", res.encoding);
 		/* low here: aura-analyze weighs it by context (rule UnanalysedSourceEncoding) */
-		emit_hit(artifact, file, path, "UndecodableSource", 10, "low", 1, 0, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(UndecodableSource), 1, 0, msg);
 	}
 	if (res.decode_error || res.unknown_encoding || res.refused_encoding) {
 		if (res.unknown_encoding)
@@ -99,24 +99,24 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 		else
 			snprintf(msg, sizeof msg, "bytes invalid in the source encoding (%s) at line %u: "
 				 "CPython refuses the file; each was read as U+FFFD", res.encoding, res.decode_line);
-		emit_hit(artifact, file, path, "UndecodableSource", 10, "low",
+		emit_hit(artifact, file, path, HIT_PARSE(UndecodableSource),
 			 res.decode_error ? res.decode_line : 1, 0, msg);
 	}
 	if (res.nul_bytes) {
 		snprintf(msg, sizeof msg, "NUL bytes in the source (first at line %u): CPython refuses "
 			 "the file; they were read as spaces", res.nul_line);
-		emit_hit(artifact, file, path, "NulBytes", 10, "low", res.nul_line, 0, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(NulBytes), res.nul_line, 0, msg);
 	}
 	if (res.truncated) {
 		snprintf(msg, sizeof msg, "code nested too deeply at line %u was cut from the tree "
 			 "(%u levels kept, --max-depth %u)", res.trunc_line, res.trunc_depth, pc->max_depth);
-		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.trunc_line, res.trunc_col, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(DeepNesting), res.trunc_line, res.trunc_col, msg);
 	}
 	if (res.oversize) {
 		snprintf(msg, sizeof msg, "a top-level statement of %zu bytes at line %u is too big "
 			 "for one parse on this stack and was left out of the tree (a Truncated "
 			 "statement); the rest of the file was parsed", res.oversize_bytes, res.oversize_line);
-		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.oversize_line, 0, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(DeepNesting), res.oversize_line, 0, msg);
 	}
 	if (res.overload) {
 		snprintf(msg, sizeof msg, "a top-level statement at line %u nests, chains or repeats "
@@ -124,13 +124,13 @@ static void parse_source(struct parse_ctx *pc, const json_t *rec, const char *sr
 			 "65,535 children per node), or is indented beyond 255 columns, and was left "
 			 "out of the tree (a Truncated statement); the rest of the file was parsed",
 			 res.overload_line, res.overload_load);
-		emit_hit(artifact, file, path, "DeepNesting", 20, "medium", res.overload_line, 0, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(DeepNesting), res.overload_line, 0, msg);
 	}
 	if (res.timed_out) {
 		snprintf(msg, sizeof msg, "parsing stopped at --timeout-ms %lu: the code from line %u "
 			 "on was not parsed or converted (Truncated in the tree)", pc->timeout_ms,
 			 res.timeout_line);
-		emit_hit(artifact, file, path, "ParseTimeout", 20, "medium", res.timeout_line, 0, msg);
+		emit_hit(artifact, file, path, HIT_PARSE(ParseTimeout), res.timeout_line, 0, msg);
 	}
 }
 

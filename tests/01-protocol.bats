@@ -69,7 +69,7 @@ make_stream() {
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr bash -c 'printf "{\"type\":\"note\",\"v\":1}\n" | aura-rewrite > /dev/full'
 	assert_failure 2
-	[[ $stderr == *"error writing output"* ]]
+	[[ $stderr == *"error writing output"* ]] || fail "stderr: $stderr"
 }
 
 @test "--unbuffered flushes each record as it is written" {
@@ -86,17 +86,20 @@ make_stream() {
 }
 
 @test "every program answers --help and --version and rejects unknown options with exit 2" {
+	local version
+	version=$(cat "$AURA_ROOT/VERSION")
 	for prog in aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score; do
-		run "$prog" --help
-		[ "$status" -eq 0 ] && [[ $output == *"Usage: $prog"* ]] || fail "$prog --help: $output"
-		run "$prog" --version
-		[ "$status" -eq 0 ] && [[ $output == "$prog 0.1.0"* ]] || fail "$prog --version: $output"
-		run "$prog" --no-such-option
+		run --separate-stderr "$prog" --help
+		[ "$status" -eq 0 ] && [[ $output == *"Usage: $prog"* ]] || fail "$prog --help ($status): $output"
+		run --separate-stderr "$prog" --version
+		[ "$status" -eq 0 ] && [[ $output == "$prog $version"* ]] || fail "$prog --version ($status): $output"
+		run --separate-stderr "$prog" --no-such-option
 		[ "$status" -eq 2 ] || fail "$prog --no-such-option exited $status"
 	done
-	run aura --help
-	[ "$status" -eq 0 ] && [[ $output == *"Usage: aura scan"* ]]
-	run aura frobnicate
+	run --separate-stderr aura --help
+	assert_success
+	assert_output --partial "Usage: aura scan"
+	run --separate-stderr aura frobnicate
 	assert_failure 2
 }
 
@@ -151,7 +154,7 @@ make_stream() {
 	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.type=="artifact_end") | [.files,.errors,.complete]')" '[0,1,false]'
 	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.type=="error") | .message')" \
 		"worker sent a line that is not a file, hit or error record (invalid JSON at column 16: duplicate object key 'type'); dropped"
-	run -2 aura-score --format json <<<"$output"
+	run -2 --separate-stderr aura-score --format json <<<"$output"
 	assert_equal "$(jq -c '[.artifact.id == "'"$id"'", .complete]' <<<"$output")" '[true,false]'
 	# another record type, well-formed, is refused as well
 	run -0 --separate-stderr aura-unpack --sandbox-selftest 'worker:emit:{"type":"artifact_end","v":1,"artifact":"x"}' \

@@ -11,12 +11,12 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	echo 'import os' > pkg/a.py
 	echo 'x' > pkg/sub/b.txt
 	ln -s /etc/passwd pkg/link
-	run -0 aura-fetch pkg
+	run -0 --separate-stderr aura-fetch pkg
 	expected=$(cd pkg && find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
 	assert_jq "$output" ".type == \"artifact\" and .v == 1 and .id == \"$expected\" and .kind == \"directory\" and .files == 2"
 	# Any change of a name or a byte changes the id.
 	mv pkg/a.py pkg/c.py
-	run -0 aura-fetch pkg
+	run -0 --separate-stderr aura-fetch pkg
 	assert_jq "$output" ".id != \"$expected\""
 }
 
@@ -26,7 +26,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	cp pkg-1.0.tar.gz looks-like-text.txt
 	python3 -c 'import zipfile; zipfile.ZipFile("demo-2.0-py3-none-any.whl", "w").writestr("demo/__init__.py", "")'
 	cp demo-2.0-py3-none-any.whl demo-2.0.tar.gz
-	run -0 aura-fetch pkg-1.0.tar.gz looks-like-text.txt demo-2.0-py3-none-any.whl demo-2.0.tar.gz src/pkg-1.0/setup.py
+	run -0 --separate-stderr aura-fetch pkg-1.0.tar.gz looks-like-text.txt demo-2.0-py3-none-any.whl demo-2.0.tar.gz src/pkg-1.0/setup.py
 	assert_equal "$(printf '%s\n' "$output" | jq -c '[.kind, .format, .name, .version]' | tr '\n' ' ')" \
 		'["archive","tar.gz","pkg","1.0"] ["archive","tar.gz","looks-like-text.txt",null] ["archive","wheel","demo","2.0"] ["archive","zip","demo","2.0"] ["file",null,"setup.py",null] '
 	sha=$(sha256sum pkg-1.0.tar.gz | cut -d' ' -f1)
@@ -47,7 +47,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	run -0 --separate-stderr aura-fetch missing empty ok.py
 	assert_equal "$(printf '%s\n' "$output" | jq -r '.type + " " + (.path // "") + " " + (.message // "")' | tr '\n' '|')" \
 		'error missing cannot open: No such file or directory|error empty empty directory: no files to scan|artifact ok.py |'
-	[[ $stderr == *"aura-fetch: missing: cannot open: No such file or directory"* ]]
+	[[ $stderr == *"aura-fetch: missing: cannot open: No such file or directory"* ]] || fail "stderr: $stderr"
 	run -0 --separate-stderr aura-fetch < in
 	assert_jq "$output" '.type == "error" and (.message | test("without a string .target"))'
 }
@@ -62,7 +62,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	# The whole scan: the FIFO's error, and the other verdicts printed.
 	run -2 --separate-stderr timeout 60 aura scan --format json pipe ok.py
 	assert_jq "$output" '.artifact.name == "ok.py" and .complete'
-	[[ $stderr == *"pipe: not a regular file or directory (a FIFO): refused"* ]]
+	[[ $stderr == *"pipe: not a regular file or directory (a FIFO): refused"* ]] || fail "stderr: $stderr"
 }
 
 @test "a target whose name is not UTF-8 is scanned: path_raw carries its bytes to unpack" {

@@ -237,7 +237,7 @@ demo/__init__.py"
 	# The worker's self-test opens a file right after sealing: refused.
 	run --separate-stderr aura-unpack --sandbox-selftest "worker:open:$FX/traversal.tar" \
 		< <(jq -nc --arg p "$FX/nest20.zip" '{type:"artifact",v:1,id:"x",path:$p}')
-	[[ "$stderr" == *"refused: Permission denied"* ]]
+	[[ "$stderr" == *"'open:$FX/traversal.tar' refused: Permission denied"* ]] || fail "stderr: $stderr"
 	run --separate-stderr aura-unpack --sandbox-selftest "worker:write:$EMPTY/written" \
 		< <(jq -nc --arg p "$FX/nest20.zip" '{type:"artifact",v:1,id:"x",path:$p}')
 	assert_output --partial SIGSYS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 12-stage-hits.bats: the weights of unpack's and rewrite's own hits come from data/stage-hits.tsv.
+# 12-stage-hits.bats: the weights of the hits fetch, unpack, parse and rewrite raise themselves come from data/stage-hits.tsv.
 load helpers/common
 load helpers/parse
 bats_require_minimum_version 1.5.0
@@ -28,6 +28,23 @@ traversal_score() {
 		"$1" | jq -r 'select(.type == "hit" and .detection == "PathTraversal") | .score'
 }
 
+# The score of the NulBytes hit aura-parse binary $1 writes for a source with a NUL byte.
+nul_score() {
+	printf 'x = 1\0\n' >nul.py
+	file_record nul.py python base64 | "$1" |
+		jq -r 'select(.type == "hit" and .detection == "NulBytes") | .score'
+}
+
+# The score of the RecordFileMissing hit aura-fetch binary $1 writes for a site-packages
+# whose one distribution's RECORD lists a file that is not there.
+missing_score() {
+	local sp=venv/lib/python3.11/site-packages
+	mkdir -p "$sp/p-1.0.dist-info"
+	printf 'Metadata-Version: 2.1\nName: p\nVersion: 1.0\n' >"$sp/p-1.0.dist-info/METADATA"
+	printf 'p/gone.py,sha256=AAAA,3\np-1.0.dist-info/RECORD,,\n' >"$sp/p-1.0.dist-info/RECORD"
+	"$1" "$sp" | jq -r 'select(.type == "hit" and .detection == "RecordFileMissing") | .score'
+}
+
 @test "stage hits: the score unpack writes is the table's" {
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
 	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
@@ -35,7 +52,16 @@ traversal_score() {
 	assert_output "$(table_score unpack PathTraversal)"
 }
 
-@test "stage hits: a weight changed in data/stage-hits.tsv is the score a rebuilt aura-unpack writes" {
+@test "stage hits: the scores parse and fetch write are the table's" {
+	run nul_score aura-parse
+	assert_success
+	assert_output "$(table_score parse NulBytes)"
+	run missing_score aura-fetch
+	assert_success
+	assert_output "$(table_score fetch RecordFileMissing)"
+}
+
+@test "stage hits: a weight changed in data/stage-hits.tsv is the score rebuilt fetch, unpack and parse write" {
 	# The checkout itself, not a copy inside one (make san-check runs the suite in build/san).
 	command -v git >/dev/null &&
 		[ "$(git -C "$AURA_ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$AURA_ROOT" && pwd -P)" ] ||
@@ -44,15 +70,30 @@ traversal_score() {
 	mkdir -p "$tree"
 	# The working tree's tracked files (as they are now, edits included), as make's COPY_TREE does.
 	git -C "$AURA_ROOT" ls-files -z | (cd "$AURA_ROOT" && xargs -0 tar -cf -) | tar -xf - -C "$tree"
-	assert_equal "$(table_score unpack PathTraversal)" 50
-	sed -i 's/^unpack\tPathTraversal\thigh\t50$/unpack\tPathTraversal\thigh\t77/' "$tree/data/stage-hits.tsv"
-	run make -s -C "$tree" -j2 bin/aura-unpack
+	# The built grammar, timestamps kept, so that make does not fetch or compile it again.
+	mkdir -p "$tree/third_party"
+	cp -a "$AURA_ROOT/third_party/tree-sitter-python" "$tree/third_party/"
+	assert_equal "$(table_score unpack PathTraversal) $(table_score parse NulBytes)" "50 10"
+	assert_equal "$(table_score fetch RecordFileMissing)" 10
+	sed -i -e 's/^unpack\tPathTraversal\thigh\t50$/unpack\tPathTraversal\thigh\t77/' \
+		-e 's/^parse\tNulBytes\tlow\t10$/parse\tNulBytes\tlow\t33/' \
+		-e 's/^fetch\tRecordFileMissing\tlow\t10$/fetch\tRecordFileMissing\tlow\t44/' \
+		"$tree/data/stage-hits.tsv"
+	# -O0: the quickest build, and the project's own flags must survive a CFLAGS of the user's.
+	run make -s -C "$tree" -j2 CFLAGS="-O0" bin/aura-unpack bin/aura-parse bin/aura-fetch
 	assert_success
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
 	run traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 77
+	run nul_score "$tree/bin/aura-parse"
+	assert_output 33
+	run missing_score "$tree/bin/aura-fetch"
+	assert_output 44
+	# The installed stages keep the table they were built with.
 	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 50
+	run nul_score aura-parse
+	assert_output 10
 }
 
 @test "stage hits: a malformed line in the table stops the build, naming the line" {
@@ -65,11 +106,15 @@ traversal_score() {
 	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/twice.tsv"
 	assert_failure
 	[[ "$stderr" == *"twice.tsv:2: unpack Symlink listed twice"* ]] || fail "stderr: $stderr"
+	printf 'score\tCapability\tlow\t10\n' >"$BATS_TEST_TMPDIR/stage.tsv"	# score raises none
+	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/stage.tsv"
+	assert_failure
+	[[ "$stderr" == *"stage.tsv:1: expected stage, detection, severity, score"* ]] || fail "stderr: $stderr"
 }
 
 @test "stage hits: the table in docs/rules.md says what data/stage-hits.tsv says" {
 	# docs rows: | `Name` | aura-stage | severity | score | when |
-	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(unpack\|parse\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
+	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(fetch\|unpack\|parse\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
 		"$AURA_ROOT/docs/rules.md" | sort >doc.tsv
 	grep -v '^#' "$TABLE" | grep . | sort >table.tsv
 	run diff table.tsv doc.tsv

@@ -77,7 +77,7 @@ PY
 	for f in "$BATS_TEST_TMPDIR"/codec_*.py; do
 		compare_with_oracle "$f" base64
 		file_record "$f" python base64 >"$BATS_TEST_TMPDIR/in"
-		run aura-parse <"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 		refute_output --partial '"type":"hit"'
 	done
 	# the unicode_escape payload is a plain call once decoded
@@ -231,7 +231,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 @test "deep nesting is cut at --max-depth with Truncated and one DeepNesting hit" {
 	python3 -c 'print("x = " + "[" * 3000 + "1" + "]" * 3000)' >"$BATS_TEST_TMPDIR/deep.py"
 	file_record "$BATS_TEST_TMPDIR/deep.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_deep_records
 	assert_equal "$(record_field ast 'r["type"]') $(record_field hit 'r["type"]')" '"ast" "hit"'
@@ -258,7 +258,7 @@ for line in open(sys.argv[1]):
 	# (nested calls, not this list: aura-rewrite's folding of nested lists is being reworked)
 	python3 -c 'print("x = " + "f(" * 3000 + "y" + ")" * 3000)' >"$BATS_TEST_TMPDIR/calls.py"
 	file_record "$BATS_TEST_TMPDIR/calls.py" | aura-parse >"$BATS_TEST_TMPDIR/out"
-	run aura-rewrite <"$BATS_TEST_TMPDIR/out"
+	run --separate-stderr aura-rewrite <"$BATS_TEST_TMPDIR/out"
 	assert_success
 	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 1
 	refute_output --partial '"type":"error"'
@@ -272,7 +272,7 @@ for line in open(sys.argv[1]):
 @test "a deep tree within --max-depth is written whole and read back by lib/jsonr" {
 	python3 -c 'print("x = " + "[" * 5000 + "1" + "]" * 5000)' >"$BATS_TEST_TMPDIR/deep.py"
 	file_record "$BATS_TEST_TMPDIR/deep.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse --max-depth 10000 <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse --max-depth 10000 <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	refute_output --partial DeepNesting
 	assert_equal "$(record_field ast 'json.dumps(r).count("\"List\"")')" 5000
@@ -323,14 +323,14 @@ print("w = *a.b[c]().d, " * 3)
 print("import os\nos.system(1 +)")
 ' >"$BATS_TEST_TMPDIR/deep.py"
 	{ file_record "$BATS_TEST_TMPDIR/deep.py"; file_record "$FIX/imports.py"; } >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_deep_records
 	assert_equal "$(printf '%s\n' "$output" | grep -c '^{"type":"ast"')" 2
 	assert_equal "$(record_field ast 'r["tree"]["body"][4]["_type"]' | head -1)" '"Import"'
 	# with no room to raise the stack limit, each top-level statement too big for one parse
 	# is left out (Truncated, a DeepNesting hit) and the rest of the file is still parsed
-	run bash -c 'ulimit -Ss 8192 && ulimit -Hs 8192 && aura-parse <"$1"' _ "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr bash -c 'ulimit -Ss 8192 && ulimit -Hs 8192 && aura-parse <"$1"' _ "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_deep_records
 	assert_equal "$(record_field ast '[s["_type"] for s in r["tree"]["body"]]' | head -1)" \
@@ -381,7 +381,7 @@ PY
 	printf 'import os\n' >"$BATS_TEST_TMPDIR/next.py"
 	while read -r f; do file_record "$f"; file_record "$BATS_TEST_TMPDIR/next.py"; done \
 		<"$BATS_TEST_TMPDIR/list" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_valid_deep_records
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out"
@@ -412,7 +412,7 @@ for i in range(3000):
 print("import os")' >"$BATS_TEST_TMPDIR/big.py"
 	compare_with_oracle "$BATS_TEST_TMPDIR/big.py"
 	file_record "$BATS_TEST_TMPDIR/big.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	refute_output --partial '"type":"hit"'
 }
@@ -452,7 +452,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/big.py"
 	# 10,000 levels of a 100,000-link chain: every level kept (the quadratic walk took 82 s
 	# of CPU here; now under 1 s, or a few under the sanitizers)
 	file_record "$BATS_TEST_TMPDIR/calls100k.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse --max-depth 10000 --timeout-ms 30000 <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse --max-depth 10000 --timeout-ms 30000 <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	refute_output --partial ParseTimeout
 	if [ -n "${ASAN_OPTIONS:-}" ]; then
@@ -521,7 +521,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 
 @test "a non-python file record passes through with no ast" {
 	file_record "$FIX/imports.py" text >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
 }
@@ -531,7 +531,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 {"type":"hit","v":1,"detection":"X","extra":{"nested":[1, 2]}}
 {"type":"whatever","v":1}
 {"type":"artifact_end","v":1,"artifact":"a","files":0}'
-	run aura-parse <<<"$in"
+	run --separate-stderr aura-parse <<<"$in"
 	assert_success
 	assert_output "$in"
 }
@@ -561,7 +561,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 @test "a UTF-8 byte order mark is skipped and columns stay byte offsets" {
 	printf '\xef\xbb\xbfx = "\xc3\xa9" + y\n' >"$BATS_TEST_TMPDIR/bom.py"
 	file_record "$BATS_TEST_TMPDIR/bom.py" >"$BATS_TEST_TMPDIR/in"
-	run aura-parse <"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 	assert_success
 	refute_output --partial SyntaxError
 	compare_with_oracle "$BATS_TEST_TMPDIR/bom.py"
@@ -585,7 +585,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 	assert_success
 	assert_output --partial --max-depth
 	run -2 aura-parse --max-depth nope
-	run aura-parse --timeout-ms 100 <<<'{"type":"x","v":1}'
+	run --separate-stderr aura-parse --timeout-ms 100 <<<'{"type":"x","v":1}'
 	assert_success
 }
 

@@ -320,6 +320,13 @@ static void tag(struct conv *c, const char *k, enum ast_kind type)
 	jw_kv_node_tag(c->w, k, ast_kind_name(type));
 }
 
+/* The start of `ast` node `type` at the position of tree-sitter node `n`. */
+static void begin_at(struct conv *c, enum ast_kind type, TSNode n)
+{
+	begin(c, type);
+	pos(c, n);
+}
+
 /* A field with nothing in it: `"k": []`. */
 static void empty_list(struct conv *c, const char *k)
 {
@@ -398,8 +405,7 @@ static bool enter(struct conv *c, TSNode n)
 /* Write a Truncated node for `n`, remembering the first cut for the DeepNesting hit. */
 static void cut(struct conv *c, TSNode n)
 {
-	begin(c, AST_Truncated);
-	pos(c, n);
+	begin_at(c, AST_Truncated, n);
 	end(c);
 	if (c->expired) {
 		if (!c->res->timed_out) {
@@ -447,6 +453,13 @@ static void expr(struct conv *c, TSNode n, enum ctx ctx);
 static void pattern(struct conv *c, TSNode n);
 static void body(struct conv *c, const char *k, TSNode block);
 
+/* Field `k` holding the expression `n` (null when `n` is a null node). */
+static void kv_expr(struct conv *c, const char *k, TSNode n, enum ctx ctx)
+{
+	key(c, k);
+	expr(c, n, ctx);
+}
+
 static bool is_stmt_kind(enum kind k)
 {
 	switch (k) {
@@ -466,28 +479,33 @@ static bool is_stmt_kind(enum kind k)
 }
 
 /*
+ * The first child of `n` that is or holds an ERROR or MISSING node, or a null node; a
+ * block that only holds one is passed over unless `into_blocks`.
+ */
+static TSNode error_child(struct conv *c, TSNode n, bool into_blocks)
+{
+	ts_tree_cursor_reset(&c->cur, n);
+	if (!ts_tree_cursor_goto_first_child(&c->cur))
+		return (TSNode){ 0 };
+	do {
+		TSNode k = ts_tree_cursor_current_node(&c->cur);
+		if ((ts_node_has_error(k) || ts_node_is_missing(k)) &&
+		    (into_blocks || is_error(k) || kind(k) != K_block))
+			return k;
+	} while (ts_tree_cursor_goto_next_sibling(&c->cur));
+	return (TSNode){ 0 };
+}
+
+/*
  * The first ERROR node inside statement `n`, not looking into nested blocks (their own
  * statement lists report theirs).  Iterative: the walk follows has_error down one path.
  */
 static TSNode error_inside(struct conv *c, TSNode n)
 {
 	for (;;) {
-		TSNode next = { 0 };
-		ts_tree_cursor_reset(&c->cur, n);
-		if (ts_tree_cursor_goto_first_child(&c->cur)) {
-			do {
-				TSNode k = ts_tree_cursor_current_node(&c->cur);
-				if (is_error(k))
-					return k;
-				if (ts_node_has_error(k) && kind(k) != K_block) {
-					next = k;
-					break;
-				}
-			} while (ts_tree_cursor_goto_next_sibling(&c->cur));
-		}
-		if (ts_node_is_null(next))
-			return next;
-		n = next;
+		n = error_child(c, n, false);
+		if (ts_node_is_null(n) || is_error(n))
+			return n;
 	}
 }
 
@@ -503,10 +521,8 @@ static void stmt_item(struct conv *c, TSNode parent, struct kid k)
 			stmt(c, e);
 	} else if (kind(parent) == K_ERROR && k.kind != K_OTHER && !ts_node_is_missing(k.node)) {
 		/* Salvage: an expression stranded in a syntax error still counts. */
-		begin(c, AST_Expr);
-		pos(c, k.node);
-		key(c, "value");
-		expr(c, k.node, LOAD);
+		begin_at(c, AST_Expr, k.node);
+		kv_expr(c, "value", k.node, LOAD);
 		end(c);
 	}
 }
@@ -588,6 +604,21 @@ static enum ast_kind op_kind(const char *op, bool unary)
 }
 
 /*
+ * A BinOp (`left`, `op`, `right`) at the position of `at`, or an AugAssign: the same shape
+ * with `target` (stored) and `value`.
+ */
+static void binop(struct conv *c, enum ast_kind type, TSNode at, TSNode left, enum ast_kind op,
+		  TSNode right)
+{
+	bool aug = type == AST_AugAssign;
+	begin_at(c, type, at);
+	kv_expr(c, aug ? "target" : "left", left, aug ? STORE : LOAD);
+	tag(c, "op", op);
+	kv_expr(c, aug ? "value" : "right", right, LOAD);
+	end(c);
+}
+
+/*
  * The children listed in `ks` that are in field `f` (any field when f is 0), named ones
  * only when `named`, as a JSON array of expressions.
  */
@@ -630,12 +661,14 @@ static void load_tuple(struct conv *c, struct kids ks, TSFieldId f, bool named, 
 	end(c);
 }
 
-/* A List, Tuple or Set of the named children of sequence node `n`. */
-static void seq(struct conv *c, enum ast_kind type, TSNode n, enum ctx ctx)
+/* A List, Tuple or Set (by the kind of `n`) of the named children of sequence node `n`. */
+static void seq(struct conv *c, TSNode n, enum ctx ctx)
 {
+	enum kind nk = kind(n);
+	enum ast_kind type = nk == K_list || nk == K_list_pattern ? AST_List :
+			     nk == K_set ? AST_Set : AST_Tuple;
 	struct kids ks = kids_of(c, n, true);
-	begin(c, type);
-	pos(c, n);
+	begin_at(c, type, n);
 	key(c, "elts");
 	expr_array(c, ks, 0, false, ctx);
 	kids_done(c, ks);
@@ -646,7 +679,7 @@ static void seq(struct conv *c, enum ast_kind type, TSNode n, enum ctx ctx)
 
 static void string_expr(struct conv *c, TSNode n);
 static void arguments(struct conv *c, TSNode params);
-static void comprehension_expr(struct conv *c, enum ast_kind type, TSNode n);
+static void comprehension_expr(struct conv *c, TSNode n);
 
 /* `f(args)` and `class C(bases)`: positional items, then keywords, each in source order. */
 static void call_args(struct conv *c, TSNode arglist, const char *args_key)
@@ -670,17 +703,14 @@ static void call_args(struct conv *c, TSNode arglist, const char *args_key)
 			continue;
 		if (!enter(c, k.node))
 			continue;
-		begin(c, AST_keyword);
-		pos(c, k.node);
+		begin_at(c, AST_keyword, k.node);
 		if (k.kind == K_keyword_argument) {
 			name_text(c, "arg", field(k.node, F.name));
-			key(c, "value");
-			expr(c, field(k.node, F.value), LOAD);
+			kv_expr(c, "value", field(k.node, F.value), LOAD);
 		} else {
 			key(c, "arg");
 			jw_null(c->w);
-			key(c, "value");
-			expr(c, first_named(c, k.node), LOAD);
+			kv_expr(c, "value", first_named(c, k.node), LOAD);
 		}
 		end(c);
 		leave(c);
@@ -724,6 +754,23 @@ static void subscript_slice(struct conv *c, TSNode n)
 	kids_done(c, ks);
 }
 
+/* What attribute or subscript `n` reads from: `a` in `a.b` and `a[b]`. */
+static TSNode accessed(TSNode n)
+{
+	return field(n, kind(n) == K_attribute ? F.object : F.value);
+}
+
+/* An Attribute's `attr` or a Subscript's `slice`, then `ctx`, closing the node. */
+static void access_end(struct conv *c, TSNode n, enum ctx ctx)
+{
+	if (kind(n) == K_attribute)
+		name_text(c, "attr", field(n, F.attribute));
+	else
+		subscript_slice(c, n);
+	tag(c, "ctx", ctx_kinds[ctx]);
+	end(c);
+}
+
 static void slice(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, false);
@@ -736,12 +783,10 @@ static void slice(struct conv *c, TSNode n)
 			part[colon] = KID(ks, i).node;
 	}
 	kids_done(c, ks);
-	begin(c, AST_Slice);
-	pos(c, n);
+	begin_at(c, AST_Slice, n);
 	static const char *const names[3] = { "lower", "upper", "step" };
 	for (int i = 0; i < 3; i++) {
-		key(c, names[i]);
-		ts_node_is_null(part[i]) ? jw_null(c->w) : expr(c, part[i], LOAD);
+		kv_expr(c, names[i], part[i], LOAD);	/* null when absent */
 	}
 	end(c);
 }
@@ -762,8 +807,7 @@ static void boolop(struct conv *c, TSNode n)
 		pool_push(c, (struct kid){ left, 0, 0, true });
 		break;
 	}
-	begin(c, AST_BoolOp);
-	pos(c, n);
+	begin_at(c, AST_BoolOp, n);
 	tag(c, "op", op_kind(op, false));
 	key(c, "values");
 	jw_array_begin(c->w);
@@ -777,8 +821,7 @@ static void boolop(struct conv *c, TSNode n)
 static void compare(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, false);
-	begin(c, AST_Compare);
-	pos(c, n);
+	begin_at(c, AST_Compare, n);
 	bool first = true;
 	key(c, "left");
 	for (size_t i = 0; i < ks.n; i++)
@@ -827,8 +870,7 @@ static const char *py2_int_form(const char *s, size_t len)
 
 static void constant_tag(struct conv *c, TSNode n, const char *json)
 {
-	begin(c, AST_Constant);
-	pos(c, n);
+	begin_at(c, AST_Constant, n);
 	key(c, "value");
 	jw_raw_value(c->w, json, strlen(json));
 	key(c, "kind");
@@ -838,8 +880,7 @@ static void constant_tag(struct conv *c, TSNode n, const char *json)
 
 static void error_expr(struct conv *c, TSNode n)
 {
-	begin(c, AST_Error);
-	pos(c, n);
+	begin_at(c, AST_Error, n);
 	jw_kv_cstring(c->w, "node", ts_node_is_missing(n) ? "MISSING" : ts_node_type(n));
 	end(c);
 }
@@ -857,34 +898,28 @@ static void yield_expr(struct conv *c, TSNode n)
 			value = KID(ks, i).node;
 	}
 	kids_done(c, ks);
-	begin(c, from ? AST_YieldFrom : AST_Yield);
-	pos(c, n);
-	key(c, "value");
-	ts_node_is_null(value) ? jw_null(c->w) : expr(c, value, LOAD);
+	begin_at(c, from ? AST_YieldFrom : AST_Yield, n);
+	kv_expr(c, "value", value, LOAD);
 	end(c);
 }
 
+/* A Dict's `keys`, then its `values`: of a pair its key and value; `**d` has no key, `d` as value. */
 static void dict_expr(struct conv *c, TSNode n)
 {
 	struct kids ks = kids_of(c, n, true);
-	begin(c, AST_Dict);
-	pos(c, n);
-	key(c, "keys");
-	jw_array_begin(c->w);
-	for (size_t i = 0; i < ks.n; i++)
-		if (KID(ks, i).kind == K_pair)
-			expr(c, field(KID(ks, i).node, F.key), LOAD);
-		else
-			jw_null(c->w);	/* {**d}: no key */
-	jw_array_end(c->w);
-	key(c, "values");
-	jw_array_begin(c->w);
-	for (size_t i = 0; i < ks.n; i++)
-		if (KID(ks, i).kind == K_pair)
-			expr(c, field(KID(ks, i).node, F.value), LOAD);
-		else
-			expr(c, first_named(c, KID(ks, i).node), LOAD);
-	jw_array_end(c->w);
+	begin_at(c, AST_Dict, n);
+	for (int values = 0; values < 2; values++) {
+		key(c, values ? "values" : "keys");
+		jw_array_begin(c->w);
+		for (size_t i = 0; i < ks.n; i++) {
+			TSNode item = KID(ks, i).node;
+			if (KID(ks, i).kind == K_pair)
+				expr(c, field(item, values ? F.value : F.key), LOAD);
+			else
+				expr(c, values ? first_named(c, item) : (TSNode){ 0 }, LOAD);
+		}
+		jw_array_end(c->w);
+	}
 	end(c);
 	kids_done(c, ks);
 }
@@ -959,8 +994,7 @@ static void xa_and_chain(struct conv *c, struct xa_region *r, size_t lo, size_t 
 	key(c, "left");
 	xa_and_chain(c, r, lo, hi - 1);
 	tag(c, "op", AST_BitAnd);
-	key(c, "right");
-	expr(c, r->opnd[hi], LOAD);
+	kv_expr(c, "right", r->opnd[hi], LOAD);
 	end(c);
 	leave(c);
 }
@@ -1062,8 +1096,7 @@ static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
 		return false;
 	TSNode saved = c->elide;
 	TSPoint from = c->elide_from, to = c->elide_to;
-	begin(c, AST_Starred);
-	pos(c, n);
+	begin_at(c, AST_Starred, n);
 	key(c, "value");
 	if (enter(c, n)) {
 		c->elide = base;
@@ -1080,128 +1113,91 @@ static bool starred_chain(struct conv *c, TSNode n, enum ctx ctx)
 
 static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 {
+	/* Expressions written by a function of their own, whatever the context. */
+	static void (*const own[K_COUNT])(struct conv *, TSNode) = {
+		[K_slice] = slice, [K_boolean_operator] = boolop, [K_comparison_operator] = compare,
+		[K_yield] = yield_expr, [K_dictionary] = dict_expr,
+		[K_list_comprehension] = comprehension_expr, [K_set_comprehension] = comprehension_expr,
+		[K_dictionary_comprehension] = comprehension_expr,
+		[K_generator_expression] = comprehension_expr,
+		[K_string] = string_expr, [K_concatenated_string] = string_expr,
+	};
 	TSNode inner = { 0 };
 	if (starred_chain(c, n, ctx))
 		return;
+	if (own[kind(n)]) {
+		own[kind(n)](c, n);
+		return;
+	}
 	switch (kind(n)) {
 	case K_identifier:
-		begin(c, AST_Name);
-		pos(c, n);
+		begin_at(c, AST_Name, n);
 		name_text(c, "id", n);
 		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_attribute:
-		begin(c, AST_Attribute);
-		pos(c, n);
-		key(c, "value");
-		expr(c, field(n, F.object), LOAD);
-		name_text(c, "attr", field(n, F.attribute));
-		tag(c, "ctx", ctx_kinds[ctx]);
-		end(c);
-		return;
 	case K_subscript:
-		begin(c, AST_Subscript);
-		pos(c, n);
-		key(c, "value");
-		expr(c, field(n, F.value), LOAD);
-		subscript_slice(c, n);
-		tag(c, "ctx", ctx_kinds[ctx]);
-		end(c);
-		return;
-	case K_slice:
-		slice(c, n);
+		begin_at(c, kind(n) == K_attribute ? AST_Attribute : AST_Subscript, n);
+		kv_expr(c, "value", accessed(n), LOAD);
+		access_end(c, n, ctx);
 		return;
 	case K_call:
 		inner = field(n, F.function);
-		begin(c, AST_Call);
-		pos(c, n);
-		key(c, "func");
-		expr(c, inner, LOAD);
+		begin_at(c, AST_Call, n);
+		kv_expr(c, "func", inner, LOAD);
 		call_args(c, field(n, F.arguments), "args");
 		end(c);
 		return;
 	case K_list_splat:
 	case K_list_splat_pattern:
-		begin(c, AST_Starred);
-		pos(c, n);
-		key(c, "value");
-		expr(c, first_named(c, n), ctx);
+	case K_splat_type:	/* `*Ts` in an annotation: its value is always loaded */
+		begin_at(c, AST_Starred, n);
+		kv_expr(c, "value", first_named(c, n), kind(n) == K_splat_type ? LOAD : ctx);
 		tag(c, "ctx", ctx_kinds[ctx]);
 		end(c);
 		return;
 	case K_binary_operator:
 		if (xor_and_region(c, n))
 			return;
-		begin(c, AST_BinOp);
-		pos(c, n);
-		key(c, "left");
-		expr(c, field(n, F.left), LOAD);
-		tag(c, "op", op_kind(token(field(n, F.operator)), false));
-		key(c, "right");
-		expr(c, field(n, F.right), LOAD);
-		end(c);
+		binop(c, AST_BinOp, n, field(n, F.left), op_kind(token(field(n, F.operator)), false),
+		      field(n, F.right));
 		return;
 	case K_unary_operator:
 	case K_not_operator:
-		begin(c, AST_UnaryOp);
-		pos(c, n);
+		begin_at(c, AST_UnaryOp, n);
 		tag(c, "op", kind(n) == K_not_operator ? AST_Not : op_kind(token(field(n, F.operator)), true));
-		key(c, "operand");
-		expr(c, field(n, F.argument), LOAD);
+		kv_expr(c, "operand", field(n, F.argument), LOAD);
 		end(c);
-		return;
-	case K_boolean_operator:
-		boolop(c, n);
-		return;
-	case K_comparison_operator:
-		compare(c, n);
 		return;
 	case K_conditional_expression: {
 		/* body if test else orelse */
 		struct kids ks = kids_of(c, n, true);
-		begin(c, AST_IfExp);
-		pos(c, n);
+		begin_at(c, AST_IfExp, n);
 		static const char *const order[3] = { "body", "test", "orelse" };
-		for (size_t i = 0; i < 3; i++) {
-			key(c, order[i]);
-			expr(c, kid_at(c, ks, i), LOAD);
-		}
+		for (size_t i = 0; i < 3; i++)
+			kv_expr(c, order[i], kid_at(c, ks, i), LOAD);
 		end(c);
 		kids_done(c, ks);
 		return;
 	}
 	case K_named_expression:
-		begin(c, AST_NamedExpr);
-		pos(c, n);
-		key(c, "target");
-		expr(c, field(n, F.name), STORE);
-		key(c, "value");
-		expr(c, field(n, F.value), LOAD);
+		begin_at(c, AST_NamedExpr, n);
+		kv_expr(c, "target", field(n, F.name), STORE);
+		kv_expr(c, "value", field(n, F.value), LOAD);
 		end(c);
 		return;
 	case K_lambda:
-		begin(c, AST_Lambda);
-		pos(c, n);
+		begin_at(c, AST_Lambda, n);
 		key(c, "args");
 		arguments(c, field(n, F.parameters));
-		key(c, "body");
-		expr(c, field(n, F.body), LOAD);
+		kv_expr(c, "body", field(n, F.body), LOAD);
 		end(c);
 		return;
 	case K_await:
-		begin(c, AST_Await);
-		pos(c, n);
-		key(c, "value");
-		expr(c, first_named(c, n), LOAD);
+		begin_at(c, AST_Await, n);
+		kv_expr(c, "value", first_named(c, n), LOAD);
 		end(c);
-		return;
-	case K_yield:
-		yield_expr(c, n);
-		return;
-	case K_list:
-	case K_list_pattern:
-		seq(c, AST_List, n, ctx);
 		return;
 	case K_tuple:
 	case K_tuple_pattern:
@@ -1211,40 +1207,19 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 			c->depth++;
 			return;
 		}
-		seq(c, AST_Tuple, n, ctx);
-		return;
+		/* fall through */
 	case K_expression_list:
 	case K_pattern_list:
-		seq(c, AST_Tuple, n, ctx);
-		return;
+	case K_list:
+	case K_list_pattern:
 	case K_set:
-		seq(c, AST_Set, n, ctx);
-		return;
-	case K_dictionary:
-		dict_expr(c, n);
-		return;
-	case K_list_comprehension:
-		comprehension_expr(c, AST_ListComp, n);
-		return;
-	case K_set_comprehension:
-		comprehension_expr(c, AST_SetComp, n);
-		return;
-	case K_dictionary_comprehension:
-		comprehension_expr(c, AST_DictComp, n);
-		return;
-	case K_generator_expression:
-		comprehension_expr(c, AST_GeneratorExp, n);
-		return;
-	case K_string:
-	case K_concatenated_string:
-		string_expr(c, n);
+		seq(c, n, ctx);
 		return;
 	case K_integer:
 	case K_float: {
 		size_t len;
 		const char *s = text(c, n, &len);
-		begin(c, AST_Constant);
-		pos(c, n);
+		begin_at(c, AST_Constant, n);
 		key(c, "value");
 		lit_write_number(c->w, s, len);
 		key(c, "kind");
@@ -1256,13 +1231,9 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		return;
 	}
 	case K_true:
-		constant_tag(c, n, "true");
-		return;
 	case K_false:
-		constant_tag(c, n, "false");
-		return;
 	case K_none:
-		constant_tag(c, n, "null");
+		constant_tag(c, n, kind(n) == K_true ? "true" : kind(n) == K_false ? "false" : "null");
 		return;
 	case K_ellipsis:
 		constant_tag(c, n, "{\"$ellipsis\":true}");
@@ -1270,10 +1241,8 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 	case K_generic_type: {
 		/* `list[int]` in an annotation: a Subscript */
 		struct kids ks = kids_of(c, n, true);
-		begin(c, AST_Subscript);
-		pos(c, n);
-		key(c, "value");
-		expr(c, kid_at(c, ks, 0), LOAD);
+		begin_at(c, AST_Subscript, n);
+		kv_expr(c, "value", kid_at(c, ks, 0), LOAD);
 		TSNode params = kid_at(c, ks, 1);
 		kids_done(c, ks);
 		struct kids ps = kids_of(c, params, true);
@@ -1296,23 +1265,14 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 	}
 	case K_union_type: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, AST_BinOp);
-		pos(c, n);
-		key(c, "left");
-		expr(c, kid_at(c, ks, 0), LOAD);
-		tag(c, "op", AST_BitOr);
-		key(c, "right");
-		expr(c, kid_at(c, ks, 1), LOAD);
-		end(c);
+		binop(c, AST_BinOp, n, kid_at(c, ks, 0), AST_BitOr, kid_at(c, ks, 1));
 		kids_done(c, ks);
 		return;
 	}
 	case K_member_type: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, AST_Attribute);
-		pos(c, n);
-		key(c, "value");
-		expr(c, kid_at(c, ks, 0), LOAD);
+		begin_at(c, AST_Attribute, n);
+		kv_expr(c, "value", kid_at(c, ks, 0), LOAD);
 		if (ks.n > 1)
 			name_text(c, "attr", KID(ks, ks.n - 1).node);
 		tag(c, "ctx", ctx_kinds[ctx]);
@@ -1320,14 +1280,6 @@ static void expr_node(struct conv *c, TSNode n, enum ctx ctx)
 		kids_done(c, ks);
 		return;
 	}
-	case K_splat_type:
-		begin(c, AST_Starred);
-		pos(c, n);
-		key(c, "value");
-		expr(c, first_named(c, n), LOAD);
-		tag(c, "ctx", ctx_kinds[ctx]);
-		end(c);
-		return;
 	case K_type:
 	case K_parenthesized_list_splat:
 	case K_as_pattern_target:
@@ -1415,8 +1367,7 @@ static void fstr_spec(struct fstr *outer, TSNode spec, TSNode piece, bool raw)
 	struct fstr f = { c, outer->whole, start_pt(c, piece), end_pt(c, piece), { 0 }, 0 };
 	if (fields)
 		f.cstart = outer->cstart, f.cend = outer->cend;
-	begin(c, AST_JoinedStr);
-	pos(c, piece);
+	begin_at(c, AST_JoinedStr, piece);
 	key(c, "values");
 	jw_array_begin(c->w);
 	uint32_t from = ts_node_start_byte(spec);
@@ -1467,10 +1418,8 @@ static void fstr_field(struct fstr *f, TSNode n, TSNode piece, bool raw)
 	fstr_flush(f);
 	if (!enter(c, n))
 		return;
-	begin(c, AST_FormattedValue);
-	pos(c, f->whole);
-	key(c, "value");
-	expr(c, value, LOAD);
+	begin_at(c, AST_FormattedValue, f->whole);
+	kv_expr(c, "value", value, LOAD);
 	long conversion = -1;
 	if (!ts_node_is_null(conv)) {
 		size_t len;
@@ -1515,8 +1464,7 @@ static void repr_expr(struct conv *c, TSNode n, TSNode start, TSNode end_tok)
 	uint32_t to = ts_node_is_null(end_tok) ? ts_node_end_byte(n) : ts_node_start_byte(end_tok);
 	if (to < from)
 		to = from;
-	begin(c, AST_Repr);
-	pos(c, n);
+	begin_at(c, AST_Repr, n);
 	key(c, "value");
 	char here;
 	uintptr_t used = c->stack_base - (uintptr_t)&here;
@@ -1590,8 +1538,7 @@ static void string_expr(struct conv *c, TSNode n)
 
 	struct fstr f = { c, n, start_pt(c, n), end_pt(c, n), { 0 }, 0 };
 	if (any_f) {
-		begin(c, AST_JoinedStr);
-		pos(c, n);
+		begin_at(c, AST_JoinedStr, n);
 		key(c, "values");
 		jw_array_begin(c->w);
 	}
@@ -1628,8 +1575,7 @@ static void string_expr(struct conv *c, TSNode n)
 		jw_array_end(c->w);
 		end(c);
 	} else {
-		begin(c, AST_Constant);
-		pos(c, n);
+		begin_at(c, AST_Constant, n);
 		key(c, "value");
 		any_bytes ? lit_write_bytes(c->w, &f.lit) : lit_write_str(c->w, &f.lit);
 		key(c, "kind");
@@ -1642,19 +1588,18 @@ static void string_expr(struct conv *c, TSNode n)
 
 /* ---- comprehensions ---- */
 
-static void comprehension_expr(struct conv *c, enum ast_kind type, TSNode n)
+/* A ListComp, SetComp, DictComp or GeneratorExp, by the kind of `n`. */
+static void comprehension_expr(struct conv *c, TSNode n)
 {
+	enum kind nk = kind(n);
 	TSNode elt = field(n, F.body);
-	begin(c, type);
-	pos(c, n);
+	begin_at(c, nk == K_list_comprehension ? AST_ListComp : nk == K_set_comprehension ? AST_SetComp :
+		  nk == K_dictionary_comprehension ? AST_DictComp : AST_GeneratorExp, n);
 	if (kind(elt) == K_pair) {
-		key(c, "key");
-		expr(c, field(elt, F.key), LOAD);
-		key(c, "value");
-		expr(c, field(elt, F.value), LOAD);
+		kv_expr(c, "key", field(elt, F.key), LOAD);
+		kv_expr(c, "value", field(elt, F.value), LOAD);
 	} else {
-		key(c, "elt");
-		expr(c, elt, LOAD);
+		kv_expr(c, "elt", elt, LOAD);
 	}
 	key(c, "generators");
 	jw_array_begin(c->w);
@@ -1664,8 +1609,7 @@ static void comprehension_expr(struct conv *c, enum ast_kind type, TSNode n)
 		if (k.kind != K_for_in_clause || !enter(c, k.node))
 			continue;
 		begin(c, AST_comprehension);
-		key(c, "target");
-		expr(c, field(k.node, F.left), STORE);
+		kv_expr(c, "target", field(k.node, F.left), STORE);
 		/* `for x in a, b` has several `right` nodes: a Tuple. */
 		struct kids parts = kids_of(c, k.node, false);
 		size_t nright = 0, first = 0;
@@ -1714,8 +1658,7 @@ static void arg_node(struct conv *c, const struct param *p)
 	span(c, start_pt(c, p->name),
 	     ts_node_is_null(p->annotation) ? end_pt(c, p->name) : end_pt(c, p->annotation));
 	name_text(c, "arg", p->name);
-	key(c, "annotation");
-	expr(c, p->annotation, LOAD);
+	kv_expr(c, "annotation", p->annotation, LOAD);
 	end(c);
 	leave(c);
 }
@@ -1838,22 +1781,18 @@ static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 	if (!ts_node_is_null(annotation)) {
 		TSNode target = field(n, F.left), value = field(n, F.right), inner;
 		bool simple = kind(target) == K_identifier;
-		begin(c, AST_AnnAssign);
-		pos(c, stmt_node);
+		begin_at(c, AST_AnnAssign, stmt_node);
 		key(c, "target");
 		if (kind(target) == K_tuple_pattern && is_grouping(c, target, &inner))
 			target = inner;	/* `(x): int` is a Name, but not a simple one */
 		expr(c, target, STORE);
-		key(c, "annotation");
-		expr(c, first_named(c, annotation), LOAD);
-		key(c, "value");
-		expr(c, value, LOAD);
+		kv_expr(c, "annotation", first_named(c, annotation), LOAD);
+		kv_expr(c, "value", value, LOAD);
 		jw_kv_int(c->w, "simple", simple);
 		end(c);
 		return;
 	}
-	begin(c, AST_Assign);
-	pos(c, stmt_node);
+	begin_at(c, AST_Assign, stmt_node);
 	key(c, "targets");
 	jw_array_begin(c->w);
 	TSNode cur = n;
@@ -1867,8 +1806,7 @@ static void assign(struct conv *c, TSNode stmt_node, TSNode n)
 		break;
 	}
 	jw_array_end(c->w);
-	key(c, "value");
-	expr(c, field(cur, F.right), LOAD);
+	kv_expr(c, "value", field(cur, F.right), LOAD);
 	end(c);
 }
 
@@ -1881,17 +1819,10 @@ static void expression_statement(struct conv *c, TSNode n)
 		assign(c, n, KID(ks, 0).node);
 	} else if (ks.n == 1 && KID(ks, 0).kind == K_augmented_assignment) {
 		TSNode a = KID(ks, 0).node;
-		begin(c, AST_AugAssign);
-		pos(c, n);
-		key(c, "target");
-		expr(c, field(a, F.left), STORE);
-		tag(c, "op", op_kind(token(field(a, F.operator)), false));
-		key(c, "value");
-		expr(c, field(a, F.right), LOAD);
-		end(c);
+		binop(c, AST_AugAssign, n, field(a, F.left), op_kind(token(field(a, F.operator)), false),
+		      field(a, F.right));
 	} else {
-		begin(c, AST_Expr);
-		pos(c, n);
+		begin_at(c, AST_Expr, n);
 		key(c, "value");
 		if (ks.n == 1 && !has_token(c, n, ",")) {
 			expr(c, KID(ks, 0).node, LOAD);
@@ -1949,8 +1880,7 @@ static void alias_node(struct conv *c, TSNode n)
 {
 	if (!enter(c, n))
 		return;
-	begin(c, AST_alias);
-	pos(c, n);
+	begin_at(c, AST_alias, n);
 	if (kind(n) == K_aliased_import) {
 		dotted(c, "name", field(n, F.name));
 		name_text(c, "asname", field(n, F.alias));
@@ -1971,11 +1901,10 @@ static void import_stmt(struct conv *c, TSNode n)
 {
 	enum kind k = kind(n);
 	struct kids ks = kids_of(c, n, true);
-	begin(c, k == K_import_statement ? AST_Import : AST_ImportFrom);
-	pos(c, n);
+	begin_at(c, k == K_import_statement ? AST_Import : AST_ImportFrom, n);
+	long level = 0;
 	if (k != K_import_statement) {
 		TSNode mod = field(n, F.module_name);
-		long level = 0;
 		if (k == K_future_import_statement) {
 			jw_kv_cstring(c->w, "module", "__future__");
 		} else if (kind(mod) == K_relative_import) {
@@ -1996,22 +1925,15 @@ static void import_stmt(struct conv *c, TSNode n)
 		} else {
 			dotted(c, "module", mod);
 		}
-		(void)level;
-		key(c, "names");
-		jw_array_begin(c->w);
-		for (size_t i = 0; i < ks.n; i++)
-			if (KID(ks, i).field == F.name || KID(ks, i).kind == K_wildcard_import)
-				alias_node(c, KID(ks, i).node);
-		jw_array_end(c->w);
-		jw_kv_int(c->w, "level", level);
-	} else {
-		key(c, "names");
-		jw_array_begin(c->w);
-		for (size_t i = 0; i < ks.n; i++)
-			if (KID(ks, i).field == F.name)
-				alias_node(c, KID(ks, i).node);
-		jw_array_end(c->w);
 	}
+	key(c, "names");	/* `*` only after `from` */
+	jw_array_begin(c->w);
+	for (size_t i = 0; i < ks.n; i++)
+		if (KID(ks, i).field == F.name || KID(ks, i).kind == K_wildcard_import)
+			alias_node(c, KID(ks, i).node);
+	jw_array_end(c->w);
+	if (k != K_import_statement)
+		jw_kv_int(c->w, "level", level);
 	end(c);
 	kids_done(c, ks);
 }
@@ -2022,8 +1944,7 @@ static void if_chain(struct conv *c, TSNode at, TSPoint stop, TSNode cond, TSNod
 {
 	begin(c, AST_If);
 	span(c, start_pt(c, at), stop);
-	key(c, "test");
-	expr(c, cond, LOAD);
+	kv_expr(c, "test", cond, LOAD);
 	body(c, "body", block);
 	if (next >= alts.n) {
 		empty_list(c, "orelse");
@@ -2095,8 +2016,7 @@ static void handler(struct conv *c, TSNode n)
 		name = first_named(c, name);
 	begin(c, AST_ExceptHandler);
 	stmt_pos(c, n);
-	key(c, "type");
-	expr(c, type, LOAD);
+	kv_expr(c, "type", type, LOAD);
 	if (ts_node_is_null(name)) {
 		key(c, "name");
 		jw_null(c->w);
@@ -2173,10 +2093,8 @@ static void with_stmt(struct conv *c, TSNode n)
 			value = first_named(c, value);
 		}
 		begin(c, AST_withitem);
-		key(c, "context_expr");
-		expr(c, value, LOAD);
-		key(c, "optional_vars");
-		expr(c, target, STORE);
+		kv_expr(c, "context_expr", value, LOAD);
+		kv_expr(c, "optional_vars", target, STORE);
 		end(c);
 		leave(c);
 	}
@@ -2207,8 +2125,7 @@ static void funcdef(struct conv *c, TSNode n, TSNode decorated)
 	arguments(c, field(n, F.parameters));
 	body(c, "body", field(n, F.body));
 	decorators(c, decorated);
-	key(c, "returns");
-	expr(c, first_named(c, field(n, F.return_type)), LOAD);
+	kv_expr(c, "returns", first_named(c, field(n, F.return_type)), LOAD);
 	end(c);
 }
 
@@ -2233,10 +2150,8 @@ static void print_stmt(struct conv *c, TSNode n)
 			dest = first_named(c, KID(ks, i).node);
 		nl = !is_token(KID(ks, i).node, ",");	/* `print x,` keeps the line open */
 	}
-	begin(c, AST_Print);
-	pos(c, n);
-	key(c, "dest");
-	expr(c, dest, LOAD);
+	begin_at(c, AST_Print, n);
+	kv_expr(c, "dest", dest, LOAD);
 	key(c, "values");
 	expr_array(c, ks, F.argument, false, LOAD);
 	key(c, "nl");
@@ -2254,14 +2169,10 @@ static void exec_stmt(struct conv *c, TSNode n)
 		if (KID(ks, i).field != F.code && np < 2)
 			part[np++] = KID(ks, i).node;
 	kids_done(c, ks);
-	begin(c, AST_Exec);
-	pos(c, n);
-	key(c, "body");
-	expr(c, field(n, F.code), LOAD);
-	key(c, "globals");
-	expr(c, part[0], LOAD);
-	key(c, "locals");
-	expr(c, part[1], LOAD);
+	begin_at(c, AST_Exec, n);
+	kv_expr(c, "body", field(n, F.code), LOAD);
+	kv_expr(c, "globals", part[0], LOAD);
+	kv_expr(c, "locals", part[1], LOAD);
 	end(c);
 }
 
@@ -2278,22 +2189,12 @@ static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
 	TSPoint s = start_pt(c, kw), e = end_pt(c, n);
 	switch (kind(n)) {
 	case K_attribute:
-		begin(c, AST_Attribute);
-		span(c, s, e);
-		key(c, "value");
-		type_call_target(c, kw, field(n, F.object), LOAD);
-		name_text(c, "attr", field(n, F.attribute));
-		tag(c, "ctx", ctx_kinds[ctx]);
-		end(c);
-		break;
 	case K_subscript:
-		begin(c, AST_Subscript);
+		begin(c, kind(n) == K_attribute ? AST_Attribute : AST_Subscript);
 		span(c, s, e);
 		key(c, "value");
-		type_call_target(c, kw, field(n, F.value), LOAD);
-		subscript_slice(c, n);
-		tag(c, "ctx", ctx_kinds[ctx]);
-		end(c);
+		type_call_target(c, kw, accessed(n), LOAD);
+		access_end(c, n, ctx);
 		break;
 	case K_call:
 		begin(c, AST_Call);
@@ -2307,8 +2208,7 @@ static void type_call_target(struct conv *c, TSNode kw, TSNode n, enum ctx ctx)
 		begin(c, AST_Call);
 		span(c, s, e);
 		key(c, "func");
-		begin(c, AST_Name);
-		pos(c, kw);
+		begin_at(c, AST_Name, kw);
 		jw_kv_cstring(c->w, "id", "type");
 		tag(c, "ctx", AST_Load);
 		end(c);
@@ -2326,14 +2226,12 @@ static void type_call_assign(struct conv *c, TSNode n, TSNode target)
 	struct kids ks = kids_of(c, n, false);
 	TSNode kw = ks.n ? KID(ks, 0).node : n;
 	kids_done(c, ks);
-	begin(c, AST_Assign);
-	pos(c, n);
+	begin_at(c, AST_Assign, n);
 	key(c, "targets");
 	jw_array_begin(c->w);
 	type_call_target(c, kw, target, STORE);
 	jw_array_end(c->w);
-	key(c, "value");
-	expr(c, first_named(c, field(n, F.right)), LOAD);
+	kv_expr(c, "value", first_named(c, field(n, F.right)), LOAD);
 	end(c);
 }
 
@@ -2344,52 +2242,52 @@ static void type_call_assign(struct conv *c, TSNode n, TSNode target)
  */
 static void stmt_node(struct conv *c, TSNode n)
 {
-	TSNode x;
-	switch (kind(n)) {
-	case K_expression_statement:
-		expression_statement(c, n);
+	/* Statements written by a function of their own and nothing else. */
+	static void (*const own[K_COUNT])(struct conv *, TSNode) = {
+		[K_expression_statement] = expression_statement, [K_import_statement] = import_stmt,
+		[K_import_from_statement] = import_stmt, [K_future_import_statement] = import_stmt,
+		[K_try_statement] = try_stmt, [K_with_statement] = with_stmt,
+		[K_match_statement] = match_stmt, [K_print_statement] = print_stmt,
+		[K_exec_statement] = exec_stmt,
+	};
+	TSNode x, decorated = { 0 };
+	if (own[kind(n)]) {
+		own[kind(n)](c, n);
 		return;
+	}
+	switch (kind(n)) {
 	case K_pass_statement:
 	case K_break_statement:
 	case K_continue_statement:
-		begin(c, kind(n) == K_pass_statement ? AST_Pass : kind(n) == K_break_statement ? AST_Break : AST_Continue);
-		pos(c, n);
+		begin_at(c, kind(n) == K_pass_statement ? AST_Pass :
+			    kind(n) == K_break_statement ? AST_Break : AST_Continue, n);
 		end(c);
 		return;
 	case K_return_statement:
-		begin(c, AST_Return);
-		pos(c, n);
-		key(c, "value");
-		expr(c, only_expr(c, n, 0), LOAD);
+		begin_at(c, AST_Return, n);
+		kv_expr(c, "value", only_expr(c, n, 0), LOAD);
 		end(c);
 		return;
 	case K_delete_statement: {
 		/* `del a, b` has two targets, not one Tuple. */
 		x = only_expr(c, n, 0);
-		begin(c, AST_Delete);
-		pos(c, n);
+		begin_at(c, AST_Delete, n);
 		key(c, "targets");
 		items_array(c, x, K_expression_list, DEL);
 		end(c);
 		return;
 	}
 	case K_raise_statement:
-		begin(c, AST_Raise);
-		pos(c, n);
-		key(c, "exc");
-		expr(c, only_expr(c, n, F.cause), LOAD);
-		key(c, "cause");
-		expr(c, field(n, F.cause), LOAD);
+		begin_at(c, AST_Raise, n);
+		kv_expr(c, "exc", only_expr(c, n, F.cause), LOAD);
+		kv_expr(c, "cause", field(n, F.cause), LOAD);
 		end(c);
 		return;
 	case K_assert_statement: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, AST_Assert);
-		pos(c, n);
-		key(c, "test");
-		expr(c, kid_at(c, ks, 0), LOAD);
-		key(c, "msg");
-		expr(c, kid_at(c, ks, 1), LOAD);
+		begin_at(c, AST_Assert, n);
+		kv_expr(c, "test", kid_at(c, ks, 0), LOAD);
+		kv_expr(c, "msg", kid_at(c, ks, 1), LOAD);
 		end(c);
 		kids_done(c, ks);
 		return;
@@ -2397,8 +2295,7 @@ static void stmt_node(struct conv *c, TSNode n)
 	case K_global_statement:
 	case K_nonlocal_statement: {
 		struct kids ks = kids_of(c, n, true);
-		begin(c, kind(n) == K_global_statement ? AST_Global : AST_Nonlocal);
-		pos(c, n);
+		begin_at(c, kind(n) == K_global_statement ? AST_Global : AST_Nonlocal, n);
 		key(c, "names");
 		jw_array_begin(c->w);
 		for (size_t i = 0; i < ks.n; i++)
@@ -2408,11 +2305,6 @@ static void stmt_node(struct conv *c, TSNode n)
 		kids_done(c, ks);
 		return;
 	}
-	case K_import_statement:
-	case K_import_from_statement:
-	case K_future_import_statement:
-		import_stmt(c, n);
-		return;
 	case K_if_statement: {
 		struct kids alts = kids_of(c, n, true);
 		size_t nalts = 0;
@@ -2427,54 +2319,34 @@ static void stmt_node(struct conv *c, TSNode n)
 		return;
 	}
 	case K_for_statement:
-		begin(c, has_token(c, n, "async") ? AST_AsyncFor : AST_For);
+	case K_while_statement:	/* the loop's head, its body, its `else` */
+		begin(c, kind(n) == K_while_statement ? AST_While :
+			 has_token(c, n, "async") ? AST_AsyncFor : AST_For);
 		stmt_pos(c, n);
-		key(c, "target");
-		expr(c, field(n, F.left), STORE);
-		key(c, "iter");
-		expr(c, field(n, F.right), LOAD);
+		if (kind(n) == K_while_statement) {
+			kv_expr(c, "test", field(n, F.condition), LOAD);
+		} else {
+			kv_expr(c, "target", field(n, F.left), STORE);
+			kv_expr(c, "iter", field(n, F.right), LOAD);
+		}
 		body(c, "body", field(n, F.body));
 		else_body(c, "orelse", field(n, F.alternative));
 		end(c);
-		return;
-	case K_while_statement:
-		begin(c, AST_While);
-		stmt_pos(c, n);
-		key(c, "test");
-		expr(c, field(n, F.condition), LOAD);
-		body(c, "body", field(n, F.body));
-		else_body(c, "orelse", field(n, F.alternative));
-		end(c);
-		return;
-	case K_try_statement:
-		try_stmt(c, n);
-		return;
-	case K_with_statement:
-		with_stmt(c, n);
-		return;
-	case K_function_definition:
-		funcdef(c, n, (TSNode){ 0 });
-		return;
-	case K_class_definition:
-		classdef(c, n, (TSNode){ 0 });
 		return;
 	case K_decorated_definition:
-		x = field(n, F.definition);
+	case K_function_definition:
+	case K_class_definition:
+		x = n;
+		if (kind(n) == K_decorated_definition) {
+			decorated = n;
+			x = field(n, F.definition);
+		}
 		if (kind(x) == K_class_definition)
-			classdef(c, x, n);
+			classdef(c, x, decorated);
 		else if (kind(x) == K_function_definition)
-			funcdef(c, x, n);
+			funcdef(c, x, decorated);
 		else
 			break;
-		return;
-	case K_match_statement:
-		match_stmt(c, n);
-		return;
-	case K_print_statement:
-		print_stmt(c, n);
-		return;
-	case K_exec_statement:
-		exec_stmt(c, n);
 		return;
 	case K_type_alias_statement:
 		x = first_named(c, field(n, F.left));
@@ -2483,19 +2355,15 @@ static void stmt_node(struct conv *c, TSNode n)
 			return;
 		}
 		/* Python 3.12 `type X = ...`, as 3.12's TypeAlias (no type parameters kept). */
-		begin(c, AST_TypeAlias);
-		pos(c, n);
-		key(c, "name");
-		expr(c, first_named(c, field(n, F.left)), STORE);
+		begin_at(c, AST_TypeAlias, n);
+		kv_expr(c, "name", first_named(c, field(n, F.left)), STORE);
 		empty_list(c, "type_params");
-		key(c, "value");
-		expr(c, first_named(c, field(n, F.right)), LOAD);
+		kv_expr(c, "value", first_named(c, field(n, F.right)), LOAD);
 		end(c);
 		return;
 	case K_ERROR:
 		/* What tree-sitter could not parse; statements it still recognised inside are kept. */
-		begin(c, AST_Error);
-		pos(c, n);
+		begin_at(c, AST_Error, n);
 		key(c, "body");
 		stmt_list(c, n);
 		end(c);
@@ -2523,8 +2391,7 @@ static void attr_chain(struct conv *c, struct kids ids, size_t last)
 	if (!enter(c, id))
 		return;
 	if (last == 0) {
-		begin(c, AST_Name);
-		pos(c, id);
+		begin_at(c, AST_Name, id);
 		name_text(c, "id", id);
 	} else {
 		begin(c, AST_Attribute);
@@ -2579,13 +2446,11 @@ static void pattern_value(struct conv *c, TSNode n, TSNode minus)
 		kids_done(c, ks);
 		if (!enter(c, n))
 			return;
-		begin(c, AST_BinOp);
-		pos(c, n);
+		begin_at(c, AST_BinOp, n);
 		key(c, "left");
 		pattern_value(c, real, lminus);
 		tag(c, "op", op_kind(op, false));
-		key(c, "right");
-		expr(c, imag, LOAD);
+		kv_expr(c, "right", imag, LOAD);
 		end(c);
 		leave(c);
 		return;
@@ -2643,8 +2508,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	case K_none:
 	case K_true:
 	case K_false:
-		begin(c, AST_MatchSingleton);
-		pos(c, n);
+		begin_at(c, AST_MatchSingleton, n);
 		key(c, "value");
 		jw_raw_value(c->w, kind(n) == K_none ? "null" : kind(n) == K_true ? "true" : "false",
 			     kind(n) == K_false ? 5 : 4);
@@ -2661,8 +2525,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	case K_list_pattern:
 		ks = kids_of(c, n, false);
 		/* drop the brackets: only patterns and commas stay in the list */
-		begin(c, AST_MatchSequence);
-		pos(c, n);
+		begin_at(c, AST_MatchSequence, n);
 		key(c, "patterns");
 		{
 			size_t keep = 0;
@@ -2679,8 +2542,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		return;
 	case K_union_pattern:
 		ks = kids_of(c, n, false);
-		begin(c, AST_MatchOr);
-		pos(c, n);
+		begin_at(c, AST_MatchOr, n);
 		key(c, "patterns");
 		pattern_list_of(c, ks, "|");
 		end(c);
@@ -2695,8 +2557,7 @@ static void pattern_node(struct conv *c, TSNode n)
 			if (KID(ks, i).kind == K_identifier)
 				inner = KID(ks, i).node;
 		kids_done(c, ks);
-		begin(c, AST_MatchStar);
-		pos(c, n);
+		begin_at(c, AST_MatchStar, n);
 		key(c, "name");
 		ident_node(c, inner);
 		end(c);
@@ -2713,8 +2574,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	}
 	case K_class_pattern: {
 		ks = kids_of(c, n, true);
-		begin(c, AST_MatchClass);
-		pos(c, n);
+		begin_at(c, AST_MatchClass, n);
 		key(c, "cls");
 		ks.n ? pattern_value(c, KID(ks, 0).node, (TSNode){ 0 }) : jw_null(c->w);
 		/* Arguments: positional patterns, then `name=pattern` keyword patterns. */
@@ -2745,8 +2605,7 @@ static void pattern_node(struct conv *c, TSNode n)
 	}
 	case K_dict_pattern: {
 		ks = kids_of(c, n, false);
-		begin(c, AST_MatchMapping);
-		pos(c, n);
+		begin_at(c, AST_MatchMapping, n);
 		key(c, "keys");
 		jw_array_begin(c->w);
 		TSNode minus = { 0 };
@@ -2786,8 +2645,7 @@ static void pattern_node(struct conv *c, TSNode n)
 		break;
 	}
 	/* Literals, dotted names, complex numbers: the pattern matches a value. */
-	begin(c, AST_MatchValue);
-	pos(c, n);
+	begin_at(c, AST_MatchValue, n);
 	key(c, "value");
 	pattern_value(c, n, (TSNode){ 0 });
 	end(c);
@@ -2950,17 +2808,7 @@ static TSNode first_error(struct conv *c, TSNode root)
 	for (;;) {
 		if (is_error(n) || ts_node_is_missing(n))
 			return n;
-		TSNode next = { 0 };
-		ts_tree_cursor_reset(&c->cur, n);
-		if (ts_tree_cursor_goto_first_child(&c->cur)) {
-			do {
-				TSNode k = ts_tree_cursor_current_node(&c->cur);
-				if (ts_node_has_error(k) || ts_node_is_missing(k)) {
-					next = k;
-					break;
-				}
-			} while (ts_tree_cursor_goto_next_sibling(&c->cur));
-		}
+		TSNode next = error_child(c, n, true);
 		if (ts_node_is_null(next))
 			return n;
 		n = next;
