@@ -52,9 +52,9 @@ void pyproject_scan_backend(struct xref *x, const char *path, const char *text, 
 		return;
 	bool in_build_system = false;
 	char *backend = NULL, *dir = NULL;
-	const char *p = text;
+	const char *p = text, *end = text + len;
 	char *line;
-	while ((line = source_next_line(&p, text + len))) {
+	while ((line = source_next_line(&p, end))) {
 		const char *s = line;
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -70,8 +70,11 @@ void pyproject_scan_backend(struct xref *x, const char *path, const char *text, 
 			const char *q = strchr(s, '[');
 			if (!dir && q && !strchr(q, ']')) {
 				const char *close = memchr(p, ']', (size_t)(end - p));
-				const char *quote = strpbrk(p, "\"'");
-				if (close && quote && quote < close) {
+				const char *quote = NULL;	/* bounded: the text has no NUL at its end */
+				for (const char *c = p; close && c < close && !quote; c++)
+					if (*c == '"' || *c == '\'')
+						quote = c;
+				if (close && quote) {
 					const char *qe = memchr(quote + 1, *quote, (size_t)(close - quote - 1));
 					if (qe) {
 						dir = xmalloc((size_t)(qe - quote));
