@@ -226,6 +226,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
+	/* A signature in test code or a repository script nothing runs (a CI script's
+	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
+	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
+			 (w->test_code || w->repo_code) && r->has_unshipped[c];
 	if (syslib) {
 		char *m = xmalloc(strlen(msg) + strlen(w->system_lib) + 64);
 		sprintf(m, "%s: a system library (%s)", msg, w->system_lib);
@@ -262,7 +266,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : syslib ? r->system_library[c]
-			: own ? r->package_file[c] : r->score[c];
+			: own ? r->package_file[c] : unshipped ? r->unshipped[c] : r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
