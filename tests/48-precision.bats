@@ -38,3 +38,51 @@ PY
 	run hits pkg ExecutableURL
 	assert_output "$(printf 'pkg/core.py 1 import 50\ntools/fetch.py 1 function 3\ntools/fetch.py 1 install 80')"
 }
+
+# links DIR: "detection severity path" of the link hits of a tar.gz of DIR's links.
+link_hits() {
+	aura-fetch "$1" | aura-unpack | jq -r 'select(.type == "hit") | "\(.detection) \(.severity) \(.path) \(.score)"'
+}
+
+@test "a link that stays in the archive and keeps its kind is SymlinkInTree, weighing 2" {
+	python3 - <<'PY'
+import io, tarfile
+with tarfile.open('p-1.0.tar.gz', 'w:gz') as t:
+    def add(name, **kw):
+        i = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(i, k, v)
+        data = b'x = 1\n' if i.type == tarfile.REGTYPE else None
+        if data:
+            i.size = len(data)
+        t.addfile(i, io.BytesIO(data) if data else None)
+    add('p-1.0/README.txt')
+    add('p-1.0/README.rst', type=tarfile.SYMTYPE, linkname='./README.txt')
+    add('p-1.0/p/reader_py.py')
+    add('p-1.0/p/reader_c.py', type=tarfile.SYMTYPE, linkname='reader_py.py')
+    add('p-1.0/p/copy.txt', type=tarfile.LNKTYPE, linkname='p-1.0/README.txt')
+PY
+	run link_hits p-1.0.tar.gz
+	assert_output "$(printf 'SymlinkInTree info p-1.0/README.rst 2\nSymlinkInTree info p-1.0/p/reader_c.py 2\nHardlinkInTree info p-1.0/p/copy.txt 2')"
+}
+
+@test "look-alike: a link out of the archive, or code named over data, is a Symlink weighing 20" {
+	python3 - <<'PY'
+import io, tarfile
+with tarfile.open('p-1.0.tar.gz', 'w:gz') as t:
+    def add(name, **kw):
+        i = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(i, k, v)
+        data = b'x = 1\n' if i.type == tarfile.REGTYPE else None
+        if data:
+            i.size = len(data)
+        t.addfile(i, io.BytesIO(data) if data else None)
+    add('p-1.0/data/blob.txt')
+    add('p-1.0/p/__init__.py', type=tarfile.SYMTYPE, linkname='../data/blob.txt')
+    add('p-1.0/p/home', type=tarfile.SYMTYPE, linkname='../../../home')
+    add('p-1.0/p/run.py', type=tarfile.LNKTYPE, linkname='p-1.0/data/blob.txt')
+PY
+	run link_hits p-1.0.tar.gz
+	assert_output "$(printf 'Symlink medium p-1.0/p/__init__.py 20\nSymlink medium p-1.0/p/home 20\nHardlink medium p-1.0/p/run.py 20')"
+}
