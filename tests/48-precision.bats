@@ -86,3 +86,17 @@ PY
 	run link_hits p-1.0.tar.gz
 	assert_output "$(printf 'Symlink medium p-1.0/p/__init__.py 20\nSymlink medium p-1.0/p/home 20\nHardlink medium p-1.0/p/run.py 20')"
 }
+
+@test "the evaluator's budget hit in test code or a repository script weighs 2" {
+	mkdir -p pkg/tests pkg/bench
+	printf 'big = [i for i in range(3000000)]\n' > pkg/tests/test_big.py
+	printf 'big = [i for i in range(3000000)]\n' > pkg/bench/run.py
+	run bash -c "aura-fetch pkg | aura-unpack | aura-parse | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\" and .detection == \"EvaluationBudget\") | \"\(.path) \(.score) \(.severity) \(.context) \(.tags | join(\",\"))\"' | sort -u"
+	assert_output "$(printf 'bench/run.py 2 info function obfuscation,not-installed\ntests/test_big.py 2 info function obfuscation,test-code')"
+}
+
+@test "look-alike: the same budget hit in the package's own module weighs 20" {
+	printf 'big = [i for i in range(3000000)]\n' > pkg/pkg/big.py
+	run bash -c "aura-fetch pkg | aura-unpack | aura-parse | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\" and .detection == \"EvaluationBudget\") | \"\(.path) \(.score) \(.context)\"' | sort -u"
+	assert_output "pkg/big.py 20 null"
+}
