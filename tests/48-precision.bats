@@ -100,3 +100,35 @@ PY
 	run bash -c "aura-fetch pkg | aura-unpack | aura-parse | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\" and .detection == \"EvaluationBudget\") | \"\(.path) \(.score) \(.context)\"' | sort -u"
 	assert_output "pkg/big.py 20 null"
 }
+
+@test "the interpreter running a script of the package is the package's own file: 10, its code weighed where it runs" {
+	mkdir -p pkg/tools
+	cat > pkg/setup.py <<'PY'
+import os, subprocess, sys
+from setuptools import setup
+cwd = os.path.dirname(os.path.abspath(__file__))
+subprocess.call([sys.executable, os.path.join(cwd, "tools", "cythonize.py"), "pkg/{0}".format("random")])
+setup(name="pkg")
+PY
+	printf 'import sys\ndef main():\n    print(sys.argv)\nif __name__ == "__main__":\n    main()\n' > pkg/tools/cythonize.py
+	run hits pkg ProcessExecution
+	assert_output "setup.py 4 install 10"
+}
+
+@test "look-alike: what the script's main block runs weighs at install time; a script the package lacks, or -c code, in full" {
+	mkdir -p pkg/tools
+	cat > pkg/setup.py <<'PY'
+import os, subprocess, sys
+from setuptools import setup
+here = os.path.dirname(__file__)
+subprocess.check_call([sys.executable, os.path.join(here, "pkg", "build.py")])
+subprocess.check_call([sys.executable, os.path.join(here, "tools", "gone.py")])
+subprocess.check_call([sys.executable, "-c", "print(1)"])
+setup(name="pkg")
+PY
+	printf 'import os\ndef main():\n    os.system("id")\nif __name__ == "__main__":\n    main()\n' > pkg/pkg/build.py
+	run hits pkg ProcessExecution
+	assert_output "$(printf 'setup.py 4 install 10\nsetup.py 5 install 10\nsetup.py 6 install 80\nsetup.py 5 install 80')"
+	run hits pkg ShellCommand
+	assert_output "$(printf 'pkg/build.py 3 function 2\npkg/build.py 3 install 100')"
+}
