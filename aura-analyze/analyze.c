@@ -18,6 +18,9 @@
 #include "source.h"
 #include "xref.h"
 
+/* What a budget hit in code nothing runs weighs (reweigh_unshipped). */
+#define UNSHIPPED_BUDGET_SCORE 2
+
 struct analyze {
 	const struct ruleset *rules;
 	const struct popular *popular;
@@ -68,12 +71,40 @@ static void scan_entry_points(struct analyze *an, const json_t *rec)
 	}
 }
 
+/*
+ * The evaluator's budget hits (aura-rewrite's EvaluationBudget, DeepNesting: a range()
+ * or a nest too big to follow) in test code or a repository script nothing runs weigh
+ * like the rest of that code: a test building 10 MB of data is what tests do.  Elsewhere,
+ * and every other stage's hit (a path traversal under tests/ is one), as they came.
+ */
+static bool reweigh_unshipped(const struct analyze *an, json_t *rec)
+{
+	const char *stage = record_str(rec, "stage"), *det = record_str(rec, "detection");
+	const char *path = record_str(rec, "path");
+	if (!record_is(rec, "hit") || !stage || strcmp(stage, "aura-rewrite") || !det || !path ||
+	    (strcmp(det, "EvaluationBudget") && strcmp(det, "DeepNesting")) ||
+	    record_int(rec, "score", 0) <= UNSHIPPED_BUDGET_SCORE)
+		return false;
+	bool test = rules_is_test_path(an->rules, path), repo = !test && rules_is_repo_path(an->rules, path);
+	json_t *tags = json_object_get(rec, "tags");
+	if ((!test && !repo) || !json_is_array(tags))
+		return false;
+	json_object_set_new(rec, "score", json_integer(UNSHIPPED_BUDGET_SCORE));
+	json_object_set_new(rec, "severity", json_string("info"));
+	json_object_set_new(rec, "context", json_string("function"));
+	json_array_append_new(tags, json_string(test ? "test-code" : "not-installed"));
+	return true;
+}
+
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	struct analyze *an = ctx;
 	if (record_is(rec, "artifact_end") && xref_for(an, rec))
 		close_artifact(an);
-	pass_through(r);	/* hits come after the record they are about */
+	if (reweigh_unshipped(an, rec))
+		out_record(rec);
+	else
+		pass_through(r);	/* hits come after the record they are about */
 	if (record_is(rec, "artifact")) {
 		close_artifact(an);	/* one without its artifact_end: what it had goes now */
 		an->xref = xref_new(record_str(rec, "id"));

@@ -230,6 +230,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
+	/* A signature in test code or a repository script nothing runs (a CI script's
+	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
+	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
+			 (w->test_code || w->repo_code) && r->has_unshipped[c];
 	if (syslib) {
 		char *m = xmalloc(strlen(msg) + strlen(w->system_lib) + 64);
 		sprintf(m, "%s: a system library (%s)", msg, w->system_lib);
@@ -266,7 +270,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : syslib ? r->system_library[c]
-			: own ? r->package_file[c] : r->score[c];
+			: own ? r->package_file[c] : unshipped ? r->unshipped[c] : r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
@@ -1140,6 +1144,40 @@ static bool file_text(const struct walk *w, const json_t *e, char *buf, size_t l
 	return false;
 }
 
+/*
+ * The package's own script a process call runs with the running interpreter:
+ * [sys.executable, os.path.join(here, "tools", "cythonize.py"), "numpy/random"] — the
+ * script's path (a .py file, written as path_text reads it) into buf, when every other
+ * argument is a build argument.  Its code is analysed where it runs, like an exec of its
+ * text; `-c CODE`, `-m module` or any other first word is no script of the package.
+ */
+static bool interpreter_script(const struct walk *w, const json_t *call, char *buf, size_t len)
+{
+	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *elts = is_type(cmd, "List") || is_type(cmd, "Tuple") ? json_object_get(cmd, "elts") : NULL;
+	const json_t *exe = json_array_get(elts, 0);
+	const char *resolved = json_string_value(json_object_get(exe, "_resolved"));
+	if (!resolved || strcmp(resolved, "sys.executable") || json_array_size(elts) < 2)
+		return false;
+	size_t i;
+	json_t *kw;
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		if (!arg || !strcmp(arg, "executable") || !strcmp(arg, "shell"))
+			return false;
+	}
+	if (!path_text(w, json_array_get(elts, 1), buf, len, 0))
+		return false;
+	size_t n = strlen(buf);
+	if (n < 4 || strcmp(buf + n - 3, ".py") || buf[0] == '-')
+		return false;
+	json_t *elt;
+	json_array_foreach(elts, i, elt)
+		if (i > 1 && !build_argument(w, elt, 0))
+			return false;
+	return true;
+}
+
 static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
@@ -1156,7 +1194,8 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		w->system_lib = lib;
 	char own[1024];
 	if (r && r->has_package_file[c] &&
-	    file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) && own[0])
+	    (file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) ||
+	     interpreter_script(w, call, own, sizeof own)) && own[0])
 		w->package_file = own;
 	if (r)
 		emit_hit(w, r, name, call, c);
@@ -1501,9 +1540,14 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		return;
 	}
 	if (c == CTX_IMPORT && reach_is_main_guard(node)) {
-		/* Runs when the module is run as a script, not when it is imported. */
+		/* Runs when the module is run as a script, not when it is imported: kept for
+		 * xref as the def `__main__`, which a file run as a script reaches. */
 		walk_field(w, node, "test", c, depth);
+		const char *saved_def = w->def;
+		if (!w->def && !w->in_class)
+			w->def = XREF_MAIN_DEF;
 		walk_field(w, node, "body", CTX_FUNCTION, depth);
+		w->def = saved_def;
 		walk_field(w, node, "orelse", c, depth);
 		return;
 	}

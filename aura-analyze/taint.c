@@ -566,8 +566,11 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 				free(name);
 				return out;
 			}
-			unsigned src = name[0] != '\'' ? taint_labels_match(&t->site->rules->sources, name) : 0;
-			if (src) {	/* os.environ, sys.argv: a source that is not called */
+			/* os.environ, sys.argv: a source that is not called, named through an import
+			 * (rewrite resolved it); a parameter or local that shares a module's name
+			 * (`platform.suffix` of a Platform record) is no such source. */
+			unsigned src = r ? taint_labels_match(&t->site->rules->sources, name) : 0;
+			if (src) {
 				out.mask = src;
 				snprintf(out.source, sizeof out.source, "%.100s (line %ld)", name, pos(e, "lineno"));
 				free(name);

@@ -502,9 +502,12 @@ static void reach_target(struct walkq *q, const char *to, const char *via, enum 
 }
 
 /* The top level of member `path`, run by `from` in context c: its kept hits again in c,
- * and the calls it makes followed as roots. */
+ * and the calls it makes followed as roots.  A file run as code (exec of its text in
+ * setup.py, the interpreter running it) runs with __name__ == "__main__": its
+ * `if __name__ == "__main__":` block too (detect.c keeps it as the def `__main__`); an
+ * imported module's does not run. */
 static void run_top_level(struct xref *x, struct walkq *q, json_t *hits_of, const char *path,
-			  const char *from, enum context c)
+			  const char *from, enum context c, bool as_main)
 {
 	char *key = xmalloc(strlen(path) + sizeof TOP_DEF + 1);
 	sprintf(key, "%s/%s", path, TOP_DEF);
@@ -521,6 +524,12 @@ static void run_top_level(struct xref *x, struct walkq *q, json_t *hits_of, cons
 	for (size_t e = 0; e < x->nedges; e++)
 		if (!x->edges[e].from && x->edges[e].where && !strcmp(x->edges[e].where, path))
 			reach_target(q, x->edges[e].to, via, c);
+	const char *module = json_string_value(json_object_get(x->paths, path));
+	if (as_main && module) {
+		char *main_def = join(module, XREF_MAIN_DEF);
+		reach_target(q, main_def, via, c);
+		free(main_def);
+	}
 	free(via);
 	free(key);
 }
@@ -566,7 +575,7 @@ void xref_finish(struct xref *x)
 				json_object_foreach(x->paths, path, mod)
 					if (strcmp(path, run->from) &&
 					    names_match(json_string_value(mod), run->module))
-						run_top_level(x, &q, hits_of, path, run->from, want);
+						run_top_level(x, &q, hits_of, path, run->from, want, false);
 				continue;
 			}
 			if (!run->path || !json_object_get(x->paths, run->path)) {
@@ -574,7 +583,7 @@ void xref_finish(struct xref *x)
 					out_record(run->fallback);
 				continue;
 			}
-			run_top_level(x, &q, hits_of, run->path, run->from, want);
+			run_top_level(x, &q, hits_of, run->path, run->from, want, true);
 		}
 		while (q.nwork) {
 			q.nwork--;

@@ -8,6 +8,9 @@
 
 #include "rules.h"
 
+/* The pseudo-def holding what `if __name__ == "__main__":` runs (a script's main block). */
+#define XREF_MAIN_DEF "__main__"
+
 /* The kept hits, edges and aliases grow with the artifact (its size bounds them): a cap
  * would let a package push the call that matters past it. */
 

@@ -317,6 +317,31 @@ static bool escapes(const char *target, long base)
 	return false;
 }
 
+/* The extension of a path's last component ("" when it has none). */
+static const char *extension_of(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	return dot && dot != base ? dot : "";
+}
+
+/*
+ * A link the project keeps in its tree (README.rst -> README.txt, reader_c.py ->
+ * reader_py.py): it stays inside the archive, and a name Python runs (.py, .pth) points
+ * at a file of the same kind, whose content is analysed as its own member.  A .py name
+ * on a .txt target would run text nothing analysed as code: that is no such link.
+ */
+static bool in_tree_link(const char *own, const char *target, long base)
+{
+	if (!target[0] || escapes(target, base))
+		return false;
+	const char *ext = extension_of(own);
+	bool code = !strcmp(ext, ".py") || !strcmp(ext, ".pyw") || !strcmp(ext, ".pth") ||
+		    !strcmp(ext, ".pyc") || !strcmp(ext, ".so") || !strcmp(ext, ".pyd");
+	return !code || !strcmp(ext, extension_of(target));
+}
+
 static long directories_in(const char *name)
 {
 	long n = 0;
@@ -429,9 +454,13 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 	if (link) {
 		struct member_name target;
 		member_name_init(&target, link);
-		emit_hit(u, HIT_UNPACK(Hardlink), name.text, NULL,
-			 "member '%s' is a hard link to '%s'%s", name.text, target.text,
-			 escapes(link, 0) ? ", outside the archive" : "");
+		if (in_tree_link(own, link, 0))
+			emit_hit(u, HIT_UNPACK(HardlinkInTree), name.text, NULL,
+				 "member '%s' is a hard link to '%s', in the archive", name.text, target.text);
+		else
+			emit_hit(u, HIT_UNPACK(Hardlink), name.text, NULL,
+				 "member '%s' is a hard link to '%s'%s", name.text, target.text,
+				 escapes(link, 0) ? ", outside the archive" : "");
 		member_name_free(&target);
 		goto done;
 	}
@@ -445,9 +474,14 @@ static void handle_entry(struct unpacker *u, struct level *lv, struct archive_en
 		const char *to = archive_entry_symlink(e);
 		struct member_name target;
 		member_name_init(&target, to ? to : "");
-		emit_hit(u, HIT_UNPACK(Symlink), name.text, NULL,
-			 "member '%s' is a symbolic link to '%s'%s", name.text, target.text,
-			 escapes(to ? to : "", directories_in(own)) ? ", outside the archive" : "");
+		if (in_tree_link(own, to ? to : "", directories_in(own)))
+			emit_hit(u, HIT_UNPACK(SymlinkInTree), name.text, NULL,
+				 "member '%s' is a symbolic link to '%s', in the archive", name.text,
+				 target.text);
+		else
+			emit_hit(u, HIT_UNPACK(Symlink), name.text, NULL,
+				 "member '%s' is a symbolic link to '%s'%s", name.text, target.text,
+				 escapes(to ? to : "", directories_in(own)) ? ", outside the archive" : "");
 		member_name_free(&target);
 		if (entry)
 			entry->is_link = true;

@@ -187,7 +187,7 @@ note"
 ["PathTraversal","high","/abs/path.txt"]
 ["PathTraversal","high","dir\\win.txt"]
 ["Symlink","medium","pkg/link"]
-["Hardlink","medium","pkg/hard"]
+["HardlinkInTree","info","pkg/hard"]
 ["SpecialFile","medium","pkg/fifo"]
 ["SetuidMember","medium","pkg/suid"]'
 	run jq -r 'select(.type=="hit" and .detection=="Symlink") | .message' <<<"$out"
