@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "deps.h"
+#include "detect.h"
 #include "err.h"
 #include "ndjson.h"
 #include "record.h"
@@ -291,21 +293,11 @@ static const char *const_text(const json_t *node)
 	return v ? v : json_string_value(json_object_get(node, "value"));
 }
 
-static void walk_links(const struct site *st, const json_t *node, unsigned depth)
+static void walk_links(const struct site *st, json_t *node, int depth, struct tree_guard *tg)
 {
-	if (depth > 200)
+	if (!tree_guard_ok(tg, depth))
 		return;
-	if (json_is_array(node)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(node, i, v)
-			walk_links(st, v, depth + 1);
-		return;
-	}
-	if (!json_is_object(node))
-		return;
-	const char *type = record_str(node, "_type");
-	if (type && !strcmp(type, "keyword") && json_is_string(json_object_get(node, "arg")) &&
+	if (ast_is(node, AST_keyword) && json_is_string(json_object_get(node, "arg")) &&
 	    !strcmp(json_string_value(json_object_get(node, "arg")), "dependency_links")) {
 		const json_t *value = json_object_get(node, "value");
 		size_t i;
@@ -319,11 +311,10 @@ static void walk_links(const struct site *st, const json_t *node, unsigned depth
 		}
 		return;
 	}
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)node, key, v)
-		if (json_is_object(v) || json_is_array(v))
-			walk_links(st, v, depth + 1);
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, node); (child = ast_children_next(&it));)
+		walk_links(st, child, depth + 1, tg);
 }
 
 void deps_check_ast(const struct ruleset *rules, const json_t *ast)
@@ -332,5 +323,11 @@ void deps_check_ast(const struct ruleset *rules, const json_t *ast)
 	if (!path || strcmp(basename_of(path), "setup.py"))
 		return;
 	struct site st = { rules, ast, path, rules_is_test_path(rules, path) ? CTX_FUNCTION : CTX_INSTALL };
-	walk_links(&st, json_object_get(ast, "tree"), 0);
+	/*
+	 * detect's guard, from this frame: this walk's frames are smaller than detect's, so a
+	 * tree cut here was cut there first, and detect_ast's error record already says so.
+	 */
+	struct tree_guard guard = { .cut = 0 };
+	ast_guard_start(&guard.guard, detect_stack_budget(), DETECT_MAX_DEPTH);
+	walk_links(&st, json_object_get(ast, "tree"), 0, &guard);
 }

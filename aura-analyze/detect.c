@@ -66,6 +66,11 @@ void detect_init(void)
 	stack_budget = ast_stack_budget();
 }
 
+size_t detect_stack_budget(void)
+{
+	return stack_budget;
+}
+
 bool tree_guard_ok(struct tree_guard *tg, int depth)
 {
 	if (ast_guard_ok(&tg->guard, depth))
@@ -1154,7 +1159,7 @@ static bool file_text(const struct walk *w, const json_t *e, char *buf, size_t l
 static bool interpreter_script(const struct walk *w, const json_t *call, char *buf, size_t len)
 {
 	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
-	const json_t *elts = is_type(cmd, "List") || is_type(cmd, "Tuple") ? json_object_get(cmd, "elts") : NULL;
+	const json_t *elts = ast_is(cmd, AST_List) || ast_is(cmd, AST_Tuple) ? json_object_get(cmd, "elts") : NULL;
 	const json_t *exe = json_array_get(elts, 0);
 	const char *resolved = json_string_value(json_object_get(exe, "_resolved"));
 	if (!resolved || strcmp(resolved, "sys.executable") || json_array_size(elts) < 2)

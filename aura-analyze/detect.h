@@ -35,6 +35,8 @@ bool tree_guard_ok(struct tree_guard *tg, int depth);
 
 /* Measure the stack the walks may use: once, before entering the sandbox. */
 void detect_init(void);
+/* What it measured: the C stack a walk may use below the frame that starts it. */
+size_t detect_stack_budget(void);
 
 /* The name a call rule lists to match eval('exec'), a builtin fetched by evaluating its name
  * (aura-rewrite marks such a call `_evaluates_to`). */
