@@ -48,7 +48,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
-       python3 python3-jsonschema ca-certificates valgrind time zip \
+       python3 python3-jsonschema ca-certificates valgrind time zip curl bsdextrautils \
        libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip parallel sqlite3 \
        libxml2-dev
 
