@@ -48,7 +48,7 @@ PKGS = jansson:libjansson-dev libseccomp:libseccomp-dev libarchive:libarchive-de
 DEB_PACKAGES = gcc clang cppcheck make pkg-config libjansson-dev libseccomp-dev libarchive-dev \
        libtree-sitter-dev libpcre2-dev libyaml-dev nettle-dev libmagic-dev libsqlite3-dev \
        zlib1g-dev libbz2-dev liblzma-dev libicu-dev bats bats-support bats-assert jq openssl \
-       python3 python3-jsonschema ca-certificates valgrind time zip \
+       python3 python3-jsonschema ca-certificates valgrind time zip curl bsdextrautils \
        libmicrohttpd-dev libcurl4-openssl-dev python3-venv python3-pip parallel sqlite3 \
        libxml2-dev
 
@@ -157,13 +157,18 @@ $(aura-parse_OBJ) $(aura-rewrite_OBJ): | $(GRAMMAR)/src/parser.c
 -include $(wildcard lib/*.d lib/pyparse/*.d aura-*/*.d)
 
 # The README's test command: installs what is missing, builds, runs every bats suite.
-check: deps-if-missing all
+# The build is a new make run after deps (here, in demo and in eval): PKG_CFLAGS is read from
+# pkg-config when the Makefile is parsed, before a fresh machine has pkg-config or libxml2's
+# headers, and prerequisites side by side would run deps and the build at once under -j.
+check: deps-if-missing
+	@$(MAKE) --no-print-directory all
 	BATS_LIB_PATH=/usr/lib/bats bats tests/
 
 test: check
 
 # The README's main job: a real scan of the shipped example packages.
-demo: deps-if-missing all
+demo: deps-if-missing
+	@$(MAKE) --no-print-directory all
 	bin/aura scan examples/*/ ; status=$$?; \
 	echo "aura scan exited $$status (1 = a package reached the gate)"; [ $$status -le 1 ]
 
@@ -177,7 +182,8 @@ test-stdlib: bin/aura-parse
 	tests/helpers/parse-stdlib.sh
 
 # Detection quality on the shared corpora (not part of check): writes eval/results.md.
-eval: deps-if-missing all
+eval: deps-if-missing
+	@$(MAKE) --no-print-directory all
 	eval/run.sh
 
 # `make install PREFIX=/usr/local DESTDIR=…`: the driver in bin/, the stages in libexec/aura/,
