@@ -120,8 +120,16 @@ trapped_when_sealed() {
 @test "the unpack parent forks workers, but clone with any other flags is refused (namespaces, shared descriptors)" {
 	run --separate-stderr aura-unpack --sandbox-selftest fork < /dev/null
 	[ "$status" -eq 0 ] || fail "fork refused once sealed ($status): $stderr"
-	trapped_when_sealed aura-unpack clone-ns clone
 	trapped_when_sealed aura-unpack clone-files clone
+	# The namespace control needs a kernel that lets this user make one: a chroot (make
+	# fresh-check) or a container may refuse it unconfined too.  The refusal is still shown.
+	if unshare --user --map-root-user true 2>/dev/null; then
+		trapped_when_sealed aura-unpack clone-ns clone
+	else
+		run --separate-stderr aura-unpack --sandbox-selftest clone-ns < /dev/null
+		[ "$status" -eq 159 ] || fail "clone-ns not refused (exit $status): $stderr"
+		echo "# clone-ns: the --no-sandbox control skipped: user namespaces are refused here (unshare -U)" >&3
+	fi
 }
 
 @test "clone3 fails with ENOSYS in the unpack parent (so glibc falls back to clone), works unsealed" {
@@ -184,8 +192,17 @@ proc_limit() { awk -v n="$1" 'index($0, n) == 1 { sub(n, ""); print $1 "/" $2 }'
 @test "every stage runs not dumpable, with no core files, its descriptor limit and no processes where it never forks" {
 	declare -A nofile=([aura-fetch]=128 [aura-unpack]=64 [aura-parse]=32 [aura-rewrite]=32
 			   [aura-analyze]=32 [aura-score]=32)
+	# uid 65534 must read the programs and their data: a clone under /root (mode 700, as
+	# in make fresh-check) it cannot, so there the stages run from a copy it can read.
+	local home=$AURA_ROOT
+	if [ "$(id -u)" = 0 ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups \
+			test -r "$AURA_ROOT/data/rules.yaml" -a -x "$AURA_ROOT/bin/aura-score"; then
+		home=$(mktemp -d /tmp/aura-sandbox-test.XXXXXX)
+		chmod 755 "$home"
+		cp -r "$AURA_ROOT/bin" "$AURA_ROOT/data" "$home/"
+	fi
 	for stage in $STAGES; do
-		start_stage_as_user "$stage"
+		start_stage_as_user "$home/bin/$stage"
 		mode=""
 		for _ in $(seq 100); do
 			mode=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$pid/status")
@@ -210,9 +227,9 @@ proc_limit() { awk -v n="$1" 'index($0, n) == 1 { sub(n, ""); print $1 "/" $2 }'
 		fi
 	done
 	# The control: unsealed, the same process is dumpable (/proc/PID/status belongs to its user).
-	AURA_ALLOW_NO_SANDBOX=1 start_stage_as_user aura-parse --no-sandbox
+	AURA_ALLOW_NO_SANDBOX=1 start_stage_as_user "$home/bin/aura-parse" --no-sandbox
 	for _ in $(seq 100); do
-		[ "$(readlink "/proc/$pid/exe")" = "$AURA_BIN/aura-parse" ] && break
+		[ "$(readlink "/proc/$pid/exe")" = "$home/bin/aura-parse" ] && break
 		sleep 0.05
 	done
 	sleep 0.2
@@ -221,6 +238,7 @@ proc_limit() { awk -v n="$1" 'index($0, n) == 1 { sub(n, ""); print $1 "/" $2 }'
 	exec 5>&-
 	wait "$pid" || true
 	assert_equal "$owner" "$uid"
+	[ "$home" = "$AURA_ROOT" ] || rm -rf "$home"
 }
 
 @test "--print-sandbox shows the argument checks: fork's clone flags, own prlimit64, two prctl options, fcntl commands" {
