@@ -175,7 +175,7 @@ trapped_when_sealed() {
 # Start STAGE (with its arguments) reading from a FIFO, as another user when we are root
 # (so that /proc shows whether it is dumpable); sets $pid and keeps the writer on fd 5.
 start_stage_as_user() {
-	local fifo="$BATS_TEST_TMPDIR/in-$1-$RANDOM"
+	local fifo="$BATS_TEST_TMPDIR/in-${1##*/}-$RANDOM"
 	mkfifo "$fifo"
 	if [ "$(id -u)" = 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$@" < "$fifo" > /dev/null 2>&1 &
