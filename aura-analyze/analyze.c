@@ -139,7 +139,7 @@ static void read_records(struct ndjson_reader *in, struct analyze *an)
 	char why[512];
 	json_t *rec;
 	enum ndjson_status st;
-	arena_install();
+	arena_install(ARENA_WHILE_READING);
 	for (;;) {
 		arena_begin();
 		st = ndjson_next(in, &rec, why, sizeof why);

@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		aura_usage_error("unexpected argument '%s' (records are read from stdin)", argv[optind]);
 
-	arena_install();	/* before any JSON value exists */
+	arena_install(ARENA_EVERY_VALUE);	/* before any JSON value exists */
 	out_init(aura_opts.unbuffered);
 	resolve_init();		/* reads the stack limit, which getrlimit may not after sealing */
 	payload_init();		/* the payload parser loads its grammar before we are sealed */

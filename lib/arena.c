@@ -1,4 +1,4 @@
-/* arena.c: each record's tree in a bump allocator, dropped whole: no malloc/free churn, no recursive free. */
+/* arena.c: records' JSON trees in a bump allocator, dropped whole: no malloc/free churn, no recursive free. */
 #include <jansson.h>
 #include <stdalign.h>
 #include <stdbool.h>
@@ -10,17 +10,20 @@
 #include "err.h"
 
 /*
- * aura-rewrite's arena (aura-rewrite/arena.c), with one difference: analyze keeps JSON
- * values across records (xref's kept hits and module table, the hits it writes), so only
- * what is allocated while a record is read goes to the arena; every other allocation is
- * malloc's.  jansson frees both through arena_free, which tells them apart by address.
- * Analyze only reads a record's tree (what it keeps or writes is copied out of it), so
- * nothing malloc'd hangs off an arena value and nothing outlives arena_reset.
+ * A stage builds each record's tree through lib/jsonr (jansson's constructors), reads or
+ * annotates it, and drops it whole.  jansson allocates every node, key and hashtable
+ * separately; measured on the standard library, malloc and free were a fifth of
+ * aura-rewrite's time and a quarter of aura-analyze's (bench/README.md).  Here an
+ * allocation is a pointer bump, free does nothing to an arena block, and the memory is
+ * reused for the next record.  Dropping a tree is arena_reset, which also spares jansson's
+ * release of a tree (it recursed once per JSON level).
  *
- * Measured on the standard library (bench/README.md): malloc, free and the consolidation
- * between them were about a quarter of the stage's time, nearly all of it for the records'
- * trees; with the arena the stage took 3.7 s of CPU instead of 5.9.  It also spares
- * jansson's release of a tree, which recursed once per JSON level.
+ * Two uses (arena.h): aura-rewrite keeps no JSON value across records, so every value is
+ * the arena's (ARENA_EVERY_VALUE); aura-analyze keeps some (xref's hits and module table),
+ * so only what is allocated between arena_begin and arena_end, while a record is read, is
+ * the arena's, the rest malloc's (ARENA_WHILE_READING), and arena_free tells them apart by
+ * address.  Such a stage only reads the record's tree (what it keeps is copied out of it),
+ * so nothing malloc'd hangs off an arena value and nothing outlives arena_reset.
  */
 #define CHUNK (1u << 20)
 
@@ -32,6 +35,7 @@ struct chunk {
 
 static struct chunk *chunks;	/* the newest first */
 static struct chunk *spare;	/* one standard chunk kept across resets */
+static bool scoped;		/* ARENA_WHILE_READING */
 static bool reading;		/* between arena_begin and arena_end */
 
 static struct chunk *chunk_new(size_t size)
@@ -54,7 +58,7 @@ static struct chunk *chunk_new(size_t size)
 
 static void *arena_malloc(size_t n)
 {
-	if (!reading)
+	if (scoped && !reading)
 		return malloc(n);
 	n = (n + alignof(max_align_t) - 1) & ~(size_t)(alignof(max_align_t) - 1);
 	struct chunk *c = chunks;
@@ -83,12 +87,13 @@ static bool in_arena(const void *p)
 
 static void arena_free(void *p)
 {
-	if (p && !in_arena(p))
+	if (scoped && p && !in_arena(p))
 		free(p);
 }
 
-void arena_install(void)
+void arena_install(enum arena_mode mode)
 {
+	scoped = mode == ARENA_WHILE_READING;
 	json_set_alloc_funcs(arena_malloc, arena_free);
 }
 
