@@ -678,15 +678,22 @@ PY
 @test "trees deeper than jansson reads (3000 nested calls, 6,000 JSON levels) are analysed whole" {
 	python3 "$BATS_TEST_DIRNAME/fixtures/rewrite/gen-deep.py" ast call 3000 >in.ndjson
 	# jq cannot read the ast record: the records after it are picked out by text
-	run bash -c 'aura-analyze <in.ndjson | grep -v "^{\"type\":\"ast\"" | jq -r "[.type, .detection // .message, .name // \"\"] | join(\" \")"'
+	run --separate-stderr bash -c 'aura-analyze <in.ndjson | grep -v "^{\"type\":\"ast\"" | jq -r "[.type, .detection // .message, .name // \"\"] | join(\" \")"'
 	assert_success
-	assert_output 'hit ShellCommand os.system'
+	if grep -qa __asan_init "$AURA_BIN/aura-analyze"; then
+		# AddressSanitizer's frames are several times larger: the same stack budget reaches
+		# about 2,600 levels there, and the cut is said, never silent.
+		assert_line 'hit ShellCommand os.system'
+		assert_line --regexp '^error code nested deeper than the analysis follows \([0-9]+ JSON levels\): not analysed below ?$'
+	else
+		assert_output 'hit ShellCommand os.system'
+	fi
 }
 
 @test "past the C stack budget: an error record says the tree was not analysed below the cut" {
 	python3 "$BATS_TEST_DIRNAME/fixtures/rewrite/gen-deep.py" ast call 3000 >in.ndjson
 	# A 256 KiB stack (soft = hard, so it cannot be raised) holds a few hundred levels; the
-	# tree is dropped with its arena, not freed level by level (aura-analyze/arena.c).
+	# tree is dropped with its arena, not freed level by level (lib/arena.c).
 	run bash -c 'ulimit -s 256 && aura-analyze <in.ndjson | grep -v "^{\"type\":\"ast\"" | jq -r "[.type, .message // .detection] | join(\" \")"'
 	assert_success
 	assert_line --regexp '^error code nested deeper than the analysis follows \([0-9]+ JSON levels\): not analysed below$'
