@@ -18,6 +18,8 @@
 #include "source.h"
 #include "xref.h"
 
+bool analyze_drop_ast;
+
 /* What a budget hit in code nothing runs weighs (reweigh_unshipped). */
 #define UNSHIPPED_BUDGET_SCORE 2
 
@@ -96,6 +98,14 @@ static bool reweigh_unshipped(const struct analyze *an, json_t *rec)
 	return true;
 }
 
+/* The type exactly "ast": not "ast\u0000…", which strcmp would take for it. */
+static bool is_ast_record(const json_t *rec)
+{
+	const json_t *type = json_object_get(rec, "type");
+	return json_is_string(type) && json_string_length(type) == 3 &&
+	       memcmp(json_string_value(type), "ast", 3) == 0;
+}
+
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 {
 	struct analyze *an = ctx;
@@ -103,7 +113,7 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		close_artifact(an);
 	if (reweigh_unshipped(an, rec))
 		out_record(rec);
-	else
+	else if (!(analyze_drop_ast && is_ast_record(rec)))	/* --drop ast */
 		pass_through(r);	/* hits come after the record they are about */
 	if (record_is(rec, "artifact")) {
 		close_artifact(an);	/* one without its artifact_end: what it had goes now */

@@ -34,15 +34,20 @@ static const char usage[] =
 	"kept to quote evidence.\n"
 	"\n"
 	"  --rules FILE        the rules file (default: $AURA_DATA_DIR/rules.yaml, else\n"
-	"                      ../data/ or ../../share/aura/ beside this program)\n";
+	"                      ../data/ or ../../share/aura/ beside this program)\n"
+	"  --drop ast          do not copy `ast` records to the output (each is still read,\n"
+	"                      checked and analysed; a line that is not a record is still an\n"
+	"                      `error` record): `aura scan` passes it when aura-score, which\n"
+	"                      uses none of them, comes next (docs/protocol.md)\n";
 
-enum { OPT_RULES = OPT_STAGE_FIRST };
+enum { OPT_RULES = OPT_STAGE_FIRST, OPT_DROP };
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		AURA_COMMON_LONGOPTS,
 		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "drop", required_argument, NULL, OPT_DROP },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *rules_path = NULL;
@@ -55,6 +60,12 @@ int main(int argc, char **argv)
 		if (opt == OPT_RULES) {
 			free(rules_path);
 			rules_path = xstrdup(optarg);
+		} else if (opt == OPT_DROP) {
+			/* Only `ast`: the one type no later Aura stage reads.  Dropping any other
+			 * (a file, a hit) would change the verdict, so it is refused, not allowed. */
+			if (strcmp(optarg, "ast") != 0)
+				aura_usage_error("--drop: only 'ast' records can be dropped, not '%s'", optarg);
+			analyze_drop_ast = true;
 		} else
 			aura_usage_error("unknown option");
 	}
