@@ -113,3 +113,25 @@ spy_driver() {
 	run jq -c 'select(.type == "ast")' scored
 	[ "${#lines[@]}" -ge 2 ] || fail "the replacement score saw ${#lines[@]} ast records"
 }
+
+@test "astkind: every node type name finds its kind, and near misses find none (the perfect hash)" {
+	cc -O1 -std=gnu11 -D_GNU_SOURCE -I"$AURA_ROOT/lib" -o astkind-check \
+		"$AURA_ROOT/tests/helpers/astkind-check.c" "$AURA_ROOT/lib/libaura.a"
+	run ./astkind-check
+	assert_success
+	assert_output --regexp '^1[0-9][0-9] names, [0-9]+ near misses, 0 failures$'
+}
+
+@test "astkind: the multiplier in lib/astkind.c is the one that keeps every name in its own slot" {
+	# A name added to the list that collides still works, with a probe more: re-run
+	# bench/astkind-hash.py and take its multiplier for SLOT_BITS.
+	local bits
+	bits=$(sed -n 's/^#define SLOT_BITS \([0-9]*\)$/\1/p' "$AURA_ROOT/lib/astkind.c")
+	run python3 "$AURA_ROOT/bench/astkind-hash.py"
+	assert_success
+	local want
+	want=$(printf '%s\n' "$output" | sed -n "s/^SLOT_BITS $bits: MULTIPLIER \\(0x[0-9a-f]*u\\).*/\\1/p")
+	[ -n "$want" ] || fail "no collision-free multiplier for SLOT_BITS $bits: $output"
+	run grep -c "^#define MULTIPLIER $want\$" "$AURA_ROOT/lib/astkind.c"
+	assert_output 1
+}
