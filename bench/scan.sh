@@ -5,8 +5,11 @@
 # are bin/ (AURA_BIN=/path/to/another/bin to measure another build).
 # Then the CPU seconds of each stage (run one after another over saved streams) beside a bare
 # tree-sitter parse and walk of the same files (bench/tsparse.c): the pipeline's cost floor.
-# REPEAT=N runs each row of that table N times and keeps the least CPU time (and its peak):
-# on a shared machine the smallest figure is the one least inflated by other jobs.
+# REPEAT=N runs each row of both tables N times and keeps the least time (wall for the first,
+# CPU for the second, with that run's peak): on a shared machine the smallest figure is the
+# one least inflated by other jobs.  aura-analyze runs with --drop ast when the build has
+# it, as `aura scan` runs it before aura-score; aura-score is also timed over the stream
+# with its ast records (a row apart, not in the total): what it costs used alone.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${STDLIB:-/usr/lib/python3.11}
@@ -23,6 +26,19 @@ fi
 files=$(find "$corpus" -name '*.py' -type f | wc -l)
 bytes=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -c)
 
+# wall NAME COMMAND...: the least wall time of REPEAT runs (and that run's peak KiB) to
+# $work/time; the command's stdout and stderr go to $work/out and $work/err.
+wall() {
+	: >"$work/runs"
+	i=0
+	while [ "$i" -lt "${REPEAT:-1}" ]; do
+		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+		tail -1 "$work/time" >>"$work/runs"
+		i=$((i + 1))
+	done
+	sort -n "$work/runs" | head -1 >"$work/time"
+}
+
 # row NAME: print one line from $work/time (wall seconds, peak KiB).
 row() {
 	set -- "$1" $(tail -1 "$work/time")
@@ -33,11 +49,10 @@ row() {
 printf '%-34s %6s %7s %8s %8s %7s %9s\n' tool files MB seconds files/s MB/s "peak MB"
 # Every stage runs concurrently in one pipe: /usr/bin/time on bash reports the largest
 # child's peak RSS (the maximum over the process tree is what getrusage gives for children).
-/usr/bin/time -f '%e %M' -o "$work/time" \
-	"$bin/aura" scan --format json --allow-errors "$corpus" >"$work/aura.out" 2>"$work/aura.err" || true
+wall "$bin/aura" scan --format json --allow-errors "$corpus"
+mv "$work/out" "$work/aura.out"
 row "aura scan (6 sandboxed stages)"
-/usr/bin/time -f '%e %M' -o "$work/time" \
-	bandit -q -r -f json -o "$work/bandit.out" "$corpus" 2>"$work/bandit.err" || true
+wall bandit -q -r -f json -o "$work/bandit.out" "$corpus"
 row "bandit -r (Debian $(bandit --version 2>/dev/null | head -1 | awk '{print $2}'))"
 printf '(%s; aura: %s hits; bandit: %s results)\n' "$corpus" \
 	"$(jq -s 'map(select(.type=="verdict") | .hits | length) | add // 0' "$work/aura.out")" \
@@ -69,12 +84,20 @@ cpu aura-fetch "$work/target" "$work/s1" "$bin/aura-fetch"
 cpu aura-unpack "$work/s1" "$work/s2" "$bin/aura-unpack"
 cpu aura-parse "$work/s2" "$work/s3" "$bin/aura-parse"
 cpu aura-rewrite "$work/s3" "$work/s4" "$bin/aura-rewrite"
-cpu aura-analyze "$work/s4" "$work/s5" "$bin/aura-analyze"
+drop=""
+if "$bin/aura-analyze" --help | grep -q -- '--drop ast'; then drop="--drop ast"; fi
+# shellcheck disable=SC2086 # $drop is empty or two words
+cpu aura-analyze "$work/s4" "$work/s5" "$bin/aura-analyze" $drop
 cpu aura-score "$work/s5" "$work/s6" "$bin/aura-score" --format json --allow-errors
+if [ -n "$drop" ]; then
+	"$bin/aura-analyze" <"$work/s4" >"$work/s5.ast" 2>>"$work/stages.err" || true
+	cpu "(aura-score, ast kept)" "$work/s5.ast" "$work/s6" "$bin/aura-score" --format json --allow-errors
+fi
 echo
 awk 'NR == 1 { base = $2 + $3 }
-     { cpu = $2 + $3; if ($1 != "tree-sitter") total += cpu
-       rows[NR] = sprintf("%-34s %8.2f %8.2f %9.0f", $1, cpu, cpu / (base > 0 ? base : 0.001), $4 / 1024) }
+     { n = NF - 3; name = $1; for (f = 2; f <= n; f++) name = name " " $f
+       cpu = $(n + 1) + $(n + 2); if (name != "tree-sitter" && name !~ /^\(/) total += cpu
+       rows[NR] = sprintf("%-34s %8.2f %8.2f %9.0f", name, cpu, cpu / (base > 0 ? base : 0.001), $NF / 1024) }
      END { printf "%-34s %8s %8s %9s\n", "stage (alone, saved input)", "CPU s", "x parse", "peak MB"
            for (i = 1; i <= NR; i++) print rows[i]
            printf "%-34s %8.2f %8.2f\n", "aura, all six stages", total, total / (base > 0 ? base : 0.001) }' "$work/cpu"
