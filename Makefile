@@ -354,3 +354,15 @@ fuzz-unpack:
 
 bench-unpack: bin/aura-unpack
 	bench/unpack.sh
+
+# The benchmarks' peers and profiler (bench/README.md), not the build's: `make bench-deps`
+# (as root) installs bandit (bench/scan.sh's peer) and perf (the profiles in bench/README.md).
+BENCH_DEBS = bandit linux-perf
+
+.PHONY: bench-deps
+bench-deps:
+	@need=""; for p in $(BENCH_DEBS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || need="$$need $$p"; done; \
+	if [ -z "$$need" ]; then echo "make bench-deps: all present"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "make bench-deps: missing$$need; run as root (apt-get)" >&2; exit 2; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
