@@ -6,16 +6,34 @@
 
 #include "astwalk.h"
 #include "netguard.h"
+#include "err.h"
 #include "record.h"
 
 #define NAME_HOPS 3	/* variables followed to their values (h = sha256(x).hexdigest()) */
 #define CALLER_HOPS 4	/* defs followed up to the callers that guard them */
 
+/*
+ * Work allowed per question (nodes visited): the walks below look names and callers up
+ * across the module, so one question on a large file could otherwise cost many passes
+ * over it.  Out of budget, the answer is no: the call keeps its full score.
+ */
+#define NETGUARD_BUDGET 400000L
+
 struct ng {
 	const struct ruleset *rs;
 	const json_t *module;
 	struct tree_guard *guard;
+	long budget;	/* nodes left to visit */
+	json_t *values;	/* name -> [values assigned to it] */
+	json_t *defs;	/* name -> the def */
+	json_t *none;	/* an empty array */
 };
+
+/* The depth guard of every walk here, spending one unit of the question's budget. */
+static bool visit(struct ng *g, int depth)
+{
+	return g->budget-- > 0 && tree_guard_ok(g->guard, depth);
+}
 
 static long line_of(const json_t *n)
 {
@@ -55,30 +73,46 @@ static const char *ref_name(const json_t *e)
 	return NULL;
 }
 
-/* Every value assigned to `name` (x = v, self.x = v) anywhere in `node`, into `out`. */
-static void assigned(const struct ng *g, const json_t *node, const char *name, json_t *out, int depth)
+/* Index the module once: every value assigned to a name (x = v, self.x = v) and every
+ * def by name (the first of a name), so the lookups below cost no pass over the module. */
+static void index_module(struct ng *g, const json_t *node, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return;
 	const json_t *value = json_object_get(node, "value");
-	if (ast_is(node, AST_Assign) && value) {
-		size_t i;
-		json_t *tg;
-		json_array_foreach(json_object_get(node, "targets"), i, tg) {
-			const char *id = ref_name(tg);
-			if (id && !strcmp(id, name))
-				json_array_append(out, (json_t *)value);
-		}
+	json_t *tg;
+	size_t i;
+	const json_t *targets = ast_is(node, AST_Assign) ? json_object_get(node, "targets") : NULL;
+	json_array_foreach(targets, i, tg) {
+		const char *id = ref_name(tg);
+		json_t *list = id ? json_object_get(g->values, id) : NULL;
+		if (id && !list)
+			json_object_set_new(g->values, id, list = json_array());
+		if (list)
+			json_array_append(list, (json_t *)value);
 	}
 	if (ast_is(node, AST_AnnAssign) && value && !json_is_null(value)) {
 		const char *id = ref_name(json_object_get(node, "target"));
-		if (id && !strcmp(id, name))
-			json_array_append(out, (json_t *)value);
+		json_t *list = id ? json_object_get(g->values, id) : NULL;
+		if (id && !list)
+			json_object_set_new(g->values, id, list = json_array());
+		if (list)
+			json_array_append(list, (json_t *)value);
 	}
+	const char *def = is_def(node) ? json_string_value(json_object_get(node, "name")) : NULL;
+	if (def && !json_object_get(g->defs, def))
+		json_object_set(g->defs, def, (json_t *)node);
 	struct ast_children it;
 	json_t *child;
 	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
-		assigned(g, child, name, out, depth + 1);
+		index_module(g, child, depth + 1);
+}
+
+/* The values assigned to `name` in the module (an array, possibly empty). */
+static const json_t *values_of(const struct ng *g, const char *name)
+{
+	const json_t *list = name ? json_object_get(g->values, name) : NULL;
+	return list ? list : g->none;
 }
 
 /* ---- a pinned digest ---- */
@@ -96,7 +130,7 @@ static bool hex_digest_text(const char *s)
 }
 
 /* A constant digest: written out, or a name (a dict, list or tuple of them) holding only those. */
-static bool pinned(const struct ng *g, const json_t *e, int hops)
+static bool pinned(struct ng *g, const json_t *e, int hops)
 {
 	if (ast_is(e, AST_Constant))
 		return hex_digest_text(json_string_value(json_object_get(e, "value")));
@@ -118,21 +152,19 @@ static bool pinned(const struct ng *g, const json_t *e, int hops)
 	const char *id = ref_name(e);
 	if (!id || hops >= NAME_HOPS)
 		return false;
-	json_t *values = json_array();
-	assigned(g, g->module, id, values, 0);
+	const json_t *values = values_of(g, id);
 	bool all = json_array_size(values) > 0;
 	size_t i;
 	json_t *v;
 	json_array_foreach(values, i, v)
 		all = all && pinned(g, v, hops + 1);
-	json_decref(values);
 	return all;
 }
 
 /* A digest computed at run time: hashlib.*, x.hexdigest(), x.digest(), or a name holding one. */
-static bool computed_digest(const struct ng *g, const json_t *e, int hops, int depth)
+static bool computed_digest(struct ng *g, const json_t *e, int hops, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	if (ast_is(e, AST_Call)) {
 		const char *r = resolved(e), *s = short_name(e);
@@ -140,14 +172,12 @@ static bool computed_digest(const struct ng *g, const json_t *e, int hops, int d
 			return true;
 	}
 	if (ast_is(e, AST_Name) && hops < NAME_HOPS) {
-		json_t *values = json_array();
-		assigned(g, g->module, json_string_value(json_object_get(e, "id")), values, 0);
+		const json_t *values = values_of(g, json_string_value(json_object_get(e, "id")));
 		bool any = false;
 		size_t i;
 		json_t *v;
 		json_array_foreach(values, i, v)
 			any = any || computed_digest(g, v, hops + 1, 0);
-		json_decref(values);
 		return any;
 	}
 	struct ast_children it;
@@ -159,9 +189,9 @@ static bool computed_digest(const struct ng *g, const json_t *e, int hops, int d
 }
 
 /* A comparison of a computed digest with a pinned one (==, !=, compare_digest). */
-static bool digest_compare(const struct ng *g, const json_t *e, bool need_pin, int depth)
+static bool digest_compare(struct ng *g, const json_t *e, bool need_pin, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	const json_t *a = NULL, *b = NULL;
 	if (ast_is(e, AST_Compare) && json_array_size(json_object_get(e, "comparators")) == 1) {
@@ -194,28 +224,10 @@ static bool digest_compare(const struct ng *g, const json_t *e, bool need_pin, i
 	return false;
 }
 
-/* A def of the module named `name` (a function or a method), or NULL. */
-static const json_t *find_def(const struct ng *g, const json_t *node, const char *name, int depth)
-{
-	if (!name || !tree_guard_ok(g->guard, depth))
-		return NULL;
-	const char *id = is_def(node) ? json_string_value(json_object_get(node, "name")) : NULL;
-	if (id && !strcmp(id, name))
-		return node;
-	struct ast_children it;
-	json_t *child;
-	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
-		const json_t *d = find_def(g, child, name, depth + 1);
-		if (d)
-			return d;
-	}
-	return NULL;
-}
-
 /* Does `node` contain a digest comparison (with a parameter, not a pin: a helper)? */
-static bool contains_compare(const struct ng *g, const json_t *node, int depth)
+static bool contains_compare(struct ng *g, const json_t *node, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	if (digest_compare(g, node, false, depth))
 		return true;
@@ -228,9 +240,9 @@ static bool contains_compare(const struct ng *g, const json_t *node, int depth)
 }
 
 /* check(path, PIN): a def of the module that compares digests, given a pinned one. */
-static bool helper_check(const struct ng *g, const json_t *e, int depth)
+static bool helper_check(struct ng *g, const json_t *e, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	if (ast_is(e, AST_Call)) {
 		bool pin = false;
@@ -240,7 +252,8 @@ static bool helper_check(const struct ng *g, const json_t *e, int depth)
 			pin = pin || pinned(g, a, 0);
 		json_array_foreach(json_object_get(e, "keywords"), i, a)
 			pin = pin || pinned(g, json_object_get(a, "value"), 0);
-		const json_t *def = pin ? find_def(g, g->module, short_name(e), 0) : NULL;
+		const char *name = short_name(e);
+		const json_t *def = pin && name ? json_object_get(g->defs, name) : NULL;
 		if (def && contains_compare(g, json_object_get(def, "body"), 0))
 			return true;
 	}
@@ -255,9 +268,9 @@ static bool helper_check(const struct ng *g, const json_t *e, int depth)
 }
 
 /* Does a statement list stop the code: raise, return, sys.exit()? */
-static bool stops(const struct ng *g, const json_t *stmts, int depth)
+static bool stops(struct ng *g, const json_t *stmts, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	size_t i;
 	json_t *st;
@@ -278,7 +291,7 @@ static bool stops(const struct ng *g, const json_t *stmts, int depth)
 }
 
 struct verify_scan {
-	const struct ng *g;
+	struct ng *g;
 	long after;	/* the line of the download */
 	long check;	/* the first check at or after it (0: none) */
 	long use;	/* the first code or process sink after it (0: none) */
@@ -293,7 +306,7 @@ static void keep_first(long *at, long line)
 /* The checks and the uses of a body, not entering the defs and classes inside it. */
 static void scan_body(struct verify_scan *v, const json_t *node, bool root, int depth)
 {
-	if (!tree_guard_ok(v->g->guard, depth))
+	if (!visit(v->g, depth))
 		return;
 	if (!root && (is_def(node) || ast_is(node, AST_ClassDef)))
 		return;
@@ -321,7 +334,26 @@ static void scan_body(struct verify_scan *v, const json_t *node, bool root, int 
 		scan_body(v, child, false, depth + 1);
 }
 
-static bool verified_after(const struct ng *g, const json_t *scope, long after)
+static void ng_start(struct ng *g, const struct ruleset *rs, const json_t *module,
+		     struct tree_guard *guard)
+{
+	*g = (struct ng){ .rs = rs, .module = module, .guard = guard, .budget = NETGUARD_BUDGET,
+			  .values = json_object(), .defs = json_object(), .none = json_array() };
+	if (!g->values || !g->defs || !g->none)
+		aura_oom();
+	index_module(g, module, 0);
+}
+
+/* The answer `yes` of a question, if no walk was cut short (which proves nothing). */
+static bool ng_end(struct ng *g, bool yes)
+{
+	json_decref(g->values);
+	json_decref(g->defs);
+	json_decref(g->none);
+	return yes && g->budget > 0;
+}
+
+static bool verified_after(struct ng *g, const json_t *scope, long after)
 {
 	struct verify_scan v = { .g = g, .after = after };
 	scan_body(&v, scope, true, 0);
@@ -330,10 +362,10 @@ static bool verified_after(const struct ng *g, const json_t *scope, long after)
 
 /* ---- call sites of a def ---- */
 
-typedef bool (*site_fn)(const struct ng *g, const json_t *site, const json_t *scope, void *ctx);
+typedef bool (*site_fn)(struct ng *g, const json_t *site, const json_t *scope, void *ctx);
 
 struct sites {
-	const struct ng *g;
+	struct ng *g;
 	const char *name;	/* the def called */
 	site_fn fn;
 	void *ctx;
@@ -341,14 +373,27 @@ struct sites {
 	bool all;		/* fn said yes to every one */
 };
 
-/* Each call of def `name` (name(...), x.name(...)) with its innermost enclosing def. */
+/* A call of the def `name` of this module: name(...), self.name(...), cls.name(...). */
+static bool calls_def(const json_t *call, const char *name)
+{
+	const json_t *func = json_object_get(call, "func");
+	const char *s = short_name(call);
+	if (!s || strcmp(s, name))
+		return false;
+	if (ast_is(func, AST_Name))
+		return true;
+	const char *owner = json_string_value(json_object_get(json_object_get(func, "value"), "id"));
+	return owner && (!strcmp(owner, "self") || !strcmp(owner, "cls"));
+}
+
+/* Each call of def `name` with its innermost enclosing def. */
 static void each_site(struct sites *k, const json_t *node, const json_t *scope, int depth)
 {
-	if (!k->all || !tree_guard_ok(k->g->guard, depth))
+	if (!k->all || !visit(k->g, depth))
 		return;
 	if (is_def(node))
 		scope = node;
-	if (ast_is(node, AST_Call) && short_name(node) && !strcmp(short_name(node), k->name)) {
+	if (ast_is(node, AST_Call) && calls_def(node, k->name)) {
 		k->n++;
 		k->all = k->fn(k->g, node, scope, k->ctx);
 	}
@@ -359,7 +404,7 @@ static void each_site(struct sites *k, const json_t *node, const json_t *scope, 
 }
 
 /* fn for every call site of def `func` (at least one); a def nothing calls: false. */
-static bool every_site(const struct ng *g, const json_t *func, site_fn fn, void *ctx)
+static bool every_site(struct ng *g, const json_t *func, site_fn fn, void *ctx)
 {
 	const char *name = json_string_value(json_object_get(func, "name"));
 	if (!name)
@@ -369,7 +414,7 @@ static bool every_site(const struct ng *g, const json_t *func, site_fn fn, void 
 	return k.n > 0 && k.all;
 }
 
-static bool site_verifies(const struct ng *g, const json_t *site, const json_t *scope, void *ctx)
+static bool site_verifies(struct ng *g, const json_t *site, const json_t *scope, void *ctx)
 {
 	(void)ctx;
 	return verified_after(g, scope, line_of(site));
@@ -378,10 +423,11 @@ static bool site_verifies(const struct ng *g, const json_t *site, const json_t *
 bool netguard_verified(const struct ruleset *rs, const json_t *module, const json_t *func,
 		       const json_t *call, struct tree_guard *guard)
 {
-	struct ng g = { .rs = rs, .module = module, .guard = guard };
-	if (verified_after(&g, func ? func : module, line_of(call)))
-		return true;
-	return func && every_site(&g, func, site_verifies, NULL);
+	struct ng g;
+	ng_start(&g, rs, module, guard);
+	bool yes = verified_after(&g, func ? func : module, line_of(call)) ||
+		   (func && every_site(&g, func, site_verifies, NULL));
+	return ng_end(&g, yes);
 }
 
 /* ---- an opt-in environment switch ---- */
@@ -402,7 +448,7 @@ static bool false_default(const json_t *e)
 }
 
 /* An environment read that is empty unless the user sets the variable: its name, or NULL. */
-static const char *env_read(const struct ng *g, const json_t *e)
+static const char *env_read(struct ng *g, const json_t *e)
 {
 	const char *r = ast_is(e, AST_Call) ? resolved(e) : NULL;
 	const json_t *args = json_object_get(e, "args");
@@ -441,9 +487,9 @@ static bool truthy_text(const json_t *e)
 }
 
 /* Is test `e` true only when the user sets an environment variable?  Its name into var. */
-static bool switch_on(const struct ng *g, const json_t *e, char *var, size_t len, int hops, int depth)
+static bool switch_on(struct ng *g, const json_t *e, char *var, size_t len, int hops, int depth)
 {
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return false;
 	const char *name = env_read(g, e);
 	if (name) {
@@ -484,14 +530,12 @@ static bool switch_on(const struct ng *g, const json_t *e, char *var, size_t len
 	const char *id = ref_name(e);
 	if (!id || hops >= NAME_HOPS)
 		return false;
-	json_t *values = json_array();	/* self.static = os.environ.get("X_STATIC_DEPS") */
-	assigned(g, g->module, id, values, 0);
+	const json_t *values = values_of(g, id);	/* self.static = os.environ.get("X") */
 	bool all = json_array_size(values) > 0;
 	size_t i;
 	json_t *v;
 	json_array_foreach(values, i, v)
 		all = all && switch_on(g, v, var, len, hops + 1, depth + 1);
-	json_decref(values);
 	return all;
 }
 
@@ -502,12 +546,12 @@ struct guard_ctx {
 };
 
 /* 1: target is in the body of an `if` with a switch on; 0: reached without one; -1: not here. */
-static int guard_path(const struct ng *g, const json_t *node, const json_t *target, bool on,
+static int guard_path(struct ng *g, const json_t *node, const json_t *target, bool on,
 		      struct guard_ctx *c, int depth)
 {
 	if (node == target)
 		return on;
-	if (!tree_guard_ok(g->guard, depth))
+	if (!visit(g, depth))
 		return -1;
 	char var[128] = "";	/* a test that is no switch may have named a variable */
 	bool branch = ast_is(node, AST_If) &&
@@ -525,10 +569,10 @@ static int guard_path(const struct ng *g, const json_t *node, const json_t *targ
 	return -1;
 }
 
-static bool opt_in_at(const struct ng *g, const json_t *site, const json_t *scope, void *ctx);
+static bool opt_in_at(struct ng *g, const json_t *site, const json_t *scope, void *ctx);
 
 /* The call site of a def: switched on where it is, or its own def only ever is. */
-static bool opt_in_at(const struct ng *g, const json_t *site, const json_t *scope, void *ctx)
+static bool opt_in_at(struct ng *g, const json_t *site, const json_t *scope, void *ctx)
 {
 	struct guard_ctx *c = ctx;
 	if (guard_path(g, scope, site, false, c, 0) == 1)
@@ -544,8 +588,9 @@ static bool opt_in_at(const struct ng *g, const json_t *site, const json_t *scop
 bool netguard_opt_in(const struct ruleset *rs, const json_t *module, const json_t *func,
 		     const json_t *call, struct tree_guard *guard, char *var, size_t len)
 {
-	struct ng g = { .rs = rs, .module = module, .guard = guard };
+	struct ng g;
+	ng_start(&g, rs, module, guard);
 	struct guard_ctx c = { .var = var, .len = len };
 	var[0] = '\0';
-	return opt_in_at(&g, call, func ? func : module, &c);
+	return ng_end(&g, opt_in_at(&g, call, func ? func : module, &c));
 }
