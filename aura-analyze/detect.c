@@ -1227,6 +1227,10 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		   netguard_opt_in(w->rules, w->tree, w->func, call, w->guard, var, sizeof var)) {
 		snprintf(note, sizeof note, "made only when the environment switch %s is set", var);
 		w->net_score = r->opt_in, w->net_tag = "opt-in", w->net_note = note;
+	} else if (r && !w->anchor && r->has_extracted[c] &&
+		   netguard_extracted(w->rules, w->tree, w->func, call, w->guard)) {
+		w->net_score = r->extracted, w->net_tag = "extracted";
+		w->net_note = "the download is only unpacked afterwards, nothing of it run here";
 	}
 	if (r)
 		emit_hit(w, r, name, call, c);

@@ -295,7 +295,36 @@ struct verify_scan {
 	long after;	/* the line of the download */
 	long check;	/* the first check at or after it (0: none) */
 	long use;	/* the first code or process sink after it (0: none) */
+	bool extract;	/* the check looked for is an extraction (tarfile, zipfile) */
 };
+
+/* Unpacking an archive: tarfile.open(...), ZipFile(...), x.extractall(...), unpack_archive. */
+static bool extraction(const json_t *call)
+{
+	static const char *const names[] = { "tarfile.open", "tarfile.TarFile", "zipfile.ZipFile",
+					     "shutil.unpack_archive" };
+	static const char *const methods[] = { "extractall", "extract", "unpack_archive" };
+	const char *r = resolved(call), *s = short_name(call);
+	for (size_t i = 0; r && i < sizeof names / sizeof *names; i++)
+		if (!strcmp(r, names[i]))
+			return true;
+	for (size_t i = 0; s && i < sizeof methods / sizeof *methods; i++)
+		if (!strcmp(s, methods[i]))
+			return true;
+	return false;
+}
+
+/* Running what was unpacked as Python: importing it, runpy, putting it on sys.path. */
+static bool imports_code(const char *r)
+{
+	static const char *const prefixes[] = { "runpy.", "importlib.", "builtins.__import__",
+						"sys.path.insert", "sys.path.append", "site.addsitedir",
+						"imp.load_" };
+	for (size_t i = 0; r && i < sizeof prefixes / sizeof *prefixes; i++)
+		if (!strncmp(r, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
 
 static void keep_first(long *at, long line)
 {
@@ -316,12 +345,18 @@ static void scan_body(struct verify_scan *v, const json_t *node, bool root, int 
 		bool fails_closed = ast_is(node, AST_Assert) ||
 				    (ast_is(node, AST_If) && (stops(v->g, json_object_get(node, "body"), 0) ||
 							      stops(v->g, json_object_get(node, "orelse"), 0)));
-		if (fails_closed && (digest_compare(v->g, test, true, 0) || helper_check(v->g, test, 0)))
+		if (!v->extract && fails_closed &&
+		    (digest_compare(v->g, test, true, 0) || helper_check(v->g, test, 0)))
 			keep_first(&v->check, line);
 		/* check(path, PIN) as a statement: the helper raises itself */
-		if (ast_is(node, AST_Expr) && helper_check(v->g, json_object_get(node, "value"), 0))
+		if (!v->extract && ast_is(node, AST_Expr) &&
+		    helper_check(v->g, json_object_get(node, "value"), 0))
+			keep_first(&v->check, line);
+		if (v->extract && ast_is(node, AST_Call) && extraction(node))
 			keep_first(&v->check, line);
 		const char *r = ast_is(node, AST_Call) ? resolved(node) : NULL;
+		if (v->extract && imports_code(r))
+			keep_first(&v->use, line);
 		unsigned sinks = r ? taint_labels_match(&v->g->rs->sinks, r) : 0;
 		for (size_t i = 0; sinks && i < v->g->rs->sinks.n; i++)
 			if ((sinks & (1u << i)) && (!strcmp(v->g->rs->sinks.label[i], "code") ||
@@ -358,6 +393,14 @@ static bool verified_after(struct ng *g, const json_t *scope, long after)
 	struct verify_scan v = { .g = g, .after = after };
 	scan_body(&v, scope, true, 0);
 	return v.check && (!v.use || v.use > v.check);
+}
+
+/* Unpacked after the download, and nothing of the body runs code or a program after it. */
+static bool extracted_after(struct ng *g, const json_t *scope, long after)
+{
+	struct verify_scan v = { .g = g, .after = after, .extract = true };
+	scan_body(&v, scope, true, 0);
+	return v.check && !v.use;
 }
 
 /* ---- call sites of a def ---- */
@@ -418,6 +461,22 @@ static bool site_verifies(struct ng *g, const json_t *site, const json_t *scope,
 {
 	(void)ctx;
 	return verified_after(g, scope, line_of(site));
+}
+
+static bool site_extracts(struct ng *g, const json_t *site, const json_t *scope, void *ctx)
+{
+	(void)ctx;
+	return extracted_after(g, scope, line_of(site));
+}
+
+bool netguard_extracted(const struct ruleset *rs, const json_t *module, const json_t *func,
+			const json_t *call, struct tree_guard *guard)
+{
+	struct ng g;
+	ng_start(&g, rs, module, guard);
+	bool yes = extracted_after(&g, func ? func : module, line_of(call)) ||
+		   (func && every_site(&g, func, site_extracts, NULL));
+	return ng_end(&g, yes);
 }
 
 bool netguard_verified(const struct ruleset *rs, const json_t *module, const json_t *func,

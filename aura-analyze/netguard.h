@@ -25,6 +25,16 @@ bool netguard_verified(const struct ruleset *rs, const json_t *module, const jso
 		       const json_t *call, struct tree_guard *guard);
 
 /*
+ * Is the download `call` unpacked as an archive (tarfile.open, zipfile.ZipFile,
+ * .extractall, shutil.unpack_archive) after it, with no code or process sink, import,
+ * runpy or sys.path change after it in the same body (or, when its def unpacks nothing,
+ * in the body of every caller after the call)?  What a build does with a source tarball
+ * it then compiles; a download that is run is a Dropper or RemoteCodeExecution flow.
+ */
+bool netguard_extracted(const struct ruleset *rs, const json_t *module, const json_t *func,
+			const json_t *call, struct tree_guard *guard);
+
+/*
  * Is `call` made only when the user turns an environment switch on?  It is in the body
  * (not the else) of an `if` whose test is a positive environment switch — a variable
  * read with no default or a false one (os.environ.get("X_STATIC"), os.getenv("X") ==

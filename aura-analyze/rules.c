@@ -315,12 +315,14 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->verified, r->has_verified);
 		else if (!is_strings && !is_flow && !strcmp(key, "opt_in"))
 			ok = load_scores(ld, v, r->opt_in, r->has_opt_in);
+		else if (!is_strings && !is_flow && !strcmp(key, "extracted"))
+			ok = load_scores(ld, v, r->extracted, r->has_extracted);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
-				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in");
+				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in, extracted");
 		if (!ok)
 			return false;
 	}

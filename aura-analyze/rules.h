@@ -53,6 +53,10 @@ struct rule {
 	 * (`if os.environ.get("X_STATIC_DEPS"):`), not an evasion check */
 	int opt_in[CTX_COUNT];
 	bool has_opt_in[CTX_COUNT];
+	/* calls: the score of a download only unpacked afterwards (a source tarball for the
+	 * build), nothing of it run by the code that fetched it */
+	int extracted[CTX_COUNT];
+	bool has_extracted[CTX_COUNT];
 	unsigned long line;	/* where the rule starts in its file, for messages */
 	/* strings: rules only (strings.c) */
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */

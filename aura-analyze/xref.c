@@ -395,8 +395,9 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	bool own = has_tag(k->hit, "own-service") && k->r->has_own_service[c];
 	bool verified = has_tag(k->hit, "verified") && k->r->has_verified[c];
 	bool opt_in = has_tag(k->hit, "opt-in") && k->r->has_opt_in[c];
+	bool unpacked = has_tag(k->hit, "extracted") && k->r->has_extracted[c];
 	int score = own ? k->r->own_service[c] : verified ? k->r->verified[c]
-		    : opt_in ? k->r->opt_in[c]
+		    : opt_in ? k->r->opt_in[c] : unpacked ? k->r->extracted[c]
 		    : k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c]
 		    : tool ? k->r->build_tool[c] : syslib ? k->r->system_library[c] : k->r->score[c];
 	json_object_set_new(hit, "score", json_integer(score));

@@ -157,7 +157,6 @@ def fetch(url):
 $1
     with open("lib.tar.gz", "wb") as f:
         f.write(data)
-    tarfile.open("lib.tar.gz").extractall("build")
 
 fetch("https://files.pkg-mirror.net/lib-1.0.tar.gz")
 setup(name="pkg")
@@ -325,4 +324,55 @@ PY
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
 	assert_failure
 	[[ "$stderr" == *"network: unknown key 'hosts'"* ]] || fail "stderr: $stderr"
+}
+
+# A build that fetches a library's source tarball and unpacks it to compile it (pycapnp's
+# buildutils/bundle.py).  $1: what follows the unpacking.
+tarball() {
+	cat > pkg/setup.py <<PY
+import os, subprocess, sys, tarfile
+from urllib.request import urlopen
+
+def fetch_archive(savedir, url):
+    req = urlopen(url)
+    dest = os.path.join(savedir, "lib.tar.gz")
+    with open(dest, "wb") as f:
+        f.write(req.read())
+    return dest
+
+def fetch_lib(savedir, url):
+    fname = fetch_archive(savedir, url)
+    tarfile.open(fname).extractall(savedir)
+$1
+
+fetch_lib("bundled", "https://lib.pkg-mirror.net/lib-1.0.tar.gz")
+PY
+}
+
+@test "a download only unpacked afterwards weighs extracted" {
+	tarball ''
+	run hits pkg NetworkRequest
+	assert_output 'setup.py 5 install 50'
+	run tags pkg NetworkRequest
+	assert_output --partial 'extracted'
+}
+
+@test "look-alike: an unpacked download whose script is then run, or imported, weighs in full" {
+	tarball '    subprocess.call([os.path.join(savedir, "lib", "install.sh")])'
+	run hits pkg NetworkRequest
+	assert_output 'setup.py 5 install 80'
+	tarball '    sys.path.insert(0, savedir)'
+	run hits pkg NetworkRequest
+	assert_output 'setup.py 5 install 80'
+	# fetched and run without unpacking: the Dropper flow, and no relief
+	cat > pkg/setup.py <<'PY'
+import subprocess
+from urllib.request import urlretrieve
+urlretrieve("https://lib.pkg-mirror.net/tool", "/tmp/tool")
+subprocess.call(["/tmp/tool"])
+PY
+	run hits pkg NetworkRequest
+	assert_output 'setup.py 3 install 100'
+	run hits pkg Dropper
+	assert_output 'setup.py 4 install 150'
 }
