@@ -7,6 +7,7 @@
 
 #include "astwalk.h"
 #include "err.h"
+#include "netguard.h"
 #include "ndjson.h"
 #include "record.h"
 #include "detect.h"
@@ -40,6 +41,10 @@ struct walk {
 	bool test_code;			/* test, documentation or example code (test_paths) */
 	bool repo_code;			/* a repository script the package does not install */
 	const char *package_file;	/* the package's own file the call runs (package_file) */
+	/* network: a download checked against a pinned digest (rule verified), or made only
+	 * under an environment switch the user turns on (rule opt_in): netguard.c */
+	const int *net_score;
+	const char *net_tag, *net_note;
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
@@ -231,7 +236,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (!r->applies[c])
 		return;
 	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
-	bool fixed = w->fixed_host && r->has_fixed_host[c];
+	/* What the bytes are checked against, or the switch the user turns on, says more
+	 * than where they come from: it goes before a fixed host. */
+	bool net = w->net_score != NULL;
+	bool fixed = !net && w->fixed_host && r->has_fixed_host[c];
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
@@ -258,6 +266,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		free(msg);
 		msg = m;
 	}
+	if (net) {
+		char *m = xmalloc(strlen(msg) + strlen(w->net_note) + 8);
+		sprintf(m, "%s: %s", msg, w->net_note);
+		free(msg);
+		msg = m;
+	}
 	if (fixed || w->decoded_from) {
 		const char *host = fixed ? w->fixed_host : "";
 		char *m = xmalloc(strlen(msg) + strlen(host) + 64);
@@ -274,7 +288,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	}
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
-	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : syslib ? r->system_library[c]
+	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
+			: syslib ? r->system_library[c]
 			: own ? r->package_file[c] : unshipped ? r->unshipped[c] : r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
@@ -284,6 +299,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("reachable"));
 	if (fixed)
 		json_array_append_new(tags, json_string("fixed-host"));
+	if (net)
+		json_array_append_new(tags, json_string(w->net_tag));
 	if (tool)
 		json_array_append_new(tags, json_string("build-tool"));
 	if (syslib)
@@ -1202,8 +1219,22 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	    (file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) ||
 	     interpreter_script(w, call, own, sizeof own)) && own[0])
 		w->package_file = own;
+	char note[256], var[128];
+	if (r && !w->anchor && r->has_verified[c] && netguard_verified(w->rules, w->tree, w->func, call, w->guard)) {
+		w->net_score = r->verified, w->net_tag = "verified";
+		w->net_note = "its bytes are checked against a pinned digest before they are used";
+	} else if (r && !w->anchor && r->has_opt_in[c] &&
+		   netguard_opt_in(w->rules, w->tree, w->func, call, w->guard, var, sizeof var)) {
+		snprintf(note, sizeof note, "made only when the environment switch %s is set", var);
+		w->net_score = r->opt_in, w->net_tag = "opt-in", w->net_note = note;
+	} else if (r && !w->anchor && r->has_extracted[c] &&
+		   netguard_extracted(w->rules, w->tree, w->func, call, w->guard)) {
+		w->net_score = r->extracted, w->net_tag = "extracted";
+		w->net_note = "the download is only unpacked afterwards, nothing of it run here";
+	}
 	if (r)
 		emit_hit(w, r, name, call, c);
+	w->net_score = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
 	w->system_lib = NULL;

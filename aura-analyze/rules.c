@@ -1,4 +1,5 @@
 /* rules.c: the detection rules data file (docs/rules.md): loading it and matching names. */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -308,12 +309,20 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->system_library, r->has_system_library);
 		else if ((is_flow || is_strings) && !strcmp(key, "unshipped"))
 			ok = load_scores(ld, v, r->unshipped, r->has_unshipped);
+		else if (is_flow && !strcmp(key, "own_service"))
+			ok = load_scores(ld, v, r->own_service, r->has_own_service);
+		else if (!is_strings && !is_flow && !strcmp(key, "verified"))
+			ok = load_scores(ld, v, r->verified, r->has_verified);
+		else if (!is_strings && !is_flow && !strcmp(key, "opt_in"))
+			ok = load_scores(ld, v, r->opt_in, r->has_opt_in);
+		else if (!is_strings && !is_flow && !strcmp(key, "extracted"))
+			ok = load_scores(ld, v, r->extracted, r->has_extracted);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, unshipped"
-				     : is_flow ? ", from, to, fixed_host, unshipped"
-				     : ", fixed_host, build_tool, package_file, system_library");
+				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
+				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in, extracted");
 		if (!ok)
 			return false;
 	}
@@ -458,6 +467,76 @@ static bool load_squat(struct loader *ld, const yaml_node_t *n, struct ruleset *
 	return true;
 }
 
+/* network: {credential_services: [{env: [...], hosts: [...]}], destination_env: [...],
+ * credential_env: [...], ambient_env: [...]} */
+static bool load_network(struct loader *ld, const yaml_node_t *n, struct network_data *nd)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(ld, n, "network: expected a mapping");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node_at(ld, p->key), *v = node_at(ld, p->value);
+		const char *key = scalar(k);
+		bool ok = true;
+		if (key && !strcmp(key, "destination_env"))
+			ok = want_strings(ld, v, key, &nd->destination_env, &nd->ndestination_env);
+		else if (key && !strcmp(key, "credential_env"))
+			ok = want_strings(ld, v, key, &nd->credential_env, &nd->ncredential_env);
+		else if (key && !strcmp(key, "ambient_env"))
+			ok = want_strings(ld, v, key, &nd->ambient_env, &nd->nambient_env);
+		else if (key && !strcmp(key, "credential_services")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return fail_at(ld, v, "credential_services: expected a list");
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     ok && it < v->data.sequence.items.top; it++) {
+				yaml_node_t *row = node_at(ld, *it);
+				if (row->type != YAML_MAPPING_NODE)
+					return fail_at(ld, row, "credential_services: expected {env:, hosts:}");
+				nd->services = xrealloc(nd->services, (nd->nservices + 1) * sizeof *nd->services);
+				struct credential_service *cs = &nd->services[nd->nservices++];
+				*cs = (struct credential_service){ 0 };
+				for (yaml_node_pair_t *q = row->data.mapping.pairs.start;
+				     ok && q < row->data.mapping.pairs.top; q++) {
+					const char *rk = scalar(node_at(ld, q->key));
+					yaml_node_t *rv = node_at(ld, q->value);
+					if (rk && !strcmp(rk, "env"))
+						ok = want_strings(ld, rv, rk, &cs->env, &cs->nenv);
+					else if (rk && !strcmp(rk, "hosts"))
+						ok = want_strings(ld, rv, rk, &cs->hosts, &cs->nhosts);
+					else
+						ok = fail_at(ld, node_at(ld, q->key), "credential_services: unknown "
+							     "key '%s' (env, hosts)", rk ? rk : "?");
+				}
+				if (ok && (!cs->nenv || !cs->nhosts))
+					return fail_at(ld, row, "credential_services: a row needs env and hosts");
+			}
+		} else
+			ok = fail_at(ld, k, "network: unknown key '%s' (credential_services, "
+				     "destination_env, credential_env, ambient_env)", key ? key : "?");
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void network_free(struct network_data *nd)
+{
+	for (size_t i = 0; i < nd->nservices; i++) {
+		strings_free(nd->services[i].env, nd->services[i].nenv);
+		strings_free(nd->services[i].hosts, nd->services[i].nhosts);
+	}
+	free(nd->services);
+	strings_free(nd->destination_env, nd->ndestination_env);
+	strings_free(nd->credential_env, nd->ncredential_env);
+	strings_free(nd->ambient_env, nd->nambient_env);
+}
+
 static bool load_root(struct loader *ld, struct ruleset *rs)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
@@ -497,10 +576,12 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->build_tools, &rs->nbuild_tools);
 		else if (key && !strcmp(key, "repo_paths"))
 			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
+		else if (key && !strcmp(key, "network"))
+			ok = load_network(ld, v, &rs->network);
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
 					    "taint, typosquat, install_hooks, install_commands, test_paths, build_tools, "
-					    "repo_paths)",
+					    "repo_paths, network)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -592,6 +673,7 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nrepo_paths; i++)
 		free(rs->repo_paths[i]);
 	free(rs->repo_paths);
+	network_free(&rs->network);
 	free(rs->path);
 	free(rs);
 }
@@ -724,6 +806,46 @@ bool rules_is_repo_path(const struct ruleset *rs, const char *path)
 		size_t n = strlen(pat);
 		if (!strncmp(member, pat, n) || (sdist_root && !strncmp(second, pat, n)))
 			return true;
+	}
+	return false;
+}
+
+/* Does any fnmatch pattern of `pats` match `name` upper-cased (npm_config_registry)? */
+static bool env_matches(char **pats, size_t n, const char *name)
+{
+	char up[128];
+	size_t len = strlen(name);
+	if (len >= sizeof up)	/* no variable a rule names is that long */
+		return false;
+	for (size_t i = 0; i <= len; i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	for (size_t i = 0; i < n; i++)
+		if (!fnmatch(pats[i], up, 0))
+			return true;
+	return false;
+}
+
+bool rules_env_is_destination(const struct ruleset *rs, const char *name)
+{
+	const struct network_data *nd = &rs->network;
+	return env_matches(nd->destination_env, nd->ndestination_env, name) &&
+	       !env_matches(nd->credential_env, nd->ncredential_env, name);
+}
+
+bool rules_env_is_ambient(const struct ruleset *rs, const char *name)
+{
+	return env_matches(rs->network.ambient_env, rs->network.nambient_env, name);
+}
+
+bool rules_credential_service(const struct ruleset *rs, const char *name, const char *host)
+{
+	for (size_t i = 0; i < rs->network.nservices; i++) {
+		const struct credential_service *cs = &rs->network.services[i];
+		if (!env_matches(cs->env, cs->nenv, name))
+			continue;
+		for (size_t k = 0; k < cs->nhosts; k++)
+			if (!fnmatch(cs->hosts[k], host, 0))
+				return true;
 	}
 	return false;
 }

@@ -41,6 +41,22 @@ struct rule {
 	 * import (a developer's script downloading a toolchain is not a payload) */
 	int unshipped[CTX_COUNT];
 	bool has_unshipped[CTX_COUNT];
+	/* flows: the score when the data is one credential of the environment sent to the
+	 * service it is the credential for (GH_TOKEN to api.github.com: network.credential_services) */
+	int own_service[CTX_COUNT];
+	bool has_own_service[CTX_COUNT];
+	/* calls: the score of a download whose bytes the same code checks against a constant
+	 * digest before using them (a pinned sha256) */
+	int verified[CTX_COUNT];
+	bool has_verified[CTX_COUNT];
+	/* calls: the score of a call made only when an environment switch the user sets is on
+	 * (`if os.environ.get("X_STATIC_DEPS"):`), not an evasion check */
+	int opt_in[CTX_COUNT];
+	bool has_opt_in[CTX_COUNT];
+	/* calls: the score of a download only unpacked afterwards (a source tarball for the
+	 * build), nothing of it run by the code that fetched it */
+	int extracted[CTX_COUNT];
+	bool has_extracted[CTX_COUNT];
 	unsigned long line;	/* where the rule starts in its file, for messages */
 	/* strings: rules only (strings.c) */
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
@@ -76,6 +92,29 @@ struct squat_score {
 	char *severity;
 };
 
+/* network.credential_services: a credential of the environment and the hosts it is for. */
+struct credential_service {
+	char **env;		/* fnmatch patterns of variable names (GH_TOKEN) */
+	size_t nenv;
+	char **hosts;		/* fnmatch patterns of host names (api.github.com) */
+	size_t nhosts;
+};
+
+/* network: what tells a build's network use from a thief's (docs/analyze.md). */
+struct network_data {
+	struct credential_service *services;
+	size_t nservices;
+	/* Variables that name where to connect (*_REGISTRY, *_URL): upper-case patterns. */
+	char **destination_env;
+	size_t ndestination_env;
+	/* Variables that hold a credential (*TOKEN*, AWS_*): never a destination. */
+	char **credential_env;
+	size_t ncredential_env;
+	/* Variables the environment sets by itself (CI, HOME): no opt-in switch. */
+	char **ambient_env;
+	size_t nambient_env;
+};
+
 struct ruleset {
 	char *path;
 	struct rule_list calls;		/* matched against a call's canonical callee */
@@ -107,6 +146,7 @@ struct ruleset {
 	 * ci/): their code weighs like test code unless the package runs it. */
 	char **repo_paths;
 	size_t nrepo_paths;
+	struct network_data network;
 };
 
 /*
@@ -128,6 +168,15 @@ const char *context_severity(const char *rule_severity, long score);
 json_t *rule_hit_new(const struct rule *r, enum context c, int score, const char *artifact,
 		     const char *path, long line, long col, const char *file_id, const char *name,
 		     const char *message);
+
+/*
+ * network: is environment variable `name` one that says where to connect (and no
+ * credential)?  Is it one the environment sets by itself?  Is it the credential for
+ * `host`?  Names are compared upper-cased.
+ */
+bool rules_env_is_destination(const struct ruleset *rs, const char *name);
+bool rules_env_is_ambient(const struct ruleset *rs, const char *name);
+bool rules_credential_service(const struct ruleset *rs, const char *name, const char *host);
 
 struct ruleset *rules_load(const char *path, char *err, size_t errlen);
 void rules_free(struct ruleset *rs);

@@ -31,6 +31,20 @@
 #define DESC 160		/* descriptions for messages only: cutting them loses no flow */
 #define HOST_MAX 256		/* DNS names are at most 253 bytes */
 
+#define ENV_NAME 128		/* no rule names a longer environment variable */
+
+/*
+ * Which environment variable labelled data is (network: in rules.yaml): one credential
+ * sent to the service it is for is a client logging in, not theft; a variable that says
+ * where to connect (NPM_REGISTRY), used as the start of a URL, is the user choosing the
+ * server, not data sent out.  Anything mixed in makes it ordinary data again.
+ */
+struct envsrc {
+	char name[ENV_NAME];	/* the one variable all labelled data comes from, or "" */
+	bool other;		/* labelled data from elsewhere too (another variable, a file) */
+	bool dest;		/* a destination variable, still at the start of the value */
+};
+
 /* Where tainted data was fetched from: a source call with a hard-coded host (labels). */
 struct origin {
 	unsigned mask;
@@ -45,6 +59,7 @@ struct var {
 	char *loc;		/* an open file: the variable/constant naming its path, or NULL */
 	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
+	struct envsrc env;	/* the environment variable it holds */
 };
 
 /* Variables are allocated one by one, so a pointer to one stays valid as the scope grows. */
@@ -63,7 +78,11 @@ struct fsum {
 	unsigned ret_mask;
 	char ret_source[DESC], ret_path[DESC];
 	struct origin ret_from;
+	struct envsrc ret_env;
 	unsigned param_sinks;	/* sink labels its parameters reach */
+	/* sink labels its first parameter reaches only as the whole destination
+	 * (download(url, path) calling urlopen(url)) */
+	unsigned param_dest_sinks;
 };
 
 struct taint {
@@ -75,6 +94,7 @@ struct taint {
 	enum context ctx;
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
+	int net_label;		/* sink label "network", or -1 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
 };
@@ -84,6 +104,7 @@ struct flowdesc {
 	char source[DESC];
 	char path[DESC];
 	struct origin from;
+	struct envsrc env;
 };
 
 /* Keep the first hard-coded origin: `a` gains `b`'s unless it has one. */
@@ -147,6 +168,38 @@ static struct var *lookup(struct scope *s, const char *name, bool create)
 	return v;
 }
 
+/* Labels, not the parameter mark: data that came from a source. */
+static unsigned labelled(unsigned mask)
+{
+	return mask & ~PARAM_BIT;
+}
+
+/* `a` (labels amask) gains `b`'s data (labels bmask): one variable stays one variable;
+ * two values joined are neither one variable nor a URL's start any more. */
+static void merge_env(struct envsrc *a, unsigned amask, const struct envsrc *b, unsigned bmask)
+{
+	if (!labelled(bmask))
+		return;
+	if (!labelled(amask)) {
+		*a = *b;
+		return;
+	}
+	if (b->other || strcmp(a->name, b->name))
+		a->other = true;
+	a->dest = false;
+}
+
+/* The envsrc of a source: variable `name` (NULL: not one named variable). */
+static struct envsrc env_of(const struct taint *t, const char *name)
+{
+	struct envsrc e = { .other = !name || strlen(name) >= ENV_NAME };
+	if (!e.other) {
+		snprintf(e.name, sizeof e.name, "%s", name);
+		e.dest = rules_env_is_destination(t->site->rules, name);
+	}
+	return e;
+}
+
 /* Merge `b` into `a`: the first tainted contributor names the source and the path. */
 static void merge(struct flowdesc *a, const struct flowdesc *b)
 {
@@ -155,6 +208,7 @@ static void merge(struct flowdesc *a, const struct flowdesc *b)
 		snprintf(a->path, sizeof a->path, "%s", b->path);
 	}
 	merge_origin(&a->from, &b->from);
+	merge_env(&a->env, a->mask, &b->env, b->mask);
 	a->mask |= b->mask;
 }
 
@@ -276,9 +330,13 @@ static bool var_host(const char *name, char *buf, size_t len, void *ctx)
 	return v && v->host[0] && (size_t)snprintf(buf, len, "%s", v->host) < len;
 }
 
-/* A flow hit: `d` (tainted data) reached sink `sink` (labels `sinks`) at `at`. */
+/*
+ * A flow hit: `d` (tainted data) reached sink `sink` (labels `sinks`) at `at`.  With
+ * `configured`, the data reaches the network only as where to connect (a destination
+ * variable at the start of the URL): the user's choice of server, no flow to the network.
+ */
 static void report(struct taint *t, struct scope *s, const json_t *at, const char *sink,
-		   unsigned sinks, const struct flowdesc *d, const char *through)
+		   unsigned sinks, const struct flowdesc *d, const char *through, bool configured)
 {
 	const struct ruleset *rs = t->site->rules;
 	char host[HOST_MAX];
@@ -286,6 +344,8 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 	for (size_t i = 0; i < rs->flows.n; i++) {
 		const struct rule *r = &rs->flows.v[i];
 		if (!(d->mask & r->from_mask) || !(sinks & (1u << r->to)) || !r->applies[t->ctx])
+			continue;
+		if (configured && r->to == t->net_label)
 			continue;
 		char key[64];
 		snprintf(key, sizeof key, "%zu:%ld:%ld", i, pos(at, "lineno"), pos(at, "col_offset"));
@@ -305,6 +365,11 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		bool unshipped = t->site->test_code || t->site->repo_code;
 		bool fixed_score = fixed_host && r->has_fixed_host[t->ctx] &&
 				   !(unshipped && t->ctx == CTX_FUNCTION);
+		/* One credential of the environment sent to the service it is for (GH_TOKEN to
+		 * api.github.com): how an uploader or updater logs in (network.credential_services). */
+		bool own_service = fixed && r->has_own_service[t->ctx] && d->env.name[0] &&
+				   !d->env.other && !(d->mask & ~r->from_mask & ~PARAM_BIT) &&
+				   rules_credential_service(rs, d->env.name, host);
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
@@ -316,10 +381,15 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			 t->via ? " (reached through " : "", t->via ? t->via : "");
 		if (t->via)
 			strncat(msg, ")", sizeof msg - strlen(msg) - 1);
+		if (own_service) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof msg - n, ": the credential %s goes to %s, the service it "
+				 "is for", d->env.name, host);
+		}
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
 		bool unshipped_score = unshipped && t->ctx == CTX_FUNCTION && !t->via &&
 				       r->has_unshipped[t->ctx];
-		int score = fixed_score ? r->fixed_host[t->ctx]
+		int score = own_service ? r->own_service[t->ctx] : fixed_score ? r->fixed_host[t->ctx]
 			    : unshipped_score ? r->unshipped[t->ctx] : r->score[t->ctx];
 		json_t *hit = hit_new(t->site->artifact, r->detection, score,
 				      context_severity(r->severity, score), t->site->path, line, col, msg);
@@ -337,6 +407,8 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		json_array_append_new(tags, json_string("flow"));
 		if (fixed_score)
 			json_array_append_new(tags, json_string("fixed-host"));
+		if (own_service)
+			json_array_append_new(tags, json_string("own-service"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
 		if (t->site->repo_code)
@@ -412,9 +484,59 @@ static bool opens_credentials(struct taint *t, const char *name, const json_t *c
 	return hit;
 }
 
+/* os.environ.get("NAME"), os.getenv("NAME"): the variable a source call reads, or NULL. */
+static const char *env_var_read(const char *name, const json_t *call)
+{
+	static const char *const readers[] = { "os.environ.get", "os.getenv", "os.environ.setdefault",
+					       "os.environ.pop", "os.environb.get", "os.getenvb" };
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *v = json_object_get(arg, "value");
+	for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+		if (!strcmp(name, readers[i]))
+			return ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
+	return NULL;
+}
+
+/* Calls whose result starts with their first argument's text: a URL base stays one. */
+static bool keeps_url_base(const char *name)
+{
+	static const char *const names[] = { "urllib.parse.urljoin", "urlparse.urljoin", "builtins.str",
+					     "os.path.join", "posixpath.join", "urllib.request.Request",
+					     "urllib2.Request", "requests.Request" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+/* Is `arg` the bare name of the first parameter of the def being summarised? */
+static bool is_first_param(const struct taint *t, const json_t *arg)
+{
+	const char *id = ast_is(arg, AST_Name) ? json_string_value(json_object_get(arg, "id")) : NULL;
+	if (!id || !t->current)
+		return false;
+	const json_t *params = json_object_get(t->current->node, "args");
+	static const char *const kinds[] = { "posonlyargs", "args" };
+	for (size_t k = 0; k < 2; k++) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(params, kinds[k]), i, p) {
+			const char *pid = json_string_value(json_object_get(p, "arg"));
+			if (pid && t->current->method && (!strcmp(pid, "self") || !strcmp(pid, "cls")))
+				continue;
+			return pid && !strcmp(pid, id);
+		}
+	}
+	return false;
+}
+
 static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t *call, int depth)
 {
 	struct flowdesc out = { 0 }, args = { 0 };
+	/* The argument that says where a request goes (the first, or url=/host=), apart from
+	 * the rest: a destination variable there is no data sent. */
+	struct flowdesc first = { 0 }, rest = { 0 };
+	const json_t *first_node = json_array_get(json_object_get(call, "args"), 0);
 	char *name = callee(call);
 	bool named = name != NULL;
 	size_t i;
@@ -422,11 +544,20 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 	json_array_foreach(json_object_get(call, "args"), i, a) {
 		struct flowdesc d = expr(t, s, a, depth + 1);
 		merge(&args, &d);
+		merge(i ? &rest : &first, &d);
 	}
 	json_array_foreach(json_object_get(call, "keywords"), i, a) {
-		struct flowdesc d = expr(t, s, json_object_get(a, "value"), depth + 1);
+		const json_t *value = json_object_get(a, "value");
+		const char *k = json_string_value(json_object_get(a, "arg"));
+		struct flowdesc d = expr(t, s, value, depth + 1);
 		merge(&args, &d);
+		bool where = !first_node && k && (!strcmp(k, "url") || !strcmp(k, "host"));
+		if (where)
+			first_node = value;
+		merge(where ? &first : &rest, &d);
 	}
+	bool dest_arg = first.env.dest && labelled(first.mask) && !labelled(rest.mask);
+	unsigned net = t->net_label >= 0 ? 1u << t->net_label : 0;
 	const json_t *func = json_object_get(call, "func");
 	bool method = ast_is(func, AST_Attribute) && !json_object_get(call, "_resolved") &&
 		      !json_object_get(func, "_resolved");
@@ -443,15 +574,25 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		if (src && !out.source[0] && !args.source[0]) {
 			snprintf(out.source, sizeof out.source, "%.100s() (line %ld)", name, pos(call, "lineno"));
 		}
+		if (src) {
+			struct envsrc e = env_of(t, env_var_read(name, call));
+			merge_env(&out.env, out.mask, &e, src);
+		}
 		out.mask |= src;
 		if (src && !out.from.host[0] &&	/* requests.get("https://h.example/x.exe") */
 		    dest_of_call(call, out.from.host, sizeof out.from.host, var_host, s))
 			out.from.mask = src;
 		unsigned sinks = taint_labels_match(&rs->sinks, name);
 		if (sinks && (args.mask & ~PARAM_BIT) && t->emit)
-			report(t, s, call, name, sinks, &args, NULL);
-		if (sinks && (args.mask & PARAM_BIT) && t->current)
-			t->current->param_sinks |= sinks;
+			report(t, s, call, name, sinks, &args, NULL, dest_arg);
+		/* urlopen(url) where url is the def's first parameter, nothing else from one:
+		 * the caller's first argument is where the request goes. */
+		bool param_dest = (first.mask & PARAM_BIT) && !(rest.mask & PARAM_BIT) &&
+				  is_first_param(t, first_node);
+		if (sinks && (args.mask & PARAM_BIT) && t->current) {
+			t->current->param_sinks |= param_dest ? sinks & ~net : sinks;
+			t->current->param_dest_sinks |= param_dest ? sinks & net : 0;
+		}
 		/* A function of this module: its summary. */
 		const char *bare = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
 		struct fsum *f = bare ? find_def(t, bare, false) : attr ? find_def(t, attr, true) : NULL;
@@ -461,16 +602,21 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				snprintf(r.source, sizeof r.source, "%s", f->ret_source);
 				snprintf(r.path, sizeof r.path, "%s", f->ret_path);
 				r.from = f->ret_from;
+				r.env = f->ret_env;
 				add_path(&r, bare ? bare : attr);
 				merge(&out, &r);
 			}
-			if (f->param_sinks && (args.mask & ~PARAM_BIT) && t->emit) {
+			unsigned reached = f->param_sinks | f->param_dest_sinks;
+			if (reached && (args.mask & ~PARAM_BIT) && t->emit) {
 				char through[128];
 				snprintf(through, sizeof through, "%.100s()", f->name);
-				report(t, s, call, f->name, f->param_sinks, &args, through);
+				report(t, s, call, f->name, reached, &args, through,
+				       dest_arg && !(f->param_sinks & net));
 			}
-			if (f->param_sinks && (args.mask & PARAM_BIT) && t->current)
-				t->current->param_sinks |= f->param_sinks;
+			if (reached && (args.mask & PARAM_BIT) && t->current) {
+				t->current->param_sinks |= param_dest ? f->param_sinks : reached;
+				t->current->param_dest_sinks |= param_dest ? f->param_dest_sinks : 0;
+			}
 		}
 		if (is_sanitiser(name)) {
 			free(name);
@@ -489,6 +635,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 					snprintf(v->source, sizeof v->source, "%s", args.source);
 					snprintf(v->path, sizeof v->path, "%s", args.path);
 				}
+				merge_env(&v->env, v->mask, &args.env, args.mask);
 				v->mask |= args.mask;
 				merge_origin(&v->from, &args.from);
 				struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
@@ -500,6 +647,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 						snprintf(loc->path + n, sizeof loc->path - n, "%sfile %s",
 							 n ? " → " : "", loc->name[0] == '\'' ? loc->name + 1 : loc->name);
 					}
+					merge_env(&loc->env, loc->mask, &args.env, args.mask);
 					loc->mask |= args.mask;
 					merge_origin(&loc->from, &args.from);
 				}
@@ -512,6 +660,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		char *key = location_key(json_array_get(json_object_get(call, "args"), 1));
 		if (key) {
 			struct var *loc = lookup(s, key, true);
+			merge_env(&loc->env, loc->mask, &out.env, out.mask);
 			loc->mask |= out.mask;
 			/* out.source is empty when an argument carried a source of its own */
 			if (out.source[0])
@@ -523,6 +672,15 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		}
 		free(key);
 	}
+	/* A URL base stays one through .rstrip("/"), urljoin(base, path) and
+	 * "{}/x".format(base); any other call's result is new data. */
+	const json_t *recv_node = method ? json_object_get(func, "value") : NULL;
+	const char *fmt = ast_is(recv_node, AST_Constant) ?
+			  json_string_value(json_object_get(recv_node, "value")) : NULL;
+	bool base_kept = (named && keeps_url_base(name)) ||
+			 (attr && !strcmp(attr, "format") && fmt && fmt[0] == '{');
+	if (!base_kept || !dest_arg)
+		args.env.dest = false;
 	free(name);
 	merge(&out, &args);
 	return out;
@@ -559,6 +717,7 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 			if (v && v->mask) {
 				out.mask = v->mask;
 				out.from = v->from;
+				out.env = v->env;
 				snprintf(out.source, sizeof out.source, "%s", v->source);
 				snprintf(out.path, sizeof out.path, "%s", v->path);
 				if (name[0] != '\'')
@@ -572,6 +731,7 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 			unsigned src = r ? taint_labels_match(&t->site->rules->sources, name) : 0;
 			if (src) {
 				out.mask = src;
+				out.env = env_of(t, NULL);	/* os.environ itself: every variable */
 				snprintf(out.source, sizeof out.source, "%.100s (line %ld)", name, pos(e, "lineno"));
 				free(name);
 				return out;
@@ -582,10 +742,43 @@ static struct flowdesc expr(struct taint *t, struct scope *s, const json_t *e, i
 			return expr(t, s, json_object_get(e, "value"), depth + 1);
 		return out;
 	}
+	if (kind == AST_Subscript) {	/* os.environ["NAME"]: that one variable */
+		const json_t *base = json_object_get(e, "value");
+		const json_t *key = json_object_get(e, "slice");
+		const char *r = json_string_value(json_object_get(base, "_resolved"));
+		const json_t *kv = json_object_get(key, "value");
+		unsigned src = r && (!strcmp(r, "os.environ") || !strcmp(r, "os.environb")) &&
+			       ast_is(key, AST_Constant) && json_is_string(kv) ?
+			       taint_labels_match(&t->site->rules->sources, r) : 0;
+		if (src) {
+			out.mask = src;
+			out.env = env_of(t, json_string_value(kv));
+			snprintf(out.source, sizeof out.source, "%.100s (line %ld)", r, pos(e, "lineno"));
+			return out;
+		}
+	}
+	if (kind == AST_BinOp) {	/* base + "/path", "%s/path" % base: the left is the start */
+		const json_t *left = json_object_get(e, "left");
+		struct flowdesc l = expr(t, s, left, depth + 1);
+		struct flowdesc r = expr(t, s, json_object_get(e, "right"), depth + 1);
+		const char *ltext = ast_is(left, AST_Constant) ?
+				    json_string_value(json_object_get(left, "value")) : NULL;
+		bool percent = ast_is(json_object_get(e, "op"), AST_Mod) && ltext &&
+			       !strncmp(ltext, "%s", 2);
+		if (!percent)
+			r.env.dest = false;
+		merge(&out, &l);
+		merge(&out, &r);
+		return out;
+	}
+	/* f"{base}/path" and lists: only the first part is the start of the value. */
 	struct ast_children it;
 	json_t *child;
-	for (ast_children_init(&it, (json_t *)e); (child = ast_children_next(&it));) {
+	size_t part = 0;
+	for (ast_children_init(&it, (json_t *)e); (child = ast_children_next(&it)); part++) {
 		struct flowdesc d = expr(t, s, child, depth + 1);
+		if (kind == AST_NONE && part > 0)
+			d.env.dest = false;
 		merge(&out, &d);
 	}
 	return out;
@@ -619,6 +812,7 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 	struct var *v = lookup(s, name, true);
 	free(name);
 	if (d->mask) {
+		merge_env(&v->env, v->mask, &d->env, d->mask);
 		v->mask |= d->mask;
 		merge_origin(&v->from, &d->from);
 		snprintf(v->source, sizeof v->source, "%s", d->source);
@@ -693,6 +887,7 @@ static void statement(struct taint *t, struct scope *s, const json_t *st, int de
 				snprintf(t->current->ret_source, DESC, "%s", d.source);
 				snprintf(t->current->ret_path, DESC, "%s", d.path);
 			}
+			merge_env(&t->current->ret_env, t->current->ret_mask, &d.env, d.mask);
 			t->current->ret_mask |= d.mask;
 			merge_origin(&t->current->ret_from, &d.from);
 		}
@@ -798,8 +993,10 @@ static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 			for (size_t l = 0; l < t->site->rules->parameters.n; l++)
 				if (labels & (1u << l))
 					v->mask |= 1u << source_label(t, t->site->rules->parameters.label[l]);
-			if (v->mask != PARAM_BIT)
+			if (v->mask != PARAM_BIT) {
 				snprintf(v->source, sizeof v->source, "parameter %s of %.60s()", id, f->name);
+				v->env = env_of(t, NULL);
+			}
 		}
 	}
 	t->current = f;
@@ -817,6 +1014,10 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;
+	t->net_label = -1;
+	for (size_t i = 0; i < site->rules->sinks.n; i++)
+		if (!strcmp(site->rules->sinks.label[i], "network"))
+			t->net_label = (int)i;
 	collect_defs(t, json_object_get(module, "body"), false, false, 0);
 	struct scope mod = scope_new(NULL);
 	mod.globals = &mod;

