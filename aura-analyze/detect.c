@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "astwalk.h"
+#include "bundled.h"
 #include "err.h"
 #include "ndjson.h"
 #include "record.h"
@@ -233,7 +234,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		return;
 	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
 	bool fixed = w->fixed_host && r->has_fixed_host[c];
-	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
+	/* ./configure only where bundled.c judges it: install-time code of this artifact */
+	bool tool = !fixed && w->build_tool && r->has_build_tool[c] &&
+		    (!bundled_is_configure(w->build_tool) || c == CTX_INSTALL);
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
@@ -327,6 +330,26 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
 	    !w->test_code)
 		xref_keep_top_hit(w->xref, r, fixed, hit);
+	/* ./configure weighs as a build tool only if the artifact's configure scripts are
+	 * Autoconf's (bundled.c): otherwise, at its end, this hit in full. */
+	if (tool && bundled_is_configure(w->build_tool)) {
+		json_t *full = json_deep_copy(hit);
+		json_object_set_new(full, "score", json_integer(r->score[c]));
+		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
+		char *m = expand_message(w, r, name, c);
+		char *with = xmalloc(strlen(m) + (w->via ? strlen(w->via) : 0) + 160);
+		sprintf(with, "%s: ./configure, a script GNU Autoconf did not generate (or that the package lacks)%s%s%s",
+			m, w->via ? " (reached through " : "", w->via ? w->via : "", w->via ? ")" : "");
+		json_object_set_new(full, "message", json_string(with));
+		json_t *kept = json_object_get(full, "tags");
+		for (size_t i = json_array_size(kept); i-- > 0;)
+			if (!strcmp(json_string_value(json_array_get(kept, i)) ?: "", "build-tool"))
+				json_array_remove(kept, i);
+		free(with);
+		free(m);
+		bundled_note_run(w->artifact, full);
+		json_decref(full);
+	}
 	/* The package's own file run as code: weighed where it runs; a file the artifact
 	 * turns out not to have is unknown code, and then this hit weighs in full. */
 	if (own && c != CTX_FUNCTION && w->xref) {
@@ -724,6 +747,8 @@ static bool env_written(const struct walk *w, const char *var)
  */
 static bool is_build_program(const struct walk *w, const char *word)
 {
+	if (bundled_is_configure(word))	/* judged at the artifact's end (bundled.c) */
+		return true;
 	const char *slash = strrchr(word, '/');
 	if (slash && slash != word && !strstr(word, "/.") && !strstr(word, "//") &&
 	    (size_t)(slash - word) < 128) {	/* /usr/local/bin/krb5-config: the system's */
@@ -880,6 +905,29 @@ static bool shell_fstring(const struct walk *w, const json_t *cmd, char *buf, si
 	return program_word(w, json_object_get(first, "value"), buf, len, depth + 1);
 }
 
+/*
+ * " ".join(words) of a list or tuple written out, whose constant words are plain shell
+ * text (a shell reads the joined text): the words are the command's, like a list's.
+ */
+static bool shell_join(const json_t *call)
+{
+	const json_t *func = json_object_get(call, "func");
+	const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+	const char *sep = attr && !strcmp(attr, "join") ? const_text(json_object_get(func, "value")) : NULL;
+	const json_t *words = json_array_get(json_object_get(call, "args"), 0);
+	if (!sep || !sep[0] || sep[strspn(sep, " ")] || json_array_size(json_object_get(call, "args")) != 1 ||
+	    !(ast_is(words, AST_List) || ast_is(words, AST_Tuple)))
+		return false;
+	size_t i;
+	json_t *word;
+	json_array_foreach(json_object_get(words, "elts"), i, word) {
+		const char *t = const_text(word);
+		if (ast_is(word, AST_Starred) || (t && !plain_command(t)))
+			return false;
+	}
+	return true;
+}
+
 static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth);
 
 /* A command list (or a variable bound only to such lists, or list + more arguments) whose
@@ -897,6 +945,8 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 		return through_vararg(w, cmd, build_command, buf, len, depth);
 	if (ast_is(cmd, AST_JoinedStr))	/* f"{kc} --libs gssapi" */
 		return shell_fstring(w, cmd, buf, len, depth);
+	if (ast_is(cmd, AST_Call) && shell_join(cmd))	/* " ".join(("./configure", option)) */
+		return build_command(w, json_array_get(json_object_get(cmd, "args"), 0), buf, len, depth + 1);
 	char *callee = ast_is(cmd, AST_Call) ? callee_name(w, cmd) : NULL;
 	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
 				!strcmp(callee, "builtins.list"));
