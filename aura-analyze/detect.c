@@ -564,7 +564,7 @@ static bool is_pure_call(const char *name)
 	static const char *const pure[] = { "builtins.str", "builtins.int", "os.path.join",
 					    "os.path.abspath", "os.path.dirname", "os.path.basename",
 					    "os.path.realpath", "os.path.normpath", "os.fspath",
-					    "os.environ.get", "os.getenv", "os.getcwd" };
+					    "os.environ.get", "os.getenv", "os.getcwd", "pathlib.Path" };
 	for (size_t i = 0; name && i < sizeof pure / sizeof *pure; i++)
 		if (!strcmp(name, pure[i]))
 			return true;
