@@ -685,40 +685,38 @@ static bool env_read(const struct walk *w, const json_t *e, char *buf, size_t le
 	return buf[0] && !buf[strcspn(buf, "/\\$ \t")];
 }
 
+/* `target` of an assignment is os.environ[var], or os.environ[a key the code computes]. */
+static bool env_target(const struct walk *w, const json_t *target, const char *var)
+{
+	char name[128];
+	const json_t *d;
+	char *base = ast_is(target, AST_Subscript) ? dotted_name(json_object_get(target, "value")) : NULL;
+	bool hit = base && !strcmp(base, "os.environ") &&
+		   (!env_read(w, target, name, sizeof name, &d) || !strcmp(name, var));
+	free(base);
+	return hit;
+}
+
 /* The walk of env_written over the file's tree: a write to os.environ[var]. */
 static bool writes_env(const struct walk *w, const json_t *node, const char *var, int depth)
 {
 	if (!ast_guard_ok(&w->guard->guard, depth))
 		return true;	/* not seen to the end: it may */
-	const json_t *targets = ast_is(node, AST_Assign) ? json_object_get(node, "targets") : NULL;
-	if (ast_is(node, AST_AugAssign) || ast_is(node, AST_AnnAssign)) {
-		targets = json_array();
-		json_array_append((json_t *)targets, json_object_get(node, "target"));
-	}
 	size_t i;
 	json_t *t;
-	bool hit = false;
-	json_array_foreach(targets, i, t) {
-		char name[128];
-		const json_t *d;
-		char *base = ast_is(t, AST_Subscript) ? dotted_name(json_object_get(t, "value")) : NULL;
-		/* os.environ[var] = ..., or a key the code computes (it may be var) */
-		if (base && !strcmp(base, "os.environ") &&
-		    (!env_read(w, t, name, sizeof name, &d) || !strcmp(name, var)))
-			hit = true;
-		free(base);
-	}
-	if (!ast_is(node, AST_Assign))
-		json_decref((json_t *)targets);
-	if (hit)
+	json_array_foreach(ast_is(node, AST_Assign) ? json_object_get(node, "targets") : NULL, i, t)
+		if (env_target(w, t, var))
+			return true;
+	if ((ast_is(node, AST_AugAssign) || ast_is(node, AST_AnnAssign)) &&
+	    env_target(w, json_object_get(node, "target"), var))
 		return true;
 	if (ast_is(node, AST_Call)) {
 		char *name = callee_name(w, node);
 		static const char *const setters[] = { "os.environ.update", "os.environ.setdefault",
 						       "os.environ.__setitem__", "os.putenv" };
+		bool hit = false;
 		for (size_t k = 0; name && k < sizeof setters / sizeof *setters; k++)
-			if (!strcmp(name, setters[k]))
-				hit = true;
+			hit |= !strcmp(name, setters[k]);
 		free(name);
 		if (hit)
 			return true;
