@@ -557,6 +557,7 @@ static bool through_vararg(const struct walk *w, const json_t *starred, resolve_
 			   size_t len, int depth);
 static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 static bool spread_from_callers(const struct walk *w, const json_t *spread);
+static bool plain_options(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 
 /* True when `name` is one of the calls that only compute a value from their arguments. */
 static bool is_pure_call(const char *name)
@@ -992,8 +993,11 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 			cmd = json_object_get(kw, "value");
 		if (arg && !strcmp(arg, "executable"))	/* runs another program than it says */
 			return false;
-		/* **opts may hold executable=: only the def's **kwargs whose callers pass none */
-		if (!arg && !spread_from_callers(w, json_object_get(kw, "value")))
+		/* **opts may hold executable=: only options written out without it, or the
+		 * def's **kwargs whose callers pass none */
+		char opts[8];
+		if (!arg && !spread_from_callers(w, json_object_get(kw, "value")) &&
+		    !plain_options(w, json_object_get(kw, "value"), opts, sizeof opts, 0))
 			return false;
 	}
 	if (!build_command(w, cmd, buf, len, 0))
@@ -1373,6 +1377,33 @@ static bool spread_from_callers(const struct walk *w, const json_t *spread)
 			     .pos = -1, .ok = true };
 	find_callers(&k, w->tree, NULL, 0);
 	return k.ok && k.calls && k.refs == k.calls;
+}
+
+/*
+ * Options written out for a `**opts` spread: {"text": True, ...} or dict(text=True, ...)
+ * whose keys are constant and none is executable= or args= (or a name bound to one).
+ */
+static bool plain_options(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_bindings(w, e, plain_options, buf, len, depth);
+	const json_t *keys = ast_is(e, AST_Dict) ? json_object_get(e, "keys") : NULL;
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool dict = name && !strcmp(name, "builtins.dict") && !json_array_size(json_object_get(e, "args"));
+	free(name);
+	if (!keys && !dict)
+		return false;
+	size_t i;
+	json_t *k;
+	json_array_foreach(dict ? json_object_get(e, "keywords") : keys, i, k) {
+		const char *key = dict ? json_string_value(json_object_get(k, "arg")) : const_text(k);
+		if (!key || !strcmp(key, "executable") || !strcmp(key, "args"))
+			return false;	/* a **spread of its own (no key) may hold them */
+	}
+	buf[0] = '\0';
+	return true;
 }
 
 /* A Name in a command: a parameter of the def (its callers), else its bindings. */

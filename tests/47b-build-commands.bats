@@ -194,3 +194,18 @@ PY
 	run process_hits pkg
 	assert_output "2 80 subprocess.call() starts a process at install time"
 }
+
+@test "options written out for a **spread (apsw's skw) keep a build tool; options holding executable= do not" {
+	cat > pkg/setup.py <<'PY'
+import subprocess
+skw = {"text": True, "capture_output": True}
+subprocess.run(["pkg-config", "--cflags", "icu-uc"], **skw)
+bad = {"text": True, "executable": "/tmp/x"}
+subprocess.run(["pkg-config", "--libs", "icu-uc"], **bad)
+subprocess.run(["pkg-config", "--libs", "icu-uc"], **dict(executable="/tmp/x"))
+PY
+	run process_hits pkg
+	assert_output "$(printf '%s\n' "3 10 subprocess.run() starts a process at install time: the build tool pkg-config" \
+		"5 80 subprocess.run() starts a process at install time" \
+		"6 80 subprocess.run() starts a process at install time")"
+}
