@@ -44,6 +44,11 @@ bool bundled_is_configure(const char *word)
 	return !strcmp(word, "./configure");
 }
 
+bool bundled_open(const char *artifact)
+{
+	return artifact && state.artifact && !strcmp(artifact, state.artifact);
+}
+
 struct script {
 	const json_t *file;
 	const char *text;
@@ -99,8 +104,7 @@ void bundled_note_file(const struct ruleset *rules, const json_t *file)
 {
 	const char *path = record_str(file, "path");
 	const char *artifact = record_str(file, "artifact");
-	if (!path || !artifact || !state.artifact || strcmp(artifact, state.artifact) ||
-	    strcmp(source_base_name(path), "configure"))
+	if (!path || !bundled_open(artifact) || strcmp(source_base_name(path), "configure"))
 		return;
 	state.scripts++;
 	size_t len = 0;
@@ -131,7 +135,7 @@ void bundled_note_file(const struct ruleset *rules, const json_t *file)
 
 void bundled_note_run(const char *artifact, const json_t *full)
 {
-	if (!artifact || !state.artifact || strcmp(artifact, state.artifact))
+	if (!bundled_open(artifact))
 		return;
 	json_array_append_new(state.fallbacks, json_deep_copy(full));
 }

@@ -27,6 +27,9 @@ void bundled_note_file(const struct ruleset *rules, const json_t *file);
 /* True when `word` is the program word of a bundled configure script ("./configure"). */
 bool bundled_is_configure(const char *word);
 
+/* True when `artifact` is the one open: its end will judge a run (else none can be). */
+bool bundled_open(const char *artifact);
+
 /*
  * Install-time code of artifact `artifact` runs "./configure" and was scored as a build
  * tool; `full` (copied) is the same hit with the rule's full score, emitted instead at the

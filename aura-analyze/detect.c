@@ -234,9 +234,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		return;
 	char *msg = expand_message(w, r, w->string_note ? w->string_note : name, c);
 	bool fixed = w->fixed_host && r->has_fixed_host[c];
-	/* ./configure only where bundled.c judges it: install-time code of this artifact */
+	/* ./configure only where bundled.c judges it: install-time code of an artifact whose
+	 * end is still to come (a file analysed alone has no members to judge it by) */
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c] &&
-		    (!bundled_is_configure(w->build_tool) || c == CTX_INSTALL);
+		    (!bundled_is_configure(w->build_tool) || (c == CTX_INSTALL && bundled_open(w->artifact)));
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
@@ -1274,7 +1275,7 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 	word[0] = '\0';
 	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || !is_build_program(&sub, word))
 		k->ok = false;
-	else
+	else if (!bundled_is_configure(k->buf))	/* one call running ./configure: it is judged */
 		snprintf(k->buf, k->len, "%s", word);
 	free(word);
 }

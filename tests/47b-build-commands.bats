@@ -209,3 +209,19 @@ PY
 		"5 80 subprocess.run() starts a process at install time" \
 		"6 80 subprocess.run() starts a process at install time")"
 }
+
+@test "a wrapper called with ./configure and with make is judged as ./configure; a file analysed alone never trusts it" {
+	configure_pkg
+	printf 'run_configure("--x")\n' >> pkg/setup.py
+	cat >> pkg/setup.py <<'PY'
+def run(cmd):
+    subprocess.check_call(cmd)
+run(["make"])
+run(["./configure"])
+PY
+	run process_hits pkg
+	assert_line "8 80 subprocess.check_call() starts a process at install time: ./configure, a script GNU Autoconf did not generate (or that the package lacks) (reached through run())"
+	printf 'import subprocess\nsubprocess.call(["./configure"])\n' > alone.py
+	run bash -c "jq -nc --rawfile c alone.py '{type:\"file\",v:1,artifact:\"a\",id:\"f\",path:\"setup.py\",kind:\"python\",content:\$c,content_encoding:\"utf-8\"}' | aura-parse | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\") | \"\(.line) \(.score)\"'"
+	assert_output "2 80"
+}
