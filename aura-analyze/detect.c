@@ -1003,6 +1003,15 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 	}
 	if (!build_command(w, cmd, buf, len, 0))
 		return false;
+	/* ./configure in a directory the code computes (cwd=str(downloaded_dir)) may be a
+	 * tree it fetched, not a member of the package: only a path written in the code */
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		char dir[512];
+		if (bundled_is_configure(buf) && arg && !strcmp(arg, "cwd") &&
+		    !path_text(w, json_object_get(kw, "value"), dir, sizeof dir, 0))
+			return false;
+	}
 	return is_build_program(w, buf);
 }
 
