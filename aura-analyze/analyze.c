@@ -4,6 +4,7 @@
 
 #include "analyze.h"
 #include "arena.h"
+#include "bundled.h"
 #include "bytecode.h"
 #include "deps.h"
 #include "detect.h"
@@ -36,6 +37,7 @@ struct analyze {
 static void close_artifact(struct analyze *an)
 {
 	bytecode_finish(an->pyc, an->rules);
+	bundled_finish();	/* the ./configure runs, judged now that every member was seen */
 	if (!an->xref)
 		return;
 	xref_finish(an->xref);
@@ -118,6 +120,7 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 	if (record_is(rec, "artifact")) {
 		close_artifact(an);	/* one without its artifact_end: what it had goes now */
 		an->xref = xref_new(record_str(rec, "id"));
+		bundled_begin(record_str(rec, "id"));
 		free(an->format);
 		an->format = record_str(rec, "format") ? xstrdup(record_str(rec, "format")) : NULL;
 		metadata_check_artifact(an->popular, an->rules, rec);
@@ -129,6 +132,7 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		scan_entry_points(an, rec);
 		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
 		deps_check_file(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
+		bundled_note_file(an->rules, rec);
 		npm_check_file(an->rules, rec);
 	} else if (record_is(rec, "ast")) {
 		const json_t *text = json_object_get(rec, "recovered_source");

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "astwalk.h"
+#include "bundled.h"
 #include "err.h"
 #include "netguard.h"
 #include "ndjson.h"
@@ -240,7 +242,10 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	 * than where they come from: it goes before a fixed host. */
 	bool net = w->net_score != NULL;
 	bool fixed = !net && w->fixed_host && r->has_fixed_host[c];
-	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
+	/* ./configure only where bundled.c judges it: install-time code of an artifact whose
+	 * end is still to come (a file analysed alone has no members to judge it by) */
+	bool tool = !fixed && w->build_tool && r->has_build_tool[c] &&
+		    (!bundled_is_configure(w->build_tool) || (c == CTX_INSTALL && bundled_open(w->artifact)));
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
@@ -343,6 +348,26 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
 	    !w->test_code)
 		xref_keep_top_hit(w->xref, r, fixed, hit);
+	/* ./configure weighs as a build tool only if the artifact's configure scripts are
+	 * Autoconf's (bundled.c): otherwise, at its end, this hit in full. */
+	if (tool && bundled_is_configure(w->build_tool)) {
+		json_t *full = json_deep_copy(hit);
+		json_object_set_new(full, "score", json_integer(r->score[c]));
+		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
+		char *m = expand_message(w, r, name, c);
+		char *with = xmalloc(strlen(m) + (w->via ? strlen(w->via) : 0) + 160);
+		sprintf(with, "%s: ./configure, a script GNU Autoconf did not generate (or that the package lacks)%s%s%s",
+			m, w->via ? " (reached through " : "", w->via ? w->via : "", w->via ? ")" : "");
+		json_object_set_new(full, "message", json_string(with));
+		json_t *kept = json_object_get(full, "tags");
+		for (size_t i = json_array_size(kept); i-- > 0;)
+			if (!strcmp(json_string_value(json_array_get(kept, i)) ?: "", "build-tool"))
+				json_array_remove(kept, i);
+		free(with);
+		free(m);
+		bundled_note_run(w->artifact, full);
+		json_decref(full);
+	}
 	/* The package's own file run as code: weighed where it runs; a file the artifact
 	 * turns out not to have is unknown code, and then this hit weighs in full. */
 	if (own && c != CTX_FUNCTION && w->xref) {
@@ -546,6 +571,11 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 			     size_t len, int depth);
 static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			 size_t len, int depth);
+static bool through_vararg(const struct walk *w, const json_t *starred, resolve_fn fn, char *buf,
+			   size_t len, int depth);
+static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool spread_from_callers(const struct walk *w, const json_t *spread);
+static bool plain_options(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 
 /* True when `name` is one of the calls that only compute a value from their arguments. */
 static bool is_pure_call(const char *name)
@@ -553,7 +583,7 @@ static bool is_pure_call(const char *name)
 	static const char *const pure[] = { "builtins.str", "builtins.int", "os.path.join",
 					    "os.path.abspath", "os.path.dirname", "os.path.basename",
 					    "os.path.realpath", "os.path.normpath", "os.fspath",
-					    "os.environ.get", "os.getenv", "os.getcwd" };
+					    "os.environ.get", "os.getenv", "os.getcwd", "pathlib.Path" };
 	for (size_t i = 0; name && i < sizeof pure / sizeof *pure; i++)
 		if (!strcmp(name, pure[i]))
 			return true;
@@ -639,10 +669,190 @@ static bool configured_compiler(const struct walk *w, const json_t *e)
 	return cc;
 }
 
+/* The canonical dotted name of an expression: aura-rewrite's, else as written. */
+static char *dotted_name(const json_t *e)
+{
+	const char *r = json_string_value(json_object_get(e, "_resolved"));
+	return r ? xstrdup(r) : plain_dotted(e);
+}
+
+/*
+ * The environment variable `e` reads into buf — os.environ["X"], os.environ.get("X"),
+ * os.getenv("X"), the name constant or bound to a constant — and in *dflt the default
+ * given (NULL: none).
+ */
+static bool env_read(const struct walk *w, const json_t *e, char *buf, size_t len, const json_t **dflt)
+{
+	const json_t *key = NULL;
+	*dflt = NULL;
+	if (ast_is(e, AST_Subscript)) {
+		char *base = dotted_name(json_object_get(e, "value"));
+		if (base && !strcmp(base, "os.environ"))
+			key = json_object_get(e, "slice");
+		free(base);
+	} else if (ast_is(e, AST_Call)) {
+		char *name = callee_name(w, e);
+		const json_t *args = json_object_get(e, "args");
+		if (name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"))) {
+			key = json_array_get(args, 0);
+			*dflt = json_array_get(args, 1);
+		}
+		free(name);
+	}
+	if (!key || !path_text(w, key, buf, len, 0))
+		return false;
+	return buf[0] && !buf[strcspn(buf, "/\\$ \t")];
+}
+
+/* `target` of an assignment is os.environ[var], or os.environ[a key the code computes]. */
+static bool env_target(const struct walk *w, const json_t *target, const char *var)
+{
+	char name[128];
+	const json_t *d;
+	char *base = ast_is(target, AST_Subscript) ? dotted_name(json_object_get(target, "value")) : NULL;
+	bool hit = base && !strcmp(base, "os.environ") &&
+		   (!env_read(w, target, name, sizeof name, &d) || !strcmp(name, var));
+	free(base);
+	return hit;
+}
+
+/* The walk of env_written over the file's tree: a write to os.environ[var]. */
+static bool writes_env(const struct walk *w, const json_t *node, const char *var, int depth)
+{
+	if (!ast_guard_ok(&w->guard->guard, depth))
+		return true;	/* not seen to the end: it may */
+	size_t i;
+	json_t *t;
+	json_array_foreach(ast_is(node, AST_Assign) ? json_object_get(node, "targets") : NULL, i, t)
+		if (env_target(w, t, var))
+			return true;
+	if ((ast_is(node, AST_AugAssign) || ast_is(node, AST_AnnAssign)) &&
+	    env_target(w, json_object_get(node, "target"), var))
+		return true;
+	if (ast_is(node, AST_Call)) {
+		char *name = callee_name(w, node);
+		static const char *const setters[] = { "os.environ.update", "os.environ.setdefault",
+						       "os.environ.__setitem__", "os.putenv" };
+		bool hit = false;
+		for (size_t k = 0; name && k < sizeof setters / sizeof *setters; k++)
+			hit |= !strcmp(name, setters[k]);
+		free(name);
+		if (hit)
+			return true;
+	}
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (writes_env(w, child, var, depth + 1))
+			return true;
+	return false;
+}
+
+/* The file sets the environment variable `var` itself (then it is no choice of the user). */
+static bool env_written(const struct walk *w, const char *var)
+{
+	return writes_env(w, w->tree, var, 0);
+}
+
+/*
+ * A program word that names a build tool: a `build_tools` program (Windows' `.exe` name
+ * too: dlltool.exe is dlltool), or "$VAR", the program an environment variable of
+ * `build_tool_env` names (APXS, GSSAPI_KRB5CONFIG) that the file does not set itself,
+ * or one of those in a directory of the system's programs (/usr/local/bin/krb5-config,
+ * `system_bin_dirs`).  Any other word with a directory (./configure, vendor/tool) runs a
+ * program shipped in the package — unanalysed code — and never counts.
+ */
+static bool is_build_program(const struct walk *w, const char *word)
+{
+	if (bundled_is_configure(word))	/* judged at the artifact's end (bundled.c) */
+		return true;
+	const char *slash = strrchr(word, '/');
+	if (slash && slash != word && !strstr(word, "/.") && !strstr(word, "//") &&
+	    (size_t)(slash - word) < 128) {	/* /usr/local/bin/krb5-config: the system's */
+		char dir[128];
+		memcpy(dir, word, (size_t)(slash - word));
+		dir[slash - word] = '\0';
+		return rules_is_system_bin_dir(w->rules, dir) && !strchr(word, '\\') &&
+		       is_build_program(w, slash + 1);
+	}
+	if (!word[0] || strchr(word, '/') || strchr(word, '\\'))
+		return false;
+	if (word[0] == '$')
+		return rules_is_build_tool_env(w->rules, word + 1) && !env_written(w, word + 1);
+	if (rules_is_build_tool(w->rules, word))
+		return true;
+	size_t n = strlen(word);
+	if (n <= 4 || strcasecmp(word + n - 4, ".exe") || n - 4 >= 128)
+		return false;
+	char stem[128];
+	memcpy(stem, word, n - 4);
+	stem[n - 4] = '\0';
+	return rules_is_build_tool(w->rules, stem);
+}
+
+/*
+ * A place the user's configuration picks: a program shutil.which() found on the PATH,
+ * a path an environment variable of `build_tool_env` names (PROJ_DIR, JAVA_HOME), its
+ * directory (.parent, os.path.dirname), a constant path under it (/ "bin",
+ * os.path.join(d, "bin")), Path()/str() of one, or a name bound only to those.  The
+ * environment's variable into buf ("which" for a PATH lookup).
+ */
+static bool user_location(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	/* Down the spine (Path(x).parent / "bin", os.path.join(x, "bin")) to where it starts:
+	 * a loop, so only the names followed count against the depth. */
+	for (;;) {
+		if (ast_is(e, AST_Name))
+			return through_name(w, e, user_location, buf, len, depth);
+		if (ast_is(e, AST_Attribute)) {
+			const char *attr = json_string_value(json_object_get(e, "attr"));
+			if (!attr || strcmp(attr, "parent"))
+				return false;
+			e = json_object_get(e, "value");
+			continue;
+		}
+		if (ast_is(e, AST_BinOp) && ast_is(json_object_get(e, "op"), AST_Div)) {
+			const char *part = const_text(json_object_get(e, "right"));
+			if (!part || strstr(part, ".."))
+				return false;
+			e = json_object_get(e, "left");
+			continue;
+		}
+		const json_t *d;
+		if (env_read(w, e, buf, len, &d))
+			return !d && rules_is_build_tool_env(w->rules, buf) && !env_written(w, buf);
+		char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+		const json_t *args = json_object_get(e, "args");
+		bool which = name && !strcmp(name, "shutil.which");
+		bool wrap = name && (!strcmp(name, "pathlib.Path") || !strcmp(name, "builtins.str") ||
+				     !strcmp(name, "os.fspath") || !strcmp(name, "os.path.dirname")) &&
+			    json_array_size(args) == 1;
+		bool join = name && !strcmp(name, "os.path.join") && json_array_size(args) >= 1;
+		free(name);
+		if (which)
+			return (size_t)snprintf(buf, len, "which") < len;
+		size_t i;
+		json_t *part;
+		json_array_foreach(join ? args : NULL, i, part) {
+			const char *t = const_text(part);
+			if (i && (!t || strstr(t, "..")))
+				return false;
+		}
+		if (!wrap && !join)
+			return false;
+		e = json_array_get(args, 0);
+	}
+}
+
 /*
  * The program a command's first word names, into buf: constant text (its first word), a
- * variable bound only to such text, or os.environ.get("PG_CONFIG", "pg_config") — the
- * user's environment may choose another, the package does not.
+ * variable bound only to such text, os.environ.get("PG_CONFIG", "pg_config") — the
+ * user's environment may choose another, the package does not — a variable the user sets
+ * (os.environ["APXS"]: "$APXS"), or a program of a constant name in a place the user's
+ * configuration picks (user_location: shutil.which("gendef"), Path(which("gendef")).parent /
+ * "dlltool.exe", Path(os.environ["PROJ_DIR"]) / "bin" / "proj").
  */
 static bool program_word(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
 {
@@ -661,16 +871,28 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 		return through_name(w, e, program_word, buf, len, depth);
 	if (configured_compiler(w, e))
 		return (size_t)snprintf(buf, len, "cc") < len;
+	const json_t *dflt;
+	char var[128];
+	if (env_read(w, e, var, sizeof var, &dflt))
+		return dflt ? program_word(w, dflt, buf, len, depth + 1)
+			    : (size_t)snprintf(buf, len, "$%s", var) < len;
 	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
-	bool env = name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv"));
 	/* shutil.which("gendef"), Path(which("gcc")): the program found on the user's PATH */
 	bool lookup = name && (!strcmp(name, "shutil.which") || !strcmp(name, "pathlib.Path") ||
 			       !strcmp(name, "builtins.str") || !strcmp(name, "os.fspath"));
+	bool join = name && !strcmp(name, "os.path.join");
 	free(name);
 	const json_t *args = json_object_get(e, "args");
 	if (lookup && json_array_size(args) == 1)
 		return program_word(w, json_array_get(args, 0), buf, len, depth + 1);
-	return env && program_word(w, json_array_get(args, 1), buf, len, depth + 1);
+	/* a program of a constant name in a place the user picked: the name is the word */
+	const json_t *last = ast_is(e, AST_BinOp) && ast_is(json_object_get(e, "op"), AST_Div)
+		? json_object_get(e, "right") : join ? json_array_get(args, json_array_size(args) - 1) : NULL;
+	const char *prog = const_text(last);
+	if (!prog || !user_location(w, e, var, sizeof var, depth + 1))
+		return false;
+	const char *base = source_base_name(prog);
+	return base[0] && (size_t)snprintf(buf, len, "%s", base) < len;
 }
 
 /* Shell text that runs one program: no URL, pipe, list, redirection, substitution, glob. */
@@ -678,6 +900,52 @@ static bool plain_command(const char *shell)
 {
 	return !strstr(shell, "://") && !shell[strcspn(shell, "|;&$`<>(){}*?!\n\r\\")];
 }
+
+/*
+ * Shell text written as an f-string whose first part is the program and whose rest is
+ * constant plain text: f"{kc} --libs gssapi".  The rest must run nothing besides it (no
+ * pipes, lists, substitutions) and the program's word must be followed to a build tool.
+ */
+static bool shell_fstring(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth)
+{
+	const json_t *values = json_object_get(cmd, "values");
+	const json_t *first = json_array_get(values, 0);
+	if (!ast_is(first, AST_FormattedValue) || !json_is_null(json_object_get(first, "format_spec")))
+		return false;
+	size_t i;
+	json_t *part;
+	json_array_foreach(values, i, part) {
+		const char *t = i ? const_text(part) : NULL;
+		if (i && (!t || !plain_command(t) || (i == 1 && t[0] != ' ')))
+			return false;
+	}
+	return program_word(w, json_object_get(first, "value"), buf, len, depth + 1);
+}
+
+/*
+ * " ".join(words) of a list or tuple written out, whose constant words are plain shell
+ * text (a shell reads the joined text): the words are the command's, like a list's.
+ */
+static bool shell_join(const json_t *call)
+{
+	const json_t *func = json_object_get(call, "func");
+	const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+	const char *sep = attr && !strcmp(attr, "join") ? const_text(json_object_get(func, "value")) : NULL;
+	const json_t *words = json_array_get(json_object_get(call, "args"), 0);
+	if (!sep || !sep[0] || sep[strspn(sep, " ")] || json_array_size(json_object_get(call, "args")) != 1 ||
+	    !(ast_is(words, AST_List) || ast_is(words, AST_Tuple)))
+		return false;
+	size_t i;
+	json_t *word;
+	json_array_foreach(json_object_get(words, "elts"), i, word) {
+		const char *t = const_text(word);
+		if (ast_is(word, AST_Starred) || (t && !plain_command(t)))
+			return false;
+	}
+	return true;
+}
+
+static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth);
 
 /* A command list (or a variable bound only to such lists, or list + more arguments) whose
  * program is a build tool and whose arguments are build arguments; the program into buf. */
@@ -690,6 +958,12 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 	const char *shell = const_text(cmd);
 	if (shell)	/* one program, nothing a shell would run besides it */
 		return plain_command(shell) && program_word(w, cmd, buf, len, depth + 1);
+	if (ast_is(cmd, AST_Starred))	/* def run(*args): check_output(*args): the first argument */
+		return through_vararg(w, cmd, build_command, buf, len, depth);
+	if (ast_is(cmd, AST_JoinedStr))	/* f"{kc} --libs gssapi" */
+		return shell_fstring(w, cmd, buf, len, depth);
+	if (ast_is(cmd, AST_Call) && shell_join(cmd))	/* " ".join(("./configure", option)) */
+		return build_command(w, json_array_get(json_object_get(cmd, "args"), 0), buf, len, depth + 1);
 	char *callee = ast_is(cmd, AST_Call) ? callee_name(w, cmd) : NULL;
 	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
 				!strcmp(callee, "builtins.list"));
@@ -737,10 +1011,25 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 			cmd = json_object_get(kw, "value");
 		if (arg && !strcmp(arg, "executable"))	/* runs another program than it says */
 			return false;
+		/* **opts may hold executable=: only options written out without it, or the
+		 * def's **kwargs whose callers pass none */
+		char opts[8];
+		if (!arg && !spread_from_callers(w, json_object_get(kw, "value")) &&
+		    !plain_options(w, json_object_get(kw, "value"), opts, sizeof opts, 0))
+			return false;
 	}
 	if (!build_command(w, cmd, buf, len, 0))
 		return false;
-	return buf[0] && !strchr(buf, '/') && !strchr(buf, '\\') && rules_is_build_tool(w->rules, buf);
+	/* ./configure in a directory the code computes (cwd=str(downloaded_dir)) may be a
+	 * tree it fetched, not a member of the package: only a path written in the code */
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		char dir[512];
+		if (bundled_is_configure(buf) && arg && !strcmp(arg, "cwd") &&
+		    !path_text(w, json_object_get(kw, "value"), dir, sizeof dir, 0))
+			return false;
+	}
+	return is_build_program(w, buf);
 }
 
 /* ---- native libraries: the system's, or a file the package ships or fetches ---- */
@@ -972,6 +1261,7 @@ struct callers {
 	int depth;
 	size_t calls;		/* calls checked */
 	size_t refs;		/* every mention of the def's name (calls included) */
+	bool vararg;		/* param is *args: the value is the first of them (pos) */
 	bool ok;
 };
 
@@ -989,14 +1279,19 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 	}
 	json_array_foreach(json_object_get(call, "keywords"), i, a) {
 		const char *arg = json_string_value(json_object_get(a, "arg"));
-		if (!arg)
-			k->ok = false;	/* f(**opts) */
-		else if (!strcmp(arg, k->param))
+		/* f(**opts); executable= or args= that **kwargs may hand on to the process call */
+		if (!arg || !strcmp(arg, "executable") || (k->vararg && !strcmp(arg, "args")))
+			k->ok = false;
+		else if (!k->vararg && k->param && !strcmp(arg, k->param))
 			value = json_object_get(a, "value");
 	}
 	if (!value)
 		value = k->dflt;
 	k->calls++;
+	if (k->vararg && !value)	/* no first argument: a keyword may carry the command */
+		k->ok = false;
+	if (!k->fn)	/* only the keywords were asked about */
+		return;
 	/* No value is a TypeError, None runs nothing: neither starts a program. */
 	if (!k->ok || !value || (ast_is(value, AST_Constant) && json_is_null(json_object_get(value, "value"))))
 		return;
@@ -1004,10 +1299,9 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 	sub.func = caller;
 	char *word = xmalloc(k->len);
 	word[0] = '\0';
-	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || !word[0] || strchr(word, '/') ||
-	    strchr(word, '\\') || !rules_is_build_tool(k->w->rules, word))
+	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || !is_build_program(&sub, word))
 		k->ok = false;
-	else
+	else if (!bundled_is_configure(k->buf))	/* one call running ./configure: it is judged */
 		snprintf(k->buf, k->len, "%s", word);
 	free(word);
 }
@@ -1064,6 +1358,79 @@ static bool through_callers(const struct walk *w, const json_t *name, resolve_fn
 	buf[0] = '\0';
 	find_callers(&k, w->tree, NULL, 0);
 	return k.ok && k.calls && k.refs == k.calls && buf[0];
+}
+
+/*
+ * `*args` spread into the process call (def get_output(*args, **kwargs):
+ * check_output(*args, shell=True, **kwargs)): the command is the first argument each
+ * call of the def passes, followed like a parameter (setup.py only).  A call passing
+ * none, or executable=/args= (which **kwargs hands on), is not followed.
+ */
+static bool through_vararg(const struct walk *w, const json_t *starred, resolve_fn fn, char *buf,
+			   size_t len, int depth)
+{
+	const json_t *name = json_object_get(starred, "value");
+	const char *id = ast_is(name, AST_Name) ? json_string_value(json_object_get(name, "id")) : NULL;
+	const json_t *args = json_object_get(w->func, "args");
+	const char *vararg = json_string_value(json_object_get(json_object_get(args, "vararg"), "arg"));
+	const char *def = json_string_value(json_object_get(w->func, "name"));
+	if (!id || !vararg || strcmp(id, vararg) || !def || w->top != CTX_INSTALL || w->test_code ||
+	    bound_inside(w, id, w->func) || depth > BUILD_DEPTH)
+		return false;
+	struct callers k = { .w = w, .def = def, .defnode = w->func, .method = is_method(w->func),
+			     .param = NULL, .vararg = true, .fn = fn, .buf = buf, .len = len,
+			     .depth = depth, .ok = true };
+	k.pos = (long)(json_array_size(json_object_get(args, "posonlyargs")) +
+		       json_array_size(json_object_get(args, "args"))) - (k.method ? 1 : 0);
+	buf[0] = '\0';
+	find_callers(&k, w->tree, NULL, 0);
+	return k.ok && k.calls && k.refs == k.calls && buf[0];
+}
+
+/*
+ * `**kwargs` of the def spread into the process call: no call of the def (setup.py only)
+ * passes executable=, args= or a spread of its own, so the call runs the command it says.
+ */
+static bool spread_from_callers(const struct walk *w, const json_t *spread)
+{
+	const json_t *args = json_object_get(w->func, "args");
+	const char *kwarg = json_string_value(json_object_get(json_object_get(args, "kwarg"), "arg"));
+	const char *id = ast_is(spread, AST_Name) ? json_string_value(json_object_get(spread, "id")) : NULL;
+	const char *def = json_string_value(json_object_get(w->func, "name"));
+	if (!id || !kwarg || strcmp(id, kwarg) || !def || w->top != CTX_INSTALL || w->test_code ||
+	    bound_inside(w, id, w->func))
+		return false;
+	struct callers k = { .w = w, .def = def, .defnode = w->func, .method = is_method(w->func),
+			     .pos = -1, .ok = true };
+	find_callers(&k, w->tree, NULL, 0);
+	return k.ok && k.calls && k.refs == k.calls;
+}
+
+/*
+ * Options written out for a `**opts` spread: {"text": True, ...} or dict(text=True, ...)
+ * whose keys are constant and none is executable= or args= (or a name bound to one).
+ */
+static bool plain_options(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_bindings(w, e, plain_options, buf, len, depth);
+	const json_t *keys = ast_is(e, AST_Dict) ? json_object_get(e, "keys") : NULL;
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool dict = name && !strcmp(name, "builtins.dict") && !json_array_size(json_object_get(e, "args"));
+	free(name);
+	if (!keys && !dict)
+		return false;
+	size_t i;
+	json_t *k;
+	json_array_foreach(dict ? json_object_get(e, "keywords") : keys, i, k) {
+		const char *key = dict ? json_string_value(json_object_get(k, "arg")) : const_text(k);
+		if (!key || !strcmp(key, "executable") || !strcmp(key, "args"))
+			return false;	/* a **spread of its own (no key) may hold them */
+	}
+	buf[0] = '\0';
+	return true;
 }
 
 /* A Name in a command: a parameter of the def (its callers), else its bindings. */

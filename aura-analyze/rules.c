@@ -574,6 +574,10 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->test_paths, &rs->ntest_paths);
 		else if (key && !strcmp(key, "build_tools"))
 			ok = want_strings(ld, v, key, &rs->build_tools, &rs->nbuild_tools);
+		else if (key && !strcmp(key, "build_tool_env"))
+			ok = want_strings(ld, v, key, &rs->build_tool_env, &rs->nbuild_tool_env);
+		else if (key && !strcmp(key, "system_bin_dirs"))
+			ok = want_strings(ld, v, key, &rs->system_bin_dirs, &rs->nsystem_bin_dirs);
 		else if (key && !strcmp(key, "repo_paths"))
 			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
 		else if (key && !strcmp(key, "network"))
@@ -581,7 +585,7 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
 					    "taint, typosquat, install_hooks, install_commands, test_paths, build_tools, "
-					    "repo_paths, network)",
+					    "build_tool_env, system_bin_dirs, repo_paths, network)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -670,6 +674,12 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nbuild_tools; i++)
 		free(rs->build_tools[i]);
 	free(rs->build_tools);
+	for (size_t i = 0; i < rs->nbuild_tool_env; i++)
+		free(rs->build_tool_env[i]);
+	free(rs->build_tool_env);
+	for (size_t i = 0; i < rs->nsystem_bin_dirs; i++)
+		free(rs->system_bin_dirs[i]);
+	free(rs->system_bin_dirs);
 	for (size_t i = 0; i < rs->nrepo_paths; i++)
 		free(rs->repo_paths[i]);
 	free(rs->repo_paths);
@@ -783,6 +793,22 @@ bool rules_is_build_tool(const struct ruleset *rs, const char *word)
 {
 	for (size_t i = 0; i < rs->nbuild_tools; i++)
 		if (!fnmatch(rs->build_tools[i], word, 0))
+			return true;
+	return false;
+}
+
+bool rules_is_build_tool_env(const struct ruleset *rs, const char *var)
+{
+	for (size_t i = 0; i < rs->nbuild_tool_env; i++)
+		if (!fnmatch(rs->build_tool_env[i], var, 0))
+			return true;
+	return false;
+}
+
+bool rules_is_system_bin_dir(const struct ruleset *rs, const char *dir)
+{
+	for (size_t i = 0; i < rs->nsystem_bin_dirs; i++)
+		if (!strcmp(rs->system_bin_dirs[i], dir))
 			return true;
 	return false;
 }

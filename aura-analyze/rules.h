@@ -142,6 +142,14 @@ struct ruleset {
 	 * *-config, cmake); a rule's build_tool score applies to them. */
 	char **build_tools;
 	size_t nbuild_tools;
+	/* Environment variables that name a build tool the user picked (APXS, PG_CONFIG,
+	 * *CONFIG): fnmatch patterns of the variable's name. */
+	char **build_tool_env;
+	size_t nbuild_tool_env;
+	/* Directories of the system's programs (/usr/bin): a build tool named there is the
+	 * system's, not a file of the package. */
+	char **system_bin_dirs;
+	size_t nsystem_bin_dirs;
 	/* Top-level directories of a source tree that are not installed (scripts/, tools/,
 	 * ci/): their code weighs like test code unless the package runs it. */
 	char **repo_paths;
@@ -193,6 +201,10 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
 
 /* True when `word` (a command's first word, without a directory) is a build tool. */
 bool rules_is_build_tool(const struct ruleset *rs, const char *word);
+/* True when the environment variable `var` names a build tool (build_tool_env). */
+bool rules_is_build_tool_env(const struct ruleset *rs, const char *var);
+/* True when `dir` (no trailing slash) is one of system_bin_dirs. */
+bool rules_is_system_bin_dir(const struct ruleset *rs, const char *dir);
 
 /* True when `path` is in a repo_paths directory at the top of the artifact (its first
  * directory, or the one below the sdist's NAME-VERSION/ root). */
