@@ -80,7 +80,8 @@ bool tree_guard_ok(struct tree_guard *tg, int depth)
 	return false;
 }
 
-/* setup.py runs at install time; any other module's top level when it is imported. */
+/* setup.py runs at install time; a package's __main__.py when the user runs `python -m
+ * pkg` (context command); any other module's top level when it is imported. */
 static enum context top_context(const char *path)
 {
 	if (!path)
@@ -90,6 +91,8 @@ static enum context top_context(const char *path)
 	size_t n = strlen(base);
 	if (n > 4 && !strcmp(base + n - 4, ".pth"))
 		return CTX_INSTALL;
+	if (!strcmp(base, "__main__.py"))
+		return CTX_COMMAND;
 	return strcmp(base, "setup.py") == 0 ? CTX_INSTALL : CTX_IMPORT;
 }
 
@@ -147,7 +150,7 @@ static char *callee_name(const struct walk *w, const json_t *call)
 static const char *when(const struct walk *w, enum context c)
 {
 	static const char *const text[CTX_COUNT] = { "at install time", "at import time",
-						     "inside a function" };
+						     "inside a function", "when the user runs the package's command" };
 	if (w->test_code)
 		return "in test or example code";
 	return w->repo_code && c == CTX_FUNCTION ? "in code the package does not install" : text[c];
@@ -320,7 +323,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (decoded)
 		json_object_set_new(hit, "payload", json_string(decoded));
 	/* Another file may call this def at install or import time: kept for artifact_end. */
-	if (c == CTX_FUNCTION && w->def && w->xref && !w->test_code)
+	if ((c == CTX_FUNCTION || c == CTX_COMMAND) && w->def && w->xref && !w->test_code)
 		xref_keep_hit(w->xref, w->def, r, fixed, hit);
 	/* Another file may run this one as code (exec of its text): kept for artifact_end. */
 	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
@@ -1213,11 +1216,14 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	const struct rule *hr = hidden ? rules_match(&w->rules->calls, BUILTIN_BY_NAME, false) : NULL;
 	if (hr)
 		emit_hit(w, hr, hidden, call, c);
+	/* A call of a module's main block is one of the def `__main__` (a file run as a
+	 * script reaches it), not of the module's top level. */
+	bool in_main = c == CTX_COMMAND && w->def && !strcmp(w->def, XREF_MAIN_DEF);
 	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def || w->repo_code))
 		xref_note_call(w->xref, name,
 			       json_object_get(call, "_resolved") ||
 			       json_object_get(json_object_get(call, "func"), "_resolved"),
-			       c == CTX_FUNCTION ? w->def : NULL, c);
+			       c == CTX_FUNCTION || in_main ? w->def : NULL, c);
 	free(name);
 }
 
@@ -1545,13 +1551,14 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		return;
 	}
 	if (c == CTX_IMPORT && reach_is_main_guard(node)) {
-		/* Runs when the module is run as a script, not when it is imported: kept for
-		 * xref as the def `__main__`, which a file run as a script reaches. */
+		/* Runs when the user runs the module as a script, not when it is imported
+		 * (context command): kept for xref as the def `__main__`, which a file run as a
+		 * script reaches. */
 		walk_field(w, node, "test", c, depth);
 		const char *saved_def = w->def;
 		if (!w->def && !w->in_class)
 			w->def = XREF_MAIN_DEF;
-		walk_field(w, node, "body", CTX_FUNCTION, depth);
+		walk_field(w, node, "body", CTX_COMMAND, depth);
 		w->def = saved_def;
 		walk_field(w, node, "orelse", c, depth);
 		return;
@@ -1650,7 +1657,9 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	else
 		w.repo_code = false;
 	collect_hook_classes(&w, tree);
-	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
+	/* setup.py and __main__.py run as scripts: their `if __name__ == "__main__":` too. */
+	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL || w.top == CTX_COMMAND,
+			      w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,

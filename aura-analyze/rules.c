@@ -15,7 +15,7 @@
 #include "rules.h"
 #include "strings.h"
 
-const char *const context_names[CTX_COUNT] = { "install", "import", "function" };
+const char *const context_names[CTX_COUNT] = { "install", "import", "function", "command" };
 
 #define MAX_SCORE 1000
 
@@ -162,7 +162,7 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 				break;
 		if (c == CTX_COUNT && !(key && strcmp(key, "default") == 0))
 			return fail_at(ld, k, "score: unknown context '%s' (install, import, "
-					      "function or default)", key ? key : "?");
+					      "function, command or default)", key ? key : "?");
 		if (!want_int(ld, v, key, &value))
 			return false;
 		if (c == CTX_COUNT)
@@ -173,6 +173,10 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 	for (int c = 0; c < CTX_COUNT; c++)
 		if (!applies[c] && dflt >= 0)
 			score[c] = dflt, applies[c] = true;
+	/* The user's command runs code like a function of the package that something calls:
+	 * without a score of its own, `command` weighs what `function` does. */
+	if (!applies[CTX_COMMAND] && applies[CTX_FUNCTION])
+		score[CTX_COMMAND] = score[CTX_FUNCTION], applies[CTX_COMMAND] = true;
 	return true;
 }
 

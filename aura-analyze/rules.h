@@ -7,7 +7,9 @@
 #include <stddef.h>
 
 /* Where code runs, which decides how much a finding weighs. */
-enum context { CTX_INSTALL, CTX_IMPORT, CTX_FUNCTION, CTX_COUNT };
+/* command: code the package runs only when the user runs its command (a console or GUI
+ * script's function, a package's __main__.py, a module's `if __name__ == "__main__":`). */
+enum context { CTX_INSTALL, CTX_IMPORT, CTX_FUNCTION, CTX_COMMAND, CTX_COUNT };
 extern const char *const context_names[CTX_COUNT];
 
 struct rule {
