@@ -528,6 +528,8 @@ static const char *const_text(const json_t *e)
 #define BUILD_DEPTH 6	/* variables followed from the call to the command's parts */
 
 typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
+			    size_t len, int depth, bool same);
 static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			     size_t len, int depth);
 static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
@@ -755,7 +757,7 @@ static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn
 	size_t i;
 	json_t *v;
 	json_array_foreach(list, i, v)
-		if (!fn(w, v, buf, len, depth + 1))
+		if (!resolve_binding(w, v, fn, buf, len, depth, false))
 			return false;
 	return true;
 }
@@ -815,13 +817,47 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 
 #define RUN_FILE_DEPTH 6	/* variables followed from the exec to the open */
 
-/* Every `name = value` and `with value as name` of the file, by name. */
+/*
+ * A loop target (`for cmd in ("gcc -v", "cc -v")`, `[f(x) for x in XS]`): bound to each
+ * element of the iterable in turn.  Kept among the bindings as {"_each": iterable,
+ * "lineno": the loop's line}; each_element() resolves it.
+ */
+static void bind_each(struct walk *w, const json_t *target, const json_t *iter, const json_t *at)
+{
+	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
+	if (!id || !iter)
+		return;
+	json_t *list = json_object_get(w->bindings, id);
+	if (!list)
+		json_object_set_new(w->bindings, id, list = json_array());
+	json_t *each = json_object();
+	if (!each)
+		aura_oom();
+	json_object_set(each, "_each", (json_t *)iter);
+	json_object_set_new(each, "lineno", json_integer(position(at, "lineno")));
+	json_array_append_new(list, each);
+}
+
+/* Every `name = value`, `with value as name` and loop target of the file, by name. */
 static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
 	if (!tree_guard_ok(w->guard, depth))
 		return;
 	const json_t *target = NULL, *value = NULL;
+	size_t i;
+	json_t *gen;
 	switch (ast_kind(node)) {
+	case AST_For:
+	case AST_AsyncFor:
+		bind_each(w, json_object_get(node, "target"), json_object_get(node, "iter"), node);
+		break;
+	case AST_ListComp:
+	case AST_SetComp:
+	case AST_GeneratorExp:
+	case AST_DictComp:	/* its generators have no line of their own: the expression's */
+		json_array_foreach(json_object_get(node, "generators"), i, gen)
+			bind_each(w, json_object_get(gen, "target"), json_object_get(gen, "iter"), node);
+		break;
 	case AST_Assign:
 		if (json_array_size(json_object_get(node, "targets")) == 1) {
 			target = json_array_get(json_object_get(node, "targets"), 0);
@@ -852,6 +888,150 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 		collect_bindings(w, child, depth + 1);
 }
 
+#define EACH_MAX 64	/* elements of a loop's iterable followed, at most */
+
+static bool same_name(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * A name the file binds once, to `value`, and never changes afterwards: no other
+ * binding, no augmented assignment or deletion, no item stored into it, and it is never
+ * handed to anything (a call's argument, another name, an attribute such as .append):
+ * what it holds stays what is written.  Only read as a loop's iterable or by `in`.
+ */
+static bool never_changed(const struct walk *w, const json_t *node, const char *id, int *stores,
+			  int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	enum ast_kind kind = ast_kind(node);
+	const json_t *held = NULL;	/* a child that may name `id` as something it changes */
+	size_t i;
+	json_t *child;
+	switch (kind) {
+	case AST_Attribute:
+	case AST_Subscript:
+	case AST_Starred:
+		held = json_object_get(node, "value");
+		break;
+	case AST_AugAssign:
+		held = json_object_get(node, "target");
+		break;
+	case AST_Assign:
+	case AST_NamedExpr:
+		held = json_object_get(node, "value");
+		break;
+	case AST_Call:	/* a function given the list may append to it */
+		json_array_foreach(json_object_get(node, "args"), i, child)
+			if (ast_is(child, AST_Name) && same_name(json_string_value(json_object_get(child, "id")), id))
+				return false;
+		json_array_foreach(json_object_get(node, "keywords"), i, child) {
+			const json_t *v = json_object_get(child, "value");
+			if (ast_is(v, AST_Name) && same_name(json_string_value(json_object_get(v, "id")), id))
+				return false;
+		}
+		break;
+	case AST_Name:	/* a store other than the one binding, or a del */
+		if (same_name(json_string_value(json_object_get(node, "id")), id) &&
+		    !ast_is(json_object_get(node, "ctx"), AST_Load) &&
+		    (!ast_is(json_object_get(node, "ctx"), AST_Store) || ++*stores > 1))
+			return false;
+		break;
+	case AST_Global:
+	case AST_Nonlocal:
+		json_array_foreach(json_object_get(node, "names"), i, child)
+			if (same_name(json_string_value(child), id))
+				return false;
+		break;
+	default:
+		break;
+	}
+	if (ast_is(held, AST_Name) && same_name(json_string_value(json_object_get(held, "id")), id))
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!never_changed(w, child, id, stores, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The elements a loop over `iter` takes, when they are written in the code: a tuple,
+ * list or set literal, a dict literal's keys (`{...}` or `{...}.keys()`), or a name bound
+ * only to one of those and never changed.  NULL when not known, empty or too many.
+ */
+static const json_t *loop_elements(const struct walk *w, const json_t *iter)
+{
+	const json_t *func = ast_is(iter, AST_Call) ? json_object_get(iter, "func") : NULL;
+	if (ast_is(func, AST_Attribute) && !json_array_size(json_object_get(iter, "args")) &&
+	    same_name(json_string_value(json_object_get(func, "attr")), "keys"))
+		iter = json_object_get(func, "value");
+	if (ast_is(iter, AST_Name)) {
+		const char *id = json_string_value(json_object_get(iter, "id"));
+		const json_t *list = id ? json_object_get(w->bindings, id) : NULL;
+		const json_t *only = json_array_get(list, 0);
+		if (json_array_size(list) != 1 || json_object_get(only, "_each") ||
+		    !(ast_is(only, AST_Tuple) || ast_is(only, AST_List) || ast_is(only, AST_Set) ||
+		      ast_is(only, AST_Dict)))
+			return NULL;
+		int stores = 0;
+		if (!never_changed(w, w->tree, id, &stores, 0))
+			return NULL;
+		iter = only;
+	}
+	const json_t *elts = ast_is(iter, AST_Dict) ? json_object_get(iter, "keys")
+			     : ast_is(iter, AST_Tuple) || ast_is(iter, AST_List) || ast_is(iter, AST_Set)
+			     ? json_object_get(iter, "elts") : NULL;
+	size_t n = json_array_size(elts), i;
+	json_t *e;
+	json_array_foreach(elts, i, e)	/* {**more}, (*more,): what they add is not written */
+		if (json_is_null(e) || ast_is(e, AST_Starred))
+			return NULL;
+	return n && n <= EACH_MAX ? elts : NULL;
+}
+
+/*
+ * A loop target resolved (bind_each): every element of the iterable resolves with `fn`.
+ * With `same`, they must give one text, or each a build tool (a loop over probes,
+ * "dpkg-architecture -q…", "gcc -print-multiarch": each is a build command).  The first
+ * element's text is left in buf.
+ */
+static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn, char *buf,
+			 size_t len, int depth, bool same)
+{
+	const json_t *elts = loop_elements(w, json_object_get(each, "_each"));
+	if (!elts)
+		return false;
+	char *other = xmalloc(len);
+	bool ok = true, tools = true;
+	size_t i;
+	json_t *e;
+	json_array_foreach(elts, i, e) {
+		char *into = i ? other : buf;
+		if (!fn(w, e, into, len, depth + 1)) {
+			ok = false;
+			break;
+		}
+		tools = tools && into[0] && !strchr(into, '/') && !strchr(into, '\\') &&
+			rules_is_build_tool(w->rules, into);
+		if (same && i && strcmp(other, buf) && !tools)
+			ok = false;
+	}
+	free(other);
+	return ok;
+}
+
+/* One binding of a name resolved with `fn`: a value, or a loop target's every element. */
+static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
+			    size_t len, int depth, bool same)
+{
+	if (json_object_get(v, "_each"))
+		return each_element(w, v, fn, buf, len, depth, same);
+	return fn(w, v, buf, len, depth + 1);
+}
+
 /*
  * A Name resolved through its binding: the last one written before the use (a file's
  * `with open("README") as f:` and a later `with open("pkg/version.py") as f:` are two
@@ -877,11 +1057,11 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 		}
 	}
 	if (best)
-		return fn(w, best, buf, len, depth + 1);
+		return resolve_binding(w, best, fn, buf, len, depth, true);
 	char *other = xmalloc(len);
 	bool ok = true;
 	json_array_foreach(list, i, v)
-		if (!fn(w, v, i ? other : buf, len, depth + 1) || (i && strcmp(other, buf)))
+		if (!resolve_binding(w, v, fn, i ? other : buf, len, depth, true) || (i && strcmp(other, buf)))
 			ok = false;
 	free(other);
 	return ok;
