@@ -40,6 +40,7 @@ struct walk {
 	bool test_code;			/* test, documentation or example code (test_paths) */
 	bool repo_code;			/* a repository script the package does not install */
 	const char *package_file;	/* the package's own file the call runs (package_file) */
+	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
@@ -238,6 +239,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c];
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
+	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
 	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
@@ -252,6 +254,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		char *m = xmalloc(strlen(msg) + strlen(w->package_file) + 96);
 		sprintf(m, "%s: the package's own file %s, whose code is analysed where it runs", msg,
 			w->package_file);
+		free(msg);
+		msg = m;
+	}
+	if (lookup) {
+		char *m = xmalloc(strlen(msg) + 64);
+		sprintf(m, "%s: known code that only looks values up", msg);
 		free(msg);
 		msg = m;
 	}
@@ -278,7 +286,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = fixed ? r->fixed_host[c] : tool ? r->build_tool[c] : syslib ? r->system_library[c]
-			: own ? r->package_file[c] : unshipped ? r->unshipped[c] : r->score[c];
+			: own ? r->package_file[c] : lookup ? r->lookup[c] : unshipped ? r->unshipped[c]
+			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
@@ -293,6 +302,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("system-library"));
 	if (own)
 		json_array_append_new(tags, json_string("package-file"));
+	if (lookup)
+		json_array_append_new(tags, json_string("lookup"));
 	if (w->repo_code)
 		json_array_append_new(tags, json_string("not-installed"));
 	if (w->decoded_from)
@@ -1366,6 +1377,47 @@ static bool interpreter_script(const struct walk *w, const json_t *call, char *b
 	return true;
 }
 
+/*
+ * The code aura-rewrite decoded for an exec/eval (`_payload`) only looks values up:
+ * expression statements of names, attributes, items, constants, containers and
+ * operators — no call, lambda, comprehension, import or assignment, nothing that runs
+ * code of its own.  `_numpy_aliases` is a lookup; `__import__("os")` is not.
+ */
+static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	size_t i = 0;
+	json_t *child;
+	if (json_is_array(node)) {	/* a body; the Module's type_ignores (empty) */
+		json_array_foreach(node, i, child)
+			if (!only_looks_up(w, child, depth + 1))
+				return false;
+		return true;
+	}
+	enum ast_kind kind = ast_kind(node);
+	switch (ast_kind_class(kind)) {
+	case AST_CLASS_CTX: case AST_CLASS_BOOLOP: case AST_CLASS_OPERATOR: case AST_CLASS_UNARYOP:
+	case AST_CLASS_CMPOP:
+		return true;
+	default:
+		break;
+	}
+	static const enum ast_kind reads[] = { AST_Module, AST_Expr, AST_Name, AST_Attribute,
+					       AST_Constant, AST_Tuple, AST_List, AST_Set, AST_Dict,
+					       AST_Subscript, AST_Slice, AST_BinOp, AST_UnaryOp,
+					       AST_BoolOp, AST_Compare, AST_IfExp };
+	while (i < sizeof reads / sizeof *reads && reads[i] != kind)
+		i++;
+	if (i == sizeof reads / sizeof *reads)
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!only_looks_up(w, child, depth + 1))
+			return false;
+	return true;
+}
+
 static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
@@ -1385,8 +1437,11 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	    (file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) ||
 	     interpreter_script(w, call, own, sizeof own)) && own[0])
 		w->package_file = own;
+	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
+		w->lookup = true;
 	if (r)
 		emit_hit(w, r, name, call, c);
+	w->lookup = false;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
 	w->system_lib = NULL;

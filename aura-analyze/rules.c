@@ -310,6 +310,8 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->package_file, r->has_package_file);
 		else if (!is_strings && !is_flow && !strcmp(key, "system_library"))
 			ok = load_scores(ld, v, r->system_library, r->has_system_library);
+		else if (!is_strings && !is_flow && !strcmp(key, "lookup"))
+			ok = load_scores(ld, v, r->lookup, r->has_lookup);
 		else if ((is_flow || is_strings) && !strcmp(key, "unshipped"))
 			ok = load_scores(ld, v, r->unshipped, r->has_unshipped);
 		else
@@ -317,7 +319,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped"
-				     : ", fixed_host, build_tool, package_file, system_library");
+				     : ", fixed_host, build_tool, package_file, system_library, lookup");
 		if (!ok)
 			return false;
 	}

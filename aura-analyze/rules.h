@@ -39,6 +39,10 @@ struct rule {
 	 * directory the user's environment names), not a file the package ships or fetches */
 	int system_library[CTX_COUNT];
 	bool has_system_library[CTX_COUNT];
+	/* calls: the score when the code run is known (aura-rewrite's payload) and only
+	 * looks values up — names, attributes, items, no call: eval("_%s_aliases" % f) */
+	int lookup[CTX_COUNT];
+	bool has_lookup[CTX_COUNT];
 	/* flows: the score in test code or a repository script nothing runs on install or
 	 * import (a developer's script downloading a toolchain is not a payload) */
 	int unshipped[CTX_COUNT];
