@@ -139,8 +139,12 @@ static bool check_pattern(struct loader *ld, const yaml_node_t *n, const char *p
 	return true;
 }
 
-/* score: 40, or score: {install: 80, import: 40, function: 15, default: 5} */
-static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, bool *applies)
+/*
+ * score: 40, or score: {install: 80, import: 40, function: 15, command: 2, default: 5}.
+ * Without its own score (or a default), `command` weighs like context `like`.
+ */
+static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, bool *applies,
+			enum context like)
 {
 	if (n->type == YAML_SCALAR_NODE) {
 		int v;
@@ -173,16 +177,26 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 	for (int c = 0; c < CTX_COUNT; c++)
 		if (!applies[c] && dflt >= 0)
 			score[c] = dflt, applies[c] = true;
-	/* The user's command runs code like a function of the package that something calls:
-	 * without a score of its own, `command` weighs what `function` does. */
-	if (!applies[CTX_COMMAND] && applies[CTX_FUNCTION])
-		score[CTX_COMMAND] = score[CTX_FUNCTION], applies[CTX_COMMAND] = true;
+	if (!applies[CTX_COMMAND] && applies[like])
+		score[CTX_COMMAND] = score[like], applies[CTX_COMMAND] = true;
 	return true;
 }
 
-static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r)
+/*
+ * The user's command runs the package's code on purpose: what a CLI does with processes,
+ * eval or the network (API use, a call rule's score) weighs like code in a function.
+ * What says where data goes or where code comes from does not change with who started
+ * the program: a signature (strings), a data flow and a hard-coded destination
+ * (fixed_host) weigh in a command as at import time.
+ */
+static enum context command_like(bool is_strings, bool is_flow)
 {
-	return load_scores(ld, n, r->score, r->applies);
+	return is_strings || is_flow ? CTX_IMPORT : CTX_FUNCTION;
+}
+
+static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r, enum context like)
+{
+	return load_scores(ld, n, r->score, r->applies, like);
 }
 
 static void rule_free(struct rule *r)
@@ -290,7 +304,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		} else if (!strcmp(key, "tags"))
 			ok = want_strings(ld, v, key, &r->tags, &r->ntags);
 		else if (!strcmp(key, "score"))
-			ok = has_score = load_score(ld, v, r);
+			ok = has_score = load_score(ld, v, r, command_like(is_strings, is_flow));
 		else if (is_strings && !strcmp(key, "pattern")) {
 			ok = want_string(ld, v, key, &r->pattern);
 			char why[256];
@@ -303,17 +317,17 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
 			ok = load_flow_ends(ld, k, v, r);
 		else if (!is_strings && !strcmp(key, "fixed_host"))
-			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host);
+			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host, CTX_IMPORT);
 		else if (!is_strings && !is_flow && !strcmp(key, "build_tool"))
-			ok = load_scores(ld, v, r->build_tool, r->has_build_tool);
+			ok = load_scores(ld, v, r->build_tool, r->has_build_tool, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
-			ok = load_scores(ld, v, r->package_file, r->has_package_file);
+			ok = load_scores(ld, v, r->package_file, r->has_package_file, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "system_library"))
-			ok = load_scores(ld, v, r->system_library, r->has_system_library);
+			ok = load_scores(ld, v, r->system_library, r->has_system_library, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "lookup"))
-			ok = load_scores(ld, v, r->lookup, r->has_lookup);
+			ok = load_scores(ld, v, r->lookup, r->has_lookup, CTX_FUNCTION);
 		else if ((is_flow || is_strings) && !strcmp(key, "unshipped"))
-			ok = load_scores(ld, v, r->unshipped, r->has_unshipped);
+			ok = load_scores(ld, v, r->unshipped, r->has_unshipped, CTX_FUNCTION);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
