@@ -184,14 +184,14 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 
 /*
  * The user's command runs the package's code on purpose: what a CLI does with processes,
- * eval or the network (API use, a call rule's score) weighs like code in a function.
- * What says where data goes or where code comes from does not change with who started
- * the program: a signature (strings), a data flow and a hard-coded destination
- * (fixed_host) weigh in a command as at import time.
+ * eval or the network (API use, a call rule's score) and a data flow to a destination
+ * the user gives weigh like code in a function.  What says where data goes or where code
+ * comes from does not change with who started the program: a signature (strings) and a
+ * hard-coded destination (fixed_host) weigh in a command as at import time.
  */
-static enum context command_like(bool is_strings, bool is_flow)
+static enum context command_like(bool is_strings)
 {
-	return is_strings || is_flow ? CTX_IMPORT : CTX_FUNCTION;
+	return is_strings ? CTX_IMPORT : CTX_FUNCTION;
 }
 
 static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r, enum context like)
@@ -304,7 +304,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		} else if (!strcmp(key, "tags"))
 			ok = want_strings(ld, v, key, &r->tags, &r->ntags);
 		else if (!strcmp(key, "score"))
-			ok = has_score = load_score(ld, v, r, command_like(is_strings, is_flow));
+			ok = has_score = load_score(ld, v, r, command_like(is_strings));
 		else if (is_strings && !strcmp(key, "pattern")) {
 			ok = want_string(ld, v, key, &r->pattern);
 			char why[256];
