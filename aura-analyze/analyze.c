@@ -70,7 +70,7 @@ static void scan_entry_points(struct analyze *an, const json_t *rec)
 	const json_t *content = json_object_get(rec, "content");
 	if (x && path && enc && !strcmp(enc, "utf-8") && json_is_string(content)) {
 		xref_scan_entry_points(x, path, json_string_value(content),
-				       json_string_length(content), CTX_IMPORT);
+				       json_string_length(content), CTX_COMMAND);
 		pyproject_scan_backend(x, path, json_string_value(content), json_string_length(content));
 	}
 }

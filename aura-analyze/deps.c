@@ -110,7 +110,7 @@ static void emit(const struct site *st, const char *fact, const char *text, size
 	memcpy(name, text, n);
 	name[n] = '\0';
 	static const char *const when[CTX_COUNT] = { "at install time", "at import time",
-						     "in test or example code" };
+						     "in test or example code", "when the user runs the package's command" };
 	struct { const char *key, *value; } subs[] = { { "{name}", name }, { "{when}", when[st->ctx] } };
 	char *msg = xstrdup(r->message);
 	for (size_t k = 0; k < 2; k++) {

@@ -47,6 +47,7 @@ struct walk {
 	 * under an environment switch the user turns on (rule opt_in): netguard.c */
 	const int *net_score;
 	const char *net_tag, *net_note;
+	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
@@ -87,7 +88,8 @@ bool tree_guard_ok(struct tree_guard *tg, int depth)
 	return false;
 }
 
-/* setup.py runs at install time; any other module's top level when it is imported. */
+/* setup.py runs at install time; a package's __main__.py when the user runs `python -m
+ * pkg` (context command); any other module's top level when it is imported. */
 static enum context top_context(const char *path)
 {
 	if (!path)
@@ -97,6 +99,8 @@ static enum context top_context(const char *path)
 	size_t n = strlen(base);
 	if (n > 4 && !strcmp(base + n - 4, ".pth"))
 		return CTX_INSTALL;
+	if (!strcmp(base, "__main__.py"))
+		return CTX_COMMAND;
 	return strcmp(base, "setup.py") == 0 ? CTX_INSTALL : CTX_IMPORT;
 }
 
@@ -154,7 +158,7 @@ static char *callee_name(const struct walk *w, const json_t *call)
 static const char *when(const struct walk *w, enum context c)
 {
 	static const char *const text[CTX_COUNT] = { "at install time", "at import time",
-						     "inside a function" };
+						     "inside a function", "when the user runs the package's command" };
 	if (w->test_code)
 		return "in test or example code";
 	return w->repo_code && c == CTX_FUNCTION ? "in code the package does not install" : text[c];
@@ -248,6 +252,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		    (!bundled_is_configure(w->build_tool) || (c == CTX_INSTALL && bundled_open(w->artifact)));
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
+	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
 	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
@@ -262,6 +267,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		char *m = xmalloc(strlen(msg) + strlen(w->package_file) + 96);
 		sprintf(m, "%s: the package's own file %s, whose code is analysed where it runs", msg,
 			w->package_file);
+		free(msg);
+		msg = m;
+	}
+	if (lookup) {
+		char *m = xmalloc(strlen(msg) + 64);
+		sprintf(m, "%s: known code that only looks values up", msg);
 		free(msg);
 		msg = m;
 	}
@@ -295,7 +306,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
-			: own ? r->package_file[c] : unshipped ? r->unshipped[c] : r->score[c];
+			: own ? r->package_file[c] : lookup ? r->lookup[c] : unshipped ? r->unshipped[c]
+			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
 	free(msg);
@@ -312,6 +324,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("system-library"));
 	if (own)
 		json_array_append_new(tags, json_string("package-file"));
+	if (lookup)
+		json_array_append_new(tags, json_string("lookup"));
 	if (w->repo_code)
 		json_array_append_new(tags, json_string("not-installed"));
 	if (w->decoded_from)
@@ -342,7 +356,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (decoded)
 		json_object_set_new(hit, "payload", json_string(decoded));
 	/* Another file may call this def at install or import time: kept for artifact_end. */
-	if (c == CTX_FUNCTION && w->def && w->xref && !w->test_code)
+	if ((c == CTX_FUNCTION || c == CTX_COMMAND) && w->def && w->xref && !w->test_code)
 		xref_keep_hit(w->xref, w->def, r, fixed, hit);
 	/* Another file may run this one as code (exec of its text): kept for artifact_end. */
 	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
@@ -567,6 +581,8 @@ static const char *const_text(const json_t *e)
 #define BUILD_DEPTH 6	/* variables followed from the call to the command's parts */
 
 typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
+			    size_t len, int depth, bool same);
 static bool through_bindings(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			     size_t len, int depth);
 static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
@@ -1058,7 +1074,7 @@ static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn
 	size_t i;
 	json_t *v;
 	json_array_foreach(list, i, v)
-		if (!fn(w, v, buf, len, depth + 1))
+		if (!resolve_binding(w, v, fn, buf, len, depth, false))
 			return false;
 	return true;
 }
@@ -1118,13 +1134,47 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 
 #define RUN_FILE_DEPTH 6	/* variables followed from the exec to the open */
 
-/* Every `name = value` and `with value as name` of the file, by name. */
+/*
+ * A loop target (`for cmd in ("gcc -v", "cc -v")`, `[f(x) for x in XS]`): bound to each
+ * element of the iterable in turn.  Kept among the bindings as {"_each": iterable,
+ * "lineno": the loop's line}; each_element() resolves it.
+ */
+static void bind_each(struct walk *w, const json_t *target, const json_t *iter, const json_t *at)
+{
+	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
+	if (!id || !iter)
+		return;
+	json_t *list = json_object_get(w->bindings, id);
+	if (!list)
+		json_object_set_new(w->bindings, id, list = json_array());
+	json_t *each = json_object();
+	if (!each)
+		aura_oom();
+	json_object_set(each, "_each", (json_t *)iter);
+	json_object_set_new(each, "lineno", json_integer(position(at, "lineno")));
+	json_array_append_new(list, each);
+}
+
+/* Every `name = value`, `with value as name` and loop target of the file, by name. */
 static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
 	if (!tree_guard_ok(w->guard, depth))
 		return;
 	const json_t *target = NULL, *value = NULL;
+	size_t i;
+	json_t *gen;
 	switch (ast_kind(node)) {
+	case AST_For:
+	case AST_AsyncFor:
+		bind_each(w, json_object_get(node, "target"), json_object_get(node, "iter"), node);
+		break;
+	case AST_ListComp:
+	case AST_SetComp:
+	case AST_GeneratorExp:
+	case AST_DictComp:	/* its generators have no line of their own: the expression's */
+		json_array_foreach(json_object_get(node, "generators"), i, gen)
+			bind_each(w, json_object_get(gen, "target"), json_object_get(gen, "iter"), node);
+		break;
 	case AST_Assign:
 		if (json_array_size(json_object_get(node, "targets")) == 1) {
 			target = json_array_get(json_object_get(node, "targets"), 0);
@@ -1155,6 +1205,150 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 		collect_bindings(w, child, depth + 1);
 }
 
+#define EACH_MAX 64	/* elements of a loop's iterable followed, at most */
+
+static bool same_name(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * A name the file binds once, to `value`, and never changes afterwards: no other
+ * binding, no augmented assignment or deletion, no item stored into it, and it is never
+ * handed to anything (a call's argument, another name, an attribute such as .append):
+ * what it holds stays what is written.  Only read as a loop's iterable or by `in`.
+ */
+static bool never_changed(const struct walk *w, const json_t *node, const char *id, int *stores,
+			  int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	enum ast_kind kind = ast_kind(node);
+	const json_t *held = NULL;	/* a child that may name `id` as something it changes */
+	size_t i;
+	json_t *child;
+	switch (kind) {
+	case AST_Attribute:
+	case AST_Subscript:
+	case AST_Starred:
+		held = json_object_get(node, "value");
+		break;
+	case AST_AugAssign:
+		held = json_object_get(node, "target");
+		break;
+	case AST_Assign:
+	case AST_NamedExpr:
+		held = json_object_get(node, "value");
+		break;
+	case AST_Call:	/* a function given the list may append to it */
+		json_array_foreach(json_object_get(node, "args"), i, child)
+			if (ast_is(child, AST_Name) && same_name(json_string_value(json_object_get(child, "id")), id))
+				return false;
+		json_array_foreach(json_object_get(node, "keywords"), i, child) {
+			const json_t *v = json_object_get(child, "value");
+			if (ast_is(v, AST_Name) && same_name(json_string_value(json_object_get(v, "id")), id))
+				return false;
+		}
+		break;
+	case AST_Name:	/* a store other than the one binding, or a del */
+		if (same_name(json_string_value(json_object_get(node, "id")), id) &&
+		    !ast_is(json_object_get(node, "ctx"), AST_Load) &&
+		    (!ast_is(json_object_get(node, "ctx"), AST_Store) || ++*stores > 1))
+			return false;
+		break;
+	case AST_Global:
+	case AST_Nonlocal:
+		json_array_foreach(json_object_get(node, "names"), i, child)
+			if (same_name(json_string_value(child), id))
+				return false;
+		break;
+	default:
+		break;
+	}
+	if (ast_is(held, AST_Name) && same_name(json_string_value(json_object_get(held, "id")), id))
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!never_changed(w, child, id, stores, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The elements a loop over `iter` takes, when they are written in the code: a tuple,
+ * list or set literal, a dict literal's keys (`{...}` or `{...}.keys()`), or a name bound
+ * only to one of those and never changed.  NULL when not known, empty or too many.
+ */
+static const json_t *loop_elements(const struct walk *w, const json_t *iter)
+{
+	const json_t *func = ast_is(iter, AST_Call) ? json_object_get(iter, "func") : NULL;
+	if (ast_is(func, AST_Attribute) && !json_array_size(json_object_get(iter, "args")) &&
+	    same_name(json_string_value(json_object_get(func, "attr")), "keys"))
+		iter = json_object_get(func, "value");
+	if (ast_is(iter, AST_Name)) {
+		const char *id = json_string_value(json_object_get(iter, "id"));
+		const json_t *list = id ? json_object_get(w->bindings, id) : NULL;
+		const json_t *only = json_array_get(list, 0);
+		if (json_array_size(list) != 1 || json_object_get(only, "_each") ||
+		    !(ast_is(only, AST_Tuple) || ast_is(only, AST_List) || ast_is(only, AST_Set) ||
+		      ast_is(only, AST_Dict)))
+			return NULL;
+		int stores = 0;
+		if (!never_changed(w, w->tree, id, &stores, 0))
+			return NULL;
+		iter = only;
+	}
+	const json_t *elts = ast_is(iter, AST_Dict) ? json_object_get(iter, "keys")
+			     : ast_is(iter, AST_Tuple) || ast_is(iter, AST_List) || ast_is(iter, AST_Set)
+			     ? json_object_get(iter, "elts") : NULL;
+	size_t n = json_array_size(elts), i;
+	json_t *e;
+	json_array_foreach(elts, i, e)	/* {**more}, (*more,): what they add is not written */
+		if (json_is_null(e) || ast_is(e, AST_Starred))
+			return NULL;
+	return n && n <= EACH_MAX ? elts : NULL;
+}
+
+/*
+ * A loop target resolved (bind_each): every element of the iterable resolves with `fn`.
+ * With `same`, they must give one text, or each a build tool (a loop over probes,
+ * "dpkg-architecture -q…", "gcc -print-multiarch": each is a build command).  The first
+ * element's text is left in buf.
+ */
+static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn, char *buf,
+			 size_t len, int depth, bool same)
+{
+	const json_t *elts = loop_elements(w, json_object_get(each, "_each"));
+	if (!elts)
+		return false;
+	char *other = xmalloc(len);
+	bool ok = true, tools = true;
+	size_t i;
+	json_t *e;
+	json_array_foreach(elts, i, e) {
+		char *into = i ? other : buf;
+		if (!fn(w, e, into, len, depth + 1)) {
+			ok = false;
+			break;
+		}
+		tools = tools && into[0] && !strchr(into, '/') && !strchr(into, '\\') &&
+			rules_is_build_tool(w->rules, into);
+		if (same && i && strcmp(other, buf) && !tools)
+			ok = false;
+	}
+	free(other);
+	return ok;
+}
+
+/* One binding of a name resolved with `fn`: a value, or a loop target's every element. */
+static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
+			    size_t len, int depth, bool same)
+{
+	if (json_object_get(v, "_each"))
+		return each_element(w, v, fn, buf, len, depth, same);
+	return fn(w, v, buf, len, depth + 1);
+}
+
 /*
  * A Name resolved through its binding: the last one written before the use (a file's
  * `with open("README") as f:` and a later `with open("pkg/version.py") as f:` are two
@@ -1180,11 +1374,11 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 		}
 	}
 	if (best)
-		return fn(w, best, buf, len, depth + 1);
+		return resolve_binding(w, best, fn, buf, len, depth, true);
 	char *other = xmalloc(len);
 	bool ok = true;
 	json_array_foreach(list, i, v)
-		if (!fn(w, v, i ? other : buf, len, depth + 1) || (i && strcmp(other, buf)))
+		if (!resolve_binding(w, v, fn, i ? other : buf, len, depth, true) || (i && strcmp(other, buf)))
 			ok = false;
 	free(other);
 	return ok;
@@ -1567,6 +1761,47 @@ static bool interpreter_script(const struct walk *w, const json_t *call, char *b
 	return true;
 }
 
+/*
+ * The code aura-rewrite decoded for an exec/eval (`_payload`) only looks values up:
+ * expression statements of names, attributes, items, constants, containers and
+ * operators — no call, lambda, comprehension, import or assignment, nothing that runs
+ * code of its own.  `_numpy_aliases` is a lookup; `__import__("os")` is not.
+ */
+static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	size_t i = 0;
+	json_t *child;
+	if (json_is_array(node)) {	/* a body; the Module's type_ignores (empty) */
+		json_array_foreach(node, i, child)
+			if (!only_looks_up(w, child, depth + 1))
+				return false;
+		return true;
+	}
+	enum ast_kind kind = ast_kind(node);
+	switch (ast_kind_class(kind)) {
+	case AST_CLASS_CTX: case AST_CLASS_BOOLOP: case AST_CLASS_OPERATOR: case AST_CLASS_UNARYOP:
+	case AST_CLASS_CMPOP:
+		return true;
+	default:
+		break;
+	}
+	static const enum ast_kind reads[] = { AST_Module, AST_Expr, AST_Name, AST_Attribute,
+					       AST_Constant, AST_Tuple, AST_List, AST_Set, AST_Dict,
+					       AST_Subscript, AST_Slice, AST_BinOp, AST_UnaryOp,
+					       AST_BoolOp, AST_Compare, AST_IfExp };
+	while (i < sizeof reads / sizeof *reads && reads[i] != kind)
+		i++;
+	if (i == sizeof reads / sizeof *reads)
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!only_looks_up(w, child, depth + 1))
+			return false;
+	return true;
+}
+
 static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
@@ -1599,9 +1834,12 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		w->net_score = r->extracted, w->net_tag = "extracted";
 		w->net_note = "the download is only unpacked afterwards, nothing of it run here";
 	}
+	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
+		w->lookup = true;
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->net_score = NULL;
+	w->lookup = false;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
 	w->system_lib = NULL;
@@ -1611,11 +1849,14 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	const struct rule *hr = hidden ? rules_match(&w->rules->calls, BUILTIN_BY_NAME, false) : NULL;
 	if (hr)
 		emit_hit(w, hr, hidden, call, c);
+	/* A call of a module's main block is one of the def `__main__` (a file run as a
+	 * script reaches it), not of the module's top level. */
+	bool in_main = c == CTX_COMMAND && w->def && !strcmp(w->def, XREF_MAIN_DEF);
 	if (name && w->xref && !w->test_code && (c != CTX_FUNCTION || w->def || w->repo_code))
 		xref_note_call(w->xref, name,
 			       json_object_get(call, "_resolved") ||
 			       json_object_get(json_object_get(call, "func"), "_resolved"),
-			       c == CTX_FUNCTION ? w->def : NULL, c);
+			       c == CTX_FUNCTION || in_main ? w->def : NULL, c);
 	free(name);
 }
 
@@ -1943,13 +2184,14 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		return;
 	}
 	if (c == CTX_IMPORT && reach_is_main_guard(node)) {
-		/* Runs when the module is run as a script, not when it is imported: kept for
-		 * xref as the def `__main__`, which a file run as a script reaches. */
+		/* Runs when the user runs the module as a script, not when it is imported
+		 * (context command): kept for xref as the def `__main__`, which a file run as a
+		 * script reaches. */
 		walk_field(w, node, "test", c, depth);
 		const char *saved_def = w->def;
 		if (!w->def && !w->in_class)
 			w->def = XREF_MAIN_DEF;
-		walk_field(w, node, "body", CTX_FUNCTION, depth);
+		walk_field(w, node, "body", CTX_COMMAND, depth);
 		w->def = saved_def;
 		walk_field(w, node, "orelse", c, depth);
 		return;
@@ -2048,7 +2290,9 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	else
 		w.repo_code = false;
 	collect_hook_classes(&w, tree);
-	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL, w.hook_classes, w.nhook_classes);
+	/* setup.py and __main__.py run as scripts: their `if __name__ == "__main__":` too. */
+	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL || w.top == CTX_COMMAND,
+			      w.hook_classes, w.nhook_classes);
 	walk(&w, tree, w.top, 0);
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,

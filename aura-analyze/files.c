@@ -34,7 +34,7 @@ static void emit(const struct rule *r, const json_t *file, const char *fact, enu
 		return;
 	const char *path = record_str(file, "path");
 	static const char *const when[CTX_COUNT] = { "at install time", "at import time",
-						     "in test or example code" };
+						     "in test or example code", "when the user runs the package's command" };
 	size_t cap = strlen(r->message) + strlen(path) + 64, len = 0;
 	char *msg = xmalloc(cap);
 	for (const char *p = r->message; *p;) {	/* {name}: the member; {when}: the context */

@@ -16,7 +16,7 @@
 #include "rules.h"
 #include "strings.h"
 
-const char *const context_names[CTX_COUNT] = { "install", "import", "function" };
+const char *const context_names[CTX_COUNT] = { "install", "import", "function", "command" };
 
 #define MAX_SCORE 1000
 
@@ -140,8 +140,12 @@ static bool check_pattern(struct loader *ld, const yaml_node_t *n, const char *p
 	return true;
 }
 
-/* score: 40, or score: {install: 80, import: 40, function: 15, default: 5} */
-static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, bool *applies)
+/*
+ * score: 40, or score: {install: 80, import: 40, function: 15, command: 2, default: 5}.
+ * Without its own score (or a default), `command` weighs like context `like`.
+ */
+static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, bool *applies,
+			enum context like)
 {
 	if (n->type == YAML_SCALAR_NODE) {
 		int v;
@@ -163,7 +167,7 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 				break;
 		if (c == CTX_COUNT && !(key && strcmp(key, "default") == 0))
 			return fail_at(ld, k, "score: unknown context '%s' (install, import, "
-					      "function or default)", key ? key : "?");
+					      "function, command or default)", key ? key : "?");
 		if (!want_int(ld, v, key, &value))
 			return false;
 		if (c == CTX_COUNT)
@@ -174,12 +178,26 @@ static bool load_scores(struct loader *ld, const yaml_node_t *n, int *score, boo
 	for (int c = 0; c < CTX_COUNT; c++)
 		if (!applies[c] && dflt >= 0)
 			score[c] = dflt, applies[c] = true;
+	if (!applies[CTX_COMMAND] && applies[like])
+		score[CTX_COMMAND] = score[like], applies[CTX_COMMAND] = true;
 	return true;
 }
 
-static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r)
+/*
+ * The user's command runs the package's code on purpose: what a CLI does with processes,
+ * eval or the network (API use, a call rule's score) and a data flow to a destination
+ * the user gives weigh like code in a function.  What says where data goes or where code
+ * comes from does not change with who started the program: a signature (strings) and a
+ * hard-coded destination (fixed_host) weigh in a command as at import time.
+ */
+static enum context command_like(bool is_strings)
 {
-	return load_scores(ld, n, r->score, r->applies);
+	return is_strings ? CTX_IMPORT : CTX_FUNCTION;
+}
+
+static bool load_score(struct loader *ld, const yaml_node_t *n, struct rule *r, enum context like)
+{
+	return load_scores(ld, n, r->score, r->applies, like);
 }
 
 static void rule_free(struct rule *r)
@@ -287,7 +305,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		} else if (!strcmp(key, "tags"))
 			ok = want_strings(ld, v, key, &r->tags, &r->ntags);
 		else if (!strcmp(key, "score"))
-			ok = has_score = load_score(ld, v, r);
+			ok = has_score = load_score(ld, v, r, command_like(is_strings));
 		else if (is_strings && !strcmp(key, "pattern")) {
 			ok = want_string(ld, v, key, &r->pattern);
 			char why[256];
@@ -300,29 +318,31 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
 			ok = load_flow_ends(ld, k, v, r);
 		else if (!is_strings && !strcmp(key, "fixed_host"))
-			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host);
+			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host, CTX_IMPORT);
 		else if (!is_strings && !is_flow && !strcmp(key, "build_tool"))
-			ok = load_scores(ld, v, r->build_tool, r->has_build_tool);
+			ok = load_scores(ld, v, r->build_tool, r->has_build_tool, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
-			ok = load_scores(ld, v, r->package_file, r->has_package_file);
+			ok = load_scores(ld, v, r->package_file, r->has_package_file, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "system_library"))
-			ok = load_scores(ld, v, r->system_library, r->has_system_library);
+			ok = load_scores(ld, v, r->system_library, r->has_system_library, CTX_FUNCTION);
+		else if (!is_strings && !is_flow && !strcmp(key, "lookup"))
+			ok = load_scores(ld, v, r->lookup, r->has_lookup, CTX_FUNCTION);
 		else if ((is_flow || is_strings) && !strcmp(key, "unshipped"))
-			ok = load_scores(ld, v, r->unshipped, r->has_unshipped);
+			ok = load_scores(ld, v, r->unshipped, r->has_unshipped, CTX_FUNCTION);
 		else if (is_flow && !strcmp(key, "own_service"))
-			ok = load_scores(ld, v, r->own_service, r->has_own_service);
+			ok = load_scores(ld, v, r->own_service, r->has_own_service, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "verified"))
-			ok = load_scores(ld, v, r->verified, r->has_verified);
+			ok = load_scores(ld, v, r->verified, r->has_verified, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "opt_in"))
-			ok = load_scores(ld, v, r->opt_in, r->has_opt_in);
+			ok = load_scores(ld, v, r->opt_in, r->has_opt_in, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "extracted"))
-			ok = load_scores(ld, v, r->extracted, r->has_extracted);
+			ok = load_scores(ld, v, r->extracted, r->has_extracted, CTX_FUNCTION);
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
-				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in, extracted");
+				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in, extracted, lookup");
 		if (!ok)
 			return false;
 	}

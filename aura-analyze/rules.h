@@ -7,7 +7,9 @@
 #include <stddef.h>
 
 /* Where code runs, which decides how much a finding weighs. */
-enum context { CTX_INSTALL, CTX_IMPORT, CTX_FUNCTION, CTX_COUNT };
+/* command: code the package runs only when the user runs its command (a console or GUI
+ * script's function, a package's __main__.py, a module's `if __name__ == "__main__":`). */
+enum context { CTX_INSTALL, CTX_IMPORT, CTX_FUNCTION, CTX_COMMAND, CTX_COUNT };
 extern const char *const context_names[CTX_COUNT];
 
 struct rule {
@@ -37,6 +39,10 @@ struct rule {
 	 * directory the user's environment names), not a file the package ships or fetches */
 	int system_library[CTX_COUNT];
 	bool has_system_library[CTX_COUNT];
+	/* calls: the score when the code run is known (aura-rewrite's payload) and only
+	 * looks values up — names, attributes, items, no call: eval("_%s_aliases" % f) */
+	int lookup[CTX_COUNT];
+	bool has_lookup[CTX_COUNT];
 	/* flows: the score in test code or a repository script nothing runs on install or
 	 * import (a developer's script downloading a toolchain is not a payload) */
 	int unshipped[CTX_COUNT];

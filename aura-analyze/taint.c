@@ -353,7 +353,7 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			continue;
 		json_object_set_new(t->seen, key, json_true());
 		static const char *const when_ctx[CTX_COUNT] = { "at install time", "at import time",
-								 "inside a function" };
+								 "inside a function", "when the user runs the package's command" };
 		const char *when = t->site->test_code ? "in test or example code"
 				   : t->site->repo_code && t->ctx == CTX_FUNCTION
 				   ? "in code the package does not install" : when_ctx[t->ctx];

@@ -347,7 +347,11 @@ void xref_note_backend(struct xref *x, const char *path, const char *dir, const 
 
 void xref_note_import(struct xref *x, const char *module, enum context c)
 {
-	if (!x->path || !module || c != CTX_INSTALL)	/* what an import can raise */
+	/* What an import can raise: anything imported at install time; a package's
+	 * __main__.py (command code) imported at import time. */
+	const char *last = module ? strrchr(module, '.') : NULL;
+	bool main_module = module && !strcmp(last ? last + 1 : module, "__main__");
+	if (!x->path || !module || !(c == CTX_INSTALL || (c == CTX_IMPORT && main_module)))
 		return;
 	x->runs = xrealloc(x->runs, (x->nruns + 1) * sizeof *x->runs);
 	x->runs[x->nruns++] = (struct run){ .module = xstrdup(module), .from = xstrdup(x->path), .c = c };
@@ -367,7 +371,8 @@ static bool names_match(const char *key, const char *q)
 
 static const char *when_text(enum context c)
 {
-	return c == CTX_INSTALL ? "at install time" : "at import time";
+	return c == CTX_INSTALL ? "at install time" : c == CTX_IMPORT ? "at import time"
+	       : "when the user runs the package's command";
 }
 
 static bool has_tag(const json_t *hit, const char *tag)
@@ -406,7 +411,8 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	const char *msg = json_string_value(json_object_get(hit, "message"));
 	/* The kept hit says where it was found; the copy says where it runs. */
 	static const char *const was[] = { "inside a function", "at import time",
-					   "in code the package does not install" };
+					   "in code the package does not install",
+					   "when the user runs the package's command" };
 	const char *in = NULL, *said = NULL;
 	for (size_t i = 0; msg && !in && i < sizeof was / sizeof *was; i++)
 		in = strstr(msg, said = was[i]);
@@ -564,12 +570,24 @@ void xref_finish(struct xref *x)
 	struct walkq q = { .nodes = nodes, .by_last = by_last,
 			   .work = xmalloc((nnodes + 1) * sizeof *q.work),
 			   .wctx = xmalloc((nnodes + 1) * sizeof *q.wctx) };
-	/* Install roots first: a def reached from both weighs as install time. */
-	for (int pass = 0; pass < 2; pass++) {
-		enum context want = pass ? CTX_IMPORT : CTX_INSTALL;
+	/* Install roots first: a def reached from both weighs as install time; then import
+	 * roots; then what runs only when the user runs the package's command (console
+	 * scripts, __main__.py, every module's `if __name__ == "__main__":` block). */
+	static const enum context passes[] = { CTX_INSTALL, CTX_IMPORT, CTX_COMMAND };
+	for (size_t pass = 0; pass < sizeof passes / sizeof *passes; pass++) {
+		enum context want = passes[pass];
 		for (size_t e = 0; e < x->nedges; e++)
 			if (!x->edges[e].from && x->edges[e].c == want)
 				reach_target(&q, x->edges[e].to, x->edges[e].where, want);
+		const char *file;
+		json_t *name;
+		json_object_foreach(x->paths, file, name) {
+			if (want != CTX_COMMAND)
+				break;
+			char *main_def = join(json_string_value(name), XREF_MAIN_DEF);
+			reach_target(&q, main_def, file, want);
+			free(main_def);
+		}
 		/* Files run as code: their top level, and what it calls, runs in the runner's
 		 * context; a file the artifact does not have is unknown code (the fallback). */
 		for (size_t r = 0; r < x->nruns; r++) {
@@ -598,8 +616,12 @@ void xref_finish(struct xref *x)
 			enum context c = q.wctx[q.nwork];
 			size_t i;
 			json_t *v;
-			json_array_foreach(json_object_get(hits_of, nodes[k].key), i, v)
-				emit_upgraded(&x->hits[json_integer_value(v)], c, nodes[k].via);
+			json_array_foreach(json_object_get(hits_of, nodes[k].key), i, v) {
+				const struct kept *kh = &x->hits[json_integer_value(v)];
+				const char *was = json_string_value(json_object_get(kh->hit, "context"));
+				if (!was || strcmp(was, context_names[c]))	/* already weighed there */
+					emit_upgraded(kh, c, nodes[k].via);
+			}
 			json_array_foreach(json_object_get(edges_of, nodes[k].key), i, v)
 				reach_target(&q, x->edges[json_integer_value(v)].to, nodes[k].via, c);
 		}

@@ -56,6 +56,11 @@ struct resolver {
 	json_t *anchor;		/* inside a payload: the outer call, where hits are reported */
 	unsigned payload_depth;
 	json_t *defs;		/* def name -> its FunctionDef (the last one seen): decorators */
+	/* Loops over constants (loop_values): name -> {"stores": n, "changed": bool,
+	 * "added": [constants appended]}, from one scan of the tree; NULL until needed. */
+	json_t *loopnames;
+	const json_t *root;	/* the tree being rewritten, for that scan */
+	bool loopnames_cut;	/* the scan did not see the whole tree: trust no name */
 	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
 };
 
@@ -713,8 +718,10 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	check_budget(rs, node);
 	annotate_value(rs, node, out.v);
 
-	if (is_code_runner(callee) && a.complete && a.npos >= 1)
+	if (is_code_runner(callee) && a.complete && a.npos >= 1 && val_is_text(a.pos[0]))
 		on_payload(rs, node, a.pos[0], sc, depth);
+	else if (is_code_runner(callee) && rs->rerun)	/* a loop's may come back (on_for) */
+		json_object_del(node, "_payload_source"), payload_detach(node);
 	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
 		on_marshal(rs, node, a.pos[0]);
 	else if (rs->rerun)
@@ -1211,6 +1218,326 @@ static struct res on_compound(struct resolver *rs, json_t *node, struct scope *s
 	return NONE;
 }
 
+/* ---- loops over constants: the target takes each element in turn ---- */
+
+#define EACH_MAX 64	/* elements (or combinations, for nested loops) followed, at most */
+
+/* The scan's record of `id` (created). */
+static json_t *loop_name(struct resolver *rs, const char *id)
+{
+	json_t *e = json_object_get(rs->loopnames, id);
+	if (!e) {
+		e = json_pack("{s:i, s:b, s:[], s:[]}", "stores", 0, "changed", 0, "added", "via");
+		if (!e)
+			aura_oom();
+		json_object_set_new(rs->loopnames, id, e);
+	}
+	return e;
+}
+
+static void loop_name_changed(struct resolver *rs, const char *id)
+{
+	json_object_set_new(loop_name(rs, id), "changed", json_true());
+}
+
+/* The name `n` is, when it is a Name. */
+static const char *name_id(const json_t *n)
+{
+	return ast_is(n, AST_Name) ? str_field(n, "id") : NULL;
+}
+
+/* Fields where a name is only read: a loop's iterable, `in`, an operand, an index. */
+static bool field_reads(const json_t *node, const char *key)
+{
+	switch (ast_kind(node)) {
+	case AST_For: case AST_AsyncFor: case AST_comprehension:
+		return !strcmp(key, "iter");
+	case AST_Compare:
+		return !strcmp(key, "left") || !strcmp(key, "comparators");
+	case AST_Subscript:
+		return is_load(node) && (!strcmp(key, "value") || !strcmp(key, "slice"));
+	case AST_BinOp:
+		return !strcmp(key, "left") || !strcmp(key, "right");
+	case AST_UnaryOp:
+		return !strcmp(key, "operand");
+	case AST_BoolOp:
+		return !strcmp(key, "values");
+	case AST_If: case AST_While: case AST_IfExp: case AST_Assert:
+		return !strcmp(key, "test");
+	case AST_Expr: case AST_FormattedValue:
+		return !strcmp(key, "value");
+	default:
+		return false;
+	}
+}
+
+/* Calls that only read the container they are given (when the file rebinds none of them). */
+static bool reading_builtin(const char *id)
+{
+	static const char *const readers[] = { "set", "frozenset", "list", "tuple", "sorted", "len",
+					       "enumerate", "reversed", "min", "max", "any", "all",
+					       "iter", "zip", "str", "repr", "print", "isinstance" };
+	for (size_t i = 0; id && i < sizeof readers / sizeof *readers; i++)
+		if (!strcmp(id, readers[i]))
+			return true;
+	return false;
+}
+
+/* x.append("c"), x.insert(i, "c"), x.extend(("c", "d")): constants the container gains;
+ * x.remove(...), x.sort(), x.index(...): it only shrinks or is read.  Anything else
+ * changes it in a way not followed. */
+static void scan_method(struct resolver *rs, const char *id, const char *method, const json_t *args)
+{
+	static const char *const readers[] = { "remove", "discard", "pop", "clear", "sort", "reverse",
+					       "index", "count", "copy", "keys", "get", "__contains__" };
+	for (size_t i = 0; method && i < sizeof readers / sizeof *readers; i++)
+		if (!strcmp(method, readers[i]))
+			return;
+	const json_t *item = NULL, *items = NULL;
+	size_t n = json_array_size(args);
+	if (method && (!strcmp(method, "append") || !strcmp(method, "add")) && n == 1)
+		item = json_array_get(args, 0);
+	else if (method && !strcmp(method, "insert") && n == 2)
+		item = json_array_get(args, 1);
+	else if (method && (!strcmp(method, "extend") || !strcmp(method, "update")) && n == 1)
+		items = json_object_get(json_array_get(args, 0), "elts");
+	json_t *added = json_object_get(loop_name(rs, id), "added");
+	if (ast_is(item, AST_Constant)) {
+		json_array_append(added, json_object_get(item, "value"));
+		return;
+	}
+	size_t i;
+	const json_t *e;
+	json_array_foreach(items, i, e) {
+		if (!ast_is(e, AST_Constant))
+			break;
+		json_array_append(added, json_object_get(e, "value"));
+	}
+	if (!items || i < json_array_size(items))
+		loop_name_changed(rs, id);
+}
+
+/*
+ * One scan of the tree, by name and blind to scopes (so it errs on the side of "changed"):
+ * how often each name is bound, whether its container may change (an item stored, an
+ * unknown method, handed to a call or to another name), and the constants appended.
+ */
+static void scan_names(struct resolver *rs, const json_t *node, bool read_ok, int depth)
+{
+	if (!node || rs->loopnames_cut)
+		return;
+	if (!ast_guard_ok(&rs->guard, depth)) {
+		rs->loopnames_cut = true;
+		return;
+	}
+	size_t i;
+	const json_t *child;
+	if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+			scan_names(rs, child, read_ok, depth + 1);
+		return;
+	}
+	const char *id = name_id(node);
+	if (id) {
+		json_t *e = loop_name(rs, id);
+		if (ast_is(json_object_get(node, "ctx"), AST_Store))
+			json_object_set_new(e, "stores", json_integer(json_integer_value(json_object_get(e, "stores")) + 1));
+		else if (!read_ok)
+			loop_name_changed(rs, id);
+		return;
+	}
+	if (ast_is(node, AST_Call)) {
+		const json_t *func = json_object_get(node, "func"), *args = json_object_get(node, "args");
+		const json_t *recv = ast_is(func, AST_Attribute) ? json_object_get(func, "value") : NULL;
+		const char *method = recv ? str_field(func, "attr") : NULL;
+		const char *builtin = reading_builtin(name_id(func)) ? name_id(func) : NULL;
+		bool joins = method && !strcmp(method, "join") && ast_is(recv, AST_Constant);
+		if (name_id(recv))
+			scan_method(rs, name_id(recv), method, args);
+		else
+			scan_names(rs, recv ? recv : func, false, depth + 1);
+		json_array_foreach(args, i, child)	/* sorted(x): only if sorted is the builtin */
+			if (builtin && name_id(child))
+				json_array_append_new(json_object_get(loop_name(rs, name_id(child)), "via"),
+						      json_string(builtin));
+		scan_names(rs, args, builtin || joins, depth + 1);
+		scan_names(rs, json_object_get(node, "keywords"), false, depth + 1);
+		return;
+	}
+	/* Other bindings of a name: def, class, parameter, import. */
+	const char *bound = ast_is(node, AST_FunctionDef) || ast_is(node, AST_AsyncFunctionDef) ||
+			    ast_is(node, AST_ClassDef) ? str_field(node, "name")
+			    : ast_is(node, AST_arg) ? str_field(node, "arg")
+			    : ast_is(node, AST_alias) ? (str_field(node, "asname") ? str_field(node, "asname")
+							  : str_field(node, "name"))
+			    : NULL;
+	if (bound) {
+		json_t *e = loop_name(rs, bound);
+		json_object_set_new(e, "stores", json_integer(json_integer_value(json_object_get(e, "stores")) + 1));
+	}
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)node, key, value)
+		if (key[0] != '_' && (json_is_object(value) || json_is_array(value)))
+			scan_names(rs, value, field_reads(node, key), depth + 1);
+}
+
+/* A Constant value of the scan, as an evaluator value. */
+static bool push_constant(struct val ***items, size_t *n, struct val *v)
+{
+	if (!v || v->kind > V_BYTES || v->kind == V_FLOAT || *n >= EACH_MAX) {
+		val_unref(v);
+		return false;
+	}
+	*items = xrealloc(*items, (*n + 1) * sizeof **items);
+	(*items)[(*n)++] = v;
+	return true;
+}
+
+/*
+ * The elements a `for` over `iter` takes, when the code writes them: a tuple, list, set or
+ * dict literal (its keys; `.keys()` too), or a name bound once to such a container that
+ * the file never changes but by appending constants (which are elements too).  Each must
+ * be a str, bytes, int, bool or None; 1 to EACH_MAX of them.  A V_LIST, or NULL.
+ */
+static struct val *loop_values(struct resolver *rs, const json_t *iter, struct scope *sc)
+{
+	const json_t *func = ast_is(iter, AST_Call) ? json_object_get(iter, "func") : NULL;
+	if (ast_is(func, AST_Attribute) && !json_array_size(json_object_get(iter, "args")) &&
+	    !strcmp(str_field(func, "attr") ? str_field(func, "attr") : "", "keys"))
+		iter = json_object_get(func, "value");
+	struct val **items = NULL;
+	size_t n = 0, i;
+	bool ok = true;
+	const json_t *e;
+	const char *id = name_id(iter);
+	if (id) {
+		if (!rs->loopnames) {
+			rs->loopnames = json_object();
+			scan_names(rs, rs->root, false, 0);
+		}
+		const json_t *rec = json_object_get(rs->loopnames, id);
+		const struct val *v = scope_value(&rs->arena, sc, id);
+		char *alias = scope_resolve(sc, id);
+		ok = !rs->loopnames_cut && json_integer_value(json_object_get(rec, "stores")) == 1 &&
+		     !json_is_true(json_object_get(rec, "changed")) && !alias && v &&
+		     (v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_DICT);
+		free(alias);
+		json_array_foreach(json_object_get(rec, "via"), i, e)	/* the readers it is given */
+			if (json_integer_value(json_object_get(json_object_get(rs->loopnames,
+						json_string_value(e)), "stores")))
+				ok = false;
+		size_t step = ok && v->kind == V_DICT ? 2 : 1;
+		for (i = 0; ok && i < v->seq.n; i += step)
+			ok = push_constant(&items, &n, val_ref(v->seq.items[i]));
+		json_array_foreach(json_object_get(rec, "added"), i, e)
+			if (ok)
+				ok = push_constant(&items, &n, val_from_constant(e));
+	} else if (ast_is(iter, AST_Tuple) || ast_is(iter, AST_List) || ast_is(iter, AST_Set) ||
+		   ast_is(iter, AST_Dict)) {
+		json_array_foreach(json_object_get(iter, ast_is(iter, AST_Dict) ? "keys" : "elts"), i, e)
+			if (ok)
+				ok = !ast_is(e, AST_Starred) &&
+				     push_constant(&items, &n, eval_expr(&rs->ec, e, sc, NULL, 0));
+	} else {
+		ok = false;
+	}
+	if (!ok || !n) {
+		for (i = 0; i < n; i++)
+			val_unref(items[i]);
+		free(items);
+		return NULL;
+	}
+	return val_seq(V_LIST, items, n);
+}
+
+/*
+ * exec/eval/compile inside loops over constants, whose code is not known as one value:
+ * its argument evaluated once for each combination of the loops' targets (`envs`).  When
+ * every one is text, the texts, one per line, are the payload (rule `fold:each`), so
+ * eval("_%s_aliases" % flavor) for flavor in ("numpy", "python") runs the code
+ * `_numpy_aliases` and `_python_aliases`, analysed like any payload.
+ */
+static void loop_payloads(struct resolver *rs, json_t *node, struct scope *sc,
+			  const struct env *const *envs, size_t nenvs, int depth)
+{
+	if (!node || too_deep(rs, depth, node))
+		return;
+	size_t i;
+	json_t *child;
+	if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+			loop_payloads(rs, child, sc, envs, nenvs, depth + 1);
+		return;
+	}
+	switch (ast_kind(node)) {
+	case AST_FunctionDef: case AST_AsyncFunctionDef: case AST_Lambda: case AST_ClassDef:
+		return;	/* runs later, or in a scope of its own */
+	case AST_For: case AST_AsyncFor: {
+		const char *id = name_id(json_object_get(node, "target"));
+		struct val *inner = id ? loop_values(rs, json_object_get(node, "iter"), sc) : NULL;
+		if (!inner || nenvs * inner->seq.n > EACH_MAX) {
+			val_unref(inner);
+			loop_payloads(rs, json_object_get(node, "body"), sc, envs, nenvs, depth + 1);
+			return;
+		}
+		size_t m = nenvs * inner->seq.n;
+		struct env *more = xmalloc(m * sizeof *more);
+		const struct env **envs2 = xmalloc(m * sizeof *envs2);
+		for (size_t k = 0; k < m; k++) {
+			more[k] = (struct env){ id, inner->seq.items[k % inner->seq.n], envs[k / inner->seq.n] };
+			envs2[k] = &more[k];
+		}
+		loop_payloads(rs, json_object_get(node, "body"), sc, envs2, m, depth + 1);
+		free(envs2);
+		free(more);
+		val_unref(inner);
+		return;
+	}
+	default:
+		break;
+	}
+	const json_t *arg = json_array_get(json_object_get(node, "args"), 0);
+	if (ast_is(node, AST_Call) && is_code_runner(str_field(node, "_resolved")) && arg &&
+	    !ast_is(arg, AST_Starred) && !json_object_get(node, "_payload_source")) {
+		char *text = NULL;
+		size_t len = 0;
+		enum vkind kind = V_NONE;
+		struct val *joined = val_new(V_STR);
+		size_t k;
+		for (k = 0; k < nenvs; k++) {
+			struct val *v = eval_expr(&rs->ec, arg, sc, envs[k], 0);
+			bool fits = val_is_text(v) && (kind == V_NONE || v->kind == kind);
+			if (fits) {
+				kind = v->kind;
+				text = xrealloc(text, len + v->s.n + 2);
+				if (k)
+					text[len++] = '\n';
+				memcpy(text + len, v->s.p, v->s.n);
+				len += v->s.n;
+				val_merge_rules(joined, v);
+			}
+			val_unref(v);
+			if (!fits)
+				break;
+		}
+		check_budget(rs, node);
+		if (k == nenvs) {
+			struct val *code = val_take(kind, text, len);
+			val_add_rule(code, "fold:each");
+			val_merge_rules(code, joined);
+			on_payload(rs, node, code, sc, depth);
+			val_unref(code);
+		} else {
+			free(text);
+		}
+		val_unref(joined);
+	}
+	struct ast_children it;
+	for (ast_children_init(&it, node); (child = ast_children_next(&it));)
+		loop_payloads(rs, child, sc, envs, nenvs, depth + 1);
+}
+
 static struct res on_for(struct resolver *rs, json_t *node, struct scope *sc, int depth)
 {
 	walk_field(rs, node, "iter", sc, depth);
@@ -1221,6 +1548,21 @@ static struct res on_for(struct resolver *rs, json_t *node, struct scope *sc, in
 	walk_field(rs, node, "body", sc, depth);
 	walk_field(rs, node, "orelse", sc, depth);
 	leave_compound(rs, mark);
+	/* Code run in the loop, built from its target: once per element (loop_payloads). */
+	const char *id = name_id(json_object_get(node, "target"));
+	struct val *each = id ? loop_values(rs, json_object_get(node, "iter"), sc) : NULL;
+	if (each) {
+		struct env *envs = xmalloc(each->seq.n * sizeof *envs);
+		const struct env **ptrs = xmalloc(each->seq.n * sizeof *ptrs);
+		for (size_t k = 0; k < each->seq.n; k++) {
+			envs[k] = (struct env){ id, each->seq.items[k], NULL };
+			ptrs[k] = &envs[k];
+		}
+		loop_payloads(rs, json_object_get(node, "body"), sc, ptrs, each->seq.n, depth + 1);
+		free(ptrs);
+		free(envs);
+		val_unref(each);
+	}
 	return NONE;
 }
 
@@ -1491,6 +1833,7 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	budget_init(&rs.budget);
 	rs.ec = (struct evalctx){ &rs.budget, &rs.arena };
 	rs.rerun = json_is_true(json_object_get(tree, "_rewritten"));
+	rs.root = tree;
 	struct scope *module = scope_new(&rs.arena, SCOPE_MODULE, NULL);
 	res_free(visit(&rs, tree, module, 0));
 	/* The queue grows while it is drained: nested functions are queued by their parents. */
@@ -1503,5 +1846,6 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	free(rs.kills);
 	json_decref(rs.defs);
 	json_decref(rs.classes);
+	json_decref(rs.loopnames);
 	scope_arena_free(&rs.arena);
 }

@@ -64,7 +64,8 @@ static bool hit_has_tag(const json_t *hit, const char *want)
  * A hit that says by itself what the package does: a signature, metadata, a data flow.
  * A flow inside a function nothing calls, to a destination its caller chooses, is what
  * libraries do (a client sends a password to the server it is given): it counts with
- * its file like the other API use.
+ * its file like the other API use; so does one in the package's command (context
+ * `command`), which runs only when the user runs it.
  */
 static bool hit_is_strong(const json_t *hit)
 {
@@ -73,7 +74,8 @@ static bool hit_is_strong(const json_t *hit)
 	if (!hit_has_tag(hit, "flow"))
 		return false;
 	const char *context = record_str(hit, "context");
-	return !(context && !strcmp(context, "function")) || hit_has_tag(hit, "fixed-host");
+	bool called = context && (!strcmp(context, "function") || !strcmp(context, "command"));
+	return !called || hit_has_tag(hit, "fixed-host");
 }
 
 /*

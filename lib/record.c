@@ -96,7 +96,7 @@ struct field_rule {
 };
 
 static const char *const severity_list[] = { "info", "low", "medium", "high", "critical", NULL };
-static const char *const context_list[] = { "install", "import", "function", NULL };
+static const char *const context_list[] = { "install", "import", "function", "command", NULL };
 
 /* Every field a consumer computes with; docs/protocol.md lists the same ranges. */
 static const struct field_rule field_rules[] = {

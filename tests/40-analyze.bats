@@ -18,8 +18,8 @@ hits() {
 
 @test "CodeExecution: eval and exec, not model.eval() or a local def eval" {
 	py m.py <<'PY'
-eval('1')
-exec('2')
+eval('f(1)')
+exec('g(2)')
 model.eval()
 app.exec_()
 PY
@@ -39,7 +39,8 @@ _e = eval('\x65\x78\x65\x63')
 _c = eval(compile('compile', '', 'eval'))
 PY
 	run hits m.py
-	assert_output "$(printf '1 CodeExecution builtins.eval import 40\n1 HiddenBuiltin builtins.exec import 60\n2 CodeExecution builtins.eval import 40\n2 HiddenBuiltin builtins.compile import 60\n2 CodeCompilation builtins.compile import 10')"
+	# eval('exec') only looks a name up (the lookup score): HiddenBuiltin carries the weight.
+	assert_output "$(printf '1 CodeExecution builtins.eval import 2\n1 HiddenBuiltin builtins.exec import 60\n2 CodeExecution builtins.eval import 40\n2 HiddenBuiltin builtins.compile import 60\n2 CodeCompilation builtins.compile import 10')"
 	py n.py <<'PY'
 x = eval('1 + 1')
 y = eval('__builtins__')

@@ -55,7 +55,7 @@ PY
 	assert_output "$(printf '2 ShellCommand os.system import 50\n3 ShellCommand os.system import 50\n4 ShellCommand os.system function 2')"
 }
 
-@test "if __name__ == '__main__': install time in setup.py, not import time in a module" {
+@test "if __name__ == '__main__': install time in setup.py, command (not import time) in a module" {
 	py setup.py <<'PY'
 import os
 if __name__ == "__main__":
@@ -65,7 +65,7 @@ PY
 	assert_output "3 ShellCommand os.system install 100"
 	cp setup.py tool.py
 	run dets tool.py ShellCommand
-	assert_output "3 ShellCommand os.system function 2"
+	assert_output "3 ShellCommand os.system command 2"
 }
 
 @test "functions reached from a setup command's method run at install time" {

@@ -62,20 +62,20 @@ PY
 	assert_output 'pkg/installer.py 3 function 2'
 }
 
-@test "a console script's function (entry_points.txt, setup.cfg, pyproject.toml) is import time" {
+@test "a console script's function (entry_points.txt, setup.cfg, pyproject.toml) is command code" {
 	printf 'import os\ndef main():\n    os.system("id")\ndef other():\n    os.system("whoami")\n' > pkg/pkg/cli.py
 	mkdir -p pkg/pkg.egg-info
 	printf '[console_scripts]\ntool = pkg.cli:main\n' > pkg/pkg.egg-info/entry_points.txt
 	run hits pkg ShellCommand
-	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 3 import 50')"
+	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 3 command 2')"
 	rm -r pkg/pkg.egg-info
 	printf '[metadata]\nname = pkg\n[options.entry_points]\nconsole_scripts =\n    tool = pkg.cli:other\n' > pkg/setup.cfg
 	run hits pkg ShellCommand
-	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 5 import 50')"
+	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 5 command 2')"
 	rm pkg/setup.cfg
 	printf '[project]\nname = "pkg"\n[project.scripts]\ntool = "pkg.cli:main"\n' > pkg/pyproject.toml
 	run hits pkg ShellCommand
-	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 3 import 50')"
+	assert_output "$(printf 'pkg/cli.py 3 function 2\npkg/cli.py 5 function 2\npkg/cli.py 3 command 2')"
 }
 
 @test "entry points of other groups, and scripts naming no function of the package, reach nothing" {

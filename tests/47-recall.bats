@@ -148,7 +148,7 @@ PY
 @test "builtins aliased by tuple unpacking: the alias resolves, and the renaming is ObfuscatorStub" {
 	py m.py <<'PY'
 Calculate, System, _math = exec, str, map
-Calculate(System(1))
+Calculate(System(data))
 PY
 	run dets m.py ObfuscatorStub CodeExecution
 	assert_output "$(printf '1 ObfuscatorStub __aura__.builtin_alias import 60\n2 CodeExecution builtins.exec import 40')"

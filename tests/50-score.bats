@@ -160,7 +160,7 @@ aura-score <stdin>:6: malformed hit record: hit field 'score' holds 1001: it mus
 aura-score <stdin>:7: malformed hit record: hit field 'severity' holds \"apocalyptic\" (11 bytes): it must be one of info, low, medium, high, critical
 aura-score <stdin>:8: malformed hit record: hit field 'col' holds 9223372036854775807: it must be an integer in 0..2147483647
 aura-score <stdin>:9: malformed hit record: hit field 'line' holds -1: it must be an integer in 0..2147483647
-aura-score <stdin>:10: malformed hit record: hit field 'context' holds \"always\" (6 bytes): it must be one of install, import, function
+aura-score <stdin>:10: malformed hit record: hit field 'context' holds \"always\" (6 bytes): it must be one of install, import, function, command
 aura-score <stdin>:11: malformed hit record: hit field 'tags' holds \"install\" (7 bytes): it must be at most 64 strings of 1..128 bytes
 aura-score <stdin>:13: malformed hit record: hit field 'detection' is missing: it must be a string of 1..256 bytes
 aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files' holds -1: it must be an integer >= 0"
