@@ -47,6 +47,13 @@ struct var {
 	struct origin from;	/* the hard-coded host its data was fetched from */
 };
 
+struct flowdesc {
+	unsigned mask;
+	char source[DESC];
+	char path[DESC];
+	struct origin from;
+};
+
 /* Variables are allocated one by one, so a pointer to one stays valid as the scope grows. */
 struct scope {
 	struct var **v;
@@ -64,6 +71,11 @@ struct fsum {
 	char ret_source[DESC], ret_path[DESC];
 	struct origin ret_from;
 	unsigned param_sinks;	/* sink labels its parameters reach */
+	/* def save(url, path): open(path, 'wb').write(requests.get(url).content) — positional
+	 * parameters (bits by index) naming a file the def writes labelled data to, and what
+	 * that data carries: after the call, the caller's path argument holds it too. */
+	unsigned file_params;
+	struct flowdesc file_data;
 };
 
 struct taint {
@@ -77,13 +89,6 @@ struct taint {
 	int cred_label;		/* source label "credential-file", or -1 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
-};
-
-struct flowdesc {
-	unsigned mask;
-	char source[DESC];
-	char path[DESC];
-	struct origin from;
 };
 
 /* Keep the first hard-coded origin: `a` gains `b`'s unless it has one. */
@@ -371,6 +376,55 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 	}
 }
 
+static struct fsum *find_def(struct taint *t, const char *name, bool method);
+
+/* The position of positional parameter `name` of def `f` (self included), or -1. */
+static int param_index(const struct fsum *f, const char *name)
+{
+	const json_t *args = json_object_get(f->node, "args");
+	int at = 0;
+	static const char *const kinds[] = { "posonlyargs", "args" };
+	for (size_t k = 0; k < 2; k++) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(args, kinds[k]), i, a) {
+			const char *id = json_string_value(json_object_get(a, "arg"));
+			if (id && !strcmp(id, name))
+				return at < 32 ? at : -1;
+			at++;
+		}
+	}
+	return -1;
+}
+
+/* The caller's side of a def's file_params: each path argument now names a file holding
+ * the data the def wrote (`save(url, "a.exe"); os.startfile("a.exe")`). */
+static void apply_file_params(struct scope *s, const struct fsum *f, const json_t *call, bool method)
+{
+	const json_t *args = json_object_get(call, "args");
+	for (int i = 0; i < 32 && f->file_params; i++) {
+		if (!(f->file_params & (1u << i)))
+			continue;
+		/* a method called through its object: the def's `self` is no argument */
+		int at = method && f->method ? i - 1 : i;
+		char *key = at >= 0 ? location_key(json_array_get(args, (size_t)at)) : NULL;
+		if (!key)
+			continue;
+		struct var *loc = lookup(s, key, true);
+		if (!loc->source[0]) {
+			snprintf(loc->source, sizeof loc->source, "%s", f->file_data.source);
+			snprintf(loc->path, sizeof loc->path, "%s", f->file_data.path);
+			size_t n = strlen(loc->path);	/* a description: cut, never overflowed */
+			if (n + 80 < sizeof loc->path)
+				snprintf(loc->path + n, sizeof loc->path - n, "%sfile written by %.50s()",
+					 n ? " → " : "", f->name);
+		}
+		loc->mask |= f->file_data.mask;
+		merge_origin(&loc->from, &f->file_data.from);
+		free(key);
+	}
+}
+
 static struct fsum *find_def(struct taint *t, const char *name, bool method)
 {
 	for (size_t i = 0; i < t->ndefs; i++)
@@ -471,6 +525,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 			}
 			if (f->param_sinks && (args.mask & PARAM_BIT) && t->current)
 				t->current->param_sinks |= f->param_sinks;
+			apply_file_params(s, f, call, attr != NULL);
 		}
 		if (is_sanitiser(name)) {
 			free(name);
@@ -502,14 +557,29 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 					}
 					loc->mask |= args.mask;
 					merge_origin(&loc->from, &args.from);
+					/* the path is a parameter: the caller's argument names the file */
+					int at = t->current && (args.mask & ~PARAM_BIT)
+						 ? param_index(t->current, loc->name) : -1;
+					if (at >= 0) {
+						struct flowdesc *fd = &t->current->file_data;
+						t->current->file_params |= 1u << at;
+						if (!fd->source[0]) {
+							snprintf(fd->source, sizeof fd->source, "%s", args.source);
+							snprintf(fd->path, sizeof fd->path, "%s", args.path);
+						}
+						fd->mask |= args.mask & ~PARAM_BIT;
+						merge_origin(&fd->from, &args.from);
+					}
 				}
 			}
 			break;
 		}
-	/* urlretrieve(url, path): the path now holds what the URL served. */
-	if (named && json_array_size(json_object_get(call, "args")) >= 2 && out.mask &&
-	    strstr(name, "urlretrieve")) {
-		char *key = location_key(json_array_get(json_object_get(call, "args"), 1));
+	/* urlretrieve(url, path), URLDownloadToFileW(0, url, path, 0, 0): the path now holds
+	 * what the URL served. */
+	size_t path_arg = named && strstr(name, "urlretrieve") ? 1
+			  : named && strstr(name, "URLDownloadToFile") ? 2 : 0;
+	if (path_arg && json_array_size(json_object_get(call, "args")) > path_arg && out.mask) {
+		char *key = location_key(json_array_get(json_object_get(call, "args"), path_arg));
 		if (key) {
 			struct var *loc = lookup(s, key, true);
 			loc->mask |= out.mask;
@@ -755,6 +825,10 @@ static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool
 			if (name)
 				t->defs[t->ndefs++] = (struct fsum){ .node = st, .name = name, .method = method,
 								     .hook = hook };
+			/* def outer(): def fetch(): ...; exec(fetch()) — a nested def gets its own
+			 * summary, called by its bare name (a closure's reads of the enclosing
+			 * function's locals are not followed). */
+			collect_defs(t, json_object_get(st, "body"), false, false, depth + 1);
 		} else if (ast_is(st, AST_ClassDef) && !method) {
 			const char *cname = json_string_value(json_object_get(st, "name"));
 			bool h = false;
