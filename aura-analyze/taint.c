@@ -43,6 +43,7 @@ struct var {
 	char source[DESC];	/* "os.environ (line 3)" */
 	char path[DESC];	/* "env → data" */
 	char *loc;		/* an open file: the variable/constant naming its path, or NULL */
+	bool startup;		/* a path built from a start-up location (a persistence string) */
 	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
 };
@@ -87,6 +88,7 @@ struct taint {
 	enum context ctx;
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
+	unsigned startup_sink;	/* sink label "startup-file" (a bit), or 0 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
 };
@@ -439,16 +441,9 @@ static void found(const struct rule *r, const char *m, size_t len, void *ctx)
 	*(bool *)ctx = true;
 }
 
-/* open(PATH) where PATH reads like a credential store (a credential-access string rule). */
-static bool opens_credentials(struct taint *t, const char *name, const json_t *call)
+/* Whether `text` matches a (non-secret) string rule of `category`. */
+static bool text_in_category(struct taint *t, const char *text, const char *category)
 {
-	if (t->cred_label < 0 || (strcmp(name, "builtins.open") && strcmp(name, "io.open") &&
-				  strcmp(name, "sqlite3.connect") && strcmp(name, "shutil.copy") &&
-				  strcmp(name, "shutil.copyfile")))
-		return false;
-	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
-	const json_t *v = json_object_get(arg, "value");
-	const char *text = ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
 	const struct rule_list *rl = &t->site->rules->strings;
 	bool hit = false;
 	size_t n = text ? strlen(text) : 0;
@@ -459,11 +454,62 @@ static bool opens_credentials(struct taint *t, const char *name, const json_t *c
 	}
 	for (size_t i = 0; text && i < rl->n && !hit; i++) {
 		const struct rule_list one = { .v = &rl->v[i], .n = 1 };
-		if (rl->v[i].code && !strcmp(rl->v[i].category, "credential-access") && !rl->v[i].secret)
+		if (rl->v[i].code && !strcmp(rl->v[i].category, category) && !rl->v[i].secret)
 			strings_scan(&one, padded, n, found, &hit);
 	}
 	free(padded);
 	return hit;
+}
+
+/* open(PATH) where PATH reads like a credential store (a credential-access string rule). */
+static bool opens_credentials(struct taint *t, const char *name, const json_t *call)
+{
+	if (t->cred_label < 0 || (strcmp(name, "builtins.open") && strcmp(name, "io.open") &&
+				  strcmp(name, "sqlite3.connect") && strcmp(name, "shutil.copy") &&
+				  strcmp(name, "shutil.copyfile")))
+		return false;
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *v = json_object_get(arg, "value");
+	const char *text = ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
+	return text && text_in_category(t, text, "credential-access");
+}
+
+/*
+ * Whether expression `e` builds a path from a start-up location: a string in it (a
+ * constant, or a value aura-rewrite folded: os.path.expanduser('~/.config/autostart'),
+ * a variable holding one) matches a persistence string rule.  os.path.join(startup, name)
+ * with `name` unknown still names a file in that folder.
+ */
+static bool names_startup(struct taint *t, struct scope *s, const json_t *e, int depth)
+{
+	if (!e || depth > 8 || !t->startup_sink)
+		return false;
+	const json_t *folded = json_object_get(e, "_value");
+	const json_t *v = json_object_get(e, "value");
+	const char *text = json_is_string(folded) ? json_string_value(folded)
+			   : ast_is(e, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
+	if (text && text_in_category(t, text, "persistence"))
+		return true;
+	if (ast_is(e, AST_Name)) {
+		struct var *var = lookup(s, json_string_value(json_object_get(e, "id")), false);
+		return var && var->startup;
+	}
+	if (ast_is(e, AST_Call)) {	/* the folder and the file name are the arguments */
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(e, "args"), i, a)
+			if (names_startup(t, s, a, depth + 1))
+				return true;
+		return false;
+	}
+	if (ast_is(e, AST_BinOp) || ast_is(e, AST_JoinedStr) || ast_is(e, AST_FormattedValue)) {
+		struct ast_children it;
+		json_t *child;
+		for (ast_children_init(&it, (json_t *)e); (child = ast_children_next(&it));)
+			if (names_startup(t, s, child, depth + 1))
+				return true;
+	}
+	return false;
 }
 
 static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t *call, int depth)
@@ -547,6 +593,9 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				v->mask |= args.mask;
 				merge_origin(&v->from, &args.from);
 				struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
+				/* a download written into a start-up folder runs at the next logon */
+				if ((v->startup || (loc && loc->startup)) && t->emit && (args.mask & ~PARAM_BIT))
+					report(t, s, call, "write", t->startup_sink, &args, NULL);
 				if (loc) {	/* the file now holds the data: so does its path */
 					if (!loc->source[0]) {
 						snprintf(loc->source, sizeof loc->source, "%s", args.source);
@@ -701,7 +750,16 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 	char *fn = value && ast_is(value, AST_Call) ? callee(value) : NULL;
 	if (fn && !strcmp(fn, "builtins.open")) {
 		free(v->loc);
-		v->loc = location_key(json_array_get(json_object_get(value, "args"), 0));
+		const json_t *path = json_array_get(json_object_get(value, "args"), 0);
+		v->loc = location_key(path);
+		/* the file object says where it writes even when its path has no name of its own
+		 * (open(expanduser("~/.config/autostart/") + name, "w")) */
+		struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
+		v->startup = names_startup(t, s, path, 0);
+		if (loc && v->startup)
+			loc->startup = true;
+	} else if (value && !v->startup) {
+		v->startup = names_startup(t, s, value, 0);
 	}
 	free(fn);
 }
@@ -891,6 +949,9 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;
+	for (size_t i = 0; i < site->rules->sinks.n; i++)
+		if (!strcmp(site->rules->sinks.label[i], "startup-file"))
+			t->startup_sink = 1u << i;
 	collect_defs(t, json_object_get(module, "body"), false, false, 0);
 	struct scope mod = scope_new(NULL);
 	mod.globals = &mod;
