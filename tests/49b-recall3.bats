@@ -220,3 +220,15 @@ PY
 	run risk p
 	refute_output --regexp '^(high|critical)$'
 }
+
+@test "look-alike: a setup.py probing a system library's version through the library object weighs like the load (system_library)" {
+	cat > p/setup.py <<'PY'
+import ctypes
+from setuptools import setup
+lib = ctypes.cdll.LoadLibrary("libssl.so")
+version = lib.OpenSSL_version_num()
+setup(name="pkg")
+PY
+	run tree_hits p NativeCode ExecutableMemory
+	assert_output "$(printf '%s\n' 'setup.py 3 NativeCode install 5' 'setup.py 4 NativeCode install 5')"
+}
