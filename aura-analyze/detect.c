@@ -743,13 +743,14 @@ static bool is_library_loader(const char *name)
 
 /*
  * A function of a library ctypes found by its bare name: ctypes.cdll.libssl.OpenSSL_version_num
- * (aura-rewrite names `CDLL("libssl.so")` and `windll.kernel32` so), the library into buf.
- * Its provenance is the load's: a system library on the search path.  What a call does
- * that matters (VirtualAlloc, ShellExecuteW, ...) has a rule of its own, which wins.
+ * (aura-rewrite names `CDLL("libssl.so")` so), the library into buf.  Its provenance is the
+ * load's: a system library on the search path, what a build probing a version calls.
+ * Windows' windll.shell32.IsUserAnAdmin() and kin keep their full weight: a setup.py has no
+ * business with them, and what matters most (VirtualAlloc, ShellExecuteW) has rules of its own.
  */
 static bool system_library_function(const char *name, char *buf, size_t len)
 {
-	static const char *const roots[] = { "ctypes.cdll.", "ctypes.windll.", "ctypes.oledll." };
+	static const char *const roots[] = { "ctypes.cdll." };
 	for (size_t i = 0; name && i < sizeof roots / sizeof *roots; i++) {
 		size_t n = strlen(roots[i]);
 		if (strncmp(name, roots[i], n))
