@@ -1063,6 +1063,28 @@ static bool is_library_loader(const char *name)
 	return false;
 }
 
+/*
+ * A function of a library ctypes found by its bare name: ctypes.cdll.libssl.OpenSSL_version_num
+ * (aura-rewrite names `CDLL("libssl.so")` so), the library into buf.  Its provenance is the
+ * load's: a system library on the search path, what a build probing a version calls.
+ * Windows' windll.shell32.IsUserAnAdmin() and kin keep their full weight: a setup.py has no
+ * business with them, and what matters most (VirtualAlloc, ShellExecuteW) has rules of its own.
+ */
+static bool system_library_function(const char *name, char *buf, size_t len)
+{
+	static const char *const roots[] = { "ctypes.cdll." };
+	for (size_t i = 0; name && i < sizeof roots / sizeof *roots; i++) {
+		size_t n = strlen(roots[i]);
+		if (strncmp(name, roots[i], n))
+			continue;
+		const char *lib = name + n, *dot = strchr(lib, '.');
+		if (!dot || dot == lib || strchr(dot + 1, '.') || !dot[1])
+			return false;
+		return (size_t)snprintf(buf, len, "%.*s, loaded by name", (int)(dot - lib), lib) < len;
+	}
+	return false;
+}
+
 /* Every binding of a Name (or the last before it) resolves: they may differ. */
 static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			 size_t len, int depth)
@@ -1815,6 +1837,8 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	char lib[256];
 	if (r && r->has_system_library[c] && is_library_loader(name) &&
 	    system_library(w, json_array_get(json_object_get(call, "args"), 0), lib, sizeof lib, 0))
+		w->system_lib = lib;
+	else if (r && r->has_system_library[c] && system_library_function(name, lib, sizeof lib))
 		w->system_lib = lib;
 	char own[1024];
 	if (r && r->has_package_file[c] &&

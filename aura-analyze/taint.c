@@ -57,9 +57,18 @@ struct var {
 	char source[DESC];	/* "os.environ (line 3)" */
 	char path[DESC];	/* "env → data" */
 	char *loc;		/* an open file: the variable/constant naming its path, or NULL */
+	bool startup;		/* a path built from a start-up location (a persistence string) */
 	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
 	struct envsrc env;	/* the environment variable it holds */
+};
+
+struct flowdesc {
+	unsigned mask;
+	char source[DESC];
+	char path[DESC];
+	struct origin from;
+	struct envsrc env;
 };
 
 /* Variables are allocated one by one, so a pointer to one stays valid as the scope grows. */
@@ -83,6 +92,11 @@ struct fsum {
 	/* sink labels its first parameter reaches only as the whole destination
 	 * (download(url, path) calling urlopen(url)) */
 	unsigned param_dest_sinks;
+	/* def save(url, path): open(path, 'wb').write(requests.get(url).content) — positional
+	 * parameters (bits by index) naming a file the def writes labelled data to, and what
+	 * that data carries: after the call, the caller's path argument holds it too. */
+	unsigned file_params;
+	struct flowdesc file_data;
 };
 
 struct taint {
@@ -95,16 +109,9 @@ struct taint {
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
 	int net_label;		/* sink label "network", or -1 */
+	unsigned startup_sink;	/* sink label "startup-file" (a bit), or 0 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
-};
-
-struct flowdesc {
-	unsigned mask;
-	char source[DESC];
-	char path[DESC];
-	struct origin from;
-	struct envsrc env;
 };
 
 /* Keep the first hard-coded origin: `a` gains `b`'s unless it has one. */
@@ -443,6 +450,55 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 	}
 }
 
+static struct fsum *find_def(struct taint *t, const char *name, bool method);
+
+/* The position of positional parameter `name` of def `f` (self included), or -1. */
+static int param_index(const struct fsum *f, const char *name)
+{
+	const json_t *args = json_object_get(f->node, "args");
+	int at = 0;
+	static const char *const kinds[] = { "posonlyargs", "args" };
+	for (size_t k = 0; k < 2; k++) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(args, kinds[k]), i, a) {
+			const char *id = json_string_value(json_object_get(a, "arg"));
+			if (id && !strcmp(id, name))
+				return at < 32 ? at : -1;
+			at++;
+		}
+	}
+	return -1;
+}
+
+/* The caller's side of a def's file_params: each path argument now names a file holding
+ * the data the def wrote (`save(url, "a.exe"); os.startfile("a.exe")`). */
+static void apply_file_params(struct scope *s, const struct fsum *f, const json_t *call, bool method)
+{
+	const json_t *args = json_object_get(call, "args");
+	for (int i = 0; i < 32 && f->file_params; i++) {
+		if (!(f->file_params & (1u << i)))
+			continue;
+		/* a method called through its object: the def's `self` is no argument */
+		int at = method && f->method ? i - 1 : i;
+		char *key = at >= 0 ? location_key(json_array_get(args, (size_t)at)) : NULL;
+		if (!key)
+			continue;
+		struct var *loc = lookup(s, key, true);
+		if (!loc->source[0]) {
+			snprintf(loc->source, sizeof loc->source, "%s", f->file_data.source);
+			snprintf(loc->path, sizeof loc->path, "%s", f->file_data.path);
+			size_t n = strlen(loc->path);	/* a description: cut, never overflowed */
+			if (n + 80 < sizeof loc->path)
+				snprintf(loc->path + n, sizeof loc->path - n, "%sfile written by %.50s()",
+					 n ? " → " : "", f->name);
+		}
+		loc->mask |= f->file_data.mask;
+		merge_origin(&loc->from, &f->file_data.from);
+		free(key);
+	}
+}
+
 static struct fsum *find_def(struct taint *t, const char *name, bool method)
 {
 	for (size_t i = 0; i < t->ndefs; i++)
@@ -457,16 +513,9 @@ static void found(const struct rule *r, const char *m, size_t len, void *ctx)
 	*(bool *)ctx = true;
 }
 
-/* open(PATH) where PATH reads like a credential store (a credential-access string rule). */
-static bool opens_credentials(struct taint *t, const char *name, const json_t *call)
+/* Whether `text` matches a (non-secret) string rule of `category`. */
+static bool text_in_category(struct taint *t, const char *text, const char *category)
 {
-	if (t->cred_label < 0 || (strcmp(name, "builtins.open") && strcmp(name, "io.open") &&
-				  strcmp(name, "sqlite3.connect") && strcmp(name, "shutil.copy") &&
-				  strcmp(name, "shutil.copyfile")))
-		return false;
-	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
-	const json_t *v = json_object_get(arg, "value");
-	const char *text = ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
 	const struct rule_list *rl = &t->site->rules->strings;
 	bool hit = false;
 	size_t n = text ? strlen(text) : 0;
@@ -477,7 +526,7 @@ static bool opens_credentials(struct taint *t, const char *name, const json_t *c
 	}
 	for (size_t i = 0; text && i < rl->n && !hit; i++) {
 		const struct rule_list one = { .v = &rl->v[i], .n = 1 };
-		if (rl->v[i].code && !strcmp(rl->v[i].category, "credential-access") && !rl->v[i].secret)
+		if (rl->v[i].code && !strcmp(rl->v[i].category, category) && !rl->v[i].secret)
 			strings_scan(&one, padded, n, found, &hit);
 	}
 	free(padded);
@@ -526,6 +575,57 @@ static bool is_first_param(const struct taint *t, const json_t *arg)
 				continue;
 			return pid && !strcmp(pid, id);
 		}
+	}
+	return false;
+}
+
+/* open(PATH) where PATH reads like a credential store (a credential-access string rule). */
+static bool opens_credentials(struct taint *t, const char *name, const json_t *call)
+{
+	if (t->cred_label < 0 || (strcmp(name, "builtins.open") && strcmp(name, "io.open") &&
+				  strcmp(name, "sqlite3.connect") && strcmp(name, "shutil.copy") &&
+				  strcmp(name, "shutil.copyfile")))
+		return false;
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *v = json_object_get(arg, "value");
+	const char *text = ast_is(arg, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
+	return text && text_in_category(t, text, "credential-access");
+}
+
+/*
+ * Whether expression `e` builds a path from a start-up location: a string in it (a
+ * constant, or a value aura-rewrite folded: os.path.expanduser('~/.config/autostart'),
+ * a variable holding one) matches a persistence string rule.  os.path.join(startup, name)
+ * with `name` unknown still names a file in that folder.
+ */
+static bool names_startup(struct taint *t, struct scope *s, const json_t *e, int depth)
+{
+	if (!e || depth > 8 || !t->startup_sink)
+		return false;
+	const json_t *folded = json_object_get(e, "_value");
+	const json_t *v = json_object_get(e, "value");
+	const char *text = json_is_string(folded) ? json_string_value(folded)
+			   : ast_is(e, AST_Constant) && json_is_string(v) ? json_string_value(v) : NULL;
+	if (text && text_in_category(t, text, "persistence"))
+		return true;
+	if (ast_is(e, AST_Name)) {
+		struct var *var = lookup(s, json_string_value(json_object_get(e, "id")), false);
+		return var && var->startup;
+	}
+	if (ast_is(e, AST_Call)) {	/* the folder and the file name are the arguments */
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(e, "args"), i, a)
+			if (names_startup(t, s, a, depth + 1))
+				return true;
+		return false;
+	}
+	if (ast_is(e, AST_BinOp) || ast_is(e, AST_JoinedStr) || ast_is(e, AST_FormattedValue)) {
+		struct ast_children it;
+		json_t *child;
+		for (ast_children_init(&it, (json_t *)e); (child = ast_children_next(&it));)
+			if (names_startup(t, s, child, depth + 1))
+				return true;
 	}
 	return false;
 }
@@ -617,6 +717,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				t->current->param_sinks |= param_dest ? f->param_sinks : reached;
 				t->current->param_dest_sinks |= param_dest ? f->param_dest_sinks : 0;
 			}
+			apply_file_params(s, f, call, attr != NULL);
 		}
 		if (is_sanitiser(name)) {
 			free(name);
@@ -639,6 +740,9 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				v->mask |= args.mask;
 				merge_origin(&v->from, &args.from);
 				struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
+				/* a download written into a start-up folder runs at the next logon */
+				if ((v->startup || (loc && loc->startup)) && t->emit && (args.mask & ~PARAM_BIT))
+					report(t, s, call, "write", t->startup_sink, &args, NULL);
 				if (loc) {	/* the file now holds the data: so does its path */
 					if (!loc->source[0]) {
 						snprintf(loc->source, sizeof loc->source, "%s", args.source);
@@ -650,14 +754,29 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 					merge_env(&loc->env, loc->mask, &args.env, args.mask);
 					loc->mask |= args.mask;
 					merge_origin(&loc->from, &args.from);
+					/* the path is a parameter: the caller's argument names the file */
+					int at = t->current && (args.mask & ~PARAM_BIT)
+						 ? param_index(t->current, loc->name) : -1;
+					if (at >= 0) {
+						struct flowdesc *fd = &t->current->file_data;
+						t->current->file_params |= 1u << at;
+						if (!fd->source[0]) {
+							snprintf(fd->source, sizeof fd->source, "%s", args.source);
+							snprintf(fd->path, sizeof fd->path, "%s", args.path);
+						}
+						fd->mask |= args.mask & ~PARAM_BIT;
+						merge_origin(&fd->from, &args.from);
+					}
 				}
 			}
 			break;
 		}
-	/* urlretrieve(url, path): the path now holds what the URL served. */
-	if (named && json_array_size(json_object_get(call, "args")) >= 2 && out.mask &&
-	    strstr(name, "urlretrieve")) {
-		char *key = location_key(json_array_get(json_object_get(call, "args"), 1));
+	/* urlretrieve(url, path), URLDownloadToFileW(0, url, path, 0, 0): the path now holds
+	 * what the URL served. */
+	size_t path_arg = named && strstr(name, "urlretrieve") ? 1
+			  : named && strstr(name, "URLDownloadToFile") ? 2 : 0;
+	if (path_arg && json_array_size(json_object_get(call, "args")) > path_arg && out.mask) {
+		char *key = location_key(json_array_get(json_object_get(call, "args"), path_arg));
 		if (key) {
 			struct var *loc = lookup(s, key, true);
 			merge_env(&loc->env, loc->mask, &out.env, out.mask);
@@ -825,7 +944,16 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 	char *fn = value && ast_is(value, AST_Call) ? callee(value) : NULL;
 	if (fn && !strcmp(fn, "builtins.open")) {
 		free(v->loc);
-		v->loc = location_key(json_array_get(json_object_get(value, "args"), 0));
+		const json_t *path = json_array_get(json_object_get(value, "args"), 0);
+		v->loc = location_key(path);
+		/* the file object says where it writes even when its path has no name of its own
+		 * (open(expanduser("~/.config/autostart/") + name, "w")) */
+		struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
+		v->startup = names_startup(t, s, path, 0);
+		if (loc && v->startup)
+			loc->startup = true;
+	} else if (value && !v->startup) {
+		v->startup = names_startup(t, s, value, 0);
 	}
 	free(fn);
 }
@@ -950,6 +1078,10 @@ static void collect_defs(struct taint *t, const json_t *stmts, bool method, bool
 			if (name)
 				t->defs[t->ndefs++] = (struct fsum){ .node = st, .name = name, .method = method,
 								     .hook = hook };
+			/* def outer(): def fetch(): ...; exec(fetch()) — a nested def gets its own
+			 * summary, called by its bare name (a closure's reads of the enclosing
+			 * function's locals are not followed). */
+			collect_defs(t, json_object_get(st, "body"), false, false, depth + 1);
 		} else if (ast_is(st, AST_ClassDef) && !method) {
 			const char *cname = json_string_value(json_object_get(st, "name"));
 			bool h = false;
@@ -1018,6 +1150,9 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	for (size_t i = 0; i < site->rules->sinks.n; i++)
 		if (!strcmp(site->rules->sinks.label[i], "network"))
 			t->net_label = (int)i;
+	for (size_t i = 0; i < site->rules->sinks.n; i++)
+		if (!strcmp(site->rules->sinks.label[i], "startup-file"))
+			t->startup_sink = 1u << i;
 	collect_defs(t, json_object_get(module, "body"), false, false, 0);
 	struct scope mod = scope_new(NULL);
 	mod.globals = &mod;

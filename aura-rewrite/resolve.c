@@ -523,6 +523,46 @@ static char *builtin_by_text(const json_t *call, const struct val *first)
  * of its attributes: __import__('os'), importlib.import_module('os'), getattr(os, 'system'),
  * globals() (then ['eval']), vars(os) (then ['system']).
  */
+/*
+ * ctypes.WinDLL("kernel32.dll"), windll.LoadLibrary("KERNEL32"), CDLL("libc.so.6"): the
+ * library object, named as ctypes' attribute loaders name it (ctypes.windll.kernel32,
+ * ctypes.cdll.libc), so that `k = WinDLL("kernel32"); k.VirtualAlloc(...)` resolves to the
+ * same canonical name as ctypes.windll.kernel32.VirtualAlloc and one rule sees both.  A
+ * library given by a path, or whose name is not a plain word, stays unnamed.
+ */
+static char *native_library(const char *callee, const char *lib)
+{
+	static const struct {
+		const char *loader, *named_as;
+	} loaders[] = {
+		{ "ctypes.WinDLL", "ctypes.windll" }, { "ctypes.windll.LoadLibrary", "ctypes.windll" },
+		{ "ctypes.OleDLL", "ctypes.windll" }, { "ctypes.oledll.LoadLibrary", "ctypes.windll" },
+		{ "ctypes.CDLL", "ctypes.cdll" }, { "ctypes.cdll.LoadLibrary", "ctypes.cdll" },
+		{ "ctypes.PyDLL", "ctypes.cdll" },
+	};
+	if (!lib)
+		return NULL;
+	for (size_t i = 0; i < sizeof loaders / sizeof *loaders; i++) {
+		if (strcmp(callee, loaders[i].loader))
+			continue;
+		/* "kernel32.dll" -> kernel32, "libc.so.6" -> libc: the name before the first dot */
+		size_t n = strcspn(lib, ".");
+		if (n == 0 || n > 64)
+			return NULL;
+		char word[65];
+		for (size_t k = 0; k < n; k++) {
+			unsigned char c = (unsigned char)lib[k];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			      c == '_'))
+				return NULL;
+			word[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		}
+		word[n] = '\0';
+		return dotted(loaders[i].named_as, word);
+	}
+	return NULL;
+}
+
 static char *call_value(const char *callee, json_t *call, const struct call_args *a)
 {
 	if (!callee || !a->complete)
@@ -551,7 +591,7 @@ static char *call_value(const char *callee, json_t *call, const struct call_args
 		return dotted(a->posname[0], "__dict__");
 	if (!strcmp(callee, "builtins.eval") && a->npos == 1)
 		return builtin_by_text(call, a->pos[0]);
-	return NULL;
+	return native_library(callee, name_str(call_arg_val(a, 0, "name")));
 }
 
 /*
