@@ -742,7 +742,7 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 				struct var *loc = v->loc ? lookup(s, v->loc, true) : NULL;
 				/* a download written into a start-up folder runs at the next logon */
 				if ((v->startup || (loc && loc->startup)) && t->emit && (args.mask & ~PARAM_BIT))
-					report(t, s, call, "write", t->startup_sink, &args, NULL);
+					report(t, s, call, "write", t->startup_sink, &args, NULL, false);
 				if (loc) {	/* the file now holds the data: so does its path */
 					if (!loc->source[0]) {
 						snprintf(loc->source, sizeof loc->source, "%s", args.source);
