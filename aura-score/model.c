@@ -48,7 +48,7 @@ long long hit_score(const json_t *hit)
 	return s >= 0 && s <= HIT_SCORE_MAX ? s : 0;
 }
 
-static bool hit_has_tag(const json_t *hit, const char *want)
+bool hit_has_tag(const json_t *hit, const char *want)
 {
 	size_t i;
 	json_t *tag;
@@ -359,6 +359,20 @@ void text_append_cut(char **buf, size_t *len, const char *s, size_t max)
 	(*buf)[*len] = '\0';
 }
 
+void reason_append_hit(char **buf, size_t *len, const json_t *hit, size_t i, const char *none)
+{
+	const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
+	if (!msg)
+		msg = record_str(hit, "detection");
+	if (i)
+		text_append_cut(buf, len, "; ", 2);
+	text_append_cut(buf, len, msg ? msg : none, REASON_MESSAGE_MAX);
+	if (path) {
+		text_append_cut(buf, len, " in ", 4);
+		text_append_cut(buf, len, path, REASON_MESSAGE_MAX);
+	}
+}
+
 /* "os.system() at install time in setup.py; eval() in pkg/__init__.py" from the top hits. */
 static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 {
@@ -368,16 +382,7 @@ static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 	json_array_foreach(sorted, i, hit) {
 		if (i == REASON_HITS)
 			break;
-		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
-		if (!msg)
-			msg = record_str(hit, "detection");
-		if (i)
-			text_append_cut(&buf, &len, "; ", 2);
-		text_append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
-		if (path) {
-			text_append_cut(&buf, &len, " in ", 4);
-			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
-		}
+		reason_append_hit(&buf, &len, hit, i, "(no message)");
 	}
 	if (json_array_size(sorted) > REASON_HITS) {
 		char more[64];
