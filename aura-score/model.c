@@ -8,6 +8,7 @@
 #include "err.h"
 #include "record.h"
 #include "score.h"
+#include "strbuf.h"
 
 const char *risk_for_score(long long score)
 {
@@ -405,12 +406,12 @@ static void note(json_t *notes, const char *fmt, ...) __attribute__((format(prin
 
 static void note(json_t *notes, const char *fmt, ...)
 {
-	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	json_array_append_new(notes, json_string(msg));
+	json_array_append_new(notes, json_string_lossy(msg, strlen(msg)));
+	free(msg);
 }
 
 /* Whether any member of `a` is Python Aura analyses (source, .pth or bytecode). */
