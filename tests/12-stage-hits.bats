@@ -54,19 +54,19 @@ unknown_score() {
 
 @test "stage hits: the score unpack writes is the table's" {
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
-	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
 	assert_success
 	assert_output "$(table_score unpack PathTraversal)"
 }
 
 @test "stage hits: the scores parse, fetch and analyze write are the table's" {
-	run nul_score aura-parse
+	run --separate-stderr nul_score aura-parse
 	assert_success
 	assert_output "$(table_score parse NulBytes)"
-	run missing_score aura-fetch
+	run --separate-stderr missing_score aura-fetch
 	assert_success
 	assert_output "$(table_score fetch RecordFileMissing)"
-	run unknown_score aura-analyze
+	run --separate-stderr unknown_score aura-analyze
 	assert_success
 	assert_output "$(table_score analyze PackageNameUnknown)"
 }
@@ -96,18 +96,18 @@ unknown_score() {
 		bin/aura-analyze
 	assert_success
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
-	run traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 77
-	run nul_score "$tree/bin/aura-parse"
+	run --separate-stderr nul_score "$tree/bin/aura-parse"
 	assert_output 33
-	run missing_score "$tree/bin/aura-fetch"
+	run --separate-stderr missing_score "$tree/bin/aura-fetch"
 	assert_output 44
-	run unknown_score "$tree/bin/aura-analyze"
+	run --separate-stderr unknown_score "$tree/bin/aura-analyze"
 	assert_output 5
 	# The installed stages keep the table they were built with.
-	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 50
-	run nul_score aura-parse
+	run --separate-stderr nul_score aura-parse
 	assert_output 10
 }
 
