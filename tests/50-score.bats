@@ -442,7 +442,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	run -2 bash -c "aura-score --merge < '$run1'"
 	assert_output --partial "1 incomplete"
 	# through the driver, and into SARIF
-	run -0 aura merge --format sarif "$run1" "$run2"
+	run -0 --separate-stderr aura merge --format sarif "$run1" "$run2"
 	assert_jq "$output" '.runs[0].results | length == 4'
 }
 

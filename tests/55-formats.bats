@@ -121,7 +121,7 @@ print("valid")' "$SCHEMA" "$BATS_TEST_TMPDIR/$f.sarif"
 			path:"sp ace/é.py",line:1,col:14,message:"eval()"}'
 		jq -nc '{type:"artifact_end",v:1,artifact:"A",files:1,complete:true}'
 	}
-	run -0 bash -c "$(declare -f stream); stream | aura-score --format sarif"
+	run -0 --separate-stderr bash -c "$(declare -f stream); stream | aura-score --format sarif"
 	assert_jq "$output" '.runs[0].results[0].locations[0].physicalLocation |
 		.artifactLocation.uri == "pkgs/my%20pkg/sp%20ace/%C3%A9.py" and .region.startColumn == 12'
 }
