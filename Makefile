@@ -84,6 +84,10 @@ PYPARSE_USERS = aura-parse aura-rewrite aura-analyze
 	eval test-stdlib clang-check analyze \
 	fresh-check install uninstall
 
+# A recipe that fails (a link, a generated header) leaves no half-written target behind that
+# the next make would take for up to date.
+.DELETE_ON_ERROR:
+
 all: check-deps $(PROGRAMS)
 
 check-deps:

@@ -9,6 +9,7 @@
 #include "metadata.h"
 #include "ndjson.h"
 #include "record.h"
+#include "stagehits.h"
 
 #define NAME_MAX_LEN 64		/* longer names are not compared (none of the popular ones is) */
 #define MIN_LEN 5		/* shorter names have too many neighbours to mean anything */
@@ -167,7 +168,7 @@ static const char *name_from_path(const json_t *artifact, char *buf, size_t len)
 /* Said as a hit, not skipped: a verdict must not look checked when it was not. */
 static void name_unknown(const json_t *artifact)
 {
-	json_t *hit = hit_new(record_str(artifact, "id"), "PackageNameUnknown", 0, "info", NULL, 0, 0,
+	json_t *hit = hit_new(record_str(artifact, "id"), HIT_ANALYZE(PackageNameUnknown), NULL, 0, 0,
 			      "the artifact record names no package and has no path to take a name "
 			      "from: the typosquat check was not run");
 	json_array_append_new(json_object_get(hit, "tags"), json_string("metadata"));

@@ -221,8 +221,8 @@ static void top_level_line(char *line, void *ctx)
 	dist_add(c->d, line, NULL);
 }
 
-/* RECORD's urlsafe base64 sha256 against the bytes on disk. */
-static bool record_hash_matches(const char *record_hash, int fd)
+/* The sha256 of what is left to read of `fd`, in hex (a read error ends the input). */
+static void sha256_of_fd(int fd, char hex[65])
 {
 	struct sha256_state st;
 	unsigned char buf[1 << 16];
@@ -230,8 +230,14 @@ static bool record_hash_matches(const char *record_hash, int fd)
 	sha256_begin(&st);
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		sha256_add(&st, buf, (size_t)n);
-	char hex[65];
 	sha256_end(&st, hex);
+}
+
+/* RECORD's urlsafe base64 sha256 against the bytes on disk. */
+static bool record_hash_matches(const char *record_hash, int fd)
+{
+	char hex[65];
+	sha256_of_fd(fd, hex);
 	/* Some installers (Debian's for flit packages) write hex instead of PEP 627's base64. */
 	if (strlen(record_hash + 7) == 64)
 		return strcasecmp(record_hash + 7, hex) == 0;
@@ -399,13 +405,7 @@ static int fetch_distribution(int root, const char *path, const char *info)
 		record_error(NULL, where, "cannot gather the distribution's files into the cache%s",
 			     fetch_cfg.cache_dir ? "" : " (no cache directory)");
 	if (rc == 0 && lseek(fd, 0, SEEK_SET) == 0) {
-		struct sha256_state s;
-		unsigned char buf[1 << 16];
-		ssize_t n;
-		sha256_begin(&s);
-		while ((n = read(fd, buf, sizeof buf)) > 0)
-			sha256_add(&s, buf, (size_t)n);
-		sha256_end(&s, sha);
+		sha256_of_fd(fd, sha);
 		char final[4096];
 		snprintf(final, sizeof final, "%s/sha256/%s", fetch_cfg.cache_dir, sha);
 		if (rename(tmp, final) == 0) {

@@ -15,6 +15,7 @@
 #include "aura.h"
 #include "err.h"
 #include "fetch.h"
+#include "strbuf.h"
 
 /*
  * Every host a transfer may reach is named before sealing (the index, the registry, URL
@@ -142,8 +143,8 @@ void http_init(void)
 
 /* Where a response body goes: memory (metadata) or a file (downloads), never past the cap. */
 struct sink {
-	unsigned char *data;
-	size_t len, cap;
+	struct strbuf mem;	/* the body, when there is no write_fn */
+	size_t len;		/* bytes received */
 	size_t limit;
 	bool over_limit;
 	http_write_fn write_fn;	/* downloads: a consumer instead of memory */
@@ -164,16 +165,8 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *userdata)
 		s->len += n;
 		return n;
 	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		s->data = xrealloc(s->data, cap);
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, p, n);
+	strbuf_add(&s->mem, p, n);
 	s->len += n;
-	s->data[s->len] = '\0';
 	return n;
 }
 
@@ -505,11 +498,11 @@ int http_transfer(const char *url, const char *accept, size_t limit, http_write_
 			reset(ctx);
 		int rc = get_once(url, accept, &s, &body->status, why, cap, &retryable);
 		if (rc == 0 || !retryable || attempt >= fetch_cfg.retries) {
-			body->data = s.data;
+			body->data = (unsigned char *)s.mem.s;
 			body->len = s.len;
 			return rc;
 		}
-		free(s.data);
+		free(s.mem.s);
 		aura_warn("%s; retrying (%d of %ld)", why, attempt + 1, fetch_cfg.retries);
 		back_off(attempt);
 	}

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "record.h"
+#include "strbuf.h"
 #include "toml.h"
 
 /*
@@ -75,12 +76,10 @@ static void lock_error(int *errors, const char *origin, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void lock_error(int *errors, const char *origin, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	record_verror(NULL, origin, "cannot handle this lock entry: ", fmt, ap);
 	va_end(ap);
-	record_error(NULL, origin, "cannot handle this lock entry: %s", msg);
 	(*errors)++;
 }
 
@@ -338,12 +337,10 @@ static bool graph_build(struct lock_graph *g, json_t *doc, const char *file, int
 
 /* ---- poetry.lock ---- */
 
-static int poetry_package(const char *file, json_t *pkg)
+static int poetry_package(const char *file, const char *origin, json_t *pkg)
 {
 	const char *name = jstr(pkg, "name"), *version = jstr(pkg, "version");
-	char origin[1024];
 	int errors = 0;
-	snprintf(origin, sizeof origin, "%s: package '%s'", file, name);
 	json_t *source = json_object_get(pkg, "source");
 	const char *type = jstr(source, "type"), *url = jstr(source, "url");
 	if (type && strcmp(type, "legacy") != 0) {
@@ -388,7 +385,7 @@ static int poetry_package(const char *file, json_t *pkg)
 
 /* Fetch every package of a poetry.lock or uv.lock the target installs. */
 static int graph_fetch(const char *file, json_t *doc, edges_fn edges,
-		       int (*fetch_package)(const char *file, json_t *pkg))
+		       int (*fetch_package)(const char *file, const char *origin, json_t *pkg))
 {
 	int errors = 0;
 	struct lock_graph g;
@@ -396,9 +393,14 @@ static int graph_fetch(const char *file, json_t *doc, edges_fn edges,
 		return -1;
 	graph_walk(&g, edges);
 	int failed = errors;
-	for (size_t i = 0; i < g.n; i++)
-		if (g.nodes[i].reached)
-			failed += fetch_package(file, g.nodes[i].pkg) < 0;
+	for (size_t i = 0; i < g.n; i++) {
+		if (!g.nodes[i].reached)
+			continue;
+		/* What its errors and warnings name: "poetry.lock: package 'requests'". */
+		char *origin = xasprintf("%s: package '%s'", file, jstr(g.nodes[i].pkg, "name"));
+		failed += fetch_package(file, origin, g.nodes[i].pkg) < 0;
+		free(origin);
+	}
 	free(g.nodes);
 	return failed ? -1 : 0;
 }
@@ -436,12 +438,10 @@ static int uv_file(const char *origin, json_t *file, const char *name, const cha
 	return fetch_locked_url(origin, url, &want, name, version, "pypi");
 }
 
-static int uv_package(const char *file, json_t *pkg)
+static int uv_package(const char *file, const char *origin, json_t *pkg)
 {
 	const char *name = jstr(pkg, "name"), *version = jstr(pkg, "version");
-	char origin[1024];
 	int errors = 0;
-	snprintf(origin, sizeof origin, "%s: package '%s'", file, name);
 	json_t *source = json_object_get(pkg, "source");
 	const char *registry = jstr(source, "registry");
 	if (jstr(source, "editable") || jstr(source, "virtual")) {

@@ -62,44 +62,35 @@ static const char usage[] =
 	"A mirror on disk in bandersnatch's layout is an index: --index-url\n"
 	"file:///MIRROR/web/simple/ (then only that folder and the cache are readable).\n";
 
-enum {
-	OPT_MAX_FILES = OPT_STAGE_FIRST, OPT_INDEX_URL, OPT_REGISTRY, OPT_ALLOW_HOST, OPT_CACERT,
-	OPT_CACHE_DIR, OPT_OFFLINE, OPT_ALL_FILES, OPT_ONLY, OPT_PRE, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_MAX_DOWNLOAD, OPT_MAX_REDIRECTS, OPT_PYTHON_VERSION, OPT_PLATFORM, OPT_MACHINE,
-	OPT_LIST, OPT_LATEST, OPT_DB, OPT_RULES_DIGEST, OPT_LIMITS, OPT_RESCAN, OPT_FEED, OPT_STATE,
-	OPT_LIST_REQUIREMENTS,
-};
-
-static const struct option longopts[] = {
-	AURA_COMMON_LONGOPTS,
-	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
-	{ "index-url", required_argument, NULL, OPT_INDEX_URL },
-	{ "registry", required_argument, NULL, OPT_REGISTRY },
-	{ "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
-	{ "cacert", required_argument, NULL, OPT_CACERT },
-	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-	{ "offline", no_argument, NULL, OPT_OFFLINE },
-	{ "all-files", no_argument, NULL, OPT_ALL_FILES },
-	{ "only", required_argument, NULL, OPT_ONLY },
-	{ "pre", no_argument, NULL, OPT_PRE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "max-download", required_argument, NULL, OPT_MAX_DOWNLOAD },
-	{ "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
-	{ "python-version", required_argument, NULL, OPT_PYTHON_VERSION },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "machine", required_argument, NULL, OPT_MACHINE },
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "latest", no_argument, NULL, OPT_LATEST },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
-	{ "limits", required_argument, NULL, OPT_LIMITS },
-	{ "rescan", no_argument, NULL, OPT_RESCAN },
-	{ "feed", required_argument, NULL, OPT_FEED },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "list-requirements", no_argument, NULL, OPT_LIST_REQUIREMENTS },
-	{ NULL, 0, NULL, 0 },
-};
+/* The stage's own options (AURA_STAGE_OPTIONS): long name, argument, ID. */
+#define FETCH_OPTIONS(X) \
+	X("max-files", required_argument, OPT_MAX_FILES) \
+	X("index-url", required_argument, OPT_INDEX_URL) \
+	X("registry", required_argument, OPT_REGISTRY) \
+	X("allow-host", required_argument, OPT_ALLOW_HOST) \
+	X("cacert", required_argument, OPT_CACERT) \
+	X("cache-dir", required_argument, OPT_CACHE_DIR) \
+	X("offline", no_argument, OPT_OFFLINE) \
+	X("all-files", no_argument, OPT_ALL_FILES) \
+	X("only", required_argument, OPT_ONLY) \
+	X("pre", no_argument, OPT_PRE) \
+	X("timeout", required_argument, OPT_TIMEOUT) \
+	X("retries", required_argument, OPT_RETRIES) \
+	X("max-download", required_argument, OPT_MAX_DOWNLOAD) \
+	X("max-redirects", required_argument, OPT_MAX_REDIRECTS) \
+	X("python-version", required_argument, OPT_PYTHON_VERSION) \
+	X("platform", required_argument, OPT_PLATFORM) \
+	X("machine", required_argument, OPT_MACHINE) \
+	X("list", no_argument, OPT_LIST) \
+	X("latest", no_argument, OPT_LATEST) \
+	X("db", required_argument, OPT_DB) \
+	X("rules-digest", required_argument, OPT_RULES_DIGEST) \
+	X("limits", required_argument, OPT_LIMITS) \
+	X("rescan", no_argument, OPT_RESCAN) \
+	X("feed", required_argument, OPT_FEED) \
+	X("state", required_argument, OPT_STATE) \
+	X("list-requirements", no_argument, OPT_LIST_REQUIREMENTS)
+AURA_STAGE_OPTIONS(FETCH_OPTIONS);
 
 /* A stdin line: a `target` record, a plain path, or another record to pass through. */
 static void fetch_line(json_t *rec, struct ndjson_reader *r, void *ctx)

@@ -110,12 +110,10 @@ static void line_error(struct reqs *r, const char *origin, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void line_error(struct reqs *r, const char *origin, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	record_verror(NULL, origin, "cannot handle this requirement line: ", fmt, ap);
 	va_end(ap);
-	record_error(NULL, origin, "cannot handle this requirement line: %s", msg);
 	r->errors++;
 }
 

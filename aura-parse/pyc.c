@@ -448,29 +448,10 @@ static const char *const nb_ops[] = { "+", "&", "//", "<<", "@", "*", "%", "|", 
 
 /* ---- text ---- */
 
-struct sb {
-	char *s;
-	size_t len, cap;
-};
+static void sb_puts(struct strbuf *b, const char *s) { strbuf_add(b, s, strlen(s)); }
 
-static void sb_add(struct sb *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t c = b->cap ? b->cap : 256;
-		while (c < b->len + n + 1)
-			c *= 2;
-		b->s = xrealloc(b->s, c);
-		b->cap = c;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...)
+static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct strbuf *b, const char *fmt, ...)
 {
 	char tmp[64];
 	va_list ap;
@@ -478,13 +459,13 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+		strbuf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static char *sb_take(struct sb *b)
+static char *sb_take(struct strbuf *b)
 {
 	char *s = b->s ? b->s : xstrdup("");
-	*b = (struct sb){ 0 };
+	*b = (struct strbuf){ 0 };
 	return s;
 }
 
@@ -502,14 +483,14 @@ static bool is_keyword(const char *s, size_t n)
 }
 
 /* An identifier as the source may spell it: ASCII names as they are, others as `_`-hex. */
-static void put_ident(struct sb *b, const unsigned char *s, size_t n)
+static void put_ident(struct strbuf *b, const unsigned char *s, size_t n)
 {
 	bool ok = n > 0 && n <= 256 && !(s[0] >= '0' && s[0] <= '9');
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		     (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
 	if (ok && !is_keyword((const char *)s, n)) {
-		sb_add(b, (const char *)s, n);
+		strbuf_add(b, (const char *)s, n);
 		return;
 	}
 	sb_puts(b, "_x");
@@ -518,7 +499,7 @@ static void put_ident(struct sb *b, const unsigned char *s, size_t n)
 }
 
 /* A dotted module name: each part an identifier. */
-static void put_dotted(struct sb *b, const unsigned char *s, size_t n)
+static void put_dotted(struct strbuf *b, const unsigned char *s, size_t n)
 {
 	size_t start = 0;
 	for (size_t i = 0; i <= n; i++)
@@ -530,7 +511,7 @@ static void put_dotted(struct sb *b, const unsigned char *s, size_t n)
 		}
 }
 
-static void put_string(struct sb *b, const struct obj *o)
+static void put_string(struct strbuf *b, const struct obj *o)
 {
 	bool bytes = o->kind == O_BYTES;
 	sb_puts(b, bytes ? "b'" : "'");
@@ -538,7 +519,7 @@ static void put_string(struct sb *b, const struct obj *o)
 		unsigned char c = o->s[i];
 		size_t seq = !bytes && c >= 0x80 ? utf8_sequence(o->s + i, o->len - i) : 0;
 		if (seq) {
-			sb_add(b, (const char *)o->s + i, seq);
+			strbuf_add(b, (const char *)o->s + i, seq);
 			i += seq;
 			continue;
 		}
@@ -555,13 +536,13 @@ static void put_string(struct sb *b, const struct obj *o)
 		else if (c >= 0x80)
 			sb_puts(b, "\\ufffd");	/* a lone surrogate CPython allows in a str */
 		else
-			sb_add(b, (const char *)&c, 1);
+			strbuf_add(b, (const char *)&c, 1);
 		i++;
 	}
 	sb_puts(b, "'");
 }
 
-static void put_const(struct sb *b, const struct obj *o, unsigned depth)
+static void put_const(struct strbuf *b, const struct obj *o, unsigned depth)
 {
 	switch (o->kind) {
 	case O_NONE: sb_puts(b, "None"); return;
@@ -611,7 +592,7 @@ struct ex {
 
 struct render {
 	struct reader *r;
-	struct sb *out;
+	struct strbuf *out;
 	size_t max_out;
 	bool cut;
 	unsigned nfunc;		/* names for functions that are no statement's (lambdas) */
@@ -642,7 +623,7 @@ static struct obj *tuple_item(const struct obj *t, size_t i)
 	return t && t->kind == O_TUPLE && i < t->n ? t->items[i] : NULL;
 }
 
-static void put_name_at(struct sb *b, const struct obj *t, size_t i)
+static void put_name_at(struct strbuf *b, const struct obj *t, size_t i)
 {
 	const struct obj *o = tuple_item(t, i);
 	if (o && o->kind == O_STR)
@@ -704,7 +685,7 @@ static void render_code(struct render *rd, struct code *c, unsigned ind, bool mo
 
 static void def_line(struct frame *f, const char *name, struct code *c, bool is_class, const char *bases)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	if (is_class) {
 		sb_printf(&b, "class ");
 		sb_puts(&b, name);
@@ -842,7 +823,7 @@ static void call(struct frame *f, size_t argc, struct obj *kwnames)
 		return;
 	}
 	if (callee.kind == E_BUILD_CLASS && argc >= 2 && given[0].kind == E_FUNC) {
-		struct sb bases = { 0 };
+		struct strbuf bases = { 0 };
 		for (size_t i = 2; i < argc; i++) {
 			char *t = text_of(f, &given[i], NULL);
 			if (i > 2)
@@ -859,7 +840,7 @@ static void call(struct frame *f, size_t argc, struct obj *kwnames)
 		return;
 	}
 	char *fn = text_of(f, &callee, NULL);
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	sb_puts(&b, fn);
 	sb_puts(&b, "(");
 	for (size_t i = 0; i < argc; i++) {
@@ -890,7 +871,7 @@ static void build(struct frame *f, size_t n, const char *open, const char *sep, 
 	bool notable = false;
 	for (size_t i = n; i > 0; i--)
 		items[i - 1] = pop(f);
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	sb_puts(&b, open);
 	for (size_t i = 0; i < n; i++) {
 		char *t = text_of(f, &items[i], &notable);
@@ -930,7 +911,7 @@ static void wrap(struct frame *f, const char *fn)
 /* The name of a local (LOAD_FAST) or cell (LOAD_DEREF) slot. */
 static char *local_name(struct frame *f, unsigned arg, bool cell)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	const struct obj *t = cell && f->rd->r->minor <= 10 ? f->c->cells : f->c->locals;
 	put_name_at(&b, t, arg);
 	return sb_take(&b);
@@ -938,7 +919,7 @@ static char *local_name(struct frame *f, unsigned arg, bool cell)
 
 static char *name_at(struct frame *f, unsigned arg)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	put_name_at(&b, f->c->names, arg);
 	return sb_take(&b);
 }
@@ -950,7 +931,7 @@ static void load_const(struct frame *f, unsigned arg)
 		push(f, (struct ex){ .kind = E_FUNC, .code = o->code, .cst = o });
 		return;
 	}
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	if (o)
 		put_const(&b, o, 0);
 	else
@@ -1066,7 +1047,7 @@ static void step(struct frame *f, enum op op, unsigned arg, unsigned raw)
 		ex_free(&a);
 		ex_free(&b);
 		const struct obj *m = tuple_item(f->c->names, arg);
-		struct sb s = { 0 };
+		struct strbuf s = { 0 };
 		if (m && m->kind == O_STR && m->len)
 			put_dotted(&s, m->s, m->len);
 		else
@@ -1289,7 +1270,7 @@ char *pyc_recover(const unsigned char *p, size_t n, size_t max_out, struct pyc_r
 		rep->malformed = true;
 		snprintf(rep->error, sizeof rep->error, "%td bytes after the code object", r.end - r.p);
 	}
-	struct sb out = { 0 };
+	struct strbuf out = { 0 };
 	struct render rd = { .r = &r, .out = &out, .max_out = max_out,
 			     .max_work = 8 * n + (64u << 20) };
 	char *head = xasprintf("# recovered from CPython %s bytecode: names, constants and calls, not the original source\n",

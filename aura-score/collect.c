@@ -6,6 +6,7 @@
 #include "err.h"
 #include "record.h"
 #include "score.h"
+#include "strbuf.h"
 
 /*
  * Few artifacts are open at once (stages preserve order, so usually one), hence a list:
@@ -182,7 +183,8 @@ static void add_error(struct artifact *a, const json_t *rec)
 	json_t *msg = json_object_get(rec, "message");
 	json_object_set(e, "stage", json_is_string(stage) ? stage : json_null());
 	json_object_set(e, "path", json_is_string(path) ? path : json_null());
-	json_object_set(e, "message", json_is_string(msg) ? msg : json_string("(no message)"));
+	json_object_set_new(e, "message",
+			    json_is_string(msg) ? json_incref(msg) : json_string("(no message)"));
 	json_array_append_new(a->errors, e);
 }
 
@@ -194,9 +196,8 @@ static void add_error(struct artifact *a, const json_t *rec)
 static void add_malformed(struct artifact *a, struct ndjson_reader *r, const char *type,
 			  const char *why)
 {
-	char msg[600];
-	snprintf(msg, sizeof msg, "%s:%lu: malformed %s record: %s", ndjson_name(r), ndjson_lineno(r),
-		 type, why);
+	char *msg = xasprintf("%s:%lu: malformed %s record: %s", ndjson_name(r), ndjson_lineno(r),
+			      type, why);
 	aura_warn("%s", msg);
 	json_t *e = json_object();
 	if (!e)
@@ -205,6 +206,7 @@ static void add_malformed(struct artifact *a, struct ndjson_reader *r, const cha
 	json_object_set_new(e, "path", json_null());
 	json_object_set_new(e, "message", json_string_lossy(msg, strlen(msg)));
 	json_array_append_new(a->errors, e);
+	free(msg);
 }
 
 /*

@@ -133,16 +133,7 @@ static json_t *change_reason(const json_t *new_hits, const json_t *gone, const j
 			text_append_cut(&buf, &len, head, sizeof head);
 			break;
 		}
-		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
-		if (!msg)
-			msg = record_str(hit, "detection");
-		if (i)
-			text_append_cut(&buf, &len, "; ", 2);
-		text_append_cut(&buf, &len, msg ? msg : "?", REASON_MESSAGE_MAX);
-		if (path) {
-			text_append_cut(&buf, &len, " in ", 4);
-			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
-		}
+		reason_append_hit(&buf, &len, hit, i, "?");
 	}
 	json_array_foreach(added, i, cap) {
 		text_append_cut(&buf, &len, i ? ", " : "; adds capabilities: ", 32);

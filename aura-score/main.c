@@ -75,47 +75,26 @@ static const char usage[] =
 	"--allow-errors), or a verdict the database could not store.  2 takes precedence\n"
 	"over 1: a gate passed on a partial scan proves nothing.";
 
-enum {
-	OPT_FORMAT = OPT_STAGE_FIRST,
-	OPT_FAIL_SCORE,
-	OPT_FAIL_LEVEL,
-	OPT_MIN_LEVEL,
-	OPT_ALLOW_ERRORS,
-	OPT_DB,
-	OPT_MERGE,
-	OPT_DIFF,
-	OPT_VERSIONS,
-	OPT_CUSTOM_STAGE,
-	OPT_EXPLAIN,
-	OPT_SRCROOT,
-	OPT_CAPABILITIES,
-	OPT_RULES_DIGEST,
-	OPT_LIMITS,
-	OPT_POLICY,
-	OPT_LIST_POLICY,
-};
-
-static const struct option longopts[] = {
-	AURA_COMMON_LONGOPTS,
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "fail-score", required_argument, NULL, OPT_FAIL_SCORE },
-	{ "fail-level", required_argument, NULL, OPT_FAIL_LEVEL },
-	{ "min-level", required_argument, NULL, OPT_MIN_LEVEL },
-	{ "allow-errors", no_argument, NULL, OPT_ALLOW_ERRORS },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "diff", no_argument, NULL, OPT_DIFF },
-	{ "custom-stage", required_argument, NULL, OPT_CUSTOM_STAGE },
-	{ "versions", no_argument, NULL, OPT_VERSIONS },	/* hidden: for `aura info` */
-	{ "explain", no_argument, NULL, OPT_EXPLAIN },
-	{ "srcroot", required_argument, NULL, OPT_SRCROOT },
-	{ "capabilities", required_argument, NULL, OPT_CAPABILITIES },
-	{ "rules-digest", required_argument, NULL, OPT_RULES_DIGEST },
-	{ "limits", required_argument, NULL, OPT_LIMITS },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "list-policy", no_argument, NULL, OPT_LIST_POLICY },
-	{ NULL, 0, NULL, 0 },
-};
+/* The stage's own options (AURA_STAGE_OPTIONS): long name, argument, ID. */
+#define SCORE_OPTIONS(X) \
+	X("format", required_argument, OPT_FORMAT) \
+	X("fail-score", required_argument, OPT_FAIL_SCORE) \
+	X("fail-level", required_argument, OPT_FAIL_LEVEL) \
+	X("min-level", required_argument, OPT_MIN_LEVEL) \
+	X("allow-errors", no_argument, OPT_ALLOW_ERRORS) \
+	X("db", required_argument, OPT_DB) \
+	X("merge", no_argument, OPT_MERGE) \
+	X("diff", no_argument, OPT_DIFF) \
+	X("custom-stage", required_argument, OPT_CUSTOM_STAGE) \
+	X("versions", no_argument, OPT_VERSIONS) /* hidden: for `aura info` */ \
+	X("explain", no_argument, OPT_EXPLAIN) \
+	X("srcroot", required_argument, OPT_SRCROOT) \
+	X("capabilities", required_argument, OPT_CAPABILITIES) \
+	X("rules-digest", required_argument, OPT_RULES_DIGEST) \
+	X("limits", required_argument, OPT_LIMITS) \
+	X("policy", required_argument, OPT_POLICY) \
+	X("list-policy", no_argument, OPT_LIST_POLICY)
+AURA_STAGE_OPTIONS(SCORE_OPTIONS);
 
 /* A level given on the command line: any case (High, HIGH); records stay lower case. */
 static int parse_level(const char *option, const char *arg)

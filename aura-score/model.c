@@ -8,6 +8,7 @@
 #include "err.h"
 #include "record.h"
 #include "score.h"
+#include "strbuf.h"
 
 const char *risk_for_score(long long score)
 {
@@ -48,7 +49,7 @@ long long hit_score(const json_t *hit)
 	return s >= 0 && s <= HIT_SCORE_MAX ? s : 0;
 }
 
-static bool hit_has_tag(const json_t *hit, const char *want)
+bool hit_has_tag(const json_t *hit, const char *want)
 {
 	size_t i;
 	json_t *tag;
@@ -361,6 +362,20 @@ void text_append_cut(char **buf, size_t *len, const char *s, size_t max)
 	(*buf)[*len] = '\0';
 }
 
+void reason_append_hit(char **buf, size_t *len, const json_t *hit, size_t i, const char *none)
+{
+	const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
+	if (!msg)
+		msg = record_str(hit, "detection");
+	if (i)
+		text_append_cut(buf, len, "; ", 2);
+	text_append_cut(buf, len, msg ? msg : none, REASON_MESSAGE_MAX);
+	if (path) {
+		text_append_cut(buf, len, " in ", 4);
+		text_append_cut(buf, len, path, REASON_MESSAGE_MAX);
+	}
+}
+
 /* "os.system() at install time in setup.py; eval() in pkg/__init__.py" from the top hits. */
 static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 {
@@ -370,16 +385,7 @@ static json_t *reason_text(const json_t *sorted, const json_t *why_incomplete)
 	json_array_foreach(sorted, i, hit) {
 		if (i == REASON_HITS)
 			break;
-		const char *msg = record_str(hit, "message"), *path = record_str(hit, "path");
-		if (!msg)
-			msg = record_str(hit, "detection");
-		if (i)
-			text_append_cut(&buf, &len, "; ", 2);
-		text_append_cut(&buf, &len, msg ? msg : "(no message)", REASON_MESSAGE_MAX);
-		if (path) {
-			text_append_cut(&buf, &len, " in ", 4);
-			text_append_cut(&buf, &len, path, REASON_MESSAGE_MAX);
-		}
+		reason_append_hit(&buf, &len, hit, i, "(no message)");
 	}
 	if (json_array_size(sorted) > REASON_HITS) {
 		char more[64];
@@ -402,12 +408,12 @@ static void note(json_t *notes, const char *fmt, ...) __attribute__((format(prin
 
 static void note(json_t *notes, const char *fmt, ...)
 {
-	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	json_array_append_new(notes, json_string(msg));
+	json_array_append_new(notes, json_string_lossy(msg, strlen(msg)));
+	free(msg);
 }
 
 /* Whether any member of `a` is Python Aura analyses (source, .pth or bytecode). */

@@ -225,17 +225,6 @@ static bool names_artifact(const char *spec, const json_t *artifact)
 	return !want_version || (version && strcmp(want_version, version) == 0);
 }
 
-/* Does the hit carry tag `tag`? */
-static bool hit_tagged(const json_t *hit, const char *tag)
-{
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(hit, "tags"), i, t)
-		if (json_is_string(t) && strcmp(json_string_value(t), tag) == 0)
-			return true;
-	return false;
-}
-
 /* The suppression entry that covers this hit now, or NULL; expired ones are noted. */
 static const json_t *suppressed_by(const json_t *artifact, const json_t *hit, json_t *notes)
 {
@@ -275,7 +264,7 @@ static const char *allowed_capability(const json_t *artifact, const json_t *hit)
 		if (!names_artifact(record_str(e, "package"), artifact))
 			continue;
 		json_array_foreach(json_object_get(e, "allow"), k, cap)
-			if (json_is_string(cap) && hit_tagged(hit, json_string_value(cap)))
+			if (json_is_string(cap) && hit_has_tag(hit, json_string_value(cap)))
 				return json_string_value(cap);
 	}
 	return NULL;

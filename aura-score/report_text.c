@@ -98,12 +98,12 @@ static bool same_trimmed(const char *line, const char *evidence)
 
 static void print_quotes(const json_t *hit);
 
-void report_text_hit(const json_t *hit, const struct report *rep)
+/* A hit's first line up to its place: "  [high] ShellCommand  setup.py:3:0". */
+static void print_hit_head(const json_t *hit, const struct report *rep)
 {
 	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
-	const char *path = record_str(hit, "path"), *msg = record_str(hit, "message");
-	long long line = record_int(hit, "line", 0), col = record_int(hit, "col", 0);
-	long long count = record_int(hit, "count", 1);
+	const char *path = record_str(hit, "path");
+	long long line = record_int(hit, "line", 0);
 
 	fputs("  ", stdout);
 	color_on(rep, sev);
@@ -116,7 +116,15 @@ void report_text_hit(const json_t *hit, const struct report *rep)
 	fputs("  ", stdout);
 	text_escape(stdout, path ? path : "(artifact)", SHOW_MAX);
 	if (line > 0)
-		printf(":%lld:%lld", line, col);
+		printf(":%lld:%lld", line, (long long)record_int(hit, "col", 0));
+}
+
+void report_text_hit(const json_t *hit, const struct report *rep)
+{
+	const char *msg = record_str(hit, "message");
+	long long count = record_int(hit, "count", 1);
+
+	print_hit_head(hit, rep);
 	fputs("  ", stdout);
 	text_escape(stdout, msg ? msg : "", SHOW_MAX);
 	if (count > 1)
@@ -219,25 +227,13 @@ static const char *term_text(const json_t *hit)
 /* One hit for --explain: place, score and term, message, context and the chain behind it. */
 static void explain_hit(const json_t *hit, const struct report *rep)
 {
-	const char *sev = record_str(hit, "severity"), *det = record_str(hit, "detection");
-	const char *path = record_str(hit, "path"), *context = record_str(hit, "context");
+	const char *context = record_str(hit, "context");
 	const json_t *flow = json_object_get(hit, "flow");
-	long long line = record_int(hit, "line", 0), count = record_int(hit, "count", 1);
+	long long count = record_int(hit, "count", 1);
 	size_t i;
 	json_t *tag;
 
-	fputs("  ", stdout);
-	color_on(rep, sev);
-	fputc('[', stdout);
-	text_escape(stdout, sev ? sev : "?", 16);
-	fputc(']', stdout);
-	color_off(rep);
-	fputc(' ', stdout);
-	text_escape(stdout, det ? det : "?", SHOW_MAX);
-	fputs("  ", stdout);
-	text_escape(stdout, path ? path : "(artifact)", SHOW_MAX);
-	if (line > 0)
-		printf(":%lld:%lld", line, (long long)record_int(hit, "col", 0));
+	print_hit_head(hit, rep);
 	printf("  score %lld, %s", hit_score(hit), term_text(hit));
 	if (count > 1)
 		printf("  seen %lld times, counted once", count);

@@ -76,6 +76,8 @@ bool hit_is_install(const json_t *hit);
  * they arrive (collect.c, merge.c), so anything else here is a bug: it counts 0.
  */
 long long hit_score(const json_t *hit);
+/* Does the hit carry the tag `want` among its "tags"? */
+bool hit_has_tag(const json_t *hit, const char *want);
 
 /*
  * The verdict record for `a`.  Hits below `min_rank` are left out of "hits" (counted in
@@ -218,6 +220,11 @@ void text_escape_window(FILE *out, const char *s, size_t col, size_t max);
  * in the last half of the room; else a character boundary), CUT_MARK marking the cut.
  */
 void text_append_cut(char **buf, size_t *len, const char *s, size_t max);
+/*
+ * Append the `i`th (from 0) of a reason's top hits: "; " before all but the first, its
+ * message (else its detection, else `none`), " in PATH" when it has a path.
+ */
+void reason_append_hit(char **buf, size_t *len, const json_t *hit, size_t i, const char *none);
 
 /* ---- db.c: the results database (docs/database.md) ---- */
 

@@ -56,23 +56,13 @@ static char *replace_all(const char *text, const char *secret, const char *red)
 	return out;
 }
 
-static bool has_tag(const json_t *hit, const char *tag)
-{
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(hit, "tags"), i, t)
-		if (json_is_string(t) && strcmp(json_string_value(t), tag) == 0)
-			return true;
-	return false;
-}
-
 void hit_redact_secrets(json_t *hit)
 {
 	/* Every field that may quote the secret: where it is, what it is, what decoded to it. */
 	static const char *const fields[] = { "secret", "evidence", "source", "message", "payload",
 					      "name" };
 	const char *secret = record_str(hit, "secret");
-	if (!secret && has_tag(hit, "secret"))
+	if (!secret && hit_has_tag(hit, "secret"))
 		secret = record_str(hit, "evidence");	/* a secret hit's evidence is the secret */
 	if (!secret || !*secret)
 		return;

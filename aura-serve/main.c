@@ -59,25 +59,21 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or fatal error.\n";
 
-enum { OPT_UPSTREAM = 0x200, OPT_LISTEN, OPT_CACHE, OPT_FAIL_LEVEL, OPT_DB, OPT_MAX_FILE, OPT_TIMEOUT,
-       OPT_NPM_UPSTREAM, OPT_MIN_AGE, OPT_ALLOW_UNANALYSED, OPT_ALLOW_UNANALYSED_NAME, OPT_POLICY };
-
-static const struct option longopts[] = {
-	AURA_COMMON_LONGOPTS,
-	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "fail-level", required_argument, NULL, OPT_FAIL_LEVEL },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "max-file", required_argument, NULL, OPT_MAX_FILE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "npm-upstream", required_argument, NULL, OPT_NPM_UPSTREAM },
-	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "allow-unanalysed", no_argument, NULL, OPT_ALLOW_UNANALYSED },
-	{ "allow-unanalysed-name", required_argument, NULL, OPT_ALLOW_UNANALYSED_NAME },
-	{ NULL, 0, NULL, 0 },
-};
+/* The stage's own options (AURA_STAGE_OPTIONS): long name, argument, ID. */
+#define SERVE_OPTIONS(X) \
+	X("upstream", required_argument, OPT_UPSTREAM) \
+	X("listen", required_argument, OPT_LISTEN) \
+	X("cache", required_argument, OPT_CACHE) \
+	X("fail-level", required_argument, OPT_FAIL_LEVEL) \
+	X("db", required_argument, OPT_DB) \
+	X("max-file", required_argument, OPT_MAX_FILE) \
+	X("timeout", required_argument, OPT_TIMEOUT) \
+	X("npm-upstream", required_argument, OPT_NPM_UPSTREAM) \
+	X("min-age", required_argument, OPT_MIN_AGE) \
+	X("policy", required_argument, OPT_POLICY) \
+	X("allow-unanalysed", no_argument, OPT_ALLOW_UNANALYSED) \
+	X("allow-unanalysed-name", required_argument, OPT_ALLOW_UNANALYSED_NAME)
+AURA_STAGE_OPTIONS(SERVE_OPTIONS);
 
 static char base_url[128];	/* http://HOST:PORT, prefixed to every rewritten link */
 

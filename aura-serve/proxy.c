@@ -79,19 +79,25 @@ void buf_add(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-void buf_addf(struct buf *b, const char *fmt, ...)
+static void buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	char *s = NULL;
 	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		b->failed = true;
 		return;
 	}
 	buf_add(b, s, (size_t)n);
 	free(s);
+}
+
+void buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(b, fmt, ap);
+	va_end(ap);
 }
 
 void reply_text(struct proxy_reply *r, unsigned status, const char *fmt, ...)
@@ -389,18 +395,18 @@ static bool rewrite_page(const char *page, size_t len, const char *page_url, con
 static void refuse(struct proxy_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void refuse(struct proxy_reply *r, const char *fmt, ...)
 {
+	struct buf why = { 0 };
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	int n = vasprintf(&s, fmt, ap);
+	buf_vaddf(&why, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
+	if (why.failed) {
 		reply_text(r, 403, "aura-serve: refused (out of memory describing why)\n");
-		return;
+	} else {
+		fprintf(stderr, "aura-serve: %s\n", why.data);
+		reply_text(r, 403, "aura-serve: %s\n", why.data);
 	}
-	fprintf(stderr, "aura-serve: %s\n", s);
-	reply_text(r, 403, "aura-serve: %s\n", s);
-	free(s);
+	free(why.data);
 }
 
 time_t parse_iso_time(const char *s)

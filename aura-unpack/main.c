@@ -46,31 +46,18 @@ static const char usage[] =
 	"                      it may sleep with nothing to write (default 60);\n"
 	"                      time blocked on a slow consumer does not count\n";
 
-enum {
-	OPT_MAX_MEMBERS = OPT_STAGE_FIRST,
-	OPT_MAX_TOTAL,
-	OPT_MAX_RATIO,
-	OPT_MAX_CONTENT,
-	OPT_MAX_DEPTH,
-	OPT_TIMEOUT,
-	OPT_MAX_MEMBER,
-	OPT_MAX_NESTING,
-	OPT_MAX_NESTED,
-};
-
-static const struct option longopts[] = {
-	AURA_COMMON_LONGOPTS,
-	{ "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
-	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
-	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
-	{ "max-content", required_argument, NULL, OPT_MAX_CONTENT },
-	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-member", required_argument, NULL, OPT_MAX_MEMBER },
-	{ "max-nesting", required_argument, NULL, OPT_MAX_NESTING },
-	{ "max-nested", required_argument, NULL, OPT_MAX_NESTED },
-	{ NULL, 0, NULL, 0 }
-};
+/* The stage's own options (AURA_STAGE_OPTIONS): long name, argument, ID. */
+#define UNPACK_OPTIONS(X) \
+	X("max-members", required_argument, OPT_MAX_MEMBERS) \
+	X("max-total", required_argument, OPT_MAX_TOTAL) \
+	X("max-ratio", required_argument, OPT_MAX_RATIO) \
+	X("max-content", required_argument, OPT_MAX_CONTENT) \
+	X("max-depth", required_argument, OPT_MAX_DEPTH) \
+	X("timeout", required_argument, OPT_TIMEOUT) \
+	X("max-member", required_argument, OPT_MAX_MEMBER) \
+	X("max-nesting", required_argument, OPT_MAX_NESTING) \
+	X("max-nested", required_argument, OPT_MAX_NESTED)
+AURA_STAGE_OPTIONS(UNPACK_OPTIONS);
 
 static void parse_options(int argc, char **argv)
 {

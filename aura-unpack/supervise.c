@@ -36,12 +36,10 @@ static void parent_error(struct tally *t, const char *id, const char *path, cons
 	__attribute__((format(printf, 4, 5)));
 static void parent_error(struct tally *t, const char *id, const char *path, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	record_verror(id, path, "", fmt, ap);
 	va_end(ap);
-	record_error(id, path, "%s", msg);
 	t->errors++;
 }
 

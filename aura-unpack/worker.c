@@ -14,6 +14,7 @@
 #include "sandbox.h"
 #include "unpack.h"
 #include "stagehits.h"
+#include "strbuf.h"
 
 /* Worker exit statuses the parent reports (3 is the sandbox self-test's "refused"). */
 enum { WORKER_OK = 0, WORKER_PIPE_FAILED = 4, WORKER_OOM = 5, WORKER_NO_LIMIT = 6 };
@@ -111,14 +112,14 @@ static json_t *safe_string(const char *s)
 	return json_string_lossy(s, strlen(s));
 }
 
-json_t *hit_record(struct unpacker *u, const char *detection, int score, const char *severity,
-		   const char *path, const char *file_id, const char *fmt, ...)
+static json_t *hit_vrecord(struct unpacker *u, const char *detection, int score,
+			   const char *severity, const char *path, const char *file_id,
+			   const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+static json_t *hit_vrecord(struct unpacker *u, const char *detection, int score,
+			   const char *severity, const char *path, const char *file_id,
+			   const char *fmt, va_list ap)
 {
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
+	char *msg = xvasprintf(fmt, ap);
 	json_t *hit = hit_new(u->job->id, detection, score, severity, NULL, 0, 0, "");
 	if (path)
 		json_object_set_new(hit, "path", safe_string(path));
@@ -126,40 +127,49 @@ json_t *hit_record(struct unpacker *u, const char *detection, int score, const c
 	json_array_append_new(json_object_get(hit, "tags"), json_string("archive"));
 	if (file_id)
 		json_object_set_new(hit, "file", json_string(file_id));
+	free(msg);
+	return hit;
+}
+
+json_t *hit_record(struct unpacker *u, const char *detection, int score, const char *severity,
+		   const char *path, const char *file_id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	json_t *hit = hit_vrecord(u, detection, score, severity, path, file_id, fmt, ap);
+	va_end(ap);
 	return hit;
 }
 
 void emit_hit(struct unpacker *u, const char *detection, int score, const char *severity,
 	      const char *path, const char *file_id, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	emit(u, hit_vrecord(u, detection, score, severity, path, file_id, fmt, ap));
 	va_end(ap);
-	emit(u, hit_record(u, detection, score, severity, path, file_id, "%s", msg));
 }
 
 void emit_error(struct unpacker *u, const char *path, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	emit(u, error_record_new(u->job->id, path ? path : u->job->path, msg));
 	aura_warn("%s: %s", path ? path : u->job->path, msg);
+	free(msg);
 }
 
 void limit_crossed(struct unpacker *u, const char *path, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	emit_hit(u, HIT_UNPACK(ArchiveBomb), path, NULL, "%s; the rest of the artifact was "
 		 "not read", msg);
+	free(msg);
 	u->stop = true;
 }
 

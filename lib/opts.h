@@ -36,6 +36,18 @@ enum {
 	{ "sandbox-selftest", required_argument, NULL, OPT_SELFTEST },     \
 	{ "print-sandbox", no_argument, NULL, OPT_PRINT_SANDBOX }
 
+/*
+ * A stage's own long options, each written once as X(name, has_arg, ID) in a list macro:
+ * AURA_STAGE_OPTIONS(LIST) declares the IDs (numbered from OPT_STAGE_FIRST) and the
+ * getopt_long table `longopts`, the common options first, in the list's order.
+ */
+#define AURA_OPT_ID(name, has_arg, id) id,
+#define AURA_OPT_ROW(name, has_arg, id) { name, has_arg, NULL, id },
+#define AURA_STAGE_OPTIONS(LIST)                                                              \
+	enum { OPT_STAGE_BEFORE_FIRST = OPT_STAGE_FIRST - 1, LIST(AURA_OPT_ID) };             \
+	static const struct option longopts[] = { AURA_COMMON_LONGOPTS, LIST(AURA_OPT_ROW) { \
+		NULL, 0, NULL, 0 } }
+
 /* The text --help prints for the common options, appended to each stage's usage. */
 extern const char aura_common_usage[];
 

@@ -9,6 +9,7 @@
 #include "aura.h"
 #include "err.h"
 #include "record.h"
+#include "strbuf.h"
 
 _Static_assert(sizeof(struct sha256_ctx) <= sizeof(struct sha256_state), "sha256_state too small");
 
@@ -52,18 +53,24 @@ json_t *error_record_new(const char *artifact, const char *path, const char *mes
 	return rec;
 }
 
-void record_error(const char *artifact, const char *path, const char *fmt, ...)
+void record_verror(const char *artifact, const char *path, const char *lead, const char *fmt,
+		   va_list ap)
 {
-	char msg[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-
+	char *said = xvasprintf(fmt, ap), *msg = xasprintf("%s%s", lead, said);
 	json_t *rec = error_record_new(artifact, path, msg);
 	out_record(rec);
 	json_decref(rec);
 	aura_warn("%s%s%s", path ? path : "", path ? ": " : "", msg);
+	free(msg);
+	free(said);
+}
+
+void record_error(const char *artifact, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	record_verror(artifact, path, "", fmt, ap);
+	va_end(ap);
 }
 
 const char *const severity_names[5] = { "info", "low", "medium", "high", "critical" };

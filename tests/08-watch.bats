@@ -69,9 +69,9 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
 	assert_output ""	# demo-pkg has no findings
 	# The fixture index has no XML-RPC: said, and which feeds were read instead.
-	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 404): following the RSS feeds"* ]]
-	[[ "$stderr" == *"rss/packages.xml: absent (404): following updates.xml alone"* ]]
-	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the RSS feeds"* ]]
+	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 404): following the RSS feeds"* ]] || fail "stderr: $stderr"
+	[[ "$stderr" == *"rss/packages.xml: absent (404): following updates.xml alone"* ]] || fail "stderr: $stderr"
+	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the RSS feeds"* ]] || fail "stderr: $stderr"
 	assert_equal "$(sqlite3 w.db 'select count(*) from artifacts')" 1
 	assert_jq "$(cat st.json)" '.feed == "pypi" and .seen == ["demo-pkg 1.0"] and (.last_modified | length > 0)'
 	# Nothing changed: a conditional request, answered 304, scans nothing.
@@ -93,7 +93,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	# The feed rolled over: none of the releases seen last time is in it: said.
 	BUMP=15 rss simpleonly/0.1
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
-	[[ "$stderr" == *"releases in between may have been missed"* ]]
+	[[ "$stderr" == *"releases in between may have been missed"* ]] || fail "stderr: $stderr"
 	assert_equal "$(stored w.db simpleonly)" 1
 }
 
@@ -104,13 +104,13 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	printf '<rss><channel><item><link>https://pypi.org/nothing</link></item>' >"$WEB/rss/updates.xml"
 	touch -d "@$(( $(date +%s) + 25 ))" "$WEB/rss/updates.xml"
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
-	[[ "$stderr" == *"the feed is not RSS"* ]]
+	[[ "$stderr" == *"the feed is not RSS"* ]] || fail "stderr: $stderr"
 	cmp st.json before.json
 	# A feed in another encoding is read as UTF-8 (an iconv module would be code the sandbox refuses).
 	printf '<?xml version="1.0" encoding="EUC-JP"?><rss><channel><item><link>https://pypi.org/project/a\xa4\xa2/1.0/</link></item></channel></rss>' >"$WEB/rss/updates.xml"
 	touch -d "@$(( $(date +%s) + 30 ))" "$WEB/rss/updates.xml"
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
-	[[ "$stderr" == *"the feed is not RSS"* ]]
+	[[ "$stderr" == *"the feed is not RSS"* ]] || fail "stderr: $stderr"
 	cmp st.json before.json
 	# An unreadable state is refused, never reset silently.
 	echo '{"feed": "npm"}' >bad.json
@@ -118,7 +118,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	# A position that is not a whole number is refused too.
 	echo '{"feed": "pypi", "serial": "12"}' >bad.json
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
-	[[ "$stderr" == *'"serial" is not a whole number'* ]]
+	[[ "$stderr" == *'"serial" is not a whole number'* ]] || fail "stderr: $stderr"
 	echo '{"feed": "pypi", "serial": -1}' >bad.json
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state bad.json --index-url "$INDEX"
 	AURA_WATCH_CHUNK=0 run -2 aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
@@ -154,7 +154,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	assert_success
 	assert_jq "$(rec watch_state)" '.source == "xmlrpc" and .state.serial == 3'
 	refute_output --partial "pypi:"
-	[[ "$stderr" == *"following the changelog from serial 3"* ]]
+	[[ "$stderr" == *"following the changelog from serial 3"* ]] || fail "stderr: $stderr"
 	assert_equal "$(cat "$XRPC.log")" "changelog_last_serial "
 	# Since a serial: the release once, by its PEP 503 name, however many of its actions.
 	echo '{"feed": "pypi", "serial": 1}' >st.json
@@ -164,7 +164,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 1"
 	echo '{"feed": "pypi", "serial": 1}' >st.json	# poll stored serial 3: again, through the driver
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
-	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the XML-RPC changelog (serial 3)"* ]]
+	[[ "$stderr" == *"aura: watch: pypi: 1 new release(s) from the XML-RPC changelog (serial 3)"* ]] || fail "stderr: $stderr"
 	assert_equal "$(stored w.db demo-pkg)" 1
 	assert_jq "$(cat st.json)" '.serial == 3'
 	# New changes: a file added to a new release, an owner, a removal, the PyPI spelling
@@ -183,7 +183,7 @@ rec() { grep "^{\"type\":\"$1\"" <<<"$output"; }
 	run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
 	assert_output ""
 	assert_equal "$(tail -1 "$XRPC.log")" "changelog_since_serial 8"
-	[[ "$stderr" == *"0 new release(s) from the XML-RPC changelog (serial 8)"* ]]
+	[[ "$stderr" == *"0 new release(s) from the XML-RPC changelog (serial 8)"* ]] || fail "stderr: $stderr"
 	assert_equal "$(sqlite3 w.db 'select count(*) from artifacts')" 2
 }
 
@@ -246,13 +246,13 @@ changes() {
 	poll
 	assert_success
 	assert_jq "$(rec error)" '.message | endswith("changelog_last_serial(): malformed XML, line 1: Input is not proper UTF-8, indicate encoding !")'
-	[[ "$stderr" != *"encoding error"* ]]
+	[[ "$stderr" != *"encoding error"* ]] || fail "stderr: $stderr"
 	# Through the driver: the error is printed, the once-poll exits 2, the serial is kept.
 	printf '%s' "$(changes '<value>evil</value><value>1.0</value><value><int>1</int></value><value>new release</value><value><int>3</int></value>')" >"$XRPC/answer"
 	echo '{"feed": "pypi", "serial": 10}' >st.json
 	run -2 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX"
-	[[ "$stderr" == *"aura: watch: http://127.0.0.1:$PORT/pypi: PyPI's XML-RPC changelog_since_serial(10): change 0 has serial 3"* ]]
-	[[ "$stderr" == *"1 new release(s) from the RSS feeds"* ]]
+	[[ "$stderr" == *"aura: watch: http://127.0.0.1:$PORT/pypi: PyPI's XML-RPC changelog_since_serial(10): change 0 has serial 3"* ]] || fail "stderr: $stderr"
+	[[ "$stderr" == *"1 new release(s) from the RSS feeds"* ]] || fail "stderr: $stderr"
 	assert_jq "$(cat st.json)" '.serial == 10'
 	refute_output --partial evil
 	# changelog_last_serial (the first poll) must answer a serial.
@@ -269,7 +269,7 @@ changes() {
 	BUMP=0 projects evil Demo_Pkg
 	poll
 	assert_success
-	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 501): following the RSS feeds"* ]]
+	[[ "$stderr" == *"/pypi: no XML-RPC here (HTTP 501): following the RSS feeds"* ]] || fail "stderr: $stderr"
 	assert_equal "$(grep -v '^{' <<<"$output")" "pypi:demo-pkg==1.0
 pypi:evil"
 	assert_jq "$(rec watch_state)" '.source == "rss" and .state.new_projects.seen == ["evil", "demo-pkg"] and (.state.new_projects.last_modified | length > 0)'
@@ -284,7 +284,7 @@ pypi:evil"
 	BUMP=10 projects leftover
 	poll
 	assert_jq "$(rec watch_state)" '.gap'
-	[[ "$stderr" == *"rss/packages.xml: none of the items seen last time is still in the feed"* ]]
+	[[ "$stderr" == *"rss/packages.xml: none of the items seen last time is still in the feed"* ]] || fail "stderr: $stderr"
 	BUMP=15 projects 'x/1.0'
 	poll
 	assert_jq "$(rec error)" '.message | startswith("feed item with a link that names no project")'
@@ -294,7 +294,7 @@ pypi:evil"
 	# One scan per AURA_WATCH_CHUNK releases (a catch-up may bring more than a command line holds).
 	AURA_WATCH_CHUNK=1 run -0 --separate-stderr aura watch pypi --once --db w.db --state st.json --index-url "$INDEX" --min-level high
 	assert_line --partial "evil 1.0 high DownloadAndRun"
-	[[ "$stderr" == *"2 new release(s) from the RSS feeds"* ]]
+	[[ "$stderr" == *"2 new release(s) from the RSS feeds"* ]] || fail "stderr: $stderr"
 	assert_equal "$(sqlite3 w.db 'select count(*) from scans')" 2
 	assert_equal "$(stored w.db demo-pkg) $(stored w.db evil)" "1 1"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 12-stage-hits.bats: the weights of the hits fetch, unpack, parse and rewrite raise themselves come from data/stage-hits.tsv.
+# 12-stage-hits.bats: the weights of the hits fetch, unpack, parse, rewrite (and analyze, outside its rules) raise themselves come from data/stage-hits.tsv.
 load helpers/common
 load helpers/parse
 bats_require_minimum_version 1.5.0
@@ -45,23 +45,33 @@ missing_score() {
 	"$1" "$sp" | jq -r 'select(.type == "hit" and .detection == "RecordFileMissing") | .score'
 }
 
+# The score of the PackageNameUnknown hit aura-analyze binary $1 writes for an artifact
+# record with neither name nor path.
+unknown_score() {
+	jq -nc '{type:"artifact",v:1,id:"a",kind:"archive"}' |
+		"$1" | jq -r 'select(.type == "hit" and .detection == "PackageNameUnknown") | .score'
+}
+
 @test "stage hits: the score unpack writes is the table's" {
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
-	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
 	assert_success
 	assert_output "$(table_score unpack PathTraversal)"
 }
 
-@test "stage hits: the scores parse and fetch write are the table's" {
-	run nul_score aura-parse
+@test "stage hits: the scores parse, fetch and analyze write are the table's" {
+	run --separate-stderr nul_score aura-parse
 	assert_success
 	assert_output "$(table_score parse NulBytes)"
-	run missing_score aura-fetch
+	run --separate-stderr missing_score aura-fetch
 	assert_success
 	assert_output "$(table_score fetch RecordFileMissing)"
+	run --separate-stderr unknown_score aura-analyze
+	assert_success
+	assert_output "$(table_score analyze PackageNameUnknown)"
 }
 
-@test "stage hits: a weight changed in data/stage-hits.tsv is the score rebuilt fetch, unpack and parse write" {
+@test "stage hits: a weight changed in data/stage-hits.tsv is the score rebuilt fetch, unpack, parse and analyze write" {
 	# The checkout itself, not a copy inside one (make san-check runs the suite in build/san).
 	command -v git >/dev/null &&
 		[ "$(git -C "$AURA_ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$AURA_ROOT" && pwd -P)" ] ||
@@ -75,24 +85,29 @@ missing_score() {
 	cp -a "$AURA_ROOT/third_party/tree-sitter-python" "$tree/third_party/"
 	assert_equal "$(table_score unpack PathTraversal) $(table_score parse NulBytes)" "50 10"
 	assert_equal "$(table_score fetch RecordFileMissing)" 10
+	assert_equal "$(table_score analyze PackageNameUnknown)" 0
 	sed -i -e 's/^unpack\tPathTraversal\thigh\t50$/unpack\tPathTraversal\thigh\t77/' \
 		-e 's/^parse\tNulBytes\tlow\t10$/parse\tNulBytes\tlow\t33/' \
 		-e 's/^fetch\tRecordFileMissing\tlow\t10$/fetch\tRecordFileMissing\tlow\t44/' \
+		-e 's/^analyze\tPackageNameUnknown\tinfo\t0$/analyze\tPackageNameUnknown\tinfo\t5/' \
 		"$tree/data/stage-hits.tsv"
 	# -O0: the quickest build, and the project's own flags must survive a CFLAGS of the user's.
-	run make -s -C "$tree" -j2 CFLAGS="-O0" bin/aura-unpack bin/aura-parse bin/aura-fetch
+	run make -s -C "$tree" -j2 CFLAGS="-O0" bin/aura-unpack bin/aura-parse bin/aura-fetch \
+		bin/aura-analyze
 	assert_success
 	traversal_tar "$BATS_TEST_TMPDIR/t.tar"
-	run traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score "$tree/bin/aura-unpack" "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 77
-	run nul_score "$tree/bin/aura-parse"
+	run --separate-stderr nul_score "$tree/bin/aura-parse"
 	assert_output 33
-	run missing_score "$tree/bin/aura-fetch"
+	run --separate-stderr missing_score "$tree/bin/aura-fetch"
 	assert_output 44
+	run --separate-stderr unknown_score "$tree/bin/aura-analyze"
+	assert_output 5
 	# The installed stages keep the table they were built with.
-	run traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
+	run --separate-stderr traversal_score aura-unpack "$BATS_TEST_TMPDIR/t.tar"
 	assert_output 50
-	run nul_score aura-parse
+	run --separate-stderr nul_score aura-parse
 	assert_output 10
 }
 
@@ -114,7 +129,7 @@ missing_score() {
 
 @test "stage hits: the table in docs/rules.md says what data/stage-hits.tsv says" {
 	# docs rows: | `Name` | aura-stage | severity | score | when |
-	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(fetch\|unpack\|parse\|rewrite\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
+	sed -n 's/^| `\([A-Za-z0-9]*\)` | aura-\(fetch\|unpack\|parse\|rewrite\|analyze\) | \([a-z]*\) | \([0-9]*\) | .*/\2\t\1\t\3\t\4/p' \
 		"$AURA_ROOT/docs/rules.md" | sort >doc.tsv
 	grep -v '^#' "$TABLE" | grep . | sort >table.tsv
 	run diff table.tsv doc.tsv

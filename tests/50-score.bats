@@ -44,7 +44,7 @@ two_packages() {
 }
 
 @test "score: one verdict per artifact, with total, risk and hits most severe first" {
-	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json"
 	assert_valid_records
 	assert_equal "$(printf '%s\n' "$output" | jq -s 'map(.type) == ["verdict","verdict"]')" true
 	local a b
@@ -57,7 +57,7 @@ two_packages() {
 }
 
 @test "score: the same finding at several places counts once, with a count" {
-	run -0 bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json | head -1"
+	run -0 --separate-stderr bash -c "$(declare -f art file_rec hit end_rec two_packages); two_packages | aura-score --format json | head -1"
 	assert_equal "$(jq -c '[.hits[] | select(.detection == "Eval") | .count]' <<<"$output")" '[2]'
 	assert_equal "$(jq -c '[.hits[] | select(.detection != "Eval") | .count]' <<<"$output")" '[1,1]'
 }
@@ -73,9 +73,8 @@ two_packages() {
 		hit A Str 5 info a.py 3 "msg x"
 		end_rec A 0
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(jq -c '[.hits[] | [.detection,.path,.line,.count]]' <<<"$output")" = \
-		'[["Eval","a.py",1,2],["Eval","b.py",1,1],["Str","a.py",1,2],["Str","a.py",2,1]]' ]
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	assert_equal "$(jq -c '[.hits[] | [.detection,.path,.line,.count]]' <<<"$output")" '[["Eval","a.py",1,2],["Eval","b.py",1,1],["Str","a.py",1,2],["Str","a.py",2,1]]'
 	assert_equal "$(jq .score <<<"$output")" 30
 }
 
@@ -86,8 +85,8 @@ two_packages() {
 		for i in 1 2 3 4; do hit A Setup 10 low setup.py "$i" "m$i" '{"context":"install"}'; done
 		end_rec A 0
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(jq .score <<<"$output")" = 80 ]	# f1.py 10 + min(50, 30) + 40
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	assert_equal "$(jq .score <<<"$output")" 80	# f1.py 10 + min(50, 30) + 40
 	assert_equal "$(jq .risk <<<"$output")" '"medium"'
 }
 
@@ -100,7 +99,7 @@ two_packages() {
 		for i in 1 2 3; do hit B "Det$i" 40 high "evil.py" "$i" "x" '{"context":"import"}'; done
 		end_rec B 0
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	assert_equal "$(jq -sc '[.[] | [.score, .risk]]' <<<"$output")" '[[70,"medium"],[120,"high"]]'
 }
 
@@ -114,7 +113,7 @@ two_packages() {
 		hit A Exfil 100 critical c.py 1 "to x.example" '{"context":"function","tags":["flow","fixed-host"]}'
 		end_rec A 0
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	# weak files: f1 40, then f2 40 + f3 40 + b.py 30 capped at 30; strong: 30 + 20 + 100
 	assert_equal "$(jq .score <<<"$output")" 220
 }
@@ -126,9 +125,8 @@ two_packages() {
 			art "a$s" "p$s"; hit "a$s" X "$s" info x.py 1 m; end_rec "a$s" 0
 		done
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map([.score,.risk])')" = \
-		'[[0,"info"],[19,"info"],[20,"low"],[49,"low"],[50,"medium"],[99,"medium"],[100,"high"],[199,"high"],[200,"critical"],[1000,"critical"]]' ]
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.score,.risk])')" '[[0,"info"],[19,"info"],[20,"low"],[49,"low"],[50,"medium"],[99,"medium"],[100,"high"],[199,"high"],[200,"critical"],[1000,"critical"]]'
 }
 
 @test "score: a hit field out of range is a malformed record: an error, the artifact incomplete, never clamped" {
@@ -200,7 +198,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		hit A X 60 medium a.py 1 ma
 		end_rec B 0; end_rec A 0
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.score,(.hits|length)])')" '[["B",30,1],["A",60,1]]'
 }
 
@@ -208,9 +206,8 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	stream() { art A one; hit A X 10 low a.py 1 m; art B two; end_rec B 0; }
 	run -2 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id,.complete])')" '[["B",true],["A",false]]'
-	[ "$(printf '%s\n' "$output" | jq -r 'select(.artifact.id == "A") | .reason')" = \
-		"m in a.py; incomplete: interrupted: no artifact_end" ]
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json --allow-errors"
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.artifact.id == "A") | .reason')" "m in a.py; incomplete: interrupted: no artifact_end"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json --allow-errors"
 	run -2 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
 	assert_output --partial "2 packages scanned: 2 info; 1 incomplete"
 	assert_output --partial "INCOMPLETE"
@@ -222,9 +219,8 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		jq -nc '{type:"error",v:1,stage:"aura-parse",artifact:"A",path:"x.py",message:"syntax error"}'
 		end_rec A 0
 	}
-	run -2 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
-	[ "$(jq -c '[.complete,.errors,.incomplete_reasons]' <<<"$output")" = \
-		'[false,[{"stage":"aura-parse","path":"x.py","message":"syntax error"}],["1 error"]]' ]
+	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	assert_equal "$(jq -c '[.complete,.errors,.incomplete_reasons]' <<<"$output")" '[false,[{"stage":"aura-parse","path":"x.py","message":"syntax error"}],["1 error"]]'
 	run -2 bash -c "$(declare -f art end_rec stream); stream | aura-score"
 	assert_output --partial "error: aura-parse: x.py: syntax error"
 }
@@ -234,9 +230,8 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		art A one; file_rec A 0 a.py; end_rec A 2
 		art B two; jq -nc '{type:"artifact_end",v:1,artifact:"B",files:0,complete:false}'
 	}
-	run -2 bash -c "$(declare -f art file_rec end_rec stream); stream | aura-score --format json"
-	[ "$(printf '%s\n' "$output" | jq -sc 'map([.complete,.incomplete_reasons])')" = \
-		'[[false,["artifact_end counts 2 files but 1 arrived"]],[false,["unpack could not read the whole artifact"]]]' ]
+	run -2 --separate-stderr bash -c "$(declare -f art file_rec end_rec stream); stream | aura-score --format json"
+	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.complete,.incomplete_reasons])')" '[[false,["artifact_end counts 2 files but 1 arrived"]],[false,["unpack could not read the whole artifact"]]]'
 }
 
 @test "score: error records without an artifact are stream errors (exit 2, counted)" {
@@ -246,7 +241,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	}
 	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score"
 	assert_output --partial "1 package scanned: 1 info; 0 incomplete; 1 stream error"
-	[ -z "$stderr" ]	# its producer already said it
+	assert_equal "$stderr" ""	# its producer already said it
 	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --allow-errors"
 }
 
@@ -257,10 +252,10 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	assert_equal "$(jq -c '[.artifact.id,.complete,.incomplete_reasons]' <<<"$output")" \
 		'["A",false,["a bad input line while it was open (<stdin>:2)"]]'
 	assert_valid_records	# stdout holds verdicts only
-	[[ "$stderr" == "aura-score: <stdin>:2: "* ]]
-	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json --allow-errors"
+	[[ "$stderr" == "aura-score: <stdin>:2: "* ]] || fail "stderr: $stderr"
+	run -0 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json --allow-errors"
 	# a truncated last line is an error too
-	run -2 bash -c "$(declare -f art end_rec stream); { art A one; end_rec A 0; printf '{\"type\":\"hit\"'; } | aura-score --format json"
+	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); { art A one; end_rec A 0; printf '{\"type\":\"hit\"'; } | aura-score --format json"
 }
 
 @test "score: --fail-score and --fail-level give exit 1; exit 2 takes precedence" {
@@ -277,7 +272,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 
 @test "score: --min-level filters the hits shown, not the score" {
 	local s="$(declare -f art file_rec hit end_rec two_packages)"
-	run -0 bash -c "$s; two_packages | aura-score --format json --min-level medium | head -1"
+	run -0 --separate-stderr bash -c "$s; two_packages | aura-score --format json --min-level medium | head -1"
 	assert_equal "$(jq -c '[.score,.risk,[.hits[].severity],.hits_hidden]' <<<"$output")" '[150,"high",["high","medium"],1]'
 	run -0 bash -c "$s; two_packages | aura-score --min-level high"
 	assert_output --partial "[high] ShellCommand"
@@ -314,7 +309,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	refute_output --partial "$(printf '\xe2\x81\xa6')"	# U+2066
 	refute_output --partial "$(printf '\xc2\x9b')"		# U+009B
 	# JSON keeps the package's exact text: consumers escape when they display it.
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	jq -e '.hits[0].message == "msg \u001b[2Jgone \u202eesrever\u202c"' <<<"$output"
 }
 
@@ -341,21 +336,21 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		jq -nc '{type:"future_thing",v:1,artifact:"A"}'
 		end_rec A 0
 	}
-	run -0 bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
 	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map(.type)')" '["verdict"]'
 }
 
 @test "score: records that name no artifact are stream errors" {
 	stream() { art A one; jq -nc '{type:"hit",v:1,detection:"X",score:10,severity:"low"}'; end_rec A 0; }
 	run -2 --separate-stderr bash -c "$(declare -f art end_rec stream); stream | aura-score --format json"
-	[[ "$stderr" == *"hit record without an artifact id"* ]]
+	[[ "$stderr" == *"hit record without an artifact id"* ]] || fail "stderr: $stderr"
 	assert_equal "$(jq .score <<<"$output")" 0
 }
 
 @test "score: no input at all is zero packages and exit 0" {
 	run -0 aura-score </dev/null
 	assert_output "0 packages scanned; 0 incomplete"
-	run -0 aura-score --format json </dev/null
+	run -0 --separate-stderr aura-score --format json </dev/null
 	assert_output ""
 }
 
@@ -385,7 +380,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		hit A Other 5 low setup.py 9 "past the end" '{"file":"A:0"}'
 		end_rec A 1
 	}
-	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f art hit end_rec stream); stream | aura-score --format json"
 	assert_jq "$output" '.hits[0].source == "  os.system(\"id\")  # run" and (.hits[1] | has("source") | not)'
 	run -0 bash -c "$(declare -f art hit end_rec stream); stream | aura-score"
 	assert_output --partial '      2 |   os.system("id")  # run'
@@ -422,7 +417,7 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 		refute_output --partial "ghp_0123456789abcdefghij"
 		assert_output --partial "AKIA…[sha256:$hash]"
 	done
-	run -0 bash -c "$s; stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$s; stream | aura-score --format json"
 	assert_jq "$output" '.hits | all(.redacted) and (map(.evidence) | index("ghp_…[sha256:'"$(printf ghp_0123456789abcdefghij | sha256sum | cut -c1-12)"']"))'
 	local db="$BATS_TEST_TMPDIR/r.db"
 	run -0 bash -c "$s; stream | aura-score --db '$db' >/dev/null"
@@ -437,17 +432,17 @@ aura-score <stdin>:14: malformed artifact_end record: artifact_end field 'files'
 	# run 1: A complete, C cut short; run 2: B, and C again, complete this time
 	bash -c "$s; { two_packages; art C three; hit C X 10 low c.py 1 m; } | aura-score --format json --allow-errors" > "$run1"
 	bash -c "$s; { art C three; hit C X 10 low c.py 1 m; end_rec C 0; art B plain; end_rec B 0; } | aura-score --format json" > "$run2"
-	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json"
+	run -0 --separate-stderr bash -c "cat '$run1' '$run2' | aura-score --merge --format json"
 	assert_equal "$(printf '%s\n' "$output" | jq -sc 'map([.artifact.id, .complete])')" '[["A",true],["B",true],["C",true]]'
 	run -1 bash -c "cat '$run1' '$run2' | aura-score --merge --fail-level high"
 	assert_output --partial "3 packages scanned: 1 high, 2 info; 0 incomplete"
-	run -0 bash -c "cat '$run1' '$run2' | aura-score --merge --format json --min-level high | head -1"
+	run -0 --separate-stderr bash -c "cat '$run1' '$run2' | aura-score --merge --format json --min-level high | head -1"
 	assert_jq "$output" '[.hits[].severity] == ["high"] and .hits_hidden == 2'
 	# only the cut-short run: incomplete, exit 2
 	run -2 bash -c "aura-score --merge < '$run1'"
 	assert_output --partial "1 incomplete"
 	# through the driver, and into SARIF
-	run -0 aura merge --format sarif "$run1" "$run2"
+	run -0 --separate-stderr aura merge --format sarif "$run1" "$run2"
 	assert_jq "$output" '.runs[0].results | length == 4'
 }
 

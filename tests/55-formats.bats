@@ -121,7 +121,7 @@ print("valid")' "$SCHEMA" "$BATS_TEST_TMPDIR/$f.sarif"
 			path:"sp ace/é.py",line:1,col:14,message:"eval()"}'
 		jq -nc '{type:"artifact_end",v:1,artifact:"A",files:1,complete:true}'
 	}
-	run -0 bash -c "$(declare -f stream); stream | aura-score --format sarif"
+	run -0 --separate-stderr bash -c "$(declare -f stream); stream | aura-score --format sarif"
 	assert_jq "$output" '.runs[0].results[0].locations[0].physicalLocation |
 		.artifactLocation.uri == "pkgs/my%20pkg/sp%20ace/%C3%A9.py" and .region.startColumn == 12'
 }
@@ -146,7 +146,9 @@ PY
 
 @test "formats: a hit's free-form fields are bounded in depth and bytes in every format, and the cut is said" {
 	amplifier > "$BATS_TEST_TMPDIR/in"
-	[ "$(wc -c < "$BATS_TEST_TMPDIR/in")" -gt 122000 ]
+	local insize
+	insize=$(wc -c <"$BATS_TEST_TMPDIR/in")
+	[ "$insize" -gt 122000 ] || fail "the input is $insize bytes, wanted more than 122000"
 	local format size
 	for format in sarif json text; do
 		# head: an unbounded copy (1.5 GB of SARIF before) fails here quickly instead of filling the disk
@@ -255,7 +257,7 @@ PY
 			message:("a download is executed or made executable: urllib.request.urlretrieve() (line 12) flows into os.chmod() from the hard-coded host 192.0.2.44")}'
 		jq -nc '{type:"artifact_end",v:1,artifact:"A",files:0,complete:true}'
 	}
-	run -0 bash -c "$(declare -f stream); stream | aura-score --format json"
+	run -0 --separate-stderr bash -c "$(declare -f stream); stream | aura-score --format json"
 	assert_jq "$output" '.reason == "a download is executed or made executable: urllib.request.urlretrieve() (line 12) flows into os.chmod() from the… in a.py"'
 }
 

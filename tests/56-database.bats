@@ -30,33 +30,34 @@ for row in c.execute(sys.argv[2]): print(*row, sep="|")' "$@"; }
 
 @test "db: a new database gets the schema, WAL mode, indexes, and one row per scan" {
 	local db="$BATS_TEST_TMPDIR/r.db"
-	run -0 bash -c "$(declare -f synthetic_stream); synthetic_stream 3 A | aura-score --format json --db '$db'"
-	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
-	[ "$(sql "$db" "select name from sqlite_master where type='table' order by name" | tr '\n' ' ')" = \
-		"artifacts files hits meta packages scans versions " ]
-	[ "$(sql "$db" "pragma journal_mode")" = wal ]
-	[ "$(sql "$db" "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" -ge 8 ]
-	[ "$(sql "$db" "select value from meta where key='schema'")" = 2 ]
-	[ "$(sql "$db" "select count(*), sum(artifacts), count(finished_at) from scans")" = "1|3|1" ]
-	[ "$(sql "$db" "select count(*) from artifacts")" = 3 ]
-	[ "$(sql "$db" "select count(*) from files")" = 9 ]
-	[ "$(sql "$db" "select count(*), sum(count) from hits")" = "9|9" ]
-	[ "$(sql "$db" "select p.name, v.version from versions v join packages p on v.package_id = p.id order by p.name" | head -1)" = "pkg0|1.0" ]
+	run -0 --separate-stderr bash -c "$(declare -f synthetic_stream); synthetic_stream 3 A | aura-score --format json --db '$db'"
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 3
+	assert_equal "$(sql "$db" "select name from sqlite_master where type='table' order by name" | tr '\n' ' ')" "artifacts files hits meta packages scans versions "
+	assert_equal "$(sql "$db" "pragma journal_mode")" wal
+	local indexes
+	indexes=$(sql "$db" "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")
+	[ "$indexes" -ge 8 ] || fail "$indexes indexes, wanted 8 or more"
+	assert_equal "$(sql "$db" "select value from meta where key='schema'")" 2
+	assert_equal "$(sql "$db" "select count(*), sum(artifacts), count(finished_at) from scans")" "1|3|1"
+	assert_equal "$(sql "$db" "select count(*) from artifacts")" 3
+	assert_equal "$(sql "$db" "select count(*) from files")" 9
+	assert_equal "$(sql "$db" "select count(*), sum(count) from hits")" "9|9"
+	assert_equal "$(sql "$db" "select p.name, v.version from versions v join packages p on v.package_id = p.id order by p.name" | head -1)" "pkg0|1.0"
 	# the stored verdict is the verdict record that was printed
 	printed=$(printf '%s\n' "$output" | head -1 | jq -r '"verdict " + .risk + " " + (.score|tostring)')
-	[ "$(sql "$db" "select json_extract(verdict, '$.type') || ' ' || json_extract(verdict, '$.risk') || ' ' || json_extract(verdict, '$.score') from artifacts order by rowid limit 1")" = "$printed" ]
+	assert_equal "$(sql "$db" "select json_extract(verdict, '$.type') || ' ' || json_extract(verdict, '$.risk') || ' ' || json_extract(verdict, '$.score') from artifacts order by rowid limit 1")" "$printed"
 	# a second scan appends
 	run -0 bash -c "$(declare -f synthetic_stream); synthetic_stream 2 B | aura-score --db '$db'"
-	[ "$(sql "$db" "select count(*) from scans")" = 2 ]
-	[ "$(sql "$db" "select count(*) from artifacts")" = 5 ]
-	[ "$(sql "$db" "select count(*) from packages")" = 3 ]	# pkg0..pkg2, shared by both scans
+	assert_equal "$(sql "$db" "select count(*) from scans")" 2
+	assert_equal "$(sql "$db" "select count(*) from artifacts")" 5
+	assert_equal "$(sql "$db" "select count(*) from packages")" 3	# pkg0..pkg2, shared by both scans
 }
 
 @test "db: --min-level hides hits from the report, not from the database" {
 	local db="$BATS_TEST_TMPDIR/r.db"
-	run -0 bash -c "$(declare -f synthetic_stream); synthetic_stream 1 A | aura-score --format json --min-level critical --db '$db'"
+	run -0 --separate-stderr bash -c "$(declare -f synthetic_stream); synthetic_stream 1 A | aura-score --format json --min-level critical --db '$db'"
 	assert_jq "$output" '.hits == [] and .hits_hidden == 3'
-	[ "$(sql "$db" "select count(*) from hits")" = 3 ]
+	assert_equal "$(sql "$db" "select count(*) from hits")" 3
 }
 
 @test "db: concurrent writers — four scans at once, nothing lost" {
@@ -72,11 +73,11 @@ for row in c.execute(sys.argv[2]): print(*row, sep="|")' "$@"; }
 	for k in 0 1 2 3; do
 		wait "${pids[$k]}" || fail "writer $((k + 1)) failed: $(cat "$BATS_TEST_TMPDIR/err$((k + 1))")"
 	done
-	[ "$(sql "$db" "select count(*), count(finished_at), sum(artifacts) from scans")" = "4|4|600" ]
-	[ "$(sql "$db" "select count(*), count(distinct artifact) from artifacts")" = "600|600" ]
-	[ "$(sql "$db" "select count(*) from files")" = 1800 ]
-	[ "$(sql "$db" "select count(*) from hits")" = 1800 ]
-	[ "$(sql "$db" "pragma integrity_check")" = ok ]
+	assert_equal "$(sql "$db" "select count(*), count(finished_at), sum(artifacts) from scans")" "4|4|600"
+	assert_equal "$(sql "$db" "select count(*), count(distinct artifact) from artifacts")" "600|600"
+	assert_equal "$(sql "$db" "select count(*) from files")" 1800
+	assert_equal "$(sql "$db" "select count(*) from hits")" 1800
+	assert_equal "$(sql "$db" "pragma integrity_check")" ok
 }
 
 @test "db: a database that cannot be opened is a fatal error (exit 2)" {
@@ -102,7 +103,7 @@ PY
 	assert_equal "$(jq -c '[.artifact.id, .complete]' <<<"$output")" '["A",true]'
 	assert_equal "$(sql "$db" 'SELECT count(*) FROM artifacts') $(sql "$db" 'SELECT count(*) FROM hits')" "0 0"
 	# and the database is still usable
-	run -0 aura-score --db "$db" --format json < "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr aura-score --db "$db" --format json < "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(sql "$db" 'SELECT count(*) FROM artifacts') $(sql "$db" 'SELECT count(*) FROM hits')" "1 300"
 }
 
@@ -116,13 +117,13 @@ PY
 	[[ $stderr == *"system call 59 (execve)"* ]] || fail "$stderr"
 	# neither elsewhere nor beside the database
 	run -3 --separate-stderr aura-score --db "$db" --sandbox-selftest "write:$BATS_TEST_TMPDIR/elsewhere/x" </dev/null
-	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/x" ]
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/x" ] || fail "$BATS_TEST_TMPDIR/elsewhere/x exists"
 	run -3 --separate-stderr aura-score --db "$db" --sandbox-selftest "write:$dir/x" </dev/null
-	[ ! -e "$dir/x" ]
+	[ ! -e "$dir/x" ] || fail "$dir/x exists"
 	run -3 --separate-stderr aura-score --db "$db" --sandbox-selftest "open:/etc/passwd" </dev/null
 	# the same actions succeed unconfined, so each check above can fail
 	run -0 --separate-stderr env AURA_ALLOW_NO_SANDBOX=1 aura-score --db "$db" --no-sandbox --sandbox-selftest "write:$BATS_TEST_TMPDIR/elsewhere/x" </dev/null
-	[ -e "$BATS_TEST_TMPDIR/elsewhere/x" ]
+	[ -e "$BATS_TEST_TMPDIR/elsewhere/x" ] || fail "$BATS_TEST_TMPDIR/elsewhere/x does not exist"
 	run -0 --separate-stderr env AURA_ALLOW_NO_SANDBOX=1 aura-score --db "$db" --no-sandbox --sandbox-selftest socket </dev/null
 }
 

@@ -76,7 +76,7 @@ stub_stages() {
 @test "--no-sandbox needs AURA_ALLOW_NO_SANDBOX=1, in the driver and in every stage" {
 	run --separate-stderr aura scan --no-sandbox "$EX/benign-greeting"
 	assert_failure 2
-	[ -z "$output" ]
+	assert_equal "$output" ""
 	[[ $stderr == *"AURA_ALLOW_NO_SANDBOX=1"* ]] || fail "$stderr"
 	for s in $STAGES; do
 		run --separate-stderr "$s" --no-sandbox </dev/null
@@ -98,10 +98,10 @@ stub_stages() {
 		[ "$status" -eq 0 ] || fail "aura $cmd: exit $status: $stderr"
 		[[ ${lines[0]} == "Usage: aura scan [OPTION]... PATH..." ]] || fail "aura $cmd: ${lines[0]}"
 	done
-	[[ $output == *"aura scan [OPTION]... -- PATH..."* ]]
-	[[ $output == *"(aura scan -- *)"* ]]
-	[[ $output == *"(aura scan .)"* ]]
-	[[ $output == *"-f, --format"* ]]
+	assert_output --partial "aura scan [OPTION]... -- PATH..."
+	assert_output --partial "(aura scan -- *)"
+	assert_output --partial "(aura scan .)"
+	assert_output --partial "-f, --format"
 }
 
 @test "every option value is checked before any stage starts" {
@@ -127,7 +127,7 @@ stub_stages() {
 	[[ $output != *ran-* ]] || fail "a stage started: $output"
 	# The stubs do run when the options are good: the check above can fail.
 	run "$b/aura" scan "$BATS_TEST_TMPDIR/target.py" --fail-level High
-	[ -e "$BATS_TEST_TMPDIR/ran-aura-fetch" ]
+	[ -e "$BATS_TEST_TMPDIR/ran-aura-fetch" ] || fail "$BATS_TEST_TMPDIR/ran-aura-fetch does not exist"
 }
 
 @test "levels are case-insensitive, in the driver and in aura-score" {
@@ -142,7 +142,7 @@ stub_stages() {
 	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
 	run --separate-stderr aura-score --fail-level hgh </dev/null
 	assert_failure 2
-	[[ $stderr == *"not a level: 'hgh'"* ]]
+	[[ $stderr == *"not a level: 'hgh'"* ]] || fail "stderr: $stderr"
 }
 
 @test "aura scan - reads the paths from stdin, one per line" {
@@ -178,7 +178,7 @@ stub_stages() {
 		text=$(sed 's/\\-/-/g' "$page")
 		run "$p" --help
 		opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
-		[ -n "$opts" ]
+		[ -n "$opts" ] || fail "$p --help names no long option: $output"
 		for o in $opts; do
 			grep -q -- "$o\b" <<<"$text" || fail "$p: $o is in --help but not in man/$p.1"
 		done
@@ -200,10 +200,11 @@ stub_stages() {
 	run make -C "$AURA_ROOT" --no-print-directory install PREFIX=/usr/local DESTDIR="$dest"
 	[ "$status" -eq 0 ] || fail "$output"
 	p=$dest/usr/local
-	[ -x "$p/bin/aura" ] && [ -x "$p/libexec/aura/aura-analyze" ] && [ -f "$p/share/aura/rules.yaml" ]
-	[ ! -e "$p/bin/aura-analyze" ]
+	for f in bin/aura libexec/aura/aura-analyze; do [ -x "$p/$f" ] || fail "not installed: $f"; done
+	[ -f "$p/share/aura/rules.yaml" ] || fail "not installed: share/aura/rules.yaml"
+	[ ! -e "$p/bin/aura-analyze" ] || fail "$p/bin/aura-analyze exists"
 	for m in aura $STAGES; do [ -f "$p/share/man/man1/$m.1" ] || fail "no $m.1"; done
-	[ -f "$p/share/bash-completion/completions/aura" ]
+	[ -f "$p/share/bash-completion/completions/aura" ] || fail "not installed: the bash completion"
 	# Run from elsewhere, with the source tree out of reach of the data lookup.
 	cd "$BATS_TEST_TMPDIR"
 	run --separate-stderr env -u AURA_DATA_DIR "$p/bin/aura" scan --format json "$EX/install-dropper"
@@ -239,22 +240,22 @@ one_pipeline() {	# format targets...
 	done
 	# Order is the targets' order even when the first is the slowest.
 	run --separate-stderr aura scan -f json -j 4 "$EX/cmdclass-hook" "$EX/benign-cli" "$EX/install-dropper"
-	[ "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" = "cmdclass-hook benign-cli install-dropper " ]
+	assert_equal "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" "cmdclass-hook benign-cli install-dropper "
 	# The gates and --db as with one pipeline: exit 1, every verdict stored once.
 	run --separate-stderr aura scan -j 3 --fail-level high --db "$BATS_TEST_TMPDIR/j.db" \
 		"$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli"
 	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
-	[ "$(sqlite3 "$BATS_TEST_TMPDIR/j.db" 'SELECT count(*) FROM artifacts')" -eq 3 ]
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/j.db" 'SELECT count(*) FROM artifacts')" 3
 	run aura scan -j 0 "$EX/benign-cli"
-	[ "$status" -eq 2 ]
+	assert_equal "$status" 2
 	run aura diff -j 2 "$EX/benign-cli" "$EX/benign-greeting"
-	[ "$status" -eq 2 ]
+	assert_equal "$status" 2
 }
 
 @test "scan -j reads '-' (targets on stdin) and says which stage failed in a job" {
 	run --separate-stderr aura scan -f json -j 2 - < <(printf '%s\n' "$EX/install-dropper" "$EX/benign-cli")
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" = "install-dropper benign-cli " ]
+	assert_equal "$(jq -r 'select(.type == "verdict") | .artifact.name' <<<"$output" | tr '\n' ' ')" "install-dropper benign-cli "
 	# A stage that fails in one job makes the scan incomplete (2) and is named once.
 	run --separate-stderr aura scan -f json -j 2 --insert-after parse='grep -q . || exit 0; cat; exit 3' \
 		"$EX/benign-cli" "$EX/benign-greeting"
@@ -294,7 +295,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 @test "progress: a line on a terminal's stderr, stdout unchanged; periodic lines in a log; none with --no-progress" {
 	t=("$EX/install-dropper" "$EX/benign-greeting" "$EX/benign-cli")
 	run --separate-stderr aura scan -f json -j 2 "${t[@]}"
-	[ "$status" -eq 0 ]
+	assert_equal "$status" 0
 	ref=$output
 	[ -z "$stderr" ] || fail "a short scan in a log said: $stderr"
 	# stderr a terminal (script(1) gives the command a pty), stdout a file.
@@ -308,7 +309,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	[[ $(cat "$BATS_TEST_TMPDIR/tty2") != *"targets, "* ]] || fail "progress despite --no-progress"
 	# In a log: one line per interval (0: every update), on stderr only.
 	AURA_PROGRESS_INTERVAL=0 run --separate-stderr aura scan -f json -j 2 "${t[@]}"
-	[ "$output" = "$ref" ]
+	assert_equal "$output" "$ref"
 	[ "$(grep -c '^aura: [0-9]/3 targets, ' <<<"$stderr")" -ge 1 ] || fail "$stderr"
 	[[ $stderr == *"aura: 3/3 targets, "* ]] || fail "$stderr"
 	[[ $stderr != *$'\033'* ]] || fail "terminal codes in a log: $stderr"
@@ -331,10 +332,10 @@ arg_stubs() {
 	touch "$BATS_TEST_TMPDIR/t.py"
 	run "$b/aura" scan --fetch-timeout 7 --unpack-timeout 120 "$BATS_TEST_TMPDIR/t.py"
 	[[ $(cat "$BATS_TEST_TMPDIR/ran-aura-fetch") == "--timeout 7 -- "* ]] || fail "$(cat "$BATS_TEST_TMPDIR/ran-aura-fetch")"
-	[ "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" = "--timeout 120" ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" "--timeout 120"
 	run "$b/aura" scan --timeout 9 "$BATS_TEST_TMPDIR/t.py"
-	[[ $(cat "$BATS_TEST_TMPDIR/ran-aura-fetch") == "--timeout 9 -- "* ]]
-	[ "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" = "" ]
+	[[ $(cat "$BATS_TEST_TMPDIR/ran-aura-fetch") == "--timeout 9 -- "* ]] || fail "$(cat "$BATS_TEST_TMPDIR/ran-aura-fetch")"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/ran-aura-unpack")" ""
 	rm -f "$BATS_TEST_TMPDIR"/ran-*
 	for bad in "--unpack-timeout 0" "--unpack-timeout 1.5" "--fetch-timeout x" "--timeout 90000"; do
 		# shellcheck disable=SC2086
@@ -342,21 +343,21 @@ arg_stubs() {
 		[ "$status" -eq 2 ] || fail "$bad: exit $status"
 		[[ $stderr == *"not a number of seconds"* ]] || fail "$bad: $stderr"
 	done
-	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep ran-)" ]
+	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep ran-)" ""
 	run aura --help
-	[[ $output == *"--fetch-timeout S   aura-fetch's network time-out"* ]]
-	[[ $output == *"--timeout S         the older name of --fetch-timeout"* ]]
-	[[ $output == *"--unpack-timeout S  CPU seconds aura-unpack"* ]]
+	assert_output --partial "--fetch-timeout S   aura-fetch's network time-out"
+	assert_output --partial "--timeout S         the older name of --fetch-timeout"
+	assert_output --partial "--unpack-timeout S  CPU seconds aura-unpack"
 }
 
 @test "bash completion: batch and the new options" {
 	source "$AURA_ROOT/completion/aura.bash"
 	complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _aura; echo "${COMPREPLY[*]}"; }
-	[ "$(complete_words aura ba)" = batch ]
-	[ "$(complete_words aura scan --unpack)" = --unpack-timeout ]
-	[ "$(complete_words aura batch --retry)" = --retry-failed ]
-	[ "$(complete_words aura scan --retry)" = "" ]
-	[ "$(complete_words aura scan --stage an)" = analyze= ]
+	assert_equal "$(complete_words aura ba)" batch
+	assert_equal "$(complete_words aura scan --unpack)" --unpack-timeout
+	assert_equal "$(complete_words aura batch --retry)" --retry-failed
+	assert_equal "$(complete_words aura scan --retry)" ""
+	assert_equal "$(complete_words aura scan --stage an)" analyze=
 }
 
 @test "aura scan --srcroot DIR: SARIF URIs relative to DIR; a missing DIR is a usage error before any stage" {

@@ -22,31 +22,33 @@ rows() { sqlite3 -separator ' ' "$DB" "SELECT $1 FROM batch_targets ORDER BY tar
 	[ "$status" -eq 2 ] || fail "exit $status (a target is missing): $stderr"
 	[[ $stderr == *"4 targets, 0 already in"*", 4 to scan"* ]] || fail "$stderr"
 	# stdout: the verdict records of this run, nothing else.
-	[ "$(jq -s 'map(select(.type == "verdict")) | length' <<<"$output")" -eq 3 ]
-	[ "$(jq -s 'map(select(.type != "verdict")) | length' <<<"$output")" -eq 0 ]
-	[ "$(rows 'count(*)')" -eq 4 ]
-	[ "$(rows "status || ' ' || verdicts" | sort | tr '\n' ,)" = "failed 0,ok 1,ok 1,ok 1," ]
-	[[ $(sqlite3 "$DB" "SELECT reason FROM batch_targets WHERE status = 'failed'") == *"missing: cannot open"* ]]
-	[ "$(sqlite3 "$DB" "SELECT flagged FROM batch_targets WHERE target LIKE '%install-dropper'")" -eq 1 ]
-	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" -eq 3 ]
+	assert_equal "$(jq -s 'map(select(.type == "verdict")) | length' <<<"$output")" 3
+	assert_equal "$(jq -s 'map(select(.type != "verdict")) | length' <<<"$output")" 0
+	assert_equal "$(rows 'count(*)')" 4
+	assert_equal "$(rows "status || ' ' || verdicts" | sort | tr '\n' ,)" "failed 0,ok 1,ok 1,ok 1,"
+	local reason
+	reason=$(sqlite3 "$DB" "SELECT reason FROM batch_targets WHERE status = 'failed'")
+	[[ $reason == *"missing: cannot open"* ]] || fail "reason: $reason"
+	assert_equal "$(sqlite3 "$DB" "SELECT flagged FROM batch_targets WHERE target LIKE '%install-dropper'")" 1
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" 3
 	scans=$(sqlite3 "$DB" 'SELECT count(*) FROM scans')
 	# Again: nothing to scan, nothing started, nothing stored.
 	run --separate-stderr aura batch --db "$DB" -j 2 "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	[[ $stderr == *"4 targets, 4 already in"*", 0 to scan"* ]] || fail "$stderr"
-	[ -z "$output" ]
-	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM scans')" -eq "$scans" ]
-	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" -eq 3 ]
+	assert_equal "$output" ""
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM scans')" "$scans"
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" 3
 }
 
 @test "batch: the list from stdin; a run after a partial one scans only the rest" {
 	printf '%s\n' "$EX/benign-cli" | aura batch --db "$DB" - 2>/dev/null
-	[ "$(rows target)" = "$EX/benign-cli" ]
+	assert_equal "$(rows target)" "$EX/benign-cli"
 	run --separate-stderr aura batch --db "$DB" - < <(printf '%s\r\n' "$EX/benign-cli" "$EX/benign-greeting")
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	[[ $stderr == *"2 targets, 1 already in"*", 1 to scan"* ]] || fail "$stderr"
-	[ "$(jq -r '.artifact.name' <<<"$output")" = benign-greeting ]
-	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" -eq 2 ]
+	assert_equal "$(jq -r '.artifact.name' <<<"$output")" benign-greeting
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" 2
 }
 
 @test "batch: interrupted with SIGINT, what finished is kept and nothing is marked failed; the next run goes on" {
@@ -71,20 +73,20 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	# No scan of the stopped jobs runs on (timeout(1) gave them a process group of their own).
 	sleep 1
 	! pgrep -f "aura scan --format json -j 1 --no-progress -- $BATS_TEST_TMPDIR/p" || fail "a scan outlived the batch"
-	[ "$done_n" -eq "$(sqlite3 "$DB" "SELECT count(*) FROM batch_targets WHERE status = 'ok'")" ]
+	assert_equal "$done_n" "$(sqlite3 "$DB" "SELECT count(*) FROM batch_targets WHERE status = 'ok'")"
 	grep -q "batch: $done_n of 6 scanned" "$BATS_TEST_TMPDIR/err"
 	run --separate-stderr aura batch --db "$DB" -j 2 "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	[[ $stderr == *"6 targets, $done_n already in"* ]] || fail "$stderr"
-	[ "$(rows "count(*)")" -eq 6 ]
-	[ "$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM artifacts")" -eq 6 ]
+	assert_equal "$(rows "count(*)")" 6
+	assert_equal "$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM artifacts")" 6
 }
 
 @test "batch: time-outs (wall clock, CPU) and a memory limit are recorded with the reason; --retry-failed" {
 	printf '%s\n' "$EX/benign-cli" >"$LIST"
 	run --separate-stderr aura batch --db "$DB" --wall-time 2 --insert-after 'parse=sleep 20; cat' "$LIST"
 	[ "$status" -eq 2 ] || fail "exit $status: $stderr"
-	[ "$(rows "status || ': ' || reason")" = "timeout: wall-clock limit of 2 s reached" ]
+	assert_equal "$(rows "status || ': ' || reason")" "timeout: wall-clock limit of 2 s reached"
 	# Not retried by default; --retry-failed runs it again (a CPU-bound stage now).
 	run --separate-stderr aura batch --db "$DB" "$LIST"
 	[[ $stderr == *"1 already in"*", 0 to scan"* ]] || fail "$stderr"
@@ -98,16 +100,16 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	if ! grep -qa __asan_init "$AURA_ROOT/bin/aura-unpack"; then
 		run --separate-stderr aura batch --db "$DB" --retry-failed --memory 200M \
 			--insert-after 'parse=python3 -c "x = bytearray(400 << 20)"' "$LIST"
-		[ "$status" -eq 2 ]
+		assert_equal "$status" 2
 		[[ $(rows "status || ': ' || reason") == "failed: "*"failed (exit 1)"* ]] || fail "$(rows reason)"
-		[ "$(rows attempts)" -eq 3 ]
+		assert_equal "$(rows attempts)" 3
 		attempts=3
 	fi
 	# Retried with nothing in the way: ok, the row updated, the verdict stored.
 	run --separate-stderr aura batch --db "$DB" --retry-failed "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(rows "status || ' ' || attempts || ' ' || verdicts")" = "ok $((attempts + 1)) 1" ]
-	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" -eq 1 ]
+	assert_equal "$(rows "status || ' ' || attempts || ' ' || verdicts")" "ok $((attempts + 1)) 1"
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM artifacts')" 1
 }
 
 @test "batch: workers reached with GNU parallel -S (an ssh stand-in runs the command here); custom stages recorded" {
@@ -128,10 +130,10 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	PARALLEL_SSH=$BATS_TEST_TMPDIR/ssh/ssh run --separate-stderr aura batch --db "$DB" \
 		-S 1/workerA --slf "$BATS_TEST_TMPDIR/slf" --insert-after 'rewrite=cat' "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(rows "count(*)")" -eq 4 ]
-	[ "$(rows "DISTINCT host" | sort | tr '\n' ' ')" = "workerA workerB " ]
-	[ "$(sort -u "$BATS_TEST_TMPDIR/ssh/hosts" | tr '\n' ' ')" = "workerA workerB " ]
-	[ "$(sqlite3 "$DB" "SELECT count(*) FROM artifacts WHERE json_extract(verdict, '\$.custom_stages[0].command') = 'cat'")" -eq 4 ]
+	assert_equal "$(rows "count(*)")" 4
+	assert_equal "$(rows "DISTINCT host" | sort | tr '\n' ' ')" "workerA workerB "
+	assert_equal "$(sort -u "$BATS_TEST_TMPDIR/ssh/hosts" | tr '\n' ' ')" "workerA workerB "
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM artifacts WHERE json_extract(verdict, '\$.custom_stages[0].command') = 'cat'")" 4
 }
 
 @test "batch: a worker that cannot be reached: every target is recorded as failed, with the reason" {
@@ -146,22 +148,26 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
 	# Reachable again: --retry-failed scans them.
 	run --separate-stderr aura batch --db "$DB" --retry-failed "$LIST"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(rows "status || attempts" | sort -u)" = ok2 ]
+	assert_equal "$(rows "status || attempts" | sort -u)" ok2
 }
 
 @test "batch: usage — --db needed, one list, batch options refused by scan" {
 	run --separate-stderr aura batch "$LIST"
-	[ "$status" -eq 2 ]; [[ $stderr == *"--db FILE is needed"* ]]
+	assert_equal "$status" 2
+	[[ $stderr == *"--db FILE is needed"* ]] || fail "stderr: $stderr"
 	run --separate-stderr aura batch --db "$DB" "$LIST" "$LIST"
-	[ "$status" -eq 2 ]
+	assert_equal "$status" 2
 	run --separate-stderr aura batch --db "$DB" "$BATS_TEST_TMPDIR/nolist"
-	[ "$status" -eq 2 ]; [[ $stderr == *"cannot read the list"* ]]
+	assert_equal "$status" 2
+	[[ $stderr == *"cannot read the list"* ]] || fail "stderr: $stderr"
 	for bad in "--retry-failed" "--sshlogin host" "--cpu-time 5" "--memory 1G"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr aura scan $bad "$EX/benign-cli"
-		[ "$status" -eq 2 ]; [[ $stderr == *"applies to 'aura batch' only"* ]] || fail "$bad: $stderr"
+		[ "$status" -eq 2 ] || fail "$bad: exit $status"
+		[[ $stderr == *"applies to 'aura batch' only"* ]] || fail "$bad: $stderr"
 	done
 	run --separate-stderr aura batch --db "$DB" --memory 4 "$LIST"
-	[ "$status" -eq 2 ]; [[ $stderr == *"not a size"* ]]
-	[ ! -e "$DB" ]
+	assert_equal "$status" 2
+	[[ $stderr == *"not a size"* ]] || fail "stderr: $stderr"
+	[ ! -e "$DB" ] || fail "$DB exists"
 }

@@ -10,13 +10,13 @@ FIX="$AURA_ROOT/tests/fixtures/stages"
 
 @test "--insert-after analyze: a Python filter suppresses a detection; the verdict records it; stderr says unconfined" {
 	run --separate-stderr aura scan -f json "$EX/install-dropper"
-	[ "$status" -eq 0 ]
+	assert_equal "$status" 0
 	assert_jq "$output" 'any(.hits[]; .detection == "ShellCommand")'
 	before=$(jq .score <<<"$output")
 	run --separate-stderr aura scan -f json --insert-after "analyze=python3 $FIX/suppress.py ShellCommand" "$EX/install-dropper"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	assert_jq "$output" 'all(.hits[]; .detection != "ShellCommand") and any(.hits[]; .detection == "Dropper")'
-	[ "$(jq .score <<<"$output")" -lt "$before" ]
+	assert_jq "$output" ".score < $before"
 	assert_jq "$output" ".custom_stages == [{\"action\": \"inserted-after\", \"stage\": \"analyze\", \"command\": \"python3 $FIX/suppress.py ShellCommand\"}]"
 	[[ $stderr == *"runs after aura-analyze: it runs unconfined (no seccomp, no Landlock) unless it confines itself"* ]] || fail "$stderr"
 	# Aura's own pipeline records nothing of the kind.
@@ -24,7 +24,7 @@ FIX="$AURA_ROOT/tests/fixtures/stages"
 	assert_jq "$output" 'has("custom_stages") | not'
 	# The record goes into the database too, and survives aura merge.
 	run --separate-stderr aura scan -f json --db "$BATS_TEST_TMPDIR/s.db" --insert-after 'parse=cat' "$EX/benign-cli"
-	[ "$(sqlite3 "$BATS_TEST_TMPDIR/s.db" "SELECT json_extract(verdict, '\$.custom_stages[0].stage') FROM artifacts")" = parse ]
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/s.db" "SELECT json_extract(verdict, '\$.custom_stages[0].stage') FROM artifacts")" parse
 	run --separate-stderr aura merge -f json - <<<"$output"
 	assert_jq "$output" '.custom_stages[0].command == "cat"'
 }
@@ -45,13 +45,13 @@ FIX="$AURA_ROOT/tests/fixtures/stages"
 
 @test "aura-analyze: an artifact with neither name nor path says the typosquat check was not run" {
 	run --separate-stderr aura-analyze <<<'{"type":"artifact","v":1,"id":"abc","kind":"archive"}'
-	[ "$status" -eq 0 ]
+	assert_equal "$status" 0
 	hit=$(records_of_type hit <<<"$output")
 	assert_jq "$hit" '.detection == "PackageNameUnknown" and .severity == "info" and .score == 0'
 	assert_jq "$hit" '.message | contains("typosquat check was not run")'
 	# With a name, or a path to take one from, nothing of the kind.
 	run --separate-stderr aura-analyze <<<'{"type":"artifact","v":1,"id":"abc","kind":"archive","path":"/x/some-pkg-1.0.zip"}'
-	[ -z "$(records_of_type hit <<<"$output")" ]
+	assert_equal "$(records_of_type hit <<<"$output")" ""
 }
 
 @test "--stage analyze: a Python replacement; its failure is named, and the scan is incomplete" {
@@ -60,16 +60,16 @@ FIX="$AURA_ROOT/tests/fixtures/stages"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
 	assert_jq "$output" '.complete and (.hits | length) == 0 and .custom_stages[0].action == "replaced"'
 	run --separate-stderr aura scan -f json --stage "analyze=python3 -c 'import sys; sys.exit(4)'" "$EX/install-dropper"
-	[ "$status" -eq 2 ]
+	assert_equal "$status" 2
 	[[ $stderr == *"the replacement of aura-analyze ('python3 -c 'import sys; sys.exit(4)'') failed (exit 4); the scan is incomplete"* ]] || fail "$stderr"
 	# Several targets, -j 2: the same in every job.
 	run --separate-stderr aura scan -f json -j 2 --insert-after "rewrite=python3 $FIX/suppress.py" "$EX/install-dropper" "$EX/benign-cli"
 	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
-	[ "$(jq -s 'map(select(.custom_stages[0].stage == "rewrite")) | length' <<<"$output")" -eq 2 ]
+	assert_equal "$(jq -s 'map(select(.custom_stages[0].stage == "rewrite")) | length' <<<"$output")" 2
 	# A replacement score: its output is the report, its exit status the scan's.
 	run --separate-stderr aura scan --stage 'score=grep -c "^{\"type\":\"hit\"" ; exit 1' "$EX/install-dropper"
-	[ "$status" -eq 1 ]
-	[ "$output" -ge 4 ]
+	assert_equal "$status" 1
+	[ "$output" -ge 4 ] || fail "the replacement counted '$output' hits, wanted 4 or more"
 	[[ $stderr == *"aura-score is replaced, so no verdict records the stages that were changed"* ]] || fail "$stderr"
 }
 
@@ -79,9 +79,9 @@ FIX="$AURA_ROOT/tests/fixtures/stages"
 		# shellcheck disable=SC2086
 		run --separate-stderr aura scan $bad "$EX/benign-cli"
 		[ "$status" -eq 2 ] || fail "$bad: exit $status"
-		[ -z "$output" ]
+		assert_equal "$output" ""
 		[[ $stderr == "aura: --"* ]] || fail "$bad: $stderr"
 	done
 	run aura-score --custom-stage 'deleted:parse=x' </dev/null
-	[ "$status" -eq 2 ]
+	assert_equal "$status" 2
 }

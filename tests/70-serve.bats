@@ -87,7 +87,7 @@ file_link() {
 	assert_failure
 	assert_output --partial "403"
 	# evildep's setup.py never ran, and neither package is installed.
-	[ ! -e "$T/marker" ]
+	[ ! -e "$T/marker" ] || fail "$T/marker exists"
 	run "$T/venv/bin/pip" list --disable-pip-version-check
 	refute_output --partial goodapp
 	refute_output --partial evildep
@@ -111,7 +111,7 @@ file_link() {
 	assert_equal "$status" 1
 	[[ $stderr == *"refused evildep 1.0"* ]] || fail "no refusal named: $stderr"
 	[[ $stderr == *"nothing was installed"* ]] || fail "$stderr"
-	[ ! -e "$T/marker" ]
+	[ ! -e "$T/marker" ] || fail "$T/marker exists"
 	run "$T/venv-driver/bin/pip" list --isolated
 	refute_output --partial goodapp
 }

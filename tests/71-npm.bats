@@ -93,7 +93,7 @@ new_project() {
 	assert_equal "$status" 1
 	[[ $stderr == *"refused leftpad@1.0.0"*"not analysed"* ]] || fail "$stderr"
 	[[ $stderr == *"nothing was installed"* ]] || fail "$stderr"
-	[ ! -e node_modules/leftpad ]
+	[ ! -e node_modules/leftpad ] || fail "node_modules/leftpad exists"
 }
 
 @test "aura npm install --allow-unanalysed installs, and lists what was let through" {
@@ -111,8 +111,8 @@ new_project() {
 	XDG_CACHE_HOME="$T/xdg" run --separate-stderr aura npm install --registry "$UP/" --allow-unanalysed leftpad @acme/widget
 	assert_equal "$status" 1
 	[[ $stderr == *"refused acme-widget 2.0.0"*"preinstall"* ]] || fail "$stderr"
-	[ ! -e node_modules/leftpad ]
-	[ ! -e node_modules/@acme/widget ]
+	[ ! -e node_modules/leftpad ] || fail "node_modules/leftpad exists"
+	[ ! -e node_modules/@acme/widget ] || fail "node_modules/@acme/widget exists"
 }
 
 @test "aura npm install refuses ways around the proxy" {
@@ -141,7 +141,7 @@ new_project() {
 	NPM_CONFIG_USERCONFIG="$T/userrc" npm_config_registry=http://127.0.0.1:1/ XDG_CACHE_HOME="$T/xdg" \
 		run --separate-stderr aura npm install --registry "$UP/" --allow-unanalysed leftpad
 	assert_success
-	[ -e node_modules/leftpad/index.js ]
+	[ -e node_modules/leftpad/index.js ] || fail "node_modules/leftpad/index.js does not exist"
 }
 
 @test "--min-age: npm versions younger than the limit are withheld and their tags dropped" {

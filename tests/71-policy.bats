@@ -45,7 +45,7 @@ policy() {	# file text
 	grep -q '"by":"alice"' "$T/p1.yaml"
 	grep -q '"note":"reviewed: the curl is a test fixture"' "$T/p1.yaml"
 	grep -Eq '"at":"20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$T/p1.yaml"
-	[ "$(stat -c %a "$T/p1.yaml")" = 600 ]
+	assert_equal "$(stat -c %a "$T/p1.yaml")" 600
 	run --separate-stderr aura scan --policy "$T/p1.yaml" --fail-level high --format json "$EVIL"
 	assert_success
 	[[ $stderr == *"approved by alice"* ]] || fail "$stderr"
@@ -82,7 +82,7 @@ suppressions: []'
 }
 
 @test "a suppression lets exactly one detection through for that package, until it expires" {
-	run aura scan --format json "$EVIL"
+	run --separate-stderr aura scan --format json "$EVIL"
 	assert_jq "$output" '[.hits[].detection] | index("DownloadAndRun") != null and index("ShellCommand") != null'
 	before=$(jq .score <<<"$output")
 	others=$(jq -c '[.hits[].detection | select(. != "DownloadAndRun")]' <<<"$output")
@@ -213,7 +213,7 @@ suppressions: []'
 	XDG_CACHE_HOME="$T/xdg9" run --separate-stderr aura npm install --registry "$REG/" --policy "$T/p9.yaml" leftpad
 	assert_success
 	[[ $stderr == *"passed unanalysed leftpad@1.0.0"* ]] || fail "$stderr"
-	[ -e node_modules/leftpad/index.js ]
+	[ -e node_modules/leftpad/index.js ] || fail "node_modules/leftpad/index.js does not exist"
 	XDG_CACHE_HOME="$T/xdg9" run --separate-stderr aura npm install --registry "$REG/" --policy "$T/p9.yaml" oldpkg
 	assert_equal "$status" 1
 	[[ $stderr == *"refused oldpkg@0.1.0"*"not analysed"* ]] || fail "$stderr"

@@ -46,14 +46,14 @@ unsandboxed() {	# action
 @test "the front end writes only beneath its cache" {
 	selftest "write:$T/outside-front"
 	assert_equal "$status" 3
-	[ ! -e "$T/outside-front" ]
+	[ ! -e "$T/outside-front" ] || fail "$T/outside-front exists"
 	mkdir -p "$T/cache"
 	selftest "write:$T/cache/inside"
 	assert_equal "$status" 0
-	[ -e "$T/cache/inside" ]
+	[ -e "$T/cache/inside" ] || fail "$T/cache/inside does not exist"
 	unsandboxed "write:$T/outside-front"
 	assert_equal "$status" 0
-	[ -e "$T/outside-front" ]
+	[ -e "$T/outside-front" ] || fail "$T/outside-front does not exist"
 }
 
 @test "the front end connects only to its upstreams' ports" {
