@@ -48,6 +48,7 @@ struct walk {
 	const int *net_score;
 	const char *net_tag, *net_note;
 	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
+	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
@@ -253,6 +254,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
+	bool constname = !fixed && !tool && !syslib && !own && !lookup && w->constant_name &&
+			 r->has_constant_name[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
 	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
@@ -273,6 +276,13 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (lookup) {
 		char *m = xmalloc(strlen(msg) + 64);
 		sprintf(m, "%s: known code that only looks values up", msg);
+		free(msg);
+		msg = m;
+	}
+	if (constname) {
+		char *m = xmalloc(strlen(msg) + strlen(w->constant_name) + 96);
+		sprintf(m, "%s: the module %s, named in the code (an import written another way)", msg,
+			w->constant_name);
 		free(msg);
 		msg = m;
 	}
@@ -306,7 +316,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
-			: own ? r->package_file[c] : lookup ? r->lookup[c] : unshipped ? r->unshipped[c]
+			: own ? r->package_file[c] : lookup ? r->lookup[c]
+			: constname ? r->constant_name[c] : unshipped ? r->unshipped[c]
 			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
 				   w->path, line, col, w->file, name, msg);
@@ -326,6 +337,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("package-file"));
 	if (lookup)
 		json_array_append_new(tags, json_string("lookup"));
+	if (constname)
+		json_array_append_new(tags, json_string("constant-name"));
 	if (w->repo_code)
 		json_array_append_new(tags, json_string("not-installed"));
 	if (w->decoded_from)
@@ -1824,6 +1837,29 @@ static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
 	return true;
 }
 
+/*
+ * The module a dynamic import names when its first argument is a string literal written in
+ * the code (`__import__("tkinter")`, `importlib.import_module("pkg.sub")`): an import written
+ * another way, not a module chosen at run time.  A name folded from decoded text or built at
+ * run time is no literal and keeps the rule's full score; so does text that is not a dotted
+ * module name.
+ */
+static const char *module_name_literal(const json_t *call)
+{
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	const json_t *v = json_object_get(arg, "value");
+	if (!ast_is(arg, AST_Constant) || !json_is_string(v) || json_object_get(arg, "_decoded_from"))
+		return NULL;
+	const char *text = json_string_value(v);
+	size_t n = strlen(text);
+	if (!n || n > 200 || text[n - 1] == '.')
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)text[i]) || text[i] == '_' || text[i] == '.'))
+			return NULL;
+	return text;
+}
+
 static void check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
@@ -1860,10 +1896,13 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	}
 	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
 		w->lookup = true;
+	if (r && r->has_constant_name[c])
+		w->constant_name = module_name_literal(call);
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->net_score = NULL;
 	w->lookup = false;
+	w->constant_name = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
 	w->system_lib = NULL;

@@ -43,6 +43,8 @@ struct rule {
 	 * looks values up — names, attributes, items, no call: eval("_%s_aliases" % f) */
 	int lookup[CTX_COUNT];
 	bool has_lookup[CTX_COUNT];
+	int constant_name[CTX_COUNT];	/* __import__("tkinter"): a module named in the code */
+	bool has_constant_name[CTX_COUNT];
 	/* flows: the score in test code or a repository script nothing runs on install or
 	 * import (a developer's script downloading a toolchain is not a payload) */
 	int unshipped[CTX_COUNT];
