@@ -44,3 +44,31 @@ PY
 	run hits pkg ShellCommand
 	assert_output "1 install 100"
 }
+
+@test "a request to a hard-coded host in a module's main block weighs as the command it is" {
+	mkdir -p pkg/pkg
+	printf 'from setuptools import setup\nsetup(name="pkg", packages=["pkg"])\n' > pkg/setup.py
+	cat > pkg/pkg/_tables.py <<'PY'
+TABLE = {"a": 1}
+def regenerate():
+    from urllib.request import urlopen
+    return urlopen("https://www.lua.org/manual/").read()
+if __name__ == "__main__":
+    regenerate()
+PY
+	run hits pkg NetworkRequest
+	assert_output "$(printf '4 function 3\n4 command 20')"
+}
+
+@test "look-alike: the same request at import time is a beacon and weighs in full" {
+	mkdir -p pkg/pkg
+	printf 'from setuptools import setup\nsetup(name="pkg", packages=["pkg"])\n' > pkg/setup.py
+	cat > pkg/pkg/__init__.py <<'PY'
+def regenerate():
+    from urllib.request import urlopen
+    return urlopen("https://www.lua.org/manual/").read()
+regenerate()
+PY
+	run hits pkg NetworkRequest
+	assert_output "3 import 100"
+}
