@@ -142,7 +142,7 @@ YAML
 	sed -i 's/secret: no/secret: maybe/' custom.yaml
 	run --separate-stderr aura-analyze --rules custom.yaml </dev/null
 	assert_failure 2
-	[[ "$stderr" == *"custom.yaml:3:"*"secret: expected true or false"* ]]
+	[[ "$stderr" == *"custom.yaml:3:"*"secret: expected true or false"* ]] || fail "stderr: $stderr"
 }
 
 @test "HighEntropyString: long random blobs, one name per file (one finding); not English text" {
@@ -168,11 +168,11 @@ PY
 	printf 'version: 1\nstrings:\n  - {detection: X, pattern: "a(b", category: c, severity: low, score: 1, message: m}\n' >bad.yaml
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
 	assert_failure 2
-	[[ "$stderr" == *"bad.yaml:3:"*"pattern: missing closing parenthesis"* ]]
+	[[ "$stderr" == *"bad.yaml:3:"*"pattern: missing closing parenthesis"* ]] || fail "stderr: $stderr"
 	printf 'version: 1\nstrings:\n  - {detection: X, category: c, severity: low, score: 1, message: m}\n' >none.yaml
 	run --separate-stderr aura-analyze --rules none.yaml </dev/null
 	assert_failure 2
-	[[ "$stderr" == *"either 'pattern' or 'entropy'"* ]]
+	[[ "$stderr" == *"either 'pattern' or 'entropy'"* ]] || fail "stderr: $stderr"
 }
 
 @test "strings hidden as base64 are matched decoded (tag encoded); base64 of plain text is not a hit" {

@@ -127,7 +127,7 @@ PY
 	printf 'version: 1\ntaint:\n  sources: [{label: a, names: [x.y]}]\n  sinks: [{label: b, names: [z]}]\n  flows:\n    - {detection: F, from: c, to: b, category: x, severity: low, score: 1, message: m}\n' >bad.yaml
 	run --separate-stderr aura-analyze --rules bad.yaml </dev/null
 	assert_failure 2
-	[[ "$stderr" == *"no taint source labelled 'c'"* ]]
+	[[ "$stderr" == *"no taint source labelled 'c'"* ]] || fail "stderr: $stderr"
 }
 
 @test "Exfiltration: key material passed in (a parameter named private_key) sent to a hard-coded host; not a password to the caller's server" {

@@ -110,7 +110,7 @@ for k in range(300):
 PY
 	run -0 aura-parse < recs.ndjson
 	n=$(jq -r 'select(.type == "ast" or (.type == "hit" and (.detection == "UnreadableBytecode" or .detection == "BytecodeCut"))) | .file' <<<"$output" | sort -u | wc -l)
-	[ "$n" -eq 300 ]
+	assert_equal "$n" 300
 }
 
 @test "dependencies from URLs in setup.cfg, pyproject.toml, PKG-INFO, requires.txt and dependency_links are DirectURLDependency" {
