@@ -1,6 +1,7 @@
 /* detect.c: walking an `ast` record's tree and emitting a hit for each rule that matches. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "netguard.h"
 #include "ndjson.h"
 #include "record.h"
+#include "strbuf.h"
 #include "detect.h"
 #include "dest.h"
 #include "reach.h"
@@ -236,6 +238,20 @@ static char *payload_snippet(const char *src, const json_t *node)
 	return out;
 }
 
+/* *msg followed by the formatted note: what a hit's context adds to its rule's message. */
+static void append_note(char **msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append_note(char **msg, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *note = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *m = xasprintf("%s%s", *msg, note);
+	free(note);
+	free(*msg);
+	*msg = m;
+}
+
 /* A hit for rule `r` on `node`; `secret`, when not NULL, is the credential it found. */
 static void emit_hit_secret(struct walk *w, const struct rule *r, const char *name,
 			    const json_t *node, enum context c, const char *secret)
@@ -260,58 +276,26 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
 	bool unshipped = !fixed && !tool && !syslib && !own && c == CTX_FUNCTION &&
 			 (w->test_code || w->repo_code) && r->has_unshipped[c];
-	if (syslib) {
-		char *m = xmalloc(strlen(msg) + strlen(w->system_lib) + 64);
-		sprintf(m, "%s: a system library (%s)", msg, w->system_lib);
-		free(msg);
-		msg = m;
-	}
-	if (own) {
-		char *m = xmalloc(strlen(msg) + strlen(w->package_file) + 96);
-		sprintf(m, "%s: the package's own file %s, whose code is analysed where it runs", msg,
-			w->package_file);
-		free(msg);
-		msg = m;
-	}
-	if (lookup) {
-		char *m = xmalloc(strlen(msg) + 64);
-		sprintf(m, "%s: known code that only looks values up", msg);
-		free(msg);
-		msg = m;
-	}
-	if (constname) {
-		char *m = xmalloc(strlen(msg) + strlen(w->constant_name) + 96);
-		sprintf(m, "%s: the module %s, named in the code (an import written another way)", msg,
-			w->constant_name);
-		free(msg);
-		msg = m;
-	}
-	if (tool) {
-		char *m = xmalloc(strlen(msg) + strlen(w->build_tool) + 64);
-		sprintf(m, "%s: the build tool %s", msg, w->build_tool);
-		free(msg);
-		msg = m;
-	}
-	if (net) {
-		char *m = xmalloc(strlen(msg) + strlen(w->net_note) + 8);
-		sprintf(m, "%s: %s", msg, w->net_note);
-		free(msg);
-		msg = m;
-	}
-	if (fixed || w->decoded_from) {
-		const char *host = fixed ? w->fixed_host : "";
-		char *m = xmalloc(strlen(msg) + strlen(host) + 64);
-		sprintf(m, "%s%s%s%s%s", msg, fixed ? " to the hard-coded host " : "", host,
-			w->decoded_from ? ", hidden as " : "", w->decoded_from ? w->decoded_from : "");
-		free(msg);
-		msg = m;
-	}
-	if (w->via) {
-		char *m = xmalloc(strlen(msg) + strlen(w->via) + 32);
-		sprintf(m, "%s (reached through %s)", msg, w->via);
-		free(msg);
-		msg = m;
-	}
+	if (syslib)
+		append_note(&msg, ": a system library (%s)", w->system_lib);
+	if (own)
+		append_note(&msg, ": the package's own file %s, whose code is analysed where it runs",
+			    w->package_file);
+	if (lookup)
+		append_note(&msg, ": known code that only looks values up");
+	if (constname)
+		append_note(&msg, ": the module %s, named in the code (an import written another way)",
+			    w->constant_name);
+	if (tool)
+		append_note(&msg, ": the build tool %s", w->build_tool);
+	if (net)
+		append_note(&msg, ": %s", w->net_note);
+	if (fixed)
+		append_note(&msg, " to the hard-coded host %s", w->fixed_host);
+	if (w->decoded_from)
+		append_note(&msg, ", hidden as %s", w->decoded_from);
+	if (w->via)
+		append_note(&msg, " (reached through %s)", w->via);
 	const json_t *at = w->anchor ? w->anchor : node;
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]

@@ -199,10 +199,10 @@ static void follow(struct lock_graph *g, size_t from, const char *to, const char
 	if (marker && *marker) {
 		m = marker_evaluate(marker, "*", why, sizeof why);
 		if (m < 0) {
-			char origin[1024];
-			snprintf(origin, sizeof origin, "%s: package '%s' dependency '%s'", g->file,
-				 g->nodes[from].norm, norm);
+			char *origin = xasprintf("%s: package '%s' dependency '%s'", g->file,
+						 g->nodes[from].norm, norm);
 			lock_error(g->errors, origin, "%s", why);
+			free(origin);
 			m = 1;	/* the error makes the scan exit 2; the release is still scanned */
 		}
 	}
@@ -507,24 +507,24 @@ static int pep508_list(const char *file, json_t *list, const char *where, const 
 	if (!list)
 		return 0;
 	if (!json_is_array(list)) {
-		char origin[1024];
-		snprintf(origin, sizeof origin, "%s:%s", file, where);
+		char *origin = xasprintf("%s:%s", file, where);
 		lock_error(&errors, origin, "not an array of requirement strings");
+		free(origin);
 		return 1;
 	}
 	size_t i;
 	json_t *v;
 	json_array_foreach(list, i, v) {
-		char origin[1024];
-		snprintf(origin, sizeof origin, "%s:%s[%zu]", file, where, i);
 		if (json_is_object(v) && jstr(v, "include-group"))
 			continue;	/* PEP 735: the included group is read on its own */
+		char *origin = xasprintf("%s:%s[%zu]", file, where, i);
 		if (!json_is_string(v)) {
 			lock_error(&errors, origin, "not a requirement string");
 			failed++;
-			continue;
+		} else {
+			failed += requirement_fetch_pep508(json_string_value(v), origin, extra) < 0;
 		}
-		failed += requirement_fetch_pep508(json_string_value(v), origin, extra) < 0;
+		free(origin);
 	}
 	return failed + errors;
 }

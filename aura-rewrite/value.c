@@ -64,15 +64,8 @@ void val_unref(struct val *v)
 			struct val *k = items[i];
 			if (!k || --k->refs > 0)
 				continue;
-			if (n == cap) {
-				cap *= 2;
-				if (stack == inline_stack) {
-					stack = xmalloc(cap * sizeof *stack);
-					memcpy(stack, inline_stack, sizeof inline_stack);
-				} else {
-					stack = xrealloc(stack, cap * sizeof *stack);
-				}
-			}
+			if (n == cap)
+				stack = grow_stack(stack, inline_stack, &cap, sizeof *stack);
 			stack[n++] = k;
 		}
 		if (items != kids)

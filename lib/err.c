@@ -1,5 +1,6 @@
 /* err.c: error reporting in the "aura-X: message" form on stderr. */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,19 @@ void *xrealloc(void *p, size_t n)
 	if (!p)
 		aura_oom();
 	return p;
+}
+
+void *grow_stack(void *stack, const void *local, size_t *cap, size_t size)
+{
+	size_t old = *cap;
+	if (old > SIZE_MAX / 2 / size)
+		aura_oom();
+	*cap = old * 2;
+	if (stack != local)
+		return xrealloc(stack, *cap * size);
+	void *heap = xmalloc(*cap * size);
+	memcpy(heap, local, old * size);
+	return heap;
 }
 
 char *xstrdup(const char *s)

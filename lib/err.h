@@ -14,6 +14,10 @@ _Noreturn void aura_die(const char *fmt, ...) __attribute__((format(printf, 1, 2
 _Noreturn void aura_oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
+/* Double a stack of `size`-byte elements that starts in the caller's storage `local`: the
+ * first growth moves it to the heap, later ones reallocate; *cap is updated.  The caller
+ * frees it when it is no longer `local`. */
+void *grow_stack(void *stack, const void *local, size_t *cap, size_t size);
 char *xstrdup(const char *s);
 
 #endif

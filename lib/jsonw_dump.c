@@ -44,15 +44,8 @@ void jw_json(struct jsonw *w, const json_t *v)
 	for (;;) {
 		/* Open v (a container) or write it (a scalar). */
 		if (!scalar(w, v)) {
-			if (depth == cap) {
-				cap *= 2;
-				if (stack == local) {
-					stack = xmalloc(cap * sizeof *stack);
-					memcpy(stack, local, sizeof local);
-				} else {
-					stack = xrealloc(stack, cap * sizeof *stack);
-				}
-			}
+			if (depth == cap)
+				stack = grow_stack(stack, local, &cap, sizeof *stack);
 			bool obj = json_is_object(v);
 			obj ? jw_object_begin(w) : jw_array_begin(w);
 			stack[depth++] = (struct dump_frame){ v, 0, obj ? json_object_iter((json_t *)v) : NULL };
