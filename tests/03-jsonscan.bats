@@ -7,9 +7,8 @@ load helpers/common
 setup_file() {
 	# The differential checker: lib/jsonscan and lib/jsonr on the same lines.  Under
 	# `make san-check` the library is built with the sanitizers, so the checker is too.
-	local san=()
-	if nm "$AURA_ROOT/lib/libaura.a" 2>/dev/null | grep -q __asan_; then san=(-fsanitize=address,undefined); fi
-	cc -O1 "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$AURA_ROOT/lib" -o "$BATS_FILE_TMPDIR/jsonscan-diff" \
+	# shellcheck disable=SC2046
+	cc -O1 $(libaura_san_flags) -std=gnu11 -D_GNU_SOURCE -I"$AURA_ROOT/lib" -o "$BATS_FILE_TMPDIR/jsonscan-diff" \
 		"$AURA_ROOT/tests/helpers/jsonscan-diff.c" "$AURA_ROOT/lib/libaura.a" \
 		$(pkg-config --libs jansson nettle libseccomp) -lm
 }

@@ -54,3 +54,11 @@ assert_golden() {
 	diff -u "$file" <(printf '%s\n' "$got") ||
 		fail "output differs from tests/golden/$1 (AURA_UPDATE_GOLDEN=1 regenerates every golden file)"
 }
+
+# The flags a C test helper linked with lib/libaura.a needs: under `make san-check` the
+# library is built with the sanitizers, so the helper must be too.
+libaura_san_flags() {
+	if nm "$AURA_ROOT/lib/libaura.a" 2>/dev/null | grep -q __asan_; then
+		echo -fsanitize=address,undefined
+	fi
+}
