@@ -115,6 +115,22 @@ make_stream() {
 	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/out")" 4000
 }
 
+@test "every stage writing into a pipe enlarges it to 1 MiB (stages wait on each other less)" {
+	# The reader takes all of the stage's output, then asks the pipe's capacity: by then the
+	# writer's out_init has run, so the answer does not depend on timing.
+	capacity='import fcntl, sys; sys.stdin.buffer.read(); print(fcntl.fcntl(0, 1032))'	# F_GETPIPE_SZ
+	for stage in aura-fetch aura-unpack aura-parse aura-rewrite aura-analyze aura-score; do
+		run bash -c "$stage < /dev/null | python3 -c '$capacity'"
+		assert_success
+		assert_equal "$stage: $output" "$stage: 1048576"
+	done
+	# Into a regular file nothing is asked: the file is written as before.
+	aura-fetch "$AURA_ROOT/examples" > "$BATS_TEST_TMPDIR/out.ndjson"
+	run jq -r .type "$BATS_TEST_TMPDIR/out.ndjson"
+	assert_success
+	assert_line artifact
+}
+
 @test "a record with a repeated key is an error record in every stage, never last-one-wins" {
 	for stage in $PASS_THROUGH; do
 		run --separate-stderr "$stage" < <(
