@@ -389,8 +389,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_object_set_new(full, "score", json_integer(r->score[c]));
 		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
 		char *m = expand_message(w, r, name, c);
-		char *with = xmalloc(strlen(m) + strlen(w->package_file) + 64);
-		sprintf(with, "%s: %s, a file the package does not have", m, w->package_file);
+		char *with = xasprintf("%s: %s, no Python source the package has (its code was not analysed)",
+				       m, w->package_file);
 		json_object_set_new(full, "message", json_string(with));
 		free(with);
 		free(m);
@@ -1864,9 +1864,14 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	else if (r && r->has_system_library[c] && system_library_function(name, lib, sizeof lib))
 		w->system_lib = lib;
 	char own[1024];
-	if (r && r->has_package_file[c] &&
+	if (r && r->has_package_file[c] && r->path_argument < 0 &&
 	    (file_text(w, json_array_get(json_object_get(call, "args"), 0), own, sizeof own, 0) ||
 	     interpreter_script(w, call, own, sizeof own)) && own[0])
+		w->package_file = own;
+	/* runpy.run_path("pkg/_version.py"): the path itself names the file whose code runs */
+	if (r && r->has_package_file[c] && r->path_argument >= 0 &&
+	    path_text(w, json_array_get(json_object_get(call, "args"), (size_t)r->path_argument),
+		      own, sizeof own, 0) && own[0])
 		w->package_file = own;
 	char note[256], var[128];
 	if (r && !w->anchor && r->has_verified[c] && netguard_verified(w->rules, w->tree, w->func, call, w->guard)) {

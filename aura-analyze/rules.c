@@ -276,7 +276,7 @@ static bool load_flow_ends(struct loader *ld, const yaml_node_t *k, const yaml_n
 static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, bool is_strings)
 {
 	bool is_flow = ld->loading_flows;
-	*r = (struct rule){ .line = n->start_mark.line + 1, .to = -1 };
+	*r = (struct rule){ .line = n->start_mark.line + 1, .to = -1, .path_argument = -1 };
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(ld, n, "a rule must be a mapping (detection:, names:, ...)");
 	bool has_score = false;
@@ -323,6 +323,8 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->build_tool, r->has_build_tool, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "package_file"))
 			ok = load_scores(ld, v, r->package_file, r->has_package_file, CTX_FUNCTION);
+		else if (!is_strings && !is_flow && !strcmp(key, "path_argument"))
+			ok = want_int_upto(ld, v, key, &r->path_argument, 16);
 		else if (!is_strings && !is_flow && !strcmp(key, "system_library"))
 			ok = load_scores(ld, v, r->system_library, r->has_system_library, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "lookup"))
@@ -344,7 +346,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
-				     : ", fixed_host, build_tool, package_file, system_library, verified, opt_in, extracted, lookup, constant_name");
+				     : ", fixed_host, build_tool, package_file, path_argument, system_library, verified, opt_in, extracted, lookup, constant_name");
 		if (!ok)
 			return false;
 	}

@@ -34,6 +34,10 @@ struct rule {
 	 * (exec(open("pkg/version.py").read())): that file is analysed where it runs */
 	int package_file[CTX_COUNT];
 	bool has_package_file[CTX_COUNT];
+	/* calls that run a file's code by its path (runpy.run_path, spec_from_file_location):
+	 * the positional argument holding the path, read for package_file; -1 (the default):
+	 * package_file reads the first argument as a file's text (exec(open(f).read())) */
+	int path_argument;
 	/* calls: the score when the native library loaded is the system's (a bare library
 	 * name the loader looks up, find_library's answer, the process itself, a file in a
 	 * directory the user's environment names), not a file the package ships or fetches */

