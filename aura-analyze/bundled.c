@@ -1,4 +1,5 @@
-/* bundled.c: the `./configure` a setup.py runs — a script the package ships, judged at the artifact's end. */
+/* bundled.c: programs a setup.py runs that the package may ship (./configure, a tool searched for in its own directory), judged at the artifact's end. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static struct {
 	size_t not_autoconf;	/* of those, ones Autoconf did not generate (or cut short) */
 	json_t *string_hits;	/* the scripts' string hits, install-time, kept for a run */
 	json_t *fallbacks;	/* the full-score hits of the runs */
+	json_t *members;	/* every member's base name, lower case (the keys) */
+	json_t *searched;	/* [{"names": [...], "full": hit}]: tools searched for in the package too */
 } state;
 
 static void drop(void)
@@ -28,6 +31,8 @@ static void drop(void)
 	free(state.artifact);
 	json_decref(state.string_hits);
 	json_decref(state.fallbacks);
+	json_decref(state.members);
+	json_decref(state.searched);
 	memset(&state, 0, sizeof state);
 }
 
@@ -37,6 +42,19 @@ void bundled_begin(const char *artifact)
 	state.artifact = artifact ? xstrdup(artifact) : NULL;
 	state.string_hits = json_array();
 	state.fallbacks = json_array();
+	state.members = json_object();
+	state.searched = json_array();
+	if (!state.string_hits || !state.fallbacks || !state.members || !state.searched)
+		aura_oom();
+}
+
+/* The key a base name is kept under: lower case, as a case-insensitive filesystem finds it. */
+static char *name_key(const char *name)
+{
+	char *key = xstrdup(name);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
 }
 
 bool bundled_is_configure(const char *word)
@@ -104,7 +122,12 @@ void bundled_note_file(const struct ruleset *rules, const json_t *file)
 {
 	const char *path = record_str(file, "path");
 	const char *artifact = record_str(file, "artifact");
-	if (!path || !bundled_open(artifact) || strcmp(source_base_name(path), "configure"))
+	if (!path || !bundled_open(artifact))
+		return;
+	char *key = name_key(source_base_name(path));
+	json_object_set_new(state.members, key, json_true());
+	free(key);
+	if (strcmp(source_base_name(path), "configure"))
 		return;
 	state.scripts++;
 	size_t len = 0;
@@ -140,6 +163,31 @@ void bundled_note_run(const char *artifact, const json_t *full)
 	json_array_append_new(state.fallbacks, json_deep_copy(full));
 }
 
+void bundled_note_search(const char *artifact, const json_t *names, const json_t *full)
+{
+	if (!bundled_open(artifact))
+		return;
+	json_t *run = json_pack("{s:o, s:o}", "names", json_deep_copy(names), "full", json_deep_copy(full));
+	if (!run)
+		aura_oom();
+	json_array_append_new(state.searched, run);
+}
+
+/* True when a member of the artifact has one of `names` (strings) as its base name. */
+static bool ships_one_of(const json_t *names)
+{
+	size_t i;
+	json_t *name;
+	json_array_foreach(names, i, name) {
+		char *key = name_key(json_string_value(name) ? json_string_value(name) : "");
+		bool shipped = json_object_get(state.members, key) != NULL;
+		free(key);
+		if (shipped)
+			return true;
+	}
+	return false;
+}
+
 void bundled_finish(void)
 {
 	if (!state.artifact)
@@ -152,5 +200,10 @@ void bundled_finish(void)
 		json_array_foreach(trusted ? state.string_hits : state.fallbacks, i, hit)
 			out_record(hit);
 	}
+	/* A tool searched for in the package's directory too is the system's only when the
+	 * package ships no file of its name: a member of that name may be what runs. */
+	json_array_foreach(state.searched, i, hit)
+		if (ships_one_of(json_object_get(hit, "names")))
+			out_record(json_object_get(hit, "full"));
 	drop();
 }
