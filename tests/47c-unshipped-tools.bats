@@ -194,3 +194,29 @@ PY
 	run bash -c "jq -nc --rawfile c pkg/setup.py '{type:\"file\",v:1,artifact:\"a\",id:\"f\",path:\"setup.py\",kind:\"python\",content:\$c,content_encoding:\"utf-8\"}' | aura-parse | aura-rewrite | aura-analyze | jq -r 'select(.type == \"hit\" and .detection == \"ProcessExecution\") | \"\(.line) \(.score)\"'"
 	assert_output "15 80"
 }
+
+@test "look-alike: a recursive def, a generator, or a decorated def is not followed: in full" {
+	cat > pkg/setup.py <<'PY'
+import functools, os, subprocess
+def find(names, paths):
+    if not names:
+        return find(["apxs"], paths)
+    for name in names:
+        for path in os.environ['PATH'].split(':') + paths:
+            return os.path.join(path, name)
+def gen(paths):
+    for path in paths:
+        yield os.path.join(path, "apxs")
+@functools.lru_cache()
+def cached(paths):
+    for path in os.environ['PATH'].split(':') + paths:
+        return os.path.join(path, "apxs")
+subprocess.Popen([find(["apxs2"], [os.getcwd()]), "-q", "x"])
+subprocess.Popen([next(gen([os.getcwd()])), "-q", "x"])
+subprocess.Popen([cached([os.getcwd()]), "-q", "x"])
+PY
+	run process_hits pkg
+	assert_output "$(printf '%s\n' "15 80 subprocess.Popen() starts a process at install time" \
+		"16 80 subprocess.Popen() starts a process at install time" \
+		"17 80 subprocess.Popen() starts a process at install time")"
+}
