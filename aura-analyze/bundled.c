@@ -1,4 +1,5 @@
-/* bundled.c: the `./configure` a setup.py runs — a script the package ships, judged at the artifact's end. */
+/* bundled.c: programs a setup.py runs that the package may ship (./configure, a tool searched for in its own directory), judged at the artifact's end. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ static struct {
 	size_t not_autoconf;	/* of those, ones Autoconf did not generate (or cut short) */
 	json_t *string_hits;	/* the scripts' string hits, install-time, kept for a run */
 	json_t *fallbacks;	/* the full-score hits of the runs */
+	json_t *members;	/* every member's base name, lower case (the keys) */
+	json_t *tool_hits;	/* base name (lower case) -> string hits of members named like a build tool */
+	json_t *searched;	/* [{"names": [...], "full": hit}]: tools searched for in the package too */
 } state;
 
 static void drop(void)
@@ -28,6 +32,9 @@ static void drop(void)
 	free(state.artifact);
 	json_decref(state.string_hits);
 	json_decref(state.fallbacks);
+	json_decref(state.members);
+	json_decref(state.tool_hits);
+	json_decref(state.searched);
 	memset(&state, 0, sizeof state);
 }
 
@@ -37,6 +44,20 @@ void bundled_begin(const char *artifact)
 	state.artifact = artifact ? xstrdup(artifact) : NULL;
 	state.string_hits = json_array();
 	state.fallbacks = json_array();
+	state.members = json_object();
+	state.searched = json_array();
+	state.tool_hits = json_object();
+	if (!state.string_hits || !state.fallbacks || !state.members || !state.searched || !state.tool_hits)
+		aura_oom();
+}
+
+/* The key a base name is kept under: lower case, as a case-insensitive filesystem finds it. */
+static char *name_key(const char *name)
+{
+	char *key = xstrdup(name);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
 }
 
 bool bundled_is_configure(const char *word)
@@ -52,14 +73,15 @@ bool bundled_open(const char *artifact)
 struct script {
 	const json_t *file;
 	const char *text;
+	const char *when;	/* how the message says it runs */
+	json_t *into;		/* where its hits are kept */
 };
 
 /* The message of a string rule for a match in the script: {name}, {when}, {context}, {detection}. */
-static char *script_message(const struct rule *r, const char *name)
+static char *script_message(const struct rule *r, const char *name, const char *when)
 {
 	static const char *const keys[] = { "{name}", "{when}", "{context}", "{detection}" };
-	const char *subs[] = { name, "in the configure script setup.py runs at install time",
-			       context_names[CTX_INSTALL], r->detection };
+	const char *subs[] = { name, when, context_names[CTX_INSTALL], r->detection };
 	size_t cap = strlen(r->message) + 256, len = 0;
 	char *out = xmalloc(cap);
 	for (const char *p = r->message; *p;) {
@@ -90,21 +112,57 @@ static void on_match(const struct rule *r, const char *m, size_t len, void *ctx)
 	for (const char *p = s->text; p < m; p++)
 		line += *p == '\n';
 	json_t *name = json_string_lossy(m, len < 200 ? len : 200);
-	char *msg = script_message(r, json_string_value(name));
+	char *msg = script_message(r, json_string_value(name), s->when);
 	json_t *hit = rule_hit_new(r, CTX_INSTALL, r->score[CTX_INSTALL], record_str(s->file, "artifact"),
 				   record_str(s->file, "path"), line, 0, record_str(s->file, "id"),
 				   json_string_value(name), msg);
 	json_array_append_new(json_object_get(hit, "tags"), json_string("bundled-script"));
-	json_array_append_new(state.string_hits, hit);
+	json_array_append_new(s->into, hit);
 	free(msg);
 	json_decref(name);
+}
+
+/* A script's text matched against the `strings:` rules, its hits (install-time) into `into`. */
+static void scan_script(const struct ruleset *rules, const json_t *file, const unsigned char *bytes,
+			size_t len, const char *when, json_t *into)
+{
+	/* The text as the patterns want it: NUL-free up to its end, STRINGS_PAD zeroes after. */
+	char *text = xmalloc(len + STRINGS_PAD);
+	memcpy(text, bytes, len);
+	memset(text + len, 0, STRINGS_PAD);
+	struct script s = { file, text, when, into };
+	/* strings_scan looks at STRINGS_MAX_SCAN bytes of one text: the script in pieces */
+	for (size_t at = 0; at < len; at += STRINGS_MAX_SCAN / 2) {
+		size_t n = len - at < STRINGS_MAX_SCAN ? len - at : STRINGS_MAX_SCAN;
+		strings_scan(&rules->strings, text + at, n, on_match, &s);
+		if (at + n >= len)
+			break;
+	}
+	free(text);
 }
 
 void bundled_note_file(const struct ruleset *rules, const json_t *file)
 {
 	const char *path = record_str(file, "path");
 	const char *artifact = record_str(file, "artifact");
-	if (!path || !bundled_open(artifact) || strcmp(source_base_name(path), "configure"))
+	if (!path || !bundled_open(artifact))
+		return;
+	char *key = name_key(source_base_name(path));
+	json_object_set_new(state.members, key, json_true());
+	/* A member named like a build tool may be what a search for that tool finds: its
+	 * text is matched now, its hits kept for such a run (bundled_note_search). */
+	if (strcmp(source_base_name(path), "configure") && rules_is_build_tool(rules, key)) {
+		json_t *kept = json_object_get(state.tool_hits, key);
+		if (!kept)
+			json_object_set_new(state.tool_hits, key, kept = json_array());
+		size_t len = 0;
+		unsigned char *bytes = record_get_bytes(file, "content", &len);
+		if (bytes)
+			scan_script(rules, file, bytes, len, "in a program setup.py may run at install time", kept);
+		free(bytes);
+	}
+	free(key);
+	if (strcmp(source_base_name(path), "configure"))
 		return;
 	state.scripts++;
 	size_t len = 0;
@@ -117,20 +175,9 @@ void bundled_note_file(const struct ruleset *rules, const json_t *file)
 		free(bytes);
 		return;
 	}
-	/* The text as the patterns want it: NUL-free up to its end, STRINGS_PAD zeroes after. */
-	char *text = xmalloc(len + STRINGS_PAD);
-	memcpy(text, bytes, len);
-	memset(text + len, 0, STRINGS_PAD);
+	scan_script(rules, file, bytes, len, "in the configure script setup.py runs at install time",
+		    state.string_hits);
 	free(bytes);
-	struct script s = { file, text };
-	/* strings_scan looks at STRINGS_MAX_SCAN bytes of one text: the script in pieces */
-	for (size_t at = 0; at < len; at += STRINGS_MAX_SCAN / 2) {
-		size_t n = len - at < STRINGS_MAX_SCAN ? len - at : STRINGS_MAX_SCAN;
-		strings_scan(&rules->strings, text + at, n, on_match, &s);
-		if (at + n >= len)
-			break;
-	}
-	free(text);
 }
 
 void bundled_note_run(const char *artifact, const json_t *full)
@@ -138,6 +185,37 @@ void bundled_note_run(const char *artifact, const json_t *full)
 	if (!bundled_open(artifact))
 		return;
 	json_array_append_new(state.fallbacks, json_deep_copy(full));
+}
+
+void bundled_note_search(const char *artifact, const json_t *names, const json_t *full)
+{
+	if (!bundled_open(artifact))
+		return;
+	json_t *run = json_pack("{s:o, s:o}", "names", json_deep_copy(names), "full", json_deep_copy(full));
+	if (!run)
+		aura_oom();
+	json_array_append_new(state.searched, run);
+}
+
+/* True when a member of the artifact has one of `names` (strings) as its base name; the
+ * kept string hits of those members go out with it (each name once). */
+static bool ships_one_of(const json_t *names, json_t *sent)
+{
+	bool shipped = false;
+	size_t i, k;
+	json_t *name, *hit;
+	json_array_foreach(names, i, name) {
+		char *key = name_key(json_string_value(name) ? json_string_value(name) : "");
+		if (json_object_get(state.members, key)) {
+			shipped = true;
+			if (!json_object_get(sent, key))
+				json_array_foreach(json_object_get(state.tool_hits, key), k, hit)
+					out_record(hit);
+			json_object_set_new(sent, key, json_true());
+		}
+		free(key);
+	}
+	return shipped;
 }
 
 void bundled_finish(void)
@@ -152,5 +230,14 @@ void bundled_finish(void)
 		json_array_foreach(trusted ? state.string_hits : state.fallbacks, i, hit)
 			out_record(hit);
 	}
+	/* A tool searched for in the package's directory too is the system's only when the
+	 * package ships no file of its name: a member of that name may be what runs. */
+	json_t *sent = json_object();
+	if (!sent)
+		aura_oom();
+	json_array_foreach(state.searched, i, hit)
+		if (ships_one_of(json_object_get(hit, "names"), sent))
+			out_record(json_object_get(hit, "full"));
+	json_decref(sent);
 	drop();
 }

@@ -1,4 +1,4 @@
-/* bundled.h: the `./configure` a setup.py runs — a script the package ships, judged at the artifact's end. */
+/* bundled.h: programs a setup.py runs that the package may ship (./configure, a tool searched for in its own directory), judged at the artifact's end. */
 #ifndef ANALYZE_BUNDLED_H
 #define ANALYZE_BUNDLED_H
 
@@ -37,7 +37,17 @@ bool bundled_open(const char *artifact);
  */
 void bundled_note_run(const char *artifact, const json_t *full);
 
-/* At the artifact's end: the fallback hits, and the kept string hits of the scripts run. */
+/*
+ * Install-time code of artifact `artifact` runs a build tool it searches for in the
+ * user's system and in the package's own directory (os.getcwd(), beside __file__), and was
+ * scored as a build tool; `names` (strings) are the program names searched for, `full`
+ * (copied) the same hit with the rule's full score, emitted instead at the end when a
+ * member of the artifact, anywhere in it, has one of those base names (case ignored).
+ */
+void bundled_note_search(const char *artifact, const json_t *names, const json_t *full);
+
+/* At the artifact's end: the fallback hits, the kept string hits of the scripts run, and
+ * the full hits of searched-for tools the artifact ships a file of the same name for. */
 void bundled_finish(void);
 
 #endif

@@ -70,7 +70,26 @@ struct walk {
 	/* The lambda a call is invoking right here (`(lambda: ...)()`): its body runs now, in
 	 * the caller's context, not whenever something calls it. */
 	const json_t *invoked_lambda;
+	/* A def of setup.py entered through one call of it, to resolve what it returns (a
+	 * search helper, get_proj_dir()): the call, whose arguments its parameters hold, and
+	 * the walk around that call, where they are resolved. */
+	const json_t *frame;
+	const struct walk *caller;
+	struct search *search;	/* the build command being resolved (check_call), or NULL */
 };
+
+/*
+ * What resolving one build command met: the program names its candidates have, whether
+ * one candidate is a place in the package's own directory (then bundled.c judges the run
+ * at the artifact's end by its members' names), and the steps taken (a budget).
+ */
+struct search {
+	json_t *names;
+	bool package;
+	unsigned steps;
+};
+
+#define SEARCH_STEPS 4096	/* defs entered and loop elements followed for one command */
 
 /* C stack the walks may use below the frame of detect_ast (detect_init measures it). */
 static size_t stack_budget = 1u << 20;
@@ -255,6 +274,8 @@ static void append_note(char **msg, const char *fmt, ...)
 	*msg = m;
 }
 
+static bool writes_program(const struct walk *w, const json_t *names);
+
 /* A hit for rule `r` on `node`; `secret`, when not NULL, is the credential it found. */
 static void emit_hit_secret(struct walk *w, const struct rule *r, const char *name,
 			    const json_t *node, enum context c, const char *secret)
@@ -270,6 +291,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	 * end is still to come (a file analysed alone has no members to judge it by) */
 	bool tool = !fixed && w->build_tool && r->has_build_tool[c] &&
 		    (!bundled_is_configure(w->build_tool) || (c == CTX_INSTALL && bundled_open(w->artifact)));
+	/* A tool searched for in the package's directory too: judged by bundled.c as well,
+	 * and never when the file may write a file of that name first (writes_program). */
+	bool searched = tool && w->search && w->search->package;
+	if (searched && (c != CTX_INSTALL || !bundled_open(w->artifact) ||
+			 writes_program(w, w->search->names)))
+		tool = searched = false;
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
@@ -290,7 +317,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
 	if (tool)
-		append_note(&msg, ": the build tool %s", w->build_tool);
+		append_note(&msg, ": the build tool %s%s", w->build_tool,
+			    searched ? ", searched for on the system and in the package's directory, which ships none" : "");
 	if (net)
 		append_note(&msg, ": %s", w->net_note);
 	if (fixed)
@@ -362,6 +390,26 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (c == w->top && c != CTX_INSTALL && ((!w->def && !w->in_class) || w->via) && w->xref &&
 	    !w->test_code)
 		xref_keep_top_hit(w->xref, r, fixed, hit);
+	/* A searched-for tool weighs as one only if the artifact ships no file of its name
+	 * (bundled.c): otherwise, at its end, this hit in full. */
+	if (searched) {
+		json_t *full = json_deep_copy(hit);
+		json_object_set_new(full, "score", json_integer(r->score[c]));
+		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
+		char *m = expand_message(w, r, name, c);
+		append_note(&m, ": %s, a program of a name the package ships, searched for in its own directory",
+			    w->build_tool);
+		if (w->via)
+			append_note(&m, " (reached through %s)", w->via);
+		json_object_set_new(full, "message", json_string(m));
+		json_t *kept = json_object_get(full, "tags");
+		for (size_t i = json_array_size(kept); i-- > 0;)
+			if (!strcmp(json_string_value(json_array_get(kept, i)) ?: "", "build-tool"))
+				json_array_remove(kept, i);
+		free(m);
+		bundled_note_search(w->artifact, w->search->names, full);
+		json_decref(full);
+	}
 	/* ./configure weighs as a build tool only if the artifact's configure scripts are
 	 * Autoconf's (bundled.c): otherwise, at its end, this hit in full. */
 	if (tool && bundled_is_configure(w->build_tool)) {
@@ -578,7 +626,7 @@ static const char *const_text(const json_t *e)
 }
 
 
-#define BUILD_DEPTH 6	/* variables followed from the call to the command's parts */
+#define BUILD_DEPTH 16	/* variables followed from the call to the command's parts */
 
 typedef bool (*resolve_fn)(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
@@ -590,8 +638,30 @@ static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn
 static bool through_vararg(const struct walk *w, const json_t *starred, resolve_fn fn, char *buf,
 			   size_t len, int depth);
 static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool program_word(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool user_location(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static const json_t *local_def(const struct walk *w, const json_t *call);
+static bool def_returns(const struct walk *w, const json_t *call, resolve_fn fn, char *buf, size_t len,
+			int depth);
+static bool same_name(const char *a, const char *b);
+static bool each_in(const struct walk *w, const json_t *iter, resolve_fn fn, char *buf, size_t len, int depth,
+		    bool *first);
 static bool spread_from_callers(const struct walk *w, const json_t *spread);
 static bool plain_options(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+
+/* A program name a build command's resolution met: bundled.c may have to look for it. */
+static void note_searched(const struct walk *w, const char *word)
+{
+	if (w->search && word[0])
+		json_array_append_new(w->search->names, json_string_lossy(source_base_name(word),
+									  strlen(source_base_name(word))));
+}
+
+/* One more step of a command's resolution; false once its budget is spent. */
+static bool search_step(const struct walk *w)
+{
+	return !w->search || ++w->search->steps <= SEARCH_STEPS;
+}
 
 /* True when `name` is one of the calls that only compute a value from their arguments. */
 static bool is_pure_call(const char *name)
@@ -807,11 +877,64 @@ static bool is_build_program(const struct walk *w, const char *word)
 }
 
 /*
+ * What user_location answers for a place in the package's own directory (os.getcwd(), the
+ * directory of __file__), and for a value that is either such a place or one of the
+ * user's system (a search over the PATH and the package's directory, get_proj_dir()).
+ */
+static const char at_package[] = "(the package's directory)";
+static const char at_either[] = "(the package's directory or the system's)";
+
+/* Another candidate place `other` joined to those so far in buf: the user's places stay
+ * the first one named; the package's beside the user's make "either". */
+static void merge_location(char *buf, size_t len, const char *other)
+{
+	bool ours = !strcmp(buf, at_package), theirs = !strcmp(other, at_package);
+	if (!strcmp(buf, at_either) || !strcmp(other, at_either) || ours != theirs)
+		snprintf(buf, len, "%s", at_either);
+}
+
+/* A relative path part written in the code: "bin", Path("proj_dir"), a name bound to
+ * one, into buf; never "..", nor an absolute part (Path(d) / "/tmp/x" is /tmp/x). */
+static bool relative_part(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_bindings(w, e, relative_part, buf, len, depth);
+	const char *t = const_text(e);
+	char *name = !t && ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool wrap = name && (!strcmp(name, "pathlib.Path") || !strcmp(name, "builtins.str")) &&
+		    json_array_size(json_object_get(e, "args")) == 1;
+	free(name);
+	if (wrap)
+		return relative_part(w, json_array_get(json_object_get(e, "args"), 0), buf, len, depth + 1);
+	return t && !strstr(t, "..") && t[0] != '/' && t[0] != '\\' && !strchr(t, ':') &&
+	       (size_t)snprintf(buf, len, "%s", t) < len;
+}
+
+/* The start of a path in the package's own directory: __file__ (its directory is taken
+ * by what wraps it), os.getcwd(), Path.cwd() — the directory pip builds the package in. */
+static bool package_start(const struct walk *w, const json_t *e)
+{
+	if (ast_is(e, AST_Name))
+		return same_name(json_string_value(json_object_get(e, "id")), "__file__") &&
+		       !json_object_get(w->bindings, "__file__");
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool cwd = name && (!strcmp(name, "os.getcwd") || !strcmp(name, "pathlib.Path.cwd")) &&
+		   !json_array_size(json_object_get(e, "args"));
+	free(name);
+	return cwd;
+}
+
+/*
  * A place the user's configuration picks: a program shutil.which() found on the PATH,
- * a path an environment variable of `build_tool_env` names (PROJ_DIR, JAVA_HOME), its
- * directory (.parent, os.path.dirname), a constant path under it (/ "bin",
- * os.path.join(d, "bin")), Path()/str() of one, or a name bound only to those.  The
- * environment's variable into buf ("which" for a PATH lookup).
+ * a path an environment variable of `build_tool_env` names (PROJ_DIR, JAVA_HOME), a
+ * directory of the system's programs ("/usr/sbin"), its directory (.parent,
+ * os.path.dirname), a constant path under it (/ "bin", os.path.join(d, "bin")), Path()/
+ * str()/abspath() of one, a name bound only to those, or what a def of setup.py returns
+ * (get_proj_dir()).  The environment's variable into buf ("which" for a PATH lookup, the
+ * directory for a system one).  A place in the package's own directory answers
+ * at_package, and a value that may be either at_either: program_word decides.
  */
 static bool user_location(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
 {
@@ -820,6 +943,8 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 	/* Down the spine (Path(x).parent / "bin", os.path.join(x, "bin")) to where it starts:
 	 * a loop, so only the names followed count against the depth. */
 	for (;;) {
+		if (package_start(w, e))
+			return (size_t)snprintf(buf, len, "%s", at_package) < len;
 		if (ast_is(e, AST_Name))
 			return through_name(w, e, user_location, buf, len, depth);
 		if (ast_is(e, AST_Attribute)) {
@@ -830,20 +955,34 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 			continue;
 		}
 		if (ast_is(e, AST_BinOp) && ast_is(json_object_get(e, "op"), AST_Div)) {
-			const char *part = const_text(json_object_get(e, "right"));
-			if (!part || strstr(part, ".."))
+			char part[256];
+			if (!relative_part(w, json_object_get(e, "right"), part, sizeof part, depth + 1))
 				return false;
 			e = json_object_get(e, "left");
 			continue;
 		}
+		const char *dir = const_text(e);
+		if (dir)	/* "/usr/sbin": the system's programs */
+			return rules_is_system_bin_dir(w->rules, dir) && (size_t)snprintf(buf, len, "%s", dir) < len;
 		const json_t *d;
 		if (env_read(w, e, buf, len, &d))
 			return !d && rules_is_build_tool_env(w->rules, buf) && !env_written(w, buf);
-		char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+		const json_t *func = ast_is(e, AST_Call) ? json_object_get(e, "func") : NULL;
+		const char *method = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
 		const json_t *args = json_object_get(e, "args");
+		if (method && (!strcmp(method, "absolute") || !strcmp(method, "resolve")) &&
+		    !json_array_size(args) && !json_array_size(json_object_get(e, "keywords"))) {
+			e = json_object_get(func, "value");	/* Path(__file__).absolute() */
+			continue;
+		}
+		if (local_def(w, e))	/* get_proj_dir(): every value it returns */
+			return def_returns(w, e, user_location, buf, len, depth);
+		char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 		bool which = name && !strcmp(name, "shutil.which");
 		bool wrap = name && (!strcmp(name, "pathlib.Path") || !strcmp(name, "builtins.str") ||
-				     !strcmp(name, "os.fspath") || !strcmp(name, "os.path.dirname")) &&
+				     !strcmp(name, "os.fspath") || !strcmp(name, "os.path.dirname") ||
+				     !strcmp(name, "os.path.abspath") || !strcmp(name, "os.path.realpath") ||
+				     !strcmp(name, "os.path.normpath")) &&
 			    json_array_size(args) == 1;
 		bool join = name && !strcmp(name, "os.path.join") && json_array_size(args) >= 1;
 		free(name);
@@ -851,15 +990,40 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 			return (size_t)snprintf(buf, len, "which") < len;
 		size_t i;
 		json_t *part;
-		json_array_foreach(join ? args : NULL, i, part) {
-			const char *t = const_text(part);
-			if (i && (!t || strstr(t, "..")))
+		char text[256];
+		json_array_foreach(join ? args : NULL, i, part)
+			if (i && !relative_part(w, part, text, sizeof text, depth + 1))
 				return false;
-		}
 		if (!wrap && !join)
 			return false;
 		e = json_array_get(args, 0);
 	}
+}
+
+/*
+ * The place a program path's directory is (user_location) — Div's left side, or the parts
+ * of os.path.join but the last — into buf.  Only the package's own directory is a file
+ * the package ships or writes: false.  Either it or the user's system: the command's
+ * search is told, and bundled.c judges the run by the artifact's members (none without
+ * a search to tell).
+ */
+static bool program_place(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	const json_t *args = json_object_get(e, "args");
+	size_t n = json_array_size(args);
+	const json_t *base = ast_is(e, AST_BinOp) ? json_object_get(e, "left") : json_array_get(args, 0);
+	char part[256];
+	for (size_t i = 1; !ast_is(e, AST_BinOp) && i + 1 < n; i++)
+		if (!relative_part(w, json_array_get(args, i), part, sizeof part, depth + 1))
+			return false;
+	if (!user_location(w, base, buf, len, depth + 1) || !strcmp(buf, at_package))
+		return false;
+	if (!strcmp(buf, at_either)) {
+		if (!w->search)
+			return false;
+		w->search->package = true;
+	}
+	return true;
 }
 
 /*
@@ -881,10 +1045,13 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 			return false;
 		memcpy(buf, text, n);
 		buf[n] = '\0';
+		note_searched(w, buf);
 		return true;
 	}
 	if (ast_is(e, AST_Name))
 		return through_name(w, e, program_word, buf, len, depth);
+	if (local_def(w, e))	/* find_program([...], "apxs", [...]): every value it returns */
+		return def_returns(w, e, program_word, buf, len, depth);
 	if (configured_compiler(w, e))
 		return (size_t)snprintf(buf, len, "cc") < len;
 	const json_t *dflt;
@@ -901,13 +1068,18 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	const json_t *args = json_object_get(e, "args");
 	if (lookup && json_array_size(args) == 1)
 		return program_word(w, json_array_get(args, 0), buf, len, depth + 1);
-	/* a program of a constant name in a place the user picked: the name is the word */
+	/* a program of a constant name in a place the user picked: the name is the word; a
+	 * name a search loops over (os.path.join(path, name)) gives each program it names */
 	const json_t *last = ast_is(e, AST_BinOp) && ast_is(json_object_get(e, "op"), AST_Div)
-		? json_object_get(e, "right") : join ? json_array_get(args, json_array_size(args) - 1) : NULL;
-	const char *prog = const_text(last);
-	if (!prog || !user_location(w, e, var, sizeof var, depth + 1))
+		? json_object_get(e, "right") : join && json_array_size(args) >= 2
+		? json_array_get(args, json_array_size(args) - 1) : NULL;
+	char prog[128];
+	if (!last || (ast_is(last, AST_Name) ? !through_name(w, last, program_word, prog, sizeof prog, depth)
+					     : !relative_part(w, last, prog, sizeof prog, depth + 1)) ||
+	    !program_place(w, e, var, sizeof var, depth))
 		return false;
 	const char *base = source_base_name(prog);
+	note_searched(w, base);
 	return base[0] && (size_t)snprintf(buf, len, "%s", base) < len;
 }
 
@@ -981,17 +1153,24 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 	if (ast_is(cmd, AST_Call) && shell_join(cmd))	/* " ".join(("./configure", option)) */
 		return build_command(w, json_array_get(json_object_get(cmd, "args"), 0), buf, len, depth + 1);
 	char *callee = ast_is(cmd, AST_Call) ? callee_name(w, cmd) : NULL;
+	/* str(proj), os.fspath(path): one program's path, run with no arguments */
+	bool path = callee && (!strcmp(callee, "builtins.str") || !strcmp(callee, "os.fspath")) &&
+		    json_array_size(json_object_get(cmd, "args")) == 1;
 	bool split = callee && (!strcmp(callee, "shlex.split") || !strcmp(callee, "builtins.tuple") ||
 				!strcmp(callee, "builtins.list"));
 	bool env = callee && (!strcmp(callee, "os.environ.get") || !strcmp(callee, "os.getenv"));
 	free(callee);
 	const json_t *args = json_object_get(cmd, "args");
+	if (path)
+		return program_word(w, cmd, buf, len, depth + 1);
 	if (split)	/* shlex.split("cc -E"), tuple(["pkg-config"] + args) */
 		return build_command(w, json_array_get(args, 0), buf, len, depth + 1);
 	if (env) {	/* os.environ.get("CPP", "cpp"): the user's choice, or the default */
 		const char *dflt = const_text(json_array_get(args, 1));
 		return dflt && plain_command(dflt) && program_word(w, cmd, buf, len, depth + 1);
 	}
+	if (ast_is(cmd, AST_BinOp) && ast_is(json_object_get(cmd, "op"), AST_Div))
+		return program_word(w, cmd, buf, len, depth + 1);	/* a program's path, run alone */
 	if (ast_is(cmd, AST_BinOp))	/* [tool, "-x"] + flags */
 		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
 		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
@@ -1341,8 +1520,10 @@ static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn
 			 size_t len, int depth, bool same)
 {
 	const json_t *elts = loop_elements(w, json_object_get(each, "_each"));
-	if (!elts)
-		return false;
+	bool first = true;
+	if (!elts)	/* a search helper's loop (each_in): places or program words */
+		return (fn == user_location || fn == program_word) &&
+		       each_in(w, json_object_get(each, "_each"), fn, buf, len, depth, &first);
 	char *other = xmalloc(len);
 	bool ok = true, tools = true;
 	size_t i;
@@ -1366,9 +1547,20 @@ static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn
 static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
 			    size_t len, int depth, bool same)
 {
+	if (!search_step(w))
+		return false;	/* a command's resolution has its budget: then it is no build */
 	if (json_object_get(v, "_each"))
 		return each_element(w, v, fn, buf, len, depth, same);
 	return fn(w, v, buf, len, depth + 1);
+}
+
+/* True when node `n` lies inside `outer` (x = f(x): the x read is not the one bound). */
+static bool within(const json_t *outer, const json_t *n)
+{
+	long l = position(n, "lineno"), c = position(n, "col_offset");
+	long l0 = position(outer, "lineno"), c0 = position(outer, "col_offset");
+	long l1 = position(outer, "end_lineno"), c1 = position(outer, "end_col_offset");
+	return l0 > 0 && l1 > 0 && (l > l0 || (l == l0 && c >= c0)) && (l < l1 || (l == l1 && c < c1));
 }
 
 /*
@@ -1390,7 +1582,7 @@ static bool through_bindings(const struct walk *w, const json_t *name, resolve_f
 	json_t *v;
 	json_array_foreach(list, i, v) {
 		long line = position(v, "lineno");
-		if (line <= at && line >= best_line) {
+		if (line <= at && line >= best_line && !within(v, name)) {
 			best = v;
 			best_line = line;
 		}
@@ -1513,10 +1705,16 @@ static void check_caller(struct callers *k, const json_t *call, const json_t *ca
 		return;
 	struct walk sub = *k->w;
 	sub.func = caller;
+	sub.frame = NULL;
+	sub.caller = NULL;
 	char *word = xmalloc(k->len);
 	word[0] = '\0';
-	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || !is_build_program(&sub, word))
+	/* a place (user_location) is judged by what asked for it; a word must be a program */
+	bool place = k->fn == user_location;
+	if (!k->fn(&sub, value, word, k->len, k->depth + 1) || (!place && !is_build_program(&sub, word)))
 		k->ok = false;
+	else if (place && k->buf[0])
+		merge_location(k->buf, k->len, word);
 	else if (!bundled_is_configure(k->buf))	/* one call running ./configure: it is judged */
 		snprintf(k->buf, k->len, "%s", word);
 	free(word);
@@ -1649,13 +1847,293 @@ static bool plain_options(const struct walk *w, const json_t *e, char *buf, size
 	return true;
 }
 
-/* A Name in a command: a parameter of the def (its callers), else its bindings. */
+/* ---- a def of setup.py entered through one call: the values it returns ---- */
+
+/*
+ * Another value's text `other` joined to those so far in buf: places merge
+ * (merge_location); program words must be one text or each a build program; any other
+ * text must be the same.
+ */
+static bool combine(const struct walk *w, resolve_fn fn, char *buf, size_t len, const char *other)
+{
+	if (fn == user_location) {
+		merge_location(buf, len, other);
+		return true;
+	}
+	return !strcmp(buf, other) ||
+	       (fn == program_word && is_build_program(w, buf) && is_build_program(w, other));
+}
+
+/* The module-level def of setup.py a call names by its bare name: the only def of that
+ * name at the top level, undecorated, and never rebound as a variable.  NULL otherwise. */
+static const json_t *local_def(const struct walk *w, const json_t *call)
+{
+	const json_t *func = ast_is(call, AST_Call) ? json_object_get(call, "func") : NULL;
+	const char *id = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
+	if (!id || w->top != CTX_INSTALL || w->test_code || json_object_get(w->bindings, id))
+		return NULL;
+	const json_t *found = NULL;
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(json_object_get(w->tree, "body"), i, stmt) {
+		bool named = (ast_is(stmt, AST_FunctionDef) || ast_is(stmt, AST_AsyncFunctionDef) ||
+			      ast_is(stmt, AST_ClassDef)) &&
+			     same_name(json_string_value(json_object_get(stmt, "name")), id);
+		if (named && (found || !ast_is(stmt, AST_FunctionDef) ||
+			      json_array_size(json_object_get(stmt, "decorator_list"))))
+			return NULL;
+		if (named)
+			found = stmt;
+	}
+	return found;
+}
+
+#define RETURNS_MAX 32	/* return statements of a def followed, at most */
+
+struct returns {
+	const json_t *values[RETURNS_MAX];
+	size_t n;
+	bool ok;	/* false: a generator, too many returns, or a tree too deep */
+};
+
+/* The values a def's body returns (not those of defs, lambdas, classes inside it). */
+static void find_returns(const struct walk *w, const json_t *node, struct returns *r, int depth)
+{
+	if (!r->ok || !tree_guard_ok(w->guard, depth)) {
+		r->ok = false;
+		return;
+	}
+	switch (ast_kind(node)) {
+	case AST_FunctionDef:
+	case AST_AsyncFunctionDef:
+	case AST_Lambda:
+	case AST_ClassDef:
+		return;
+	case AST_Yield:
+	case AST_YieldFrom:
+	case AST_Await:
+		r->ok = false;
+		return;
+	case AST_Return:
+		if (r->n == RETURNS_MAX)
+			r->ok = false;
+		else
+			r->values[r->n++] = json_object_get(node, "value");
+		break;
+	default:
+		break;
+	}
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		find_returns(w, child, r, depth + 1);
+}
+
+/* The argument the call a def was entered through (w->frame) gives parameter `id`, else
+ * its default (*dflt_used set); NULL when not written (f(*args), f(**kw)) or none. */
+static const json_t *frame_value(const struct walk *w, const char *id, bool *dflt_used)
+{
+	long pos;
+	const json_t *dflt, *value = NULL;
+	*dflt_used = false;
+	if (!param_of(w->func, id, &pos, &dflt))
+		return NULL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(w->frame, "args"), i, a) {
+		if (ast_is(a, AST_Starred) && (long)i <= pos)
+			return NULL;
+		if ((long)i == pos)
+			value = a;
+	}
+	json_array_foreach(json_object_get(w->frame, "keywords"), i, a) {
+		const char *arg = json_string_value(json_object_get(a, "arg"));
+		if (!arg)
+			return NULL;
+		if (!strcmp(arg, id))
+			value = json_object_get(a, "value");
+	}
+	*dflt_used = !value;
+	return value ? value : dflt;
+}
+
+/* The walk a parameter's value is resolved in: the caller's, or the module's for a default. */
+static struct walk frame_walk(const struct walk *w, bool dflt_used)
+{
+	struct walk sub = *w->caller;
+	if (dflt_used) {
+		sub.func = NULL;
+		sub.frame = NULL;
+		sub.caller = NULL;
+	}
+	return sub;
+}
+
+static bool is_none(const json_t *e)
+{
+	return ast_is(e, AST_Constant) && json_is_null(json_object_get(e, "value"));
+}
+
+/* A parameter of the def entered (w->frame): the value its call passes, resolved where
+ * the call is.  A parameter the def reassigns is not followed. */
+static bool through_frame(const struct walk *w, const char *id, resolve_fn fn, char *buf, size_t len,
+			  int depth)
+{
+	bool dflt_used;
+	const json_t *value = bound_inside(w, id, w->func) ? NULL : frame_value(w, id, &dflt_used);
+	if (!value)
+		return false;
+	struct walk sub = frame_walk(w, dflt_used);
+	return fn(&sub, value, buf, len, depth + 1);
+}
+
+/* A value that is None where it is returned: None itself, or a parameter given None
+ * (find_program(names, default=None)): it runs nothing. */
+static bool none_returned(const struct walk *w, const json_t *v)
+{
+	if (!v || is_none(v))
+		return true;
+	const char *id = ast_is(v, AST_Name) ? json_string_value(json_object_get(v, "id")) : NULL;
+	bool dflt_used;
+	long pos;
+	const json_t *dflt;
+	return id && param_of(w->func, id, &pos, &dflt) && !bound_inside(w, id, w->func) &&
+	       is_none(frame_value(w, id, &dflt_used));
+}
+
+/*
+ * A call of a def of setup.py (local_def): every value it returns, resolved with `fn` in
+ * the def entered through this call — its parameters are the call's arguments, a name it
+ * assigns is each value assigned to it in the def — and combined (combine).  A return of
+ * None runs nothing and is left out; a generator, or a def already being entered, is not
+ * followed.
+ */
+static bool def_returns(const struct walk *w, const json_t *call, resolve_fn fn, char *buf, size_t len,
+			int depth)
+{
+	const json_t *def = local_def(w, call);
+	if (!def || depth > BUILD_DEPTH || !search_step(w))
+		return false;
+	for (const struct walk *up = w; up; up = up->caller)
+		if (up->frame && up->func == def)
+			return false;	/* recursion */
+	struct returns r = { .ok = true };
+	size_t i;
+	json_t *stmt;
+	json_array_foreach(json_object_get(def, "body"), i, stmt)
+		find_returns(w, stmt, &r, 1);
+	if (!r.ok)
+		return false;
+	struct walk sub = *w;
+	sub.func = def;
+	sub.frame = call;
+	sub.caller = w;
+	char *other = xmalloc(len);
+	bool ok = true, first = true;
+	for (i = 0; ok && i < r.n; i++) {
+		if (none_returned(&sub, r.values[i]))
+			continue;
+		ok = fn(&sub, r.values[i], first ? buf : other, len, depth + 1) &&
+		     (first || combine(w, fn, buf, len, other));
+		first = false;
+	}
+	free(other);
+	return ok && !first;
+}
+
+/* A name the def entered assigns (w->frame): every value it is given in the def — a
+ * return after branches may give any of them — each resolved and combined; None left out. */
+static bool every_binding_inside(const struct walk *w, const char *id, resolve_fn fn, char *buf,
+				 size_t len, int depth)
+{
+	long from = position(w->func, "lineno"), to = position(w->func, "end_lineno");
+	char *other = xmalloc(len);
+	bool ok = true, first = true;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(w->bindings, id), i, v) {
+		long line = position(v, "lineno");
+		if (!ok || line < from || line > to || is_none(v))
+			continue;
+		ok = resolve_binding(w, v, fn, first ? buf : other, len, depth, true) &&
+		     (first || combine(w, fn, buf, len, other));
+		first = false;
+	}
+	free(other);
+	return ok && !first;
+}
+
+/* The entries of the user's PATH: os.environ["PATH"].split(os.pathsep), os.get_exec_path()
+ * — unless the file sets PATH itself. */
+static bool path_entries(const struct walk *w, const json_t *e)
+{
+	const json_t *func = ast_is(e, AST_Call) ? json_object_get(e, "func") : NULL;
+	const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+	char var[16];
+	const json_t *d;
+	if (attr && !strcmp(attr, "split"))
+		return env_read(w, json_object_get(func, "value"), var, sizeof var, &d) && !strcmp(var, "PATH") &&
+		       !env_written(w, "PATH");
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool exec_path = name && !strcmp(name, "os.get_exec_path");
+	free(name);
+	return exec_path && !env_written(w, "PATH");
+}
+
+/*
+ * Each element a loop of a search helper takes (`for path in os.environ["PATH"].split(":")
+ * + paths`), resolved with `fn` (a place or a program word) and combined into buf: the
+ * elements written out, the argument a parameter holds at the call entered, both sides of
+ * `a + b`, and the PATH's entries — the user's places.  *first: nothing resolved yet.
+ */
+static bool each_in(const struct walk *w, const json_t *iter, resolve_fn fn, char *buf, size_t len, int depth,
+		    bool *first)
+{
+	if (depth > BUILD_DEPTH || !search_step(w))
+		return false;
+	if (ast_is(iter, AST_BinOp) && ast_is(json_object_get(iter, "op"), AST_Add))
+		return each_in(w, json_object_get(iter, "left"), fn, buf, len, depth + 1, first) &&
+		       each_in(w, json_object_get(iter, "right"), fn, buf, len, depth + 1, first);
+	char *other = xmalloc(len);
+	bool ok = false;
+	const char *id = ast_is(iter, AST_Name) ? json_string_value(json_object_get(iter, "id")) : NULL;
+	long pos;
+	const json_t *dflt, *elts;
+	if (path_entries(w, iter)) {
+		ok = fn == user_location && (size_t)snprintf(*first ? buf : other, len, "PATH") < len &&
+		     (*first || combine(w, fn, buf, len, other));
+		*first = false;
+	} else if (id && w->frame && param_of(w->func, id, &pos, &dflt)) {
+		bool dflt_used;
+		const json_t *value = bound_inside(w, id, w->func) ? NULL : frame_value(w, id, &dflt_used);
+		struct walk sub = value ? frame_walk(w, dflt_used) : *w;
+		ok = value && each_in(&sub, value, fn, buf, len, depth + 1, first);
+	} else if ((elts = loop_elements(w, iter))) {
+		size_t i;
+		json_t *e;
+		ok = true;
+		json_array_foreach(elts, i, e) {
+			ok = ok && fn(w, e, *first ? buf : other, len, depth + 1) &&
+			     (*first || combine(w, fn, buf, len, other));
+			*first = false;
+		}
+	}
+	free(other);
+	return ok;
+}
+
+/* A Name in a command: a parameter of the def (its callers, or the call it was entered
+ * through), a name a def entered assigns, else its bindings. */
 static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn, char *buf,
 			 size_t len, int depth)
 {
 	const char *id = json_string_value(json_object_get(name, "id"));
 	long pos;
 	const json_t *dflt;
+	if (id && w->frame && param_of(w->func, id, &pos, &dflt))
+		return through_frame(w, id, fn, buf, len, depth);
+	if (id && w->frame && bound_inside(w, id, w->func))
+		return every_binding_inside(w, id, fn, buf, len, depth);
 	if (id && w->func && w->top == CTX_INSTALL && !w->test_code && param_of(w->func, id, &pos, &dflt) &&
 	    !bound_inside(w, id, w->func))
 		return through_callers(w, name, fn, buf, len, depth);
@@ -1706,6 +2184,117 @@ static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t l
 		n += (size_t)k;
 	}
 	return n > 0;
+}
+
+/* ---- files the install code creates: a program it may write before it runs it ---- */
+
+/* Calls that create a file at a path among their arguments. */
+static const char *const file_creators[] = {
+	"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "os.rename", "os.replace",
+	"os.renames", "os.symlink", "os.link", "os.open", "os.mkfifo", "urllib.request.urlretrieve",
+	"urllib.urlretrieve"
+};
+/* Calls and methods that create files of names the code does not write (an archive's). */
+static const char *const tree_creators[] = { "shutil.copytree", "shutil.unpack_archive" };
+static const char *const tree_methods[] = { "extract", "extractall", "_extract_member" };
+/* Path methods that write the file they are called on (or its argument). */
+static const char *const path_writers[] = { "write_text", "write_bytes", "touch", "symlink_to",
+					    "hardlink_to", "rename", "link_to" };
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+#define IN_LIST(name, list) in_list(name, list, sizeof list / sizeof *list)
+
+/* A path argument of a write: its base name is one of `names` (case ignored), or the
+ * path is not written in the code, and may be. */
+static bool may_name(const struct walk *w, const json_t *e, const json_t *names)
+{
+	char path[1024];
+	if (!path_text(w, e, path, sizeof path, 0))
+		return true;
+	size_t i;
+	json_t *name;
+	json_array_foreach(names, i, name)
+		if (!strcasecmp(source_base_name(path), json_string_value(name) ?: ""))
+			return true;
+	return false;
+}
+
+/* open()'s mode writes: "w", "a", "x" or "+" in it, or a mode not written out. */
+static bool opens_for_writing(const json_t *call)
+{
+	const json_t *mode = json_array_get(json_object_get(call, "args"), 1);
+	size_t i;
+	json_t *kw;
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		if (!arg)
+			return true;	/* **opts: any mode */
+		if (!strcmp(arg, "mode"))
+			mode = json_object_get(kw, "value");
+	}
+	if (!mode)
+		return false;
+	const char *m = const_text(mode);
+	return !m || m[strcspn(m, "wax+")];
+}
+
+/* The walk of writes_program: a call in `node` that may create a file of one of `names`. */
+static bool creates_named(const struct walk *w, const json_t *node, const json_t *names, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return true;	/* not seen to the end: it may */
+	if (ast_is(node, AST_Call)) {
+		char *name = callee_name(w, node);
+		const json_t *func = json_object_get(node, "func");
+		const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+		const json_t *args = json_object_get(node, "args");
+		bool open = name && (!strcmp(name, "builtins.open") || !strcmp(name, "io.open") ||
+				     !strcmp(name, "codecs.open"));
+		bool creator = IN_LIST(name, file_creators);
+		bool tree = IN_LIST(name, tree_creators) || (!open && !creator && IN_LIST(attr, tree_methods));
+		bool path_write = !open && !creator && !tree &&
+				  (IN_LIST(attr, path_writers) ||
+				   (attr && !strcmp(attr, "replace") && json_array_size(args) == 1));
+		free(name);
+		if (tree)
+			return true;
+		if (open && opens_for_writing(node) && may_name(w, json_array_get(args, 0), names))
+			return true;
+		if (path_write && may_name(w, json_object_get(func, "value"), names))
+			return true;
+		size_t i;
+		json_t *a;
+		json_array_foreach(creator || path_write ? args : NULL, i, a)
+			if (may_name(w, a, names))
+				return true;
+		json_array_foreach(creator || path_write ? json_object_get(node, "keywords") : NULL, i, a)
+			if (may_name(w, json_object_get(a, "value"), names))
+				return true;
+	}
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (creates_named(w, child, names, depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * The file may create a program of one of `names` before it runs it: a write (open for
+ * writing, a copy, a move, a link, a download saved, Path.write_bytes()) to a path of that
+ * base name or to a path it does not write out, or an archive extracted (names it does not
+ * say).  Then the member check at the artifact's end proves nothing.
+ */
+static bool writes_program(const struct walk *w, const json_t *names)
+{
+	return creates_named(w, w->tree, names, 0);
 }
 
 /* `e` opens a file: open(P), io.open(P), codecs.open(P), or a name bound to one. */
@@ -1855,6 +2444,10 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	if (r && r->has_fixed_host[c] && dest_of_call(call, host, sizeof host, NULL, NULL))
 		w->fixed_host = host;
 	char tool[128];
+	struct search search = { .names = json_array() };
+	if (!search.names)
+		aura_oom();
+	w->search = &search;
 	if (r && r->has_build_tool[c] && build_tool_of_call(w, call, tool, sizeof tool))
 		w->build_tool = tool;
 	char lib[256];
@@ -1892,6 +2485,8 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		w->constant_name = module_name_literal(call);
 	if (r)
 		emit_hit(w, r, name, call, c);
+	w->search = NULL;
+	json_decref(search.names);
 	w->net_score = NULL;
 	w->lookup = false;
 	w->constant_name = NULL;
