@@ -1359,12 +1359,165 @@ static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn
 	return ok;
 }
 
+/* ---- globals().get("NAME"): a def reading the module's global by its name ---- */
+
+/* `e` is a call of globals() itself (no arguments). */
+static bool is_globals_call(const struct walk *w, const json_t *e)
+{
+	if (!ast_is(e, AST_Call) || json_array_size(json_object_get(e, "args")) ||
+	    json_array_size(json_object_get(e, "keywords")))
+		return false;
+	char *name = callee_name(w, e);
+	bool hit = same_name(name, "builtins.globals");
+	free(name);
+	return hit;
+}
+
+/*
+ * The global a read names: globals().get("NAME") (no default, or None) or
+ * globals()["NAME"], else NULL.  shapely's get_geos_config() reads its module's
+ * `geos_config` so; any other use of globals() is not a read of one name.
+ */
+static const char *globals_read_key(const struct walk *w, const json_t *e)
+{
+	const json_t *holder = NULL, *key = NULL;
+	if (ast_is(e, AST_Call)) {
+		const json_t *func = json_object_get(e, "func"), *args = json_object_get(e, "args");
+		const json_t *dflt = json_array_get(args, 1);
+		if (!ast_is(func, AST_Attribute) || !same_name(json_string_value(json_object_get(func, "attr")), "get") ||
+		    json_array_size(json_object_get(e, "keywords")) || json_array_size(args) < 1 ||
+		    json_array_size(args) > 2 || (dflt && !(ast_is(dflt, AST_Constant) &&
+							     json_is_null(json_object_get(dflt, "value")))))
+			return NULL;
+		holder = json_object_get(func, "value");
+		key = json_array_get(args, 0);
+	} else if (ast_is(e, AST_Subscript) && ast_is(json_object_get(e, "ctx"), AST_Load)) {
+		holder = json_object_get(e, "value");
+		key = json_object_get(e, "slice");
+	}
+	const char *text = holder && is_globals_call(w, holder) ? const_text(key) : NULL;
+	return text && text[0] ? text : NULL;
+}
+
+/*
+ * The module's globals may change other than by `NAME = value` (which the bindings
+ * hold): globals() or vars() used other than to read one name (globals()["x"] = ...,
+ * g = globals(); g.update(...)).  Then what a read finds is not what is written.
+ */
+static bool globals_changed(const struct walk *w, const json_t *node, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return true;	/* not seen to the end: it may */
+	if (ast_is(node, AST_Call)) {
+		char *name = callee_name(w, node);
+		bool whole = same_name(name, "builtins.globals") || same_name(name, "builtins.vars");
+		free(name);
+		if (whole)
+			return true;
+	}
+	const json_t *skip = NULL;	/* the globals() of a read: no change */
+	if (globals_read_key(w, node))
+		skip = ast_is(node, AST_Call) ? json_object_get(json_object_get(node, "func"), "value")
+					      : json_object_get(node, "value");
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		if (child == skip)
+			continue;
+		if (ast_is(child, AST_Attribute) && json_object_get(child, "value") == skip && skip)
+			continue;	/* globals().get itself, under the read's Call */
+		if (globals_changed(w, child, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The innermost def whose lines hold `line` (NULL: module level). */
+static const json_t *def_around(const struct walk *w, const json_t *node, long line, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return NULL;
+	const json_t *found = NULL;
+	if ((ast_is(node, AST_FunctionDef) || ast_is(node, AST_AsyncFunctionDef)) &&
+	    position(node, "lineno") <= line && line <= position(node, "end_lineno"))
+		found = node;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		const json_t *inner = def_around(w, child, line, depth + 1);
+		if (inner)
+			return inner;
+	}
+	return found;
+}
+
+/* A `global NAME` statement anywhere under `node`. */
+static bool declares_global(const struct walk *w, const json_t *node, const char *id, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return true;
+	size_t i;
+	json_t *n;
+	json_array_foreach(ast_is(node, AST_Global) ? json_object_get(node, "names") : NULL, i, n)
+		if (same_name(json_string_value(n), id))
+			return true;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (declares_global(w, child, id, depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * A read of the module's global `id` (globals().get("id") at `read`) resolved with `fn`:
+ * every binding of the name in the file — the module's, and those of other defs, which a
+ * `global id` there may make the module's — except the locals of the def holding the read
+ * (it has no `global id`).  A binding to None is skipped: a call given None as its program
+ * or file fails, and CDLL(None) is the running process.  At least one must be left; with
+ * `same`, all give one text or each a build program (an "$GEOS_CONFIG" or "geos-config").
+ */
+static bool through_globals(const struct walk *w, const json_t *read, const char *id, resolve_fn fn,
+			    char *buf, size_t len, int depth, bool same)
+{
+	const json_t *list = json_object_get(w->bindings, id);
+	const json_t *def = def_around(w, w->tree, position(read, "lineno"), 0);
+	if (depth > BUILD_DEPTH || !json_array_size(list) || (def && declares_global(w, def, id, 0)) ||
+	    globals_changed(w, w->tree, 0))
+		return false;
+	long from = def ? position(def, "lineno") : 0, to = def ? position(def, "end_lineno") : 0;
+	char *other = xmalloc(len);
+	bool ok = true, tools = true;
+	size_t i, used = 0;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		long line = position(v, "lineno");
+		if (v == read || (def && line >= from && line <= to) ||
+		    (ast_is(v, AST_Constant) && json_is_null(json_object_get(v, "value"))))
+			continue;
+		char *into = used ? other : buf;
+		if (!resolve_binding(w, v, fn, into, len, depth + 1, same)) {
+			ok = false;
+			break;
+		}
+		tools = tools && is_build_program(w, into);
+		if (same && used && strcmp(other, buf) && !tools)
+			ok = false;
+		used++;
+	}
+	free(other);
+	return ok && used;
+}
+
 /* One binding of a name resolved with `fn`: a value, or a loop target's every element. */
 static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
 			    size_t len, int depth, bool same)
 {
 	if (json_object_get(v, "_each"))
 		return each_element(w, v, fn, buf, len, depth, same);
+	const char *global = globals_read_key(w, v);
+	if (global)	/* geos_config = globals().get("geos_config") */
+		return through_globals(w, v, global, fn, buf, len, depth, same);
 	return fn(w, v, buf, len, depth + 1);
 }
 
