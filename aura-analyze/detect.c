@@ -1470,10 +1470,43 @@ static bool declares_global(const struct walk *w, const json_t *node, const char
 }
 
 /*
+ * How many times the file stores into or deletes the name `id` (Name nodes whose context
+ * is not Load); -1 when something else binds it (an import `as id`, a def or class of
+ * that name).  Equal to the count of its bindings only when each store is one of them:
+ * `a, id = …`, `id += …`, `a = id = …`, `(id := …)` and `del id` are not.
+ */
+static long stores_of(const struct walk *w, const json_t *node, const char *id, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return -1;
+	long n = 0;
+	if (ast_is(node, AST_Name) && same_name(json_string_value(json_object_get(node, "id")), id) &&
+	    !ast_is(json_object_get(node, "ctx"), AST_Load))
+		n++;
+	const char *named = ast_is(node, AST_alias) ? json_string_value(json_object_get(node, "asname")) : NULL;
+	if (ast_is(node, AST_alias) && !named)	/* import id: binds the first part */
+		named = json_string_value(json_object_get(node, "name"));
+	if ((ast_is(node, AST_FunctionDef) || ast_is(node, AST_AsyncFunctionDef) || ast_is(node, AST_ClassDef)))
+		named = json_string_value(json_object_get(node, "name"));
+	if (named && (same_name(named, id) || (!strncmp(named, id, strlen(id)) && named[strlen(id)] == '.')))
+		return -1;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		long more = stores_of(w, child, id, depth + 1);
+		if (more < 0)
+			return -1;
+		n += more;
+	}
+	return n;
+}
+
+/*
  * A read of the module's global `id` (globals().get("id") at `read`) resolved with `fn`:
  * every binding of the name in the file — the module's, and those of other defs, which a
  * `global id` there may make the module's — except the locals of the def holding the read
- * (it has no `global id`).  A binding to None is skipped: a call given None as its program
+ * (it has no `global id`), when every store into the name is one of them (stores_of).  A
+ * binding to None is skipped: a call given None as its program
  * or file fails, and CDLL(None) is the running process.  At least one must be left; with
  * `same`, all give one text or each a build program (an "$GEOS_CONFIG" or "geos-config").
  */
@@ -1483,7 +1516,7 @@ static bool through_globals(const struct walk *w, const json_t *read, const char
 	const json_t *list = json_object_get(w->bindings, id);
 	const json_t *def = def_around(w, w->tree, position(read, "lineno"), 0);
 	if (depth > BUILD_DEPTH || !json_array_size(list) || (def && declares_global(w, def, id, 0)) ||
-	    globals_changed(w, w->tree, 0))
+	    stores_of(w, w->tree, id, 0) != (long)json_array_size(list) || globals_changed(w, w->tree, 0))
 		return false;
 	long from = def ? position(def, "lineno") : 0, to = def ? position(def, "end_lineno") : 0;
 	char *other = xmalloc(len);

@@ -74,6 +74,13 @@ PY
 	printf "g = vars()\ng.update(geos_config='/tmp/.x/run')\n" >> pkg/pkg/_buildcfg.py
 	run hits pkg ProcessExecution
 	assert_output "10 import 40"
+	# stores the bindings do not hold: unpacking, augmented assignment, an import as the name
+	for change in "x, geos_config = 1, '/tmp/.x/run'" "geos_config += '.sh'" "from evil import run as geos_config"; do
+		write_geos_module "'geos-config'"
+		printf '%s\n' "$change" >> pkg/pkg/_buildcfg.py
+		run hits pkg ProcessExecution
+		assert_output "10 import 40" || fail "after: $change"
+	done
 }
 
 @test "look-alike: the def that reads the global declares it its own and sets it: full score" {
