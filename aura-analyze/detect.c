@@ -1505,10 +1505,10 @@ static long stores_of(const struct walk *w, const json_t *node, const char *id, 
  * A read of the module's global `id` (globals().get("id") at `read`) resolved with `fn`:
  * every binding of the name in the file — the module's, and those of other defs, which a
  * `global id` there may make the module's — except the locals of the def holding the read
- * (it has no `global id`), when every store into the name is one of them (stores_of).  A
- * binding to None is skipped: a call given None as its program
- * or file fails, and CDLL(None) is the running process.  At least one must be left; with
- * `same`, all give one text or each a build program (an "$GEOS_CONFIG" or "geos-config").
+ * (it has no `global id`), when every store into the name is one of them (stores_of).
+ * A binding to None is skipped: a call given None as its program or file fails, and
+ * CDLL(None) is the running process.  At least one must be left; with `same`, all give
+ * one text or each a build program ("$GEOS_CONFIG" and "geos-config").
  */
 static bool through_globals(const struct walk *w, const json_t *read, const char *id, resolve_fn fn,
 			    char *buf, size_t len, int depth, bool same)
@@ -2131,8 +2131,8 @@ static void check_module(struct walk *w, const char *module, const json_t *node,
 /*
  * `import ctypes, ctypes.util`: the statement names module `module` (its alias `at`) after
  * a module of the same top-level package (the package itself, or another of its modules)
- * that the same import rule matches.  Importing ctypes.util imports ctypes: one statement, one
- * capability, one finding — not one per name.
+ * that the same import rule matches.  Importing ctypes.util imports ctypes: one statement,
+ * one capability, one finding — not one per name.
  */
 static bool package_named_before(const struct walk *w, const json_t *node, size_t at, const char *module)
 {
