@@ -1101,7 +1101,8 @@ static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn
 /*
  * A library the system provides, its description into buf: None (the running process),
  * a bare name the loader looks up on the system's search path ("libssl.so"),
- * ctypes.util.find_library(...), a value of the user's environment, a file in a directory
+ * ctypes.util.find_library(...), a value of the user's environment (os.environ.get("X"),
+ * os.getenv("X"), os.environ["X"]), a file in a directory
  * the environment names (os.path.join(os.environ["X"], "lib.dll"), or a glob of one), or
  * a name bound only to those.  A path the package writes (its own directory, a download,
  * a relative file) is a file it ships or fetches, and never counts.
@@ -1118,6 +1119,15 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 		       (size_t)snprintf(buf, len, "%s", text) < len;
 	if (ast_is(e, AST_Name))
 		return each_binding(w, e, system_library, buf, len, depth);
+	/* os.environ["X"], os.environ.get("X"), os.getenv("X"): the user's choice, unless the
+	 * file sets X itself; a default given is what loads when X is unset */
+	char var[128];
+	const json_t *dflt;
+	if (env_read(w, e, var, sizeof var, &dflt))
+		return !env_written(w, var) &&
+		       (!dflt || (ast_is(dflt, AST_Constant) && json_is_null(json_object_get(dflt, "value"))) ||
+			system_library(w, dflt, buf, len, depth + 1)) &&
+		       (size_t)snprintf(buf, len, "named by the environment") < len;
 	if (ast_is(e, AST_Subscript))	/* glob.glob(...)[0] */
 		return system_library(w, json_object_get(e, "value"), buf, len, depth + 1);
 	if (!ast_is(e, AST_Call))
@@ -1127,14 +1137,13 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 	bool ok = false;
 	if (name && !strcmp(name, "ctypes.util.find_library"))
 		ok = (size_t)snprintf(buf, len, "found by find_library()") < len;
-	else if (name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv")))
-		ok = (size_t)snprintf(buf, len, "named by the environment") < len;
 	else if (name && (!strcmp(name, "glob.glob") || !strcmp(name, "os.path.join"))) {
 		/* the first part from the environment, the rest constant names */
 		const json_t *first = json_array_get(args, 0);
 		char *first_name = ast_is(first, AST_Call) ? callee_name(w, first) : NULL;
-		ok = first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
-				    !strcmp(first_name, "os.path.join"));
+		ok = (first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
+				     !strcmp(first_name, "os.path.join"))) ||
+		     ast_is(first, AST_Subscript);	/* os.environ["X"] */
 		ok = ok && system_library(w, first, buf, len, depth + 1);
 		free(first_name);
 		size_t i;

@@ -116,3 +116,27 @@ PY
 	run hits pkg NativeCode
 	assert_output "4 install 50"
 }
+
+@test "a ctypes load of a library os.environ[\"X\"] names is the user's system library" {
+	cat > pkg/pkg/_geos.py <<'PY'
+import ctypes, os
+lgeos = ctypes.CDLL(os.environ['GEOS_LIBRARY_PATH'])
+crypto = ctypes.CDLL(os.path.join(os.environ['OPENSSL_DIR'], 'libcrypto.so'))
+gss = ctypes.CDLL(os.environ.get('GSSAPI_MAIN_LIB', None))
+PY
+	run hits pkg NativeCode
+	assert_output "$(printf '2 import 2\n3 import 2\n4 import 2')"
+}
+
+@test "look-alike: an environment variable the file sets itself, or a default it ships: full score" {
+	cat > pkg/pkg/_geos.py <<'PY'
+import ctypes, os
+os.environ['GEOS_LIBRARY_PATH'] = os.path.join(os.path.dirname(__file__), 'x.so')
+lgeos = ctypes.CDLL(os.environ['GEOS_LIBRARY_PATH'])
+gss = ctypes.CDLL(os.environ.get('GSSAPI_MAIN_LIB', os.path.join(os.path.dirname(__file__), 'x.so')))
+other = ctypes.CDLL(os.getenv('MAIN_LIB', './payload.so'))
+cfg = ctypes.CDLL(config['lib'])
+PY
+	run hits pkg NativeCode
+	assert_output "$(printf '3 import 10\n4 import 10\n5 import 10\n6 import 10')"
+}
