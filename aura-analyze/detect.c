@@ -1290,7 +1290,8 @@ static bool each_binding(const struct walk *w, const json_t *name, resolve_fn fn
 /*
  * A library the system provides, its description into buf: None (the running process),
  * a bare name the loader looks up on the system's search path ("libssl.so"),
- * ctypes.util.find_library(...), a value of the user's environment, a file in a directory
+ * ctypes.util.find_library(...), a value of the user's environment (os.environ.get("X"),
+ * os.getenv("X"), os.environ["X"]), a file in a directory
  * the environment names (os.path.join(os.environ["X"], "lib.dll"), or a glob of one), or
  * a name bound only to those.  A path the package writes (its own directory, a download,
  * a relative file) is a file it ships or fetches, and never counts.
@@ -1307,6 +1308,15 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 		       (size_t)snprintf(buf, len, "%s", text) < len;
 	if (ast_is(e, AST_Name))
 		return each_binding(w, e, system_library, buf, len, depth);
+	/* os.environ["X"], os.environ.get("X"), os.getenv("X"): the user's choice, unless the
+	 * file sets X itself; a default given is what loads when X is unset */
+	char var[128];
+	const json_t *dflt;
+	if (env_read(w, e, var, sizeof var, &dflt))
+		return !env_written(w, var) &&
+		       (!dflt || (ast_is(dflt, AST_Constant) && json_is_null(json_object_get(dflt, "value"))) ||
+			system_library(w, dflt, buf, len, depth + 1)) &&
+		       (size_t)snprintf(buf, len, "named by the environment") < len;
 	if (ast_is(e, AST_Subscript))	/* glob.glob(...)[0] */
 		return system_library(w, json_object_get(e, "value"), buf, len, depth + 1);
 	if (!ast_is(e, AST_Call))
@@ -1316,14 +1326,13 @@ static bool system_library(const struct walk *w, const json_t *e, char *buf, siz
 	bool ok = false;
 	if (name && !strcmp(name, "ctypes.util.find_library"))
 		ok = (size_t)snprintf(buf, len, "found by find_library()") < len;
-	else if (name && (!strcmp(name, "os.environ.get") || !strcmp(name, "os.getenv")))
-		ok = (size_t)snprintf(buf, len, "named by the environment") < len;
 	else if (name && (!strcmp(name, "glob.glob") || !strcmp(name, "os.path.join"))) {
 		/* the first part from the environment, the rest constant names */
 		const json_t *first = json_array_get(args, 0);
 		char *first_name = ast_is(first, AST_Call) ? callee_name(w, first) : NULL;
-		ok = first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
-				    !strcmp(first_name, "os.path.join"));
+		ok = (first_name && (!strcmp(first_name, "os.environ.get") || !strcmp(first_name, "os.getenv") ||
+				     !strcmp(first_name, "os.path.join"))) ||
+		     ast_is(first, AST_Subscript);	/* os.environ["X"] */
 		ok = ok && system_library(w, first, buf, len, depth + 1);
 		free(first_name);
 		size_t i;
@@ -1550,6 +1559,189 @@ static bool each_element(const struct walk *w, const json_t *each, resolve_fn fn
 	return ok;
 }
 
+/* ---- globals().get("NAME"): a def reading the module's global by its name ---- */
+
+/* `e` is a call of globals() itself (no arguments). */
+static bool is_globals_call(const struct walk *w, const json_t *e)
+{
+	if (!ast_is(e, AST_Call) || json_array_size(json_object_get(e, "args")) ||
+	    json_array_size(json_object_get(e, "keywords")))
+		return false;
+	char *name = callee_name(w, e);
+	bool hit = same_name(name, "builtins.globals");
+	free(name);
+	return hit;
+}
+
+/*
+ * The global a read names: globals().get("NAME") (no default, or None) or
+ * globals()["NAME"], else NULL.  shapely's get_geos_config() reads its module's
+ * `geos_config` so; any other use of globals() is not a read of one name.
+ */
+static const char *globals_read_key(const struct walk *w, const json_t *e)
+{
+	const json_t *holder = NULL, *key = NULL;
+	if (ast_is(e, AST_Call)) {
+		const json_t *func = json_object_get(e, "func"), *args = json_object_get(e, "args");
+		const json_t *dflt = json_array_get(args, 1);
+		if (!ast_is(func, AST_Attribute) || !same_name(json_string_value(json_object_get(func, "attr")), "get") ||
+		    json_array_size(json_object_get(e, "keywords")) || json_array_size(args) < 1 ||
+		    json_array_size(args) > 2 || (dflt && !(ast_is(dflt, AST_Constant) &&
+							     json_is_null(json_object_get(dflt, "value")))))
+			return NULL;
+		holder = json_object_get(func, "value");
+		key = json_array_get(args, 0);
+	} else if (ast_is(e, AST_Subscript) && ast_is(json_object_get(e, "ctx"), AST_Load)) {
+		holder = json_object_get(e, "value");
+		key = json_object_get(e, "slice");
+	}
+	const char *text = holder && is_globals_call(w, holder) ? const_text(key) : NULL;
+	return text && text[0] ? text : NULL;
+}
+
+/*
+ * The module's globals may change other than by `NAME = value` (which the bindings
+ * hold): globals() or vars() used other than to read one name (globals()["x"] = ...,
+ * g = globals(); g.update(...)).  Then what a read finds is not what is written.
+ */
+static bool globals_changed(const struct walk *w, const json_t *node, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return true;	/* not seen to the end: it may */
+	if (ast_is(node, AST_Call)) {
+		char *name = callee_name(w, node);
+		bool whole = same_name(name, "builtins.globals") || same_name(name, "builtins.vars");
+		free(name);
+		if (whole)
+			return true;
+	}
+	const json_t *skip = NULL;	/* the globals() of a read: no change */
+	if (globals_read_key(w, node))
+		skip = ast_is(node, AST_Call) ? json_object_get(json_object_get(node, "func"), "value")
+					      : json_object_get(node, "value");
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		if (child == skip)
+			continue;
+		if (ast_is(child, AST_Attribute) && json_object_get(child, "value") == skip && skip)
+			continue;	/* globals().get itself, under the read's Call */
+		if (globals_changed(w, child, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The innermost def whose lines hold `line` (NULL: module level). */
+static const json_t *def_around(const struct walk *w, const json_t *node, long line, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return NULL;
+	const json_t *found = NULL;
+	if ((ast_is(node, AST_FunctionDef) || ast_is(node, AST_AsyncFunctionDef)) &&
+	    position(node, "lineno") <= line && line <= position(node, "end_lineno"))
+		found = node;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		const json_t *inner = def_around(w, child, line, depth + 1);
+		if (inner)
+			return inner;
+	}
+	return found;
+}
+
+/* A `global NAME` statement anywhere under `node`. */
+static bool declares_global(const struct walk *w, const json_t *node, const char *id, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return true;
+	size_t i;
+	json_t *n;
+	json_array_foreach(ast_is(node, AST_Global) ? json_object_get(node, "names") : NULL, i, n)
+		if (same_name(json_string_value(n), id))
+			return true;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (declares_global(w, child, id, depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * How many times the file stores into or deletes the name `id` (Name nodes whose context
+ * is not Load); -1 when something else binds it (an import `as id`, a def or class of
+ * that name).  Equal to the count of its bindings only when each store is one of them:
+ * `a, id = …`, `id += …`, `a = id = …`, `(id := …)` and `del id` are not.
+ */
+static long stores_of(const struct walk *w, const json_t *node, const char *id, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return -1;
+	long n = 0;
+	if (ast_is(node, AST_Name) && same_name(json_string_value(json_object_get(node, "id")), id) &&
+	    !ast_is(json_object_get(node, "ctx"), AST_Load))
+		n++;
+	const char *named = ast_is(node, AST_alias) ? json_string_value(json_object_get(node, "asname")) : NULL;
+	if (ast_is(node, AST_alias) && !named)	/* import id: binds the first part */
+		named = json_string_value(json_object_get(node, "name"));
+	if ((ast_is(node, AST_FunctionDef) || ast_is(node, AST_AsyncFunctionDef) || ast_is(node, AST_ClassDef)))
+		named = json_string_value(json_object_get(node, "name"));
+	if (named && (same_name(named, id) || (!strncmp(named, id, strlen(id)) && named[strlen(id)] == '.')))
+		return -1;
+	struct ast_children it;
+	json_t *child;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));) {
+		long more = stores_of(w, child, id, depth + 1);
+		if (more < 0)
+			return -1;
+		n += more;
+	}
+	return n;
+}
+
+/*
+ * A read of the module's global `id` (globals().get("id") at `read`) resolved with `fn`:
+ * every binding of the name in the file — the module's, and those of other defs, which a
+ * `global id` there may make the module's — except the locals of the def holding the read
+ * (it has no `global id`), when every store into the name is one of them (stores_of).
+ * A binding to None is skipped: a call given None as its program or file fails, and
+ * CDLL(None) is the running process.  At least one must be left; with `same`, all give
+ * one text or each a build program ("$GEOS_CONFIG" and "geos-config").
+ */
+static bool through_globals(const struct walk *w, const json_t *read, const char *id, resolve_fn fn,
+			    char *buf, size_t len, int depth, bool same)
+{
+	const json_t *list = json_object_get(w->bindings, id);
+	const json_t *def = def_around(w, w->tree, position(read, "lineno"), 0);
+	if (depth > BUILD_DEPTH || !json_array_size(list) || (def && declares_global(w, def, id, 0)) ||
+	    stores_of(w, w->tree, id, 0) != (long)json_array_size(list) || globals_changed(w, w->tree, 0))
+		return false;
+	long from = def ? position(def, "lineno") : 0, to = def ? position(def, "end_lineno") : 0;
+	char *other = xmalloc(len);
+	bool ok = true, tools = true;
+	size_t i, used = 0;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		long line = position(v, "lineno");
+		if (v == read || (def && line >= from && line <= to) ||
+		    (ast_is(v, AST_Constant) && json_is_null(json_object_get(v, "value"))))
+			continue;
+		char *into = used ? other : buf;
+		if (!resolve_binding(w, v, fn, into, len, depth + 1, same)) {
+			ok = false;
+			break;
+		}
+		tools = tools && is_build_program(w, into);
+		if (same && used && strcmp(other, buf) && !tools)
+			ok = false;
+		used++;
+	}
+	free(other);
+	return ok && used;
+}
+
 /* One binding of a name resolved with `fn`: a value, or a loop target's every element. */
 static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn, char *buf,
 			    size_t len, int depth, bool same)
@@ -1558,6 +1750,9 @@ static bool resolve_binding(const struct walk *w, const json_t *v, resolve_fn fn
 		return false;	/* a command's resolution has its budget: then it is no build */
 	if (json_object_get(v, "_each"))
 		return each_element(w, v, fn, buf, len, depth, same);
+	const char *global = globals_read_key(w, v);
+	if (global)	/* geos_config = globals().get("geos_config") */
+		return through_globals(w, v, global, fn, buf, len, depth, same);
 	return fn(w, v, buf, len, depth + 1);
 }
 
@@ -2596,6 +2791,28 @@ static void check_module(struct walk *w, const char *module, const json_t *node,
 		emit_hit(w, r, module, node, c);
 }
 
+/*
+ * `import ctypes, ctypes.util`: the statement names module `module` (its alias `at`) after
+ * a module of the same top-level package (the package itself, or another of its modules)
+ * that the same import rule matches.  Importing ctypes.util imports ctypes: one statement,
+ * one capability, one finding — not one per name.
+ */
+static bool package_named_before(const struct walk *w, const json_t *node, size_t at, const char *module)
+{
+	const struct rule *r = module ? rules_match(&w->rules->imports, module, true) : NULL;
+	size_t i, n = module ? strcspn(module, ".") : 0;
+	json_t *alias;
+	json_array_foreach(json_object_get(node, "names"), i, alias) {
+		const char *earlier = json_string_value(json_object_get(alias, "name"));
+		if (i >= at || !r || !earlier)
+			break;
+		if (strncmp(earlier, module, n) == 0 && (earlier[n] == '\0' || earlier[n] == '.') &&
+		    rules_match(&w->rules->imports, earlier, true) == r)
+			return true;
+	}
+	return false;
+}
+
 static void check_import(struct walk *w, const json_t *node, enum context c)
 {
 	size_t i;
@@ -2623,7 +2840,8 @@ static void check_import(struct walk *w, const json_t *node, enum context c)
 	}
 	json_array_foreach(json_object_get(node, "names"), i, alias) {
 		const char *module = json_string_value(json_object_get(alias, "name"));
-		check_module(w, module, node, c);
+		if (!package_named_before(w, node, i, module))
+			check_module(w, module, node, c);
 		if (w->xref && !w->test_code)
 			xref_note_import(w->xref, module, c);
 	}
