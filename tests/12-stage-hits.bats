@@ -121,6 +121,12 @@ unknown_score() {
 	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/twice.tsv"
 	assert_failure
 	[[ "$stderr" == *"twice.tsv:2: unpack Symlink listed twice"* ]] || fail "stderr: $stderr"
+	# A severity that is not the score's level on the verdict's scale (30 is low).
+	printf 'unpack\tSetuidMember\tmedium\t30\n' >"$BATS_TEST_TMPDIR/level.tsv"
+	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/level.tsv"
+	assert_failure
+	[[ "$stderr" == *"level.tsv:1: unpack SetuidMember: severity medium, but a score of 30 is low on the scale of verdicts"* ]] ||
+		fail "stderr: $stderr"
 	printf 'score\tCapability\tlow\t10\n' >"$BATS_TEST_TMPDIR/stage.tsv"	# score raises none
 	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/stage.tsv"
 	assert_failure
