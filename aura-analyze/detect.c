@@ -50,6 +50,7 @@ struct walk {
 	const int *net_score;
 	const char *net_tag, *net_note;
 	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
+	bool known_code;		/* the interpreter runs code written out in the package (known_code) */
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
@@ -270,7 +271,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
-	bool constname = !fixed && !tool && !syslib && !own && !lookup && w->constant_name &&
+	bool known = !fixed && !tool && !syslib && !own && !lookup && w->known_code &&
+		     r->has_known_code[c];
+	bool constname = !fixed && !tool && !syslib && !own && !lookup && !known && w->constant_name &&
 			 r->has_constant_name[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
@@ -283,6 +286,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 			    w->package_file);
 	if (lookup)
 		append_note(&msg, ": known code that only looks values up");
+	if (known)
+		append_note(&msg, ": the interpreter running code written out in the package, "
+			    "whose own findings count here");
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
@@ -300,7 +306,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
-			: own ? r->package_file[c] : lookup ? r->lookup[c]
+			: own ? r->package_file[c] : lookup ? r->lookup[c] : known ? r->known_code[c]
 			: constname ? r->constant_name[c] : unshipped ? r->unshipped[c]
 			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
@@ -321,6 +327,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("package-file"));
 	if (lookup)
 		json_array_append_new(tags, json_string("lookup"));
+	if (known)
+		json_array_append_new(tags, json_string("known-code"));
 	if (constname)
 		json_array_append_new(tags, json_string("constant-name"));
 	if (w->repo_code)
@@ -1822,6 +1830,33 @@ static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
 }
 
 /*
+ * The code an interpreter runs from its command line (`[sys.executable, "-c", CODE]`: the
+ * `_payload` aura-rewrite attached to the process call) is written out in the package:
+ * literals, or literals joined and formatted.  Text decoded, computed from characters or
+ * numbers, or anything rewrite could not fold (input, the environment) is not: no payload,
+ * or rules outside this list, and the process keeps its full score.
+ */
+static bool known_interpreter_code(const json_t *call)
+{
+	static const char *const spelled_out[] = { "fold:concat", "fold:format", "fold:fstring",
+						   "fold:join" };
+	const json_t *payload = json_object_get(call, "_payload");
+	if (!json_is_object(payload) || !json_object_get(call, "_payload_source"))
+		return false;
+	size_t i;
+	json_t *rule;
+	json_array_foreach(json_object_get(json_object_get(payload, "_origin"), "rules"), i, rule) {
+		const char *name = json_string_value(rule);
+		size_t k = 0;
+		while (name && k < sizeof spelled_out / sizeof *spelled_out && strcmp(name, spelled_out[k]))
+			k++;
+		if (!name || k == sizeof spelled_out / sizeof *spelled_out)
+			return false;
+	}
+	return true;
+}
+
+/*
  * The module a dynamic import names when its first argument is a string literal written in
  * the code (`__import__("tkinter")`, `importlib.import_module("pkg.sub")`): an import written
  * another way, not a module chosen at run time.  A name folded from decoded text or built at
@@ -1880,12 +1915,15 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	}
 	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
 		w->lookup = true;
+	if (r && r->has_known_code[c] && known_interpreter_code(call))
+		w->known_code = true;
 	if (r && r->has_constant_name[c])
 		w->constant_name = module_name_literal(call);
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->net_score = NULL;
 	w->lookup = false;
+	w->known_code = false;
 	w->constant_name = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
