@@ -617,6 +617,37 @@ static bool is_pure_call(const char *name)
  * value computed from those by formatting, concatenation and path functions.  Anything
  * else a call returns (a download, a decoder) is not a build's argument.
  */
+static bool build_argument(const struct walk *w, const json_t *e, int depth);
+static bool plain_command(const char *shell);
+
+/*
+ * What a comprehension in a command iterates over, as a resolve_fn: build arguments
+ * written out (a list or tuple of constants, a str's characters), or a name bound to them
+ * (FFMPEG_LIBRARIES = ["avformat", ...]).  Unlike a name in the command itself, a name
+ * here must lead to such values: a parameter, a call's result or a URL is not one.
+ */
+static bool build_iterable(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (len)
+		buf[0] = '\0';	/* through_bindings compares what each binding gave */
+	if (ast_is(e, AST_Name))
+		return through_bindings(w, e, build_iterable, buf, len, depth + 1);
+	const char *text = const_text(e);
+	if (text)
+		return plain_command(text);
+	if (!ast_is(e, AST_List) && !ast_is(e, AST_Tuple))
+		return false;
+	/* each element plain text too: no pipe, list or substitution a shell would run */
+	size_t i;
+	json_t *elt;
+	json_array_foreach(json_object_get(e, "elts"), i, elt)
+		if ((text = const_text(elt)) ? !plain_command(text) : !build_argument(w, elt, depth + 1))
+			return false;
+	return true;
+}
+
 static bool build_argument(const struct walk *w, const json_t *e, int depth)
 {
 	if (depth > BUILD_DEPTH)
@@ -645,6 +676,18 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 	if (ast_is(e, AST_BinOp))
 		return build_argument(w, json_object_get(e, "left"), depth + 1) &&
 		       build_argument(w, json_object_get(e, "right"), depth + 1);
+	if (ast_is(e, AST_ListComp) || ast_is(e, AST_GeneratorExp)) {
+		/* ["lib" + name for name in FFMPEG_LIBRARIES]: each element a build argument
+		 * made of what the loops go over, which must be written out (build_iterable) */
+		size_t i;
+		json_t *gen;
+		char none[1];
+		json_array_foreach(json_object_get(e, "generators"), i, gen)
+			if (!build_iterable(w, json_object_get(gen, "iter"), none, sizeof none, depth + 1))
+				return false;
+		return json_array_size(json_object_get(e, "generators")) > 0 &&
+		       build_argument(w, json_object_get(e, "elt"), depth + 1);
+	}
 	if (!ast_is(e, AST_Call))
 		return false;
 	char *name = callee_name(w, e);

@@ -35,4 +35,12 @@ void payload_detach(json_t *call);
  */
 json_t *payload_interpreter_code(json_t *call, const char *callee);
 
+/*
+ * The same in shell text (`os.system("python3 -c 'import sys; print(sys.prefix)'")`,
+ * `subprocess.run(S, shell=True)`): when `cmd`, the folded first argument, is one simple
+ * command (quotes, no expansion, pipe, list or redirection) running the interpreter on
+ * `-c CODE`, CODE as a new value carrying `cmd`'s rules; else NULL.
+ */
+struct val *payload_shell_code(const json_t *call, const char *callee, const struct val *cmd);
+
 #endif

@@ -763,6 +763,7 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 	const char *callee = f.name;
 	struct res out = NONE;
 	json_t *code_word;
+	struct val *shell_code;
 	if (f.v && f.v->kind == V_GETTER && a.npos == 1 && a.posname[0] && !pseudo(a.posname[0]))
 		out.name = dotted(a.posname[0], f.v->s.p);	/* operator.attrgetter('system')(os) */
 	else
@@ -799,6 +800,10 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 		on_marshal(rs, node, a.pos[0]);
 	else if ((code_word = payload_interpreter_code(node, callee)))
 		on_interpreter_code(rs, node, code_word, sc, depth);
+	else if (a.npos >= 1 && (shell_code = payload_shell_code(node, callee, a.pos[0]))) {
+		on_payload(rs, node, shell_code, NULL, depth);	/* a new interpreter's code */
+		val_unref(shell_code);
+	}
 	else if (rs->rerun)
 		json_object_del(node, "_payload_source"), payload_detach(node);
 
