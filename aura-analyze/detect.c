@@ -612,12 +612,6 @@ static bool is_pure_call(const char *name)
 	return false;
 }
 
-/*
- * An argument of a build command: constant text that names no remote place (a URL,
- * user@host:path), a variable (a path, a library name, a flag the build computed), or a
- * value computed from those by formatting, concatenation and path functions.  Anything
- * else a call returns (a download, a decoder) is not a build's argument.
- */
 static bool build_argument(const struct walk *w, const json_t *e, int depth);
 static bool plain_command(const char *shell);
 
@@ -650,6 +644,12 @@ static bool build_iterable(const struct walk *w, const json_t *e, char *buf, siz
 	return true;
 }
 
+/*
+ * An argument of a build command: constant text that names no remote place (a URL,
+ * user@host:path), a variable (a path, a library name, a flag the build computed), or a
+ * value computed from those by formatting, concatenation and path functions.  Anything
+ * else a call returns (a download, a decoder) is not a build's argument.
+ */
 static bool build_argument(const struct walk *w, const json_t *e, int depth)
 {
 	if (depth > BUILD_DEPTH)
