@@ -172,11 +172,12 @@ json_t *payload_interpreter_code(json_t *call, const char *callee)
 /*
  * The words of shell text that is one simple command, quotes removed: no expansion,
  * substitution, pipe, list, redirection, glob, comment or second line, so the words are
- * what the program gets.  Returns their number (each word allocated), or 0.
+ * what the program gets.  Returns their number, or 0.  The words point into `buf` (n + 1
+ * bytes: each word, with its NUL, is no longer than the text it was read from).
  */
-static size_t shell_words(const char *s, size_t n, char **words, size_t max)
+static size_t shell_words(const char *s, size_t n, char **words, size_t max, char *buf)
 {
-	size_t nw = 0, i = 0;
+	size_t nw = 0, i = 0, k = 0;
 	if (memchr(s, '\0', n))	/* a shell's words end at a NUL byte */
 		return 0;
 	while (i < n) {
@@ -185,45 +186,39 @@ static size_t shell_words(const char *s, size_t n, char **words, size_t max)
 			continue;
 		}
 		if (nw == max)
-			goto fail;
-		char *buf = xmalloc(n + 1);
-		size_t k = 0;
-		words[nw++] = buf;
+			return 0;
+		words[nw++] = buf + k;
 		while (i < n && s[i] != ' ' && s[i] != '\t') {
 			char ch = s[i];
 			if (ch == '\'') {	/* everything up to the next quote, as it is */
 				const char *end = memchr(s + i + 1, '\'', n - i - 1);
 				if (!end)
-					goto fail;
+					return 0;
 				memcpy(buf + k, s + i + 1, (size_t)(end - s) - i - 1);
 				k += (size_t)(end - s) - i - 1;
 				i = (size_t)(end - s) + 1;
 			} else if (ch == '"') {	/* a backslash quotes only $ ` " \ there */
 				for (i++; i < n && s[i] != '"'; i++) {
 					if (s[i] == '$' || s[i] == '`')
-						goto fail;
+						return 0;
 					if (s[i] == '\\' && i + 1 < n && strchr("$`\"\\", s[i + 1]))
 						i++;
 					buf[k++] = s[i];
 				}
 				if (i++ == n)
-					goto fail;
+					return 0;
 			} else if (ch == '\\' && i + 1 < n && s[i + 1] != '\n') {
 				buf[k++] = s[i + 1];
 				i += 2;
 			} else if (strchr("\\|&;<>()$`*?[]#~{}!\n\r", ch)) {
-				goto fail;
+				return 0;
 			} else {
 				buf[k++] = s[i++];
 			}
 		}
-		buf[k] = '\0';
+		buf[k++] = '\0';
 	}
 	return nw;
-fail:
-	while (nw)
-		free(words[--nw]);
-	return 0;
 }
 
 /* Callees that hand their first argument to a shell (subprocess's with shell=True). */
@@ -253,7 +248,8 @@ struct val *payload_shell_code(const json_t *call, const char *callee, const str
 	if (!cmd || cmd->kind != V_STR || !runs_shell_text(call, callee))
 		return NULL;
 	char *words[COMMAND_WORDS_MAX];
-	size_t n = shell_words(cmd->s.p, cmd->s.n, words, COMMAND_WORDS_MAX);
+	char *buf = xmalloc(cmd->s.n + 1);
+	size_t n = shell_words(cmd->s.p, cmd->s.n, words, COMMAND_WORDS_MAX, buf);
 	size_t code = n >= 3 && names_interpreter(words[0]) ?
 		      code_word_index((const char *const *)words, n) : 0;
 	struct val *v = NULL;
@@ -261,7 +257,6 @@ struct val *payload_shell_code(const json_t *call, const char *callee, const str
 		v = val_copy(V_STR, words[code], strlen(words[code]));
 		val_merge_rules(v, cmd);	/* how the command line was built */
 	}
-	while (n)
-		free(words[--n]);
+	free(buf);
 	return v;
 }
