@@ -50,8 +50,10 @@ struct walk {
 	const int *net_score;
 	const char *net_tag, *net_note;
 	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
+	bool known_code;		/* the interpreter runs code written out in the package (known_code) */
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
+	json_t *changed;		/* name -> true: a list the file changes (+=, append, x[i] =) */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -305,7 +307,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
-	bool constname = !fixed && !tool && !syslib && !own && !lookup && w->constant_name &&
+	bool known = !fixed && !tool && !syslib && !own && !lookup && w->known_code &&
+		     r->has_known_code[c];
+	bool constname = !fixed && !tool && !syslib && !own && !lookup && !known && w->constant_name &&
 			 r->has_constant_name[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
@@ -318,6 +322,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 			    w->package_file);
 	if (lookup)
 		append_note(&msg, ": known code that only looks values up");
+	if (known)
+		append_note(&msg, ": the interpreter running code written out in the package, "
+			    "whose own findings count here");
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
@@ -336,7 +343,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
-			: own ? r->package_file[c] : lookup ? r->lookup[c]
+			: own ? r->package_file[c] : lookup ? r->lookup[c] : known ? r->known_code[c]
 			: constname ? r->constant_name[c] : unshipped ? r->unshipped[c]
 			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
@@ -357,6 +364,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("package-file"));
 	if (lookup)
 		json_array_append_new(tags, json_string("lookup"));
+	if (known)
+		json_array_append_new(tags, json_string("known-code"));
 	if (constname)
 		json_array_append_new(tags, json_string("constant-name"));
 	if (w->repo_code)
@@ -683,6 +692,38 @@ static bool is_pure_call(const char *name)
 	return false;
 }
 
+static bool build_argument(const struct walk *w, const json_t *e, int depth);
+static bool plain_command(const char *shell);
+
+/*
+ * What a comprehension in a command iterates over, as a resolve_fn: build arguments
+ * written out (a list or tuple of constants, a str's characters), or a name bound to them
+ * (FFMPEG_LIBRARIES = ["avformat", ...]).  Unlike a name in the command itself, a name
+ * here must lead to such values: a parameter, a call's result or a URL is not one.
+ */
+static bool build_iterable(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (len)
+		buf[0] = '\0';	/* through_bindings compares what each binding gave */
+	if (ast_is(e, AST_Name))
+		return !json_object_get(w->changed, json_string_value(json_object_get(e, "id")) ?: "") &&
+		       through_bindings(w, e, build_iterable, buf, len, depth + 1);
+	const char *text = const_text(e);
+	if (text)
+		return plain_command(text);
+	if (!ast_is(e, AST_List) && !ast_is(e, AST_Tuple))
+		return false;
+	/* each element plain text too: no pipe, list or substitution a shell would run */
+	size_t i;
+	json_t *elt;
+	json_array_foreach(json_object_get(e, "elts"), i, elt)
+		if ((text = const_text(elt)) ? !plain_command(text) : !build_argument(w, elt, depth + 1))
+			return false;
+	return true;
+}
+
 /*
  * An argument of a build command: constant text that names no remote place (a URL,
  * user@host:path), a variable (a path, a library name, a flag the build computed), or a
@@ -717,6 +758,18 @@ static bool build_argument(const struct walk *w, const json_t *e, int depth)
 	if (ast_is(e, AST_BinOp))
 		return build_argument(w, json_object_get(e, "left"), depth + 1) &&
 		       build_argument(w, json_object_get(e, "right"), depth + 1);
+	if (ast_is(e, AST_ListComp) || ast_is(e, AST_GeneratorExp)) {
+		/* ["lib" + name for name in FFMPEG_LIBRARIES]: each element a build argument
+		 * made of what the loops go over, which must be written out (build_iterable) */
+		size_t i;
+		json_t *gen;
+		char none[1];
+		json_array_foreach(json_object_get(e, "generators"), i, gen)
+			if (!build_iterable(w, json_object_get(gen, "iter"), none, sizeof none, depth + 1))
+				return false;
+		return json_array_size(json_object_get(e, "generators")) > 0 &&
+		       build_argument(w, json_object_get(e, "elt"), depth + 1);
+	}
 	if (!ast_is(e, AST_Call))
 		return false;
 	char *name = callee_name(w, e);
@@ -1372,6 +1425,32 @@ static void bind_each(struct walk *w, const json_t *target, const json_t *iter, 
 	json_array_append_new(list, each);
 }
 
+/*
+ * A name whose value the file changes in place: `L += [...]`, `L.append(x)` (extend,
+ * insert), `L[i] = x`.  Its bindings do not say all it holds (build_iterable).
+ */
+static void note_change(struct walk *w, const json_t *node)
+{
+	const json_t *name = NULL;
+	if (ast_is(node, AST_AugAssign)) {
+		name = json_object_get(node, "target");
+	} else if (ast_is(node, AST_Call)) {
+		const json_t *func = json_object_get(node, "func");
+		const char *attr = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr")) : NULL;
+		if (attr && (!strcmp(attr, "append") || !strcmp(attr, "extend") || !strcmp(attr, "insert")))
+			name = json_object_get(func, "value");
+	} else if (ast_is(node, AST_Assign)) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(node, "targets"), i, t)
+			if (ast_is(t, AST_Subscript))
+				name = json_object_get(t, "value");
+	}
+	const char *id = ast_is(name, AST_Name) ? json_string_value(json_object_get(name, "id")) : NULL;
+	if (id)
+		json_object_set_new(w->changed, id, json_true());
+}
+
 /* Every `name = value`, `with value as name` and loop target of the file, by name. */
 static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
@@ -1409,6 +1488,7 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 	default:
 		break;
 	}
+	note_change(w, node);
 	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
 	if (id && value && !json_is_null(value)) {
 		json_t *list = json_object_get(w->bindings, id);
@@ -2616,6 +2696,33 @@ static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
 }
 
 /*
+ * The code an interpreter runs from its command line (`[sys.executable, "-c", CODE]`: the
+ * `_payload` aura-rewrite attached to the process call) is written out in the package:
+ * literals, or literals joined and formatted.  Text decoded, computed from characters or
+ * numbers, or anything rewrite could not fold (input, the environment) is not: no payload,
+ * or rules outside this list, and the process keeps its full score.
+ */
+static bool known_interpreter_code(const json_t *call)
+{
+	static const char *const spelled_out[] = { "fold:concat", "fold:format", "fold:fstring",
+						   "fold:join" };
+	const json_t *payload = json_object_get(call, "_payload");
+	if (!json_is_object(payload) || !json_object_get(call, "_payload_source"))
+		return false;
+	size_t i;
+	json_t *rule;
+	json_array_foreach(json_object_get(json_object_get(payload, "_origin"), "rules"), i, rule) {
+		const char *name = json_string_value(rule);
+		size_t k = 0;
+		while (name && k < sizeof spelled_out / sizeof *spelled_out && strcmp(name, spelled_out[k]))
+			k++;
+		if (!name || k == sizeof spelled_out / sizeof *spelled_out)
+			return false;
+	}
+	return true;
+}
+
+/*
  * The module a dynamic import names when its first argument is a string literal written in
  * the code (`__import__("tkinter")`, `importlib.import_module("pkg.sub")`): an import written
  * another way, not a module chosen at run time.  A name folded from decoded text or built at
@@ -2723,6 +2830,8 @@ static const json_t *check_call(struct walk *w, const json_t *call, enum context
 	}
 	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
 		w->lookup = true;
+	if (r && r->has_known_code[c] && known_interpreter_code(call))
+		w->known_code = true;
 	if (r && r->has_constant_name[c])
 		w->constant_name = module_name_literal(call);
 	if (r)
@@ -2731,6 +2840,7 @@ static const json_t *check_call(struct walk *w, const json_t *call, enum context
 	json_decref(search.names);
 	w->net_score = NULL;
 	w->lookup = false;
+	w->known_code = false;
 	w->constant_name = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;
@@ -3205,9 +3315,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.repo_code = rules_is_repo_path(rules, record_str(ast_rec, "path")),
 		.xref = xref,
 		.bindings = json_object(),
+		.changed = json_object(),
 		.tree = tree,
 	};
-	if (!w.bindings)
+	if (!w.bindings || !w.changed)
 		aura_oom();
 	/* One guard for every walk below, all started from this frame. */
 	struct tree_guard guard = { .cut = 0 };
@@ -3235,6 +3346,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	taint_module(&ts, tree);
 	reach_free(w.reach);
 	json_decref(w.bindings);
+	json_decref(w.changed);
 	if (guard.cut)
 		record_error(w.artifact, w.path, "code nested deeper than the analysis follows "
 			     "(%d JSON levels): not analysed below", guard.cut);

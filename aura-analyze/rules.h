@@ -47,6 +47,11 @@ struct rule {
 	 * looks values up — names, attributes, items, no call: eval("_%s_aliases" % f) */
 	int lookup[CTX_COUNT];
 	bool has_lookup[CTX_COUNT];
+	/* calls: the score when the interpreter runs code of its command line that the code
+	 * spells out (`[sys.executable, "-c", CODE]`, aura-rewrite's payload, analysed where
+	 * it runs): the process is no unknown program */
+	int known_code[CTX_COUNT];
+	bool has_known_code[CTX_COUNT];
 	int constant_name[CTX_COUNT];	/* __import__("tkinter"): a module named in the code */
 	bool has_constant_name[CTX_COUNT];
 	/* flows: the score in test code or a repository script nothing runs on install or

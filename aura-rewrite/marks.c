@@ -126,14 +126,10 @@ static char *powershell_decoded(const char *w, size_t n, size_t *out_len)
 	return out;
 }
 
-/*
- * A process call's command as one line: the words of a list argument joined with spaces,
- * each word not known as "{}" (as f-strings are matched).  An -EncodedCommand word is
- * followed by what it decodes to, after a newline.  Set as `_command` for aura-analyze's
- * string rules: ['powershell', '-w', 'hidden', ...] says nothing word by word.
- */
-static void command_line(json_t *call)
+json_t *marks_command_words(json_t *call, const char *callee)
 {
+	if (!starts_process(callee))
+		return NULL;
 	json_t *first = json_array_get(json_object_get(call, "args"), 0);
 	if (!first) {	/* subprocess.run(args=[...]) */
 		size_t i;
@@ -142,7 +138,18 @@ static void command_line(json_t *call)
 			if (!strcmp(str_field(kw, "arg") ? str_field(kw, "arg") : "", "args"))
 				first = json_object_get(kw, "value");
 	}
-	json_t *words = ast_is(first, AST_List) || ast_is(first, AST_Tuple) ? json_object_get(first, "elts") : NULL;
+	return ast_is(first, AST_List) || ast_is(first, AST_Tuple) ? json_object_get(first, "elts") : NULL;
+}
+
+/*
+ * A process call's command as one line: the words of a list argument joined with spaces,
+ * each word not known as "{}" (as f-strings are matched).  An -EncodedCommand word is
+ * followed by what it decodes to, after a newline.  Set as `_command` for aura-analyze's
+ * string rules: ['powershell', '-w', 'hidden', ...] says nothing word by word.
+ */
+static void command_line(json_t *call, const char *callee)
+{
+	json_t *words = marks_command_words(call, callee);
 	if (json_array_size(words) < 2)
 		return;
 	struct line line = { 0 }, decoded = { 0 };
@@ -331,8 +338,7 @@ void marks_call(json_t *call, const char *callee, const json_t *defs)
 {
 	if (!callee)
 		return;
-	if (starts_process(callee))
-		command_line(call);
+	command_line(call, callee);
 	callback_marks(call, callee);
 	builtins_write_mark(call, callee);
 	decoded_exec_mark(call, callee, defs);

@@ -28,6 +28,12 @@ void marks_clear(json_t *node);
 void marks_call(json_t *call, const char *callee, const json_t *defs);
 
 /*
+ * The words of a process call's command list (`subprocess.run([...])`, `args=[...]`): the
+ * list's `elts`, or NULL when `callee` starts no process or its command is no list.
+ */
+json_t *marks_command_words(json_t *call, const char *callee);
+
+/*
  * `sys.modules['name'] = K(...)`, K a class in `classes` (name -> ClassDef) that does not
  * derive from types.ModuleType: an installed module replaced (MARK_MODULE_REPLACED).
  */

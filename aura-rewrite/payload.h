@@ -1,4 +1,4 @@
-/* payload.h: code handed to exec/eval/compile as a known constant: parsed and attached. */
+/* payload.h: code handed to exec/eval/compile, or to python -c, as a known constant: parsed and attached. */
 #ifndef REWRITE_PAYLOAD_H
 #define REWRITE_PAYLOAD_H
 
@@ -26,5 +26,21 @@ json_t *payload_parse(const char *src, size_t n);
 
 /* Remove `call`'s `_payload` (from an earlier run), without a recursive release. */
 void payload_detach(json_t *call);
+
+/*
+ * A process call running the interpreter on code of its command line
+ * (`subprocess.run([sys.executable, "-sS", "-c", CODE])`, also "python3" by name): the
+ * word that holds CODE, or NULL.  A shell or `executable=` keyword, a script, `-m` or an
+ * option not known to take no value is no such call.
+ */
+json_t *payload_interpreter_code(json_t *call, const char *callee);
+
+/*
+ * The same in shell text (`os.system("python3 -c 'import sys; print(sys.prefix)'")`,
+ * `subprocess.run(S, shell=True)`): when `cmd`, the folded first argument, is one simple
+ * command (quotes, no expansion, pipe, list or redirection) running the interpreter on
+ * `-c CODE`, CODE as a new value carrying `cmd`'s rules; else NULL.
+ */
+struct val *payload_shell_code(const json_t *call, const char *callee, const struct val *cmd);
 
 #endif

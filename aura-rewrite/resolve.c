@@ -635,6 +635,7 @@ static bool is_code_runner(const char *callee)
 static void on_payload(struct resolver *rs, json_t *call, const struct val *code,
 		       struct scope *sc, int depth)
 {
+	/* `sc` is the scope whose names the payload sees: NULL for a new interpreter's. */
 	if (!val_is_text(code))
 		return;
 	if (rs->payload_depth >= rs->budget.max_payload_depth) {
@@ -666,6 +667,37 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 	res_free(visit(rs, tree, ps, depth + 2));
 	rs->payload_depth--;
 	rs->anchor = saved;
+}
+
+/*
+ * The interpreter run on code of its command line (`[sys.executable, "-c", CODE]`,
+ * payload.c): CODE, when rewrite knows it, is a payload like exec's, run by a new
+ * process that sees none of the caller's names.  `word` is the command's CODE word.
+ */
+static void on_interpreter_code(struct resolver *rs, json_t *call, json_t *word,
+				struct scope *sc, int depth)
+{
+	struct val *code = NULL;
+	const json_t *folded = json_object_get(word, "_value");
+	if (ast_is(word, AST_Constant)) {
+		code = val_from_constant(json_object_get(word, "value"));
+	} else if (ast_is(word, AST_Name)) {	/* a name bound to a literal has no `_value` */
+		struct res r = visit(rs, word, sc, depth + 1);
+		code = val_ref(r.v);
+		res_free(r);
+	} else if (folded) {
+		code = val_from_constant(folded);
+		size_t i;
+		json_t *rule;
+		json_array_foreach(json_object_get(json_object_get(word, "_origin"), "rules"), i, rule)
+			if (code && json_is_string(rule))
+				val_add_rule(code, json_string_value(rule));
+	}
+	if (val_is_text(code))
+		on_payload(rs, call, code, NULL, depth);
+	else if (rs->rerun)
+		json_object_del(call, "_payload_source"), payload_detach(call);
+	val_unref(code);
 }
 
 static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob)
@@ -730,6 +762,8 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 
 	const char *callee = f.name;
 	struct res out = NONE;
+	json_t *code_word;
+	struct val *shell_code;
 	if (f.v && f.v->kind == V_GETTER && a.npos == 1 && a.posname[0] && !pseudo(a.posname[0]))
 		out.name = dotted(a.posname[0], f.v->s.p);	/* operator.attrgetter('system')(os) */
 	else
@@ -764,6 +798,12 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 		json_object_del(node, "_payload_source"), payload_detach(node);
 	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
 		on_marshal(rs, node, a.pos[0]);
+	else if ((code_word = payload_interpreter_code(node, callee)))
+		on_interpreter_code(rs, node, code_word, sc, depth);
+	else if (a.npos >= 1 && (shell_code = payload_shell_code(node, callee, a.pos[0]))) {
+		on_payload(rs, node, shell_code, NULL, depth);	/* a new interpreter's code */
+		val_unref(shell_code);
+	}
 	else if (rs->rerun)
 		json_object_del(node, "_payload_source"), payload_detach(node);
 

@@ -115,7 +115,7 @@ PY
 	assert_output "setup.py 4 install 10"
 }
 
-@test "look-alike: what the script's main block runs weighs at install time; a script the package lacks, or -c code, in full" {
+@test "look-alike: what the script's main block runs weighs at install time; a script the package lacks, or unknown -c code, in full" {
 	mkdir -p pkg/tools
 	cat > pkg/setup.py <<'PY'
 import os, subprocess, sys
@@ -123,7 +123,7 @@ from setuptools import setup
 here = os.path.dirname(__file__)
 subprocess.check_call([sys.executable, os.path.join(here, "pkg", "build.py")])
 subprocess.check_call([sys.executable, os.path.join(here, "tools", "gone.py")])
-subprocess.check_call([sys.executable, "-c", "print(1)"])
+subprocess.check_call([sys.executable, "-c", sys.argv[1]])	# known -c code: 48c-payload-commands.bats
 setup(name="pkg")
 PY
 	printf 'import os\ndef main():\n    os.system("id")\nif __name__ == "__main__":\n    main()\n' > pkg/pkg/build.py
