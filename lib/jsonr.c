@@ -141,8 +141,7 @@ static bool scan_string(struct reader *r, const char **out, size_t *len)
 	const unsigned char *p = ++r->p, *end = r->end;
 	/* Fast path: plain ASCII and valid UTF-8 up to the closing quote. */
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
+		p = json_plain_end(p, end);
 		if (p >= end) {
 			fail(r, p, "premature end of input in a string");
 			return false;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jsonlex.h"
 #include "jsonw.h"
 #include "record.h"
 
@@ -102,28 +103,26 @@ void jw_key(struct jsonw *w, const char *key)
 void jw_string(struct jsonw *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";	/* jansson's escapes, byte for byte */
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + n;
 	before_value(w);
 	reserve(w, n + 2);
-	putc_(w, '"');
-	size_t run = 0;	/* bytes copied verbatim in one go */
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			run++;
-			i++;
-			continue;
-		}
-		put(w, (const char *)s + i - run, run);
-		run = 0;
+	w->buf[w->len++] = '"';
+	for (;;) {
+		/* Plain text goes in runs (lib/jsonlex.h), then one special byte is handled. */
+		const unsigned char *plain = json_plain_end(s, end);
+		put(w, (const char *)s, (size_t)(plain - s));
+		s = plain;
+		if (s >= end)
+			break;
+		unsigned char c = *s;
 		if (c >= 0x80) {
-			size_t len = utf8_sequence(s + i, n - i);
+			size_t len = utf8_sequence(s, (size_t)(end - s));
 			if (len) {
-				put(w, (const char *)s + i, len);
-				i += len;
+				put(w, (const char *)s, len);
+				s += len;
 			} else {
 				put(w, "\xEF\xBF\xBD", 3);	/* U+FFFD for each bad byte */
-				i++;
+				s++;
 			}
 			continue;
 		}
@@ -138,9 +137,8 @@ void jw_string(struct jsonw *w, const char *str, size_t n)
 		case '\f': put(w, "\\f", 2); break;
 		default: put(w, esc, 6); break;
 		}
-		i++;
+		s++;
 	}
-	put(w, (const char *)s + n - run, run);
 	putc_(w, '"');
 }
 
