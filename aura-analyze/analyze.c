@@ -9,6 +9,7 @@
 #include "deps.h"
 #include "detect.h"
 #include "err.h"
+#include "jsonscan.h"
 #include "files.h"
 #include "metadata.h"
 #include "ndjson.h"
@@ -20,6 +21,7 @@
 #include "xref.h"
 
 bool analyze_drop_ast;
+bool analyze_drop_base64_content;
 
 /* What a budget hit in code nothing runs weighs (reweigh_unshipped). */
 #define UNSHIPPED_BUDGET_SCORE 2
@@ -49,13 +51,6 @@ static struct xref *xref_for(struct analyze *an, const json_t *rec)
 {
 	const char *id = record_str(rec, "artifact");
 	return an->xref && id && !strcmp(id, xref_artifact(an->xref)) ? an->xref : NULL;
-}
-
-static void pass_through(struct ndjson_reader *r)
-{
-	size_t len;
-	const char *line = ndjson_line(r, &len);
-	out_raw(line, len);
 }
 
 /*
@@ -100,12 +95,92 @@ static bool reweigh_unshipped(const struct analyze *an, json_t *rec)
 	return true;
 }
 
+/*
+ * --drop base64-content: the line of a `file` record without its top-level "content"
+ * member, written in place of the line; false when it is to be copied unchanged.  Only
+ * bytes are cut, so every other member stays as it was.  The member is found by jsonscan
+ * (the key decoded, top level only); it is cut only when written plainly as "content"
+ * after a ',' or a '{' — a key spelled with escapes keeps its line whole (nothing is
+ * lost, only not saved).
+ */
+static bool write_without_content(const char *line, size_t len)
+{
+	static struct jsonscan *scan;
+	static char *buf;
+	static size_t cap;
+	if (!scan)
+		scan = jsonscan_new();
+	size_t framed = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+	struct jsonscan_field content = { .key = "content" };
+	struct jsonscan_type type;
+	if (jsonscan_line_fields(scan, line, framed, NULL, &type, &content, 1) != JSONSCAN_RECORD ||
+	    !content.value)
+		return false;
+	const char *v = content.value, *vend = v + content.len, *p = v;
+	while (p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r'))
+		p--;
+	if (p == line || p[-1] != ':')
+		return false;
+	p--;
+	while (p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r'))
+		p--;
+	if (p - line < 9 || memcmp(p - 9, "\"content\"", 9) != 0)
+		return false;
+	const char *key = p - 9, *q = key, *cut_from, *cut_to;
+	while (q > line && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n' || q[-1] == '\r'))
+		q--;
+	if (q > line && q[-1] == ',') {		/* ..., "content": "…" */
+		cut_from = q - 1;
+		cut_to = vend;
+	} else if (q > line && q[-1] == '{') {	/* { "content": "…", ... */
+		const char *r = vend, *end = line + framed;
+		while (r < end && (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r'))
+			r++;
+		if (r >= end || *r != ',')
+			return false;
+		cut_from = key;
+		cut_to = r + 1;
+	} else {
+		return false;
+	}
+	size_t head = (size_t)(cut_from - line), tail = len - (size_t)(cut_to - line);
+	if (head + tail > cap) {
+		cap = head + tail;
+		free(buf);
+		buf = xmalloc(cap);
+	}
+	memcpy(buf, line, head);
+	memcpy(buf + head, cut_to, tail);
+	out_raw(buf, head + tail);
+	return true;
+}
+
+/* A `file` record --drop base64-content applies to: its content_encoding is exactly base64. */
+static bool is_base64_file(const json_t *rec)
+{
+	const json_t *enc = json_object_get(rec, "content_encoding");
+	return record_is(rec, "file") && json_is_string(enc) && json_string_length(enc) == 6 &&
+	       memcmp(json_string_value(enc), "base64", 6) == 0;
+}
+
 /* The type exactly "ast": not "ast\u0000…", which strcmp would take for it. */
 static bool is_ast_record(const json_t *rec)
 {
 	const json_t *type = json_object_get(rec, "type");
 	return json_is_string(type) && json_string_length(type) == 3 &&
 	       memcmp(json_string_value(type), "ast", 3) == 0;
+}
+
+/* Copy the record just read to the output, unless a --drop option leaves it or its content out. */
+static void copy_on(struct ndjson_reader *r, const json_t *rec)
+{
+	size_t len;
+	const char *line = ndjson_line(r, &len);
+	if (analyze_drop_ast && is_ast_record(rec))
+		return;
+	if (analyze_drop_base64_content && is_base64_file(rec) && write_without_content(line, len))
+		return;
+	out_raw(line, len);
 }
 
 static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
@@ -115,8 +190,8 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		close_artifact(an);
 	if (reweigh_unshipped(an, rec))
 		out_record(rec);
-	else if (!(analyze_drop_ast && is_ast_record(rec)))	/* --drop ast */
-		pass_through(r);	/* hits come after the record they are about */
+	else
+		copy_on(r, rec);	/* hits come after the record they are about */
 	if (record_is(rec, "artifact")) {
 		close_artifact(an);	/* one without its artifact_end: what it had goes now */
 		an->xref = xref_new(record_str(rec, "id"));

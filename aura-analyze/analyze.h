@@ -12,6 +12,11 @@ struct popular;
  * copied to the output; their hits still are.  Off by default: a stage passes records on.
  */
 extern bool analyze_drop_ast;
+/*
+ * --drop base64-content: a `file` record whose content_encoding is "base64" is copied
+ * without its "content" member (aura-score quotes only UTF-8 text; docs/protocol.md).
+ */
+extern bool analyze_drop_base64_content;
 
 /* Read records from fd (named `name` in messages) to its end; write records and hits to stdout. */
 void analyze_stream(int fd, const char *name, const struct ruleset *rules, const struct popular *popular);

@@ -38,7 +38,10 @@ static const char usage[] =
 	"  --drop ast          do not copy `ast` records to the output (each is still read,\n"
 	"                      checked and analysed; a line that is not a record is still an\n"
 	"                      `error` record): `aura scan` passes it when aura-score, which\n"
-	"                      uses none of them, comes next (docs/protocol.md)\n";
+	"                      uses none of them, comes next (docs/protocol.md)\n"
+	"  --drop base64-content  copy a `file` record whose content is base64 without its\n"
+	"                      `content` (aura-score quotes only UTF-8 text); `aura scan`\n"
+	"                      passes it with --drop ast\n";
 
 enum { OPT_RULES = OPT_STAGE_FIRST, OPT_DROP };
 
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	aura_set_progname(argv[0]);
+	aura_malloc_keep();
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		if (aura_common_option(opt, optarg, usage, SANDBOX_ANALYZE))
 			continue;
@@ -61,11 +65,17 @@ int main(int argc, char **argv)
 			free(rules_path);
 			rules_path = xstrdup(optarg);
 		} else if (opt == OPT_DROP) {
-			/* Only `ast`: the one type no later Aura stage reads.  Dropping any other
-			 * (a file, a hit) would change the verdict, so it is refused, not allowed. */
-			if (strcmp(optarg, "ast") != 0)
-				aura_usage_error("--drop: only 'ast' records can be dropped, not '%s'", optarg);
-			analyze_drop_ast = true;
+			/* Only `ast`, the one type no later Aura stage reads, and the content of
+			 * base64 members, which aura-score never quotes.  Dropping anything else
+			 * (a file, a hit) would change the verdict, so it is refused. */
+			if (strcmp(optarg, "ast") == 0)
+				analyze_drop_ast = true;
+			else if (strcmp(optarg, "base64-content") == 0)
+				analyze_drop_base64_content = true;
+			else
+				aura_usage_error("--drop: only 'ast' records can be dropped, not '%s' "
+						 "(or 'base64-content': the content of binary members)",
+						 optarg);
 		} else
 			aura_usage_error("unknown option");
 	}

@@ -719,6 +719,11 @@ void rules_free(struct ruleset *rs)
 /* How specifically `pattern` matches `name`: -1 no match, else higher is more specific. */
 static long specificity(const char *pattern, const char *name, bool submodules)
 {
+	/* Every match but that of "*" alone and of "" compares the first bytes: most
+	 * patterns are told apart there, before the strlen and the comparisons below
+	 * (every name is matched against every rule's patterns). */
+	if (pattern[0] && pattern[0] != name[0] && !(pattern[0] == '*' && !pattern[1]))
+		return -1;
 	size_t len = strlen(pattern);
 	if (len && pattern[len - 1] == '*')
 		return strncmp(pattern, name, len - 1) == 0 ? (long)len - 1 : -1;

@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	aura_set_progname(argv[0]);
+	aura_malloc_keep();
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		if (aura_common_option(opt, optarg, usage, SANDBOX_PARSE))
 			continue;

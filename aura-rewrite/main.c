@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	aura_set_progname(argv[0]);
+	aura_malloc_keep();
 	while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_MAX_VALUE:

@@ -356,6 +356,7 @@ int main(int argc, char **argv)
 	struct run run = { 0 };
 
 	aura_set_progname(argv[0]);
+	aura_malloc_keep();
 	parse_args(argc, argv, &run, &rep, &ctx);
 	struct ndjson_reader *in = prepare(&run, &rep, argc, argv);
 	if (policy_loaded())

@@ -7,9 +7,10 @@
 # tree-sitter parse and walk of the same files (bench/tsparse.c): the pipeline's cost floor.
 # REPEAT=N runs each row of both tables N times and keeps the least time (wall for the first,
 # CPU for the second, with that run's peak): on a shared machine the smallest figure is the
-# one least inflated by other jobs.  aura-analyze runs with --drop ast when the build has
-# it, as `aura scan` runs it before aura-score; aura-score is also timed over the stream
-# with its ast records (a row apart, not in the total): what it costs used alone.
+# one least inflated by other jobs.  aura-analyze runs with --drop ast (and --drop
+# base64-content) when the build has it, as `aura scan` runs it before aura-score; aura-score
+# is also timed over the stream with its ast records and contents (a row apart, not in the
+# total): what it costs used alone.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${STDLIB:-/usr/lib/python3.11}
@@ -86,7 +87,8 @@ cpu aura-parse "$work/s2" "$work/s3" "$bin/aura-parse"
 cpu aura-rewrite "$work/s3" "$work/s4" "$bin/aura-rewrite"
 drop=""
 if "$bin/aura-analyze" --help | grep -q -- '--drop ast'; then drop="--drop ast"; fi
-# shellcheck disable=SC2086 # $drop is empty or two words
+if "$bin/aura-analyze" --help | grep -q -- '--drop base64-content'; then drop="$drop --drop base64-content"; fi
+# shellcheck disable=SC2086 # $drop is empty, two or four words
 cpu aura-analyze "$work/s4" "$work/s5" "$bin/aura-analyze" $drop
 cpu aura-score "$work/s5" "$work/s6" "$bin/aura-score" --format json --allow-errors
 if [ -n "$drop" ]; then

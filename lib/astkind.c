@@ -107,6 +107,11 @@ const char *ast_kind_name(enum ast_kind k)
 	return (unsigned)k < AST_KIND_COUNT ? names[k] : "";
 }
 
+size_t ast_kind_name_len(enum ast_kind k)
+{
+	return (unsigned)k < AST_KIND_COUNT ? lengths[k] : 0;
+}
+
 enum ast_class ast_kind_class(enum ast_kind k)
 {
 	return (unsigned)k < AST_KIND_COUNT ? (enum ast_class)classes[k] : AST_CLASS_NONE;

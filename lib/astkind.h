@@ -76,6 +76,8 @@ enum ast_class {
 enum ast_kind ast_kind_from_name(const char *name, size_t n);
 /* The `_type` string of a kind ("Call"); "" for AST_NONE and AST_UNKNOWN. */
 const char *ast_kind_name(enum ast_kind k);
+/* Its length in bytes (strlen of ast_kind_name). */
+size_t ast_kind_name_len(enum ast_kind k);
 /* The abstract `ast` class of a kind (statement, expression, operator, ...). */
 enum ast_class ast_kind_class(enum ast_kind k);
 

@@ -1,4 +1,5 @@
 /* err.c: error reporting in the "aura-X: message" form on stderr. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,21 @@ void aura_die(const char *fmt, ...)
 	vwarn(fmt, ap);
 	va_end(ap);
 	exit(AURA_EXIT_FATAL);
+}
+
+/*
+ * glibc gives the top of the heap back (brk) once 128 KiB of it is free, and serves blocks
+ * from 128 KiB (after a free, up to 32 MiB) with mmap/munmap: a stage that builds each
+ * record's tree and drops it (lib/arena.c's 1 MiB chunks, a line buffer, jsonw's output)
+ * then faults every page in again for the next record.  On the standard library that
+ * was 60,000 page faults and a fifth of aura-rewrite's CPU (bench/README.md, 2026-11-28).
+ * Blocks up to 32 MiB (glibc's most) come from the heap, and up to 128 MiB of its free top
+ * is kept: what a stage holds stays what its biggest record needed, which was its peak.
+ */
+void aura_malloc_keep(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
 void aura_oom(void)

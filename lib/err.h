@@ -13,6 +13,11 @@ _Noreturn void aura_die(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* Like aura_die, for allocation failure: there is nothing sensible left to do. */
 _Noreturn void aura_oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
+/*
+ * For a stage that reads a stream of records: keep freed heap memory for the next record
+ * instead of handing it back to the kernel (see err.c).  Call once, first thing in main.
+ */
+void aura_malloc_keep(void);
 void *xrealloc(void *p, size_t n);
 /* Double a stack of `size`-byte elements that starts in the caller's storage `local`: the
  * first growth moves it to the heap, later ones reallocate; *cap is updated.  The caller

@@ -22,6 +22,20 @@
 struct frame {
 	json_t *box;		/* the open object or array */
 	size_t key_off, key_len;	/* an object's pending key, in keys[] */
+	size_t seen_base, seen_bytes_base;	/* its first keys, in seen[] and seen_bytes[] */
+};
+
+/*
+ * A key already read in an open object, for the duplicate check: a syntax-tree node has a
+ * handful of keys, and comparing a new one with each (length and first eight bytes first)
+ * costs less than hashing it for jansson's lookup, which then hashes it again to insert
+ * it.  An object's first SEEN_MAX keys are kept so; past them, its hashtable is asked.
+ */
+#define SEEN_MAX 16
+
+struct seen_key {
+	uint64_t head;		/* the first (up to) eight bytes, zero-padded */
+	size_t len, off;	/* its length; the bytes after the eighth, in seen_bytes[] */
 };
 
 struct reader {
@@ -33,6 +47,10 @@ struct reader {
 	size_t keys_len, keys_cap;
 	char *str;		/* scratch for strings with escapes */
 	size_t str_cap;
+	struct seen_key *seen;	/* the first keys of every open object (struct seen_key) */
+	size_t nseen, seen_cap;
+	char *seen_bytes;
+	size_t seen_bytes_len, seen_bytes_cap;
 	bool failed;
 };
 
@@ -141,8 +159,7 @@ static bool scan_string(struct reader *r, const char **out, size_t *len)
 	const unsigned char *p = ++r->p, *end = r->end;
 	/* Fast path: plain ASCII and valid UTF-8 up to the closing quote. */
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
+		p = json_plain_end(p, end);
 		if (p >= end) {
 			fail(r, p, "premature end of input in a string");
 			return false;
@@ -294,8 +311,48 @@ static bool push(struct reader *r, json_t *box)
 		r->cap = r->cap ? r->cap * 2 : 64;
 		r->stack = xrealloc(r->stack, r->cap * sizeof *r->stack);
 	}
-	r->stack[r->depth++] = (struct frame){ box, r->keys_len, 0 };
+	r->stack[r->depth++] = (struct frame){ box, r->keys_len, 0, r->nseen, r->seen_bytes_len };
 	return true;
+}
+
+/* The first eight bytes of a key, zero-padded. */
+static inline uint64_t key_head(const char *k, size_t n)
+{
+	uint64_t h = 0;
+	memcpy(&h, k, n < 8 ? n : 8);
+	return h;
+}
+
+/*
+ * Whether key k (n bytes) was read before in the object of frame f; when not, it is
+ * remembered while the object has fewer than SEEN_MAX keys.
+ */
+static bool key_repeated(struct reader *r, const struct frame *f, const char *k, size_t n)
+{
+	size_t have = r->nseen - f->seen_base;
+	if (have >= SEEN_MAX)	/* a big object: its hashtable holds every key so far */
+		return json_object_getn(f->box, k, n) != NULL;
+	uint64_t head = key_head(k, n);
+	for (size_t i = f->seen_base; i < r->nseen; i++) {
+		const struct seen_key *e = &r->seen[i];
+		if (e->head == head && e->len == n &&
+		    (n <= 8 || memcmp(r->seen_bytes + e->off, k + 8, n - 8) == 0))
+			return true;
+	}
+	if (r->nseen == r->seen_cap) {
+		r->seen_cap = r->seen_cap ? 2 * r->seen_cap : 64;
+		r->seen = xrealloc(r->seen, r->seen_cap * sizeof *r->seen);
+	}
+	size_t tail = n > 8 ? n - 8 : 0;
+	if (r->seen_bytes_len + tail > r->seen_bytes_cap || !r->seen_bytes) {
+		r->seen_bytes_cap = 2 * (r->seen_bytes_len + tail) + 256;
+		r->seen_bytes = xrealloc(r->seen_bytes, r->seen_bytes_cap);
+	}
+	if (tail)
+		memcpy(r->seen_bytes + r->seen_bytes_len, k + 8, tail);
+	r->seen[r->nseen++] = (struct seen_key){ head, n, r->seen_bytes_len };
+	r->seen_bytes_len += tail;
+	return false;
 }
 
 /* Read an object key (at '"') and its ':' into the top frame. */
@@ -320,9 +377,9 @@ static bool object_key(struct reader *r)
 	 * counts (jansson keeps the last, others the first), so a record like
 	 * {"type":"file","type":"artifact_end"} could mean one thing to the stage that relays it
 	 * and another to the stage that acts on it.  The earlier keys of this object are
-	 * already attached, so one hash lookup finds the repeat.
+	 * already attached (key_repeated: compared with each, or one hash lookup).
 	 */
-	if (json_object_getn(f->box, k, n)) {
+	if (key_repeated(r, f, k, n)) {
 		fail_duplicate(r, key_at, k, n);
 		return false;
 	}
@@ -450,7 +507,10 @@ static json_t *run(struct reader *r)
 				return NULL;
 			if (a == AFTER_VALUE)
 				break;
-			v = r->stack[--r->depth].box;
+			struct frame *closed = &r->stack[--r->depth];
+			r->nseen = closed->seen_base;	/* its keys, if an object */
+			r->seen_bytes_len = closed->seen_bytes_base;
+			v = closed->box;
 		}
 	}
 }
@@ -474,5 +534,7 @@ json_t *jsonr_parse(const char *s, size_t len, struct jsonr_error *err)
 	free(r.stack);
 	free(r.keys);
 	free(r.str);
+	free(r.seen);
+	free(r.seen_bytes);
 	return v;
 }

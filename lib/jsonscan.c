@@ -1,9 +1,5 @@
 /* jsonscan.c: checking a record line and finding its type without building it (pass-through). */
-#include <endian.h>
 #include <stdint.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,20 +190,6 @@ static bool keys_distinct(struct key *k, size_t n)
 /* ---- scalars ---- */
 
 /*
- * The bytes of w (eight string bytes, little-endian) that end a plain run: below 0x20, at or
- * above 0x80, a quote or a backslash.  SWAR: a byte's high bit is set in the result when
- * it is one; bits above the lowest may be spurious, so only the lowest is used.
- */
-static inline uint64_t special_bytes(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-	uint64_t control = (w - ones * 0x20) & ~w;
-	uint64_t zero_q = (quote - ones) & ~quote, zero_b = (backslash - ones) & ~backslash;
-	return (control | zero_q | zero_b | w) & highs;
-}
-
-/*
  * The string whose opening quote is at c->p, checked as jsonr's scan_string checks it;
  * c->p is left after the closing quote.  *escaped: it holds an escape; *nul: one of them
  * is \u0000.
@@ -217,33 +199,9 @@ static bool string(struct scan *c, bool *escaped, bool *nul)
 	const unsigned char *p = c->p + 1, *end = c->end;
 	*escaped = *nul = false;
 	for (;;) {
-#ifdef __SSE2__
-		if (end - p >= 16) {	/* sixteen at a time (file contents are long strings) */
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-			/* Signed: a byte at or above 0x80 is below 0x20 too. */
-			__m128i special = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-				_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-					     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-			unsigned mask = (unsigned)_mm_movemask_epi8(special);
-			if (!mask) {
-				p += 16;
-				continue;
-			}
-			p += __builtin_ctz(mask);
-		} else
-#endif
-		if (end - p >= 8) {	/* skip plain ASCII eight bytes at a time */
-			uint64_t w;
-			memcpy(&w, p, 8);
-			uint64_t special = special_bytes(htole64(w));
-			if (!special) {
-				p += 8;
-				continue;
-			}
-			p += __builtin_ctzll(special) >> 3;
-		} else if (p >= end) {
+		p = json_plain_end(p, end);	/* file contents are long plain strings */
+		if (p >= end)
 			return false;
-		}
 		unsigned ch = *p;
 		if (ch == '"') {
 			c->p = p + 1;

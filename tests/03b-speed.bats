@@ -93,12 +93,12 @@ spy_driver() {
 	run --separate-stderr spy/aura scan --format json "$EX/install-dropper"
 	assert_success
 	run cat args
-	assert_output 'analyze: --drop ast'
+	assert_output 'analyze: --drop ast --drop base64-content'
 	# One mechanism for scan -j too (no filter of its own on the held records).
 	rm args
 	run --separate-stderr spy/aura scan -j 2 --no-progress --format json "$EX/install-dropper" "$EX/benign-greeting"
 	run cat args
-	assert_output "$(printf 'analyze: --drop ast\nanalyze: --drop ast')"
+	assert_output "$(printf 'analyze: --drop ast --drop base64-content\nanalyze: --drop ast --drop base64-content')"
 	# A stage inserted after analyze, or a replaced aura-score, sees every record.
 	rm args
 	run --separate-stderr spy/aura scan --format json --insert-after "analyze=tee $PWD/seen" "$EX/install-dropper"

@@ -301,7 +301,7 @@ static void pos(struct conv *c, TSNode n)
 static void begin(struct conv *c, enum ast_kind type)
 {
 	jw_object_begin(c->w);
-	jw_kv_cstring(c->w, "_type", ast_kind_name(type));
+	jw_kv_plain(c->w, "_type", ast_kind_name(type), ast_kind_name_len(type));
 }
 
 static void end(struct conv *c)
@@ -317,7 +317,9 @@ static void key(struct conv *c, const char *k)
 /* A node with no fields, such as `"ctx": {"_type": "Load"}`. */
 static void tag(struct conv *c, const char *k, enum ast_kind type)
 {
-	jw_kv_node_tag(c->w, k, ast_kind_name(type));
+	key(c, k);
+	begin(c, type);
+	end(c);
 }
 
 /* The start of `ast` node `type` at the position of tree-sitter node `n`. */
