@@ -50,6 +50,7 @@ struct walk {
 	const int *net_score;
 	const char *net_tag, *net_note;
 	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
+	bool template_sample;		/* the code run is a template sample (rule template) */
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
@@ -270,7 +271,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool syslib = !fixed && !tool && w->system_lib && r->has_system_library[c];
 	bool own = !fixed && !tool && !syslib && w->package_file && r->has_package_file[c];
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
-	bool constname = !fixed && !tool && !syslib && !own && !lookup && w->constant_name &&
+	bool templ = !fixed && !tool && !syslib && !own && !lookup && w->template_sample &&
+		     r->has_template_sample[c];
+	bool constname = !fixed && !tool && !syslib && !own && !lookup && !templ && w->constant_name &&
 			 r->has_constant_name[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
@@ -283,6 +286,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 			    w->package_file);
 	if (lookup)
 		append_note(&msg, ": known code that only looks values up");
+	if (templ)
+		append_note(&msg, ": code built from literal templates whose only unknowns are counts"
+			    " (a sample of it is analysed)");
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
@@ -300,7 +306,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	long line = position(at, "lineno"), col = position(at, "col_offset");
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
-			: own ? r->package_file[c] : lookup ? r->lookup[c]
+			: own ? r->package_file[c] : lookup ? r->lookup[c] : templ ? r->template_sample[c]
 			: constname ? r->constant_name[c] : unshipped ? r->unshipped[c]
 			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
@@ -321,6 +327,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("package-file"));
 	if (lookup)
 		json_array_append_new(tags, json_string("lookup"));
+	if (templ)
+		json_array_append_new(tags, json_string("template"));
 	if (constname)
 		json_array_append_new(tags, json_string("constant-name"));
 	if (w->repo_code)
@@ -1821,6 +1829,17 @@ static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
 	return true;
 }
 
+/* A payload aura-rewrite built as a template sample (rule fold:template, docs/rewrite.md). */
+static bool is_template_sample(const json_t *payload)
+{
+	size_t i;
+	const json_t *rule;
+	json_array_foreach(json_object_get(json_object_get(payload, "_origin"), "rules"), i, rule)
+		if (json_is_string(rule) && !strcmp(json_string_value(rule), "fold:template"))
+			return true;
+	return false;
+}
+
 /*
  * The module a dynamic import names when its first argument is a string literal written in
  * the code (`__import__("tkinter")`, `importlib.import_module("pkg.sub")`): an import written
@@ -1880,12 +1899,15 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 	}
 	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
 		w->lookup = true;
+	if (r && r->has_template_sample[c] && is_template_sample(json_object_get(call, "_payload")))
+		w->template_sample = true;
 	if (r && r->has_constant_name[c])
 		w->constant_name = module_name_literal(call);
 	if (r)
 		emit_hit(w, r, name, call, c);
 	w->net_score = NULL;
 	w->lookup = false;
+	w->template_sample = false;
 	w->constant_name = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;

@@ -15,6 +15,7 @@
 #include "scope.h"
 #include "stagehits.h"
 #include "strbuf.h"
+#include "template.h"
 
 /* Longest canonical name kept: a getattr chain of long strings must not grow without end. */
 #define MAX_NAME 512
@@ -62,6 +63,8 @@ struct resolver {
 	const json_t *root;	/* the tree being rewritten, for that scan */
 	bool loopnames_cut;	/* the scan did not see the whole tree: trust no name */
 	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
+	const json_t *body;	/* the statements of the def being walked (NULL elsewhere) */
+	unsigned templates;	/* template samples tried in this tree (on_template) */
 };
 
 /* What walking an expression found out: its canonical name and/or its constant value. */
@@ -663,9 +666,47 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 	if (!rs->anchor)
 		rs->anchor = call;
 	rs->payload_depth++;
+	const json_t *body = rs->body;	/* the payload's statements are no part of the def's */
+	rs->body = NULL;
 	res_free(visit(rs, tree, ps, depth + 2));
+	rs->body = body;
 	rs->payload_depth--;
 	rs->anchor = saved;
+}
+
+/* Template samples tried per tree: each costs a pass over its def. */
+#define TEMPLATE_MAX 32
+
+/*
+ * exec/eval of text a def builds from literal templates and counts it does not fix
+ * (template.c): the samples, one per count, are the payload (rule `fold:template`), kept
+ * only when they parse and their integers name the sample's own variables or index
+ * values nobody computed.  False when there is no such payload.
+ */
+static bool on_template(struct resolver *rs, json_t *call, struct scope *sc, int depth)
+{
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	struct template_sample t;
+	if (!rs->body || rs->budget.exhausted || rs->templates >= TEMPLATE_MAX ||
+	    rs->payload_depth >= rs->budget.max_payload_depth)
+		return false;
+	rs->templates++;
+	if (!template_sample(rs->body, call, arg, &t))
+		return false;
+	bool clean = false;
+	payload_parse_checked(t.text, t.len, &clean);	/* the tree is the arena's */
+	bool kept = false;
+	if (clean) {
+		struct val *code = val_copy(V_STR, t.text, t.len);
+		val_add_rule(code, "fold:template");
+		on_payload(rs, call, code, sc, depth);
+		val_unref(code);
+		kept = template_holes_ok(json_object_get(call, "_payload"), &t);
+	}
+	if (!kept)
+		json_object_del(call, "_payload_source"), payload_detach(call);
+	template_sample_free(&t);
+	return kept;
 }
 
 static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob)
@@ -760,6 +801,8 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 
 	if (is_code_runner(callee) && a.complete && a.npos >= 1 && val_is_text(a.pos[0]))
 		on_payload(rs, node, a.pos[0], sc, depth);
+	else if (is_code_runner(callee) && a.npos >= 1 && on_template(rs, node, sc, depth))
+		;	/* built from literal templates and counts: a sample is the payload */
 	else if (is_code_runner(callee) && rs->rerun)	/* a loop's may come back (on_for) */
 		json_object_del(node, "_payload_source"), payload_detach(node);
 	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
@@ -1858,7 +1901,9 @@ static void run_function(struct resolver *rs, struct deferred d)
 	collect_locals(rs, body, fs, d.depth + 1);
 	rs->anchor = d.anchor;
 	rs->payload_depth = d.payload_depth;
+	rs->body = json_is_array(body) ? body : NULL;	/* a lambda's is an expression */
 	res_free(visit(rs, body, fs, d.depth + 1));
+	rs->body = NULL;
 	rs->anchor = NULL;
 	rs->payload_depth = 0;
 }
