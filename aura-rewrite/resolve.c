@@ -84,6 +84,8 @@ static void res_free(struct res r)
 static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int depth);
 static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
 			int depth);
+static bool container_fixed(struct resolver *rs, const char *id, bool constants_added);
+static void scan_tree(struct resolver *rs, const json_t *tree, int depth);
 
 /* ---- small helpers on nodes ---- */
 
@@ -661,6 +663,7 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 	json_object_set_new(origin, "rules", val_rules_json(code));
 	json_object_set_new(origin, "depth", json_integer(rs->payload_depth + 1));
 	json_object_set_new(tree, "_origin", origin);
+	scan_tree(rs, tree, depth);	/* its names, for container_fixed */
 	struct scope *ps = scope_new(&rs->arena, SCOPE_MODULE, sc);
 	json_t *saved = rs->anchor;
 	if (!rs->anchor)
@@ -915,10 +918,18 @@ static void note_binding(struct resolver *rs, struct scope *sc, const char *name
 	rs->kills[rs->nkills++] = (struct kill){ sc, name };
 }
 
+/* A list, dict or bytearray: code may change it after it is bound. */
+static bool mutable(const struct val *v)
+{
+	return v->kind == V_LIST || v->kind == V_DICT || (v->kind == V_BYTES && v->bytearray);
+}
+
 /*
  * Bind what an assignment target names: a plain name becomes an alias of the value's
  * canonical name (`s = os.system`), or stands for its constant value (`k = 'sys'+'tem'`),
- * or is unknown; unpacking a known tuple binds each name.  Attribute and subscript
+ * or is unknown; unpacking a known tuple binds each name.  A list, dict or bytearray
+ * stands for its value only when the file never changes a container of that name
+ * (`x.append(v)`, `x[0] = v`, `fill(x)`: container_fixed).  Attribute and subscript
  * targets bind nothing but their parts are still read.
  */
 static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
@@ -931,7 +942,7 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 		if (id) {
 			if (value->name && !pseudo(value->name))
 				scope_bind(sc, id, value->name);
-			else if (value->v && !value->name)
+			else if (value->v && !value->name && (!mutable(value->v) || container_fixed(rs, id, false)))
 				scope_bind_value(&rs->arena, sc, id, value->v);
 			else
 				scope_bind(sc, id, NULL);
@@ -1465,6 +1476,41 @@ static void scan_names(struct resolver *rs, const json_t *node, bool read_ok, in
 			scan_names(rs, value, field_reads(node, key), depth + 1);
 }
 
+/* The scan of the file (made once, when first needed), joined by the payload `tree` if any. */
+static void scan_tree(struct resolver *rs, const json_t *tree, int depth)
+{
+	if (!rs->loopnames) {
+		rs->loopnames = json_object();
+		if (!rs->loopnames)
+			aura_oom();
+		scan_names(rs, rs->root, false, 0);
+	}
+	if (tree)
+		scan_names(rs, tree, false, depth);
+}
+
+/*
+ * Whether the file binds `id` once and never changes a container of that name: no item
+ * stored, no method but those that read (or, with `constants_added`, add constants:
+ * they are elements of a loop's iterable too), never handed to a call that may change it.
+ * The scan is made once per tree (payload trees join it as they are attached).
+ */
+static bool container_fixed(struct resolver *rs, const char *id, bool constants_added)
+{
+	scan_tree(rs, NULL, 0);
+	const json_t *rec = json_object_get(rs->loopnames, id);
+	bool ok = !rs->loopnames_cut && json_integer_value(json_object_get(rec, "stores")) == 1 &&
+		  !json_is_true(json_object_get(rec, "changed")) &&
+		  (constants_added || !json_array_size(json_object_get(rec, "added")));
+	size_t i;
+	const json_t *e;
+	json_array_foreach(json_object_get(rec, "via"), i, e)	/* the readers it is given */
+		if (json_integer_value(json_object_get(json_object_get(rs->loopnames,
+					json_string_value(e)), "stores")))
+			ok = false;
+	return ok;
+}
+
 /* A Constant value of the scan, as an evaluator value. */
 static bool push_constant(struct val ***items, size_t *n, struct val *v)
 {
@@ -1495,21 +1541,12 @@ static struct val *loop_values(struct resolver *rs, const json_t *iter, struct s
 	const json_t *e;
 	const char *id = name_id(iter);
 	if (id) {
-		if (!rs->loopnames) {
-			rs->loopnames = json_object();
-			scan_names(rs, rs->root, false, 0);
-		}
-		const json_t *rec = json_object_get(rs->loopnames, id);
 		const struct val *v = scope_value(&rs->arena, sc, id);
 		char *alias = scope_resolve(sc, id);
-		ok = !rs->loopnames_cut && json_integer_value(json_object_get(rec, "stores")) == 1 &&
-		     !json_is_true(json_object_get(rec, "changed")) && !alias && v &&
+		ok = container_fixed(rs, id, true) && !alias && v &&
 		     (v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_DICT);
 		free(alias);
-		json_array_foreach(json_object_get(rec, "via"), i, e)	/* the readers it is given */
-			if (json_integer_value(json_object_get(json_object_get(rs->loopnames,
-						json_string_value(e)), "stores")))
-				ok = false;
+		const json_t *rec = json_object_get(rs->loopnames, id);
 		size_t step = ok && v->kind == V_DICT ? 2 : 1;
 		for (i = 0; ok && i < v->seq.n; i += step)
 			ok = push_constant(&items, &n, val_ref(v->seq.items[i]));
