@@ -56,6 +56,21 @@ PY
 	assert_output 'pkg/auxfuncs.py 6 import 5 template'
 }
 
+@test "reached from another module's top level (numpy's cb_rules.py): the template and lookup scores stay" {
+	l_or > pkg/pkg/auxfuncs.py
+	cat >> pkg/pkg/auxfuncs.py <<'PY'
+
+def aliases():
+    for flavor in ("numpy", "python"):
+        eval("_%s_aliases" % flavor)
+PY
+	printf 'from .auxfuncs import l_or, aliases\nisbool = l_or(bool)\naliases()\n' > pkg/pkg/cb_rules.py
+	run --separate-stderr hits CodeExecution
+	assert_line 'pkg/auxfuncs.py 6 import 5 template'
+	assert_line 'pkg/auxfuncs.py 12 import 2 '
+	refute_output --regexp 'import 40'
+}
+
 @test "the same shapes built with +=, f-strings, str() and a join over a comprehension" {
 	cat > pkg/pkg/gen.py <<'PY'
 def make(names):
