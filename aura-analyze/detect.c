@@ -1829,6 +1829,99 @@ static bool only_looks_up(const struct walk *w, const json_t *node, int depth)
 	return true;
 }
 
+/*
+ * Known code that builds functions and calls nothing but what they are handed: f2py's
+ * `lambda v,f=f:not f(v)` — expressions as in only_looks_up, lambdas whose defaults do
+ * too, and calls only of a parameter of an enclosing lambda of the code.  A name the
+ * evaluator resolved (a module, a builtin: `lambda f=__import__: f("os")`) is refused, and
+ * so is any other call (`lambda v: os.system(v)`): the body of a lambda runs later, where
+ * its hits are weighed as a function's, so it must not be able to do anything itself.
+ */
+static bool calls_only_parameters(const struct walk *w, const json_t *node, const json_t *params,
+				  int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	size_t i = 0;
+	json_t *child;
+	if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+			if (!calls_only_parameters(w, child, params, depth + 1))
+				return false;
+		return true;
+	}
+	enum ast_kind kind = ast_kind(node);
+	switch (ast_kind_class(kind)) {
+	case AST_CLASS_CTX: case AST_CLASS_BOOLOP: case AST_CLASS_OPERATOR: case AST_CLASS_UNARYOP:
+	case AST_CLASS_CMPOP:
+		return true;
+	default:
+		break;
+	}
+	if (kind == AST_Name)
+		return !json_object_get(node, "_resolved");
+	if (kind == AST_Call) {
+		const json_t *func = json_object_get(node, "func");
+		const char *id = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
+		return id && json_object_get(params, id) && !json_object_get(func, "_resolved") &&
+		       !json_object_get(node, "_resolved") &&
+		       calls_only_parameters(w, json_object_get(node, "args"), params, depth + 1) &&
+		       calls_only_parameters(w, json_object_get(node, "keywords"), params, depth + 1);
+	}
+	if (kind == AST_Lambda) {
+		/* defaults are evaluated where the lambda is made; the body sees its parameters */
+		const json_t *args = json_object_get(node, "args");
+		if (!calls_only_parameters(w, json_object_get(args, "defaults"), params, depth + 1) ||
+		    !calls_only_parameters(w, json_object_get(args, "kw_defaults"), params, depth + 1))
+			return false;
+		json_t *inner = json_copy((json_t *)params);
+		if (!inner)
+			aura_oom();
+		static const char *const lists[] = { "posonlyargs", "args", "kwonlyargs" };
+		for (size_t l = 0; l < 3; l++)
+			json_array_foreach(json_object_get(args, lists[l]), i, child)
+				if (json_is_string(json_object_get(child, "arg")))
+					json_object_set_new(inner, json_string_value(json_object_get(child, "arg")), json_true());
+		static const char *const rest[] = { "vararg", "kwarg" };
+		for (size_t l = 0; l < 2; l++) {
+			const json_t *a = json_object_get(json_object_get(args, rest[l]), "arg");
+			if (json_is_string(a))
+				json_object_set_new(inner, json_string_value(a), json_true());
+		}
+		bool ok = calls_only_parameters(w, json_object_get(node, "body"), inner, depth + 1);
+		json_decref(inner);
+		return ok;
+	}
+	static const enum ast_kind reads[] = { AST_Module, AST_Expr, AST_Attribute, AST_Constant,
+					       AST_Tuple, AST_List, AST_Set, AST_Dict, AST_Subscript,
+					       AST_Slice, AST_BinOp, AST_UnaryOp, AST_BoolOp, AST_Compare,
+					       AST_IfExp, AST_keyword, AST_Starred };
+	while (i < sizeof reads / sizeof *reads && reads[i] != kind)
+		i++;
+	if (i == sizeof reads / sizeof *reads)
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!calls_only_parameters(w, child, params, depth + 1))
+			return false;
+	return true;
+}
+
+/* Known code that can do nothing of its own: lookups, or lambdas calling their parameters. */
+static bool known_and_inert(const struct walk *w, const json_t *payload)
+{
+	if (!payload)
+		return false;
+	if (only_looks_up(w, payload, 0))
+		return true;
+	json_t *none = json_object();
+	if (!none)
+		aura_oom();
+	bool ok = calls_only_parameters(w, payload, none, 0);
+	json_decref(none);
+	return ok;
+}
+
 /* A payload aura-rewrite built as a template sample (rule fold:template, docs/rewrite.md). */
 static bool is_template_sample(const json_t *payload)
 {
@@ -1897,10 +1990,12 @@ static void check_call(struct walk *w, const json_t *call, enum context c)
 		w->net_score = r->extracted, w->net_tag = "extracted";
 		w->net_note = "the download is only unpacked afterwards, nothing of it run here";
 	}
-	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
+	/* known code that can do nothing of its own: a template sample's score, or lookup */
+	const json_t *payload = json_object_get(call, "_payload");
+	if (r && is_template_sample(payload))
+		w->template_sample = r->has_template_sample[c] && known_and_inert(w, payload);
+	else if (r && r->has_lookup[c] && known_and_inert(w, payload))
 		w->lookup = true;
-	if (r && r->has_template_sample[c] && is_template_sample(json_object_get(call, "_payload")))
-		w->template_sample = true;
 	if (r && r->has_constant_name[c])
 		w->constant_name = module_name_literal(call);
 	if (r)

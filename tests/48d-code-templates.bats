@@ -141,7 +141,7 @@ PY
 	weighs_in_full 5
 }
 
-@test "look-alike: a template whose literal text runs a command: the sample's own hit counts" {
+@test "look-alike: a template whose literal text runs a command: the sample's own hit counts, the exec in full" {
 	cat > pkg/pkg/m.py <<'PY'
 def build(*f):
     t = ''
@@ -154,8 +154,7 @@ PY
 	run --separate-stderr hits ShellCommand
 	assert_success
 	assert_line 'pkg/m.py 5 import 50 payload'
-	run --separate-stderr hits CodeExecution
-	assert_output 'pkg/m.py 5 import 5 template'
+	weighs_in_full 5
 }
 
 @test "look-alike: the count written into a string of the code (system('x%d')) weighs in full" {
@@ -242,4 +241,32 @@ exec("".join(parts))
 PY
 	run --separate-stderr payloads m.py
 	assert_output '["import os",["fold:join"]]'
+}
+
+@test "f2py's l_not(): a constant lambda that only calls its own parameter takes the lookup score" {
+	cat > pkg/pkg/m.py <<'PY'
+def l_not(f):
+    return eval('lambda v,f=f:not f(v)')
+
+isnot = l_not(bool)
+PY
+	run --separate-stderr hits CodeExecution
+	assert_output 'pkg/m.py 2 import 2 '
+}
+
+@test "look-alike: a lambda whose body or default does something itself weighs in full at install" {
+	cat > pkg/setup.py <<'PY'
+from setuptools import setup
+def mk(*f):
+    t = 'lambda v'
+    for i in range(len(f)):
+        t += ',f%d=f[%d]' % (i, i)
+    return eval(t + ': __import__("os").system(v)')
+mk(1)("id")
+g = eval('lambda f=__import__: f("os")')
+h = eval('lambda v: __import__("os").system(v)')
+setup(name="pkg")
+PY
+	run --separate-stderr hits CodeExecution
+	assert_output "$(printf 'setup.py 6 install 100 \nsetup.py 8 install 100 \nsetup.py 9 install 100 ')"
 }
