@@ -247,11 +247,13 @@ static void kill_scan(struct sim *s, const json_t *node, int depth)
 }
 
 /*
- * Names a nested def, lambda, class or comprehension mentions, and global/nonlocal
- * names: code that runs at another time may rebind or change them, so they are never
- * followed.  Comprehensions are included for their own targets' sake.
+ * Names a nested def, lambda, class or generator expression mentions (but a
+ * comprehension's own target), and global/nonlocal names: code that runs at another time
+ * may rebind or change them, so they are never followed.  A list comprehension runs where
+ * it is, so kill_scan sees what it does (a walrus, an append).
  */
-static void collect_untracked(json_t *set, const json_t *node, bool nested, int depth)
+static void collect_untracked(json_t *set, const json_t *node, bool nested, const json_t *own,
+			      int depth)
 {
 	if (!node || depth > 4 * MAX_DEPTH)
 		return;
@@ -259,12 +261,12 @@ static void collect_untracked(json_t *set, const json_t *node, bool nested, int 
 	json_t *child;
 	if (json_is_array(node)) {
 		json_array_foreach(node, i, child)
-			collect_untracked(set, child, nested, depth + 1);
+			collect_untracked(set, child, nested, own, depth + 1);
 		return;
 	}
 	switch (ast_kind(node)) {
 	case AST_Name:
-		if (nested && str_field(node, "id"))
+		if (nested && str_field(node, "id") && !json_object_get(own, str_field(node, "id")))
 			json_object_set_new(set, str_field(node, "id"), json_true());
 		return;
 	case AST_Global: case AST_Nonlocal:
@@ -273,15 +275,32 @@ static void collect_untracked(json_t *set, const json_t *node, bool nested, int 
 				json_object_set_new(set, json_string_value(child), json_true());
 		return;
 	case AST_FunctionDef: case AST_AsyncFunctionDef: case AST_ClassDef: case AST_Lambda:
-	case AST_ListComp: case AST_SetComp: case AST_DictComp: case AST_GeneratorExp:
 		nested = true;
 		break;
+	case AST_GeneratorExp: case AST_ListComp: case AST_SetComp: case AST_DictComp: {
+		/* its targets are its own (a name target: what a comprehension binds in the
+		 * enclosing def is a walrus, which kill_scan sees); a generator runs when it is
+		 * consumed, not where it is, so what it mentions is untracked */
+		json_t *mine = own ? json_copy((json_t *)own) : json_object();
+		if (!mine)
+			aura_oom();
+		json_array_foreach(json_object_get(node, "generators"), i, child)
+			if (ast_is(json_object_get(child, "target"), AST_Name))
+				json_object_set_new(mine, str_field(json_object_get(child, "target"), "id"),
+						    json_true());
+		bool later = nested || ast_is(node, AST_GeneratorExp);
+		struct ast_children it;
+		for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+			collect_untracked(set, child, later, mine, depth + 1);
+		json_decref(mine);
+		return;
+	}
 	default:
 		break;
 	}
 	struct ast_children it;
 	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
-		collect_untracked(set, child, nested, depth + 1);
+		collect_untracked(set, child, nested, own, depth + 1);
 }
 
 /* ---- expressions ---- */
@@ -861,7 +880,7 @@ bool template_sample(const json_t *body, const json_t *call, const json_t *arg,
 	json_t *untracked = json_object();
 	if (!untracked)
 		aura_oom();
-	collect_untracked(untracked, body, false, 0);
+	collect_untracked(untracked, body, false, NULL, 0);
 	struct tval all = { .kind = T_TEXT };
 	bool ok = true;
 	for (int64_t count = 1; ok && count <= SAMPLE_COUNTS; count++) {

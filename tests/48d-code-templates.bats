@@ -87,6 +87,18 @@ PY
 	assert_output 'pkg/gen.py 7 import 5 template'
 }
 
+@test "a loop and a generator over the count sharing the index's name: the generator's is its own" {
+	py m.py <<'PY'
+def l_and(*f):
+    l1 = 'lambda v'
+    for i in range(len(f)):
+        l1 += ',f%d=f[%d]' % (i, i)
+    return eval(l1 + ':' + ' and '.join('f%d(v)' % i for i in range(len(f))))
+PY
+	run --separate-stderr payloads m.py
+	assert_output '["lambda v,f0=f[0]:f0(v)\nlambda v,f0=f[0],f1=f[1]:f0(v) and f1(v)\nlambda v,f0=f[0],f1=f[1],f2=f[2]:f0(v) and f1(v) and f2(v)",["fold:template"]]'
+}
+
 @test "look-alike: a fragment picked by the count (['__imp', 'ort__'][i]) weighs in full" {
 	cat > pkg/pkg/m.py <<'PY'
 def build(*f):
