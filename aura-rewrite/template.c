@@ -86,11 +86,30 @@ static struct tval tv_text(const char *p, size_t n)
 	return v;
 }
 
-/* Append `from` (text) to `to` (text), shifting its holes. */
+static bool ident_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       (unsigned char)c >= 0x80;
+}
+
+/*
+ * Append `from` (text) to `to` (text), shifting its holes.  Two pieces that would make
+ * one word (`'__impor' + 't'`) are refused, unless one side is a counted integer (`f0`,
+ * checked by template_holes_ok): which pieces meet may change with the count, and a word
+ * only some count spells must not hide from the samples.
+ */
 static bool text_append(struct tval *to, const struct tval *from)
 {
 	if (to->text.len + from->text.len > MAX_TEXT)
 		return false;
+	if (to->text.len && from->text.len && ident_byte(to->text.s[to->text.len - 1]) &&
+	    ident_byte(from->text.s[0])) {
+		bool hole_before = to->nholes && to->holes[to->nholes - 1].off +
+						 to->holes[to->nholes - 1].len == to->text.len;
+		bool hole_after = from->nholes && from->holes[0].off == 0;
+		if (!hole_before && !hole_after)
+			return false;
+	}
 	size_t base = to->text.len;
 	strbuf_add(&to->text, from->text.s ? from->text.s : "", from->text.len);
 	if (from->nholes) {
@@ -414,8 +433,11 @@ static struct tval binop(struct sim *s, const json_t *e, int depth)
 	} else if (op == AST_Mult && ((l.kind == T_TEXT && r.kind == T_INT) ||
 				      (l.kind == T_INT && r.kind == T_TEXT))) {
 		const struct tval *t = l.kind == T_TEXT ? &l : &r, *n = l.kind == T_INT ? &l : &r;
+		/* a counted repetition repeats as often as the sample's count, whatever
+		 * arithmetic made it (`'t' * (len(f) - 3)` is not '' in every sample) */
+		int64_t times = n->counted ? s->count : n->i;
 		out = (struct tval){ .kind = T_TEXT };
-		for (int64_t k = 0; k < n->i && out.kind == T_TEXT; k++)
+		for (int64_t k = 0; k < times && out.kind == T_TEXT; k++)
 			if (!spend(s, depth) || !text_append(&out, t))
 				tv_clear(&out);
 	}

@@ -282,3 +282,32 @@ PY
 	run --separate-stderr hits CodeExecution
 	assert_output "$(printf 'setup.py 6 install 100 \nsetup.py 8 install 100 \nsetup.py 9 install 100 ')"
 }
+
+@test "look-alike: a counted repetition shifted by arithmetic is sampled by the count, not the value" {
+	cat > pkg/setup.py <<'PY'
+from setuptools import setup
+def mk(*f):
+    return eval('__impor' + 't' * (len(f) - 3) + '_' * (len(f) - 2))
+mk(1, 2, 3, 4)("os").system("id")
+setup(name="pkg")
+PY
+	run --separate-stderr hits CodeExecution
+	assert_output 'setup.py 3 install 100 '
+}
+
+@test "look-alike: pieces a count puts side by side into one word (exec from 'ex' + 'ec') weigh in full" {
+	cat > pkg/setup.py <<'PY'
+from setuptools import setup
+def mk(a, b):
+    t = 'lambda v: ex'
+    for i in range(len(a)):
+        t += 'ec'
+    for i in range(len(b)):
+        t += '(v)'
+    return eval(t)
+mk([1], [1])("import os")
+setup(name="pkg")
+PY
+	run --separate-stderr hits CodeExecution
+	assert_output 'setup.py 8 install 100 '
+}
