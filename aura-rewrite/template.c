@@ -1012,6 +1012,8 @@ static void bound_names(json_t *set, const json_t *node, int depth)
 
 bool template_holes_ok(const json_t *tree, const struct template_sample *s)
 {
+	if (!json_is_object(tree))
+		return false;	/* no tree: nothing was checked */
 	if (!s->nholes)
 		return true;
 	struct spanctx c = { NULL, 0 };
