@@ -64,6 +64,11 @@ struct resolver {
 	bool loopnames_cut;	/* the scan did not see the whole tree: trust no name */
 	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
 	const json_t *body;	/* the statements of the def being walked (NULL elsewhere) */
+	/* A container bound once that the file only adds constants to (`L = []` then
+	 * `L.append("c")`): not its value anywhere, but a loop over it takes these elements
+	 * and the constants added (loop_values).  name -> value. */
+	struct named_val { const char *name; struct val *v; } *growing;
+	size_t ngrowing;
 	unsigned templates;	/* template samples tried in this tree (on_template) */
 };
 
@@ -946,6 +951,11 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 				scope_bind_value(&rs->arena, sc, id, value->v);
 			else
 				scope_bind(sc, id, NULL);
+			if (value->v && !value->name && mutable(value->v) && !container_fixed(rs, id, false) &&
+			    container_fixed(rs, id, true)) {
+				rs->growing = xrealloc(rs->growing, (rs->ngrowing + 1) * sizeof *rs->growing);
+				rs->growing[rs->ngrowing++] = (struct named_val){ id, val_ref(value->v) };
+			}
 			note_binding(rs, sc, id);
 		}
 		if (rs->rerun)
@@ -1542,6 +1552,9 @@ static struct val *loop_values(struct resolver *rs, const json_t *iter, struct s
 	const char *id = name_id(iter);
 	if (id) {
 		const struct val *v = scope_value(&rs->arena, sc, id);
+		for (i = rs->ngrowing; !v && i-- > 0;)	/* bound once in the file: one of that name */
+			if (!strcmp(rs->growing[i].name, id))
+				v = rs->growing[i].v;
 		char *alias = scope_resolve(sc, id);
 		ok = container_fixed(rs, id, true) && !alias && v &&
 		     (v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_DICT);
@@ -1969,5 +1982,8 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	json_decref(rs.defs);
 	json_decref(rs.classes);
 	json_decref(rs.loopnames);
+	for (size_t i = 0; i < rs.ngrowing; i++)
+		val_unref(rs.growing[i].v);
+	free(rs.growing);
 	scope_arena_free(&rs.arena);
 }
