@@ -1455,7 +1455,8 @@ static void scan_names(struct resolver *rs, const json_t *node, bool read_ok, in
 		const json_t *recv = ast_is(func, AST_Attribute) ? json_object_get(func, "value") : NULL;
 		const char *method = recv ? str_field(func, "attr") : NULL;
 		const char *builtin = reading_builtin(name_id(func)) ? name_id(func) : NULL;
-		bool joins = method && !strcmp(method, "join") && ast_is(recv, AST_Constant);
+		/* a str or bytes literal's method ("".join(x), "xs".translate(t)) only reads x */
+		bool joins = method && ast_is(recv, AST_Constant);
 		if (name_id(recv))
 			scan_method(rs, name_id(recv), method, args);
 		else
