@@ -51,6 +51,7 @@ struct walk {
 	const char *net_tag, *net_note;
 	bool lookup;			/* the known code the call runs only looks up (rule lookup) */
 	bool known_code;		/* the interpreter runs code written out in the package (known_code) */
+	bool template_sample;		/* the code run is a template sample (rule template) */
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	json_t *changed;		/* name -> true: a list the file changes (+=, append, x[i] =) */
@@ -309,7 +310,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	bool lookup = !fixed && !tool && !syslib && !own && w->lookup && r->has_lookup[c];
 	bool known = !fixed && !tool && !syslib && !own && !lookup && w->known_code &&
 		     r->has_known_code[c];
-	bool constname = !fixed && !tool && !syslib && !own && !lookup && !known && w->constant_name &&
+	bool templ = !fixed && !tool && !syslib && !own && !lookup && !known && w->template_sample &&
+		     r->has_template_sample[c];
+	bool constname = !fixed && !tool && !syslib && !own && !lookup && !known && !templ && w->constant_name &&
 			 r->has_constant_name[c];
 	/* A signature in test code or a repository script nothing runs (a CI script's
 	 * installer URL): its rule's `unshipped` score; what runs it is scored where it runs. */
@@ -325,6 +328,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (known)
 		append_note(&msg, ": the interpreter running code written out in the package, "
 			    "whose own findings count here");
+	if (templ)
+		append_note(&msg, ": code built from literal templates whose only unknowns are counts"
+			    " (a sample of it is analysed)");
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
@@ -344,6 +350,7 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	int score = net ? w->net_score[c] : fixed ? r->fixed_host[c] : tool ? r->build_tool[c]
 			: syslib ? r->system_library[c]
 			: own ? r->package_file[c] : lookup ? r->lookup[c] : known ? r->known_code[c]
+			: templ ? r->template_sample[c]
 			: constname ? r->constant_name[c] : unshipped ? r->unshipped[c]
 			: r->score[c];
 	json_t *hit = rule_hit_new(r, c, score, w->artifact,
@@ -366,6 +373,8 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_array_append_new(tags, json_string("lookup"));
 	if (known)
 		json_array_append_new(tags, json_string("known-code"));
+	if (templ)
+		json_array_append_new(tags, json_string("template"));
 	if (constname)
 		json_array_append_new(tags, json_string("constant-name"));
 	if (w->repo_code)
@@ -2723,6 +2732,110 @@ static bool known_interpreter_code(const json_t *call)
 }
 
 /*
+ * Known code that builds functions and calls nothing but what they are handed: f2py's
+ * `lambda v,f=f:not f(v)` — expressions as in only_looks_up, lambdas whose defaults do
+ * too, and calls only of a parameter of an enclosing lambda of the code.  A name the
+ * evaluator resolved (a module, a builtin: `lambda f=__import__: f("os")`) is refused, and
+ * so is any other call (`lambda v: os.system(v)`): the body of a lambda runs later, where
+ * its hits are weighed as a function's, so it must not be able to do anything itself.
+ */
+static bool calls_only_parameters(const struct walk *w, const json_t *node, const json_t *params,
+				  int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	size_t i = 0;
+	json_t *child;
+	if (json_is_array(node)) {
+		json_array_foreach(node, i, child)
+			if (!calls_only_parameters(w, child, params, depth + 1))
+				return false;
+		return true;
+	}
+	enum ast_kind kind = ast_kind(node);
+	switch (ast_kind_class(kind)) {
+	case AST_CLASS_CTX: case AST_CLASS_BOOLOP: case AST_CLASS_OPERATOR: case AST_CLASS_UNARYOP:
+	case AST_CLASS_CMPOP:
+		return true;
+	default:
+		break;
+	}
+	if (kind == AST_Name)
+		return !json_object_get(node, "_resolved");
+	if (kind == AST_Call) {
+		const json_t *func = json_object_get(node, "func");
+		const char *id = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
+		return id && json_object_get(params, id) && !json_object_get(func, "_resolved") &&
+		       !json_object_get(node, "_resolved") &&
+		       calls_only_parameters(w, json_object_get(node, "args"), params, depth + 1) &&
+		       calls_only_parameters(w, json_object_get(node, "keywords"), params, depth + 1);
+	}
+	if (kind == AST_Lambda) {
+		/* defaults are evaluated where the lambda is made; the body sees its parameters */
+		const json_t *args = json_object_get(node, "args");
+		if (!calls_only_parameters(w, json_object_get(args, "defaults"), params, depth + 1) ||
+		    !calls_only_parameters(w, json_object_get(args, "kw_defaults"), params, depth + 1))
+			return false;
+		json_t *inner = json_copy((json_t *)params);
+		if (!inner)
+			aura_oom();
+		static const char *const lists[] = { "posonlyargs", "args", "kwonlyargs" };
+		for (size_t l = 0; l < 3; l++)
+			json_array_foreach(json_object_get(args, lists[l]), i, child)
+				if (json_is_string(json_object_get(child, "arg")))
+					json_object_set_new(inner, json_string_value(json_object_get(child, "arg")), json_true());
+		static const char *const rest[] = { "vararg", "kwarg" };
+		for (size_t l = 0; l < 2; l++) {
+			const json_t *a = json_object_get(json_object_get(args, rest[l]), "arg");
+			if (json_is_string(a))
+				json_object_set_new(inner, json_string_value(a), json_true());
+		}
+		bool ok = calls_only_parameters(w, json_object_get(node, "body"), inner, depth + 1);
+		json_decref(inner);
+		return ok;
+	}
+	static const enum ast_kind reads[] = { AST_Module, AST_Expr, AST_Attribute, AST_Constant,
+					       AST_Tuple, AST_List, AST_Set, AST_Dict, AST_Subscript,
+					       AST_Slice, AST_BinOp, AST_UnaryOp, AST_BoolOp, AST_Compare,
+					       AST_IfExp, AST_keyword, AST_Starred };
+	while (i < sizeof reads / sizeof *reads && reads[i] != kind)
+		i++;
+	if (i == sizeof reads / sizeof *reads)
+		return false;
+	struct ast_children it;
+	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
+		if (!calls_only_parameters(w, child, params, depth + 1))
+			return false;
+	return true;
+}
+
+/* Known code that can do nothing of its own: lookups, or lambdas calling their parameters. */
+static bool known_and_inert(const struct walk *w, const json_t *payload)
+{
+	if (!payload)
+		return false;
+	if (only_looks_up(w, payload, 0))
+		return true;
+	json_t *none = json_object();
+	if (!none)
+		aura_oom();
+	bool ok = calls_only_parameters(w, payload, none, 0);
+	json_decref(none);
+	return ok;
+}
+
+/* A payload aura-rewrite built as a template sample (rule fold:template, docs/rewrite.md). */
+static bool is_template_sample(const json_t *payload)
+{
+	size_t i;
+	const json_t *rule;
+	json_array_foreach(json_object_get(json_object_get(payload, "_origin"), "rules"), i, rule)
+		if (json_is_string(rule) && !strcmp(json_string_value(rule), "fold:template"))
+			return true;
+	return false;
+}
+
+/*
  * The module a dynamic import names when its first argument is a string literal written in
  * the code (`__import__("tkinter")`, `importlib.import_module("pkg.sub")`): an import written
  * another way, not a module chosen at run time.  A name folded from decoded text or built at
@@ -2828,7 +2941,11 @@ static const json_t *check_call(struct walk *w, const json_t *call, enum context
 		w->net_score = r->extracted, w->net_tag = "extracted";
 		w->net_note = "the download is only unpacked afterwards, nothing of it run here";
 	}
-	if (r && r->has_lookup[c] && only_looks_up(w, json_object_get(call, "_payload"), 0))
+	/* known code that can do nothing of its own: a template sample's score, or lookup */
+	const json_t *payload = json_object_get(call, "_payload");
+	if (r && is_template_sample(payload))
+		w->template_sample = r->has_template_sample[c] && known_and_inert(w, payload);
+	else if (r && r->has_lookup[c] && known_and_inert(w, payload))
 		w->lookup = true;
 	if (r && r->has_known_code[c] && known_interpreter_code(call))
 		w->known_code = true;
@@ -2841,6 +2958,7 @@ static const json_t *check_call(struct walk *w, const json_t *call, enum context
 	w->net_score = NULL;
 	w->lookup = false;
 	w->known_code = false;
+	w->template_sample = false;
 	w->constant_name = NULL;
 	w->fixed_host = NULL;
 	w->build_tool = NULL;

@@ -333,6 +333,8 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->lookup, r->has_lookup, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "known_code"))
 			ok = load_scores(ld, v, r->known_code, r->has_known_code, CTX_FUNCTION);
+		else if (!is_strings && !is_flow && !strcmp(key, "template"))
+			ok = load_scores(ld, v, r->template_sample, r->has_template_sample, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "constant_name"))
 			ok = load_scores(ld, v, r->constant_name, r->has_constant_name, CTX_FUNCTION);
 		else if ((is_flow || is_strings) && !strcmp(key, "unshipped"))
@@ -350,7 +352,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, in_commands, unshipped"
 				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
-				     : ", fixed_host, build_tool, package_file, path_argument, system_library, verified, opt_in, extracted, lookup, known_code, constant_name");
+				     : ", fixed_host, build_tool, package_file, path_argument, system_library, verified, opt_in, extracted, lookup, known_code, template, constant_name");
 		if (!ok)
 			return false;
 	}

@@ -52,6 +52,11 @@ struct rule {
 	 * it runs): the process is no unknown program */
 	int known_code[CTX_COUNT];
 	bool has_known_code[CTX_COUNT];
+	/* calls: the score when the code run is a template sample (aura-rewrite's payload with
+	 * rule fold:template): text built from literal templates whose only unknowns are
+	 * counts, weighed by what the sample does (its own hits count) */
+	int template_sample[CTX_COUNT];
+	bool has_template_sample[CTX_COUNT];
 	int constant_name[CTX_COUNT];	/* __import__("tkinter"): a module named in the code */
 	bool has_constant_name[CTX_COUNT];
 	/* flows: the score in test code or a repository script nothing runs on install or

@@ -401,7 +401,11 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 	bool verified = has_tag(k->hit, "verified") && k->r->has_verified[c];
 	bool opt_in = has_tag(k->hit, "opt-in") && k->r->has_opt_in[c];
 	bool unpacked = has_tag(k->hit, "extracted") && k->r->has_extracted[c];
-	int score = own ? k->r->own_service[c] : verified ? k->r->verified[c]
+	/* Code run that is known (a lookup, a template sample): its own hits are kept too. */
+	bool lookup = has_tag(k->hit, "lookup") && k->r->has_lookup[c];
+	bool templ = has_tag(k->hit, "template") && k->r->has_template_sample[c];
+	int score = lookup ? k->r->lookup[c] : templ ? k->r->template_sample[c]
+		    : own ? k->r->own_service[c] : verified ? k->r->verified[c]
 		    : opt_in ? k->r->opt_in[c] : unpacked ? k->r->extracted[c]
 		    : k->fixed && k->r->has_fixed_host[c] ? k->r->fixed_host[c]
 		    : tool ? k->r->build_tool[c] : syslib ? k->r->system_library[c] : k->r->score[c];

@@ -55,9 +55,16 @@ void payload_detach(json_t *call)
 
 json_t *payload_parse(const char *src, size_t n)
 {
+	return payload_parse_checked(src, n, NULL);
+}
+
+json_t *payload_parse_checked(const char *src, size_t n, bool *clean)
+{
 	struct jsonw w;
 	jw_init(&w);
 	json_t *tree = NULL;
+	if (clean)
+		*clean = false;
 	/* A payload is small code: a short time limit keeps a crafted one from stalling us. */
 	struct pyparse_limits lim = { .max_depth = PYPARSE_DEFAULT_DEPTH, .timeout_ms = 2000 };
 	struct pyparse_report rep;
@@ -65,6 +72,9 @@ json_t *payload_parse(const char *src, size_t n)
 		/* lib/jsonr, not json_loadb: a payload may nest deeper than jansson's 2048 levels. */
 		struct jsonr_error err;
 		tree = jsonr_parse(w.buf, w.len, &err);
+		if (clean)	/* every byte read as Python, nothing cut */
+			*clean = !rep.syntax_error && !rep.truncated && !rep.timed_out && !rep.oversize &&
+				 !rep.overload && !rep.nul_bytes && !rep.decode_error;
 	}
 	jw_free(&w);
 	return tree;

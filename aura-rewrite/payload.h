@@ -24,6 +24,9 @@ json_t *payload_attach(json_t *call, const struct val *code, unsigned depth);
 /* Parse `src` (n bytes) with the payload parser: the Module tree, or NULL (timed out, no parser). */
 json_t *payload_parse(const char *src, size_t n);
 
+/* payload_parse, and whether the text parsed cleanly (no syntax error, nothing cut). */
+json_t *payload_parse_checked(const char *src, size_t n, bool *clean);
+
 /* Remove `call`'s `_payload` (from an earlier run), without a recursive release. */
 void payload_detach(json_t *call);
 

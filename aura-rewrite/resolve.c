@@ -15,6 +15,7 @@
 #include "scope.h"
 #include "stagehits.h"
 #include "strbuf.h"
+#include "template.h"
 
 /* Longest canonical name kept: a getattr chain of long strings must not grow without end. */
 #define MAX_NAME 512
@@ -62,6 +63,13 @@ struct resolver {
 	const json_t *root;	/* the tree being rewritten, for that scan */
 	bool loopnames_cut;	/* the scan did not see the whole tree: trust no name */
 	json_t *classes;	/* class name -> its ClassDef (the last one seen) */
+	const json_t *body;	/* the statements of the def being walked (NULL elsewhere) */
+	/* A container bound once that the file only adds constants to (`L = []` then
+	 * `L.append("c")`): not its value anywhere, but a loop over it takes these elements
+	 * and the constants added (loop_values).  name -> value. */
+	struct named_val { const char *name; struct val *v; } *growing;
+	size_t ngrowing;
+	unsigned templates;	/* template samples tried in this tree (on_template) */
 };
 
 /* What walking an expression found out: its canonical name and/or its constant value. */
@@ -81,6 +89,8 @@ static void res_free(struct res r)
 static struct res visit(struct resolver *rs, json_t *node, struct scope *sc, int depth);
 static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
 			int depth);
+static bool container_fixed(struct resolver *rs, const char *id, bool constants_added);
+static void scan_tree(struct resolver *rs, const json_t *tree, int depth);
 
 /* ---- small helpers on nodes ---- */
 
@@ -659,12 +669,16 @@ static void on_payload(struct resolver *rs, json_t *call, const struct val *code
 	json_object_set_new(origin, "rules", val_rules_json(code));
 	json_object_set_new(origin, "depth", json_integer(rs->payload_depth + 1));
 	json_object_set_new(tree, "_origin", origin);
+	scan_tree(rs, tree, depth);	/* its names, for container_fixed */
 	struct scope *ps = scope_new(&rs->arena, SCOPE_MODULE, sc);
 	json_t *saved = rs->anchor;
 	if (!rs->anchor)
 		rs->anchor = call;
 	rs->payload_depth++;
+	const json_t *body = rs->body;	/* the payload's statements are no part of the def's */
+	rs->body = NULL;
 	res_free(visit(rs, tree, ps, depth + 2));
+	rs->body = body;
 	rs->payload_depth--;
 	rs->anchor = saved;
 }
@@ -698,6 +712,41 @@ static void on_interpreter_code(struct resolver *rs, json_t *call, json_t *word,
 	else if (rs->rerun)
 		json_object_del(call, "_payload_source"), payload_detach(call);
 	val_unref(code);
+}
+
+/* Template samples tried per tree: each costs a pass over its def. */
+#define TEMPLATE_MAX 32
+
+/*
+ * exec/eval of text a def builds from literal templates and counts it does not fix
+ * (template.c): the samples, one per count, are the payload (rule `fold:template`), kept
+ * only when they parse and their integers name the sample's own variables or index
+ * values nobody computed.  False when there is no such payload.
+ */
+static bool on_template(struct resolver *rs, json_t *call, struct scope *sc, int depth)
+{
+	const json_t *arg = json_array_get(json_object_get(call, "args"), 0);
+	struct template_sample t;
+	if (!rs->body || rs->budget.exhausted || rs->templates >= TEMPLATE_MAX ||
+	    rs->payload_depth >= rs->budget.max_payload_depth)
+		return false;
+	rs->templates++;
+	if (!template_sample(rs->body, call, arg, &t))
+		return false;
+	bool clean = false;
+	payload_parse_checked(t.text, t.len, &clean);	/* the tree is the arena's */
+	bool kept = false;
+	if (clean) {
+		struct val *code = val_copy(V_STR, t.text, t.len);
+		val_add_rule(code, "fold:template");
+		on_payload(rs, call, code, sc, depth);
+		val_unref(code);
+		kept = template_holes_ok(json_object_get(call, "_payload"), &t);
+	}
+	if (!kept)
+		json_object_del(call, "_payload_source"), payload_detach(call);
+	template_sample_free(&t);
+	return kept;
 }
 
 static void on_marshal(struct resolver *rs, json_t *call, const struct val *blob)
@@ -794,6 +843,8 @@ static struct res on_call(struct resolver *rs, json_t *node, struct scope *sc, i
 
 	if (is_code_runner(callee) && a.complete && a.npos >= 1 && val_is_text(a.pos[0]))
 		on_payload(rs, node, a.pos[0], sc, depth);
+	else if (is_code_runner(callee) && a.npos >= 1 && on_template(rs, node, sc, depth))
+		;	/* built from literal templates and counts: a sample is the payload */
 	else if (is_code_runner(callee) && rs->rerun)	/* a loop's may come back (on_for) */
 		json_object_del(node, "_payload_source"), payload_detach(node);
 	else if (callee && !strcmp(callee, "marshal.loads") && a.npos >= 1)
@@ -912,10 +963,18 @@ static void note_binding(struct resolver *rs, struct scope *sc, const char *name
 	rs->kills[rs->nkills++] = (struct kill){ sc, name };
 }
 
+/* A list, dict or bytearray: code may change it after it is bound. */
+static bool mutable(const struct val *v)
+{
+	return v->kind == V_LIST || v->kind == V_DICT || (v->kind == V_BYTES && v->bytearray);
+}
+
 /*
  * Bind what an assignment target names: a plain name becomes an alias of the value's
  * canonical name (`s = os.system`), or stands for its constant value (`k = 'sys'+'tem'`),
- * or is unknown; unpacking a known tuple binds each name.  Attribute and subscript
+ * or is unknown; unpacking a known tuple binds each name.  A list, dict or bytearray
+ * stands for its value only when the file never changes a container of that name
+ * (`x.append(v)`, `x[0] = v`, `fill(x)`: container_fixed).  Attribute and subscript
  * targets bind nothing but their parts are still read.
  */
 static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const struct res *value,
@@ -928,10 +987,15 @@ static void bind_target(struct resolver *rs, json_t *t, struct scope *sc, const 
 		if (id) {
 			if (value->name && !pseudo(value->name))
 				scope_bind(sc, id, value->name);
-			else if (value->v && !value->name)
+			else if (value->v && !value->name && (!mutable(value->v) || container_fixed(rs, id, false)))
 				scope_bind_value(&rs->arena, sc, id, value->v);
 			else
 				scope_bind(sc, id, NULL);
+			if (value->v && !value->name && mutable(value->v) && !container_fixed(rs, id, false) &&
+			    container_fixed(rs, id, true)) {
+				rs->growing = xrealloc(rs->growing, (rs->ngrowing + 1) * sizeof *rs->growing);
+				rs->growing[rs->ngrowing++] = (struct named_val){ id, val_ref(value->v) };
+			}
 			note_binding(rs, sc, id);
 		}
 		if (rs->rerun)
@@ -1431,7 +1495,8 @@ static void scan_names(struct resolver *rs, const json_t *node, bool read_ok, in
 		const json_t *recv = ast_is(func, AST_Attribute) ? json_object_get(func, "value") : NULL;
 		const char *method = recv ? str_field(func, "attr") : NULL;
 		const char *builtin = reading_builtin(name_id(func)) ? name_id(func) : NULL;
-		bool joins = method && !strcmp(method, "join") && ast_is(recv, AST_Constant);
+		/* a str or bytes literal's method ("".join(x), "xs".translate(t)) only reads x */
+		bool joins = method && ast_is(recv, AST_Constant);
 		if (name_id(recv))
 			scan_method(rs, name_id(recv), method, args);
 		else
@@ -1460,6 +1525,41 @@ static void scan_names(struct resolver *rs, const json_t *node, bool read_ok, in
 	json_object_foreach((json_t *)node, key, value)
 		if (key[0] != '_' && (json_is_object(value) || json_is_array(value)))
 			scan_names(rs, value, field_reads(node, key), depth + 1);
+}
+
+/* The scan of the file (made once, when first needed), joined by the payload `tree` if any. */
+static void scan_tree(struct resolver *rs, const json_t *tree, int depth)
+{
+	if (!rs->loopnames) {
+		rs->loopnames = json_object();
+		if (!rs->loopnames)
+			aura_oom();
+		scan_names(rs, rs->root, false, 0);
+	}
+	if (tree)
+		scan_names(rs, tree, false, depth);
+}
+
+/*
+ * Whether the file binds `id` once and never changes a container of that name: no item
+ * stored, no method but those that read (or, with `constants_added`, add constants:
+ * they are elements of a loop's iterable too), never handed to a call that may change it.
+ * The scan is made once per tree (payload trees join it as they are attached).
+ */
+static bool container_fixed(struct resolver *rs, const char *id, bool constants_added)
+{
+	scan_tree(rs, NULL, 0);
+	const json_t *rec = json_object_get(rs->loopnames, id);
+	bool ok = !rs->loopnames_cut && json_integer_value(json_object_get(rec, "stores")) == 1 &&
+		  !json_is_true(json_object_get(rec, "changed")) &&
+		  (constants_added || !json_array_size(json_object_get(rec, "added")));
+	size_t i;
+	const json_t *e;
+	json_array_foreach(json_object_get(rec, "via"), i, e)	/* the readers it is given */
+		if (json_integer_value(json_object_get(json_object_get(rs->loopnames,
+					json_string_value(e)), "stores")))
+			ok = false;
+	return ok;
 }
 
 /* A Constant value of the scan, as an evaluator value. */
@@ -1492,21 +1592,15 @@ static struct val *loop_values(struct resolver *rs, const json_t *iter, struct s
 	const json_t *e;
 	const char *id = name_id(iter);
 	if (id) {
-		if (!rs->loopnames) {
-			rs->loopnames = json_object();
-			scan_names(rs, rs->root, false, 0);
-		}
-		const json_t *rec = json_object_get(rs->loopnames, id);
 		const struct val *v = scope_value(&rs->arena, sc, id);
+		for (i = rs->ngrowing; !v && i-- > 0;)	/* bound once in the file: one of that name */
+			if (!strcmp(rs->growing[i].name, id))
+				v = rs->growing[i].v;
 		char *alias = scope_resolve(sc, id);
-		ok = !rs->loopnames_cut && json_integer_value(json_object_get(rec, "stores")) == 1 &&
-		     !json_is_true(json_object_get(rec, "changed")) && !alias && v &&
+		ok = container_fixed(rs, id, true) && !alias && v &&
 		     (v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_DICT);
 		free(alias);
-		json_array_foreach(json_object_get(rec, "via"), i, e)	/* the readers it is given */
-			if (json_integer_value(json_object_get(json_object_get(rs->loopnames,
-						json_string_value(e)), "stores")))
-				ok = false;
+		const json_t *rec = json_object_get(rs->loopnames, id);
 		size_t step = ok && v->kind == V_DICT ? 2 : 1;
 		for (i = 0; ok && i < v->seq.n; i += step)
 			ok = push_constant(&items, &n, val_ref(v->seq.items[i]));
@@ -1898,7 +1992,9 @@ static void run_function(struct resolver *rs, struct deferred d)
 	collect_locals(rs, body, fs, d.depth + 1);
 	rs->anchor = d.anchor;
 	rs->payload_depth = d.payload_depth;
+	rs->body = json_is_array(body) ? body : NULL;	/* a lambda's is an expression */
 	res_free(visit(rs, body, fs, d.depth + 1));
+	rs->body = NULL;
 	rs->anchor = NULL;
 	rs->payload_depth = 0;
 }
@@ -1927,5 +2023,8 @@ void resolve_tree(json_t *tree, struct resolve_stats *stats)
 	json_decref(rs.defs);
 	json_decref(rs.classes);
 	json_decref(rs.loopnames);
+	for (size_t i = 0; i < rs.ngrowing; i++)
+		val_unref(rs.growing[i].v);
+	free(rs.growing);
 	scope_arena_free(&rs.arena);
 }
