@@ -86,9 +86,10 @@ unknown_score() {
 	assert_equal "$(table_score unpack PathTraversal) $(table_score parse NulBytes)" "50 10"
 	assert_equal "$(table_score fetch RecordFileMissing)" 10
 	assert_equal "$(table_score analyze PackageNameUnknown)" 0
-	sed -i -e 's/^unpack\tPathTraversal\thigh\t50$/unpack\tPathTraversal\thigh\t77/' \
-		-e 's/^parse\tNulBytes\tlow\t10$/parse\tNulBytes\tlow\t33/' \
-		-e 's/^fetch\tRecordFileMissing\tlow\t10$/fetch\tRecordFileMissing\tlow\t44/' \
+	# (a severity is its score's level: 10 is info, 33 and 44 low, 50 and 77 medium)
+	sed -i -e 's/^unpack\tPathTraversal\tmedium\t50$/unpack\tPathTraversal\tmedium\t77/' \
+		-e 's/^parse\tNulBytes\tinfo\t10$/parse\tNulBytes\tlow\t33/' \
+		-e 's/^fetch\tRecordFileMissing\tinfo\t10$/fetch\tRecordFileMissing\tlow\t44/' \
 		-e 's/^analyze\tPackageNameUnknown\tinfo\t0$/analyze\tPackageNameUnknown\tinfo\t5/' \
 		"$tree/data/stage-hits.tsv"
 	# -O0: the quickest build, and the project's own flags must survive a CFLAGS of the user's.
@@ -117,7 +118,7 @@ unknown_score() {
 	assert_failure
 	[[ "$stderr" == *"bad.tsv:1: expected stage, detection, severity, score"* ]] ||
 		fail "stderr: $stderr"
-	printf 'unpack\tSymlink\tmedium\t20\nunpack\tSymlink\tmedium\t30\n' >"$BATS_TEST_TMPDIR/twice.tsv"
+	printf 'unpack\tSymlink\tlow\t20\nunpack\tSymlink\tlow\t30\n' >"$BATS_TEST_TMPDIR/twice.tsv"
 	run --separate-stderr "$AURA_ROOT/scripts/gen-stagehits.sh" "$BATS_TEST_TMPDIR/twice.tsv"
 	assert_failure
 	[[ "$stderr" == *"twice.tsv:2: unpack Symlink listed twice"* ]] || fail "stderr: $stderr"

@@ -84,7 +84,7 @@ with tarfile.open('p-1.0.tar.gz', 'w:gz') as t:
     add('p-1.0/p/run.py', type=tarfile.LNKTYPE, linkname='p-1.0/data/blob.txt')
 PY
 	run link_hits p-1.0.tar.gz
-	assert_output "$(printf 'Symlink medium p-1.0/p/__init__.py 20\nSymlink medium p-1.0/p/home 20\nHardlink medium p-1.0/p/run.py 20')"
+	assert_output "$(printf 'Symlink low p-1.0/p/__init__.py 20\nSymlink low p-1.0/p/home 20\nHardlink low p-1.0/p/run.py 20')"
 }
 
 @test "the evaluator's budget hit in test code or a repository script weighs 2" {
