@@ -107,7 +107,7 @@ artifact pep691 3.0 pep691-3.0.tar.gz"
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" pypi:tampered 'pypi:evil==1.0'
 	assert_equal "$(printf '%s\n' "$output" | jq -r '.type + ":" + (.detection // .name // "")' | tr '\n' ' ')" \
 		'hit:DigestMismatch error: artifact:evil '
-	assert_jq "${lines[0]}" '.severity == "critical" and .artifact == "pypi:tampered" and (.evidence | test("published sha256 [0-9a-f]{64}, downloaded [0-9a-f]{64}"))'
+	assert_jq "${lines[0]}" '.severity == "high" and .artifact == "pypi:tampered" and (.evidence | test("published sha256 [0-9a-f]{64}, downloaded [0-9a-f]{64}"))'
 	[[ $stderr == *"digest mismatch, refused"* ]] || fail "stderr: $stderr"
 	# Nothing of it stays in the cache.
 	assert_equal "$(ls "$XDG_CACHE_HOME/aura/tmp")" ""
@@ -341,7 +341,7 @@ artifact hexpkg 0.1
 artifact oldpkg 0.5"
 	assert_jq "${lines[1]}" '.ecosystem == "installed" and .format == "tar" and .installed.record_checked'
 	assert_jq "${lines[5]}" '.installed.listing == "installed-files.txt or top_level.txt"'
-	assert_jq "${lines[3]}" '.severity == "low"'
+	assert_jq "${lines[3]}" '.severity == "info"'
 	# Each distribution holds exactly its own files.
 	assert_equal "$(tar -tf "$(jq -r .path <<<"${lines[2]}")" | sort | tr '\n' ' ')" \
 		'goodpkg-1.0.dist-info/METADATA goodpkg-1.0.dist-info/RECORD goodpkg/__init__.py '

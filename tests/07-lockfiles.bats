@@ -152,7 +152,7 @@ artifact evil 1.0 evil-1.0.tar.gz"
 	assert_equal "$(fields)" "hit - - DigestMismatch
 error - - digest mismatch, refused: release 1.0 of 'demo-pkg' has no sdist or wheel matching the --hash values (1 hashes; the index publishes others)
 artifact evil 1.0 evil-1.0.tar.gz"
-	assert_jq "${lines[0]}" '.severity == "critical" and .artifact == "poetry.lock: package '"'"'demo-pkg'"'"'"'
+	assert_jq "${lines[0]}" '.severity == "high" and .artifact == "poetry.lock: package '"'"'demo-pkg'"'"'"'
 	# Not a sha256: an error naming the package.
 	sed -i 's/hash = "sha256:1*"/hash = "md5:abc"/' poetry.lock
 	run -0 --separate-stderr aura-fetch --index-url "$INDEX" poetry.lock

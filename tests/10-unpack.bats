@@ -167,7 +167,7 @@ note"
 ["d:1",1,"b.txt",2,420,false,"text","utf-8",false]
 ["d:2",2,"sub/mod.py",10,420,false,"python","utf-8",false]'
 	assert_equal "$(hits_of)" \
-		'["Symlink","medium","passwd","member '"'"'passwd'"'"' is a symbolic link to '"'"'/etc/passwd'"'"'"]'
+		'["Symlink","low","passwd","member '"'"'passwd'"'"' is a symbolic link to '"'"'/etc/passwd'"'"'"]'
 	refute_output --partial 'root:'
 	assert_equal "$(end_of d)" \
 		'{"type":"artifact_end","v":1,"artifact":"d","files":3,"hits":1,"errors":0,"complete":true}'
@@ -183,13 +183,13 @@ note"
 ["e:3",3,"pkg/ok.py",7,420,false,"python","utf-8",false]
 ["e:4",4,"pkg/suid",8,2541,true,"native","utf-8",false]'
 	run jq -c 'select(.type=="hit") | [.detection, .severity, .path]' <<<"$out"
-	assert_output '["PathTraversal","high","../../etc/evil.py"]
-["PathTraversal","high","/abs/path.txt"]
-["PathTraversal","high","dir\\win.txt"]
-["Symlink","medium","pkg/link"]
+	assert_output '["PathTraversal","medium","../../etc/evil.py"]
+["PathTraversal","medium","/abs/path.txt"]
+["PathTraversal","medium","dir\\win.txt"]
+["Symlink","low","pkg/link"]
 ["HardlinkInTree","info","pkg/hard"]
-["SpecialFile","medium","pkg/fifo"]
-["SetuidMember","medium","pkg/suid"]'
+["SpecialFile","low","pkg/fifo"]
+["SetuidMember","low","pkg/suid"]'
 	run jq -r 'select(.type=="hit" and .detection=="Symlink") | .message' <<<"$out"
 	assert_output "member 'pkg/link' is a symbolic link to '../../../etc/passwd', outside the archive"
 	run jq -r 'select(.type=="artifact_end") | [.files, .hits, .errors, .complete] | @csv' <<<"$out"
@@ -331,7 +331,7 @@ m02.txt
 m03.txt
 m04.txt"
 	run jq -c 'select(.type=="hit") | [.detection, .severity, .path, .message]' <<<"$out"
-	assert_output '["ArchiveBomb","high",null,"more than 5 members (--max-members); the rest of the artifact was not read"]'
+	assert_output '["ArchiveBomb","medium",null,"more than 5 members (--max-members); the rest of the artifact was not read"]'
 	assert_equal "$(end_of m)" \
 		'{"type":"artifact_end","v":1,"artifact":"m","files":5,"hits":1,"errors":0,"complete":true}'
 	assert_equal "$(end_of s)" \

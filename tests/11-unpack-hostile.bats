@@ -44,9 +44,9 @@ end_counts() { jq -r 'select(.type=="artifact_end") | [.files, .hits, .errors, .
 @test "path traversal: ../, absolute and drive-letter names are hits; nothing is written" {
 	unpack_fx traversal.tar
 	assert_success
-	assert_equal "$(hits)" "[\"PathTraversal\",\"high\",\"../../../../../../tmp/aura-escape-$MARKER-dotdot.py\"]
-[\"PathTraversal\",\"high\",\"/tmp/aura-escape-$MARKER-abs.py\"]
-[\"PathTraversal\",\"high\",\"C:\\\\aura-escape-$MARKER-drive.py\"]"
+	assert_equal "$(hits)" "[\"PathTraversal\",\"medium\",\"../../../../../../tmp/aura-escape-$MARKER-dotdot.py\"]
+[\"PathTraversal\",\"medium\",\"/tmp/aura-escape-$MARKER-abs.py\"]
+[\"PathTraversal\",\"medium\",\"C:\\\\aura-escape-$MARKER-drive.py\"]"
 	assert_equal "$(end_counts)" '4,3,0,true'
 }
 
@@ -141,13 +141,13 @@ misnamed-1.0.dist-info/RECORD"
 	unpack_fx badrecord-1.0-py3-none-any.whl
 	assert_equal "$(messages)" "RecordMismatch: member 'pkg/core.py' does not match its hash in the wheel's RECORD
 RecordMissing: member 'pkg/extra.py' is not listed in the wheel's RECORD"
-	assert_equal "$(hits)" '["RecordMismatch","medium","pkg/core.py"]
-["RecordMissing","medium","pkg/extra.py"]'
+	assert_equal "$(hits)" '["RecordMismatch","low","pkg/core.py"]
+["RecordMissing","low","pkg/extra.py"]'
 }
 
 @test "a setup.py at the top of a wheel is SetupInWheel" {
 	unpack_fx setupinwheel-1.0-py3-none-any.whl
-	assert_equal "$(hits)" '["SetupInWheel","medium",null]'
+	assert_equal "$(hits)" '["SetupInWheel","low",null]'
 }
 
 @test ".pth files: kind pth, and pth_has_code says whether site would execute a line" {
@@ -160,7 +160,7 @@ RecordMissing: member 'pkg/extra.py' is not listed in the wheel's RECORD"
 
 @test "duplicate names and names differing only in case" {
 	unpack_fx dup.tar
-	assert_equal "$(hits)" '["DuplicateMember","medium","pkg/setup.py"]'
+	assert_equal "$(hits)" '["DuplicateMember","low","pkg/setup.py"]'
 	run jq -c 'select(.type=="file") | .content' <<<"$out"
 	assert_output '"print(\"first\")\n"
 "print(\"second\")\n"'
@@ -257,28 +257,28 @@ demo/__init__.py"
 	# zipfile (pip) lists pkg/a.py twice; libarchive reads one member.
 	unpack_fx cd-shared.zip
 	assert_success
-	assert_equal "$(hits)" '["ZipOverlap","high","pkg/a.py"]'
+	assert_equal "$(hits)" '["ZipOverlap","medium","pkg/a.py"]'
 	assert_equal "$(messages)" "ZipOverlap: central directory entry 1 ('pkg/a.py') shares its local header with another entry: zipfile lists both, libarchive one"
 	assert_equal "$(end_counts)" '1,1,0,true'
 }
 
 @test "a central-directory name that differs from the local header's: ZipNameMismatch" {
 	unpack_fx cd-rename.zip
-	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg/evil.py"]'
+	assert_equal "$(hits)" '["ZipNameMismatch","medium","pkg/evil.py"]'
 	assert_equal "$(paths)" "pkg/good.py"
 	run messages
 	assert_output --partial "the central directory names a member 'pkg/evil.py' but its local header names it 'pkg/good.py'"
 	# A local header with no name at all (a fuzzing finding: undefined behaviour before).
 	unpack_fx cd-emptyname.zip
-	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg/x.py"]'
+	assert_equal "$(hits)" '["ZipNameMismatch","medium","pkg/x.py"]'
 	# Inside an sdist, the nested zip is checked from memory and named through the chain.
 	unpack_fx cd-nested.tar
-	assert_equal "$(hits)" '["ZipNameMismatch","high","pkg-1.0/vendor/inner.zip!pkg/evil.py"]'
+	assert_equal "$(hits)" '["ZipNameMismatch","medium","pkg-1.0/vendor/inner.zip!pkg/evil.py"]'
 }
 
 @test "an entry whose local header lies inside another entry's data: ZipOverlap" {
 	unpack_fx cd-overlap.zip
-	assert_equal "$(hits)" '["ZipOverlap","high","pkg/b.py"]'
+	assert_equal "$(hits)" '["ZipOverlap","medium","pkg/b.py"]'
 	run messages
 	assert_output --partial "central directory entry 1 ('pkg/b.py') overlaps the data of an earlier entry"
 }
@@ -298,7 +298,7 @@ demo/__init__.py"
 	assert_equal "$(messages)" "ArchiveBomb: more than 1073741824 bytes uncompressed (--max-total), while reading 'sparse-tail'; the rest of the artifact was not read"
 	assert_equal "$(end_counts)" '0,1,0,true'
 	unpack_fx sparse-gnu.tar
-	assert_equal "$(hits)" '["ArchiveBomb","high","sparse-gnu"]'
+	assert_equal "$(hits)" '["ArchiveBomb","medium","sparse-gnu"]'
 	# Judged on the declared size at once, not after hashing --max-member bytes of zeros.
 	unpack_fx sparse-tail.tar --max-total 100G --max-ratio 0
 	assert_equal "$(messages)" "ArchiveBomb: member 'sparse-tail' is bigger than 536870912 bytes (--max-member); the rest of the artifact was not read"

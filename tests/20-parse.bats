@@ -115,7 +115,7 @@ PY
 		file_record "$BATS_TEST_TMPDIR/$f.py" python base64 >"$BATS_TEST_TMPDIR/in"
 		run --separate-stderr aura-parse <"$BATS_TEST_TMPDIR/in"
 		assert_success
-		assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .severity]')" '["UndecodableSource","low"]'
+		assert_equal "$(records_of_type hit <<<"$output" | jq -c '[.detection, .severity]')" '["UndecodableSource","info"]'
 		assert_equal "$(records_of_type ast <<<"$output" | jq -c '[.tree.body[]._type]')" '["Import"]'
 	done
 }
@@ -236,7 +236,7 @@ open(sys.argv[1], "wb").write(text.encode("utf-7"))' "$BATS_TEST_TMPDIR/pkg/setu
 	assert_valid_deep_records
 	assert_equal "$(record_field ast 'r["type"]') $(record_field hit 'r["type"]')" '"ast" "hit"'
 	assert_equal "$(record_field ast 'json.dumps(r).count("Truncated")')" 1
-	assert_equal "$(record_field hit '[r["detection"], r["severity"], r["score"], r["line"]]')" '["DeepNesting", "medium", 20, 1]'
+	assert_equal "$(record_field hit '[r["detection"], r["severity"], r["score"], r["line"]]')" '["DeepNesting", "low", 20, 1]'
 	# at the default --max-depth (1000) the record stays within the 2100 JSON levels the
 	# later stages walk, and they read it back (lib/jsonr) as an ast record, not an error
 	aura-parse <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
@@ -477,7 +477,7 @@ print("import os")' >"$BATS_TEST_TMPDIR/huge.py"
 	assert_valid_records
 	refute_output --partial '"type":"error"'
 	hit=$(records_of_type hit <<<"$output")
-	assert_equal "$(jq -r '.detection, .severity' <<<"$hit" | tr '\n' ' ')" 'ParseTimeout medium '
+	assert_equal "$(jq -r '.detection, .severity' <<<"$hit" | tr '\n' ' ')" 'ParseTimeout low '
 	# what was not done by then is Truncated, to the end of the file
 	assert_equal "$(records_of_type ast <<<"$output" | head -1 | jq -r '.tree.body[-1]._type')" Truncated
 	# the next file gets its own time
