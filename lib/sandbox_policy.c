@@ -198,6 +198,8 @@ static const struct sc_rule serve_supervisor[] = {
 	ALLOW(pwrite64), ALLOW(fdatasync), ALLOW(fsync), ALLOW(ftruncate),
 	ALLOW_IF(fcntl, "F_GETLK", ARG_EQ(1, F_GETLK)), ALLOW_IF(fcntl, "F_SETLK", ARG_EQ(1, F_SETLK)),
 	ALLOW_IF(fcntl, "F_DUPFD_CLOEXEC", ARG_EQ(1, F_DUPFD_CLOEXEC)),
+	/* a stage asks for a bigger stdout pipe before it seals itself (lib/ndjson.c out_init) */
+	ALLOW_IF(fcntl, "F_SETPIPE_SZ", ARG_EQ(1, F_SETPIPE_SZ)),
 	ALLOW(openat), ALLOW(unlink), ALLOW(unlinkat), ALLOW(rename), ALLOW(mkdir),
 	ALLOW(ioctl),
 	/* What openat does, by its old name: a stage's start-up may use it before the stage seals
