@@ -16,6 +16,7 @@ struct def {
 	const char *name;
 	int cls;		/* index in classes, -1 for a module-level function */
 	int caller;		/* the def whose body reaches this one; -1: top-level code */
+	const char *registrar;	/* `@bot.message_handler(...)`: the object it is registered on */
 	bool live;
 };
 
@@ -31,6 +32,7 @@ struct reach {
 	size_t nclasses, capclasses;
 	json_t *funcs;		/* name -> [def index...] of module-level functions */
 	json_t *class_index;	/* name -> [class index...] */
+	json_t *objects;	/* names module code assigns (bot = TeleBot(...)): handlers' owners */
 	int *work;		/* defs made live, not yet scanned */
 	bool main_runs;		/* `if __name__ == '__main__':` runs with the top level (setup.py) */
 	struct tree_guard *guard;	/* the tree's depth guard (detect.h): a cut is reported */
@@ -52,6 +54,24 @@ static void index_add(json_t *index, const char *name, size_t i)
 	json_array_append_new(list, json_integer((json_int_t)i));
 }
 
+/*
+ * The object a decorator registers a function on as an event handler: `bot` of
+ * `@bot.message_handler(commands=["start"])`, `@client.event`, `@app.route("/")`.  Its
+ * event loop (loop_starters) calls the function; NULL for any other decorator.
+ */
+static const char *registrar_of(const json_t *def)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(def, "decorator_list"), i, d) {
+		const json_t *f = ast_is(d, AST_Call) ? json_object_get(d, "func") : d;
+		const json_t *value = ast_is(f, AST_Attribute) ? json_object_get(f, "value") : NULL;
+		if (ast_is(value, AST_Name))
+			return json_string_value(json_object_get(value, "id"));
+	}
+	return NULL;
+}
+
 static void add_def(struct reach *r, const json_t *node, int cls)
 {
 	const char *name = json_string_value(json_object_get(node, "name"));
@@ -61,10 +81,25 @@ static void add_def(struct reach *r, const json_t *node, int cls)
 		r->capdefs = r->capdefs ? 2 * r->capdefs : 64;
 		r->defs = xrealloc(r->defs, r->capdefs * sizeof *r->defs);
 	}
-	r->defs[r->ndefs] = (struct def){ .node = node, .name = name, .cls = cls, .caller = -1 };
+	r->defs[r->ndefs] = (struct def){ .node = node, .name = name, .cls = cls, .caller = -1,
+					  .registrar = cls < 0 ? registrar_of(node) : NULL };
 	if (cls < 0)
 		index_add(r->funcs, name, r->ndefs);
 	r->ndefs++;
+}
+
+/* `bot = telebot.TeleBot(token)`, `app: Flask = Flask(__name__)`: an object the module builds. */
+static void note_assigned(struct reach *r, const json_t *stmt)
+{
+	const json_t *targets = ast_is(stmt, AST_Assign) ? json_object_get(stmt, "targets") : NULL;
+	size_t i;
+	json_t *t;
+	json_array_foreach(targets, i, t)
+		if (ast_is(t, AST_Name))
+			json_object_set_new(r->objects, json_string_value(json_object_get(t, "id")), json_true());
+	const json_t *target = ast_is(stmt, AST_AnnAssign) ? json_object_get(stmt, "target") : NULL;
+	if (ast_is(target, AST_Name) && json_object_get(stmt, "value"))
+		json_object_set_new(r->objects, json_string_value(json_object_get(target, "id")), json_true());
 }
 
 /* Defs and classes of a module body, also under if/try/with/for/while (not inside defs). */
@@ -94,6 +129,7 @@ static void collect_body(struct reach *r, const json_t *body, int depth)
 				if (is_def(m))
 					add_def(r, m, ci);
 		} else {
+			note_assigned(r, stmt);
 			static const char *const blocks[] = { "body", "orelse", "finalbody", "handlers" };
 			for (size_t k = 0; k < 4; k++) {
 				json_t *b = json_object_get(stmt, blocks[k]);
@@ -209,6 +245,52 @@ static bool passes_callback(const json_t *call)
 	return false;
 }
 
+/*
+ * Calls that run an object's event loop, which calls the handlers registered on it:
+ * bot.polling(), bot.infinity_polling() (pyTelegramBotAPI), app.run_polling()
+ * (python-telegram-bot), client.run(token) (discord.py), app.run() (Flask),
+ * executor.start_polling(dp) (aiogram), server.serve_forever().  The last part of the
+ * callee's name decides; the object is its receiver or a plain-name argument.
+ */
+static bool starts_loop(const json_t *call)
+{
+	static const char *const starters[] = { "polling", "infinity_polling", "run", "run_polling",
+						"run_webhook", "start_polling", "start_webhook",
+						"run_forever", "serve_forever" };
+	const json_t *func = json_object_get(call, "func");
+	const char *last = ast_is(func, AST_Attribute) ? json_string_value(json_object_get(func, "attr"))
+						      : NULL;
+	for (size_t i = 0; last && i < sizeof starters / sizeof *starters; i++)
+		if (!strcmp(last, starters[i]))
+			return true;
+	return false;
+}
+
+/* The handlers registered on `object` run once its loop runs: reached from `caller`.  Only
+ * an object the module builds has handlers: `@functools.cache` registers nothing on a
+ * module, whose run() (asyncio.run) is no event loop of its own. */
+static void reach_handlers(struct reach *r, const char *object, int caller)
+{
+	if (!object || !json_object_get(r->objects, object))
+		return;
+	for (size_t i = 0; i < r->ndefs; i++)
+		if (r->defs[i].registrar && !strcmp(r->defs[i].registrar, object))
+			make_live(r, i, caller);
+}
+
+/* A loop-starting call: the handlers of its receiver and of each plain-name argument. */
+static void scan_loop(struct reach *r, const json_t *call, int caller)
+{
+	const json_t *value = json_object_get(json_object_get(call, "func"), "value");
+	if (ast_is(value, AST_Name))
+		reach_handlers(r, json_string_value(json_object_get(value, "id")), caller);
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(call, "args"), i, a)
+		if (ast_is(a, AST_Name))
+			reach_handlers(r, json_string_value(json_object_get(a, "id")), caller);
+}
+
 /* The plain names among a callback-taking call's arguments: each will be called. */
 static void scan_callbacks(struct reach *r, const json_t *call, int caller)
 {
@@ -250,6 +332,8 @@ static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, 
 		scan_callee(r, json_object_get(node, "func"), caller, cls);
 		if (passes_callback(node))
 			scan_callbacks(r, node, caller);
+		if (starts_loop(node))
+			scan_loop(r, node, caller);
 	}
 	struct ast_children it;
 	json_t *child;
@@ -286,10 +370,11 @@ struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool m
 	*r = (struct reach){
 		.funcs = json_object(),
 		.class_index = json_object(),
+		.objects = json_object(),
 		.main_runs = main_runs,
 		.guard = guard,
 	};
-	if (!r->funcs || !r->class_index)
+	if (!r->funcs || !r->class_index || !r->objects)
 		aura_oom();
 	const json_t **modules = NULL;
 	size_t nmodules = 0;
@@ -321,7 +406,16 @@ void reach_free(struct reach *r)
 	free(r->work);
 	json_decref(r->funcs);
 	json_decref(r->class_index);
+	json_decref(r->objects);
 	free(r);
+}
+
+bool reach_is_handler(const struct reach *r, const json_t *def)
+{
+	for (size_t i = 0; r && i < r->ndefs; i++)
+		if (r->defs[i].node == def)
+			return r->defs[i].registrar && json_object_get(r->objects, r->defs[i].registrar);
+	return false;
 }
 
 char *reach_chain(const struct reach *r, const json_t *def)

@@ -14,7 +14,9 @@ struct tree_guard;
  * The call graph of one module (and of the payload modules aura-rewrite decoded inside
  * it): a top-level function called from top-level code, or handed to something that calls
  * it (`Thread(target=f)`, `atexit.register(f)`), is reached, and so is every function its
- * body calls; a class instantiated there reaches its `__init__`/`__new__`/`__call__`, and
+ * body calls; a function a decorator registers on an object as an event handler
+ * (`@bot.message_handler(...)`, `@client.event`, `@app.route("/")`) is reached where that
+ * object's event loop is started (`bot.polling()`, `client.run(token)`, `app.run()`); a class instantiated there reaches its `__init__`/`__new__`/`__call__`, and
  * `self.m()` in a reached method reaches method `m` of the same class.  Without
  * `main_runs`, the body of an `if __name__ == '__main__':` at top level is not top-level code.  Every method of a class named in `root_classes` (setup commands, which
  * setuptools calls) is reached too.  Every walk checks `guard` (detect.h), which
@@ -29,6 +31,13 @@ struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool m
  */
 bool reach_is_main_guard(const json_t *node);
 void reach_free(struct reach *r);
+
+/*
+ * Is `def` (a module-level FunctionDef node of the tree) registered by a decorator on an
+ * object as an event handler (`@bot.message_handler(...)`)?  Its arguments come from the
+ * events the loop receives: a chat message, an HTTP request.
+ */
+bool reach_is_handler(const struct reach *r, const json_t *def);
 
 /*
  * When `def` (a FunctionDef node of the tree) is reached from top-level code: the chain

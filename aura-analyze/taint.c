@@ -8,6 +8,7 @@
 #include "dest.h"
 #include "detect.h"
 #include "err.h"
+#include "reach.h"
 #include "record.h"
 #include "strings.h"
 #include "taint.h"
@@ -108,6 +109,7 @@ struct taint {
 	enum context ctx;
 	char *via;		/* reach chain of the def being analysed */
 	int cred_label;		/* source label "credential-file", or -1 */
+	int remote_label;	/* source label "remote-input" (an event handler's arguments), or -1 */
 	int net_label;		/* sink label "network", or -1 */
 	unsigned startup_sink;	/* sink label "startup-file" (a bit), or 0 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
@@ -1110,6 +1112,7 @@ static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 {
 	struct scope s = scope_new(module);
 	const json_t *args = json_object_get(f->node, "args");
+	bool handler = reach_is_handler(t->site->reach, f->node);
 	static const char *const kinds[] = { "posonlyargs", "args", "kwonlyargs" };
 	for (size_t k = 0; k < 3; k++) {
 		size_t i;
@@ -1125,6 +1128,9 @@ static void run_def(struct taint *t, struct scope *module, struct fsum *f)
 			for (size_t l = 0; l < t->site->rules->parameters.n; l++)
 				if (labels & (1u << l))
 					v->mask |= 1u << source_label(t, t->site->rules->parameters.label[l]);
+			/* @bot.message_handler(...) def on(message): the event, from the network. */
+			if (handler && t->remote_label >= 0)
+				v->mask |= 1u << t->remote_label;
 			if (v->mask != PARAM_BIT) {
 				snprintf(v->source, sizeof v->source, "parameter %s of %.60s()", id, f->name);
 				v->env = env_of(t, NULL);
@@ -1146,6 +1152,10 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;
+	t->remote_label = -1;
+	for (size_t i = 0; i < site->rules->sources.n; i++)
+		if (!strcmp(site->rules->sources.label[i], "remote-input"))
+			t->remote_label = (int)i;
 	t->net_label = -1;
 	for (size_t i = 0; i < site->rules->sinks.n; i++)
 		if (!strcmp(site->rules->sinks.label[i], "network"))
