@@ -69,6 +69,8 @@ static void scan_entry_points(struct analyze *an, const json_t *rec)
 				       json_string_length(content), CTX_COMMAND);
 		installed_scan_setup_cfg(xref_installed(x), path, json_string_value(content),
 					 json_string_length(content));
+		installed_scan_pyproject(xref_installed(x), path, json_string_value(content),
+					 json_string_length(content));
 		pyproject_scan_backend(x, path, json_string_value(content), json_string_length(content));
 	}
 }

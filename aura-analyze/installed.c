@@ -9,6 +9,7 @@
 #include "err.h"
 #include "installed.h"
 #include "source.h"
+#include "toml.h"
 
 /* One declaration: a listed package, or what find_packages() finds under a root. */
 struct decl {
@@ -115,9 +116,11 @@ void installed_note_package(struct installed *in, const char *setup_path, const 
 {
 	if (!setup_path || !name || !name[0])
 		return;
-	bool cfg = !strcmp(source_base_name(setup_path), "setup.cfg");
+	const char *base = source_base_name(setup_path);
 	struct decl *d = add_decl(in, root_of(setup_path, dir ? dir : ""),
-				  cfg ? "setup.cfg's packages" : "setup.py's packages=[...]");
+				  !strcmp(base, "setup.cfg") ? "setup.cfg's packages"
+				  : !strcmp(base, "pyproject.toml") ? "pyproject.toml's [tool.setuptools] packages"
+				  : "setup.py's packages=[...]");
 	d->name = xstrdup(name);
 }
 
@@ -135,12 +138,13 @@ void installed_note_find(struct installed *in, const char *setup_path, const cha
 {
 	if (!setup_path)
 		return;
-	bool cfg = !strcmp(source_base_name(setup_path), "setup.cfg");
+	const char *base = source_base_name(setup_path);
 	struct decl *d = add_decl(in, root_of(setup_path, where ? where : ""),
-				  cfg ? (namespace ? "setup.cfg's packages = find_namespace:"
-					 : "setup.cfg's packages = find:")
-				      : namespace ? "setup.py's find_namespace_packages()"
-						  : "setup.py's find_packages()");
+				  !strcmp(base, "setup.cfg") ? (namespace ? "setup.cfg's packages = find_namespace:"
+								 : "setup.cfg's packages = find:")
+				  : !strcmp(base, "pyproject.toml") ? "pyproject.toml's [tool.setuptools.packages.find]"
+				  : namespace ? "setup.py's find_namespace_packages()"
+					      : "setup.py's find_packages()");
 	d->namespace = namespace;
 	d->exclude = copy_list(exclude, nexclude);
 	d->nexclude = nexclude;
@@ -492,4 +496,58 @@ void installed_scan_setup_py(struct installed *in, const char *path, const json_
 	json_t *child;
 	for (ast_children_init(&it, (json_t *)node); (child = ast_children_next(&it));)
 		installed_scan_setup_py(in, path, child, bindings, guard, depth + 1);
+}
+
+/* ---- pyproject.toml ---- */
+
+/* The strings of a JSON array (others skipped), malloc'd copies; n counts them. */
+static char **json_strings(const json_t *a, size_t *count)
+{
+	char **out = NULL;
+	*count = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			continue;
+		out = xrealloc(out, (*count + 1) * sizeof *out);
+		out[(*count)++] = xstrdup(json_string_value(v));
+	}
+	return out;
+}
+
+void installed_scan_pyproject(struct installed *in, const char *path, const char *text, size_t len)
+{
+	if (!path || strcmp(source_base_name(path), "pyproject.toml"))
+		return;
+	char err[256];
+	json_t *doc = toml_parse(text, len, path, err, sizeof err);
+	if (!doc)	/* unreadable: what it declares is not known, the default guess stays */
+		return;
+	const json_t *st = json_object_get(json_object_get(doc, "tool"), "setuptools");
+	const json_t *pk = json_object_get(st, "packages");
+	const char *dir = json_string_value(json_object_get(json_object_get(st, "package-dir"), ""));
+	if (json_is_array(pk)) {
+		size_t n;
+		char **names = json_strings(pk, &n);
+		for (size_t i = 0; i < n; i++)
+			installed_note_package(in, path, dir ? dir : "", names[i]);
+		free_list(names, n);
+	} else if (json_is_object(json_object_get(pk, "find"))) {
+		const json_t *find = json_object_get(pk, "find");
+		size_t nwhere, nex, ninc;
+		char **where = json_strings(json_object_get(find, "where"), &nwhere);
+		char **ex = json_strings(json_object_get(find, "exclude"), &nex);
+		char **inc = json_strings(json_object_get(find, "include"), &ninc);
+		/* pyproject's find takes namespace packages unless told not to. */
+		bool ns = !json_is_false(json_object_get(find, "namespaces"));
+		if (!nwhere)
+			installed_note_find(in, path, dir ? dir : "", ns, ex, nex, inc, ninc);
+		for (size_t i = 0; i < nwhere; i++)
+			installed_note_find(in, path, where[i], ns, ex, nex, inc, ninc);
+		free_list(where, nwhere);
+		free_list(ex, nex);
+		free_list(inc, ninc);
+	}
+	json_decref(doc);
 }

@@ -17,9 +17,11 @@
  *     package_dir={"": "src"} moves the root the listed names are found under;
  *   - setup.cfg: [options] packages = find: / find_namespace: / a list of names, with
  *     [options.packages.find] where, exclude, include; [options] package_dir = =src;
+ *   - pyproject.toml: [tool.setuptools] packages = [...], [tool.setuptools.packages.find]
+ *     (where, include, exclude; namespaces unless `namespaces = false`), package-dir;
+ *     its automatic discovery (no packages key) leaves utils/, tools/, scripts/ out;
  *   - a wheel (a top-level NAME.dist-info/WHEEL member): every member outside the
  *     .dist-info and .data directories is installed as it lies.
- * pyproject.toml's [tool.setuptools] packages are not read yet.
  */
 struct installed;
 
@@ -45,6 +47,10 @@ void installed_note_find(struct installed *in, const char *setup_path, const cha
 /* setup.cfg's [options] packages, package_dir and [options.packages.find]; other files are
  * ignored.  `text` need not be NUL-terminated. */
 void installed_scan_setup_cfg(struct installed *in, const char *path, const char *text, size_t len);
+
+/* pyproject.toml's [tool.setuptools] packages and package-dir; other files are ignored, and
+ * a file that does not parse declares nothing (the default guess stays). */
+void installed_scan_pyproject(struct installed *in, const char *path, const char *text, size_t len);
 
 /* setup.py's calls with a packages= keyword (setup(...)), anywhere in `node`: what they
  * install.  `bindings` (name -> [values], detect.c) resolves packages=PKGS; `guard`

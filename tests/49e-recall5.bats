@@ -187,7 +187,7 @@ PY
 		'p-1.0/utils/thread.py Exfiltration function 5 not-installed')"
 }
 
-@test "packages=[...] (through a name), setup.cfg's packages = find: and a wheel's top-level utils/ install it too" {
+@test "packages=[...] (through a name), setup.cfg's packages = find:, pyproject.toml's packages.find and a wheel's top-level utils/ install it too" {
 	sdist_with_utils
 	cat > p/p-1.0/setup.py <<'PY'
 from setuptools import setup
@@ -200,6 +200,13 @@ PY
 	printf '[metadata]\nname = p\n\n[options]\npackages = find:\n\n[options.packages.find]\nexclude =\n    tests\n    tests.*\n' > p/p-1.0/setup.cfg
 	run exfil p
 	assert_line 'p-1.0/utils/thread.py Exfiltration function 30 installed'
+	rm p/p-1.0/setup.cfg
+	printf '[project]\nname = "p"\n\n[tool.setuptools.packages.find]\nexclude = ["tests*"]\n' > p/p-1.0/pyproject.toml
+	run exfil p
+	assert_line 'p-1.0/utils/thread.py Exfiltration function 30 installed'
+	printf '[project]\nname = "p"\n\n[tool.setuptools]\npackages = ["mypkg"]\n' > p/p-1.0/pyproject.toml
+	run exfil p
+	refute_output --partial ' installed'
 	mkdir -p w/utils w/p-1.0.dist-info
 	cp p/p-1.0/utils/thread.py w/utils/thread.py
 	printf 'Wheel-Version: 1.0\n' > w/p-1.0.dist-info/WHEEL
