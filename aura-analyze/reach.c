@@ -33,6 +33,7 @@ struct reach {
 	json_t *funcs;		/* name -> [def index...] of module-level functions */
 	json_t *class_index;	/* name -> [class index...] */
 	json_t *objects;	/* names module code assigns (bot = TeleBot(...)): handlers' owners */
+	size_t nregistered;	/* defs with a registrar: none, and no def is a handler */
 	int *work;		/* defs made live, not yet scanned */
 	bool main_runs;		/* `if __name__ == '__main__':` runs with the top level (setup.py) */
 	struct tree_guard *guard;	/* the tree's depth guard (detect.h): a cut is reported */
@@ -83,6 +84,7 @@ static void add_def(struct reach *r, const json_t *node, int cls)
 	}
 	r->defs[r->ndefs] = (struct def){ .node = node, .name = name, .cls = cls, .caller = -1,
 					  .registrar = cls < 0 ? registrar_of(node) : NULL };
+	r->nregistered += r->defs[r->ndefs].registrar != NULL;
 	if (cls < 0)
 		index_add(r->funcs, name, r->ndefs);
 	r->ndefs++;
@@ -271,7 +273,7 @@ static bool starts_loop(const json_t *call)
  * module, whose run() (asyncio.run) is no event loop of its own. */
 static void reach_handlers(struct reach *r, const char *object, int caller)
 {
-	if (!object || !json_object_get(r->objects, object))
+	if (!object || !r->nregistered || !json_object_get(r->objects, object))
 		return;
 	for (size_t i = 0; i < r->ndefs; i++)
 		if (r->defs[i].registrar && !strcmp(r->defs[i].registrar, object))
@@ -412,7 +414,7 @@ void reach_free(struct reach *r)
 
 bool reach_is_handler(const struct reach *r, const json_t *def)
 {
-	for (size_t i = 0; r && i < r->ndefs; i++)
+	for (size_t i = 0; r && r->nregistered && i < r->ndefs; i++)
 		if (r->defs[i].node == def)
 			return r->defs[i].registrar && json_object_get(r->objects, r->defs[i].registrar);
 	return false;
