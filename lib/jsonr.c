@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "err.h"
 #include "jsonlex.h"
 #include "jsonr.h"
@@ -401,6 +402,22 @@ static bool object_key(struct reader *r)
 }
 
 /*
+ * The value of an object's `_type` key naming a node kind: the kind's one shared value
+ * (lib/astwalk.h, ast_kind_value), which costs no allocation here and lets ast_kind
+ * tell the kind from its address; NULL for any other string.  The string read is the same
+ * either way, escapes decoded ("\u0043all" is "Call").
+ */
+static json_t *shared_type_value(const struct reader *r, const char *s, size_t n)
+{
+	if (r->depth == 0)
+		return NULL;
+	const struct frame *f = &r->stack[r->depth - 1];
+	if (f->key_len != 5 || memcmp(r->keys + f->key_off, "_type", 5) != 0 || !json_is_object(f->box))
+		return NULL;
+	return ast_kind_value(ast_kind_from_name(s, n));
+}
+
+/*
  * A scalar, or the opening of a container (pushed on the stack; NULL returned with no
  * error, and *opened set).  An empty container is returned whole.
  */
@@ -433,8 +450,12 @@ static json_t *value_start(struct reader *r, bool *opened)
 		}
 		*opened = push(r, json_array());
 		return NULL;
-	case '"':
-		return scan_string(r, &s, &n) ? json_stringn_nocheck(s, n) : NULL;
+	case '"': {
+		if (!scan_string(r, &s, &n))
+			return NULL;
+		json_t *shared = shared_type_value(r, s, n);
+		return shared ? shared : json_stringn_nocheck(s, n);
+	}
 	case 't':
 		return literal(r, "true", 4) ? json_true() : NULL;
 	case 'f':
