@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # 03d-speed3.bats: cheaper node kinds and contents in aura-analyze and aura-rewrite (issue 14):
-# one shared `_type` value per kind (lib/jsonr, lib/astwalk), base64 contents decoded only
+# one shared `_type` value per kind and per small integer (lib/jsonr, lib/astwalk), base64
+# contents decoded only
 # when quoted; every hostile spelling of `_type` handled as before.
 
 load helpers/common
@@ -26,7 +27,7 @@ rewritten() { aura-fetch pkg | aura-unpack | aura-parse | aura-rewrite; }
 # "type detection-or-message evidence" of what aura-analyze says about the lines on stdin.
 said() { aura-analyze 2>/dev/null | jq -r 'select(.type == "hit" or .type == "error") | "\(.type) \(.detection // .message) \(.evidence // "-")"'; }
 
-@test "kind values: nodes share one value per kind, a retyped node gets its new kind, arena resets spare them" {
+@test "shared values: one per node kind and per small integer; a retyped node gets its new kind; arena resets spare them" {
 	# shellcheck disable=SC2046 # the flags are words
 	cc -O1 $(libaura_san_flags) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I"$AURA_ROOT/lib" -o kindvalue-check \
 		"$AURA_ROOT/tests/helpers/kindvalue-check.c" "$AURA_ROOT/lib/libaura.a" $(pkg-config --libs jansson)

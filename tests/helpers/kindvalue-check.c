@@ -1,4 +1,4 @@
-/* kindvalue-check.c: the shared `_type` values lib/jsonr gives nodes, and ast_kind on them (tests/03d-speed3.bats). */
+/* kindvalue-check.c: the shared values lib/jsonr builds (node kinds, small integers), and ast_kind on them (tests/03d-speed3.bats). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +143,33 @@ static void every_kind(void)
 	}
 }
 
+/* Integers 0..4095 are shared and static; others, negative ones and reals are values of their own. */
+static void small_ints(void)
+{
+	json_t *v = parse("{\"lineno\":5,\"end_lineno\":5,\"big\":4096,\"top\":4095,\"neg\":-5,"
+			  "\"zero\":-0,\"real\":5.0,\"list\":[5,0]}");
+	if (!v)
+		return;
+	const json_t *a = json_object_get(v, "lineno"), *b = json_object_get(v, "end_lineno");
+	CHECK(a == b && json_integer_value(a) == 5 && a->refcount == (size_t)-1,
+	      "two 5s: %p and %p, refcount %zu", (const void *)a, (const void *)b, (size_t)a->refcount);
+	CHECK(json_array_get(json_object_get(v, "list"), 0) == a, "a 5 in an array is not the shared 5");
+	const json_t *top = json_object_get(v, "top"), *big = json_object_get(v, "big");
+	CHECK(json_integer_value(top) == 4095 && top->refcount == (size_t)-1, "4095 not shared");
+	CHECK(json_integer_value(big) == 4096 && big->refcount != (size_t)-1, "4096 shared");
+	CHECK(json_integer_value(json_object_get(v, "neg")) == -5 &&
+	      json_object_get(v, "neg")->refcount != (size_t)-1, "-5 wrong or shared");
+	CHECK(json_is_integer(json_object_get(v, "zero")) && json_integer_value(json_object_get(v, "zero")) == 0,
+	      "-0 is not the integer 0");
+	CHECK(json_is_real(json_object_get(v, "real")) && json_real_value(json_object_get(v, "real")) == 5.0,
+	      "5.0 is not a real");
+	/* Replacing a shared integer, or dropping the tree, leaves it as it was. */
+	json_object_set_new(v, "lineno", json_integer(7));
+	json_decref(v);
+	CHECK(json_integer_value(a) == 5 && a->refcount == (size_t)-1, "the shared 5 changed: %lld",
+	      (long long)json_integer_value(a));
+}
+
 int main(int argc, char **argv)
 {
 	/*
@@ -152,6 +179,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "arena") == 0) {
 		arena_install(ARENA_EVERY_VALUE);
 		plain_trees();
+		small_ints();
 		arena_reset();
 		/* Fill the reused arena with other bytes, then look again. */
 		for (int i = 0; i < 200; i++) {
@@ -162,6 +190,7 @@ int main(int argc, char **argv)
 		arena_reset();
 	}
 	plain_trees();
+	small_ints();
 	not_shared();
 	every_kind();
 	printf("%d checks, %d failures\n", checks, failures);
