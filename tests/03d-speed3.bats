@@ -1,8 +1,7 @@
 #!/usr/bin/env bats
 # 03d-speed3.bats: cheaper node kinds and contents in aura-analyze and aura-rewrite (issue 14):
-# one shared `_type` value per kind and per small integer (lib/jsonr, lib/astwalk), base64
-# contents decoded only
-# when quoted; every hostile spelling of `_type` handled as before.
+# one shared value per `_type` kind and per small integer (lib/jsonr, lib/astwalk), base64
+# contents decoded only when quoted; every hostile spelling of `_type` handled as before.
 
 load helpers/common
 bats_require_minimum_version 1.5.0
