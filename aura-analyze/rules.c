@@ -625,6 +625,80 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 	return true;
 }
 
+/* May `pattern` match a name whose first byte is b?  (specificity's first test) */
+static bool pattern_may_match(const char *pattern, unsigned char b)
+{
+	return !pattern[0] || (unsigned char)pattern[0] == b || (pattern[0] == '*' && !pattern[1]);
+}
+
+/* A list's patterns, seen the same way for rules and labels: entry i's j-th pattern. */
+struct pattern_set {
+	size_t n;					/* entries */
+	size_t (*count)(const void *set, size_t i);	/* patterns of entry i */
+	const char *(*pattern)(const void *set, size_t i, size_t j);
+	const void *set;
+};
+
+/* Every byte's refs in the entries' order; one that may match any name ("*", "") is under every byte. */
+static struct pattern_index *index_build(const struct pattern_set *ps)
+{
+	struct pattern_index *idx = xmalloc(sizeof *idx);
+	size_t total = 0, cap = 0;
+	idx->refs = NULL;
+	for (unsigned b = 0; b < 256; b++) {
+		idx->start[b] = (uint32_t)total;
+		for (size_t i = 0; i < ps->n; i++)
+			for (size_t j = 0; j < ps->count(ps->set, i); j++) {
+				if (!pattern_may_match(ps->pattern(ps->set, i, j), (unsigned char)b))
+					continue;
+				if (total == cap) {
+					cap = cap ? 2 * cap : 256;
+					idx->refs = xrealloc(idx->refs, cap * sizeof *idx->refs);
+				}
+				idx->refs[total++] = (struct pattern_ref){ (uint32_t)i, (uint32_t)j };
+			}
+	}
+	idx->start[256] = (uint32_t)total;
+	return idx;
+}
+
+static size_t rule_count(const void *set, size_t i)
+{
+	return ((const struct rule_list *)set)->v[i].nnames;
+}
+
+static const char *rule_pattern(const void *set, size_t i, size_t j)
+{
+	return ((const struct rule_list *)set)->v[i].names[j];
+}
+
+static size_t label_count(const void *set, size_t i)
+{
+	return ((const struct taint_labels *)set)->nnames[i];
+}
+
+static const char *label_pattern(const void *set, size_t i, size_t j)
+{
+	return ((const struct taint_labels *)set)->names[i][j];
+}
+
+static void list_index(struct rule_list *list)
+{
+	list->index = index_build(&(struct pattern_set){ list->n, rule_count, rule_pattern, list });
+}
+
+static void labels_index(struct taint_labels *l)
+{
+	l->index = index_build(&(struct pattern_set){ l->n, label_count, label_pattern, l });
+}
+
+static void index_free(struct pattern_index *idx)
+{
+	if (idx)
+		free(idx->refs);
+	free(idx);
+}
+
 struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 {
 	struct loader ld = { .path = path, .err = err, .errlen = errlen };
@@ -662,6 +736,13 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		rules_free(rs);
 		return NULL;
 	}
+	/* The lists are whole: index them for rules_match and taint_labels_match. */
+	struct rule_list *lists[] = { &rs->calls, &rs->imports, &rs->strings, &rs->files, &rs->flows };
+	for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
+		list_index(lists[k]);
+	labels_index(&rs->sources);
+	labels_index(&rs->sinks);
+	labels_index(&rs->parameters);
 	return rs;
 }
 
@@ -670,6 +751,7 @@ static void list_free(struct rule_list *list)
 	for (size_t i = 0; i < list->n; i++)
 		rule_free(&list->v[i]);
 	free(list->v);
+	index_free(list->index);
 }
 
 void rules_free(struct ruleset *rs)
@@ -692,6 +774,8 @@ void rules_free(struct ruleset *rs)
 				free(ls[k]->names[i][j]);
 			free(ls[k]->names[i]);
 		}
+	for (size_t k = 0; k < 3; k++)
+		index_free(ls[k]->index);
 	for (size_t i = 0; i < rs->ninstall_hooks; i++)
 		free(rs->install_hooks[i]);
 	free(rs->install_hooks);
@@ -740,6 +824,17 @@ const struct rule *rules_match(const struct rule_list *list, const char *name, b
 {
 	const struct rule *best = NULL;
 	long best_score = -1;
+	if (list->index) {	/* the patterns that may match this first byte, in the list's order */
+		const struct pattern_index *idx = list->index;
+		unsigned char b = (unsigned char)name[0];
+		for (uint32_t k = idx->start[b]; k < idx->start[b + 1]; k++) {
+			const struct rule *r = &list->v[idx->refs[k].entry];
+			long s = specificity(r->names[idx->refs[k].name], name, submodules);
+			if (s > best_score)
+				best = r, best_score = s;
+		}
+		return best;
+	}
 	for (size_t i = 0; i < list->n; i++)
 		for (size_t j = 0; j < list->v[i].nnames; j++) {
 			long s = specificity(list->v[i].names[j], name, submodules);
@@ -752,6 +847,16 @@ const struct rule *rules_match(const struct rule_list *list, const char *name, b
 unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
 {
 	unsigned mask = 0;
+	if (labels->index) {	/* as in rules_match */
+		const struct pattern_index *idx = labels->index;
+		unsigned char b = (unsigned char)name[0];
+		for (uint32_t k = idx->start[b]; k < idx->start[b + 1]; k++) {
+			const struct pattern_ref *ref = &idx->refs[k];
+			if (specificity(labels->names[ref->entry][ref->name], name, false) >= 0)
+				mask |= 1u << label_index(labels, labels->label[ref->entry]);
+		}
+		return mask;
+	}
 	for (size_t i = 0; i < labels->n; i++)
 		for (size_t j = 0; j < labels->nnames[i]; j++)
 			if (specificity(labels->names[i][j], name, false) >= 0)

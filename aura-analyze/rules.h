@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 /* Where code runs, which decides how much a finding weighs. */
@@ -97,17 +98,33 @@ struct rule {
 
 #define TAINT_MAX_LABELS 16
 
+/*
+ * The patterns of a list (rules' names or labels' names) by the first byte of the names
+ * they can match: those starting with that byte, "*" alone and "" (rules_load builds it
+ * once the list is whole).  A name is matched against its byte's patterns only, in the
+ * list's order, so the best match and its ties come out as with every pattern tried.
+ */
+struct pattern_ref {
+	uint32_t entry, name;	/* list->v[entry].names[name], or labels->names[entry][name] */
+};
+struct pattern_index {
+	struct pattern_ref *refs;
+	uint32_t start[257];	/* byte b's patterns: refs[start[b], start[b + 1]) */
+};
+
 /* Taint sources or sinks: each label names the canonical names that produce/consume data. */
 struct taint_labels {
 	char *label[TAINT_MAX_LABELS];
 	char **names[TAINT_MAX_LABELS];
 	size_t nnames[TAINT_MAX_LABELS];
 	size_t n;
+	struct pattern_index *index;	/* NULL: every pattern is tried */
 };
 
 struct rule_list {
 	struct rule *v;
 	size_t n;
+	struct pattern_index *index;	/* NULL: every pattern is tried */
 };
 
 /* typosquat: how much a look-alike package name weighs (metadata.c). */

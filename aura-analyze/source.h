@@ -3,6 +3,7 @@
 #define ANALYZE_SOURCE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define EVIDENCE_MAX 200	/* bytes of source quoted in a hit */
@@ -13,8 +14,9 @@
  */
 struct source {
 	char *file_id;
-	unsigned char *bytes;
+	unsigned char *bytes;	/* the content; its base64 text while `encoded` */
 	size_t len;
+	bool encoded;		/* decoded on the first quote: most kept files are never quoted */
 	size_t *line_start;	/* offsets of each line's first byte, built on first use */
 	size_t nlines;
 };

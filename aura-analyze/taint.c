@@ -503,8 +503,11 @@ static void apply_file_params(struct scope *s, const struct fsum *f, const json_
 
 static struct fsum *find_def(struct taint *t, const char *name, bool method)
 {
+	/* The first byte first: a call to strcmp for every def at every call was 1% of
+	 * aura-analyze on the standard library (bench/README.md). */
 	for (size_t i = 0; i < t->ndefs; i++)
-		if (t->defs[i].method == method && !strcmp(t->defs[i].name, name))
+		if (t->defs[i].method == method && t->defs[i].name[0] == name[0] &&
+		    !strcmp(t->defs[i].name, name))
 			return &t->defs[i];
 	return NULL;
 }

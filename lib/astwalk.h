@@ -12,11 +12,21 @@
 /*
  * The kind of a JSON value: AST_NONE unless it is an object with a string `_type`.
  * aura-parse writes `_type` first, so this reads the object's first field (no hashing)
- * and looks the name up in astkind's table; any other key order falls back to a lookup.
+ * and, for the shared value lib/jsonr reads a known kind's name into (ast_kind_value),
+ * takes the kind from the value's address; any other string is looked up in astkind's
+ * table, and any other key order falls back to a lookup of `_type`.
  * Cheap enough to call at every use: a table from node address to kind, filled once per
  * record, measured no faster in aura-rewrite (docs/ast.md, "Walking the tree").
  */
 enum ast_kind ast_kind(const json_t *v);
+
+/*
+ * The one shared `_type` string value of kind k (a known kind; NULL for AST_NONE and
+ * AST_UNKNOWN): lib/jsonr puts it in every node of that kind it reads, and ast_kind knows
+ * it by its address.  Static (json_incref/json_decref do nothing to it) and never to be
+ * changed in place: to give a node another kind, set a new value for its `_type`.
+ */
+json_t *ast_kind_value(enum ast_kind k);
 
 /* Is `v` a node of kind `k`? */
 static inline bool ast_is(const json_t *v, enum ast_kind k)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "astwalk.h"
 #include "err.h"
 #include "jsonlex.h"
 #include "jsonr.h"
@@ -243,6 +244,67 @@ static bool scan_string(struct reader *r, const char **out, size_t *len)
 
 /* ---- numbers ---- */
 
+/*
+ * Integers 0..SHARED_INTS-1 are shared values, one per number, all made on first use in
+ * a static pool and never freed: a syntax tree's positions (lineno, col_offset,
+ * end_lineno, end_col_offset) are four of a node's eight-odd fields, and a value of their
+ * own for each was a quarter of a tree's allocations and memory, which every walk then
+ * reads through.  They have jansson's static reference count ((size_t)-1, as json_true()
+ * has), so json_incref and json_decref leave them alone; being neither a stage's arena
+ * (lib/arena.c) nor its heap, resets leave them too, and they fragment nothing (made one
+ * by one on the heap, between a record's big blocks, they raised aura-rewrite's peak by
+ * 12 MB).  Nothing may change one in place (json_integer_set is used nowhere in Aura): a
+ * new value replaces it.
+ */
+#define SHARED_INTS 4096
+#define INT_POOL_GRAIN 16
+
+static json_t *shared_ints[SHARED_INTS];
+static bool shared_ints_made;
+/* A json_integer_t is 24 bytes in jansson 2.14: 32 with the grain.  Past the pool (a
+ * bigger struct in another version), malloc: the values are the same, kept for good. */
+static _Alignas(INT_POOL_GRAIN) unsigned char int_pool[SHARED_INTS * 32];
+static size_t int_pool_used;
+
+static void *int_pool_malloc(size_t n)
+{
+	n = (n + INT_POOL_GRAIN - 1) & ~(size_t)(INT_POOL_GRAIN - 1);
+	if (n > sizeof int_pool - int_pool_used)
+		return malloc(n);
+	void *p = int_pool + int_pool_used;
+	int_pool_used += n;
+	return p;
+}
+
+static void int_pool_free(void *p)
+{
+	if ((uintptr_t)p - (uintptr_t)int_pool >= sizeof int_pool)
+		free(p);
+}
+
+static void make_shared_ints(void)
+{
+	json_malloc_t saved_malloc;
+	json_free_t saved_free;
+	json_get_alloc_funcs(&saved_malloc, &saved_free);
+	json_set_alloc_funcs(int_pool_malloc, int_pool_free);
+	for (json_int_t i = 0; i < SHARED_INTS; i++) {
+		json_t *v = json_integer(i);
+		if (v)	/* else (out of memory) that number gets values of its own */
+			v->refcount = (size_t)-1;	/* static: never freed (jansson.h's json_incref) */
+		shared_ints[i] = v;
+	}
+	json_set_alloc_funcs(saved_malloc, saved_free);
+	shared_ints_made = true;
+}
+
+static json_t *shared_int(uint64_t n)
+{
+	if (!shared_ints_made)
+		make_shared_ints();
+	return shared_ints[n] ? shared_ints[n] : json_integer((json_int_t)n);
+}
+
 static json_t *parse_number(struct reader *r)
 {
 	const unsigned char *s = r->p;
@@ -269,6 +331,8 @@ static json_t *parse_number(struct reader *r)
 			fail(r, s, n.negative ? "too big negative integer" : "too big integer");
 			return NULL;
 		}
+		if (!n.negative && n.magnitude < SHARED_INTS)
+			return shared_int(n.magnitude);
 		return json_integer(n.negative ? (json_int_t)(0 - n.magnitude) : (json_int_t)n.magnitude);
 	}
 	char tmp[64], *buf = tmp;
@@ -401,6 +465,22 @@ static bool object_key(struct reader *r)
 }
 
 /*
+ * The value of an object's `_type` key naming a node kind: the kind's one shared value
+ * (lib/astwalk.h, ast_kind_value), which costs no allocation here and lets ast_kind
+ * tell the kind from its address; NULL for any other string.  The string read is the same
+ * either way, escapes decoded ("\u0043all" is "Call").
+ */
+static json_t *shared_type_value(const struct reader *r, const char *s, size_t n)
+{
+	if (r->depth == 0)
+		return NULL;
+	const struct frame *f = &r->stack[r->depth - 1];
+	if (f->key_len != 5 || memcmp(r->keys + f->key_off, "_type", 5) != 0 || !json_is_object(f->box))
+		return NULL;
+	return ast_kind_value(ast_kind_from_name(s, n));
+}
+
+/*
  * A scalar, or the opening of a container (pushed on the stack; NULL returned with no
  * error, and *opened set).  An empty container is returned whole.
  */
@@ -433,8 +513,12 @@ static json_t *value_start(struct reader *r, bool *opened)
 		}
 		*opened = push(r, json_array());
 		return NULL;
-	case '"':
-		return scan_string(r, &s, &n) ? json_stringn_nocheck(s, n) : NULL;
+	case '"': {
+		if (!scan_string(r, &s, &n))
+			return NULL;
+		json_t *shared = shared_type_value(r, s, n);
+		return shared ? shared : json_stringn_nocheck(s, n);
+	}
 	case 't':
 		return literal(r, "true", 4) ? json_true() : NULL;
 	case 'f':

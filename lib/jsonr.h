@@ -34,7 +34,13 @@ struct jsonr_error {
 	char text[120];		/* what is wrong, one line */
 };
 
-/* Parse the JSON value making up s[0, len); NULL (and *err filled) when it is not valid. */
+/*
+ * Parse the JSON value making up s[0, len); NULL (and *err filled) when it is not valid.
+ * Integers 0..4095 and every object's `_type` that names a node kind are shared, static
+ * values (jsonr.c, lib/astwalk.h's ast_kind_value): never change a value in place
+ * (json_string_set, json_integer_set), set a new one.  The first call makes them while
+ * jansson's allocator is switched to a static pool: not while another thread uses jansson.
+ */
 json_t *jsonr_parse(const char *s, size_t len, struct jsonr_error *err);
 
 #endif
