@@ -8,6 +8,7 @@
 #include "dest.h"
 #include "detect.h"
 #include "err.h"
+#include "netguard.h"
 #include "record.h"
 #include "strings.h"
 #include "taint.h"
@@ -111,6 +112,7 @@ struct taint {
 	int net_label;		/* sink label "network", or -1 */
 	unsigned startup_sink;	/* sink label "startup-file" (a bit), or 0 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
+	const json_t *module;	/* the file's tree (netguard's opt-in switch reads it) */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
 };
 
@@ -377,6 +379,13 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		bool own_service = fixed && r->has_own_service[t->ctx] && d->env.name[0] &&
 				   !d->env.other && !(d->mask & ~r->from_mask & ~PARAM_BIT) &&
 				   rules_credential_service(rs, d->env.name, host);
+		/* Data of the opt_in_from labels only (platform facts: telemetry) sent to the
+		 * network only when the user turns an environment switch on (netguard.c). */
+		char optvar[128] = "";
+		bool opt_in = !own_service && r->has_opt_in[t->ctx] && r->to == t->net_label &&
+			      !(d->mask & ~r->opt_in_mask & ~PARAM_BIT) &&
+			      netguard_opt_in(rs, t->module, t->current ? t->current->node : NULL, at,
+					      t->site->guard, optvar, sizeof optvar);
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
@@ -393,10 +402,16 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			snprintf(msg + n, sizeof msg - n, ": the credential %s goes to %s, the service it "
 				 "is for", d->env.name, host);
 		}
+		if (opt_in) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof msg - n, ": sent only when the environment switch %s "
+				 "is set", optvar);
+		}
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
 		bool unshipped_score = unshipped && t->ctx == CTX_FUNCTION && !t->via &&
 				       r->has_unshipped[t->ctx];
-		int score = own_service ? r->own_service[t->ctx] : fixed_score ? r->fixed_host[t->ctx]
+		int score = own_service ? r->own_service[t->ctx] : opt_in ? r->opt_in[t->ctx]
+			    : fixed_score ? r->fixed_host[t->ctx]
 			    : unshipped_score ? r->unshipped[t->ctx] : r->score[t->ctx];
 		json_t *hit = hit_new(t->site->artifact, r->detection, score,
 				      context_severity(r->severity, score), t->site->path, line, col, msg);
@@ -416,6 +431,8 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			json_array_append_new(tags, json_string("fixed-host"));
 		if (own_service)
 			json_array_append_new(tags, json_string("own-service"));
+		if (opt_in)
+			json_array_append_new(tags, json_string("opt-in"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
 		if (t->site->repo_code)
@@ -1142,7 +1159,7 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	if (!site->rules->flows.n)
 		return;
 	struct taint *t = xmalloc(sizeof *t);
-	*t = (struct taint){ .site = site, .cred_label = -1, .seen = json_object() };
+	*t = (struct taint){ .site = site, .cred_label = -1, .seen = json_object(), .module = module };
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;

