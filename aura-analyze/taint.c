@@ -62,6 +62,9 @@ struct var {
 	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
 	struct envsrc env;	/* the environment variable it holds */
+	/* The library call that built the object it holds (s = socket.socket(), server =
+	 * smtplib.SMTP(host)): its methods are that call's (socket.socket.sendall), or NULL. */
+	char *ctor;
 };
 
 struct flowdesc {
@@ -148,6 +151,7 @@ static void scope_free(struct scope *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i]->name);
 		free(s->v[i]->loc);
+		free(s->v[i]->ctor);
 		free(s->v[i]);
 	}
 	free(s->v);
@@ -260,6 +264,13 @@ static char *callee(const json_t *call)
 	if (!r)
 		r = json_string_value(json_object_get(func, "_resolved"));
 	return r ? xstrdup(r) : dotted(func);
+}
+
+/* A call whose callee aura-rewrite resolved to a canonical name (a library's, a builtin). */
+static bool resolved_call(const json_t *call)
+{
+	return json_object_get(call, "_resolved") ||
+	       json_object_get(json_object_get(call, "func"), "_resolved");
 }
 
 static bool is_sanitiser(const char *name)
@@ -683,6 +694,17 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 		struct flowdesc d = expr(t, s, json_object_get(func, "value"), depth + 1);
 		merge(&out, &d);
 	}
+	/* server.sendmail(...) where server = smtplib.SMTP(...): the method of what built the
+	 * object, smtplib.SMTP.sendmail, is matched against the sinks and sources. */
+	const json_t *obj = method ? json_object_get(func, "value") : NULL;
+	const struct var *built = attr && ast_is(obj, AST_Name)
+				  ? lookup(s, json_string_value(json_object_get(obj, "id")), false) : NULL;
+	if (built && built->ctor) {
+		free(name);
+		size_t len = strlen(built->ctor) + strlen(attr) + 2;
+		name = xmalloc(len);
+		snprintf(name, len, "%s.%s", built->ctor, attr);
+	}
 	const struct ruleset *rs = t->site->rules;
 	if (named) {
 		unsigned src = taint_labels_match(&rs->sources, name);
@@ -959,6 +981,10 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 		dest_of_expr(value, v->host, sizeof v->host, var_host, s);
 	/* f = open(path, 'wb'): remember which path f writes to. */
 	char *fn = value && ast_is(value, AST_Call) ? callee(value) : NULL;
+	/* s = socket.socket(): a call aura-rewrite resolved builds the object (the last
+	 * binding seen decides; anything else bound to the name forgets it). */
+	free(v->ctor);
+	v->ctor = fn && resolved_call(value) ? xstrdup(fn) : NULL;
 	if (fn && !strcmp(fn, "builtins.open")) {
 		free(v->loc);
 		const json_t *path = json_array_get(json_object_get(value, "args"), 0);

