@@ -59,6 +59,9 @@ struct walk {
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
+	/* setup.py defs assigned over a setup command's method (install.run = f) */
+	const char *hook_defs[16];
+	size_t nhook_defs;
 	/* cmdclass entries pip does not run (test, quality): command and class names */
 	const char *other_commands[64], *other_classes[64];
 	size_t nother_commands;
@@ -3095,26 +3098,57 @@ static bool is_hook_class(const struct walk *w, const char *name)
 	return false;
 }
 
+/* Does expression `n` name a setup command of the rules' install_hooks? */
+static bool names_install_hook(const struct walk *w, const json_t *n)
+{
+	const char *resolved = json_string_value(json_object_get(n, "_resolved"));
+	char *name = resolved ? xstrdup(resolved) : plain_dotted(n);
+	bool hit = false;
+	for (size_t k = 0; name && k < w->rules->ninstall_hooks && !hit; k++) {
+		const char *hook = w->rules->install_hooks[k];
+		/* Without rewrite's resolution, `install` alone still names the class. */
+		const char *dot = strrchr(hook, '.');
+		hit = !strcmp(name, hook) || (!resolved && dot && !strcmp(name, dot + 1));
+	}
+	free(name);
+	return hit;
+}
+
 /* A class deriving from a setup command named in the rules' install_hooks. */
 static bool derives_from_install_hook(const struct walk *w, const json_t *classdef)
 {
 	size_t i;
 	json_t *base;
-	json_array_foreach(json_object_get(classdef, "bases"), i, base) {
-		const char *resolved = json_string_value(json_object_get(base, "_resolved"));
-		char *name = resolved ? xstrdup(resolved) : plain_dotted(base);
-		bool hit = false;
-		for (size_t k = 0; name && k < w->rules->ninstall_hooks && !hit; k++) {
-			const char *hook = w->rules->install_hooks[k];
-			/* Without rewrite's resolution, `install` alone still names the class. */
-			const char *dot = strrchr(hook, '.');
-			hit = !strcmp(name, hook) || (!resolved && dot && !strcmp(name, dot + 1));
-		}
-		free(name);
-		if (hit)
+	json_array_foreach(json_object_get(classdef, "bases"), i, base)
+		if (names_install_hook(w, base))
 			return true;
-	}
 	return false;
+}
+
+/*
+ * `install.run = f` (or setattr(install, "run", f)) at setup.py's top level: setuptools
+ * calls f when it runs the command, so f's body is install-time code like a cmdclass
+ * method's.  The def's name, or NULL.
+ */
+static const char *patched_hook_def(const struct walk *w, const json_t *stmt)
+{
+	const json_t *target = NULL, *value = NULL;
+	if (ast_is(stmt, AST_Assign) && json_array_size(json_object_get(stmt, "targets")) == 1) {
+		target = json_array_get(json_object_get(stmt, "targets"), 0);
+		target = ast_is(target, AST_Attribute) ? json_object_get(target, "value") : NULL;
+		value = json_object_get(stmt, "value");
+	}
+	const json_t *call = ast_is(stmt, AST_Expr) ? json_object_get(stmt, "value") : NULL;
+	char *callee = ast_is(call, AST_Call) ? callee_name(w, call) : NULL;
+	if (callee && !strcmp(callee, "builtins.setattr") &&
+	    json_array_size(json_object_get(call, "args")) == 3) {
+		target = json_array_get(json_object_get(call, "args"), 0);
+		value = json_array_get(json_object_get(call, "args"), 2);
+	}
+	free(callee);
+	if (!target || !ast_is(value, AST_Name) || !names_install_hook(w, target))
+		return NULL;
+	return json_string_value(json_object_get(value, "id"));
 }
 
 /* The name a node is called or assigned by: x.attr, a bare name. */
@@ -3237,8 +3271,11 @@ static void collect_hook_classes(struct walk *w, const json_t *module)
 	size_t i;
 	json_t *stmt;
 	json_array_foreach(json_object_get(module, "body"), i, stmt) {
+		const char *patched = patched_hook_def(w, stmt);
 		if (ast_is(stmt, AST_ClassDef) && derives_from_install_hook(w, stmt))
 			add_hook_class(w, json_string_value(json_object_get(stmt, "name")));
+		else if (patched && w->nhook_defs < sizeof w->hook_defs / sizeof *w->hook_defs)
+			w->hook_defs[w->nhook_defs++] = patched;
 		else
 			find_cmdclass(w, stmt, 0);
 	}
@@ -3458,7 +3495,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		installed_scan_setup_py(xref_installed(xref), w.path, tree, w.bindings, &guard, 0);
 	/* setup.py and __main__.py run as scripts: their `if __name__ == "__main__":` too. */
 	w.reach = reach_build(tree, &guard, w.top == CTX_INSTALL || w.top == CTX_COMMAND,
-			      w.hook_classes, w.nhook_classes);
+			      w.hook_classes, w.nhook_classes, w.hook_defs, w.nhook_defs);
 	walk(&w, tree, w.top, 0);
 	struct taint_site ts = { .rules = rules, .artifact = w.artifact, .path = w.path, .file = w.file,
 				 .src = src, .top = w.top, .reach = w.reach,

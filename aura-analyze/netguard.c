@@ -604,6 +604,30 @@ struct guard_ctx {
 	int hops;
 };
 
+/*
+ * `if not SWITCH: return` (or raise), `if os.environ.get("X", "0") != "1": return`: an
+ * early exit when the user has not set the switch, so the statements after it run only
+ * when it is on.  Its name into var.
+ */
+static bool exits_unless_on(struct ng *g, const json_t *stmt, char *var, size_t len)
+{
+	const json_t *body = json_object_get(stmt, "body");
+	const json_t *last = json_array_get(body, json_array_size(body) - 1);
+	if (!ast_is(stmt, AST_If) || json_array_size(json_object_get(stmt, "orelse")) ||
+	    !(ast_is(last, AST_Return) || ast_is(last, AST_Raise)))
+		return false;
+	const json_t *test = json_object_get(stmt, "test");
+	if (ast_is(test, AST_UnaryOp) && ast_is(json_object_get(test, "op"), AST_Not))
+		return switch_on(g, json_object_get(test, "operand"), var, len, 0, 0);
+	if (ast_is(test, AST_Compare) && json_array_size(json_object_get(test, "comparators")) == 1) {
+		const json_t *op = json_array_get(json_object_get(test, "ops"), 0);
+		const json_t *right = json_array_get(json_object_get(test, "comparators"), 0);
+		if ((ast_is(op, AST_NotEq) || ast_is(op, AST_NotIn)) && truthy_text(right))
+			return switch_on(g, json_object_get(test, "left"), var, len, 0, 0);
+	}
+	return false;
+}
+
 /* 1: target is in the body of an `if` with a switch on; 0: reached without one; -1: not here. */
 static int guard_path(struct ng *g, const json_t *node, const json_t *target, bool on,
 		      struct guard_ctx *c, int depth)
@@ -612,6 +636,22 @@ static int guard_path(struct ng *g, const json_t *node, const json_t *target, bo
 		return on;
 	if (!visit(g, depth))
 		return -1;
+	if (json_is_array(node)) {	/* a block: an early exit turns the switch on for the rest */
+		char var[128] = "";
+		bool after = on;
+		size_t i;
+		json_t *stmt;
+		json_array_foreach(node, i, stmt) {
+			int r = guard_path(g, stmt, target, after, c, depth + 1);
+			if (r == 1 && after && !on && !c->var[0])
+				snprintf(c->var, c->len, "%s", var);
+			if (r >= 0)
+				return r;
+			if (!after && exits_unless_on(g, stmt, var, sizeof var))
+				after = true;
+		}
+		return -1;
+	}
 	char var[128] = "";	/* a test that is no switch may have named a variable */
 	bool branch = ast_is(node, AST_If) &&
 		      switch_on(g, json_object_get(node, "test"), var, sizeof var, 0, 0);

@@ -230,14 +230,19 @@ static void scan_callee(struct reach *r, const json_t *func, int caller, int cls
 }
 
 /*
- * Calls that run a function they are handed: threads, timers, atexit, executors.  The last
- * part of the callee's name decides (threading.Thread, atexit.register, pool.submit).
+ * Calls that run a function they are handed: threads, timers, atexit, executors, and the
+ * interpreter's and the desktop's hooks (sys.settrace, sys.addaudithook: the function runs
+ * on every call or audited event; pynput's keyboard.Listener(on_press=f), keyboard.on_press(f):
+ * on every key).  The last part of the callee's name decides (threading.Thread,
+ * atexit.register, pool.submit).
  */
 static bool passes_callback(const json_t *call)
 {
 	static const char *const takers[] = { "Thread", "Timer", "Process", "register",
 					      "start_new_thread", "submit", "run_in_executor",
-					      "call_soon", "call_later", "apply_async", "map" };
+					      "call_soon", "call_later", "apply_async", "map",
+					      "settrace", "setprofile", "addaudithook", "Listener",
+					      "on_press", "on_release", "add_hotkey" };
 	const json_t *func = json_object_get(call, "func");
 	const char *last = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id"))
 						 : json_string_value(json_object_get(func, "attr"));
@@ -366,7 +371,8 @@ static void find_modules(struct reach *r, const json_t *node, const json_t ***ou
 }
 
 struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool main_runs,
-			  const char *const *root_classes, size_t nroots)
+			  const char *const *root_classes, size_t nroots,
+			  const char *const *root_defs, size_t nroot_defs)
 {
 	struct reach *r = xmalloc(sizeof *r);
 	*r = (struct reach){
@@ -388,6 +394,8 @@ struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool m
 		for (size_t k = 0; r->defs[i].cls >= 0 && k < nroots; k++)
 			if (!strcmp(r->classes[r->defs[i].cls].name, root_classes[k]))
 				make_live(r, i, -1);
+	for (size_t k = 0; k < nroot_defs; k++)
+		reach_name(r, root_defs[k], -1);
 	/* Top-level code: module bodies, including class bodies but not def bodies. */
 	for (size_t i = 0; i < nmodules; i++)
 		scan_refs(r, json_object_get(modules[i], "body"), -1, -1, 0);

@@ -19,11 +19,13 @@ struct tree_guard;
  * object's event loop is started (`bot.polling()`, `client.run(token)`, `app.run()`); a class instantiated there reaches its `__init__`/`__new__`/`__call__`, and
  * `self.m()` in a reached method reaches method `m` of the same class.  Without
  * `main_runs`, the body of an `if __name__ == '__main__':` at top level is not top-level code.  Every method of a class named in `root_classes` (setup commands, which
- * setuptools calls) is reached too.  Every walk checks `guard` (detect.h), which
+ * setuptools calls) is reached too, and so is each function named in `root_defs` (a def
+ * setup.py assigns over a setup command's method: `install.run = f`).  Every walk checks `guard` (detect.h), which
  * remembers a cut for the caller to report.
  */
 struct reach *reach_build(const json_t *module, struct tree_guard *guard, bool main_runs,
-			  const char *const *root_classes, size_t nroots);
+			  const char *const *root_classes, size_t nroots,
+			  const char *const *root_defs, size_t nroot_defs);
 
 /*
  * `if __name__ == '__main__':` — its body runs when the file is run as a script (setup.py

@@ -248,7 +248,8 @@ static int label_index(const struct taint_labels *l, const char *name)
 	return -1;
 }
 
-/* from: [secret, sysinfo]  to: network — labels declared under taint.sources / taint.sinks. */
+/* from: [secret, sysinfo]  to: network  opt_in_from: [sysinfo] — labels declared under
+ * taint.sources / taint.sinks. */
 static bool load_flow_ends(struct loader *ld, const yaml_node_t *k, const yaml_node_t *v,
 			   struct rule *r)
 {
@@ -257,13 +258,16 @@ static bool load_flow_ends(struct loader *ld, const yaml_node_t *k, const yaml_n
 	size_t n = 0;
 	bool ok = want_strings(ld, v, key, &names, &n);
 	for (size_t i = 0; ok && i < n; i++) {
-		const struct taint_labels *l = !strcmp(key, "from") ? &ld->rs->sources : &ld->rs->sinks;
+		bool source = strcmp(key, "to") != 0;
+		const struct taint_labels *l = source ? &ld->rs->sources : &ld->rs->sinks;
 		int at = label_index(l, names[i]);
 		if (at < 0)
 			ok = fail_at(ld, v, "%s: no taint %s labelled '%s'", key,
-				     !strcmp(key, "from") ? "source" : "sink", names[i]);
+				     source ? "source" : "sink", names[i]);
 		else if (!strcmp(key, "from"))
 			r->from_mask |= 1u << at;
+		else if (!strcmp(key, "opt_in_from"))
+			r->opt_in_mask |= 1u << at;
 		else
 			r->to = at;
 	}
@@ -317,7 +321,8 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = want_bool(ld, v, key, &r->in_commands);
 		else if (is_strings && !strcmp(key, "entropy"))
 			ok = load_entropy(ld, v, r);
-		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to")))
+		else if (is_flow && (!strcmp(key, "from") || !strcmp(key, "to") ||
+				     !strcmp(key, "opt_in_from")))
 			ok = load_flow_ends(ld, k, v, r);
 		else if (!is_strings && !strcmp(key, "fixed_host"))
 			ok = load_scores(ld, v, r->fixed_host, r->has_fixed_host, CTX_IMPORT);
@@ -343,7 +348,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = load_scores(ld, v, r->own_service, r->has_own_service, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "verified"))
 			ok = load_scores(ld, v, r->verified, r->has_verified, CTX_FUNCTION);
-		else if (!is_strings && !is_flow && !strcmp(key, "opt_in"))
+		else if (!is_strings && !strcmp(key, "opt_in"))
 			ok = load_scores(ld, v, r->opt_in, r->has_opt_in, CTX_FUNCTION);
 		else if (!is_strings && !is_flow && !strcmp(key, "extracted"))
 			ok = load_scores(ld, v, r->extracted, r->has_extracted, CTX_FUNCTION);
@@ -351,7 +356,7 @@ static bool load_rule(struct loader *ld, const yaml_node_t *n, struct rule *r, b
 			ok = fail_at(ld, k, "unknown rule key '%s' (detection, names, category, "
 					    "severity, score, message, tags%s)", key,
 				     is_strings ? ", pattern, entropy, secret, in_commands, unshipped"
-				     : is_flow ? ", from, to, fixed_host, unshipped, own_service"
+				     : is_flow ? ", from, to, fixed_host, unshipped, own_service, opt_in, opt_in_from"
 				     : ", fixed_host, build_tool, package_file, path_argument, system_library, verified, opt_in, extracted, lookup, known_code, template, constant_name");
 		if (!ok)
 			return false;

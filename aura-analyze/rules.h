@@ -94,6 +94,8 @@ struct rule {
 	/* taint flows only (taint.c): the source labels and the sink label it joins */
 	unsigned from_mask;
 	int to;
+	/* the source labels whose flow, alone, may take the `opt_in` score (opt_in_from) */
+	unsigned opt_in_mask;
 };
 
 #define TAINT_MAX_LABELS 16

@@ -81,8 +81,10 @@ void strings_scan(const struct rule_list *rules, const char *s, size_t n, string
 			continue;
 		}
 		int rc = pcre2_match(r->code, (PCRE2_SPTR)s, scan, 0, 0, match_data, match_ctx);
-		if (rc <= 0)
-			continue;	/* no match, or a limit hit: nothing to report */
+		/* rc 0: a match whose capture groups did not fit the one-pair match data; the
+		 * whole match (the first pair) is still set.  Below 0: no match, or a limit hit. */
+		if (rc < 0)
+			continue;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(match_data);
 		if (ov[1] >= ov[0] && ov[1] <= scan)
 			fn(r, s + ov[0], ov[1] - ov[0], ctx);

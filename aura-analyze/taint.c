@@ -8,6 +8,7 @@
 #include "dest.h"
 #include "detect.h"
 #include "err.h"
+#include "netguard.h"
 #include "reach.h"
 #include "record.h"
 #include "strings.h"
@@ -62,6 +63,9 @@ struct var {
 	char host[HOST_MAX];	/* a constant URL or host name it was given */
 	struct origin from;	/* the hard-coded host its data was fetched from */
 	struct envsrc env;	/* the environment variable it holds */
+	/* The library call that built the object it holds (s = socket.socket(), server =
+	 * smtplib.SMTP(host)): its methods are that call's (socket.socket.sendall), or NULL. */
+	char *ctor;
 };
 
 struct flowdesc {
@@ -113,6 +117,7 @@ struct taint {
 	int net_label;		/* sink label "network", or -1 */
 	unsigned startup_sink;	/* sink label "startup-file" (a bit), or 0 */
 	json_t *seen;		/* flows already reported: "detection:line:col" */
+	const json_t *module;	/* the file's tree (netguard's opt-in switch reads it) */
 	int too_deep;		/* the JSON level where nesting was first not followed, or 0 */
 };
 
@@ -148,6 +153,7 @@ static void scope_free(struct scope *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i]->name);
 		free(s->v[i]->loc);
+		free(s->v[i]->ctor);
 		free(s->v[i]);
 	}
 	free(s->v);
@@ -260,6 +266,13 @@ static char *callee(const json_t *call)
 	if (!r)
 		r = json_string_value(json_object_get(func, "_resolved"));
 	return r ? xstrdup(r) : dotted(func);
+}
+
+/* A call whose callee aura-rewrite resolved to a canonical name (a library's, a builtin). */
+static bool resolved_call(const json_t *call)
+{
+	return json_object_get(call, "_resolved") ||
+	       json_object_get(json_object_get(call, "func"), "_resolved");
 }
 
 static bool is_sanitiser(const char *name)
@@ -379,6 +392,13 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 		bool own_service = fixed && r->has_own_service[t->ctx] && d->env.name[0] &&
 				   !d->env.other && !(d->mask & ~r->from_mask & ~PARAM_BIT) &&
 				   rules_credential_service(rs, d->env.name, host);
+		/* Data of the opt_in_from labels only (platform facts: telemetry) sent to the
+		 * network only when the user turns an environment switch on (netguard.c). */
+		char optvar[128] = "";
+		bool opt_in = !own_service && r->has_opt_in[t->ctx] && r->to == t->net_label &&
+			      !(d->mask & ~r->opt_in_mask & ~PARAM_BIT) &&
+			      netguard_opt_in(rs, t->module, t->current ? t->current->node : NULL, at,
+					      t->site->guard, optvar, sizeof optvar);
 		char path[DESC + 64];
 		snprintf(path, sizeof path, "%s%s%s", d->path, through && d->path[0] ? " → " : "",
 			 through ? through : "");
@@ -395,10 +415,16 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			snprintf(msg + n, sizeof msg - n, ": the credential %s goes to %s, the service it "
 				 "is for", d->env.name, host);
 		}
+		if (opt_in) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof msg - n, ": sent only when the environment switch %s "
+				 "is set", optvar);
+		}
 		long line = pos(at, "lineno"), col = pos(at, "col_offset");
 		bool unshipped_score = unshipped && t->ctx == CTX_FUNCTION && !t->via &&
 				       r->has_unshipped[t->ctx];
-		int score = own_service ? r->own_service[t->ctx] : fixed_score ? r->fixed_host[t->ctx]
+		int score = own_service ? r->own_service[t->ctx] : opt_in ? r->opt_in[t->ctx]
+			    : fixed_score ? r->fixed_host[t->ctx]
 			    : unshipped_score ? r->unshipped[t->ctx] : r->score[t->ctx];
 		json_t *hit = hit_new(t->site->artifact, r->detection, score,
 				      context_severity(r->severity, score), t->site->path, line, col, msg);
@@ -418,6 +444,8 @@ static void report(struct taint *t, struct scope *s, const json_t *at, const cha
 			json_array_append_new(tags, json_string("fixed-host"));
 		if (own_service)
 			json_array_append_new(tags, json_string("own-service"));
+		if (opt_in)
+			json_array_append_new(tags, json_string("opt-in"));
 		if (t->site->test_code)
 			json_array_append_new(tags, json_string("test-code"));
 		if (t->site->repo_code)
@@ -670,6 +698,17 @@ static struct flowdesc call_expr(struct taint *t, struct scope *s, const json_t 
 	if (method) {	/* data.encode(): the object's taint flows on */
 		struct flowdesc d = expr(t, s, json_object_get(func, "value"), depth + 1);
 		merge(&out, &d);
+	}
+	/* server.sendmail(...) where server = smtplib.SMTP(...): the method of what built the
+	 * object, smtplib.SMTP.sendmail, is matched against the sinks and sources. */
+	const json_t *obj = method ? json_object_get(func, "value") : NULL;
+	const struct var *built = attr && ast_is(obj, AST_Name)
+				  ? lookup(s, json_string_value(json_object_get(obj, "id")), false) : NULL;
+	if (built && built->ctor) {
+		free(name);
+		size_t len = strlen(built->ctor) + strlen(attr) + 2;
+		name = xmalloc(len);
+		snprintf(name, len, "%s.%s", built->ctor, attr);
 	}
 	const struct ruleset *rs = t->site->rules;
 	if (named) {
@@ -947,6 +986,10 @@ static void assign(struct taint *t, struct scope *s, const json_t *target, const
 		dest_of_expr(value, v->host, sizeof v->host, var_host, s);
 	/* f = open(path, 'wb'): remember which path f writes to. */
 	char *fn = value && ast_is(value, AST_Call) ? callee(value) : NULL;
+	/* s = socket.socket(): a call aura-rewrite resolved builds the object (the last
+	 * binding seen decides; anything else bound to the name forgets it). */
+	free(v->ctor);
+	v->ctor = fn && resolved_call(value) ? xstrdup(fn) : NULL;
 	if (fn && !strcmp(fn, "builtins.open")) {
 		free(v->loc);
 		const json_t *path = json_array_get(json_object_get(value, "args"), 0);
@@ -1151,7 +1194,7 @@ void taint_module(const struct taint_site *site, const json_t *module)
 	if (!site->rules->flows.n)
 		return;
 	struct taint *t = xmalloc(sizeof *t);
-	*t = (struct taint){ .site = site, .cred_label = -1, .seen = json_object() };
+	*t = (struct taint){ .site = site, .cred_label = -1, .seen = json_object(), .module = module };
 	for (size_t i = 0; i < site->rules->sources.n; i++)
 		if (!strcmp(site->rules->sources.label[i], "credential-file"))
 			t->cred_label = (int)i;
