@@ -95,6 +95,7 @@ struct search {
 	json_t *names;
 	bool package;
 	bool querying;	/* resolving a reporting tool's query (reporting_call) */
+	char reporter[128];	/* the reporting tool whose answer the command runs, or "" */
 	unsigned steps;
 };
 
@@ -335,11 +336,14 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
-	/* "@apxs": the program the user's apxs reports (tool_output), judged like a search */
-	bool reported = tool && w->build_tool[0] == '@';
-	if (reported)
+	/* "@apxs": the program the user's apxs reports (tool_output), judged like a search;
+	 * or a build tool in a directory a reporting tool names (llvm-config --bindir) */
+	if (tool && w->build_tool[0] == '@')
 		append_note(&msg, ": a program the build tool %s reports, a tool of a name the package does not ship",
 			    w->build_tool + 1);
+	else if (tool && searched && w->search->reporter[0])
+		append_note(&msg, ": the build tool %s, in a directory the build tool %s reports, a tool of a "
+			    "name the package does not ship", w->build_tool, w->search->reporter);
 	else if (tool)
 		append_note(&msg, ": the build tool %s%s", w->build_tool,
 			    searched ? ", searched for on the system and in the package's directory, which ships none" : "");
@@ -426,9 +430,9 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_object_set_new(full, "score", json_integer(r->score[c]));
 		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
 		char *m = expand_message(w, r, name, c);
-		if (w->build_tool[0] == '@')
+		if (w->build_tool[0] == '@' || w->search->reporter[0])
 			append_note(&m, ": a program %s reports, where the package ships a file of the name of a "
-				    "tool it searched for", w->build_tool + 1);
+				    "tool it searched for", w->search->reporter[0] ? w->search->reporter : w->build_tool + 1);
 		else
 			append_note(&m, ": %s, a program of a name the package ships, searched for in its own directory",
 				    w->build_tool);
@@ -2673,15 +2677,16 @@ static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn
 /*
  * An argument of a reporting tool's query, as constant text: a word that names no file
  * (no directory, no "name.ext" such as foo.pc or mod.c, which pkg-config and compilers
- * would read from the package's directory) and sets nothing the tool reports (an '=' only
- * in pkg-config's `--variable=NAME`: not `--define-variable=`, apxs's `-S VAR=value`).
+ * would read from the package's directory) and sets nothing the tool reports: an '=' only
+ * in pkg-config's `--variable=NAME` (not `--define-variable=x=y`, apxs's `-S VAR=value`),
+ * and no `reporting_setters` option (`--with-path DIR`, whose value is the next word).
  */
-static bool query_word(const char *t)
+static bool query_word(const struct walk *w, const char *t)
 {
 	if (!t[0] || !plain_command(t) || t[strcspn(t, "/\\ \t")])
 		return false;
 	const char *eq = strchr(t, '=');
-	if (eq && (strncmp(t, "--variable=", 11) || strchr(eq + 1, '=')))
+	if ((eq && (strncmp(t, "--variable=", 11) || strchr(eq + 1, '='))) || rules_is_reporting_setter(w->rules, t))
 		return false;
 	const char *dot = strrchr(t, '.'), *c = dot ? dot + 1 : NULL;
 	if (c && isalpha((unsigned char)*c)) {
@@ -2702,7 +2707,7 @@ static bool query_argument(const struct walk *w, const json_t *e, char *buf, siz
 	if (ast_is(e, AST_Name))
 		return through_name(w, e, query_argument, buf, len, depth);
 	const char *t = const_text(e);
-	return t && query_word(t) && (size_t)snprintf(buf, len, "%s", t) < len;
+	return t && query_word(w, t) && (size_t)snprintf(buf, len, "%s", t) < len;
 }
 
 /* A reporting tool's query as shell text: one program, each further word a query_word. */
@@ -2723,7 +2728,7 @@ static bool query_shell(const struct walk *w, const json_t *e, char *buf, size_t
 			return false;
 		memcpy(word, p, n);
 		word[n] = '\0';
-		if (n && !query_word(word))
+		if (n && !query_word(w, word))
 			return false;
 	}
 	return program_word(w, e, buf, len, depth + 1);
@@ -2802,6 +2807,7 @@ static bool reporting_call(const struct walk *w, const json_t *call, char *buf, 
 	 * of its name (bundled.c, at its end), even where a bare name runs one on the PATH */
 	note_searched(w, tool);
 	w->search->package = true;
+	snprintf(w->search->reporter, sizeof w->search->reporter, "%s", tool);
 	return (size_t)snprintf(buf, len, "@%s", tool) < len;
 }
 
