@@ -1170,7 +1170,7 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	const char *text = const_text(e);
 	if (text) {
 		size_t n = strcspn(text, " \t");
-		if (!n || n >= len)
+		if (!n || n >= len || text[0] == '@')	/* "@": only what a tool reports (tool_output) */
 			return false;
 		memcpy(buf, text, n);
 		buf[n] = '\0';

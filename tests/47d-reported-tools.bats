@@ -119,7 +119,7 @@ tool = subprocess.check_output(['apr-1-config', '--bindir']).decode().strip()|su
 tool = subprocess.run(['pkg-config', '--variable=compiler', 'mpi'], capture_output=True, text=True).stdout.strip()|subprocess.check_call([tool, '--showme'])
 tool = subprocess.getoutput('llvm-config --bindir')|subprocess.check_call([os.path.join(tool, 'clang'), '--version'])
 tool = subprocess.check_output([os.environ.get('PG_CONFIG', 'pg_config'), '--bindir'], text=True).split()[0]|subprocess.check_call([tool, '-V'])
-tool, _ = subprocess.Popen(['xcrun', '--find', 'clang'], stdout=subprocess.PIPE).communicate()|subprocess.check_call([tool.strip(), '--version'])
+tool, _ = subprocess.Popen(['mysql_config', '--variable=pkglibdir'], stdout=subprocess.PIPE).communicate()|subprocess.check_call([tool.strip(), '--version'])
 EOF
 }
 
@@ -184,7 +184,7 @@ EOF
 	assert_line "4 80 subprocess.check_call() starts a process at install time"
 }
 
-@test "look-alike: the reported program run with computed, URL, module, code or shell arguments, input, or alone: in full" {
+@test "look-alike: the reported program run with computed, URL, module, code or shell arguments, input, alone, or a name written as reported: in full" {
 	local run
 	while read -r run; do
 		one_pkg "tool = subprocess.check_output(['apr-1-config', '--bindir']).decode().strip()" "$run"
@@ -202,6 +202,14 @@ subprocess.check_call(f'{tool} --version | sh', shell=True)
 subprocess.check_call(tool + ' --version', shell=True)
 subprocess.check_call([tool, '--version'] + sys.argv[1:])
 subprocess.check_call([os.path.join(HERE, tool), '--version'])
+subprocess.check_call(['@apr-1-config', '--version'])
+EOF
+}
+
+@test "look-alike: a reporter that runs other programs (xcrun python3 -mpkg) is no reporter: in full" {
+	reports_in_full <<'EOF'
+tool = subprocess.check_output(['xcrun', 'python3', '-mpayload']).decode().strip()
+tool = subprocess.check_output(['xcrun', '--find', 'clang']).decode().strip()
 EOF
 }
 
