@@ -2526,11 +2526,12 @@ static bool none_returned(const struct walk *w, const json_t *v)
 }
 
 /*
- * A call of a def of setup.py (local_def): every value it returns, resolved with `fn` in
- * the def entered through this call — its parameters are the call's arguments, a name it
- * assigns is each value assigned to it in the def — and combined (combine).  A return of
- * None runs nothing and is left out; a generator, or a def already being entered, is not
- * followed.
+ * A call of a def of setup.py (local_defs): every value each def of the name returns —
+ * any of them may be the one that runs — resolved with `fn` in the def entered through
+ * this call (its parameters are the call's arguments, a name it assigns is each value
+ * assigned to it in the def) and combined (combine).  A return of None, or of '' as a
+ * program, runs nothing and is left out; a generator, or a def already being entered, is
+ * not followed.
  */
 static bool def_returns(const struct walk *w, const json_t *call, resolve_fn fn, char *buf, size_t len,
 			int depth)
