@@ -55,6 +55,7 @@ struct walk {
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	json_t *changed;		/* name -> true: a list the file changes (+=, append, x[i] =) */
+	json_t *declared_global;	/* name -> true: a `global name` statement in the file */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -927,14 +928,6 @@ static bool env_written(const struct walk *w, const char *var)
 	return writes_env(w, w->tree, var, 0);
 }
 
-/*
- * A program word that names a build tool: a `build_tools` program (Windows' `.exe` name
- * too: dlltool.exe is dlltool), or "$VAR", the program an environment variable of
- * `build_tool_env` names (APXS, GSSAPI_KRB5CONFIG) that the file does not set itself,
- * or one of those in a directory of the system's programs (/usr/local/bin/krb5-config,
- * `system_bin_dirs`).  Any other word with a directory (./configure, vendor/tool) runs a
- * program shipped in the package — unanalysed code — and never counts.
- */
 static bool is_build_program(const struct walk *w, const char *word);
 
 /*
@@ -969,6 +962,15 @@ static bool reporting_tool(const struct walk *w, const char *tool)
 	return true;
 }
 
+/*
+ * A program word that names a build tool: a `build_tools` program (Windows' `.exe` name
+ * too: dlltool.exe is dlltool), or "$VAR", the program an environment variable of
+ * `build_tool_env` names (APXS, GSSAPI_KRB5CONFIG) that the file does not set itself,
+ * or one of those in a directory of the system's programs (/usr/local/bin/krb5-config,
+ * `system_bin_dirs`), or "@TOOL", a program a reporting_tool TOOL names.  Any other word
+ * with a directory (./configure, vendor/tool) runs a program shipped in the package —
+ * unanalysed code — and never counts.
+ */
 static bool is_build_program(const struct walk *w, const char *word)
 {
 	if (word[0] == '@')	/* the program a build tool of the user's reports (tool_output) */
@@ -1100,12 +1102,12 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 			e = json_object_get(func, "value");	/* Path(__file__).absolute() */
 			continue;
 		}
-		/* the directory a reporting tool of the user's names: llvm-config --bindir */
-		if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Call)) &&
-		    !local_def(w, e) && tool_output(w, e, buf, len, depth + 1))
-			return true;
 		if (local_def(w, e))	/* get_proj_dir(): every value it returns */
 			return def_returns(w, e, user_location, buf, len, depth);
+		/* the directory a reporting tool of the user's names: llvm-config --bindir */
+		if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Call)) &&
+		    tool_output(w, e, buf, len, depth + 1))
+			return true;
 		char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 		bool which = name && !strcmp(name, "shutil.which");
 		bool wrap = name && (!strcmp(name, "pathlib.Path") || !strcmp(name, "builtins.str") ||
@@ -1179,12 +1181,12 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	}
 	if (ast_is(e, AST_Name))
 		return through_name(w, e, program_word, buf, len, depth);
-	/* what a reporting tool of the user's says: out.strip() of `apxs -q APR_CONFIG` */
-	if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Attribute) ||
-	     ast_is(e, AST_Call)) && !local_def(w, e) && tool_output(w, e, buf, len, depth + 1))
-		return true;
 	if (local_def(w, e))	/* find_program([...], "apxs", [...]): every value it returns */
 		return def_returns(w, e, program_word, buf, len, depth);
+	/* what a reporting tool of the user's says: out.strip() of `apxs -q APR_CONFIG` */
+	if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Attribute) ||
+	     ast_is(e, AST_Call)) && tool_output(w, e, buf, len, depth + 1))
+		return true;
 	if (configured_compiler(w, e))
 		return (size_t)snprintf(buf, len, "cc") < len;
 	const json_t *dflt;
@@ -1631,6 +1633,9 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 		break;
 	}
 	note_change(w, node);
+	json_array_foreach(ast_is(node, AST_Global) ? json_object_get(node, "names") : NULL, i, gen)
+		if (json_is_string(gen))	/* a def may rebind the module's name (local_defs) */
+			json_object_set_new(w->declared_global, json_string_value(gen), json_true());
 	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
 	if (id && value && !json_is_null(value)) {
 		json_t *list = json_object_get(w->bindings, id);
@@ -2353,8 +2358,7 @@ static size_t local_defs(const struct walk *w, const json_t *call, const json_t 
 	if (!id || w->top != CTX_INSTALL || w->test_code || json_object_get(w->bindings, id))
 		return 0;
 	size_t n = 0;
-	if (!module_defs(w, json_object_get(w->tree, "body"), id, defs, &n, 1) ||
-	    (n && declares_global(w, w->tree, id, 0)))
+	if (json_object_get(w->declared_global, id) || !module_defs(w, json_object_get(w->tree, "body"), id, defs, &n, 1))
 		return 0;
 	return n;
 }
@@ -3947,9 +3951,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.xref = xref,
 		.bindings = json_object(),
 		.changed = json_object(),
+		.declared_global = json_object(),
 		.tree = tree,
 	};
-	if (!w.bindings || !w.changed)
+	if (!w.bindings || !w.changed || !w.declared_global)
 		aura_oom();
 	/* One guard for every walk below, all started from this frame. */
 	struct tree_guard guard = { .cut = 0 };
@@ -3978,6 +3983,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	reach_free(w.reach);
 	json_decref(w.bindings);
 	json_decref(w.changed);
+	json_decref(w.declared_global);
 	if (guard.cut)
 		record_error(w.artifact, w.path, "code nested deeper than the analysis follows "
 			     "(%d JSON levels): not analysed below", guard.cut);
