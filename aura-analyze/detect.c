@@ -56,6 +56,7 @@ struct walk {
 	const char *constant_name;	/* the module a dynamic import names in the code (constant_name) */
 	json_t *bindings;		/* name -> [values assigned to it anywhere in the file] */
 	json_t *changed;		/* name -> true: a list the file changes (+=, append, x[i] =) */
+	json_t *declared_global;	/* name -> true: a `global name` statement in the file */
 	/* setup.py classes whose methods run at install time (custom setup commands) */
 	const char *hook_classes[64];
 	size_t nhook_classes;
@@ -98,6 +99,8 @@ struct walk {
 struct search {
 	json_t *names;
 	bool package;
+	bool querying;	/* resolving a reporting tool's query (reporting_call) */
+	char reporter[128];	/* the reporting tool whose answer the command runs, or "" */
 	unsigned steps;
 };
 
@@ -338,7 +341,15 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 	if (constname)
 		append_note(&msg, ": the module %s, named in the code (an import written another way)",
 			    w->constant_name);
-	if (tool)
+	/* "@apxs": the program the user's apxs reports (tool_output), judged like a search;
+	 * or a build tool in a directory a reporting tool names (llvm-config --bindir) */
+	if (tool && w->build_tool[0] == '@')
+		append_note(&msg, ": a program the build tool %s reports, a tool of a name the package does not ship",
+			    w->build_tool + 1);
+	else if (tool && searched && w->search->reporter[0])
+		append_note(&msg, ": the build tool %s, in a directory the build tool %s reports, a tool of a "
+			    "name the package does not ship", w->build_tool, w->search->reporter);
+	else if (tool)
 		append_note(&msg, ": the build tool %s%s", w->build_tool,
 			    searched ? ", searched for on the system and in the package's directory, which ships none" : "");
 	if (net)
@@ -424,8 +435,12 @@ static void emit_hit_secret(struct walk *w, const struct rule *r, const char *na
 		json_object_set_new(full, "score", json_integer(r->score[c]));
 		json_object_set_new(full, "severity", json_string(context_severity(r->severity, r->score[c])));
 		char *m = expand_message(w, r, name, c);
-		append_note(&m, ": %s, a program of a name the package ships, searched for in its own directory",
-			    w->build_tool);
+		if (w->build_tool[0] == '@' || w->search->reporter[0])
+			append_note(&m, ": a program %s reports, where the package ships a file of the name of a "
+				    "tool it searched for", w->search->reporter[0] ? w->search->reporter : w->build_tool + 1);
+		else
+			append_note(&m, ": %s, a program of a name the package ships, searched for in its own directory",
+				    w->build_tool);
 		if (w->via)
 			append_note(&m, " (reached through %s)", w->via);
 		json_object_set_new(full, "message", json_string(m));
@@ -668,6 +683,10 @@ static bool through_vararg(const struct walk *w, const json_t *starred, resolve_
 			   size_t len, int depth);
 static bool path_text(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 static bool program_word(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool tool_output(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool reporting_process(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
+static bool cleans_itself(const json_t *v, const char *id, int depth);
+static bool in_list(const char *name, const char *const *list, size_t n);
 static bool user_location(const struct walk *w, const json_t *e, char *buf, size_t len, int depth);
 static const json_t *local_def(const struct walk *w, const json_t *call);
 static bool def_returns(const struct walk *w, const json_t *call, resolve_fn fn, char *buf, size_t len,
@@ -913,16 +932,53 @@ static bool env_written(const struct walk *w, const char *var)
 	return writes_env(w, w->tree, var, 0);
 }
 
+static bool is_build_program(const struct walk *w, const char *word);
+
+/*
+ * A build tool whose output names the user's programs (tool_output): a build program
+ * (is_build_program: the user's, by name, environment variable or system directory)
+ * whose base name is a `reporting_tools` one — "$APXS" and "$LLVM_CONFIG" by their
+ * variable, read as apxs and llvm-config — and not itself reported, nor ./configure, while
+ * the file sets none of the `reporting_env` variables that steer what it says.
+ */
+static bool reporting_tool(const struct walk *w, const char *tool)
+{
+	if (tool[0] == '@' || bundled_is_configure(tool) || !is_build_program(w, tool))
+		return false;
+	const char *base = source_base_name(tool);
+	char name[128];
+	size_t n = strlen(base);
+	if (n >= sizeof name)
+		return false;
+	memcpy(name, base, n + 1);
+	if (base[0] == '$')	/* $LLVM_CONFIG: llvm-config */
+		for (size_t i = 0; i < n; i++)
+			name[i] = base[i + 1] == '_' ? '-' : (char)tolower((unsigned char)base[i + 1]);
+	n = strlen(name);
+	if (n > 4 && !strcasecmp(name + n - 4, ".exe"))
+		name[n - 4] = '\0';
+	if (!rules_is_reporting_tool(w->rules, name))
+		return false;
+	const char *var;
+	for (size_t i = 0; (var = rules_reporting_env(w->rules, i)); i++)
+		if (env_written(w, var))
+			return false;
+	return true;
+}
+
 /*
  * A program word that names a build tool: a `build_tools` program (Windows' `.exe` name
  * too: dlltool.exe is dlltool), or "$VAR", the program an environment variable of
  * `build_tool_env` names (APXS, GSSAPI_KRB5CONFIG) that the file does not set itself,
  * or one of those in a directory of the system's programs (/usr/local/bin/krb5-config,
- * `system_bin_dirs`).  Any other word with a directory (./configure, vendor/tool) runs a
- * program shipped in the package — unanalysed code — and never counts.
+ * `system_bin_dirs`), or "@TOOL", a program a reporting_tool TOOL names.  Any other word
+ * with a directory (./configure, vendor/tool) runs a program shipped in the package —
+ * unanalysed code — and never counts.
  */
 static bool is_build_program(const struct walk *w, const char *word)
 {
+	if (word[0] == '@')	/* the program a build tool of the user's reports (tool_output) */
+		return reporting_tool(w, word + 1);
 	if (bundled_is_configure(word))	/* judged at the artifact's end (bundled.c) */
 		return true;
 	const char *slash = strrchr(word, '/');
@@ -1022,6 +1078,8 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 			return through_name(w, e, user_location, buf, len, depth);
 		if (ast_is(e, AST_Attribute)) {
 			const char *attr = json_string_value(json_object_get(e, "attr"));
+			if (same_name(attr, "stdout"))	/* run([...]).stdout */
+				return tool_output(w, e, buf, len, depth + 1);
 			if (!attr || strcmp(attr, "parent"))
 				return false;
 			e = json_object_get(e, "value");
@@ -1050,6 +1108,10 @@ static bool user_location(const struct walk *w, const json_t *e, char *buf, size
 		}
 		if (local_def(w, e))	/* get_proj_dir(): every value it returns */
 			return def_returns(w, e, user_location, buf, len, depth);
+		/* the directory a reporting tool of the user's names: llvm-config --bindir */
+		if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Call)) &&
+		    tool_output(w, e, buf, len, depth + 1))
+			return true;
 		char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
 		bool which = name && !strcmp(name, "shutil.which");
 		bool wrap = name && (!strcmp(name, "pathlib.Path") || !strcmp(name, "builtins.str") ||
@@ -1114,7 +1176,7 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	const char *text = const_text(e);
 	if (text) {
 		size_t n = strcspn(text, " \t");
-		if (!n || n >= len)
+		if (!n || n >= len || text[0] == '@')	/* "@": only what a tool reports (tool_output) */
 			return false;
 		memcpy(buf, text, n);
 		buf[n] = '\0';
@@ -1125,6 +1187,10 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 		return through_name(w, e, program_word, buf, len, depth);
 	if (local_def(w, e))	/* find_program([...], "apxs", [...]): every value it returns */
 		return def_returns(w, e, program_word, buf, len, depth);
+	/* what a reporting tool of the user's says: out.strip() of `apxs -q APR_CONFIG` */
+	if ((json_object_get(e, "_unpack") || ast_is(e, AST_Subscript) || ast_is(e, AST_Attribute) ||
+	     ast_is(e, AST_Call)) && tool_output(w, e, buf, len, depth + 1))
+		return true;
 	if (configured_compiler(w, e))
 		return (size_t)snprintf(buf, len, "cc") < len;
 	const json_t *dflt;
@@ -1149,8 +1215,8 @@ static bool program_word(const struct walk *w, const json_t *e, char *buf, size_
 	char prog[128];
 	if (!last || (ast_is(last, AST_Name) ? !through_name(w, last, program_word, prog, sizeof prog, depth)
 					     : !relative_part(w, last, prog, sizeof prog, depth + 1)) ||
-	    !program_place(w, e, var, sizeof var, depth))
-		return false;
+	    prog[0] == '@' || !program_place(w, e, var, sizeof var, depth))
+		return false;	/* (a reported name under a directory: not what the tool said) */
 	const char *base = source_base_name(prog);
 	note_searched(w, base);
 	return base[0] && (size_t)snprintf(buf, len, "%s", base) < len;
@@ -1208,6 +1274,29 @@ static bool shell_join(const json_t *call)
 
 static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth);
 
+/*
+ * The arguments of a program a reporting tool named ("@TOOL", tool_output), after it: at
+ * least one, each a flag written out — a long option `--includes`, or one letter `-q` —
+ * with no value that could be code, a module or a file (`-mpkg`, `-cX`, `--rcfile=x`):
+ * what runs is the user's program, asked how to build, and nothing of the package.
+ */
+static bool reported_flags(const json_t *elts)
+{
+	size_t i;
+	json_t *elt;
+	json_array_foreach(elts, i, elt) {
+		const char *t = i ? const_text(elt) : "";
+		size_t n = t ? strlen(t) : 0;
+		bool lng = n > 2 && !strncmp(t, "--", 2) && isalnum((unsigned char)t[2]);
+		bool shrt = n == 2 && t[0] == '-' && isalpha((unsigned char)t[1]);
+		for (size_t k = 2; lng && k < n; k++)
+			lng = isalnum((unsigned char)t[k]) || t[k] == '-' || t[k] == '_';
+		if (i && !lng && !shrt)
+			return false;
+	}
+	return json_array_size(elts) > 1;
+}
+
 /* A command list (or a variable bound only to such lists, or list + more arguments) whose
  * program is a build tool and whose arguments are build arguments; the program into buf. */
 static bool build_command(const struct walk *w, const json_t *cmd, char *buf, size_t len, int depth)
@@ -1221,10 +1310,12 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 		return plain_command(shell) && program_word(w, cmd, buf, len, depth + 1);
 	if (ast_is(cmd, AST_Starred))	/* def run(*args): check_output(*args): the first argument */
 		return through_vararg(w, cmd, build_command, buf, len, depth);
+	/* a reported program ("@TOOL") only in a list of flags (reported_flags), not shell text */
 	if (ast_is(cmd, AST_JoinedStr))	/* f"{kc} --libs gssapi" */
-		return shell_fstring(w, cmd, buf, len, depth);
+		return shell_fstring(w, cmd, buf, len, depth) && buf[0] != '@';
 	if (ast_is(cmd, AST_Call) && shell_join(cmd))	/* " ".join(("./configure", option)) */
-		return build_command(w, json_array_get(json_object_get(cmd, "args"), 0), buf, len, depth + 1);
+		return build_command(w, json_array_get(json_object_get(cmd, "args"), 0), buf, len, depth + 1) &&
+		       buf[0] != '@';
 	char *callee = ast_is(cmd, AST_Call) ? callee_name(w, cmd) : NULL;
 	/* str(proj), os.fspath(path): one program's path, run with no arguments */
 	bool path = callee && (!strcmp(callee, "builtins.str") || !strcmp(callee, "os.fspath")) &&
@@ -1235,23 +1326,25 @@ static bool build_command(const struct walk *w, const json_t *cmd, char *buf, si
 	free(callee);
 	const json_t *args = json_object_get(cmd, "args");
 	if (path)
-		return program_word(w, cmd, buf, len, depth + 1);
+		return program_word(w, cmd, buf, len, depth + 1) && buf[0] != '@';
 	if (split)	/* shlex.split("cc -E"), tuple(["pkg-config"] + args) */
-		return build_command(w, json_array_get(args, 0), buf, len, depth + 1);
+		return build_command(w, json_array_get(args, 0), buf, len, depth + 1) && buf[0] != '@';
 	if (env) {	/* os.environ.get("CPP", "cpp"): the user's choice, or the default */
 		const char *dflt = const_text(json_array_get(args, 1));
-		return dflt && plain_command(dflt) && program_word(w, cmd, buf, len, depth + 1);
+		return dflt && plain_command(dflt) && program_word(w, cmd, buf, len, depth + 1) && buf[0] != '@';
 	}
-	if (ast_is(cmd, AST_BinOp) && ast_is(json_object_get(cmd, "op"), AST_Div))
-		return program_word(w, cmd, buf, len, depth + 1);	/* a program's path, run alone */
+	if (ast_is(cmd, AST_BinOp) && ast_is(json_object_get(cmd, "op"), AST_Div))	/* a program's path, run alone */
+		return program_word(w, cmd, buf, len, depth + 1) && buf[0] != '@';
 	if (ast_is(cmd, AST_BinOp))	/* [tool, "-x"] + flags */
-		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) &&
+		return build_command(w, json_object_get(cmd, "left"), buf, len, depth + 1) && buf[0] != '@' &&
 		       build_argument(w, json_object_get(cmd, "right"), depth + 1);
 	if (!ast_is(cmd, AST_List) && !ast_is(cmd, AST_Tuple))
 		return false;
 	const json_t *elts = json_object_get(cmd, "elts");
 	if (!program_word(w, json_array_get(elts, 0), buf, len, depth + 1))
 		return false;
+	if (buf[0] == '@')	/* a reported program: only with build flags written out */
+		return reported_flags(elts);
 	size_t i;
 	json_t *elt;
 	json_array_foreach(elts, i, elt)
@@ -1288,6 +1381,13 @@ static bool build_tool_of_call(const struct walk *w, const json_t *call, char *b
 	}
 	if (!build_command(w, cmd, buf, len, 0))
 		return false;
+	/* a reported program ("@TOOL"): no option that feeds it input, code or surroundings
+	 * of the package's choosing (input=, stdin=, env=, cwd=, shell=) */
+	static const char *const quiet[] = { "stdout", "stderr", "text", "universal_newlines", "encoding",
+					     "errors", "check", "timeout", "capture_output", "bufsize", "close_fds" };
+	json_array_foreach(buf[0] == '@' ? json_object_get(call, "keywords") : NULL, i, kw)
+		if (!in_list(json_string_value(json_object_get(kw, "arg")), quiet, sizeof quiet / sizeof *quiet))
+			return false;
 	/* ./configure in a directory the code computes (cwd=str(downloaded_dir)) may be a
 	 * tree it fetched, not a member of the package: only a path written in the code */
 	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
@@ -1464,7 +1564,40 @@ static void note_change(struct walk *w, const json_t *node)
 		json_object_set_new(w->changed, id, json_true());
 }
 
-/* Every `name = value`, `with value as name` and loop target of the file, by name. */
+/*
+ * The names of a tuple or list target (`out, err = p.communicate()`): each bound to one
+ * item of the value, kept as {"_unpack": value, "_index": i, "lineno": the line} (a name
+ * after a starred one: index -1, not known).  Only tool_output() reads them; any other
+ * resolution of such a name fails, as it must (the value is not the whole right side).
+ */
+static void bind_unpacked(struct walk *w, const json_t *target, const json_t *value, const json_t *at)
+{
+	long index = 0;
+	size_t i;
+	json_t *elt;
+	json_array_foreach(json_object_get(target, "elts"), i, elt) {
+		if (ast_is(elt, AST_Starred))
+			index = -1;
+		const char *id = ast_is(elt, AST_Name) ? json_string_value(json_object_get(elt, "id")) : NULL;
+		if (id) {
+			json_t *list = json_object_get(w->bindings, id);
+			if (!list)
+				json_object_set_new(w->bindings, id, list = json_array());
+			json_t *item = json_object();
+			if (!item)
+				aura_oom();
+			json_object_set(item, "_unpack", (json_t *)value);
+			json_object_set_new(item, "_index", json_integer(index));
+			json_object_set_new(item, "lineno", json_integer(position(at, "lineno")));
+			json_array_append_new(list, item);
+		}
+		if (index >= 0)
+			index++;
+	}
+}
+
+/* Every `name = value`, `a, b = value`, `with value as name` and loop target of the
+ * file, by name. */
 static void collect_bindings(struct walk *w, const json_t *node, int depth)
 {
 	if (!tree_guard_ok(w->guard, depth))
@@ -1489,6 +1622,8 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 			target = json_array_get(json_object_get(node, "targets"), 0);
 			value = json_object_get(node, "value");
 		}
+		if (ast_is(target, AST_Tuple) || ast_is(target, AST_List))
+			bind_unpacked(w, target, value, node);
 		break;
 	case AST_AnnAssign:
 		target = json_object_get(node, "target");
@@ -1502,6 +1637,9 @@ static void collect_bindings(struct walk *w, const json_t *node, int depth)
 		break;
 	}
 	note_change(w, node);
+	json_array_foreach(ast_is(node, AST_Global) ? json_object_get(node, "names") : NULL, i, gen)
+		if (json_is_string(gen))	/* a def may rebind the module's name (local_defs) */
+			json_object_set_new(w->declared_global, json_string_value(gen), json_true());
 	const char *id = ast_is(target, AST_Name) ? json_string_value(json_object_get(target, "id")) : NULL;
 	if (id && value && !json_is_null(value)) {
 		json_t *list = json_object_get(w->bindings, id);
@@ -2156,31 +2294,84 @@ static bool combine(const struct walk *w, resolve_fn fn, char *buf, size_t len, 
 		return true;
 	}
 	return !strcmp(buf, other) ||
-	       (fn == program_word && is_build_program(w, buf) && is_build_program(w, other));
+	       ((fn == program_word || fn == tool_output || fn == reporting_process) &&
+		is_build_program(w, buf) && is_build_program(w, other));
 }
 
-/* The module-level def of setup.py a call names by its bare name: the only def of that
- * name at the top level, undecorated, and never rebound as a variable.  NULL otherwise. */
-static const json_t *local_def(const struct walk *w, const json_t *call)
+#define DEFS_MAX 8	/* defs of one name in a module's branches followed, at most */
+
+/*
+ * The module-level defs named `id` in `stmts` and in the blocks of its compound
+ * statements (if/elif/else, try/except/else/finally, with, for, while, match: mod_wsgi
+ * defines get_apxs_config() once per platform branch), into defs.  False when the name
+ * is also bound otherwise there — a class, an async or decorated def, an import — or
+ * there are too many: then what a call runs is not one of the defs seen.
+ */
+static bool module_defs(const struct walk *w, const json_t *stmts, const char *id, const json_t **defs,
+			size_t *n, int depth)
+{
+	if (!tree_guard_ok(w->guard, depth))
+		return false;
+	static const char *const blocks[] = { "body", "orelse", "finalbody" };
+	size_t i, k;
+	json_t *stmt, *part;
+	json_array_foreach(stmts, i, stmt) {
+		enum ast_kind kind = ast_kind(stmt);
+		bool def = kind == AST_FunctionDef || kind == AST_AsyncFunctionDef || kind == AST_ClassDef;
+		if (def && same_name(json_string_value(json_object_get(stmt, "name")), id)) {
+			if (kind != AST_FunctionDef || json_array_size(json_object_get(stmt, "decorator_list")) ||
+			    *n == DEFS_MAX)
+				return false;
+			defs[(*n)++] = stmt;
+			continue;
+		}
+		if (def)	/* a def's or class's own body binds no module name */
+			continue;
+		json_array_foreach(kind == AST_Import || kind == AST_ImportFrom ? json_object_get(stmt, "names") : NULL,
+				   k, part) {
+			const char *as = json_string_value(json_object_get(part, "asname"));
+			const char *name = json_string_value(json_object_get(part, "name"));
+			size_t l = strlen(id);
+			if (same_name(as, id) || (!as && name && !strncmp(name, id, l) && (!name[l] || name[l] == '.')))
+				return false;
+		}
+		for (k = 0; k < sizeof blocks / sizeof *blocks; k++)
+			if (!module_defs(w, json_object_get(stmt, blocks[k]), id, defs, n, depth + 1))
+				return false;
+		json_array_foreach(json_object_get(stmt, "handlers"), k, part)	/* except: blocks */
+			if (!module_defs(w, json_object_get(part, "body"), id, defs, n, depth + 1))
+				return false;
+		json_array_foreach(json_object_get(stmt, "cases"), k, part)	/* match's case blocks */
+			if (!module_defs(w, json_object_get(part, "body"), id, defs, n, depth + 1))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The module-level defs of setup.py a call names by its bare name (into defs, at most
+ * DEFS_MAX), undecorated, the name never rebound as a variable, imported, or declared
+ * `global` in a def.  Several defs of the name (one per if/elif/else or try branch, or
+ * written twice) are each one the call may run: def_returns follows every one.  0 when
+ * there is none or the call may run something else.
+ */
+static size_t local_defs(const struct walk *w, const json_t *call, const json_t **defs)
 {
 	const json_t *func = ast_is(call, AST_Call) ? json_object_get(call, "func") : NULL;
 	const char *id = ast_is(func, AST_Name) ? json_string_value(json_object_get(func, "id")) : NULL;
 	if (!id || w->top != CTX_INSTALL || w->test_code || json_object_get(w->bindings, id))
-		return NULL;
-	const json_t *found = NULL;
-	size_t i;
-	json_t *stmt;
-	json_array_foreach(json_object_get(w->tree, "body"), i, stmt) {
-		bool named = (ast_is(stmt, AST_FunctionDef) || ast_is(stmt, AST_AsyncFunctionDef) ||
-			      ast_is(stmt, AST_ClassDef)) &&
-			     same_name(json_string_value(json_object_get(stmt, "name")), id);
-		if (named && (found || !ast_is(stmt, AST_FunctionDef) ||
-			      json_array_size(json_object_get(stmt, "decorator_list"))))
-			return NULL;
-		if (named)
-			found = stmt;
-	}
-	return found;
+		return 0;
+	size_t n = 0;
+	if (json_object_get(w->declared_global, id) || !module_defs(w, json_object_get(w->tree, "body"), id, defs, &n, 1))
+		return 0;
+	return n;
+}
+
+/* The first module-level def a call names (local_defs), or NULL. */
+static const json_t *local_def(const struct walk *w, const json_t *call)
+{
+	const json_t *defs[DEFS_MAX];
+	return local_defs(w, call, defs) ? defs[0] : NULL;
 }
 
 #define RETURNS_MAX 32	/* return statements of a def followed, at most */
@@ -2191,11 +2382,57 @@ struct returns {
 	bool ok;	/* false: a generator, too many returns, or a tree too deep */
 };
 
-/* The values a def's body returns (not those of defs, lambdas, classes inside it). */
+static const json_t *frame_value(const struct walk *w, const char *id, bool *dflt_used);
+
+/*
+ * Which branch of `if NAME == "TEXT":` the def entered (w->frame) takes, when NAME is a
+ * parameter it never reassigns and the call gives it constant text (get_apxs_config("
+ * APR_CONFIG") in a def testing `if name == 'INCLUDEDIR':`): 1 the body, 0 the else
+ * branch, -1 not known (any other test: both).
+ */
+static int branch_taken(const struct walk *w, const json_t *test)
+{
+	const json_t *ops = json_object_get(test, "ops"), *cmp = json_object_get(test, "comparators");
+	if (!w->frame || !ast_is(test, AST_Compare) || json_array_size(ops) != 1 || json_array_size(cmp) != 1)
+		return -1;
+	const json_t *op = json_array_get(ops, 0);
+	bool eq = ast_is(op, AST_Eq);
+	if (!eq && !ast_is(op, AST_NotEq))
+		return -1;
+	const json_t *a = json_object_get(test, "left"), *b = json_array_get(cmp, 0);
+	if (!ast_is(a, AST_Name)) {
+		const json_t *t = a;
+		a = b;
+		b = t;
+	}
+	const char *id = ast_is(a, AST_Name) ? json_string_value(json_object_get(a, "id")) : NULL;
+	const char *text = ast_is(b, AST_Constant) ? const_text(b) : NULL;
+	long pos;
+	const json_t *dflt;
+	bool dflt_used;
+	if (!id || !text || !param_of(w->func, id, &pos, &dflt) || bound_inside(w, id, w->func))
+		return -1;
+	const json_t *v = frame_value(w, id, &dflt_used);
+	const char *given = ast_is(v, AST_Constant) ? const_text(v) : NULL;
+	if (!given)
+		return -1;
+	return (strcmp(given, text) == 0) == eq;
+}
+
+/* The values a def's body returns (not those of defs, lambdas, classes inside it); an
+ * `if` whose branch the call decides (branch_taken) only through that branch. */
 static void find_returns(const struct walk *w, const json_t *node, struct returns *r, int depth)
 {
 	if (!r->ok || !tree_guard_ok(w->guard, depth)) {
 		r->ok = false;
+		return;
+	}
+	int taken = ast_is(node, AST_If) ? branch_taken(w, json_object_get(node, "test")) : -1;
+	if (taken >= 0) {
+		size_t i;
+		json_t *stmt;
+		json_array_foreach(json_object_get(node, taken ? "body" : "orelse"), i, stmt)
+			find_returns(w, stmt, r, depth + 1);
 		return;
 	}
 	switch (ast_kind(node)) {
@@ -2297,40 +2534,46 @@ static bool none_returned(const struct walk *w, const json_t *v)
 }
 
 /*
- * A call of a def of setup.py (local_def): every value it returns, resolved with `fn` in
- * the def entered through this call — its parameters are the call's arguments, a name it
- * assigns is each value assigned to it in the def — and combined (combine).  A return of
- * None runs nothing and is left out; a generator, or a def already being entered, is not
- * followed.
+ * A call of a def of setup.py (local_defs): every value each def of the name returns —
+ * any of them may be the one that runs — resolved with `fn` in the def entered through
+ * this call (its parameters are the call's arguments, a name it assigns is each value
+ * assigned to it in the def) and combined (combine).  A return of None, or of '' as a
+ * program, runs nothing and is left out; a generator, or a def already being entered, is
+ * not followed.
  */
 static bool def_returns(const struct walk *w, const json_t *call, resolve_fn fn, char *buf, size_t len,
 			int depth)
 {
-	const json_t *def = local_def(w, call);
-	if (!def || depth > BUILD_DEPTH || !search_step(w))
+	const json_t *defs[DEFS_MAX];
+	size_t ndefs = local_defs(w, call, defs);
+	if (!ndefs || depth > BUILD_DEPTH || !search_step(w))
 		return false;
 	for (const struct walk *up = w; up; up = up->caller)
-		if (up->frame && up->func == def)
-			return false;	/* recursion */
-	struct returns r = { .ok = true };
-	size_t i;
-	json_t *stmt;
-	json_array_foreach(json_object_get(def, "body"), i, stmt)
-		find_returns(w, stmt, &r, 1);
-	if (!r.ok)
-		return false;
-	struct walk sub = *w;
-	sub.func = def;
-	sub.frame = call;
-	sub.caller = w;
+		for (size_t d = 0; d < ndefs; d++)
+			if (up->frame && up->func == defs[d])
+				return false;	/* recursion */
 	char *other = xmalloc(len);
 	bool ok = true, first = true;
-	for (i = 0; ok && i < r.n; i++) {
-		if (none_returned(&sub, r.values[i]))
-			continue;
-		ok = fn(&sub, r.values[i], first ? buf : other, len, depth + 1) &&
-		     (first || combine(w, fn, buf, len, other));
-		first = false;
+	for (size_t d = 0; ok && d < ndefs; d++) {	/* each def the call may run */
+		struct walk sub = *w;
+		sub.func = defs[d];
+		sub.frame = call;
+		sub.caller = w;
+		struct returns r = { .ok = true };
+		size_t i;
+		json_t *stmt;
+		json_array_foreach(json_object_get(defs[d], "body"), i, stmt)
+			find_returns(&sub, stmt, &r, 1);
+		ok = r.ok;
+		for (i = 0; ok && i < r.n; i++) {
+			/* None runs nothing, nor does '' as a program (a branch with no tool) */
+			const char *text = fn == program_word ? const_text(r.values[i]) : NULL;
+			if (none_returned(&sub, r.values[i]) || (text && !text[0]))
+				continue;
+			ok = fn(&sub, r.values[i], first ? buf : other, len, depth + 1) &&
+			     (first || combine(w, fn, buf, len, other));
+			first = false;
+		}
 	}
 	free(other);
 	return ok && !first;
@@ -2349,6 +2592,9 @@ static bool every_binding_inside(const struct walk *w, const char *id, resolve_f
 	json_array_foreach(json_object_get(w->bindings, id), i, v) {
 		long line = position(v, "lineno");
 		if (!ok || line < from || line > to || is_none(v))
+			continue;
+		/* out = out.decode(): the other values, cleaned up (programs, places only) */
+		if ((fn == program_word || fn == tool_output || fn == user_location) && cleans_itself(v, id, 0))
 			continue;
 		ok = resolve_binding(w, v, fn, first ? buf : other, len, depth, true) &&
 		     (first || combine(w, fn, buf, len, other));
@@ -2433,6 +2679,277 @@ static bool through_name(const struct walk *w, const json_t *name, resolve_fn fn
 	    !bound_inside(w, id, w->func))
 		return through_callers(w, name, fn, buf, len, depth);
 	return through_bindings(w, name, fn, buf, len, depth);
+}
+
+/* ---- a program a build tool of the user's reports: apxs -q APR_CONFIG ---- */
+
+/*
+ * An argument of a reporting tool's query, as constant text: a word that names no file
+ * (no directory, no "name.ext" such as foo.pc or mod.c, which pkg-config and compilers
+ * would read from the package's directory) and sets nothing the tool reports: an '=' only
+ * in pkg-config's `--variable=NAME` (not `--define-variable=x=y`, apxs's `-S VAR=value`),
+ * and no `reporting_setters` option (`--with-path DIR`, whose value is the next word).
+ */
+static bool query_word(const struct walk *w, const char *t)
+{
+	if (!t[0] || !plain_command(t) || t[strcspn(t, "/\\ \t")])
+		return false;
+	const char *eq = strchr(t, '=');
+	if ((eq && (strncmp(t, "--variable=", 11) || strchr(eq + 1, '='))) || rules_is_reporting_setter(w->rules, t))
+		return false;
+	const char *dot = strrchr(t, '.'), *c = dot ? dot + 1 : NULL;
+	if (c && isalpha((unsigned char)*c)) {
+		while (isalnum((unsigned char)*c))
+			c++;
+		if (!*c)
+			return false;	/* name.ext: a file (glib-2.0 is a version) */
+	}
+	return true;
+}
+
+/* One argument of a reporting tool's query (query_word), written out or a name bound
+ * only to one (a parameter: what the call entered passes). */
+static bool query_argument(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_name(w, e, query_argument, buf, len, depth);
+	const char *t = const_text(e);
+	return t && query_word(w, t) && (size_t)snprintf(buf, len, "%s", t) < len;
+}
+
+/* A reporting tool's query as shell text: one program, each further word a query_word. */
+static bool query_shell(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_name(w, e, query_shell, buf, len, depth);
+	const char *t = const_text(e);
+	if (!t || !plain_command(t))
+		return false;
+	char word[128];
+	for (const char *p = t + strcspn(t, " \t"); *p; p += strcspn(p, " \t")) {
+		p += strspn(p, " \t");
+		size_t n = strcspn(p, " \t");
+		if (n >= sizeof word)
+			return false;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (n && !query_word(w, word))
+			return false;
+	}
+	return program_word(w, e, buf, len, depth + 1);
+}
+
+/* A reporting tool's query as a list: its program (program_word), then query_arguments. */
+static bool query_list(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_name(w, e, query_list, buf, len, depth);
+	char *callee = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool split = same_name(callee, "shlex.split") && json_array_size(json_object_get(e, "args")) == 1;
+	free(callee);
+	if (split)	/* shlex.split("pkg-config --variable=bindir foo") */
+		return query_shell(w, json_array_get(json_object_get(e, "args"), 0), buf, len, depth + 1);
+	if (const_text(e))	/* Popen("apxs"): the program alone */
+		return query_shell(w, e, buf, len, depth + 1);
+	const json_t *elts = ast_is(e, AST_List) || ast_is(e, AST_Tuple) ? json_object_get(e, "elts") : NULL;
+	if (!json_array_size(elts) || !program_word(w, json_array_get(elts, 0), buf, len, depth + 1))
+		return false;
+	char arg[128];
+	size_t i;
+	json_t *elt;
+	json_array_foreach(elts, i, elt)
+		if (i && !query_argument(w, elt, arg, sizeof arg, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * A process call that queries a reporting tool (reporting_tool): check_output, getoutput,
+ * getstatusoutput, run, Popen or os.popen whose command is the tool with constant query
+ * words, given no option that changes what runs or what it reads (env=, cwd=,
+ * executable=, preexec_fn=, a **spread); shell text (shell=True, getoutput, os.popen)
+ * must run the one program.  "@TOOL" into buf.
+ */
+static bool reporting_call(const struct walk *w, const json_t *call, char *buf, size_t len, int depth)
+{
+	static const char *const queries[] = { "subprocess.check_output", "subprocess.run", "subprocess.Popen" };
+	static const char *const shells[] = { "subprocess.getoutput", "subprocess.getstatusoutput", "os.popen" };
+	static const char *const options[] = { "stdout", "stderr", "stdin", "text", "universal_newlines",
+					       "encoding", "errors", "check", "timeout", "capture_output",
+					       "bufsize", "close_fds", "shell" };
+	char *name = ast_is(call, AST_Call) ? callee_name(w, call) : NULL;
+	bool query = in_list(name, queries, sizeof queries / sizeof *queries);
+	bool shell = in_list(name, shells, sizeof shells / sizeof *shells);
+	free(name);
+	if ((!query && !shell) || depth > BUILD_DEPTH)
+		return false;
+	size_t i;
+	json_t *kw;
+	json_array_foreach(json_object_get(call, "keywords"), i, kw) {
+		const char *arg = json_string_value(json_object_get(kw, "arg"));
+		const json_t *v = json_object_get(kw, "value");
+		if (!in_list(arg, options, sizeof options / sizeof *options))
+			return false;
+		if (!strcmp(arg, "shell") && !(ast_is(v, AST_Constant) && json_is_boolean(json_object_get(v, "value"))))
+			return false;	/* shell=flag: not known which */
+		shell |= !strcmp(arg, "shell") && json_is_true(json_object_get(v, "value"));
+	}
+	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
+	char tool[128];
+	if (!w->search || w->search->querying || !cmd)
+		return false;
+	/* The query is a question of its own, resolved with a depth of its own (the program
+	 * it reports was reached through a chain of names and defs already); a query inside
+	 * a query's command is not followed, so this happens at most once per chain. */
+	w->search->querying = true;
+	bool query_ok = (shell ? query_shell : query_list)(w, cmd, tool, sizeof tool, 0);
+	w->search->querying = false;
+	if (!query_ok || !reporting_tool(w, tool))
+		return false;
+	/* the tool's answer is the user's only if the tool is: the artifact must ship no file
+	 * of its name (bundled.c, at its end), even where a bare name runs one on the PATH */
+	note_searched(w, tool);
+	w->search->package = true;
+	snprintf(w->search->reporter, sizeof w->search->reporter, "%s", tool);
+	return (size_t)snprintf(buf, len, "@%s", tool) < len;
+}
+
+/* A process a reporting tool runs in (reporting_call), or a name bound only to one:
+ * `p = subprocess.Popen([APXS, "-q", query], stdout=subprocess.PIPE)`. */
+static bool reporting_process(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH)
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_name(w, e, reporting_process, buf, len, depth);
+	return reporting_call(w, e, buf, len, depth + 1);
+}
+
+/* `obj.attr(...)`: the method's name, its object into *obj. */
+static const char *method_of(const json_t *call, const json_t **obj)
+{
+	const json_t *func = ast_is(call, AST_Call) ? json_object_get(call, "func") : NULL;
+	if (!ast_is(func, AST_Attribute))
+		return NULL;
+	*obj = json_object_get(func, "value");
+	return json_string_value(json_object_get(func, "attr"));
+}
+
+/* The item `index` of `of` that is a reporting tool's output: p.communicate()[0] (out,
+ * err = p.communicate()), subprocess.getstatusoutput(cmd)[1]. */
+static bool output_item(const struct walk *w, const json_t *of, json_int_t index, char *buf, size_t len,
+			int depth)
+{
+	const json_t *proc = NULL;
+	const char *method = method_of(of, &proc);
+	if (method && !strcmp(method, "communicate"))	/* no input: the query as written */
+		return index == 0 && !json_array_size(json_object_get(of, "args")) &&
+		       !json_array_size(json_object_get(of, "keywords")) &&
+		       reporting_process(w, proc, buf, len, depth + 1);
+	char *name = ast_is(of, AST_Call) ? callee_name(w, of) : NULL;
+	bool status = same_name(name, "subprocess.getstatusoutput");
+	free(name);
+	return status && index == 1 && reporting_call(w, of, buf, len, depth + 1);
+}
+
+/* A whitespace-only constant (strip's argument) or none. */
+static bool strip_argument(const json_t *call)
+{
+	const json_t *args = json_object_get(call, "args");
+	const char *t = json_array_size(args) == 1 ? const_text(json_array_get(args, 0)) : NULL;
+	return !json_array_size(json_object_get(call, "keywords")) &&
+	       (!json_array_size(args) || (t && !t[strspn(t, " \t\r\n")]));
+}
+
+/*
+ * The standard output of a reporting tool's query (reporting_call), as text a program is
+ * named by, into buf as "@TOOL": check_output(...), getoutput(...), run(...).stdout,
+ * p.communicate()[0] or `out, err = p.communicate()`, p.stdout.read(), os.popen(...).read(),
+ * and that text stripped (.strip(), .rstrip("\n")), decoded (.decode("utf-8"), str()), or
+ * its first word or line (.split()[0], .splitlines()[0]); a name bound only to such text.
+ * What a tool of the user's system says is the user's: the program it names is the
+ * user's build tool, as its own name would be.
+ */
+static bool tool_output(const struct walk *w, const json_t *e, char *buf, size_t len, int depth)
+{
+	if (depth > BUILD_DEPTH || !search_step(w))
+		return false;
+	if (ast_is(e, AST_Name))
+		return through_name(w, e, tool_output, buf, len, depth);
+	const json_t *unpacked = json_object_get(e, "_unpack");
+	if (unpacked)	/* out, err = p.communicate() */
+		return output_item(w, unpacked, json_integer_value(json_object_get(e, "_index")), buf, len, depth);
+	const json_t *obj = NULL;
+	if (ast_is(e, AST_Subscript)) {
+		const json_t *slice = json_object_get(e, "slice"), *of = json_object_get(e, "value");
+		const json_t *index = ast_is(slice, AST_Constant) ? json_object_get(slice, "value") : NULL;
+		if (!json_is_integer(index))
+			return false;
+		const char *method = method_of(of, &obj);
+		if (method && (!strcmp(method, "split") || !strcmp(method, "splitlines")) &&
+		    json_integer_value(index) == 0 && (!strcmp(method, "splitlines") || strip_argument(of)))
+			return tool_output(w, obj, buf, len, depth + 1);	/* its first word or line */
+		return output_item(w, of, json_integer_value(index), buf, len, depth);
+	}
+	if (ast_is(e, AST_Attribute)) {	/* subprocess.run(..., capture_output=True).stdout */
+		const char *attr = json_string_value(json_object_get(e, "attr"));
+		return same_name(attr, "stdout") && reporting_process(w, json_object_get(e, "value"), buf, len, depth + 1);
+	}
+	const char *method = method_of(e, &obj);
+	const json_t *args = json_object_get(e, "args");
+	if (method && (!strcmp(method, "strip") || !strcmp(method, "rstrip") || !strcmp(method, "lstrip")))
+		return strip_argument(e) && tool_output(w, obj, buf, len, depth + 1);
+	if (method && !strcmp(method, "decode")) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(args, i, a)	/* an encoding, an error handler: constants */
+			if (!const_text(a))
+				return false;
+		return !json_array_size(json_object_get(e, "keywords")) && tool_output(w, obj, buf, len, depth + 1);
+	}
+	if (method && !strcmp(method, "read") && !json_array_size(args)) {	/* p.stdout.read(), os.popen(c).read() */
+		const char *attr = ast_is(obj, AST_Attribute) ? json_string_value(json_object_get(obj, "attr")) : NULL;
+		return same_name(attr, "stdout") ? reporting_process(w, json_object_get(obj, "value"), buf, len, depth + 1)
+						 : reporting_process(w, obj, buf, len, depth + 1);
+	}
+	char *name = ast_is(e, AST_Call) ? callee_name(w, e) : NULL;
+	bool output = same_name(name, "subprocess.check_output") || same_name(name, "subprocess.getoutput");
+	bool wrap = (same_name(name, "builtins.str") || same_name(name, "os.fsdecode")) && json_array_size(args) == 1;
+	free(name);
+	if (output)
+		return reporting_call(w, e, buf, len, depth + 1);
+	return wrap && !json_array_size(json_object_get(e, "keywords")) &&
+	       tool_output(w, json_array_get(args, 0), buf, len, depth + 1);
+}
+
+/*
+ * `out = out.decode("UTF-8")`, `out = out.strip()`: a binding of `id` that only cleans up
+ * the name's other values (tool_output's wrappers around the name itself).  Left out of
+ * the def's bindings (every_binding_inside): it adds no value of its own.
+ */
+static bool cleans_itself(const json_t *v, const char *id, int depth)
+{
+	const json_t *obj = NULL;
+	const char *method = depth < BUILD_DEPTH ? method_of(v, &obj) : NULL;
+	if (ast_is(v, AST_Name))
+		return depth > 0 && same_name(json_string_value(json_object_get(v, "id")), id);
+	if (method && (!strcmp(method, "strip") || !strcmp(method, "rstrip") || !strcmp(method, "lstrip")))
+		return strip_argument(v) && cleans_itself(obj, id, depth + 1);
+	if (method && !strcmp(method, "decode")) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(json_object_get(v, "args"), i, a)
+			if (!const_text(a))
+				return false;
+		return !json_array_size(json_object_get(v, "keywords")) && cleans_itself(obj, id, depth + 1);
+	}
+	return false;
 }
 
 /*
@@ -3472,9 +3989,10 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 		.xref = xref,
 		.bindings = json_object(),
 		.changed = json_object(),
+		.declared_global = json_object(),
 		.tree = tree,
 	};
-	if (!w.bindings || !w.changed)
+	if (!w.bindings || !w.changed || !w.declared_global)
 		aura_oom();
 	/* One guard for every walk below, all started from this frame. */
 	struct tree_guard guard = { .cut = 0 };
@@ -3506,6 +4024,7 @@ void detect_ast(const struct ruleset *rules, const json_t *ast_rec, struct sourc
 	reach_free(w.reach);
 	json_decref(w.bindings);
 	json_decref(w.changed);
+	json_decref(w.declared_global);
 	if (guard.cut)
 		record_error(w.artifact, w.path, "code nested deeper than the analysis follows "
 			     "(%d JSON levels): not analysed below", guard.cut);

@@ -613,6 +613,12 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 			ok = want_strings(ld, v, key, &rs->build_tool_env, &rs->nbuild_tool_env);
 		else if (key && !strcmp(key, "system_bin_dirs"))
 			ok = want_strings(ld, v, key, &rs->system_bin_dirs, &rs->nsystem_bin_dirs);
+		else if (key && !strcmp(key, "reporting_tools"))
+			ok = want_strings(ld, v, key, &rs->reporting_tools, &rs->nreporting_tools);
+		else if (key && !strcmp(key, "reporting_env"))
+			ok = want_strings(ld, v, key, &rs->reporting_env, &rs->nreporting_env);
+		else if (key && !strcmp(key, "reporting_setters"))
+			ok = want_strings(ld, v, key, &rs->reporting_setters, &rs->nreporting_setters);
 		else if (key && !strcmp(key, "repo_paths"))
 			ok = want_strings(ld, v, key, &rs->repo_paths, &rs->nrepo_paths);
 		else if (key && !strcmp(key, "network"))
@@ -620,7 +626,8 @@ static bool load_root(struct loader *ld, struct ruleset *rs)
 		else
 			ok = fail_at(ld, k, "unknown key '%s' (version, calls, imports, strings, files, "
 					    "taint, typosquat, install_hooks, install_commands, test_paths, build_tools, "
-					    "build_tool_env, system_bin_dirs, repo_paths, network)",
+					    "build_tool_env, system_bin_dirs, reporting_tools, reporting_env, "
+					    "reporting_setters, repo_paths, network)",
 				     key ? key : "?");
 		if (!ok)
 			return false;
@@ -799,6 +806,15 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nsystem_bin_dirs; i++)
 		free(rs->system_bin_dirs[i]);
 	free(rs->system_bin_dirs);
+	for (size_t i = 0; i < rs->nreporting_tools; i++)
+		free(rs->reporting_tools[i]);
+	free(rs->reporting_tools);
+	for (size_t i = 0; i < rs->nreporting_env; i++)
+		free(rs->reporting_env[i]);
+	free(rs->reporting_env);
+	for (size_t i = 0; i < rs->nreporting_setters; i++)
+		free(rs->reporting_setters[i]);
+	free(rs->reporting_setters);
 	for (size_t i = 0; i < rs->nrepo_paths; i++)
 		free(rs->repo_paths[i]);
 	free(rs->repo_paths);
@@ -948,6 +964,28 @@ bool rules_is_build_tool_env(const struct ruleset *rs, const char *var)
 		if (!fnmatch(rs->build_tool_env[i], var, 0))
 			return true;
 	return false;
+}
+
+bool rules_is_reporting_tool(const struct ruleset *rs, const char *word)
+{
+	for (size_t i = 0; i < rs->nreporting_tools; i++)
+		if (!fnmatch(rs->reporting_tools[i], word, 0))
+			return true;
+	return false;
+}
+
+bool rules_is_reporting_setter(const struct ruleset *rs, const char *word)
+{
+	size_t n = strcspn(word, "=");
+	for (size_t i = 0; i < rs->nreporting_setters; i++)
+		if (strlen(rs->reporting_setters[i]) == n && !strncmp(rs->reporting_setters[i], word, n))
+			return true;
+	return false;
+}
+
+const char *rules_reporting_env(const struct ruleset *rs, size_t i)
+{
+	return i < rs->nreporting_env ? rs->reporting_env[i] : NULL;
 }
 
 bool rules_is_system_bin_dir(const struct ruleset *rs, const char *dir)

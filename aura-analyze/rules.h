@@ -195,6 +195,17 @@ struct ruleset {
 	 * system's, not a file of the package. */
 	char **system_bin_dirs;
 	size_t nsystem_bin_dirs;
+	/* Build tools whose output names the user's programs (*-config, pkg-config, apxs:
+	 * fnmatch patterns of the program's base name), and the environment variables that
+	 * steer what they report (PKG_CONFIG_PATH, PATH): a file setting one picks the answer. */
+	char **reporting_tools;
+	size_t nreporting_tools;
+	char **reporting_env;
+	size_t nreporting_env;
+	/* Options that set what a reporting tool says or where it reads (--with-path DIR,
+	 * --define-variable, apxs -S): a query giving one is not the user's system's answer. */
+	char **reporting_setters;
+	size_t nreporting_setters;
 	/* Top-level directories of a source tree that are not installed (scripts/, tools/,
 	 * ci/): their code weighs like test code unless the package runs it. */
 	char **repo_paths;
@@ -248,6 +259,12 @@ unsigned taint_labels_match(const struct taint_labels *labels, const char *name)
 bool rules_is_build_tool(const struct ruleset *rs, const char *word);
 /* True when the environment variable `var` names a build tool (build_tool_env). */
 bool rules_is_build_tool_env(const struct ruleset *rs, const char *var);
+/* True when `word` (a program's base name) is a build tool whose output names programs. */
+bool rules_is_reporting_tool(const struct ruleset *rs, const char *word);
+/* True when `word` (NAME or NAME=value) is a reporting_setters option. */
+bool rules_is_reporting_setter(const struct ruleset *rs, const char *word);
+/* The i-th variable that steers what a reporting tool says (reporting_env), else NULL. */
+const char *rules_reporting_env(const struct ruleset *rs, size_t i);
 /* True when `dir` (no trailing slash) is one of system_bin_dirs. */
 bool rules_is_system_bin_dir(const struct ruleset *rs, const char *dir);
 
