@@ -2801,7 +2801,7 @@ static bool reporting_call(const struct walk *w, const json_t *call, char *buf, 
 		shell |= !strcmp(arg, "shell") && json_is_true(json_object_get(v, "value"));
 	}
 	const json_t *cmd = json_array_get(json_object_get(call, "args"), 0);
-	char tool[128];
+	char tool[128] = "";
 	if (!w->search || w->search->querying || !cmd)
 		return false;
 	/* The query is a question of its own, resolved with a depth of its own (the program
