@@ -21,9 +21,16 @@ struct decl {
 	const char *why;	/* for the message */
 };
 
+/* Declarations followed per artifact.  Each member of a repo_paths directory is compared
+ * with each of them, so a setup.py listing a million names would cost millions of
+ * comparisons per hit; past the cap every directory counts as installed (its hits are
+ * weighed in full), so a flood of names can only raise the score. */
+#define INSTALLED_MAX_DECLS 4096
+
 struct installed {
 	struct decl *decls;
 	size_t ndecls;
+	bool overflow;		/* more declarations than INSTALLED_MAX_DECLS */
 	json_t *inits;		/* directories holding an __init__.py: dir -> true */
 	bool wheel;
 };
@@ -116,6 +123,10 @@ void installed_note_package(struct installed *in, const char *setup_path, const 
 {
 	if (!setup_path || !name || !name[0])
 		return;
+	if (in->ndecls >= INSTALLED_MAX_DECLS) {
+		in->overflow = true;
+		return;
+	}
 	const char *base = source_base_name(setup_path);
 	struct decl *d = add_decl(in, root_of(setup_path, dir ? dir : ""),
 				  !strcmp(base, "setup.cfg") ? "setup.cfg's packages"
@@ -138,6 +149,10 @@ void installed_note_find(struct installed *in, const char *setup_path, const cha
 {
 	if (!setup_path)
 		return;
+	if (in->ndecls >= INSTALLED_MAX_DECLS) {
+		in->overflow = true;
+		return;
+	}
 	const char *base = source_base_name(setup_path);
 	struct decl *d = add_decl(in, root_of(setup_path, where ? where : ""),
 				  !strcmp(base, "setup.cfg") ? (namespace ? "setup.cfg's packages = find_namespace:"
@@ -225,6 +240,8 @@ const char *installed_by(const struct installed *in, const char *path)
 		if (!meta)
 			return "the wheel, which installs every member as it lies";
 	}
+	if (in->overflow)
+		return "more package declarations than Aura follows (every directory counts as installed)";
 	char *dir = xmalloc((size_t)(slash - path) + 1);
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';

@@ -22,6 +22,7 @@
  *     its automatic discovery (no packages key) leaves utils/, tools/, scripts/ out;
  *   - a wheel (a top-level NAME.dist-info/WHEEL member): every member outside the
  *     .dist-info and .data directories is installed as it lies.
+ * Past 4096 declarations (a flood of names) every directory counts as installed.
  */
 struct installed;
 

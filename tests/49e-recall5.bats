@@ -242,3 +242,22 @@ PY
 	run risk p
 	assert_output --regexp '^(info|low)$'
 }
+
+@test "a setup.py that lists more packages than Aura follows (4096) cannot hide utils/: every directory counts as installed" {
+	sdist_with_utils
+	{
+		printf 'from setuptools import setup\nsetup(name="p", version="1.0", packages=["mypkg"'
+		for i in $(seq 1 4200); do printf ', "pkg%d"' "$i"; done
+		printf '])\n'
+	} > p/p-1.0/setup.py
+	run exfil p
+	assert_line 'p-1.0/utils/thread.py Exfiltration function 30 installed'
+	# the control: 4000 names, utils/ not among them, is a repository script
+	{
+		printf 'from setuptools import setup\nsetup(name="p", version="1.0", packages=["mypkg"'
+		for i in $(seq 1 4000); do printf ', "pkg%d"' "$i"; done
+		printf '])\n'
+	} > p/p-1.0/setup.py
+	run exfil p
+	refute_output --partial ' installed'
+}
